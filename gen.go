@@ -1,0 +1,17 @@
+// Package kelviq is the Go client for the kelviq API.
+//
+// The module has three layers:
+//
+//   - openapi.json, the API contract, is the single source of truth.
+//   - api/ is generated from it by oapi-codegen v2 (see oapi-codegen.yaml):
+//     typed models, a ClientWithResponses and a server interface. It is never
+//     edited by hand; run `go generate ./...` (or `make generate`) instead.
+//   - wrapper/ is the small hand-written layer most programs use: options and
+//     environments, the per-operation credential hook, typed errors, input
+//     validation before any network call, and helpers for the common flows.
+//
+// The generator is pinned in tools/go.mod, a separate module, so that it never
+// becomes a dependency of programs that import this library.
+package kelviq
+
+//go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.yaml openapi.json
