@@ -15,3 +15,4 @@
 package kelviq
 
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.yaml openapi.json
+//go:generate go run ./internal/cmd/genops -spec openapi.json -out wrapper/operations.gen.go

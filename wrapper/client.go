@@ -1,0 +1,365 @@
+package wrapper
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+// Version is the version of this library, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Environment variables read by New unless WithoutEnvKeys is given.
+const (
+	EnvPartnerKey = "KELVIQ_PARTNER_KEY"
+	EnvServerKey  = "KELVIQ_SERVER_API_KEY"
+)
+
+// PartnerKeyPrefix starts every partner key.
+const PartnerKeyPrefix = "kvqp_"
+
+// DefaultMaxBodyBytes bounds every response body the client reads (32 MiB).
+const DefaultMaxBodyBytes int64 = 32 << 20
+
+// Environment is a kelviq environment: its API host and its edge host (for
+// entitlements and promotions). Keys work only in their own environment.
+type Environment struct {
+	// Name is "production" or "sandbox".
+	Name string
+	// BaseURL is the API's base URL.
+	BaseURL string
+	// EdgeURL is the base URL of the edge host.
+	EdgeURL string
+}
+
+// The two kelviq environments. Production is the default, as in kelviq's
+// official SDKs.
+var (
+	Production = Environment{Name: "production", BaseURL: "https://api.kelviq.com/api/v1", EdgeURL: "https://edge.api.kelviq.com/api/v1"}
+	Sandbox    = Environment{Name: "sandbox", BaseURL: "https://sandboxapi.kelviq.com/api/v1", EdgeURL: "https://edge.sandboxapi.kelviq.com/api/v1"}
+)
+
+// Doer sends one HTTP request. *http.Client is a Doer.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Option configures a Client in New.
+type Option func(*settings) error
+
+type settings struct {
+	partnerKey, serverKey *string
+	noEnv                 bool
+	env                   Environment
+	baseURL, edgeURL      string
+	httpClient            *http.Client
+	doer                  Doer
+	maxBody               int64
+	userAgent             string
+}
+
+// WithPartnerKey sets the partner key (it must start with "kvqp_"), used on
+// the partner operations.
+func WithPartnerKey(key string) Option {
+	return func(s *settings) error {
+		if err := checkPartnerKey("WithPartnerKey", key); err != nil {
+			return err
+		}
+		s.partnerKey = &key
+		return nil
+	}
+}
+
+// WithServerKey sets an organization's server key, sent as a bearer token on
+// every operation that is not a partner operation.
+func WithServerKey(key string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(key) == "" {
+			return errors.New("kelviq: WithServerKey: key is empty")
+		}
+		s.serverKey = &key
+		return nil
+	}
+}
+
+// WithoutEnvKeys stops New from reading KELVIQ_PARTNER_KEY and
+// KELVIQ_SERVER_API_KEY from the environment.
+func WithoutEnvKeys() Option {
+	return func(s *settings) error { s.noEnv = true; return nil }
+}
+
+// WithEnvironment selects Production (the default) or Sandbox.
+func WithEnvironment(env Environment) Option {
+	return func(s *settings) error {
+		if env.BaseURL == "" || env.EdgeURL == "" {
+			return errors.New("kelviq: WithEnvironment: environment has no base URL; use wrapper.Production or wrapper.Sandbox")
+		}
+		s.env = env
+		return nil
+	}
+}
+
+// WithBaseURL points the client at another server, e.g. a test server. The
+// URL must be https; plain http is accepted only for loopback hosts. Unless
+// WithEdgeURL is also given, edge operations go to the same URL.
+func WithBaseURL(u string) Option {
+	return func(s *settings) error {
+		n, err := checkBaseURL("WithBaseURL", u)
+		if err != nil {
+			return err
+		}
+		s.baseURL = n
+		return nil
+	}
+}
+
+// WithEdgeURL sets the base URL for the operations the spec sends to the edge
+// host (entitlements and promotions). Same rules as WithBaseURL.
+func WithEdgeURL(u string) Option {
+	return func(s *settings) error {
+		n, err := checkBaseURL("WithEdgeURL", u)
+		if err != nil {
+			return err
+		}
+		s.edgeURL = n
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests with c. The client is used as given, except
+// that the Client works on a copy whose redirect policy never carries a
+// credential to another host and never follows an operation's own declared
+// redirect (see DownloadURL).
+func WithHTTPClient(c *http.Client) Option {
+	return func(s *settings) error {
+		if c == nil {
+			return errors.New("kelviq: WithHTTPClient: client is nil")
+		}
+		s.httpClient, s.doer = c, nil
+		return nil
+	}
+}
+
+// WithDoer sends requests with d instead of an *http.Client. A Doer is
+// responsible for its own redirect policy.
+func WithDoer(d Doer) Option {
+	return func(s *settings) error {
+		if d == nil {
+			return errors.New("kelviq: WithDoer: doer is nil")
+		}
+		s.doer, s.httpClient = d, nil
+		return nil
+	}
+}
+
+// WithMaxBodyBytes sets the largest response body the client reads
+// (default DefaultMaxBodyBytes). Larger bodies fail with ErrBodyTooLarge.
+func WithMaxBodyBytes(n int64) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return fmt.Errorf("kelviq: WithMaxBodyBytes: %d is not a positive byte count", n)
+		}
+		s.maxBody = n
+		return nil
+	}
+}
+
+// WithUserAgent puts the caller's product token (e.g. "acme-billing/1.4")
+// before the library's own in the User-Agent header.
+func WithUserAgent(product string) Option {
+	return func(s *settings) error {
+		if strings.ContainsAny(product, "\r\n") {
+			return errors.New("kelviq: WithUserAgent: product must be one line")
+		}
+		s.userAgent = strings.TrimSpace(product)
+		return nil
+	}
+}
+
+func checkPartnerKey(where, key string) error {
+	switch {
+	case strings.TrimSpace(key) == "":
+		return fmt.Errorf("kelviq: %s: partner key is empty", where)
+	case !strings.HasPrefix(key, PartnerKeyPrefix):
+		return fmt.Errorf("kelviq: %s: partner key must start with %q", where, PartnerKeyPrefix)
+	}
+	return nil
+}
+
+// checkBaseURL validates and normalises a base URL (no trailing slash).
+func checkBaseURL(where, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("kelviq: %s: malformed URL: %w", where, err)
+	}
+	switch {
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("kelviq: %s: URL %q has no host", where, raw)
+	case u.User != nil:
+		return "", fmt.Errorf("kelviq: %s: URL must not carry user info", where)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("kelviq: %s: URL must not have a query or fragment", where)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http":
+		return "", fmt.Errorf("kelviq: %s: URL must use https (plain http only for loopback hosts), got %q", where, raw)
+	default:
+		return "", fmt.Errorf("kelviq: %s: URL scheme must be https, got %q", where, u.Scheme)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Client calls the kelviq API. Create it with New; it is safe for concurrent
+// use and holds no global state.
+type Client struct {
+	// Partner provisions and finds partner organizations (partner key).
+	Partner *PartnerService
+
+	api  *api.ClientWithResponses
+	send *sender
+	opts []Option
+}
+
+// New returns a Client configured by opts. It reads the keys from
+// KELVIQ_PARTNER_KEY and KELVIQ_SERVER_API_KEY when they are not given
+// (see WithoutEnvKeys). Keys may be absent: a call that needs a missing key
+// fails with ErrMissingCredential before anything is sent.
+func New(opts ...Option) (*Client, error) {
+	s := settings{env: Production, maxBody: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&s); err != nil {
+			return nil, err
+		}
+	}
+	if !s.noEnv {
+		if s.partnerKey == nil {
+			if k, ok := os.LookupEnv(EnvPartnerKey); ok && k != "" {
+				if err := checkPartnerKey(EnvPartnerKey, k); err != nil {
+					return nil, err
+				}
+				s.partnerKey = &k
+			}
+		}
+		if s.serverKey == nil {
+			if k, ok := os.LookupEnv(EnvServerKey); ok && strings.TrimSpace(k) != "" {
+				s.serverKey = &k
+			}
+		}
+	}
+	base, edge := s.env.BaseURL, s.env.EdgeURL
+	if s.baseURL != "" {
+		base, edge = s.baseURL, s.baseURL
+	}
+	if s.edgeURL != "" {
+		edge = s.edgeURL
+	}
+	baseU, _ := url.Parse(base)
+	edgeU, _ := url.Parse(edge)
+	ua := "kelviq-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	if s.userAgent != "" {
+		ua = s.userAgent + " " + ua
+	}
+	snd := &sender{
+		base:      baseU,
+		edge:      edgeU,
+		maxBody:   s.maxBody,
+		userAgent: ua,
+	}
+	if s.partnerKey != nil {
+		snd.partnerKey = NewSecret(*s.partnerKey)
+	}
+	if s.serverKey != nil {
+		snd.serverKey = NewSecret(*s.serverKey)
+	}
+	switch {
+	case s.doer != nil:
+		snd.doer = s.doer
+	case s.httpClient != nil:
+		snd.doer = snd.guardRedirects(s.httpClient)
+	default:
+		snd.doer = snd.guardRedirects(&http.Client{Transport: defaultTransport()})
+	}
+	ac, err := api.NewClientWithResponses(base+"/", api.WithHTTPClient(snd))
+	if err != nil {
+		return nil, fmt.Errorf("kelviq: %w", err)
+	}
+	c := &Client{api: ac, send: snd, opts: append([]Option(nil), opts...)}
+	c.Partner = &PartnerService{c: c}
+	return c, nil
+}
+
+// With returns a new Client with the options of c followed by opts; c is
+// unchanged. Use it to act for one organization:
+//
+//	org, _ := partner.Partner.GetByExternalID(ctx, "northwind-0042")
+//	orgClient, err := partner.With(wrapper.WithServerKey(org.ServerKey.Reveal()))
+//
+// The new Client shares c's connections unless opts bring their own.
+func (c *Client) With(opts ...Option) (*Client, error) {
+	all := append(append([]Option(nil), c.opts...), shareDoer(c.send.doer))
+	return New(append(all, opts...)...)
+}
+
+// shareDoer reuses an already prepared Doer (its redirect guard included).
+func shareDoer(d Doer) Option {
+	return func(s *settings) error { s.doer, s.httpClient = d, nil; return nil }
+}
+
+// API returns the generated client, configured with the same base URL,
+// credentials, error mapping and limits as c. Use it for any operation the
+// wrapper has no helper for: a non-success answer comes back as the error,
+// an *APIError.
+func (c *Client) API() *api.ClientWithResponses { return c.api }
+
+// BaseURL returns the base URL requests go to.
+func (c *Client) BaseURL() string { return c.send.base.String() }
+
+// String describes the client without any credential.
+func (c *Client) String() string {
+	return fmt.Sprintf("wrapper.Client{base: %s, partnerKey: %s, serverKey: %s}",
+		c.send.base, presence(c.send.partnerKey), presence(c.send.serverKey))
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// Format implements fmt.Formatter: every verb prints String.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+func presence(s Secret) string {
+	if s.IsZero() {
+		return "unset"
+	}
+	return redacted
+}
+
+// defaultTransport is Go's default transport with more idle connections per
+// host (the default of 2 throttles concurrent callers) and explicit timeouts.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = 60 * time.Second
+	t.ForceAttemptHTTP2 = true
+	return t
+}

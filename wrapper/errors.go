@@ -1,0 +1,263 @@
+package wrapper
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sentinel errors. An *APIError matches the one for its status code with
+// errors.Is, e.g. errors.Is(err, wrapper.ErrNotFound).
+var (
+	// ErrUnauthorized matches a 401 answer: the key is missing or wrong.
+	ErrUnauthorized = errors.New("kelviq: unauthorized")
+	// ErrForbidden matches a 403 answer.
+	ErrForbidden = errors.New("kelviq: forbidden")
+	// ErrNotFound matches a 404 answer.
+	ErrNotFound = errors.New("kelviq: not found")
+	// ErrConflict matches a 409 answer.
+	ErrConflict = errors.New("kelviq: conflict")
+	// ErrValidation matches a 400 or 422 answer: the API rejected the input.
+	ErrValidation = errors.New("kelviq: validation failed")
+	// ErrRateLimited matches a 429 answer.
+	ErrRateLimited = errors.New("kelviq: rate limited")
+	// ErrServer matches any 5xx answer.
+	ErrServer = errors.New("kelviq: server error")
+
+	// ErrInvalidInput matches a *ValidationError: the input was refused
+	// locally and nothing was sent.
+	ErrInvalidInput = errors.New("kelviq: invalid input")
+	// ErrMissingCredential is returned, before anything is sent, when an
+	// operation needs a key the client does not have.
+	ErrMissingCredential = errors.New("kelviq: missing credential")
+	// ErrBodyTooLarge is returned when a response body exceeds the
+	// client's limit (see WithMaxBodyBytes).
+	ErrBodyTooLarge = errors.New("kelviq: response body too large")
+	// ErrUnknownOperation is returned, before anything is sent, when a
+	// request matches no operation in the API spec (for example a path that
+	// an identifier such as ".." would rewrite).
+	ErrUnknownOperation = errors.New("kelviq: request matches no API operation")
+	// ErrDecode matches a *DecodeError: a success answer whose body could not
+	// be decoded.
+	ErrDecode = errors.New("kelviq: cannot decode response")
+)
+
+// maxSample bounds APIError.Body and DecodeError.Body.
+const maxSample = 512
+
+// APIError is the error for any answer outside the operation's success codes.
+// It never holds a request header or a credential.
+type APIError struct {
+	// StatusCode is the HTTP status, e.g. 404.
+	StatusCode int
+	// Message is the API's own message ("detail", "error", "message" or the
+	// field errors), or the status text when the body has none.
+	Message string
+	// FieldErrors holds DRF-style field errors, {"field": ["msg", ...]};
+	// nested fields are joined with dots ("billingAddress.country").
+	FieldErrors map[string][]string
+	// Body is the start of the raw body (at most 512 bytes), with any known
+	// credential removed.
+	Body string
+	// Method and Path identify the request; Path has no query string.
+	Method, Path string
+	// OperationID is the spec's operationId for the request.
+	OperationID string
+}
+
+// Error returns e.g. "kelviq: GET /api/v1/orders/x/: 404 Not Found: Order not found".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kelviq: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" && e.Message != http.StatusText(e.StatusCode) {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel for e's status code.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// DecodeError is returned when a success answer's body does not decode into
+// the operation's type.
+type DecodeError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Method and Path identify the request.
+	Method, Path string
+	// Body is the start of the raw body (at most 512 bytes).
+	Body string
+	// Err is the decoder's error.
+	Err error
+}
+
+// Error describes the failure with the status and the decoder's message.
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("kelviq: %s %s: %d answer does not decode: %v", e.Method, e.Path, e.StatusCode, e.Err)
+}
+
+// Unwrap returns the decoder's error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrDecode.
+func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// ValidationError reports input refused before any request was sent.
+type ValidationError struct {
+	// Field is the input's name as the API spells it, e.g. "externalId".
+	Field string
+	// Rule says what the value must be, e.g. "must be at most 128 characters".
+	Rule string
+}
+
+// Error returns e.g. `kelviq: invalid externalId: must not be empty`.
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("kelviq: invalid %s: %s", e.Field, e.Rule)
+}
+
+// Is reports whether target is ErrInvalidInput.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
+
+// BodyTooLargeError is returned when a response body exceeds the limit.
+type BodyTooLargeError struct {
+	// Limit is the configured maximum in bytes.
+	Limit int64
+	// Method and Path identify the request.
+	Method, Path string
+}
+
+// Error names the limit and the option that changes it.
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("kelviq: %s %s: response body exceeds %d bytes (see WithMaxBodyBytes)", e.Method, e.Path, e.Limit)
+}
+
+// Is reports whether target is ErrBodyTooLarge.
+func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }
+
+// newAPIError builds an *APIError from an error answer's (capped) body.
+// scrub removes known credentials from any text taken from the body.
+func newAPIError(op *Operation, method, path string, status int, body []byte, scrub func(string) string) *APIError {
+	e := &APIError{StatusCode: status, Method: method, Path: path, OperationID: op.ID}
+	e.Body = scrub(sample(body))
+	e.Message, e.FieldErrors = parseErrorBody(body)
+	e.Message = scrub(e.Message)
+	for k, v := range e.FieldErrors {
+		for i := range v {
+			v[i] = scrub(v[i])
+		}
+		e.FieldErrors[k] = v
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+// sample returns at most maxSample bytes of b as valid UTF-8.
+func sample(b []byte) string {
+	if len(b) > maxSample {
+		b = b[:maxSample]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// parseErrorBody understands the error shapes the API uses: {"detail": ...},
+// {"error": ...}, {"status": ..., "message": ...} and DRF field maps
+// {"field": ["msg"]}. Anything else yields no message.
+func parseErrorBody(body []byte) (string, map[string][]string) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return "", nil
+	}
+	for _, key := range []string{"detail", "error", "message"} {
+		if raw, ok := obj[key]; ok {
+			if msg := flattenMessage(raw); msg != "" {
+				return msg, nil
+			}
+		}
+	}
+	fields := map[string][]string{}
+	for k, raw := range obj {
+		if k == "status" || k == "code" {
+			continue
+		}
+		collectFieldErrors(fields, k, raw)
+	}
+	if len(fields) == 0 {
+		return "", nil
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if k == "non_field_errors" {
+			parts = append(parts, strings.Join(fields[k], "; "))
+			continue
+		}
+		parts = append(parts, k+": "+strings.Join(fields[k], "; "))
+	}
+	return strings.Join(parts, "; "), fields
+}
+
+// flattenMessage turns a JSON string, or a list of strings, into one line.
+func flattenMessage(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		return strings.Join(list, "; ")
+	}
+	return ""
+}
+
+func collectFieldErrors(out map[string][]string, key string, raw json.RawMessage) {
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		if len(list) > 0 {
+			out[key] = list
+		}
+		return
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		out[key] = []string{s}
+		return
+	}
+	var nested map[string]json.RawMessage
+	if json.Unmarshal(raw, &nested) == nil {
+		for k, v := range nested {
+			collectFieldErrors(out, key+"."+k, v)
+		}
+	}
+}
