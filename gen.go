@@ -14,5 +14,16 @@
 // becomes a dependency of programs that import this library.
 package kelviq
 
+import _ "embed"
+
+// spec is openapi.json, embedded so that tools built on this module (the CLI,
+// the in-memory fake) work from the same contract as the generated code.
+//
+//go:embed openapi.json
+var spec []byte
+
+// OpenAPISpec returns a copy of the openapi.json this module was generated from.
+func OpenAPISpec() []byte { return append([]byte(nil), spec...) }
+
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.yaml openapi.json
 //go:generate go run ./internal/cmd/genops -spec openapi.json -out wrapper/operations.gen.go
