@@ -1321,7 +1321,7 @@ func (e ListTransactionsParamsStatus) Valid() bool {
 	}
 }
 
-// BillingAddress defines model for BillingAddress.
+// BillingAddress Postal billing address.
 type BillingAddress struct {
 	City       *string                   `json:"city,omitempty"`
 	Country    *string                   `json:"country,omitempty"`
@@ -1331,7 +1331,7 @@ type BillingAddress struct {
 	State      *string                   `json:"state,omitempty"`
 }
 
-// BillingPeriod defines model for BillingPeriod.
+// BillingPeriod A billing period choice shown to buyers.
 type BillingPeriod struct {
 	ChargePeriod *string `json:"chargePeriod,omitempty"`
 	DisplayName  *string `json:"displayName,omitempty"`
@@ -1339,7 +1339,7 @@ type BillingPeriod struct {
 	PromoCaption *string `json:"promoCaption,omitempty"`
 }
 
-// CancelSubscriptionRequest defines model for CancelSubscriptionRequest.
+// CancelSubscriptionRequest How and when to cancel, with optional feedback.
 type CancelSubscriptionRequest struct {
 	CancellationComment  nullable.Nullable[string]                                        `json:"cancellationComment,omitempty"`
 	CancellationDate     nullable.Nullable[openapi_types.Date]                            `json:"cancellationDate,omitempty"`
@@ -1353,12 +1353,12 @@ type CancelSubscriptionRequestCancellationFeedback string
 // CancelSubscriptionRequestCancellationType defines model for CancelSubscriptionRequest.CancellationType.
 type CancelSubscriptionRequestCancellationType string
 
-// CancelSubscriptionResponse defines model for CancelSubscriptionResponse.
+// CancelSubscriptionResponse Confirmation of the cancellation.
 type CancelSubscriptionResponse struct {
 	Message *string `json:"message,omitempty"`
 }
 
-// CatalogFeature defines model for CatalogFeature.
+// CatalogFeature A feature defined in the catalog.
 type CatalogFeature struct {
 	Description    *string                    `json:"description,omitempty"`
 	Details        *map[string]interface{}    `json:"details,omitempty"`
@@ -1376,7 +1376,7 @@ type CatalogFeature struct {
 // CatalogFeatureFeatureType defines model for CatalogFeature.FeatureType.
 type CatalogFeatureFeatureType string
 
-// CatalogPlan defines model for CatalogPlan.
+// CatalogPlan One version of a catalog plan.
 type CatalogPlan struct {
 	Countries   *[]string               `json:"countries,omitempty"`
 	CreatedOn   *time.Time              `json:"createdOn,omitempty"`
@@ -1387,17 +1387,19 @@ type CatalogPlan struct {
 	IsImported  *bool                   `json:"isImported,omitempty"`
 	IsLatest    *bool                   `json:"isLatest,omitempty"`
 	IsVisible   *bool                   `json:"isVisible,omitempty"`
-	License     *LicenseConfig          `json:"license,omitempty"`
-	Links       *[]PlanLink             `json:"links,omitempty"`
-	Metadata    *map[string]interface{} `json:"metadata,omitempty"`
-	ModifiedOn  *time.Time              `json:"modifiedOn,omitempty"`
-	Name        *string                 `json:"name,omitempty"`
-	Ordering    nullable.Nullable[int]  `json:"ordering,omitempty"`
-	Product     *openapi_types.UUID     `json:"product,omitempty"`
-	Version     *int                    `json:"version,omitempty"`
+
+	// License License rules of a plan: activation limit and expiry.
+	License    *LicenseConfig          `json:"license,omitempty"`
+	Links      *[]PlanLink             `json:"links,omitempty"`
+	Metadata   *map[string]interface{} `json:"metadata,omitempty"`
+	ModifiedOn *time.Time              `json:"modifiedOn,omitempty"`
+	Name       *string                 `json:"name,omitempty"`
+	Ordering   nullable.Nullable[int]  `json:"ordering,omitempty"`
+	Product    *openapi_types.UUID     `json:"product,omitempty"`
+	Version    *int                    `json:"version,omitempty"`
 }
 
-// Charge defines model for Charge.
+// Charge Charge settings for one period.
 type Charge struct {
 	Advanced             *map[string]interface{} `json:"advanced,omitempty"`
 	ChargePeriod         *string                 `json:"chargePeriod,omitempty"`
@@ -1408,37 +1410,48 @@ type Charge struct {
 	Tiers                *[]interface{}          `json:"tiers,omitempty"`
 }
 
-// CheckEntitlementsResponse defines model for CheckEntitlementsResponse.
+// CheckEntitlementsResponse A customer's entitlements.
 type CheckEntitlementsResponse struct {
 	CustomerId   *string              `json:"customerId,omitempty"`
 	Entitlements *[]EntitlementDetail `json:"entitlements,omitempty"`
 }
 
-// CheckoutSessionDetailResponse defines model for CheckoutSessionDetailResponse.
+// CheckoutSessionDetailResponse A checkout session plus what it produced: order, subscription, payment method.
 type CheckoutSessionDetailResponse struct {
-	BillingAddress   nullable.Nullable[BillingAddress]     `json:"billingAddress,omitempty"`
-	CreatedOn        *time.Time                            `json:"createdOn,omitempty"`
-	Currency         nullable.Nullable[string]             `json:"currency,omitempty"`
-	CurrencySymbol   *string                               `json:"currencySymbol,omitempty"`
-	CustomFieldsData *map[string]interface{}               `json:"customFieldsData,omitempty"`
-	Customer         *OrderCustomer                        `json:"customer,omitempty"`
-	Customization    *map[string]interface{}               `json:"customization,omitempty"`
-	Data             *map[string]interface{}               `json:"data,omitempty"`
-	DiscountCode     nullable.Nullable[string]             `json:"discountCode,omitempty"`
-	Id               *string                               `json:"id,omitempty"`
-	Metadata         *map[string]interface{}               `json:"metadata,omitempty"`
-	OfferingData     *map[string]interface{}               `json:"offeringData,omitempty"`
-	Order            *CheckoutSessionOrder                 `json:"order,omitempty"`
-	PaymentMethod    nullable.Nullable[OrderPaymentMethod] `json:"paymentMethod,omitempty"`
-	Product          *Product                              `json:"product,omitempty"`
-	SelectedData     *map[string]interface{}               `json:"selectedData,omitempty"`
-	Status           *string                               `json:"status,omitempty"`
-	Subscription     *CheckoutSessionSubscription          `json:"subscription,omitempty"`
-	TaxId            nullable.Nullable[string]             `json:"taxId,omitempty"`
-	TrialPeriod      *int                                  `json:"trialPeriod,omitempty"`
+	// BillingAddress Postal billing address.
+	BillingAddress   nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
+	CreatedOn        *time.Time                        `json:"createdOn,omitempty"`
+	Currency         nullable.Nullable[string]         `json:"currency,omitempty"`
+	CurrencySymbol   *string                           `json:"currencySymbol,omitempty"`
+	CustomFieldsData *map[string]interface{}           `json:"customFieldsData,omitempty"`
+
+	// Customer The customer of an order.
+	Customer      *OrderCustomer            `json:"customer,omitempty"`
+	Customization *map[string]interface{}   `json:"customization,omitempty"`
+	Data          *map[string]interface{}   `json:"data,omitempty"`
+	DiscountCode  nullable.Nullable[string] `json:"discountCode,omitempty"`
+	Id            *string                   `json:"id,omitempty"`
+	Metadata      *map[string]interface{}   `json:"metadata,omitempty"`
+	OfferingData  *map[string]interface{}   `json:"offeringData,omitempty"`
+
+	// Order Order created by a checkout session.
+	Order *CheckoutSessionOrder `json:"order,omitempty"`
+
+	// PaymentMethod Payment method used for an order.
+	PaymentMethod nullable.Nullable[OrderPaymentMethod] `json:"paymentMethod,omitempty"`
+
+	// Product A catalog product.
+	Product      *Product                `json:"product,omitempty"`
+	SelectedData *map[string]interface{} `json:"selectedData,omitempty"`
+	Status       *string                 `json:"status,omitempty"`
+
+	// Subscription Subscription created by a checkout session.
+	Subscription *CheckoutSessionSubscription `json:"subscription,omitempty"`
+	TaxId        nullable.Nullable[string]    `json:"taxId,omitempty"`
+	TrialPeriod  *int                         `json:"trialPeriod,omitempty"`
 }
 
-// CheckoutSessionEventListResponse defines model for CheckoutSessionEventListResponse.
+// CheckoutSessionEventListResponse One page of checkout session events.
 type CheckoutSessionEventListResponse struct {
 	Count    *int                            `json:"count,omitempty"`
 	Next     nullable.Nullable[string]       `json:"next,omitempty"`
@@ -1446,7 +1459,7 @@ type CheckoutSessionEventListResponse struct {
 	Results  *[]CheckoutSessionEventResponse `json:"results,omitempty"`
 }
 
-// CheckoutSessionEventResponse defines model for CheckoutSessionEventResponse.
+// CheckoutSessionEventResponse One entry of a checkout session's event history.
 type CheckoutSessionEventResponse struct {
 	Code      string                             `json:"code"`
 	Id        int                                `json:"id"`
@@ -1459,7 +1472,7 @@ type CheckoutSessionEventResponse struct {
 // CheckoutSessionEventResponseStatus defines model for CheckoutSessionEventResponse.Status.
 type CheckoutSessionEventResponseStatus string
 
-// CheckoutSessionListResponse defines model for CheckoutSessionListResponse.
+// CheckoutSessionListResponse One page of checkout sessions.
 type CheckoutSessionListResponse struct {
 	Count    *int                       `json:"count,omitempty"`
 	Next     nullable.Nullable[string]  `json:"next,omitempty"`
@@ -1467,7 +1480,7 @@ type CheckoutSessionListResponse struct {
 	Results  *[]CheckoutSessionResponse `json:"results,omitempty"`
 }
 
-// CheckoutSessionOrder defines model for CheckoutSessionOrder.
+// CheckoutSessionOrder Order created by a checkout session.
 type CheckoutSessionOrder struct {
 	AmountDiscount     *string                                            `json:"amountDiscount,omitempty"`
 	AmountSubtotal     nullable.Nullable[string]                          `json:"amountSubtotal,omitempty"`
@@ -1490,28 +1503,33 @@ type CheckoutSessionOrderBillingType string
 // CheckoutSessionOrderStatus defines model for CheckoutSessionOrder.Status.
 type CheckoutSessionOrderStatus string
 
-// CheckoutSessionResponse defines model for CheckoutSessionResponse.
+// CheckoutSessionResponse A checkout session.
 type CheckoutSessionResponse struct {
+	// BillingAddress Postal billing address.
 	BillingAddress   nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
 	CreatedOn        *time.Time                        `json:"createdOn,omitempty"`
 	Currency         nullable.Nullable[string]         `json:"currency,omitempty"`
 	CurrencySymbol   *string                           `json:"currencySymbol,omitempty"`
 	CustomFieldsData *map[string]interface{}           `json:"customFieldsData,omitempty"`
-	Customer         *OrderCustomer                    `json:"customer,omitempty"`
-	Customization    *map[string]interface{}           `json:"customization,omitempty"`
-	Data             *map[string]interface{}           `json:"data,omitempty"`
-	DiscountCode     nullable.Nullable[string]         `json:"discountCode,omitempty"`
-	Id               *string                           `json:"id,omitempty"`
-	Metadata         *map[string]interface{}           `json:"metadata,omitempty"`
-	OfferingData     *map[string]interface{}           `json:"offeringData,omitempty"`
-	Product          *Product                          `json:"product,omitempty"`
-	SelectedData     *map[string]interface{}           `json:"selectedData,omitempty"`
-	Status           *string                           `json:"status,omitempty"`
-	TaxId            nullable.Nullable[string]         `json:"taxId,omitempty"`
-	TrialPeriod      *int                              `json:"trialPeriod,omitempty"`
+
+	// Customer The customer of an order.
+	Customer      *OrderCustomer            `json:"customer,omitempty"`
+	Customization *map[string]interface{}   `json:"customization,omitempty"`
+	Data          *map[string]interface{}   `json:"data,omitempty"`
+	DiscountCode  nullable.Nullable[string] `json:"discountCode,omitempty"`
+	Id            *string                   `json:"id,omitempty"`
+	Metadata      *map[string]interface{}   `json:"metadata,omitempty"`
+	OfferingData  *map[string]interface{}   `json:"offeringData,omitempty"`
+
+	// Product A catalog product.
+	Product      *Product                  `json:"product,omitempty"`
+	SelectedData *map[string]interface{}   `json:"selectedData,omitempty"`
+	Status       *string                   `json:"status,omitempty"`
+	TaxId        nullable.Nullable[string] `json:"taxId,omitempty"`
+	TrialPeriod  *int                      `json:"trialPeriod,omitempty"`
 }
 
-// CheckoutSessionSubscription defines model for CheckoutSessionSubscription.
+// CheckoutSessionSubscription Subscription created by a checkout session.
 type CheckoutSessionSubscription struct {
 	Amount                 nullable.Nullable[string]               `json:"amount,omitempty"`
 	BillingPeriodEndTime   nullable.Nullable[time.Time]            `json:"billingPeriodEndTime,omitempty"`
@@ -1531,7 +1549,7 @@ type CheckoutSessionSubscription struct {
 // CheckoutSessionSubscriptionBillingType defines model for CheckoutSessionSubscription.BillingType.
 type CheckoutSessionSubscriptionBillingType string
 
-// CreateChargeRequest defines model for CreateChargeRequest.
+// CreateChargeRequest Body for a one-off charge.
 type CreateChargeRequest struct {
 	ChargePeriod   CreateChargeRequestChargePeriod   `json:"chargePeriod"`
 	CurrencyCode   nullable.Nullable[string]         `json:"currencyCode,omitempty"`
@@ -1544,7 +1562,7 @@ type CreateChargeRequest struct {
 // CreateChargeRequestChargePeriod defines model for CreateChargeRequest.ChargePeriod.
 type CreateChargeRequestChargePeriod string
 
-// CreateChargeResponse defines model for CreateChargeResponse.
+// CreateChargeResponse The charge that was just made.
 type CreateChargeResponse struct {
 	Amount                 *string                               `json:"amount,omitempty"`
 	BillingPeriodEndTime   nullable.Nullable[time.Time]          `json:"billingPeriodEndTime,omitempty"`
@@ -1570,7 +1588,7 @@ type CreateChargeResponse struct {
 	TrialDaysRemaining *int                `json:"trialDaysRemaining,omitempty"`
 }
 
-// CreateCheckoutSessionRequest defines model for CreateCheckoutSessionRequest.
+// CreateCheckoutSessionRequest Body for starting a checkout session.
 type CreateCheckoutSessionRequest struct {
 	CancelUrl             nullable.Nullable[string]                                  `json:"cancelUrl,omitempty"`
 	ChargePeriod          CreateCheckoutSessionRequestChargePeriod                   `json:"chargePeriod"`
@@ -1596,25 +1614,25 @@ type CreateCheckoutSessionRequestChargePeriod string
 // CreateCheckoutSessionRequestTaxBehavior defines model for CreateCheckoutSessionRequest.TaxBehavior.
 type CreateCheckoutSessionRequestTaxBehavior string
 
-// CreateCheckoutSessionResponse defines model for CreateCheckoutSessionResponse.
+// CreateCheckoutSessionResponse Where to send the buyer, and the new session's ID.
 type CreateCheckoutSessionResponse struct {
 	CheckoutSessionId *string `json:"checkoutSessionId,omitempty"`
 	CheckoutUrl       *string `json:"checkoutUrl,omitempty"`
 }
 
-// CreatePortalSessionRequest defines model for CreatePortalSessionRequest.
+// CreatePortalSessionRequest Body for opening the billing portal.
 type CreatePortalSessionRequest struct {
 	CustomerId string `json:"customerId"`
 }
 
-// CreatePortalSessionResponse defines model for CreatePortalSessionResponse.
+// CreatePortalSessionResponse Portal token and link for the customer.
 type CreatePortalSessionResponse struct {
 	CustomerPortalUrl *string `json:"customerPortalUrl,omitempty"`
 	Email             *string `json:"email,omitempty"`
 	Token             *string `json:"token,omitempty"`
 }
 
-// CreateSubscriptionRequest defines model for CreateSubscriptionRequest.
+// CreateSubscriptionRequest Body for subscribing a customer directly.
 type CreateSubscriptionRequest struct {
 	ChargePeriod   CreateSubscriptionRequestChargePeriod `json:"chargePeriod"`
 	CustomerId     nullable.Nullable[string]             `json:"customerId"`
@@ -1627,7 +1645,7 @@ type CreateSubscriptionRequest struct {
 // CreateSubscriptionRequestChargePeriod defines model for CreateSubscriptionRequest.ChargePeriod.
 type CreateSubscriptionRequestChargePeriod string
 
-// CreateSubscriptionResponse defines model for CreateSubscriptionResponse.
+// CreateSubscriptionResponse The subscription that was just created.
 type CreateSubscriptionResponse struct {
 	Amount                 *string                               `json:"amount,omitempty"`
 	BillingPeriodEndTime   *time.Time                            `json:"billingPeriodEndTime,omitempty"`
@@ -1655,8 +1673,9 @@ type CreateSubscriptionResponse struct {
 	TrialDaysRemaining *int                `json:"trialDaysRemaining,omitempty"`
 }
 
-// CustomerCreateRequest defines model for CustomerCreateRequest.
+// CustomerCreateRequest Body for registering a customer.
 type CustomerCreateRequest struct {
+	// BillingAddress Postal billing address.
 	BillingAddress nullable.Nullable[BillingAddress]    `json:"billingAddress,omitempty"`
 	CustomerId     string                               `json:"customerId"`
 	Email          nullable.Nullable[string]            `json:"email,omitempty"`
@@ -1664,7 +1683,7 @@ type CustomerCreateRequest struct {
 	Name           nullable.Nullable[string]            `json:"name,omitempty"`
 }
 
-// CustomerListResponse defines model for CustomerListResponse.
+// CustomerListResponse One page of customers.
 type CustomerListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1672,8 +1691,9 @@ type CustomerListResponse struct {
 	Results  *[]CustomerResponse       `json:"results,omitempty"`
 }
 
-// CustomerResponse defines model for CustomerResponse.
+// CustomerResponse A customer as stored by kelviq.
 type CustomerResponse struct {
+	// BillingAddress Postal billing address.
 	BillingAddress nullable.Nullable[BillingAddress]    `json:"billingAddress,omitempty"`
 	CreatedOn      *string                              `json:"createdOn,omitempty"`
 	CustomerId     *string                              `json:"customerId,omitempty"`
@@ -1685,20 +1705,21 @@ type CustomerResponse struct {
 	Name           nullable.Nullable[string]            `json:"name,omitempty"`
 }
 
-// CustomerUpdateRequest defines model for CustomerUpdateRequest.
+// CustomerUpdateRequest Fields to change on a customer; all optional.
 type CustomerUpdateRequest struct {
+	// BillingAddress Postal billing address.
 	BillingAddress nullable.Nullable[BillingAddress]    `json:"billingAddress,omitempty"`
 	Email          nullable.Nullable[string]            `json:"email,omitempty"`
 	Metadata       nullable.Nullable[map[string]string] `json:"metadata,omitempty"`
 	Name           nullable.Nullable[string]            `json:"name,omitempty"`
 }
 
-// DetailErrorResponse defines model for DetailErrorResponse.
+// DetailErrorResponse Error carrying a single detail message.
 type DetailErrorResponse struct {
 	Detail *string `json:"detail,omitempty"`
 }
 
-// EntitlementDetail defines model for EntitlementDetail.
+// EntitlementDetail Access and usage of one feature for a customer.
 type EntitlementDetail struct {
 	CurrentUsage nullable.Nullable[int32] `json:"currentUsage,omitempty"`
 	FeatureId    *string                  `json:"featureId,omitempty"`
@@ -1710,13 +1731,13 @@ type EntitlementDetail struct {
 	UsageLimit   nullable.Nullable[int32] `json:"usageLimit,omitempty"`
 }
 
-// ErrorResponse defines model for ErrorResponse.
+// ErrorResponse Error with a status and a message.
 type ErrorResponse struct {
 	Message *string `json:"message,omitempty"`
 	Status  *string `json:"status,omitempty"`
 }
 
-// FeatureCreateRequest defines model for FeatureCreateRequest.
+// FeatureCreateRequest Body for defining a feature.
 type FeatureCreateRequest struct {
 	Description    *string                         `json:"description,omitempty"`
 	FeatureDetails *map[string]interface{}         `json:"featureDetails,omitempty"`
@@ -1730,13 +1751,13 @@ type FeatureCreateRequest struct {
 // FeatureCreateRequestFeatureType defines model for FeatureCreateRequest.FeatureType.
 type FeatureCreateRequestFeatureType string
 
-// FeatureInput defines model for FeatureInput.
+// FeatureInput A feature identifier with the quantity wanted.
 type FeatureInput struct {
 	Identifier string `json:"identifier"`
 	Quantity   int    `json:"quantity"`
 }
 
-// FeaturePrice defines model for FeaturePrice.
+// FeaturePrice Price of a plan in one currency.
 type FeaturePrice struct {
 	Charges     *[]Charge           `json:"charges,omitempty"`
 	Currency    *string             `json:"currency,omitempty"`
@@ -1746,7 +1767,7 @@ type FeaturePrice struct {
 	TrialPeriod *int                `json:"trialPeriod,omitempty"`
 }
 
-// LicenseActivation defines model for LicenseActivation.
+// LicenseActivation Body for binding a license key to an instance.
 type LicenseActivation struct {
 	CustomerId   *string                 `json:"customerId,omitempty"`
 	InstanceName *string                 `json:"instanceName,omitempty"`
@@ -1754,15 +1775,17 @@ type LicenseActivation struct {
 	Metadata     *map[string]interface{} `json:"metadata,omitempty"`
 }
 
-// LicenseActivationResponse defines model for LicenseActivationResponse.
+// LicenseActivationResponse Result of an activation: the new instance and its license.
 type LicenseActivationResponse struct {
 	ActivatedAt *time.Time                   `json:"activatedAt,omitempty"`
 	ExpiresOn   nullable.Nullable[time.Time] `json:"expiresOn,omitempty"`
 	InstanceId  *openapi_types.UUID          `json:"instanceId,omitempty"`
-	License     *LicenseDetails              `json:"license,omitempty"`
+
+	// License A license with its customer, plan and subscription.
+	License *LicenseDetails `json:"license,omitempty"`
 }
 
-// LicenseConfig defines model for LicenseConfig.
+// LicenseConfig License rules of a plan: activation limit and expiry.
 type LicenseConfig struct {
 	ActivationLimit        *int                       `json:"activationLimit,omitempty"`
 	ActivationLimitEnabled *bool                      `json:"activationLimitEnabled,omitempty"`
@@ -1775,19 +1798,19 @@ type LicenseConfig struct {
 // LicenseConfigDurationUnit defines model for LicenseConfig.DurationUnit.
 type LicenseConfigDurationUnit string
 
-// LicenseDeactivation defines model for LicenseDeactivation.
+// LicenseDeactivation Body for releasing a license instance.
 type LicenseDeactivation struct {
 	InstanceId openapi_types.UUID `json:"instanceId"`
 	LicenseKey string             `json:"licenseKey"`
 }
 
-// LicenseDeactivationResponse defines model for LicenseDeactivationResponse.
+// LicenseDeactivationResponse Confirmation that an instance was released.
 type LicenseDeactivationResponse struct {
 	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
 	Message       *string    `json:"message,omitempty"`
 }
 
-// LicenseDetails defines model for LicenseDetails.
+// LicenseDetails A license with its customer, plan and subscription.
 type LicenseDetails struct {
 	ActivatedOn     nullable.Nullable[time.Time] `json:"activatedOn,omitempty"`
 	ActivationLimit *int                         `json:"activationLimit,omitempty"`
@@ -1836,27 +1859,29 @@ type LicenseDetails struct {
 // LicenseDetailsSubscriptionBillingType defines model for LicenseDetails.Subscription.BillingType.
 type LicenseDetailsSubscriptionBillingType string
 
-// LicenseValidate defines model for LicenseValidate.
+// LicenseValidate Body for checking a license instance.
 type LicenseValidate struct {
 	InstanceId *openapi_types.UUID `json:"instanceId,omitempty"`
 	LicenseKey string              `json:"licenseKey"`
 }
 
-// LicenseValidationResponse defines model for LicenseValidationResponse.
+// LicenseValidationResponse Whether a license instance is valid, and why.
 type LicenseValidationResponse struct {
-	Code     *string                 `json:"code,omitempty"`
-	Detail   *string                 `json:"detail,omitempty"`
+	Code   *string `json:"code,omitempty"`
+	Detail *string `json:"detail,omitempty"`
+
+	// License A license with its customer, plan and subscription.
 	License  *LicenseDetails         `json:"license,omitempty"`
 	Metadata *map[string]interface{} `json:"metadata,omitempty"`
 	Valid    *bool                   `json:"valid,omitempty"`
 }
 
-// MessageResponse defines model for MessageResponse.
+// MessageResponse A plain message.
 type MessageResponse struct {
 	Message *string `json:"message,omitempty"`
 }
 
-// MorFeeBreakdownComponent defines model for MorFeeBreakdownComponent.
+// MorFeeBreakdownComponent One line of the Merchant of Record fee.
 type MorFeeBreakdownComponent struct {
 	Currency   string                       `json:"currency"`
 	Name       MorFeeBreakdownComponentName `json:"name"`
@@ -1867,14 +1892,14 @@ type MorFeeBreakdownComponent struct {
 // MorFeeBreakdownComponentName defines model for MorFeeBreakdownComponent.Name.
 type MorFeeBreakdownComponentName string
 
-// OrderCustomer defines model for OrderCustomer.
+// OrderCustomer The customer of an order.
 type OrderCustomer struct {
 	CustomerId *string                   `json:"customerId,omitempty"`
 	Email      nullable.Nullable[string] `json:"email,omitempty"`
 	Name       nullable.Nullable[string] `json:"name,omitempty"`
 }
 
-// OrderEventListResponse defines model for OrderEventListResponse.
+// OrderEventListResponse One page of order events.
 type OrderEventListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1882,7 +1907,7 @@ type OrderEventListResponse struct {
 	Results  *[]OrderEventResponse     `json:"results,omitempty"`
 }
 
-// OrderEventResponse defines model for OrderEventResponse.
+// OrderEventResponse One entry of an order's event history.
 type OrderEventResponse struct {
 	Code      string                   `json:"code"`
 	Id        int                      `json:"id"`
@@ -1896,7 +1921,7 @@ type OrderEventResponse struct {
 // OrderEventResponseStatus defines model for OrderEventResponse.Status.
 type OrderEventResponseStatus string
 
-// OrderListResponse defines model for OrderListResponse.
+// OrderListResponse One page of orders.
 type OrderListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1904,40 +1929,52 @@ type OrderListResponse struct {
 	Results  *[]OrderResponse          `json:"results,omitempty"`
 }
 
-// OrderPaymentMethod defines model for OrderPaymentMethod.
+// OrderPaymentMethod Payment method used for an order.
 type OrderPaymentMethod struct {
 	Last4             nullable.Nullable[string] `json:"last4,omitempty"`
 	PaymentMethodName nullable.Nullable[string] `json:"paymentMethodName,omitempty"`
 	PaymentMethodType *string                   `json:"paymentMethodType,omitempty"`
 }
 
-// OrderResponse defines model for OrderResponse.
+// OrderResponse An order with its amounts, customer and payment details.
 type OrderResponse struct {
-	AmountDiscount      *string                                     `json:"amountDiscount,omitempty"`
-	AmountDiscountUnits *int64                                      `json:"amountDiscountUnits,omitempty"`
-	AmountSubtotal      nullable.Nullable[string]                   `json:"amountSubtotal,omitempty"`
-	AmountSubtotalUnits nullable.Nullable[int64]                    `json:"amountSubtotalUnits,omitempty"`
-	AmountTax           nullable.Nullable[string]                   `json:"amountTax,omitempty"`
-	AmountTaxUnits      nullable.Nullable[int64]                    `json:"amountTaxUnits,omitempty"`
-	AmountTotal         nullable.Nullable[string]                   `json:"amountTotal,omitempty"`
-	AmountTotalUnits    nullable.Nullable[int64]                    `json:"amountTotalUnits,omitempty"`
-	BillingAddress      nullable.Nullable[BillingAddress]           `json:"billingAddress,omitempty"`
-	BillingType         nullable.Nullable[OrderResponseBillingType] `json:"billingType,omitempty"`
-	CustomFieldsData    *map[string]interface{}                     `json:"customFieldsData,omitempty"`
-	Customer            *OrderCustomer                              `json:"customer,omitempty"`
-	Id                  *string                                     `json:"id,omitempty"`
-	InvoiceId           nullable.Nullable[string]                   `json:"invoiceId,omitempty"`
-	IsTrial             *bool                                       `json:"isTrial,omitempty"`
-	License             *[]SubscriptionLicense                      `json:"license,omitempty"`
-	PaidAt              nullable.Nullable[time.Time]                `json:"paidAt,omitempty"`
-	PaymentMethod       nullable.Nullable[OrderPaymentMethod]       `json:"paymentMethod,omitempty"`
-	Plan                *CatalogPlan                                `json:"plan,omitempty"`
-	Product             *Product                                    `json:"product,omitempty"`
-	RefundedTotalUnits  *int64                                      `json:"refundedTotalUnits,omitempty"`
-	SaleCurrency        *string                                     `json:"saleCurrency,omitempty"`
-	SaleCurrencySymbol  *string                                     `json:"saleCurrencySymbol,omitempty"`
-	Status              *OrderResponseStatus                        `json:"status,omitempty"`
-	Subscription        *OrderSubscriptionSummary                   `json:"subscription,omitempty"`
+	AmountDiscount      *string                   `json:"amountDiscount,omitempty"`
+	AmountDiscountUnits *int64                    `json:"amountDiscountUnits,omitempty"`
+	AmountSubtotal      nullable.Nullable[string] `json:"amountSubtotal,omitempty"`
+	AmountSubtotalUnits nullable.Nullable[int64]  `json:"amountSubtotalUnits,omitempty"`
+	AmountTax           nullable.Nullable[string] `json:"amountTax,omitempty"`
+	AmountTaxUnits      nullable.Nullable[int64]  `json:"amountTaxUnits,omitempty"`
+	AmountTotal         nullable.Nullable[string] `json:"amountTotal,omitempty"`
+	AmountTotalUnits    nullable.Nullable[int64]  `json:"amountTotalUnits,omitempty"`
+
+	// BillingAddress Postal billing address.
+	BillingAddress   nullable.Nullable[BillingAddress]           `json:"billingAddress,omitempty"`
+	BillingType      nullable.Nullable[OrderResponseBillingType] `json:"billingType,omitempty"`
+	CustomFieldsData *map[string]interface{}                     `json:"customFieldsData,omitempty"`
+
+	// Customer The customer of an order.
+	Customer  *OrderCustomer               `json:"customer,omitempty"`
+	Id        *string                      `json:"id,omitempty"`
+	InvoiceId nullable.Nullable[string]    `json:"invoiceId,omitempty"`
+	IsTrial   *bool                        `json:"isTrial,omitempty"`
+	License   *[]SubscriptionLicense       `json:"license,omitempty"`
+	PaidAt    nullable.Nullable[time.Time] `json:"paidAt,omitempty"`
+
+	// PaymentMethod Payment method used for an order.
+	PaymentMethod nullable.Nullable[OrderPaymentMethod] `json:"paymentMethod,omitempty"`
+
+	// Plan One version of a catalog plan.
+	Plan *CatalogPlan `json:"plan,omitempty"`
+
+	// Product A catalog product.
+	Product            *Product             `json:"product,omitempty"`
+	RefundedTotalUnits *int64               `json:"refundedTotalUnits,omitempty"`
+	SaleCurrency       *string              `json:"saleCurrency,omitempty"`
+	SaleCurrencySymbol *string              `json:"saleCurrencySymbol,omitempty"`
+	Status             *OrderResponseStatus `json:"status,omitempty"`
+
+	// Subscription Short view of the subscription behind an order.
+	Subscription *OrderSubscriptionSummary `json:"subscription,omitempty"`
 }
 
 // OrderResponseBillingType defines model for OrderResponse.BillingType.
@@ -1946,7 +1983,7 @@ type OrderResponseBillingType string
 // OrderResponseStatus defines model for OrderResponse.Status.
 type OrderResponseStatus string
 
-// OrderSubscriptionSummary defines model for OrderSubscriptionSummary.
+// OrderSubscriptionSummary Short view of the subscription behind an order.
 type OrderSubscriptionSummary struct {
 	Amount          nullable.Nullable[string]    `json:"amount,omitempty"`
 	Currency        nullable.Nullable[string]    `json:"currency,omitempty"`
@@ -1957,7 +1994,7 @@ type OrderSubscriptionSummary struct {
 	Status          *string                      `json:"status,omitempty"`
 }
 
-// PaginatedFeatures defines model for PaginatedFeatures.
+// PaginatedFeatures One page of features.
 type PaginatedFeatures struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1965,7 +2002,7 @@ type PaginatedFeatures struct {
 	Results  *[]CatalogFeature         `json:"results,omitempty"`
 }
 
-// PaginatedPlanFeatureEntitlements defines model for PaginatedPlanFeatureEntitlements.
+// PaginatedPlanFeatureEntitlements One page of plan entitlements.
 type PaginatedPlanFeatureEntitlements struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1973,7 +2010,7 @@ type PaginatedPlanFeatureEntitlements struct {
 	Results  *[]PlanFeatureEntitlement `json:"results,omitempty"`
 }
 
-// PaginatedPlanPrices defines model for PaginatedPlanPrices.
+// PaginatedPlanPrices One page of plan prices.
 type PaginatedPlanPrices struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1981,7 +2018,7 @@ type PaginatedPlanPrices struct {
 	Results  *[]PlanPrice              `json:"results,omitempty"`
 }
 
-// PaginatedPlans defines model for PaginatedPlans.
+// PaginatedPlans One page of plans.
 type PaginatedPlans struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1989,7 +2026,7 @@ type PaginatedPlans struct {
 	Results  *[]CatalogPlan            `json:"results,omitempty"`
 }
 
-// PaginatedProducts defines model for PaginatedProducts.
+// PaginatedProducts One page of products.
 type PaginatedProducts struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -1997,38 +2034,73 @@ type PaginatedProducts struct {
 	Results  *[]Product                `json:"results,omitempty"`
 }
 
-// PartnerOrganization defines model for PartnerOrganization.
+// PartnerOrganization A partner-managed organization and its API keys.
 type PartnerOrganization struct {
-	ClientKey              nullable.Nullable[string] `json:"clientKey,omitempty"`
-	OrganizationIdentifier *openapi_types.UUID       `json:"organizationIdentifier,omitempty"`
-	OrganizationSlug       nullable.Nullable[string] `json:"organizationSlug,omitempty"`
-	PartnerExternalId      nullable.Nullable[string] `json:"partnerExternalId,omitempty"`
-	ServerKey              nullable.Nullable[string] `json:"serverKey,omitempty"`
-	UserId                 nullable.Nullable[int]    `json:"userId,omitempty"`
+	// ClientKey Client API key of the organization.
+	//
+	// Example: clientkey_northwind_demo
+	ClientKey nullable.Nullable[string] `json:"clientKey,omitempty"`
+
+	// OrganizationIdentifier kelviq UUID of the organization.
+	//
+	// Example: 312281a3-a1a7-4414-a231-5a25169d74bb
+	OrganizationIdentifier *openapi_types.UUID `json:"organizationIdentifier,omitempty"`
+
+	// OrganizationSlug URL-friendly name of the organization.
+	//
+	// Example: northwind-outfitters
+	OrganizationSlug nullable.Nullable[string] `json:"organizationSlug,omitempty"`
+
+	// PartnerExternalId The partner's own ID for the organization.
+	//
+	// Example: northwind-0042
+	PartnerExternalId nullable.Nullable[string] `json:"partnerExternalId,omitempty"`
+
+	// ServerKey Server API key of the organization; keep it secret.
+	//
+	// Example: serverkey_northwind_demo
+	ServerKey nullable.Nullable[string] `json:"serverKey,omitempty"`
+
+	// UserId kelviq ID of the owning user.
+	//
+	// Example: 5120
+	UserId nullable.Nullable[int] `json:"userId,omitempty"`
 }
 
-// PartnerOrganizationList defines model for PartnerOrganizationList.
+// PartnerOrganizationList Organizations of a partner.
 type PartnerOrganizationList struct {
 	Count   *int                   `json:"count,omitempty"`
 	Results *[]PartnerOrganization `json:"results,omitempty"`
 }
 
-// PartnerOrganizationProvisionRequest defines model for PartnerOrganizationProvisionRequest.
+// PartnerOrganizationProvisionRequest Body for provisioning a new organization through the partner API.
 type PartnerOrganizationProvisionRequest struct {
+	// BusinessName Display name of the business.
+	//
+	// Example: Northwind Outfitters
 	BusinessName *string `json:"businessName,omitempty"`
-	Email        string  `json:"email"`
-	ExternalId   string  `json:"externalId"`
+
+	// Email Email of the user who will own the organization.
+	//
+	// Example: ops@northwind.example
+	Email string `json:"email"`
+
+	// ExternalId Your own ID for the organization; unique among your organizations.
+	//
+	// Example: northwind-0042
+	ExternalId string `json:"externalId"`
 }
 
-// PaymentMethodCustomer defines model for PaymentMethodCustomer.
+// PaymentMethodCustomer Owner of a payment method.
 type PaymentMethodCustomer struct {
+	// BillingAddress Postal billing address.
 	BillingAddress nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
 	CustomerId     *string                           `json:"customerId,omitempty"`
 	Email          nullable.Nullable[string]         `json:"email,omitempty"`
 	Name           nullable.Nullable[string]         `json:"name,omitempty"`
 }
 
-// PaymentMethodListResponse defines model for PaymentMethodListResponse.
+// PaymentMethodListResponse One page of payment methods.
 type PaymentMethodListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -2036,9 +2108,11 @@ type PaymentMethodListResponse struct {
 	Results  *[]PaymentMethodResponse  `json:"results,omitempty"`
 }
 
-// PaymentMethodResponse defines model for PaymentMethodResponse.
+// PaymentMethodResponse A saved payment method.
 type PaymentMethodResponse struct {
-	CreatedOn  *string                      `json:"createdOn,omitempty"`
+	CreatedOn *string `json:"createdOn,omitempty"`
+
+	// Customer Owner of a payment method.
 	Customer   *PaymentMethodCustomer       `json:"customer,omitempty"`
 	Id         *int                         `json:"id,omitempty"`
 	IsDefault  *bool                        `json:"isDefault,omitempty"`
@@ -2051,7 +2125,7 @@ type PaymentMethodResponse struct {
 // PaymentMethodResponseStatus defines model for PaymentMethodResponse.Status.
 type PaymentMethodResponseStatus string
 
-// PlanCharge defines model for PlanCharge.
+// PlanCharge Charge settings of a plan price for one period.
 type PlanCharge struct {
 	Advanced     *map[string]interface{} `json:"advanced,omitempty"`
 	ChargePeriod *PlanChargeChargePeriod `json:"chargePeriod,omitempty"`
@@ -2077,7 +2151,7 @@ type PlanCharge_Tiers_UpTo struct {
 	union json.RawMessage
 }
 
-// PlanChargeCatalogPrice defines model for PlanChargeCatalogPrice.
+// PlanChargeCatalogPrice How one feature is priced within a plan price.
 type PlanChargeCatalogPrice struct {
 	Charges           *[]PlanCharge                         `json:"charges,omitempty"`
 	Feature           nullable.Nullable[openapi_types.UUID] `json:"feature,omitempty"`
@@ -2106,21 +2180,23 @@ type PlanChargeCatalogPriceReset string
 // PlanChargeCatalogPriceUsageAlertsThresholdType defines model for PlanChargeCatalogPrice.UsageAlerts.ThresholdType.
 type PlanChargeCatalogPriceUsageAlertsThresholdType string
 
-// PlanCreateRequest defines model for PlanCreateRequest.
+// PlanCreateRequest Body for drafting a plan.
 type PlanCreateRequest struct {
-	Description *string                 `json:"description,omitempty"`
-	FileKeys    *[]string               `json:"fileKeys,omitempty"`
-	Identifier  *string                 `json:"identifier,omitempty"`
-	IsVisible   *bool                   `json:"isVisible,omitempty"`
-	License     *LicenseConfig          `json:"license,omitempty"`
-	Links       *[]PlanLink             `json:"links,omitempty"`
-	Metadata    *map[string]interface{} `json:"metadata,omitempty"`
-	Name        string                  `json:"name"`
-	Ordering    *int                    `json:"ordering,omitempty"`
-	Product     openapi_types.UUID      `json:"product"`
+	Description *string   `json:"description,omitempty"`
+	FileKeys    *[]string `json:"fileKeys,omitempty"`
+	Identifier  *string   `json:"identifier,omitempty"`
+	IsVisible   *bool     `json:"isVisible,omitempty"`
+
+	// License License rules of a plan: activation limit and expiry.
+	License  *LicenseConfig          `json:"license,omitempty"`
+	Links    *[]PlanLink             `json:"links,omitempty"`
+	Metadata *map[string]interface{} `json:"metadata,omitempty"`
+	Name     string                  `json:"name"`
+	Ordering *int                    `json:"ordering,omitempty"`
+	Product  openapi_types.UUID      `json:"product"`
 }
 
-// PlanEntitlementDetails defines model for PlanEntitlementDetails.
+// PlanEntitlementDetails Limits and reset rules of a feature on a plan.
 type PlanEntitlementDetails struct {
 	HardLimit         *bool                        `json:"hardLimit,omitempty"`
 	HasUnlimitedUsage *bool                        `json:"hasUnlimitedUsage,omitempty"`
@@ -2144,29 +2220,34 @@ type PlanEntitlementDetailsReset string
 // PlanEntitlementDetailsUsageAlertsThresholdType defines model for PlanEntitlementDetails.UsageAlerts.ThresholdType.
 type PlanEntitlementDetailsUsageAlertsThresholdType string
 
-// PlanFeatureEntitlement defines model for PlanFeatureEntitlement.
+// PlanFeatureEntitlement A feature granted by a plan, with its details.
 type PlanFeatureEntitlement struct {
+	// Details Limits and reset rules of a feature on a plan.
 	Details *PlanEntitlementDetails `json:"details,omitempty"`
-	Feature *CatalogFeature         `json:"feature,omitempty"`
+
+	// Feature A feature defined in the catalog.
+	Feature *CatalogFeature `json:"feature,omitempty"`
 }
 
-// PlanFeatureEntitlementWrite defines model for PlanFeatureEntitlementWrite.
+// PlanFeatureEntitlementWrite A feature to grant on a plan, with its details.
 type PlanFeatureEntitlementWrite struct {
+	// Details Limits and reset rules of a feature on a plan.
 	Details PlanEntitlementDetails `json:"details"`
 	Feature openapi_types.UUID     `json:"feature"`
 }
 
-// PlanFeaturePatchRequest defines model for PlanFeaturePatchRequest.
+// PlanFeaturePatchRequest New details for one plan entitlement.
 type PlanFeaturePatchRequest struct {
+	// Details Limits and reset rules of a feature on a plan.
 	Details PlanEntitlementDetails `json:"details"`
 }
 
-// PlanFeaturesCreateRequest defines model for PlanFeaturesCreateRequest.
+// PlanFeaturesCreateRequest Entitlements to add to a plan.
 type PlanFeaturesCreateRequest struct {
 	PlanEntitlements []PlanFeatureEntitlementWrite `json:"planEntitlements"`
 }
 
-// PlanFile defines model for PlanFile.
+// PlanFile A file attached to a plan.
 type PlanFile struct {
 	DownloadUrl *string             `json:"downloadUrl,omitempty"`
 	Enabled     *bool               `json:"enabled,omitempty"`
@@ -2176,20 +2257,20 @@ type PlanFile struct {
 	Ordering    *int                `json:"ordering,omitempty"`
 }
 
-// PlanFileUpdateRequest defines model for PlanFileUpdateRequest.
+// PlanFileUpdateRequest Fields to change on a plan file.
 type PlanFileUpdateRequest struct {
 	Enabled  *bool   `json:"enabled,omitempty"`
 	Name     *string `json:"name,omitempty"`
 	Ordering *int    `json:"ordering,omitempty"`
 }
 
-// PlanLink defines model for PlanLink.
+// PlanLink A named link shown with a plan.
 type PlanLink struct {
 	Name *string `json:"name,omitempty"`
 	Url  *string `json:"url,omitempty"`
 }
 
-// PlanPrice defines model for PlanPrice.
+// PlanPrice A plan's price in one currency.
 type PlanPrice struct {
 	ChargeCatalogPrice *[]PlanChargeCatalogPrice `json:"chargeCatalogPrice,omitempty"`
 	Currency           *string                   `json:"currency,omitempty"`
@@ -2207,17 +2288,17 @@ type PlanPricePriceType string
 // PlanPriceTaxBehavior defines model for PlanPrice.TaxBehavior.
 type PlanPriceTaxBehavior string
 
-// PlanPriceBulkRequest defines model for PlanPriceBulkRequest.
+// PlanPriceBulkRequest The full list of prices a plan should have.
 type PlanPriceBulkRequest struct {
 	Prices []PlanPriceCreateRequest `json:"prices"`
 }
 
-// PlanPriceBulkResponse defines model for PlanPriceBulkResponse.
+// PlanPriceBulkResponse The prices now set on the plan.
 type PlanPriceBulkResponse struct {
 	Prices *[]PlanPrice `json:"prices,omitempty"`
 }
 
-// PlanPriceCreateRequest defines model for PlanPriceCreateRequest.
+// PlanPriceCreateRequest One price to set on a plan.
 type PlanPriceCreateRequest struct {
 	ChargeCatalogPrice *[]PlanChargeCatalogPrice          `json:"chargeCatalogPrice,omitempty"`
 	Currency           *string                            `json:"currency,omitempty"`
@@ -2234,42 +2315,44 @@ type PlanPriceCreateRequestPriceType string
 // PlanPriceCreateRequestTaxBehavior defines model for PlanPriceCreateRequest.TaxBehavior.
 type PlanPriceCreateRequestTaxBehavior string
 
-// PlanPublishRequest defines model for PlanPublishRequest.
+// PlanPublishRequest Options for publishing a plan draft, such as moving existing customers.
 type PlanPublishRequest struct {
 	UpdateFeatures *bool `json:"updateFeatures,omitempty"`
 	UpdatePricing  *bool `json:"updatePricing,omitempty"`
 }
 
-// PlanPublishResponse defines model for PlanPublishResponse.
+// PlanPublishResponse Outcome of publishing a plan.
 type PlanPublishResponse struct {
 	Status *string `json:"status,omitempty"`
 }
 
-// PlanUpdateRequest defines model for PlanUpdateRequest.
+// PlanUpdateRequest Fields to change on a plan.
 type PlanUpdateRequest struct {
-	Description *string                 `json:"description,omitempty"`
-	FileKeys    *[]string               `json:"fileKeys,omitempty"`
-	IsVisible   *bool                   `json:"isVisible,omitempty"`
-	License     *LicenseConfig          `json:"license,omitempty"`
-	Links       *[]PlanLink             `json:"links,omitempty"`
-	Metadata    *map[string]interface{} `json:"metadata,omitempty"`
-	Name        *string                 `json:"name,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	FileKeys    *[]string `json:"fileKeys,omitempty"`
+	IsVisible   *bool     `json:"isVisible,omitempty"`
+
+	// License License rules of a plan: activation limit and expiry.
+	License  *LicenseConfig          `json:"license,omitempty"`
+	Links    *[]PlanLink             `json:"links,omitempty"`
+	Metadata *map[string]interface{} `json:"metadata,omitempty"`
+	Name     *string                 `json:"name,omitempty"`
 }
 
-// PresignedUploadRequest defines model for PresignedUploadRequest.
+// PresignedUploadRequest Name and type of the file to upload.
 type PresignedUploadRequest struct {
 	FileName string `json:"fileName"`
 	FileType string `json:"fileType"`
 }
 
-// PresignedUploadResponse defines model for PresignedUploadResponse.
+// PresignedUploadResponse Form target and fields for a direct upload, plus the key that refers to the file afterwards.
 type PresignedUploadResponse struct {
 	Fields  *map[string]string `json:"fields,omitempty"`
 	FileKey *string            `json:"fileKey,omitempty"`
 	Url     *string            `json:"url,omitempty"`
 }
 
-// Product defines model for Product.
+// Product A catalog product.
 type Product struct {
 	CreatedBy   *string             `json:"createdBy,omitempty"`
 	Description *string             `json:"description,omitempty"`
@@ -2284,7 +2367,7 @@ type Product struct {
 // ProductTaxCode defines model for Product.TaxCode.
 type ProductTaxCode string
 
-// ProductCreateRequest defines model for ProductCreateRequest.
+// ProductCreateRequest Body for adding a product.
 type ProductCreateRequest struct {
 	Description *string                     `json:"description,omitempty"`
 	Identifier  *string                     `json:"identifier,omitempty"`
@@ -2296,7 +2379,7 @@ type ProductCreateRequest struct {
 // ProductCreateRequestTaxCode defines model for ProductCreateRequest.TaxCode.
 type ProductCreateRequestTaxCode string
 
-// ProductImage defines model for ProductImage.
+// ProductImage An image shown for a product.
 type ProductImage struct {
 	Enabled   *bool                     `json:"enabled,omitempty"`
 	Id        *openapi_types.UUID       `json:"id,omitempty"`
@@ -2306,7 +2389,7 @@ type ProductImage struct {
 	Thumbnail *bool                     `json:"thumbnail,omitempty"`
 }
 
-// ProductImageUpdateRequest defines model for ProductImageUpdateRequest.
+// ProductImageUpdateRequest Fields to change on a product image.
 type ProductImageUpdateRequest struct {
 	Enabled   *bool   `json:"enabled,omitempty"`
 	Name      *string `json:"name,omitempty"`
@@ -2314,7 +2397,7 @@ type ProductImageUpdateRequest struct {
 	Thumbnail *bool   `json:"thumbnail,omitempty"`
 }
 
-// ProductOfferingResponse defines model for ProductOfferingResponse.
+// ProductOfferingResponse Localized plans and prices of a product, with the customer's subscription state.
 type ProductOfferingResponse struct {
 	BaseCurrencyCode       *string          `json:"baseCurrencyCode,omitempty"`
 	BaseCurrencySymbol     *string          `json:"baseCurrencySymbol,omitempty"`
@@ -2335,7 +2418,7 @@ type ProductOfferingResponse struct {
 	} `json:"subscription,omitempty"`
 }
 
-// ProductPlan defines model for ProductPlan.
+// ProductPlan A plan as shown in a product offering.
 type ProductPlan struct {
 	BasePlan           nullable.Nullable[interface{}] `json:"basePlan,omitempty"`
 	Description        *string                        `json:"description,omitempty"`
@@ -2350,11 +2433,13 @@ type ProductPlan struct {
 	Metadata           *map[string]interface{}        `json:"metadata,omitempty"`
 	Name               *string                        `json:"name,omitempty"`
 	OriginalPrice      *map[string]interface{}        `json:"originalPrice,omitempty"`
-	Price              *FeaturePrice                  `json:"price,omitempty"`
-	ShouldHighlight    *bool                          `json:"shouldHighlight,omitempty"`
+
+	// Price Price of a plan in one currency.
+	Price           *FeaturePrice `json:"price,omitempty"`
+	ShouldHighlight *bool         `json:"shouldHighlight,omitempty"`
 }
 
-// ProductRetrieve defines model for ProductRetrieve.
+// ProductRetrieve A catalog product with its published plans.
 type ProductRetrieve struct {
 	CreatedBy   *string                 `json:"createdBy,omitempty"`
 	Description *string                 `json:"description,omitempty"`
@@ -2370,7 +2455,7 @@ type ProductRetrieve struct {
 // ProductRetrieveTaxCode defines model for ProductRetrieve.TaxCode.
 type ProductRetrieveTaxCode string
 
-// ProductSettings defines model for ProductSettings.
+// ProductSettings Settings of a product.
 type ProductSettings struct {
 	Currency   *string                   `json:"currency,omitempty"`
 	ProductUrl nullable.Nullable[string] `json:"productUrl,omitempty"`
@@ -2379,7 +2464,7 @@ type ProductSettings struct {
 	Vpn        *bool                     `json:"vpn,omitempty"`
 }
 
-// ProductSettingsUpdateRequest defines model for ProductSettingsUpdateRequest.
+// ProductSettingsUpdateRequest Settings to change on a product.
 type ProductSettingsUpdateRequest struct {
 	Currency   *string `json:"currency,omitempty"`
 	ProductUrl *string `json:"productUrl,omitempty"`
@@ -2388,7 +2473,7 @@ type ProductSettingsUpdateRequest struct {
 	Vpn        *bool   `json:"vpn,omitempty"`
 }
 
-// ProductUpdateRequest defines model for ProductUpdateRequest.
+// ProductUpdateRequest Fields to change on a product.
 type ProductUpdateRequest struct {
 	Description *string                      `json:"description,omitempty"`
 	FileKeys    *[]string                    `json:"fileKeys,omitempty"`
@@ -2400,18 +2485,20 @@ type ProductUpdateRequest struct {
 // ProductUpdateRequestTaxCode defines model for ProductUpdateRequest.TaxCode.
 type ProductUpdateRequestTaxCode string
 
-// PromotionResponse defines model for PromotionResponse.
+// PromotionResponse The promotion that applies to a visitor.
 type PromotionResponse struct {
-	Code        *string            `json:"code,omitempty"`
-	Country     *string            `json:"country,omitempty"`
-	CountryCode *string            `json:"countryCode,omitempty"`
-	Message     *string            `json:"message,omitempty"`
-	Percentage  *float64           `json:"percentage,omitempty"`
-	Security    *PromotionSecurity `json:"security,omitempty"`
-	Widgets     *[]PromotionWidget `json:"widgets,omitempty"`
+	Code        *string  `json:"code,omitempty"`
+	Country     *string  `json:"country,omitempty"`
+	CountryCode *string  `json:"countryCode,omitempty"`
+	Message     *string  `json:"message,omitempty"`
+	Percentage  *float64 `json:"percentage,omitempty"`
+
+	// Security Results of the VPN, Tor, proxy, relay and crawler checks.
+	Security *PromotionSecurity `json:"security,omitempty"`
+	Widgets  *[]PromotionWidget `json:"widgets,omitempty"`
 }
 
-// PromotionSecurity defines model for PromotionSecurity.
+// PromotionSecurity Results of the VPN, Tor, proxy, relay and crawler checks.
 type PromotionSecurity struct {
 	Crawler *bool `json:"crawler,omitempty"`
 	Proxy   *bool `json:"proxy,omitempty"`
@@ -2420,7 +2507,7 @@ type PromotionSecurity struct {
 	Vpn     *bool `json:"vpn,omitempty"`
 }
 
-// PromotionWidget defines model for PromotionWidget.
+// PromotionWidget Banner settings for showing a promotion.
 type PromotionWidget struct {
 	AddCloseIcon       *bool                     `json:"addCloseIcon,omitempty"`
 	BackgroundColor    *string                   `json:"backgroundColor,omitempty"`
@@ -2440,7 +2527,7 @@ type PromotionWidgetPlacement string
 // PromotionWidgetType defines model for PromotionWidget.Type.
 type PromotionWidgetType string
 
-// RefundCreateRequest defines model for RefundCreateRequest.
+// RefundCreateRequest Body for refunding an order.
 type RefundCreateRequest struct {
 	Amount       *json.Number               `json:"amount,omitempty"`
 	AmountUnits  *int64                     `json:"amountUnits,omitempty"`
@@ -2452,13 +2539,13 @@ type RefundCreateRequest struct {
 // RefundCreateRequestReason defines model for RefundCreateRequest.Reason.
 type RefundCreateRequestReason string
 
-// RefundErrorResponse defines model for RefundErrorResponse.
+// RefundErrorResponse Error returned when a refund is refused.
 type RefundErrorResponse struct {
 	Error                *string                `json:"error,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// RefundListResponse defines model for RefundListResponse.
+// RefundListResponse One page of refunds.
 type RefundListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -2466,7 +2553,7 @@ type RefundListResponse struct {
 	Results  *[]RefundResponse         `json:"results,omitempty"`
 }
 
-// RefundResponse defines model for RefundResponse.
+// RefundResponse A refund.
 type RefundResponse struct {
 	Amount        *json.Number                            `json:"amount,omitempty"`
 	AmountUnits   *int64                                  `json:"amountUnits,omitempty"`
@@ -2484,7 +2571,7 @@ type RefundResponseReason string
 // RefundResponseStatus defines model for RefundResponse.Status.
 type RefundResponseStatus string
 
-// ReportUsageRequest defines model for ReportUsageRequest.
+// ReportUsageRequest Usage figure for one metered feature.
 type ReportUsageRequest struct {
 	Behaviour  ReportUsageRequestBehaviour `json:"behaviour"`
 	CustomerId string                      `json:"customerId"`
@@ -2495,7 +2582,7 @@ type ReportUsageRequest struct {
 // ReportUsageRequestBehaviour defines model for ReportUsageRequest.Behaviour.
 type ReportUsageRequestBehaviour string
 
-// ReportUsageResponse defines model for ReportUsageResponse.
+// ReportUsageResponse The usage record as accepted.
 type ReportUsageResponse struct {
 	Behaviour      *ReportUsageResponseBehaviour `json:"behaviour,omitempty"`
 	CustomerId     *string                       `json:"customerId,omitempty"`
@@ -2510,7 +2597,7 @@ type ReportUsageResponse struct {
 // ReportUsageResponseBehaviour defines model for ReportUsageResponse.Behaviour.
 type ReportUsageResponseBehaviour string
 
-// Subscription defines model for Subscription.
+// Subscription A customer's subscription.
 type Subscription struct {
 	Amount                 *string                                             `json:"amount,omitempty"`
 	BillingPeriodEndTime   *time.Time                                          `json:"billingPeriodEndTime,omitempty"`
@@ -2529,14 +2616,16 @@ type Subscription struct {
 	Id                     *openapi_types.UUID                                 `json:"id,omitempty"`
 	License                *[]SubscriptionLicense                              `json:"license,omitempty"`
 	Links                  *[]PlanLink                                         `json:"links,omitempty"`
-	Plan                   *SubscriptionPlan                                   `json:"plan,omitempty"`
-	Product                *string                                             `json:"product,omitempty"`
-	Recurrence             *string                                             `json:"recurrence,omitempty"`
-	RecurrenceType         nullable.Nullable[string]                           `json:"recurrenceType,omitempty"`
-	RecurrenceUnit         nullable.Nullable[int]                              `json:"recurrenceUnit,omitempty"`
-	StartDate              *openapi_types.Date                                 `json:"startDate,omitempty"`
-	Status                 *string                                             `json:"status,omitempty"`
-	TrialDaysRemaining     *int                                                `json:"trialDaysRemaining,omitempty"`
+
+	// Plan Name and identifier of a subscribed plan.
+	Plan               *SubscriptionPlan         `json:"plan,omitempty"`
+	Product            *string                   `json:"product,omitempty"`
+	Recurrence         *string                   `json:"recurrence,omitempty"`
+	RecurrenceType     nullable.Nullable[string] `json:"recurrenceType,omitempty"`
+	RecurrenceUnit     nullable.Nullable[int]    `json:"recurrenceUnit,omitempty"`
+	StartDate          *openapi_types.Date       `json:"startDate,omitempty"`
+	Status             *string                   `json:"status,omitempty"`
+	TrialDaysRemaining *int                      `json:"trialDaysRemaining,omitempty"`
 }
 
 // SubscriptionBillingType defines model for Subscription.BillingType.
@@ -2548,7 +2637,7 @@ type SubscriptionCancellationFeedback string
 // SubscriptionCancellationReason defines model for Subscription.CancellationReason.
 type SubscriptionCancellationReason string
 
-// SubscriptionFeatureDetail defines model for SubscriptionFeatureDetail.
+// SubscriptionFeatureDetail A feature included in a subscription.
 type SubscriptionFeatureDetail struct {
 	Description    *string                 `json:"description,omitempty"`
 	Details        *map[string]interface{} `json:"details,omitempty"`
@@ -2572,7 +2661,7 @@ type SubscriptionFeatureDetail struct {
 	Value       *int                      `json:"value,omitempty"`
 }
 
-// SubscriptionLicense defines model for SubscriptionLicense.
+// SubscriptionLicense License issued with a subscription.
 type SubscriptionLicense struct {
 	ActivatedOn     nullable.Nullable[time.Time]          `json:"activatedOn,omitempty"`
 	ActivationLimit nullable.Nullable[int]                `json:"activationLimit,omitempty"`
@@ -2583,7 +2672,7 @@ type SubscriptionLicense struct {
 	LicenseKey      nullable.Nullable[string]             `json:"licenseKey,omitempty"`
 }
 
-// SubscriptionListResponse defines model for SubscriptionListResponse.
+// SubscriptionListResponse One page of subscriptions.
 type SubscriptionListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -2591,13 +2680,13 @@ type SubscriptionListResponse struct {
 	Results  *[]Subscription           `json:"results,omitempty"`
 }
 
-// SubscriptionPlan defines model for SubscriptionPlan.
+// SubscriptionPlan Name and identifier of a subscribed plan.
 type SubscriptionPlan struct {
 	Identifier *string `json:"identifier,omitempty"`
 	Name       *string `json:"name,omitempty"`
 }
 
-// TransactionListResponse defines model for TransactionListResponse.
+// TransactionListResponse One page of transactions.
 type TransactionListResponse struct {
 	Count    *int                      `json:"count,omitempty"`
 	Next     nullable.Nullable[string] `json:"next,omitempty"`
@@ -2605,7 +2694,7 @@ type TransactionListResponse struct {
 	Results  *[]TransactionResponse    `json:"results,omitempty"`
 }
 
-// TransactionResponse defines model for TransactionResponse.
+// TransactionResponse A money movement with its fees, tax and payout.
 type TransactionResponse struct {
 	AmountTotal       *json.Number                          `json:"amountTotal,omitempty"`
 	AvailableOn       nullable.Nullable[openapi_types.Date] `json:"availableOn,omitempty"`
@@ -2632,7 +2721,7 @@ type TransactionResponseStatus string
 // TransactionResponseTransactionType defines model for TransactionResponse.TransactionType.
 type TransactionResponseTransactionType string
 
-// UpdateSubscriptionRequest defines model for UpdateSubscriptionRequest.
+// UpdateSubscriptionRequest Body for changing a subscription's plan, period or features.
 type UpdateSubscriptionRequest struct {
 	ChargePeriod    UpdateSubscriptionRequestChargePeriod                       `json:"chargePeriod"`
 	Features        nullable.Nullable[[]FeatureInput]                           `json:"features,omitempty"`
@@ -2648,12 +2737,12 @@ type UpdateSubscriptionRequestChargePeriod string
 // UpdateSubscriptionRequestPaymentBehavior defines model for UpdateSubscriptionRequest.PaymentBehavior.
 type UpdateSubscriptionRequestPaymentBehavior string
 
-// UpdateSubscriptionResponse defines model for UpdateSubscriptionResponse.
+// UpdateSubscriptionResponse ID of the changed subscription.
 type UpdateSubscriptionResponse struct {
 	SubscriptionId *string `json:"subscriptionId,omitempty"`
 }
 
-// WebhookEventLogListResponse defines model for WebhookEventLogListResponse.
+// WebhookEventLogListResponse One page of webhook delivery attempts.
 type WebhookEventLogListResponse struct {
 	Count    *int                       `json:"count,omitempty"`
 	Next     nullable.Nullable[string]  `json:"next,omitempty"`
@@ -2661,7 +2750,7 @@ type WebhookEventLogListResponse struct {
 	Results  *[]WebhookEventLogResponse `json:"results,omitempty"`
 }
 
-// WebhookEventLogResponse defines model for WebhookEventLogResponse.
+// WebhookEventLogResponse One webhook delivery attempt.
 type WebhookEventLogResponse struct {
 	CreatedOn   time.Time              `json:"createdOn"`
 	Endpoint    openapi_types.UUID     `json:"endpoint"`
@@ -2677,100 +2766,161 @@ type WebhookEventLogResponse struct {
 
 // ListCatalogFeaturesParams defines parameters for ListCatalogFeatures.
 type ListCatalogFeaturesParams struct {
-	Search   *string `form:"search,omitempty" json:"search,omitempty"`
-	Page     *int    `form:"page,omitempty" json:"page,omitempty"`
-	PageSize *int    `form:"page_size,omitempty" json:"page_size,omitempty"`
+	// Search Matches feature name, identifier or description.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// PageSize How many items per page (default 100, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
 // ListCatalogPlansParams defines parameters for ListCatalogPlans.
 type ListCatalogPlansParams struct {
-	Page     *int `form:"page,omitempty" json:"page,omitempty"`
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// PageSize How many items per page (default 100, at most 100).
 	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
 // DeleteCatalogPlanParams defines parameters for DeleteCatalogPlan.
 type DeleteCatalogPlanParams struct {
+	// Version Plan version number; the latest version when absent.
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // RetrieveCatalogPlanParams defines parameters for RetrieveCatalogPlan.
 type RetrieveCatalogPlanParams struct {
+	// Version Plan version number; the latest version when absent.
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // UpdateCatalogPlanParams defines parameters for UpdateCatalogPlan.
 type UpdateCatalogPlanParams struct {
+	// Version Plan version number; the latest version when absent.
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // ListCatalogPlanFeaturesParams defines parameters for ListCatalogPlanFeatures.
 type ListCatalogPlanFeaturesParams struct {
+	// Version Plan version number; the latest version when absent.
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // AddCatalogPlanFeaturesParams defines parameters for AddCatalogPlanFeatures.
 type AddCatalogPlanFeaturesParams struct {
+	// Version Plan version number; the latest version when absent.
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // ListCatalogPlanPricesParams defines parameters for ListCatalogPlanPrices.
 type ListCatalogPlanPricesParams struct {
+	// Version Plan version number; the latest version when absent.
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // ListCatalogProductsParams defines parameters for ListCatalogProducts.
 type ListCatalogProductsParams struct {
-	Search   *string `form:"search,omitempty" json:"search,omitempty"`
-	Page     *int    `form:"page,omitempty" json:"page,omitempty"`
-	PageSize *int    `form:"page_size,omitempty" json:"page_size,omitempty"`
+	// Search Matches product name, identifier or description.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// PageSize How many items per page (default 100, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
 // ListCheckoutSessionsParams defines parameters for ListCheckoutSessions.
 type ListCheckoutSessionsParams struct {
-	Search    *string             `form:"search,omitempty" json:"search,omitempty"`
-	Status    *string             `form:"status,omitempty" json:"status,omitempty"`
+	// Search Matches session IDs, product names and customer names, emails or IDs.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only sessions in this status.
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// StartDate Earliest creation date to include.
 	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate   *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
-	PageSize  *int                `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page      *int                `form:"page,omitempty" json:"page,omitempty"`
+
+	// EndDate Latest creation date to include.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListCheckoutSessionEventsParams defines parameters for ListCheckoutSessionEvents.
 type ListCheckoutSessionEventsParams struct {
+	// PageSize How many items per page (default 10, at most 100).
 	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page     *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
-	Search   *string `form:"search,omitempty" json:"search,omitempty"`
-	PageSize *int    `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page     *int    `form:"page,omitempty" json:"page,omitempty"`
+	// Search Text to match against customer name, email or customerId.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // GetCustomerEntitlementsParams defines parameters for GetCustomerEntitlements.
 type GetCustomerEntitlementsParams struct {
-	CustomerId string  `form:"customer_id" json:"customer_id"`
-	FeatureId  *string `form:"feature_id,omitempty" json:"feature_id,omitempty"`
+	// CustomerId Your ID of the customer to look up.
+	CustomerId string `form:"customer_id" json:"customer_id"`
+
+	// FeatureId Limit the answer to the feature with this identifier.
+	FeatureId *string `form:"feature_id,omitempty" json:"feature_id,omitempty"`
 }
 
 // GetProductOfferingParams defines parameters for GetProductOffering.
 type GetProductOfferingParams struct {
-	CustomerId   *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+	// CustomerId Your ID of a customer; when set, the answer also carries their current subscription and isCustomerExists.
+	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// PlansEnabled Comma-separated plan identifiers to include; all active plans when absent.
 	PlansEnabled *string `form:"plans_enabled,omitempty" json:"plans_enabled,omitempty"`
-	IpAddress    *string `form:"ip_address,omitempty" json:"ip_address,omitempty"`
+
+	// IpAddress Buyer's IP address, used to pick locale and currency (server API key only).
+	IpAddress *string `form:"ip_address,omitempty" json:"ip_address,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
-	Search      *string                      `form:"search,omitempty" json:"search,omitempty"`
-	Status      *ListOrdersParamsStatus      `form:"status,omitempty" json:"status,omitempty"`
+	// Search Matches order IDs and customer names, emails or IDs.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only orders in this status.
+	Status *ListOrdersParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// BillingType Only one-time or only subscription orders.
 	BillingType *ListOrdersParamsBillingType `form:"billing_type,omitempty" json:"billing_type,omitempty"`
-	IsRenewal   *bool                        `form:"is_renewal,omitempty" json:"is_renewal,omitempty"`
-	StartDate   *openapi_types.Date          `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate     *openapi_types.Date          `form:"end_date,omitempty" json:"end_date,omitempty"`
-	PageSize    *int                         `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page        *int                         `form:"page,omitempty" json:"page,omitempty"`
+
+	// IsRenewal true keeps only renewal orders; false keeps first purchases and one-time orders.
+	IsRenewal *bool `form:"is_renewal,omitempty" json:"is_renewal,omitempty"`
+
+	// StartDate Earliest payment date to include.
+	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate Latest payment date to include.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListOrdersParamsStatus defines parameters for ListOrders.
@@ -2781,36 +2931,59 @@ type ListOrdersParamsBillingType string
 
 // ListOrderEventsParams defines parameters for ListOrderEvents.
 type ListOrderEventsParams struct {
+	// PageSize How many items per page (default 10, at most 100).
 	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page     *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListPartnerOrganizationsParams defines parameters for ListPartnerOrganizations.
 type ListPartnerOrganizationsParams struct {
+	// ExternalId Return just the organization carrying this partner-side ID.
 	ExternalId *string `form:"external_id,omitempty" json:"external_id,omitempty"`
 }
 
 // ListPaymentMethodsParams defines parameters for ListPaymentMethods.
 type ListPaymentMethodsParams struct {
-	CustomerId    *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+	// CustomerId Your ID of a customer; returns only that customer's payment methods.
+	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// CustomerEmail Customer email; returns only that customer's payment methods.
 	CustomerEmail *string `form:"customer_email,omitempty" json:"customer_email,omitempty"`
-	PageSize      *int    `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page          *int    `form:"page,omitempty" json:"page,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // GetPromotionParams defines parameters for GetPromotion.
 type GetPromotionParams struct {
+	// PromotionId ID of the promotion, as shown in the kelviq dashboard.
 	PromotionId string `form:"promotion_id" json:"promotion_id"`
 }
 
 // ListRefundsParams defines parameters for ListRefunds.
 type ListRefundsParams struct {
-	Search    *string                  `form:"search,omitempty" json:"search,omitempty"`
-	Status    *ListRefundsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
-	StartDate *openapi_types.Date      `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate   *openapi_types.Date      `form:"end_date,omitempty" json:"end_date,omitempty"`
-	PageSize  *int                     `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page      *int                     `form:"page,omitempty" json:"page,omitempty"`
+	// Search Matches refund or order IDs and customer names, emails or IDs.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only refunds in this status.
+	Status *ListRefundsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// StartDate Earliest creation date to include.
+	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate Latest creation date to include.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListRefundsParamsStatus defines parameters for ListRefunds.
@@ -2818,20 +2991,38 @@ type ListRefundsParamsStatus string
 
 // ListSubscriptionsParams defines parameters for ListSubscriptions.
 type ListSubscriptionsParams struct {
+	// CustomerId Your ID of a customer, to list only their subscriptions.
 	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
-	Status     *string `form:"status,omitempty" json:"status,omitempty"`
-	PageSize   *int    `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page       *int    `form:"page,omitempty" json:"page,omitempty"`
+
+	// Status Only subscriptions in these statuses; separate several with commas.
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListTransactionsParams defines parameters for ListTransactions.
 type ListTransactionsParams struct {
-	Search    *string                       `form:"search,omitempty" json:"search,omitempty"`
-	Status    *ListTransactionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
-	StartDate *openapi_types.Date           `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate   *openapi_types.Date           `form:"end_date,omitempty" json:"end_date,omitempty"`
-	PageSize  *int                          `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page      *int                          `form:"page,omitempty" json:"page,omitempty"`
+	// Search Matches provider payment IDs, customer details, product names or payment method types.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only transactions in this status.
+	Status *ListTransactionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// StartDate Earliest creation date to include.
+	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate Latest creation date to include.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // ListTransactionsParamsStatus defines parameters for ListTransactions.
@@ -2839,10 +3030,17 @@ type ListTransactionsParamsStatus string
 
 // ListWebhookEventLogsParams defines parameters for ListWebhookEventLogs.
 type ListWebhookEventLogsParams struct {
+	// StartDate Earliest attempt date to include; the window never reaches back more than 30 days.
 	StartDate *openapi_types.Date `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate   *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
-	PageSize  *int                `form:"page_size,omitempty" json:"page_size,omitempty"`
-	Page      *int                `form:"page,omitempty" json:"page,omitempty"`
+
+	// EndDate Latest attempt date to include.
+	EndDate *openapi_types.Date `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// PageSize How many items per page (default 10, at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// Page Which page of results to fetch, starting at 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
 }
 
 // CreateCatalogFeatureJSONRequestBody defines body for CreateCatalogFeature for application/json ContentType.
@@ -3316,335 +3514,747 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// ListCatalogFeatures performs a GET /catalog/features/ (the `ListCatalogFeatures` operationId) request.
+	// ListCatalogFeatures Browse catalog features
+	//
+	// Lists your organization's features that are not archived.
+	//
+	// Corresponds with GET /catalog/features/ (the `ListCatalogFeatures` operationId).
 	ListCatalogFeatures(ctx context.Context, params *ListCatalogFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCatalogFeatureWithBody performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCatalogFeatureWithBody Define a new feature
+	//
+	// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 	CreateCatalogFeatureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCatalogFeature performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request.
+	// CreateCatalogFeature Define a new feature
+	//
+	// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 	CreateCatalogFeature(ctx context.Context, body CreateCatalogFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteCatalogFeature performs a DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId) request.
+	// DeleteCatalogFeature Archive a catalog feature
+	//
+	// Archives the feature and refreshes published pricing tables that used it.
+	//
+	// Corresponds with DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId).
 	DeleteCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveCatalogFeature performs a GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId) request.
+	// RetrieveCatalogFeature Fetch one catalog feature
+	//
+	// Corresponds with GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId).
 	RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCatalogPlans performs a GET /catalog/plans/ (the `ListCatalogPlans` operationId) request.
+	// ListCatalogPlans Browse catalog plans
+	//
+	// Lists each plan once, in its newest version; archived plans and plans of archived products are skipped.
+	//
+	// Corresponds with GET /catalog/plans/ (the `ListCatalogPlans` operationId).
 	ListCatalogPlans(ctx context.Context, params *ListCatalogPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCatalogPlanWithBody performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCatalogPlanWithBody Draft a new plan
+	//
+	// Creates a plan under a product as an unpublished draft; publish it to make it live.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 	CreateCatalogPlanWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCatalogPlan performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request.
+	// CreateCatalogPlan Draft a new plan
+	//
+	// Creates a plan under a product as an unpublished draft; publish it to make it live.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 	CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteCatalogPlan performs a DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId) request.
+	// DeleteCatalogPlan Archive a catalog plan
+	//
+	// Archives every version of the plan.
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId).
 	DeleteCatalogPlan(ctx context.Context, identifier string, params *DeleteCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveCatalogPlan performs a GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId) request.
+	// RetrieveCatalogPlan Fetch one catalog plan
+	//
+	// Gets the latest version of a plan, or the one named by the version query parameter.
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId).
 	RetrieveCatalogPlan(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogPlanWithBody performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogPlanWithBody Edit a catalog plan
+	//
+	// Edits the open draft, or starts one automatically when only a published version exists.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 	UpdateCatalogPlanWithBody(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogPlan performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request.
+	// UpdateCatalogPlan Edit a catalog plan
+	//
+	// Edits the open draft, or starts one automatically when only a published version exists.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 	UpdateCatalogPlan(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DiscardCatalogPlanDraft performs a DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId) request.
+	// DiscardCatalogPlanDraft Throw away a plan draft
+	//
+	// Deletes the unpublished newest version; the published version stays as it is.
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId).
 	DiscardCatalogPlanDraft(ctx context.Context, identifier string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCatalogPlanFeatures performs a GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId) request.
+	// ListCatalogPlanFeatures List a plan's entitlements
+	//
+	// Shows which features the plan grants and with what limits.
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId).
 	ListCatalogPlanFeatures(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AddCatalogPlanFeaturesWithBody performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request,
-	// with any type of body and a specified content type.
+	// AddCatalogPlanFeaturesWithBody Grant features on a plan
+	//
+	// Grants more features to the plan, opening a new draft version when needed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 	AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AddCatalogPlanFeatures performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request.
+	// AddCatalogPlanFeatures Grant features on a plan
+	//
+	// Grants more features to the plan, opening a new draft version when needed.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 	AddCatalogPlanFeatures(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteCatalogPlanFeature performs a DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId) request.
+	// DeleteCatalogPlanFeature Drop a feature from a plan
+	//
+	// Removes the entitlement, opening a new draft version when needed.
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId).
 	DeleteCatalogPlanFeature(ctx context.Context, identifier string, featureId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogPlanFeatureWithBody performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogPlanFeatureWithBody Change one entitlement's limits
+	//
+	// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 	UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogPlanFeature performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request.
+	// UpdateCatalogPlanFeature Change one entitlement's limits
+	//
+	// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 	UpdateCatalogPlanFeature(ctx context.Context, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteCatalogPlanFile performs a DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId) request.
+	// DeleteCatalogPlanFile Remove a plan file
+	//
+	// Deletes the file, in a new draft version if the plan is published.
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId).
 	DeleteCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogPlanFileWithBody performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogPlanFileWithBody Edit a plan file
+	//
+	// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 	UpdateCatalogPlanFileWithBody(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogPlanFile performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request.
+	// UpdateCatalogPlanFile Edit a plan file
+	//
+	// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 	UpdateCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DownloadCatalogPlanFile performs a GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId) request.
+	// DownloadCatalogPlanFile Get a plan file
+	//
+	// Redirects (302) to a short-lived link that downloads the file; needs no credentials.
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId).
 	DownloadCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCatalogPlanPrices performs a GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId) request.
+	// ListCatalogPlanPrices List a plan's prices
+	//
+	// Returns one price for each currency, including how every feature is charged.
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId).
 	ListCatalogPlanPrices(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// BulkSetCatalogPlanPricesWithBody performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request,
-	// with any type of body and a specified content type.
+	// BulkSetCatalogPlanPricesWithBody Replace all prices of a plan
+	//
+	// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 	BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// BulkSetCatalogPlanPrices performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request.
+	// BulkSetCatalogPlanPrices Replace all prices of a plan
+	//
+	// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 	BulkSetCatalogPlanPrices(ctx context.Context, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PublishCatalogPlanWithBody performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request,
-	// with any type of body and a specified content type.
+	// PublishCatalogPlanWithBody Make a plan draft live
+	//
+	// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 	PublishCatalogPlanWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PublishCatalogPlan performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request.
+	// PublishCatalogPlan Make a plan draft live
+	//
+	// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 	PublishCatalogPlan(ctx context.Context, identifier string, body PublishCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCatalogProducts performs a GET /catalog/products/ (the `ListCatalogProducts` operationId) request.
+	// ListCatalogProducts Browse catalog products
+	//
+	// Lists the products of your catalog that are not archived.
+	//
+	// Corresponds with GET /catalog/products/ (the `ListCatalogProducts` operationId).
 	ListCatalogProducts(ctx context.Context, params *ListCatalogProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCatalogProductWithBody performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCatalogProductWithBody Add a product to the catalog
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 	CreateCatalogProductWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCatalogProduct performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request.
+	// CreateCatalogProduct Add a product to the catalog
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 	CreateCatalogProduct(ctx context.Context, body CreateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteCatalogProduct performs a DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId) request.
+	// DeleteCatalogProduct Archive a catalog product
+	//
+	// Archives the product instead of erasing it; a product that is already archived gives 400.
+	//
+	// Corresponds with DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId).
 	DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveCatalogProduct performs a GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId) request.
+	// RetrieveCatalogProduct Fetch one catalog product
+	//
+	// Gets a product together with its published plans.
+	//
+	// Corresponds with GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId).
 	RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogProductWithBody performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogProductWithBody Edit a catalog product
+	//
+	// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 	UpdateCatalogProductWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogProduct performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request.
+	// UpdateCatalogProduct Edit a catalog product
+	//
+	// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 	UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetCatalogProductSettings performs a GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId) request.
+	// GetCatalogProductSettings Read a product's settings
+	//
+	// Gets the product's currency, product URL and VPN, Tor and proxy rules, creating defaults on first access.
+	//
+	// Corresponds with GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId).
 	GetCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogProductSettingsWithBody performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogProductSettingsWithBody Change a product's settings
+	//
+	// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 	UpdateCatalogProductSettingsWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogProductSettings performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request.
+	// UpdateCatalogProductSettings Change a product's settings
+	//
+	// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 	UpdateCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteCatalogProductImage performs a DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId) request.
+	// DeleteCatalogProductImage Remove a product image
+	//
+	// Deletes the image for good.
+	//
+	// Corresponds with DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId).
 	DeleteCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogProductImageWithBody performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogProductImageWithBody Edit a product image
+	//
+	// Edits image metadata; marking one image as thumbnail unmarks the others.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 	UpdateCatalogProductImageWithBody(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCatalogProductImage performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request.
+	// UpdateCatalogProductImage Edit a product image
+	//
+	// Edits image metadata; marking one image as thumbnail unmarks the others.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 	UpdateCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateChargeWithBody performs a POST /charges/ (the `CreateCharge` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateChargeWithBody Bill a customer once, right away
+	//
+	// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 	CreateChargeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCharge performs a POST /charges/ (the `CreateCharge` operationId) request.
+	// CreateCharge Bill a customer once, right away
+	//
+	// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 	CreateCharge(ctx context.Context, body CreateChargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCheckoutSessionWithBody performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCheckoutSessionWithBody Start a hosted checkout
+	//
+	// Opens a checkout session and returns the URL to send the buyer to.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 	CreateCheckoutSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCheckoutSession performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request.
+	// CreateCheckoutSession Start a hosted checkout
+	//
+	// Opens a checkout session and returns the URL to send the buyer to.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 	CreateCheckoutSession(ctx context.Context, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCheckoutSessions performs a GET /checkout/sessions/ (the `ListCheckoutSessions` operationId) request.
+	// ListCheckoutSessions Browse checkout sessions
+	//
+	// Lists your organization's checkout sessions, latest first, with optional status, date and text filters.
+	//
+	// Corresponds with GET /checkout/sessions/ (the `ListCheckoutSessions` operationId).
 	ListCheckoutSessions(ctx context.Context, params *ListCheckoutSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveCheckoutSession performs a GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId) request.
+	// RetrieveCheckoutSession Fetch one checkout session
+	//
+	// Gets one checkout session, including anything it produced (order, subscription, payment method).
+	//
+	// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 	RetrieveCheckoutSession(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCheckoutSessionEvents performs a GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId) request.
+	// ListCheckoutSessionEvents Timeline of a checkout session
+	//
+	// Lists what happened during a checkout session, latest event first.
+	//
+	// Corresponds with GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId).
 	ListCheckoutSessionEvents(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCustomers performs a GET /customers/ (the `ListCustomers` operationId) request.
+	// ListCustomers Page through your customers
+	//
+	// Lists customer records, most recently created first, with an optional text filter.
+	//
+	// Corresponds with GET /customers/ (the `ListCustomers` operationId).
 	ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCustomerWithBody performs a POST /customers/ (the `CreateCustomer` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCustomerWithBody Register a new customer
+	//
+	// Adds a customer record keyed by your own customerId.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 	CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCustomer performs a POST /customers/ (the `CreateCustomer` operationId) request.
+	// CreateCustomer Register a new customer
+	//
+	// Adds a customer record keyed by your own customerId.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 	CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCustomerWithBody performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCustomerWithBody Change details of an existing customer
+	//
+	// Edits the customer with the given customerId; fields you leave out keep their values.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 	UpdateCustomerWithBody(ctx context.Context, customerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateCustomer performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request.
+	// UpdateCustomer Change details of an existing customer
+	//
+	// Edits the customer with the given customerId; fields you leave out keep their values.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 	UpdateCustomer(ctx context.Context, customerId string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetCustomerEntitlements performs a GET /entitlements/ (the `GetCustomerEntitlements` operationId) request.
+	// GetCustomerEntitlements Look up what a customer may use
+	//
+	// Gives the customer's access and usage for every feature, or only for one feature when feature_id is set.
+	//
+	// Corresponds with GET /entitlements/ (the `GetCustomerEntitlements` operationId).
 	GetCustomerEntitlements(ctx context.Context, params *GetCustomerEntitlementsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LicenseActivateWithBody performs a POST /license/activate/ (the `LicenseActivate` operationId) request,
-	// with any type of body and a specified content type.
+	// LicenseActivateWithBody Bind a license key to an instance
+	//
+	// Registers a new instance, such as a machine, against a license key within its activation limit.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 	LicenseActivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LicenseActivate performs a POST /license/activate/ (the `LicenseActivate` operationId) request.
+	// LicenseActivate Bind a license key to an instance
+	//
+	// Registers a new instance, such as a machine, against a license key within its activation limit.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 	LicenseActivate(ctx context.Context, body LicenseActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LicenseDeactivateWithBody performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request,
-	// with any type of body and a specified content type.
+	// LicenseDeactivateWithBody Release a license instance
+	//
+	// Frees the slot that an earlier activation took.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 	LicenseDeactivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LicenseDeactivate performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request.
+	// LicenseDeactivate Release a license instance
+	//
+	// Frees the slot that an earlier activation took.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 	LicenseDeactivate(ctx context.Context, body LicenseDeactivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LicenseValidateWithBody performs a POST /license/validate/ (the `LicenseValidate` operationId) request,
-	// with any type of body and a specified content type.
+	// LicenseValidateWithBody Check a license instance
+	//
+	// Tells whether a license key and instance pair is valid right now.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 	LicenseValidateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// LicenseValidate performs a POST /license/validate/ (the `LicenseValidate` operationId) request.
+	// LicenseValidate Check a license instance
+	//
+	// Tells whether a license key and instance pair is valid right now.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 	LicenseValidate(ctx context.Context, body LicenseValidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePresignedUploadUrlWithBody performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request,
-	// with any type of body and a specified content type.
+	// CreatePresignedUploadUrlWithBody Get an upload slot for a file
+	//
+	// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 	CreatePresignedUploadUrlWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePresignedUploadUrl performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request.
+	// CreatePresignedUploadUrl Get an upload slot for a file
+	//
+	// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 	CreatePresignedUploadUrl(ctx context.Context, body CreatePresignedUploadUrlJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetProductOffering performs a GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId) request.
+	// GetProductOffering Get the pricing to show for a product
+	//
+	// Returns a product's plans with localized prices, plus the customer's current subscription when a customer is named; meant for pricing pages and paywalls.
+	//
+	// Corresponds with GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId).
 	GetProductOffering(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListOrders performs a GET /orders/ (the `ListOrders` operationId) request.
+	// ListOrders Browse orders
+	//
+	// Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out.
+	//
+	// Corresponds with GET /orders/ (the `ListOrders` operationId).
 	ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveOrder performs a GET /orders/{id}/ (the `RetrieveOrder` operationId) request.
+	// RetrieveOrder Fetch one order
+	//
+	// Gets a single order by its order ID.
+	//
+	// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 	RetrieveOrder(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListOrderEvents performs a GET /orders/{id}/events/ (the `ListOrderEvents` operationId) request.
+	// ListOrderEvents Timeline of an order
+	//
+	// Lists events of the order and of the other orders that share its subscription, latest first.
+	//
+	// Corresponds with GET /orders/{id}/events/ (the `ListOrderEvents` operationId).
 	ListOrderEvents(ctx context.Context, id string, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListPartnerOrganizations performs a GET /partner/organizations/ (the `ListPartnerOrganizations` operationId) request.
+	// ListPartnerOrganizations List a partner's organizations
+	//
+	// Lists the organizations that belong to the calling partner, optionally only the one with a given external_id.
+	//
+	// Corresponds with GET /partner/organizations/ (the `ListPartnerOrganizations` operationId).
 	ListPartnerOrganizations(ctx context.Context, params *ListPartnerOrganizationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProvisionPartnerOrganizationWithBody performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request,
-	// with any type of body and a specified content type.
+	// ProvisionPartnerOrganizationWithBody Create an organization for a partner account
+	//
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 	ProvisionPartnerOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProvisionPartnerOrganization performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request.
+	// ProvisionPartnerOrganization Create an organization for a partner account
+	//
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 	ProvisionPartnerOrganization(ctx context.Context, body ProvisionPartnerOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrievePartnerOrganizationByExternalId performs a GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId) request.
+	// RetrievePartnerOrganizationByExternalId Find a partner organization by its external ID
+	//
+	// Corresponds with GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId).
 	RetrievePartnerOrganizationByExternalId(ctx context.Context, externalId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrievePartnerOrganization performs a GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId) request.
+	// RetrievePartnerOrganization Find a partner organization by its kelviq UUID
+	//
+	// Corresponds with GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId).
 	RetrievePartnerOrganization(ctx context.Context, identifier openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListPaymentMethods performs a GET /payment-methods/ (the `ListPaymentMethods` operationId) request.
+	// ListPaymentMethods Browse saved payment methods
+	//
+	// Lists succeeded payment methods, newest first, optionally for one customer given by ID or email.
+	//
+	// Corresponds with GET /payment-methods/ (the `ListPaymentMethods` operationId).
 	ListPaymentMethods(ctx context.Context, params *ListPaymentMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePortalSessionWithBody performs a POST /portal/session/ (the `CreatePortalSession` operationId) request,
-	// with any type of body and a specified content type.
+	// CreatePortalSessionWithBody Open a customer billing portal
+	//
+	// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 	CreatePortalSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePortalSession performs a POST /portal/session/ (the `CreatePortalSession` operationId) request.
+	// CreatePortalSession Open a customer billing portal
+	//
+	// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 	CreatePortalSession(ctx context.Context, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetPromotion performs a GET /promotions (the `GetPromotion` operationId) request.
+	// GetPromotion Resolve the promotion for a visitor
+	//
+	// Returns the discount, coupon code, banner settings and VPN/proxy checks for the caller's location; call it with the client API key.
+	//
+	// Corresponds with GET /promotions (the `GetPromotion` operationId).
 	GetPromotion(ctx context.Context, params *GetPromotionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListRefunds performs a GET /refunds/ (the `ListRefunds` operationId) request.
+	// ListRefunds Browse refunds
+	//
+	// Lists your organization's refunds, latest first.
+	//
+	// Corresponds with GET /refunds/ (the `ListRefunds` operationId).
 	ListRefunds(ctx context.Context, params *ListRefundsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateRefundWithBody performs a POST /refunds/ (the `CreateRefund` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateRefundWithBody Refund an order fully or in part
+	//
+	// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 	CreateRefundWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateRefund performs a POST /refunds/ (the `CreateRefund` operationId) request.
+	// CreateRefund Refund an order fully or in part
+	//
+	// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 	CreateRefund(ctx context.Context, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveRefund performs a GET /refunds/{refundId}/ (the `RetrieveRefund` operationId) request.
+	// RetrieveRefund Fetch one refund
+	//
+	// Gets a refund by its UUID.
+	//
+	// Corresponds with GET /refunds/{refundId}/ (the `RetrieveRefund` operationId).
 	RetrieveRefund(ctx context.Context, refundId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReportUsageWithBody performs a POST /report/usage/ (the `ReportUsage` operationId) request,
-	// with any type of body and a specified content type.
+	// ReportUsageWithBody Send aggregated feature usage
+	//
+	// Records usage of a metered feature that your application has already totalled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 	ReportUsageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReportUsage performs a POST /report/usage/ (the `ReportUsage` operationId) request.
+	// ReportUsage Send aggregated feature usage
+	//
+	// Records usage of a metered feature that your application has already totalled.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 	ReportUsage(ctx context.Context, body ReportUsageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSubscriptions performs a GET /subscriptions/ (the `ListSubscriptions` operationId) request.
+	// ListSubscriptions Browse subscriptions
+	//
+	// Lists subscriptions, optionally narrowed to one customer or to some statuses.
+	//
+	// Corresponds with GET /subscriptions/ (the `ListSubscriptions` operationId).
 	ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSubscriptionWithBody performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateSubscriptionWithBody Subscribe a customer directly
+	//
+	// Starts a subscription for a customer without going through checkout.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 	CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSubscription performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request.
+	// CreateSubscription Subscribe a customer directly
+	//
+	// Starts a subscription for a customer without going through checkout.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 	CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RetrieveSubscription performs a GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId) request.
+	// RetrieveSubscription Fetch one subscription
+	//
+	// Gets a subscription by UUID.
+	//
+	// Corresponds with GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId).
 	RetrieveSubscription(ctx context.Context, subscriptionId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CancelSubscriptionWithBody performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request,
-	// with any type of body and a specified content type.
+	// CancelSubscriptionWithBody End a subscription
+	//
+	// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 	CancelSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CancelSubscription performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request.
+	// CancelSubscription End a subscription
+	//
+	// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 	CancelSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateSubscriptionWithBody performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateSubscriptionWithBody Move a subscription to another plan or period
+	//
+	// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 	UpdateSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateSubscription performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request.
+	// UpdateSubscription Move a subscription to another plan or period
+	//
+	// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 	UpdateSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListTransactions performs a GET /transaction/ (the `ListTransactions` operationId) request.
+	// ListTransactions Browse money movements
+	//
+	// Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply.
+	//
+	// Corresponds with GET /transaction/ (the `ListTransactions` operationId).
 	ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListWebhookEventLogs performs a GET /webhook/logs/ (the `ListWebhookEventLogs` operationId) request.
+	// ListWebhookEventLogs Inspect webhook deliveries
+	//
+	// Lists webhook delivery attempts, retries included, from the last 30 days at most.
+	//
+	// Corresponds with GET /webhook/logs/ (the `ListWebhookEventLogs` operationId).
 	ListWebhookEventLogs(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// ListCatalogFeatures performs a GET /catalog/features/ (the `ListCatalogFeatures` operationId) request.
+// ListCatalogFeatures Browse catalog features
+//
+// Lists your organization's features that are not archived.
+//
+// Corresponds with GET /catalog/features/ (the `ListCatalogFeatures` operationId).
 func (c *Client) ListCatalogFeatures(ctx context.Context, params *ListCatalogFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCatalogFeaturesRequest(c.Server, params)
 	if err != nil {
@@ -3657,8 +4267,13 @@ func (c *Client) ListCatalogFeatures(ctx context.Context, params *ListCatalogFea
 	return c.Client.Do(req)
 }
 
-// CreateCatalogFeatureWithBody performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request,
-// with any type of body and a specified content type.
+// CreateCatalogFeatureWithBody Define a new feature
+//
+// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 func (c *Client) CreateCatalogFeatureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCatalogFeatureRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -3671,8 +4286,13 @@ func (c *Client) CreateCatalogFeatureWithBody(ctx context.Context, contentType s
 	return c.Client.Do(req)
 }
 
-// CreateCatalogFeature performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request.
+// CreateCatalogFeature Define a new feature
+//
+// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 func (c *Client) CreateCatalogFeature(ctx context.Context, body CreateCatalogFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCatalogFeatureRequest(c.Server, body)
 	if err != nil {
@@ -3685,7 +4305,11 @@ func (c *Client) CreateCatalogFeature(ctx context.Context, body CreateCatalogFea
 	return c.Client.Do(req)
 }
 
-// DeleteCatalogFeature performs a DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId) request.
+// DeleteCatalogFeature Archive a catalog feature
+//
+// Archives the feature and refreshes published pricing tables that used it.
+//
+// Corresponds with DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId).
 func (c *Client) DeleteCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCatalogFeatureRequest(c.Server, pk)
 	if err != nil {
@@ -3698,7 +4322,9 @@ func (c *Client) DeleteCatalogFeature(ctx context.Context, pk openapi_types.UUID
 	return c.Client.Do(req)
 }
 
-// RetrieveCatalogFeature performs a GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId) request.
+// RetrieveCatalogFeature Fetch one catalog feature
+//
+// Corresponds with GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId).
 func (c *Client) RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveCatalogFeatureRequest(c.Server, pk)
 	if err != nil {
@@ -3711,7 +4337,11 @@ func (c *Client) RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UU
 	return c.Client.Do(req)
 }
 
-// ListCatalogPlans performs a GET /catalog/plans/ (the `ListCatalogPlans` operationId) request.
+// ListCatalogPlans Browse catalog plans
+//
+// Lists each plan once, in its newest version; archived plans and plans of archived products are skipped.
+//
+// Corresponds with GET /catalog/plans/ (the `ListCatalogPlans` operationId).
 func (c *Client) ListCatalogPlans(ctx context.Context, params *ListCatalogPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCatalogPlansRequest(c.Server, params)
 	if err != nil {
@@ -3724,8 +4354,13 @@ func (c *Client) ListCatalogPlans(ctx context.Context, params *ListCatalogPlansP
 	return c.Client.Do(req)
 }
 
-// CreateCatalogPlanWithBody performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request,
-// with any type of body and a specified content type.
+// CreateCatalogPlanWithBody Draft a new plan
+//
+// Creates a plan under a product as an unpublished draft; publish it to make it live.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 func (c *Client) CreateCatalogPlanWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCatalogPlanRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -3738,8 +4373,13 @@ func (c *Client) CreateCatalogPlanWithBody(ctx context.Context, contentType stri
 	return c.Client.Do(req)
 }
 
-// CreateCatalogPlan performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request.
+// CreateCatalogPlan Draft a new plan
+//
+// Creates a plan under a product as an unpublished draft; publish it to make it live.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 func (c *Client) CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCatalogPlanRequest(c.Server, body)
 	if err != nil {
@@ -3752,7 +4392,11 @@ func (c *Client) CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJS
 	return c.Client.Do(req)
 }
 
-// DeleteCatalogPlan performs a DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId) request.
+// DeleteCatalogPlan Archive a catalog plan
+//
+// Archives every version of the plan.
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId).
 func (c *Client) DeleteCatalogPlan(ctx context.Context, identifier string, params *DeleteCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCatalogPlanRequest(c.Server, identifier, params)
 	if err != nil {
@@ -3765,7 +4409,11 @@ func (c *Client) DeleteCatalogPlan(ctx context.Context, identifier string, param
 	return c.Client.Do(req)
 }
 
-// RetrieveCatalogPlan performs a GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId) request.
+// RetrieveCatalogPlan Fetch one catalog plan
+//
+// Gets the latest version of a plan, or the one named by the version query parameter.
+//
+// Corresponds with GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId).
 func (c *Client) RetrieveCatalogPlan(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveCatalogPlanRequest(c.Server, identifier, params)
 	if err != nil {
@@ -3778,8 +4426,13 @@ func (c *Client) RetrieveCatalogPlan(ctx context.Context, identifier string, par
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogPlanWithBody performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogPlanWithBody Edit a catalog plan
+//
+// Edits the open draft, or starts one automatically when only a published version exists.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 func (c *Client) UpdateCatalogPlanWithBody(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogPlanRequestWithBody(c.Server, identifier, params, contentType, body)
 	if err != nil {
@@ -3792,8 +4445,13 @@ func (c *Client) UpdateCatalogPlanWithBody(ctx context.Context, identifier strin
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogPlan performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request.
+// UpdateCatalogPlan Edit a catalog plan
+//
+// Edits the open draft, or starts one automatically when only a published version exists.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 func (c *Client) UpdateCatalogPlan(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogPlanRequest(c.Server, identifier, params, body)
 	if err != nil {
@@ -3806,7 +4464,11 @@ func (c *Client) UpdateCatalogPlan(ctx context.Context, identifier string, param
 	return c.Client.Do(req)
 }
 
-// DiscardCatalogPlanDraft performs a DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId) request.
+// DiscardCatalogPlanDraft Throw away a plan draft
+//
+// Deletes the unpublished newest version; the published version stays as it is.
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId).
 func (c *Client) DiscardCatalogPlanDraft(ctx context.Context, identifier string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDiscardCatalogPlanDraftRequest(c.Server, identifier)
 	if err != nil {
@@ -3819,7 +4481,11 @@ func (c *Client) DiscardCatalogPlanDraft(ctx context.Context, identifier string,
 	return c.Client.Do(req)
 }
 
-// ListCatalogPlanFeatures performs a GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId) request.
+// ListCatalogPlanFeatures List a plan's entitlements
+//
+// Shows which features the plan grants and with what limits.
+//
+// Corresponds with GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId).
 func (c *Client) ListCatalogPlanFeatures(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCatalogPlanFeaturesRequest(c.Server, identifier, params)
 	if err != nil {
@@ -3832,8 +4498,13 @@ func (c *Client) ListCatalogPlanFeatures(ctx context.Context, identifier string,
 	return c.Client.Do(req)
 }
 
-// AddCatalogPlanFeaturesWithBody performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request,
-// with any type of body and a specified content type.
+// AddCatalogPlanFeaturesWithBody Grant features on a plan
+//
+// Grants more features to the plan, opening a new draft version when needed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 func (c *Client) AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddCatalogPlanFeaturesRequestWithBody(c.Server, identifier, params, contentType, body)
 	if err != nil {
@@ -3846,8 +4517,13 @@ func (c *Client) AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier 
 	return c.Client.Do(req)
 }
 
-// AddCatalogPlanFeatures performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request.
+// AddCatalogPlanFeatures Grant features on a plan
+//
+// Grants more features to the plan, opening a new draft version when needed.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 func (c *Client) AddCatalogPlanFeatures(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddCatalogPlanFeaturesRequest(c.Server, identifier, params, body)
 	if err != nil {
@@ -3860,7 +4536,11 @@ func (c *Client) AddCatalogPlanFeatures(ctx context.Context, identifier string, 
 	return c.Client.Do(req)
 }
 
-// DeleteCatalogPlanFeature performs a DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId) request.
+// DeleteCatalogPlanFeature Drop a feature from a plan
+//
+// Removes the entitlement, opening a new draft version when needed.
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId).
 func (c *Client) DeleteCatalogPlanFeature(ctx context.Context, identifier string, featureId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCatalogPlanFeatureRequest(c.Server, identifier, featureId)
 	if err != nil {
@@ -3873,8 +4553,13 @@ func (c *Client) DeleteCatalogPlanFeature(ctx context.Context, identifier string
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogPlanFeatureWithBody performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogPlanFeatureWithBody Change one entitlement's limits
+//
+// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 func (c *Client) UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogPlanFeatureRequestWithBody(c.Server, identifier, featureId, contentType, body)
 	if err != nil {
@@ -3887,8 +4572,13 @@ func (c *Client) UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifie
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogPlanFeature performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request.
+// UpdateCatalogPlanFeature Change one entitlement's limits
+//
+// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 func (c *Client) UpdateCatalogPlanFeature(ctx context.Context, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogPlanFeatureRequest(c.Server, identifier, featureId, body)
 	if err != nil {
@@ -3901,7 +4591,11 @@ func (c *Client) UpdateCatalogPlanFeature(ctx context.Context, identifier string
 	return c.Client.Do(req)
 }
 
-// DeleteCatalogPlanFile performs a DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId) request.
+// DeleteCatalogPlanFile Remove a plan file
+//
+// Deletes the file, in a new draft version if the plan is published.
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId).
 func (c *Client) DeleteCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCatalogPlanFileRequest(c.Server, identifier, pk)
 	if err != nil {
@@ -3914,8 +4608,13 @@ func (c *Client) DeleteCatalogPlanFile(ctx context.Context, identifier string, p
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogPlanFileWithBody performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogPlanFileWithBody Edit a plan file
+//
+// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 func (c *Client) UpdateCatalogPlanFileWithBody(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogPlanFileRequestWithBody(c.Server, identifier, pk, contentType, body)
 	if err != nil {
@@ -3928,8 +4627,13 @@ func (c *Client) UpdateCatalogPlanFileWithBody(ctx context.Context, identifier s
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogPlanFile performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request.
+// UpdateCatalogPlanFile Edit a plan file
+//
+// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 func (c *Client) UpdateCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogPlanFileRequest(c.Server, identifier, pk, body)
 	if err != nil {
@@ -3942,7 +4646,11 @@ func (c *Client) UpdateCatalogPlanFile(ctx context.Context, identifier string, p
 	return c.Client.Do(req)
 }
 
-// DownloadCatalogPlanFile performs a GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId) request.
+// DownloadCatalogPlanFile Get a plan file
+//
+// Redirects (302) to a short-lived link that downloads the file; needs no credentials.
+//
+// Corresponds with GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId).
 func (c *Client) DownloadCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadCatalogPlanFileRequest(c.Server, identifier, pk)
 	if err != nil {
@@ -3955,7 +4663,11 @@ func (c *Client) DownloadCatalogPlanFile(ctx context.Context, identifier string,
 	return c.Client.Do(req)
 }
 
-// ListCatalogPlanPrices performs a GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId) request.
+// ListCatalogPlanPrices List a plan's prices
+//
+// Returns one price for each currency, including how every feature is charged.
+//
+// Corresponds with GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId).
 func (c *Client) ListCatalogPlanPrices(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCatalogPlanPricesRequest(c.Server, identifier, params)
 	if err != nil {
@@ -3968,8 +4680,13 @@ func (c *Client) ListCatalogPlanPrices(ctx context.Context, identifier string, p
 	return c.Client.Do(req)
 }
 
-// BulkSetCatalogPlanPricesWithBody performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request,
-// with any type of body and a specified content type.
+// BulkSetCatalogPlanPricesWithBody Replace all prices of a plan
+//
+// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 func (c *Client) BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBulkSetCatalogPlanPricesRequestWithBody(c.Server, identifier, contentType, body)
 	if err != nil {
@@ -3982,8 +4699,13 @@ func (c *Client) BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifie
 	return c.Client.Do(req)
 }
 
-// BulkSetCatalogPlanPrices performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request.
+// BulkSetCatalogPlanPrices Replace all prices of a plan
+//
+// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 func (c *Client) BulkSetCatalogPlanPrices(ctx context.Context, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBulkSetCatalogPlanPricesRequest(c.Server, identifier, body)
 	if err != nil {
@@ -3996,8 +4718,13 @@ func (c *Client) BulkSetCatalogPlanPrices(ctx context.Context, identifier string
 	return c.Client.Do(req)
 }
 
-// PublishCatalogPlanWithBody performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request,
-// with any type of body and a specified content type.
+// PublishCatalogPlanWithBody Make a plan draft live
+//
+// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 func (c *Client) PublishCatalogPlanWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPublishCatalogPlanRequestWithBody(c.Server, identifier, contentType, body)
 	if err != nil {
@@ -4010,8 +4737,13 @@ func (c *Client) PublishCatalogPlanWithBody(ctx context.Context, identifier stri
 	return c.Client.Do(req)
 }
 
-// PublishCatalogPlan performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request.
+// PublishCatalogPlan Make a plan draft live
+//
+// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 func (c *Client) PublishCatalogPlan(ctx context.Context, identifier string, body PublishCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPublishCatalogPlanRequest(c.Server, identifier, body)
 	if err != nil {
@@ -4024,7 +4756,11 @@ func (c *Client) PublishCatalogPlan(ctx context.Context, identifier string, body
 	return c.Client.Do(req)
 }
 
-// ListCatalogProducts performs a GET /catalog/products/ (the `ListCatalogProducts` operationId) request.
+// ListCatalogProducts Browse catalog products
+//
+// Lists the products of your catalog that are not archived.
+//
+// Corresponds with GET /catalog/products/ (the `ListCatalogProducts` operationId).
 func (c *Client) ListCatalogProducts(ctx context.Context, params *ListCatalogProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCatalogProductsRequest(c.Server, params)
 	if err != nil {
@@ -4037,8 +4773,11 @@ func (c *Client) ListCatalogProducts(ctx context.Context, params *ListCatalogPro
 	return c.Client.Do(req)
 }
 
-// CreateCatalogProductWithBody performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request,
-// with any type of body and a specified content type.
+// CreateCatalogProductWithBody Add a product to the catalog
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 func (c *Client) CreateCatalogProductWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCatalogProductRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4051,8 +4790,11 @@ func (c *Client) CreateCatalogProductWithBody(ctx context.Context, contentType s
 	return c.Client.Do(req)
 }
 
-// CreateCatalogProduct performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request.
+// CreateCatalogProduct Add a product to the catalog
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 func (c *Client) CreateCatalogProduct(ctx context.Context, body CreateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCatalogProductRequest(c.Server, body)
 	if err != nil {
@@ -4065,7 +4807,11 @@ func (c *Client) CreateCatalogProduct(ctx context.Context, body CreateCatalogPro
 	return c.Client.Do(req)
 }
 
-// DeleteCatalogProduct performs a DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId) request.
+// DeleteCatalogProduct Archive a catalog product
+//
+// Archives the product instead of erasing it; a product that is already archived gives 400.
+//
+// Corresponds with DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId).
 func (c *Client) DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCatalogProductRequest(c.Server, pk)
 	if err != nil {
@@ -4078,7 +4824,11 @@ func (c *Client) DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID
 	return c.Client.Do(req)
 }
 
-// RetrieveCatalogProduct performs a GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId) request.
+// RetrieveCatalogProduct Fetch one catalog product
+//
+// Gets a product together with its published plans.
+//
+// Corresponds with GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId).
 func (c *Client) RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveCatalogProductRequest(c.Server, pk)
 	if err != nil {
@@ -4091,8 +4841,13 @@ func (c *Client) RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UU
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogProductWithBody performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogProductWithBody Edit a catalog product
+//
+// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 func (c *Client) UpdateCatalogProductWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogProductRequestWithBody(c.Server, pk, contentType, body)
 	if err != nil {
@@ -4105,8 +4860,13 @@ func (c *Client) UpdateCatalogProductWithBody(ctx context.Context, pk openapi_ty
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogProduct performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request.
+// UpdateCatalogProduct Edit a catalog product
+//
+// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 func (c *Client) UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogProductRequest(c.Server, pk, body)
 	if err != nil {
@@ -4119,7 +4879,11 @@ func (c *Client) UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID
 	return c.Client.Do(req)
 }
 
-// GetCatalogProductSettings performs a GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId) request.
+// GetCatalogProductSettings Read a product's settings
+//
+// Gets the product's currency, product URL and VPN, Tor and proxy rules, creating defaults on first access.
+//
+// Corresponds with GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId).
 func (c *Client) GetCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCatalogProductSettingsRequest(c.Server, pk)
 	if err != nil {
@@ -4132,8 +4896,13 @@ func (c *Client) GetCatalogProductSettings(ctx context.Context, pk openapi_types
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogProductSettingsWithBody performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogProductSettingsWithBody Change a product's settings
+//
+// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 func (c *Client) UpdateCatalogProductSettingsWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogProductSettingsRequestWithBody(c.Server, pk, contentType, body)
 	if err != nil {
@@ -4146,8 +4915,13 @@ func (c *Client) UpdateCatalogProductSettingsWithBody(ctx context.Context, pk op
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogProductSettings performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request.
+// UpdateCatalogProductSettings Change a product's settings
+//
+// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 func (c *Client) UpdateCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogProductSettingsRequest(c.Server, pk, body)
 	if err != nil {
@@ -4160,7 +4934,11 @@ func (c *Client) UpdateCatalogProductSettings(ctx context.Context, pk openapi_ty
 	return c.Client.Do(req)
 }
 
-// DeleteCatalogProductImage performs a DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId) request.
+// DeleteCatalogProductImage Remove a product image
+//
+// Deletes the image for good.
+//
+// Corresponds with DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId).
 func (c *Client) DeleteCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCatalogProductImageRequest(c.Server, productPk, pk)
 	if err != nil {
@@ -4173,8 +4951,13 @@ func (c *Client) DeleteCatalogProductImage(ctx context.Context, productPk openap
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogProductImageWithBody performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogProductImageWithBody Edit a product image
+//
+// Edits image metadata; marking one image as thumbnail unmarks the others.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 func (c *Client) UpdateCatalogProductImageWithBody(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogProductImageRequestWithBody(c.Server, productPk, pk, contentType, body)
 	if err != nil {
@@ -4187,8 +4970,13 @@ func (c *Client) UpdateCatalogProductImageWithBody(ctx context.Context, productP
 	return c.Client.Do(req)
 }
 
-// UpdateCatalogProductImage performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request.
+// UpdateCatalogProductImage Edit a product image
+//
+// Edits image metadata; marking one image as thumbnail unmarks the others.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 func (c *Client) UpdateCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCatalogProductImageRequest(c.Server, productPk, pk, body)
 	if err != nil {
@@ -4201,8 +4989,13 @@ func (c *Client) UpdateCatalogProductImage(ctx context.Context, productPk openap
 	return c.Client.Do(req)
 }
 
-// CreateChargeWithBody performs a POST /charges/ (the `CreateCharge` operationId) request,
-// with any type of body and a specified content type.
+// CreateChargeWithBody Bill a customer once, right away
+//
+// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 func (c *Client) CreateChargeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateChargeRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4215,8 +5008,13 @@ func (c *Client) CreateChargeWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// CreateCharge performs a POST /charges/ (the `CreateCharge` operationId) request.
+// CreateCharge Bill a customer once, right away
+//
+// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 func (c *Client) CreateCharge(ctx context.Context, body CreateChargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateChargeRequest(c.Server, body)
 	if err != nil {
@@ -4229,8 +5027,13 @@ func (c *Client) CreateCharge(ctx context.Context, body CreateChargeJSONRequestB
 	return c.Client.Do(req)
 }
 
-// CreateCheckoutSessionWithBody performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request,
-// with any type of body and a specified content type.
+// CreateCheckoutSessionWithBody Start a hosted checkout
+//
+// Opens a checkout session and returns the URL to send the buyer to.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCheckoutSessionRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4243,8 +5046,13 @@ func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, contentType 
 	return c.Client.Do(req)
 }
 
-// CreateCheckoutSession performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request.
+// CreateCheckoutSession Start a hosted checkout
+//
+// Opens a checkout session and returns the URL to send the buyer to.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 func (c *Client) CreateCheckoutSession(ctx context.Context, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCheckoutSessionRequest(c.Server, body)
 	if err != nil {
@@ -4257,7 +5065,11 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, body CreateCheckoutS
 	return c.Client.Do(req)
 }
 
-// ListCheckoutSessions performs a GET /checkout/sessions/ (the `ListCheckoutSessions` operationId) request.
+// ListCheckoutSessions Browse checkout sessions
+//
+// Lists your organization's checkout sessions, latest first, with optional status, date and text filters.
+//
+// Corresponds with GET /checkout/sessions/ (the `ListCheckoutSessions` operationId).
 func (c *Client) ListCheckoutSessions(ctx context.Context, params *ListCheckoutSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCheckoutSessionsRequest(c.Server, params)
 	if err != nil {
@@ -4270,7 +5082,11 @@ func (c *Client) ListCheckoutSessions(ctx context.Context, params *ListCheckoutS
 	return c.Client.Do(req)
 }
 
-// RetrieveCheckoutSession performs a GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId) request.
+// RetrieveCheckoutSession Fetch one checkout session
+//
+// Gets one checkout session, including anything it produced (order, subscription, payment method).
+//
+// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 func (c *Client) RetrieveCheckoutSession(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveCheckoutSessionRequest(c.Server, sessionId)
 	if err != nil {
@@ -4283,7 +5099,11 @@ func (c *Client) RetrieveCheckoutSession(ctx context.Context, sessionId string, 
 	return c.Client.Do(req)
 }
 
-// ListCheckoutSessionEvents performs a GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId) request.
+// ListCheckoutSessionEvents Timeline of a checkout session
+//
+// Lists what happened during a checkout session, latest event first.
+//
+// Corresponds with GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId).
 func (c *Client) ListCheckoutSessionEvents(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCheckoutSessionEventsRequest(c.Server, sessionId, params)
 	if err != nil {
@@ -4296,7 +5116,11 @@ func (c *Client) ListCheckoutSessionEvents(ctx context.Context, sessionId string
 	return c.Client.Do(req)
 }
 
-// ListCustomers performs a GET /customers/ (the `ListCustomers` operationId) request.
+// ListCustomers Page through your customers
+//
+// Lists customer records, most recently created first, with an optional text filter.
+//
+// Corresponds with GET /customers/ (the `ListCustomers` operationId).
 func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCustomersRequest(c.Server, params)
 	if err != nil {
@@ -4309,8 +5133,13 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 	return c.Client.Do(req)
 }
 
-// CreateCustomerWithBody performs a POST /customers/ (the `CreateCustomer` operationId) request,
-// with any type of body and a specified content type.
+// CreateCustomerWithBody Register a new customer
+//
+// Adds a customer record keyed by your own customerId.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCustomerRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4323,8 +5152,13 @@ func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
-// CreateCustomer performs a POST /customers/ (the `CreateCustomer` operationId) request.
+// CreateCustomer Register a new customer
+//
+// Adds a customer record keyed by your own customerId.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCustomerRequest(c.Server, body)
 	if err != nil {
@@ -4337,8 +5171,13 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 	return c.Client.Do(req)
 }
 
-// UpdateCustomerWithBody performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCustomerWithBody Change details of an existing customer
+//
+// Edits the customer with the given customerId; fields you leave out keep their values.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomerRequestWithBody(c.Server, customerId, contentType, body)
 	if err != nil {
@@ -4351,8 +5190,13 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId string, 
 	return c.Client.Do(req)
 }
 
-// UpdateCustomer performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request.
+// UpdateCustomer Change details of an existing customer
+//
+// Edits the customer with the given customerId; fields you leave out keep their values.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomer(ctx context.Context, customerId string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomerRequest(c.Server, customerId, body)
 	if err != nil {
@@ -4365,7 +5209,11 @@ func (c *Client) UpdateCustomer(ctx context.Context, customerId string, body Upd
 	return c.Client.Do(req)
 }
 
-// GetCustomerEntitlements performs a GET /entitlements/ (the `GetCustomerEntitlements` operationId) request.
+// GetCustomerEntitlements Look up what a customer may use
+//
+// Gives the customer's access and usage for every feature, or only for one feature when feature_id is set.
+//
+// Corresponds with GET /entitlements/ (the `GetCustomerEntitlements` operationId).
 func (c *Client) GetCustomerEntitlements(ctx context.Context, params *GetCustomerEntitlementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCustomerEntitlementsRequest(c.Server, params)
 	if err != nil {
@@ -4378,8 +5226,13 @@ func (c *Client) GetCustomerEntitlements(ctx context.Context, params *GetCustome
 	return c.Client.Do(req)
 }
 
-// LicenseActivateWithBody performs a POST /license/activate/ (the `LicenseActivate` operationId) request,
-// with any type of body and a specified content type.
+// LicenseActivateWithBody Bind a license key to an instance
+//
+// Registers a new instance, such as a machine, against a license key within its activation limit.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 func (c *Client) LicenseActivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLicenseActivateRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4392,8 +5245,13 @@ func (c *Client) LicenseActivateWithBody(ctx context.Context, contentType string
 	return c.Client.Do(req)
 }
 
-// LicenseActivate performs a POST /license/activate/ (the `LicenseActivate` operationId) request.
+// LicenseActivate Bind a license key to an instance
+//
+// Registers a new instance, such as a machine, against a license key within its activation limit.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 func (c *Client) LicenseActivate(ctx context.Context, body LicenseActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLicenseActivateRequest(c.Server, body)
 	if err != nil {
@@ -4406,8 +5264,13 @@ func (c *Client) LicenseActivate(ctx context.Context, body LicenseActivateJSONRe
 	return c.Client.Do(req)
 }
 
-// LicenseDeactivateWithBody performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request,
-// with any type of body and a specified content type.
+// LicenseDeactivateWithBody Release a license instance
+//
+// Frees the slot that an earlier activation took.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 func (c *Client) LicenseDeactivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLicenseDeactivateRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4420,8 +5283,13 @@ func (c *Client) LicenseDeactivateWithBody(ctx context.Context, contentType stri
 	return c.Client.Do(req)
 }
 
-// LicenseDeactivate performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request.
+// LicenseDeactivate Release a license instance
+//
+// Frees the slot that an earlier activation took.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 func (c *Client) LicenseDeactivate(ctx context.Context, body LicenseDeactivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLicenseDeactivateRequest(c.Server, body)
 	if err != nil {
@@ -4434,8 +5302,13 @@ func (c *Client) LicenseDeactivate(ctx context.Context, body LicenseDeactivateJS
 	return c.Client.Do(req)
 }
 
-// LicenseValidateWithBody performs a POST /license/validate/ (the `LicenseValidate` operationId) request,
-// with any type of body and a specified content type.
+// LicenseValidateWithBody Check a license instance
+//
+// Tells whether a license key and instance pair is valid right now.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 func (c *Client) LicenseValidateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLicenseValidateRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4448,8 +5321,13 @@ func (c *Client) LicenseValidateWithBody(ctx context.Context, contentType string
 	return c.Client.Do(req)
 }
 
-// LicenseValidate performs a POST /license/validate/ (the `LicenseValidate` operationId) request.
+// LicenseValidate Check a license instance
+//
+// Tells whether a license key and instance pair is valid right now.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 func (c *Client) LicenseValidate(ctx context.Context, body LicenseValidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLicenseValidateRequest(c.Server, body)
 	if err != nil {
@@ -4462,8 +5340,13 @@ func (c *Client) LicenseValidate(ctx context.Context, body LicenseValidateJSONRe
 	return c.Client.Do(req)
 }
 
-// CreatePresignedUploadUrlWithBody performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request,
-// with any type of body and a specified content type.
+// CreatePresignedUploadUrlWithBody Get an upload slot for a file
+//
+// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 func (c *Client) CreatePresignedUploadUrlWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePresignedUploadUrlRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4476,8 +5359,13 @@ func (c *Client) CreatePresignedUploadUrlWithBody(ctx context.Context, contentTy
 	return c.Client.Do(req)
 }
 
-// CreatePresignedUploadUrl performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request.
+// CreatePresignedUploadUrl Get an upload slot for a file
+//
+// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 func (c *Client) CreatePresignedUploadUrl(ctx context.Context, body CreatePresignedUploadUrlJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePresignedUploadUrlRequest(c.Server, body)
 	if err != nil {
@@ -4490,7 +5378,11 @@ func (c *Client) CreatePresignedUploadUrl(ctx context.Context, body CreatePresig
 	return c.Client.Do(req)
 }
 
-// GetProductOffering performs a GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId) request.
+// GetProductOffering Get the pricing to show for a product
+//
+// Returns a product's plans with localized prices, plus the customer's current subscription when a customer is named; meant for pricing pages and paywalls.
+//
+// Corresponds with GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId).
 func (c *Client) GetProductOffering(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetProductOfferingRequest(c.Server, productId, params)
 	if err != nil {
@@ -4503,7 +5395,11 @@ func (c *Client) GetProductOffering(ctx context.Context, productId openapi_types
 	return c.Client.Do(req)
 }
 
-// ListOrders performs a GET /orders/ (the `ListOrders` operationId) request.
+// ListOrders Browse orders
+//
+// Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out.
+//
+// Corresponds with GET /orders/ (the `ListOrders` operationId).
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListOrdersRequest(c.Server, params)
 	if err != nil {
@@ -4516,7 +5412,11 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEd
 	return c.Client.Do(req)
 }
 
-// RetrieveOrder performs a GET /orders/{id}/ (the `RetrieveOrder` operationId) request.
+// RetrieveOrder Fetch one order
+//
+// Gets a single order by its order ID.
+//
+// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 func (c *Client) RetrieveOrder(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveOrderRequest(c.Server, id)
 	if err != nil {
@@ -4529,7 +5429,11 @@ func (c *Client) RetrieveOrder(ctx context.Context, id string, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
-// ListOrderEvents performs a GET /orders/{id}/events/ (the `ListOrderEvents` operationId) request.
+// ListOrderEvents Timeline of an order
+//
+// Lists events of the order and of the other orders that share its subscription, latest first.
+//
+// Corresponds with GET /orders/{id}/events/ (the `ListOrderEvents` operationId).
 func (c *Client) ListOrderEvents(ctx context.Context, id string, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListOrderEventsRequest(c.Server, id, params)
 	if err != nil {
@@ -4542,7 +5446,11 @@ func (c *Client) ListOrderEvents(ctx context.Context, id string, params *ListOrd
 	return c.Client.Do(req)
 }
 
-// ListPartnerOrganizations performs a GET /partner/organizations/ (the `ListPartnerOrganizations` operationId) request.
+// ListPartnerOrganizations List a partner's organizations
+//
+// Lists the organizations that belong to the calling partner, optionally only the one with a given external_id.
+//
+// Corresponds with GET /partner/organizations/ (the `ListPartnerOrganizations` operationId).
 func (c *Client) ListPartnerOrganizations(ctx context.Context, params *ListPartnerOrganizationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPartnerOrganizationsRequest(c.Server, params)
 	if err != nil {
@@ -4555,8 +5463,13 @@ func (c *Client) ListPartnerOrganizations(ctx context.Context, params *ListPartn
 	return c.Client.Do(req)
 }
 
-// ProvisionPartnerOrganizationWithBody performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request,
-// with any type of body and a specified content type.
+// ProvisionPartnerOrganizationWithBody Create an organization for a partner account
+//
+// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 func (c *Client) ProvisionPartnerOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProvisionPartnerOrganizationRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4569,8 +5482,13 @@ func (c *Client) ProvisionPartnerOrganizationWithBody(ctx context.Context, conte
 	return c.Client.Do(req)
 }
 
-// ProvisionPartnerOrganization performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request.
+// ProvisionPartnerOrganization Create an organization for a partner account
+//
+// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 func (c *Client) ProvisionPartnerOrganization(ctx context.Context, body ProvisionPartnerOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProvisionPartnerOrganizationRequest(c.Server, body)
 	if err != nil {
@@ -4583,7 +5501,9 @@ func (c *Client) ProvisionPartnerOrganization(ctx context.Context, body Provisio
 	return c.Client.Do(req)
 }
 
-// RetrievePartnerOrganizationByExternalId performs a GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId) request.
+// RetrievePartnerOrganizationByExternalId Find a partner organization by its external ID
+//
+// Corresponds with GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId).
 func (c *Client) RetrievePartnerOrganizationByExternalId(ctx context.Context, externalId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrievePartnerOrganizationByExternalIdRequest(c.Server, externalId)
 	if err != nil {
@@ -4596,7 +5516,9 @@ func (c *Client) RetrievePartnerOrganizationByExternalId(ctx context.Context, ex
 	return c.Client.Do(req)
 }
 
-// RetrievePartnerOrganization performs a GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId) request.
+// RetrievePartnerOrganization Find a partner organization by its kelviq UUID
+//
+// Corresponds with GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId).
 func (c *Client) RetrievePartnerOrganization(ctx context.Context, identifier openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrievePartnerOrganizationRequest(c.Server, identifier)
 	if err != nil {
@@ -4609,7 +5531,11 @@ func (c *Client) RetrievePartnerOrganization(ctx context.Context, identifier ope
 	return c.Client.Do(req)
 }
 
-// ListPaymentMethods performs a GET /payment-methods/ (the `ListPaymentMethods` operationId) request.
+// ListPaymentMethods Browse saved payment methods
+//
+// Lists succeeded payment methods, newest first, optionally for one customer given by ID or email.
+//
+// Corresponds with GET /payment-methods/ (the `ListPaymentMethods` operationId).
 func (c *Client) ListPaymentMethods(ctx context.Context, params *ListPaymentMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPaymentMethodsRequest(c.Server, params)
 	if err != nil {
@@ -4622,8 +5548,13 @@ func (c *Client) ListPaymentMethods(ctx context.Context, params *ListPaymentMeth
 	return c.Client.Do(req)
 }
 
-// CreatePortalSessionWithBody performs a POST /portal/session/ (the `CreatePortalSession` operationId) request,
-// with any type of body and a specified content type.
+// CreatePortalSessionWithBody Open a customer billing portal
+//
+// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 func (c *Client) CreatePortalSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePortalSessionRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4636,8 +5567,13 @@ func (c *Client) CreatePortalSessionWithBody(ctx context.Context, contentType st
 	return c.Client.Do(req)
 }
 
-// CreatePortalSession performs a POST /portal/session/ (the `CreatePortalSession` operationId) request.
+// CreatePortalSession Open a customer billing portal
+//
+// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 func (c *Client) CreatePortalSession(ctx context.Context, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePortalSessionRequest(c.Server, body)
 	if err != nil {
@@ -4650,7 +5586,11 @@ func (c *Client) CreatePortalSession(ctx context.Context, body CreatePortalSessi
 	return c.Client.Do(req)
 }
 
-// GetPromotion performs a GET /promotions (the `GetPromotion` operationId) request.
+// GetPromotion Resolve the promotion for a visitor
+//
+// Returns the discount, coupon code, banner settings and VPN/proxy checks for the caller's location; call it with the client API key.
+//
+// Corresponds with GET /promotions (the `GetPromotion` operationId).
 func (c *Client) GetPromotion(ctx context.Context, params *GetPromotionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPromotionRequest(c.Server, params)
 	if err != nil {
@@ -4663,7 +5603,11 @@ func (c *Client) GetPromotion(ctx context.Context, params *GetPromotionParams, r
 	return c.Client.Do(req)
 }
 
-// ListRefunds performs a GET /refunds/ (the `ListRefunds` operationId) request.
+// ListRefunds Browse refunds
+//
+// Lists your organization's refunds, latest first.
+//
+// Corresponds with GET /refunds/ (the `ListRefunds` operationId).
 func (c *Client) ListRefunds(ctx context.Context, params *ListRefundsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRefundsRequest(c.Server, params)
 	if err != nil {
@@ -4676,8 +5620,13 @@ func (c *Client) ListRefunds(ctx context.Context, params *ListRefundsParams, req
 	return c.Client.Do(req)
 }
 
-// CreateRefundWithBody performs a POST /refunds/ (the `CreateRefund` operationId) request,
-// with any type of body and a specified content type.
+// CreateRefundWithBody Refund an order fully or in part
+//
+// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 func (c *Client) CreateRefundWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRefundRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4690,8 +5639,13 @@ func (c *Client) CreateRefundWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// CreateRefund performs a POST /refunds/ (the `CreateRefund` operationId) request.
+// CreateRefund Refund an order fully or in part
+//
+// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 func (c *Client) CreateRefund(ctx context.Context, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRefundRequest(c.Server, body)
 	if err != nil {
@@ -4704,7 +5658,11 @@ func (c *Client) CreateRefund(ctx context.Context, body CreateRefundJSONRequestB
 	return c.Client.Do(req)
 }
 
-// RetrieveRefund performs a GET /refunds/{refundId}/ (the `RetrieveRefund` operationId) request.
+// RetrieveRefund Fetch one refund
+//
+// Gets a refund by its UUID.
+//
+// Corresponds with GET /refunds/{refundId}/ (the `RetrieveRefund` operationId).
 func (c *Client) RetrieveRefund(ctx context.Context, refundId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveRefundRequest(c.Server, refundId)
 	if err != nil {
@@ -4717,8 +5675,13 @@ func (c *Client) RetrieveRefund(ctx context.Context, refundId openapi_types.UUID
 	return c.Client.Do(req)
 }
 
-// ReportUsageWithBody performs a POST /report/usage/ (the `ReportUsage` operationId) request,
-// with any type of body and a specified content type.
+// ReportUsageWithBody Send aggregated feature usage
+//
+// Records usage of a metered feature that your application has already totalled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 func (c *Client) ReportUsageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReportUsageRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4731,8 +5694,13 @@ func (c *Client) ReportUsageWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
-// ReportUsage performs a POST /report/usage/ (the `ReportUsage` operationId) request.
+// ReportUsage Send aggregated feature usage
+//
+// Records usage of a metered feature that your application has already totalled.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 func (c *Client) ReportUsage(ctx context.Context, body ReportUsageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReportUsageRequest(c.Server, body)
 	if err != nil {
@@ -4745,7 +5713,11 @@ func (c *Client) ReportUsage(ctx context.Context, body ReportUsageJSONRequestBod
 	return c.Client.Do(req)
 }
 
-// ListSubscriptions performs a GET /subscriptions/ (the `ListSubscriptions` operationId) request.
+// ListSubscriptions Browse subscriptions
+//
+// Lists subscriptions, optionally narrowed to one customer or to some statuses.
+//
+// Corresponds with GET /subscriptions/ (the `ListSubscriptions` operationId).
 func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSubscriptionsRequest(c.Server, params)
 	if err != nil {
@@ -4758,8 +5730,13 @@ func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscription
 	return c.Client.Do(req)
 }
 
-// CreateSubscriptionWithBody performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request,
-// with any type of body and a specified content type.
+// CreateSubscriptionWithBody Subscribe a customer directly
+//
+// Starts a subscription for a customer without going through checkout.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSubscriptionRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4772,8 +5749,13 @@ func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType str
 	return c.Client.Do(req)
 }
 
-// CreateSubscription performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request.
+// CreateSubscription Subscribe a customer directly
+//
+// Starts a subscription for a customer without going through checkout.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSubscriptionRequest(c.Server, body)
 	if err != nil {
@@ -4786,7 +5768,11 @@ func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscription
 	return c.Client.Do(req)
 }
 
-// RetrieveSubscription performs a GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId) request.
+// RetrieveSubscription Fetch one subscription
+//
+// Gets a subscription by UUID.
+//
+// Corresponds with GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId).
 func (c *Client) RetrieveSubscription(ctx context.Context, subscriptionId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetrieveSubscriptionRequest(c.Server, subscriptionId)
 	if err != nil {
@@ -4799,8 +5785,13 @@ func (c *Client) RetrieveSubscription(ctx context.Context, subscriptionId openap
 	return c.Client.Do(req)
 }
 
-// CancelSubscriptionWithBody performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request,
-// with any type of body and a specified content type.
+// CancelSubscriptionWithBody End a subscription
+//
+// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
 	if err != nil {
@@ -4813,8 +5804,13 @@ func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId 
 	return c.Client.Do(req)
 }
 
-// CancelSubscription performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request.
+// CancelSubscription End a subscription
+//
+// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 func (c *Client) CancelSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelSubscriptionRequest(c.Server, subscriptionId, body)
 	if err != nil {
@@ -4827,8 +5823,13 @@ func (c *Client) CancelSubscription(ctx context.Context, subscriptionId openapi_
 	return c.Client.Do(req)
 }
 
-// UpdateSubscriptionWithBody performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request,
-// with any type of body and a specified content type.
+// UpdateSubscriptionWithBody Move a subscription to another plan or period
+//
+// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
 	if err != nil {
@@ -4841,8 +5842,13 @@ func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId 
 	return c.Client.Do(req)
 }
 
-// UpdateSubscription performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request.
+// UpdateSubscription Move a subscription to another plan or period
+//
+// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSubscriptionRequest(c.Server, subscriptionId, body)
 	if err != nil {
@@ -4855,7 +5861,11 @@ func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId openapi_
 	return c.Client.Do(req)
 }
 
-// ListTransactions performs a GET /transaction/ (the `ListTransactions` operationId) request.
+// ListTransactions Browse money movements
+//
+// Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply.
+//
+// Corresponds with GET /transaction/ (the `ListTransactions` operationId).
 func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListTransactionsRequest(c.Server, params)
 	if err != nil {
@@ -4868,7 +5878,11 @@ func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsP
 	return c.Client.Do(req)
 }
 
-// ListWebhookEventLogs performs a GET /webhook/logs/ (the `ListWebhookEventLogs` operationId) request.
+// ListWebhookEventLogs Inspect webhook deliveries
+//
+// Lists webhook delivery attempts, retries included, from the last 30 days at most.
+//
+// Corresponds with GET /webhook/logs/ (the `ListWebhookEventLogs` operationId).
 func (c *Client) ListWebhookEventLogs(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListWebhookEventLogsRequest(c.Server, params)
 	if err != nil {
@@ -8427,459 +9441,813 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// ListCatalogFeaturesWithResponse performs a GET /catalog/features/ (the `ListCatalogFeatures` operationId) request.
+	// ListCatalogFeaturesWithResponse Browse catalog features
+	//
+	// Lists your organization's features that are not archived.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/features/ (the `ListCatalogFeatures` operationId).
 	ListCatalogFeaturesWithResponse(ctx context.Context, params *ListCatalogFeaturesParams, reqEditors ...RequestEditorFn) (*ListCatalogFeaturesHTTPResponse, error)
 
-	// CreateCatalogFeatureWithBodyWithResponse performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCatalogFeatureWithBodyWithResponse Define a new feature
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 	CreateCatalogFeatureWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCatalogFeatureHTTPResponse, error)
 
-	// CreateCatalogFeatureWithResponse performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request.
+	// CreateCatalogFeatureWithResponse Define a new feature
+	//
+	// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 	CreateCatalogFeatureWithResponse(ctx context.Context, body CreateCatalogFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCatalogFeatureHTTPResponse, error)
 
-	// DeleteCatalogFeatureWithResponse performs a DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId) request.
+	// DeleteCatalogFeatureWithResponse Archive a catalog feature
+	//
+	// Archives the feature and refreshes published pricing tables that used it.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId).
 	DeleteCatalogFeatureWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogFeatureHTTPResponse, error)
 
-	// RetrieveCatalogFeatureWithResponse performs a GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId) request.
+	// RetrieveCatalogFeatureWithResponse Fetch one catalog feature
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId).
 	RetrieveCatalogFeatureWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveCatalogFeatureHTTPResponse, error)
 
-	// ListCatalogPlansWithResponse performs a GET /catalog/plans/ (the `ListCatalogPlans` operationId) request.
+	// ListCatalogPlansWithResponse Browse catalog plans
+	//
+	// Lists each plan once, in its newest version; archived plans and plans of archived products are skipped.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/plans/ (the `ListCatalogPlans` operationId).
 	ListCatalogPlansWithResponse(ctx context.Context, params *ListCatalogPlansParams, reqEditors ...RequestEditorFn) (*ListCatalogPlansHTTPResponse, error)
 
-	// CreateCatalogPlanWithBodyWithResponse performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCatalogPlanWithBodyWithResponse Draft a new plan
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Creates a plan under a product as an unpublished draft; publish it to make it live.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 	CreateCatalogPlanWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCatalogPlanHTTPResponse, error)
 
-	// CreateCatalogPlanWithResponse performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request.
+	// CreateCatalogPlanWithResponse Draft a new plan
+	//
+	// Creates a plan under a product as an unpublished draft; publish it to make it live.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 	CreateCatalogPlanWithResponse(ctx context.Context, body CreateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCatalogPlanHTTPResponse, error)
 
-	// DeleteCatalogPlanWithResponse performs a DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId) request.
+	// DeleteCatalogPlanWithResponse Archive a catalog plan
+	//
+	// Archives every version of the plan.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId).
 	DeleteCatalogPlanWithResponse(ctx context.Context, identifier string, params *DeleteCatalogPlanParams, reqEditors ...RequestEditorFn) (*DeleteCatalogPlanHTTPResponse, error)
 
-	// RetrieveCatalogPlanWithResponse performs a GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId) request.
+	// RetrieveCatalogPlanWithResponse Fetch one catalog plan
+	//
+	// Gets the latest version of a plan, or the one named by the version query parameter.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId).
 	RetrieveCatalogPlanWithResponse(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams, reqEditors ...RequestEditorFn) (*RetrieveCatalogPlanHTTPResponse, error)
 
-	// UpdateCatalogPlanWithBodyWithResponse performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogPlanWithBodyWithResponse Edit a catalog plan
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Edits the open draft, or starts one automatically when only a published version exists.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 	UpdateCatalogPlanWithBodyWithResponse(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanHTTPResponse, error)
 
-	// UpdateCatalogPlanWithResponse performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request.
+	// UpdateCatalogPlanWithResponse Edit a catalog plan
+	//
+	// Edits the open draft, or starts one automatically when only a published version exists.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 	UpdateCatalogPlanWithResponse(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanHTTPResponse, error)
 
-	// DiscardCatalogPlanDraftWithResponse performs a DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId) request.
+	// DiscardCatalogPlanDraftWithResponse Throw away a plan draft
+	//
+	// Deletes the unpublished newest version; the published version stays as it is.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId).
 	DiscardCatalogPlanDraftWithResponse(ctx context.Context, identifier string, reqEditors ...RequestEditorFn) (*DiscardCatalogPlanDraftHTTPResponse, error)
 
-	// ListCatalogPlanFeaturesWithResponse performs a GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId) request.
+	// ListCatalogPlanFeaturesWithResponse List a plan's entitlements
+	//
+	// Shows which features the plan grants and with what limits.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId).
 	ListCatalogPlanFeaturesWithResponse(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams, reqEditors ...RequestEditorFn) (*ListCatalogPlanFeaturesHTTPResponse, error)
 
-	// AddCatalogPlanFeaturesWithBodyWithResponse performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request,
-	// with any type of body and a specified content type.
+	// AddCatalogPlanFeaturesWithBodyWithResponse Grant features on a plan
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Grants more features to the plan, opening a new draft version when needed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 	AddCatalogPlanFeaturesWithBodyWithResponse(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCatalogPlanFeaturesHTTPResponse, error)
 
-	// AddCatalogPlanFeaturesWithResponse performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request.
+	// AddCatalogPlanFeaturesWithResponse Grant features on a plan
+	//
+	// Grants more features to the plan, opening a new draft version when needed.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 	AddCatalogPlanFeaturesWithResponse(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCatalogPlanFeaturesHTTPResponse, error)
 
-	// DeleteCatalogPlanFeatureWithResponse performs a DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId) request.
+	// DeleteCatalogPlanFeatureWithResponse Drop a feature from a plan
+	//
+	// Removes the entitlement, opening a new draft version when needed.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId).
 	DeleteCatalogPlanFeatureWithResponse(ctx context.Context, identifier string, featureId string, reqEditors ...RequestEditorFn) (*DeleteCatalogPlanFeatureHTTPResponse, error)
 
-	// UpdateCatalogPlanFeatureWithBodyWithResponse performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogPlanFeatureWithBodyWithResponse Change one entitlement's limits
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 	UpdateCatalogPlanFeatureWithBodyWithResponse(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFeatureHTTPResponse, error)
 
-	// UpdateCatalogPlanFeatureWithResponse performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request.
+	// UpdateCatalogPlanFeatureWithResponse Change one entitlement's limits
+	//
+	// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 	UpdateCatalogPlanFeatureWithResponse(ctx context.Context, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFeatureHTTPResponse, error)
 
-	// DeleteCatalogPlanFileWithResponse performs a DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId) request.
+	// DeleteCatalogPlanFileWithResponse Remove a plan file
+	//
+	// Deletes the file, in a new draft version if the plan is published.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId).
 	DeleteCatalogPlanFileWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogPlanFileHTTPResponse, error)
 
-	// UpdateCatalogPlanFileWithBodyWithResponse performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogPlanFileWithBodyWithResponse Edit a plan file
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 	UpdateCatalogPlanFileWithBodyWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFileHTTPResponse, error)
 
-	// UpdateCatalogPlanFileWithResponse performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request.
+	// UpdateCatalogPlanFileWithResponse Edit a plan file
+	//
+	// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 	UpdateCatalogPlanFileWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFileHTTPResponse, error)
 
-	// DownloadCatalogPlanFileWithResponse performs a GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId) request.
+	// DownloadCatalogPlanFileWithResponse Get a plan file
+	//
+	// Redirects (302) to a short-lived link that downloads the file; needs no credentials.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId).
 	DownloadCatalogPlanFileWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadCatalogPlanFileHTTPResponse, error)
 
-	// ListCatalogPlanPricesWithResponse performs a GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId) request.
+	// ListCatalogPlanPricesWithResponse List a plan's prices
+	//
+	// Returns one price for each currency, including how every feature is charged.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId).
 	ListCatalogPlanPricesWithResponse(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams, reqEditors ...RequestEditorFn) (*ListCatalogPlanPricesHTTPResponse, error)
 
-	// BulkSetCatalogPlanPricesWithBodyWithResponse performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request,
-	// with any type of body and a specified content type.
+	// BulkSetCatalogPlanPricesWithBodyWithResponse Replace all prices of a plan
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 	BulkSetCatalogPlanPricesWithBodyWithResponse(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkSetCatalogPlanPricesHTTPResponse, error)
 
-	// BulkSetCatalogPlanPricesWithResponse performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request.
+	// BulkSetCatalogPlanPricesWithResponse Replace all prices of a plan
+	//
+	// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 	BulkSetCatalogPlanPricesWithResponse(ctx context.Context, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkSetCatalogPlanPricesHTTPResponse, error)
 
-	// PublishCatalogPlanWithBodyWithResponse performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request,
-	// with any type of body and a specified content type.
+	// PublishCatalogPlanWithBodyWithResponse Make a plan draft live
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 	PublishCatalogPlanWithBodyWithResponse(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishCatalogPlanHTTPResponse, error)
 
-	// PublishCatalogPlanWithResponse performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request.
+	// PublishCatalogPlanWithResponse Make a plan draft live
+	//
+	// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 	PublishCatalogPlanWithResponse(ctx context.Context, identifier string, body PublishCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishCatalogPlanHTTPResponse, error)
 
-	// ListCatalogProductsWithResponse performs a GET /catalog/products/ (the `ListCatalogProducts` operationId) request.
+	// ListCatalogProductsWithResponse Browse catalog products
+	//
+	// Lists the products of your catalog that are not archived.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/products/ (the `ListCatalogProducts` operationId).
 	ListCatalogProductsWithResponse(ctx context.Context, params *ListCatalogProductsParams, reqEditors ...RequestEditorFn) (*ListCatalogProductsHTTPResponse, error)
 
-	// CreateCatalogProductWithBodyWithResponse performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCatalogProductWithBodyWithResponse Add a product to the catalog
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 	CreateCatalogProductWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCatalogProductHTTPResponse, error)
 
-	// CreateCatalogProductWithResponse performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request.
+	// CreateCatalogProductWithResponse Add a product to the catalog
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 	CreateCatalogProductWithResponse(ctx context.Context, body CreateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCatalogProductHTTPResponse, error)
 
-	// DeleteCatalogProductWithResponse performs a DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId) request.
+	// DeleteCatalogProductWithResponse Archive a catalog product
+	//
+	// Archives the product instead of erasing it; a product that is already archived gives 400.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId).
 	DeleteCatalogProductWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogProductHTTPResponse, error)
 
-	// RetrieveCatalogProductWithResponse performs a GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId) request.
+	// RetrieveCatalogProductWithResponse Fetch one catalog product
+	//
+	// Gets a product together with its published plans.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId).
 	RetrieveCatalogProductWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveCatalogProductHTTPResponse, error)
 
-	// UpdateCatalogProductWithBodyWithResponse performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogProductWithBodyWithResponse Edit a catalog product
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 	UpdateCatalogProductWithBodyWithResponse(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogProductHTTPResponse, error)
 
-	// UpdateCatalogProductWithResponse performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request.
+	// UpdateCatalogProductWithResponse Edit a catalog product
+	//
+	// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 	UpdateCatalogProductWithResponse(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogProductHTTPResponse, error)
 
-	// GetCatalogProductSettingsWithResponse performs a GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId) request.
+	// GetCatalogProductSettingsWithResponse Read a product's settings
+	//
+	// Gets the product's currency, product URL and VPN, Tor and proxy rules, creating defaults on first access.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId).
 	GetCatalogProductSettingsWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetCatalogProductSettingsHTTPResponse, error)
 
-	// UpdateCatalogProductSettingsWithBodyWithResponse performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogProductSettingsWithBodyWithResponse Change a product's settings
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 	UpdateCatalogProductSettingsWithBodyWithResponse(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogProductSettingsHTTPResponse, error)
 
-	// UpdateCatalogProductSettingsWithResponse performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request.
+	// UpdateCatalogProductSettingsWithResponse Change a product's settings
+	//
+	// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 	UpdateCatalogProductSettingsWithResponse(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogProductSettingsHTTPResponse, error)
 
-	// DeleteCatalogProductImageWithResponse performs a DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId) request.
+	// DeleteCatalogProductImageWithResponse Remove a product image
+	//
+	// Deletes the image for good.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId).
 	DeleteCatalogProductImageWithResponse(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogProductImageHTTPResponse, error)
 
-	// UpdateCatalogProductImageWithBodyWithResponse performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCatalogProductImageWithBodyWithResponse Edit a product image
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Edits image metadata; marking one image as thumbnail unmarks the others.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 	UpdateCatalogProductImageWithBodyWithResponse(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogProductImageHTTPResponse, error)
 
-	// UpdateCatalogProductImageWithResponse performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request.
+	// UpdateCatalogProductImageWithResponse Edit a product image
+	//
+	// Edits image metadata; marking one image as thumbnail unmarks the others.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 	UpdateCatalogProductImageWithResponse(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogProductImageHTTPResponse, error)
 
-	// CreateChargeWithBodyWithResponse performs a POST /charges/ (the `CreateCharge` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateChargeWithBodyWithResponse Bill a customer once, right away
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 	CreateChargeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChargeHTTPResponse, error)
 
-	// CreateChargeWithResponse performs a POST /charges/ (the `CreateCharge` operationId) request.
+	// CreateChargeWithResponse Bill a customer once, right away
+	//
+	// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 	CreateChargeWithResponse(ctx context.Context, body CreateChargeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChargeHTTPResponse, error)
 
-	// CreateCheckoutSessionWithBodyWithResponse performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCheckoutSessionWithBodyWithResponse Start a hosted checkout
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Opens a checkout session and returns the URL to send the buyer to.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 	CreateCheckoutSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionHTTPResponse, error)
 
-	// CreateCheckoutSessionWithResponse performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request.
+	// CreateCheckoutSessionWithResponse Start a hosted checkout
+	//
+	// Opens a checkout session and returns the URL to send the buyer to.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 	CreateCheckoutSessionWithResponse(ctx context.Context, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionHTTPResponse, error)
 
-	// ListCheckoutSessionsWithResponse performs a GET /checkout/sessions/ (the `ListCheckoutSessions` operationId) request.
+	// ListCheckoutSessionsWithResponse Browse checkout sessions
+	//
+	// Lists your organization's checkout sessions, latest first, with optional status, date and text filters.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /checkout/sessions/ (the `ListCheckoutSessions` operationId).
 	ListCheckoutSessionsWithResponse(ctx context.Context, params *ListCheckoutSessionsParams, reqEditors ...RequestEditorFn) (*ListCheckoutSessionsHTTPResponse, error)
 
-	// RetrieveCheckoutSessionWithResponse performs a GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId) request.
+	// RetrieveCheckoutSessionWithResponse Fetch one checkout session
+	//
+	// Gets one checkout session, including anything it produced (order, subscription, payment method).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 	RetrieveCheckoutSessionWithResponse(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*RetrieveCheckoutSessionHTTPResponse, error)
 
-	// ListCheckoutSessionEventsWithResponse performs a GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId) request.
+	// ListCheckoutSessionEventsWithResponse Timeline of a checkout session
+	//
+	// Lists what happened during a checkout session, latest event first.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId).
 	ListCheckoutSessionEventsWithResponse(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams, reqEditors ...RequestEditorFn) (*ListCheckoutSessionEventsHTTPResponse, error)
 
-	// ListCustomersWithResponse performs a GET /customers/ (the `ListCustomers` operationId) request.
+	// ListCustomersWithResponse Page through your customers
+	//
+	// Lists customer records, most recently created first, with an optional text filter.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /customers/ (the `ListCustomers` operationId).
 	ListCustomersWithResponse(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*ListCustomersHTTPResponse, error)
 
-	// CreateCustomerWithBodyWithResponse performs a POST /customers/ (the `CreateCustomer` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateCustomerWithBodyWithResponse Register a new customer
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Adds a customer record keyed by your own customerId.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 	CreateCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerHTTPResponse, error)
 
-	// CreateCustomerWithResponse performs a POST /customers/ (the `CreateCustomer` operationId) request.
+	// CreateCustomerWithResponse Register a new customer
+	//
+	// Adds a customer record keyed by your own customerId.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 	CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerHTTPResponse, error)
 
-	// UpdateCustomerWithBodyWithResponse performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateCustomerWithBodyWithResponse Change details of an existing customer
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Edits the customer with the given customerId; fields you leave out keep their values.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 	UpdateCustomerWithBodyWithResponse(ctx context.Context, customerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerHTTPResponse, error)
 
-	// UpdateCustomerWithResponse performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request.
+	// UpdateCustomerWithResponse Change details of an existing customer
+	//
+	// Edits the customer with the given customerId; fields you leave out keep their values.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 	UpdateCustomerWithResponse(ctx context.Context, customerId string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerHTTPResponse, error)
 
-	// GetCustomerEntitlementsWithResponse performs a GET /entitlements/ (the `GetCustomerEntitlements` operationId) request.
+	// GetCustomerEntitlementsWithResponse Look up what a customer may use
+	//
+	// Gives the customer's access and usage for every feature, or only for one feature when feature_id is set.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /entitlements/ (the `GetCustomerEntitlements` operationId).
 	GetCustomerEntitlementsWithResponse(ctx context.Context, params *GetCustomerEntitlementsParams, reqEditors ...RequestEditorFn) (*GetCustomerEntitlementsHTTPResponse, error)
 
-	// LicenseActivateWithBodyWithResponse performs a POST /license/activate/ (the `LicenseActivate` operationId) request,
-	// with any type of body and a specified content type.
+	// LicenseActivateWithBodyWithResponse Bind a license key to an instance
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Registers a new instance, such as a machine, against a license key within its activation limit.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 	LicenseActivateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LicenseActivateHTTPResponse, error)
 
-	// LicenseActivateWithResponse performs a POST /license/activate/ (the `LicenseActivate` operationId) request.
+	// LicenseActivateWithResponse Bind a license key to an instance
+	//
+	// Registers a new instance, such as a machine, against a license key within its activation limit.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 	LicenseActivateWithResponse(ctx context.Context, body LicenseActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*LicenseActivateHTTPResponse, error)
 
-	// LicenseDeactivateWithBodyWithResponse performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request,
-	// with any type of body and a specified content type.
+	// LicenseDeactivateWithBodyWithResponse Release a license instance
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Frees the slot that an earlier activation took.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 	LicenseDeactivateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LicenseDeactivateHTTPResponse, error)
 
-	// LicenseDeactivateWithResponse performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request.
+	// LicenseDeactivateWithResponse Release a license instance
+	//
+	// Frees the slot that an earlier activation took.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 	LicenseDeactivateWithResponse(ctx context.Context, body LicenseDeactivateJSONRequestBody, reqEditors ...RequestEditorFn) (*LicenseDeactivateHTTPResponse, error)
 
-	// LicenseValidateWithBodyWithResponse performs a POST /license/validate/ (the `LicenseValidate` operationId) request,
-	// with any type of body and a specified content type.
+	// LicenseValidateWithBodyWithResponse Check a license instance
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Tells whether a license key and instance pair is valid right now.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 	LicenseValidateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LicenseValidateHTTPResponse, error)
 
-	// LicenseValidateWithResponse performs a POST /license/validate/ (the `LicenseValidate` operationId) request.
+	// LicenseValidateWithResponse Check a license instance
+	//
+	// Tells whether a license key and instance pair is valid right now.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 	LicenseValidateWithResponse(ctx context.Context, body LicenseValidateJSONRequestBody, reqEditors ...RequestEditorFn) (*LicenseValidateHTTPResponse, error)
 
-	// CreatePresignedUploadUrlWithBodyWithResponse performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request,
-	// with any type of body and a specified content type.
+	// CreatePresignedUploadUrlWithBodyWithResponse Get an upload slot for a file
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 	CreatePresignedUploadUrlWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePresignedUploadUrlHTTPResponse, error)
 
-	// CreatePresignedUploadUrlWithResponse performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request.
+	// CreatePresignedUploadUrlWithResponse Get an upload slot for a file
+	//
+	// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 	CreatePresignedUploadUrlWithResponse(ctx context.Context, body CreatePresignedUploadUrlJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePresignedUploadUrlHTTPResponse, error)
 
-	// GetProductOfferingWithResponse performs a GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId) request.
+	// GetProductOfferingWithResponse Get the pricing to show for a product
+	//
+	// Returns a product's plans with localized prices, plus the customer's current subscription when a customer is named; meant for pricing pages and paywalls.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId).
 	GetProductOfferingWithResponse(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams, reqEditors ...RequestEditorFn) (*GetProductOfferingHTTPResponse, error)
 
-	// ListOrdersWithResponse performs a GET /orders/ (the `ListOrders` operationId) request.
+	// ListOrdersWithResponse Browse orders
+	//
+	// Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orders/ (the `ListOrders` operationId).
 	ListOrdersWithResponse(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*ListOrdersHTTPResponse, error)
 
-	// RetrieveOrderWithResponse performs a GET /orders/{id}/ (the `RetrieveOrder` operationId) request.
+	// RetrieveOrderWithResponse Fetch one order
+	//
+	// Gets a single order by its order ID.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 	RetrieveOrderWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetrieveOrderHTTPResponse, error)
 
-	// ListOrderEventsWithResponse performs a GET /orders/{id}/events/ (the `ListOrderEvents` operationId) request.
+	// ListOrderEventsWithResponse Timeline of an order
+	//
+	// Lists events of the order and of the other orders that share its subscription, latest first.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orders/{id}/events/ (the `ListOrderEvents` operationId).
 	ListOrderEventsWithResponse(ctx context.Context, id string, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*ListOrderEventsHTTPResponse, error)
 
-	// ListPartnerOrganizationsWithResponse performs a GET /partner/organizations/ (the `ListPartnerOrganizations` operationId) request.
+	// ListPartnerOrganizationsWithResponse List a partner's organizations
+	//
+	// Lists the organizations that belong to the calling partner, optionally only the one with a given external_id.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /partner/organizations/ (the `ListPartnerOrganizations` operationId).
 	ListPartnerOrganizationsWithResponse(ctx context.Context, params *ListPartnerOrganizationsParams, reqEditors ...RequestEditorFn) (*ListPartnerOrganizationsHTTPResponse, error)
 
-	// ProvisionPartnerOrganizationWithBodyWithResponse performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request,
-	// with any type of body and a specified content type.
+	// ProvisionPartnerOrganizationWithBodyWithResponse Create an organization for a partner account
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 	ProvisionPartnerOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProvisionPartnerOrganizationHTTPResponse, error)
 
-	// ProvisionPartnerOrganizationWithResponse performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request.
+	// ProvisionPartnerOrganizationWithResponse Create an organization for a partner account
+	//
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 	ProvisionPartnerOrganizationWithResponse(ctx context.Context, body ProvisionPartnerOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ProvisionPartnerOrganizationHTTPResponse, error)
 
-	// RetrievePartnerOrganizationByExternalIdWithResponse performs a GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId) request.
+	// RetrievePartnerOrganizationByExternalIdWithResponse Find a partner organization by its external ID
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId).
 	RetrievePartnerOrganizationByExternalIdWithResponse(ctx context.Context, externalId string, reqEditors ...RequestEditorFn) (*RetrievePartnerOrganizationByExternalIdHTTPResponse, error)
 
-	// RetrievePartnerOrganizationWithResponse performs a GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId) request.
+	// RetrievePartnerOrganizationWithResponse Find a partner organization by its kelviq UUID
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId).
 	RetrievePartnerOrganizationWithResponse(ctx context.Context, identifier openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrievePartnerOrganizationHTTPResponse, error)
 
-	// ListPaymentMethodsWithResponse performs a GET /payment-methods/ (the `ListPaymentMethods` operationId) request.
+	// ListPaymentMethodsWithResponse Browse saved payment methods
+	//
+	// Lists succeeded payment methods, newest first, optionally for one customer given by ID or email.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /payment-methods/ (the `ListPaymentMethods` operationId).
 	ListPaymentMethodsWithResponse(ctx context.Context, params *ListPaymentMethodsParams, reqEditors ...RequestEditorFn) (*ListPaymentMethodsHTTPResponse, error)
 
-	// CreatePortalSessionWithBodyWithResponse performs a POST /portal/session/ (the `CreatePortalSession` operationId) request,
-	// with any type of body and a specified content type.
+	// CreatePortalSessionWithBodyWithResponse Open a customer billing portal
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 	CreatePortalSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePortalSessionHTTPResponse, error)
 
-	// CreatePortalSessionWithResponse performs a POST /portal/session/ (the `CreatePortalSession` operationId) request.
+	// CreatePortalSessionWithResponse Open a customer billing portal
+	//
+	// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 	CreatePortalSessionWithResponse(ctx context.Context, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePortalSessionHTTPResponse, error)
 
-	// GetPromotionWithResponse performs a GET /promotions (the `GetPromotion` operationId) request.
+	// GetPromotionWithResponse Resolve the promotion for a visitor
+	//
+	// Returns the discount, coupon code, banner settings and VPN/proxy checks for the caller's location; call it with the client API key.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /promotions (the `GetPromotion` operationId).
 	GetPromotionWithResponse(ctx context.Context, params *GetPromotionParams, reqEditors ...RequestEditorFn) (*GetPromotionHTTPResponse, error)
 
-	// ListRefundsWithResponse performs a GET /refunds/ (the `ListRefunds` operationId) request.
+	// ListRefundsWithResponse Browse refunds
+	//
+	// Lists your organization's refunds, latest first.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /refunds/ (the `ListRefunds` operationId).
 	ListRefundsWithResponse(ctx context.Context, params *ListRefundsParams, reqEditors ...RequestEditorFn) (*ListRefundsHTTPResponse, error)
 
-	// CreateRefundWithBodyWithResponse performs a POST /refunds/ (the `CreateRefund` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateRefundWithBodyWithResponse Refund an order fully or in part
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 	CreateRefundWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRefundHTTPResponse, error)
 
-	// CreateRefundWithResponse performs a POST /refunds/ (the `CreateRefund` operationId) request.
+	// CreateRefundWithResponse Refund an order fully or in part
+	//
+	// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 	CreateRefundWithResponse(ctx context.Context, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRefundHTTPResponse, error)
 
-	// RetrieveRefundWithResponse performs a GET /refunds/{refundId}/ (the `RetrieveRefund` operationId) request.
+	// RetrieveRefundWithResponse Fetch one refund
+	//
+	// Gets a refund by its UUID.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /refunds/{refundId}/ (the `RetrieveRefund` operationId).
 	RetrieveRefundWithResponse(ctx context.Context, refundId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveRefundHTTPResponse, error)
 
-	// ReportUsageWithBodyWithResponse performs a POST /report/usage/ (the `ReportUsage` operationId) request,
-	// with any type of body and a specified content type.
+	// ReportUsageWithBodyWithResponse Send aggregated feature usage
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Records usage of a metered feature that your application has already totalled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 	ReportUsageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReportUsageHTTPResponse, error)
 
-	// ReportUsageWithResponse performs a POST /report/usage/ (the `ReportUsage` operationId) request.
+	// ReportUsageWithResponse Send aggregated feature usage
+	//
+	// Records usage of a metered feature that your application has already totalled.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 	ReportUsageWithResponse(ctx context.Context, body ReportUsageJSONRequestBody, reqEditors ...RequestEditorFn) (*ReportUsageHTTPResponse, error)
 
-	// ListSubscriptionsWithResponse performs a GET /subscriptions/ (the `ListSubscriptions` operationId) request.
+	// ListSubscriptionsWithResponse Browse subscriptions
+	//
+	// Lists subscriptions, optionally narrowed to one customer or to some statuses.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /subscriptions/ (the `ListSubscriptions` operationId).
 	ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsHTTPResponse, error)
 
-	// CreateSubscriptionWithBodyWithResponse performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request,
-	// with any type of body and a specified content type.
+	// CreateSubscriptionWithBodyWithResponse Subscribe a customer directly
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Starts a subscription for a customer without going through checkout.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 	CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionHTTPResponse, error)
 
-	// CreateSubscriptionWithResponse performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request.
+	// CreateSubscriptionWithResponse Subscribe a customer directly
+	//
+	// Starts a subscription for a customer without going through checkout.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 	CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionHTTPResponse, error)
 
-	// RetrieveSubscriptionWithResponse performs a GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId) request.
+	// RetrieveSubscriptionWithResponse Fetch one subscription
+	//
+	// Gets a subscription by UUID.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId).
 	RetrieveSubscriptionWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveSubscriptionHTTPResponse, error)
 
-	// CancelSubscriptionWithBodyWithResponse performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request,
-	// with any type of body and a specified content type.
+	// CancelSubscriptionWithBodyWithResponse End a subscription
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 	CancelSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelSubscriptionHTTPResponse, error)
 
-	// CancelSubscriptionWithResponse performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request.
+	// CancelSubscriptionWithResponse End a subscription
+	//
+	// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 	CancelSubscriptionWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionHTTPResponse, error)
 
-	// UpdateSubscriptionWithBodyWithResponse performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request,
-	// with any type of body and a specified content type.
+	// UpdateSubscriptionWithBodyWithResponse Move a subscription to another plan or period
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 	UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionHTTPResponse, error)
 
-	// UpdateSubscriptionWithResponse performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request.
+	// UpdateSubscriptionWithResponse Move a subscription to another plan or period
+	//
+	// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 	UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionHTTPResponse, error)
 
-	// ListTransactionsWithResponse performs a GET /transaction/ (the `ListTransactions` operationId) request.
+	// ListTransactionsWithResponse Browse money movements
+	//
+	// Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /transaction/ (the `ListTransactions` operationId).
 	ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsHTTPResponse, error)
 
-	// ListWebhookEventLogsWithResponse performs a GET /webhook/logs/ (the `ListWebhookEventLogs` operationId) request.
+	// ListWebhookEventLogsWithResponse Inspect webhook deliveries
+	//
+	// Lists webhook delivery attempts, retries included, from the last 30 days at most.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /webhook/logs/ (the `ListWebhookEventLogs` operationId).
 	ListWebhookEventLogsWithResponse(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventLogsHTTPResponse, error)
 }
 
@@ -11532,9 +12900,13 @@ func (r ListWebhookEventLogsHTTPResponse) ContentType() string {
 	return ""
 }
 
-// ListCatalogFeaturesWithResponse performs a GET /catalog/features/ (the `ListCatalogFeatures` operationId) request.
+// ListCatalogFeaturesWithResponse Browse catalog features
+//
+// Lists your organization's features that are not archived.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/features/ (the `ListCatalogFeatures` operationId).
 func (c *ClientWithResponses) ListCatalogFeaturesWithResponse(ctx context.Context, params *ListCatalogFeaturesParams, reqEditors ...RequestEditorFn) (*ListCatalogFeaturesHTTPResponse, error) {
 	rsp, err := c.ListCatalogFeatures(ctx, params, reqEditors...)
 	if err != nil {
@@ -11543,10 +12915,13 @@ func (c *ClientWithResponses) ListCatalogFeaturesWithResponse(ctx context.Contex
 	return ParseListCatalogFeaturesHTTPResponse(rsp)
 }
 
-// CreateCatalogFeatureWithBodyWithResponse performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request,
-// with any type of body and a specified content type.
+// CreateCatalogFeatureWithBodyWithResponse Define a new feature
 //
-// Returns a wrapper object for the known response body format(s).
+// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 func (c *ClientWithResponses) CreateCatalogFeatureWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCatalogFeatureHTTPResponse, error) {
 	rsp, err := c.CreateCatalogFeatureWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -11555,8 +12930,13 @@ func (c *ClientWithResponses) CreateCatalogFeatureWithBodyWithResponse(ctx conte
 	return ParseCreateCatalogFeatureHTTPResponse(rsp)
 }
 
-// CreateCatalogFeatureWithResponse performs a POST /catalog/features/ (the `CreateCatalogFeature` operationId) request.
+// CreateCatalogFeatureWithResponse Define a new feature
+//
+// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 func (c *ClientWithResponses) CreateCatalogFeatureWithResponse(ctx context.Context, body CreateCatalogFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCatalogFeatureHTTPResponse, error) {
 	rsp, err := c.CreateCatalogFeature(ctx, body, reqEditors...)
 	if err != nil {
@@ -11565,9 +12945,13 @@ func (c *ClientWithResponses) CreateCatalogFeatureWithResponse(ctx context.Conte
 	return ParseCreateCatalogFeatureHTTPResponse(rsp)
 }
 
-// DeleteCatalogFeatureWithResponse performs a DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId) request.
+// DeleteCatalogFeatureWithResponse Archive a catalog feature
+//
+// Archives the feature and refreshes published pricing tables that used it.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId).
 func (c *ClientWithResponses) DeleteCatalogFeatureWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogFeatureHTTPResponse, error) {
 	rsp, err := c.DeleteCatalogFeature(ctx, pk, reqEditors...)
 	if err != nil {
@@ -11576,9 +12960,11 @@ func (c *ClientWithResponses) DeleteCatalogFeatureWithResponse(ctx context.Conte
 	return ParseDeleteCatalogFeatureHTTPResponse(rsp)
 }
 
-// RetrieveCatalogFeatureWithResponse performs a GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId) request.
+// RetrieveCatalogFeatureWithResponse Fetch one catalog feature
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId).
 func (c *ClientWithResponses) RetrieveCatalogFeatureWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveCatalogFeatureHTTPResponse, error) {
 	rsp, err := c.RetrieveCatalogFeature(ctx, pk, reqEditors...)
 	if err != nil {
@@ -11587,9 +12973,13 @@ func (c *ClientWithResponses) RetrieveCatalogFeatureWithResponse(ctx context.Con
 	return ParseRetrieveCatalogFeatureHTTPResponse(rsp)
 }
 
-// ListCatalogPlansWithResponse performs a GET /catalog/plans/ (the `ListCatalogPlans` operationId) request.
+// ListCatalogPlansWithResponse Browse catalog plans
+//
+// Lists each plan once, in its newest version; archived plans and plans of archived products are skipped.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/plans/ (the `ListCatalogPlans` operationId).
 func (c *ClientWithResponses) ListCatalogPlansWithResponse(ctx context.Context, params *ListCatalogPlansParams, reqEditors ...RequestEditorFn) (*ListCatalogPlansHTTPResponse, error) {
 	rsp, err := c.ListCatalogPlans(ctx, params, reqEditors...)
 	if err != nil {
@@ -11598,10 +12988,13 @@ func (c *ClientWithResponses) ListCatalogPlansWithResponse(ctx context.Context, 
 	return ParseListCatalogPlansHTTPResponse(rsp)
 }
 
-// CreateCatalogPlanWithBodyWithResponse performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request,
-// with any type of body and a specified content type.
+// CreateCatalogPlanWithBodyWithResponse Draft a new plan
 //
-// Returns a wrapper object for the known response body format(s).
+// Creates a plan under a product as an unpublished draft; publish it to make it live.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 func (c *ClientWithResponses) CreateCatalogPlanWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCatalogPlanHTTPResponse, error) {
 	rsp, err := c.CreateCatalogPlanWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -11610,8 +13003,13 @@ func (c *ClientWithResponses) CreateCatalogPlanWithBodyWithResponse(ctx context.
 	return ParseCreateCatalogPlanHTTPResponse(rsp)
 }
 
-// CreateCatalogPlanWithResponse performs a POST /catalog/plans/ (the `CreateCatalogPlan` operationId) request.
+// CreateCatalogPlanWithResponse Draft a new plan
+//
+// Creates a plan under a product as an unpublished draft; publish it to make it live.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 func (c *ClientWithResponses) CreateCatalogPlanWithResponse(ctx context.Context, body CreateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCatalogPlanHTTPResponse, error) {
 	rsp, err := c.CreateCatalogPlan(ctx, body, reqEditors...)
 	if err != nil {
@@ -11620,9 +13018,13 @@ func (c *ClientWithResponses) CreateCatalogPlanWithResponse(ctx context.Context,
 	return ParseCreateCatalogPlanHTTPResponse(rsp)
 }
 
-// DeleteCatalogPlanWithResponse performs a DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId) request.
+// DeleteCatalogPlanWithResponse Archive a catalog plan
+//
+// Archives every version of the plan.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId).
 func (c *ClientWithResponses) DeleteCatalogPlanWithResponse(ctx context.Context, identifier string, params *DeleteCatalogPlanParams, reqEditors ...RequestEditorFn) (*DeleteCatalogPlanHTTPResponse, error) {
 	rsp, err := c.DeleteCatalogPlan(ctx, identifier, params, reqEditors...)
 	if err != nil {
@@ -11631,9 +13033,13 @@ func (c *ClientWithResponses) DeleteCatalogPlanWithResponse(ctx context.Context,
 	return ParseDeleteCatalogPlanHTTPResponse(rsp)
 }
 
-// RetrieveCatalogPlanWithResponse performs a GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId) request.
+// RetrieveCatalogPlanWithResponse Fetch one catalog plan
+//
+// Gets the latest version of a plan, or the one named by the version query parameter.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId).
 func (c *ClientWithResponses) RetrieveCatalogPlanWithResponse(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams, reqEditors ...RequestEditorFn) (*RetrieveCatalogPlanHTTPResponse, error) {
 	rsp, err := c.RetrieveCatalogPlan(ctx, identifier, params, reqEditors...)
 	if err != nil {
@@ -11642,10 +13048,13 @@ func (c *ClientWithResponses) RetrieveCatalogPlanWithResponse(ctx context.Contex
 	return ParseRetrieveCatalogPlanHTTPResponse(rsp)
 }
 
-// UpdateCatalogPlanWithBodyWithResponse performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogPlanWithBodyWithResponse Edit a catalog plan
 //
-// Returns a wrapper object for the known response body format(s).
+// Edits the open draft, or starts one automatically when only a published version exists.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 func (c *ClientWithResponses) UpdateCatalogPlanWithBodyWithResponse(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogPlanWithBody(ctx, identifier, params, contentType, body, reqEditors...)
 	if err != nil {
@@ -11654,8 +13063,13 @@ func (c *ClientWithResponses) UpdateCatalogPlanWithBodyWithResponse(ctx context.
 	return ParseUpdateCatalogPlanHTTPResponse(rsp)
 }
 
-// UpdateCatalogPlanWithResponse performs a PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId) request.
+// UpdateCatalogPlanWithResponse Edit a catalog plan
+//
+// Edits the open draft, or starts one automatically when only a published version exists.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 func (c *ClientWithResponses) UpdateCatalogPlanWithResponse(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogPlan(ctx, identifier, params, body, reqEditors...)
 	if err != nil {
@@ -11664,9 +13078,13 @@ func (c *ClientWithResponses) UpdateCatalogPlanWithResponse(ctx context.Context,
 	return ParseUpdateCatalogPlanHTTPResponse(rsp)
 }
 
-// DiscardCatalogPlanDraftWithResponse performs a DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId) request.
+// DiscardCatalogPlanDraftWithResponse Throw away a plan draft
+//
+// Deletes the unpublished newest version; the published version stays as it is.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId).
 func (c *ClientWithResponses) DiscardCatalogPlanDraftWithResponse(ctx context.Context, identifier string, reqEditors ...RequestEditorFn) (*DiscardCatalogPlanDraftHTTPResponse, error) {
 	rsp, err := c.DiscardCatalogPlanDraft(ctx, identifier, reqEditors...)
 	if err != nil {
@@ -11675,9 +13093,13 @@ func (c *ClientWithResponses) DiscardCatalogPlanDraftWithResponse(ctx context.Co
 	return ParseDiscardCatalogPlanDraftHTTPResponse(rsp)
 }
 
-// ListCatalogPlanFeaturesWithResponse performs a GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId) request.
+// ListCatalogPlanFeaturesWithResponse List a plan's entitlements
+//
+// Shows which features the plan grants and with what limits.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId).
 func (c *ClientWithResponses) ListCatalogPlanFeaturesWithResponse(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams, reqEditors ...RequestEditorFn) (*ListCatalogPlanFeaturesHTTPResponse, error) {
 	rsp, err := c.ListCatalogPlanFeatures(ctx, identifier, params, reqEditors...)
 	if err != nil {
@@ -11686,10 +13108,13 @@ func (c *ClientWithResponses) ListCatalogPlanFeaturesWithResponse(ctx context.Co
 	return ParseListCatalogPlanFeaturesHTTPResponse(rsp)
 }
 
-// AddCatalogPlanFeaturesWithBodyWithResponse performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request,
-// with any type of body and a specified content type.
+// AddCatalogPlanFeaturesWithBodyWithResponse Grant features on a plan
 //
-// Returns a wrapper object for the known response body format(s).
+// Grants more features to the plan, opening a new draft version when needed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 func (c *ClientWithResponses) AddCatalogPlanFeaturesWithBodyWithResponse(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCatalogPlanFeaturesHTTPResponse, error) {
 	rsp, err := c.AddCatalogPlanFeaturesWithBody(ctx, identifier, params, contentType, body, reqEditors...)
 	if err != nil {
@@ -11698,8 +13123,13 @@ func (c *ClientWithResponses) AddCatalogPlanFeaturesWithBodyWithResponse(ctx con
 	return ParseAddCatalogPlanFeaturesHTTPResponse(rsp)
 }
 
-// AddCatalogPlanFeaturesWithResponse performs a POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId) request.
+// AddCatalogPlanFeaturesWithResponse Grant features on a plan
+//
+// Grants more features to the plan, opening a new draft version when needed.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 func (c *ClientWithResponses) AddCatalogPlanFeaturesWithResponse(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCatalogPlanFeaturesHTTPResponse, error) {
 	rsp, err := c.AddCatalogPlanFeatures(ctx, identifier, params, body, reqEditors...)
 	if err != nil {
@@ -11708,9 +13138,13 @@ func (c *ClientWithResponses) AddCatalogPlanFeaturesWithResponse(ctx context.Con
 	return ParseAddCatalogPlanFeaturesHTTPResponse(rsp)
 }
 
-// DeleteCatalogPlanFeatureWithResponse performs a DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId) request.
+// DeleteCatalogPlanFeatureWithResponse Drop a feature from a plan
+//
+// Removes the entitlement, opening a new draft version when needed.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId).
 func (c *ClientWithResponses) DeleteCatalogPlanFeatureWithResponse(ctx context.Context, identifier string, featureId string, reqEditors ...RequestEditorFn) (*DeleteCatalogPlanFeatureHTTPResponse, error) {
 	rsp, err := c.DeleteCatalogPlanFeature(ctx, identifier, featureId, reqEditors...)
 	if err != nil {
@@ -11719,10 +13153,13 @@ func (c *ClientWithResponses) DeleteCatalogPlanFeatureWithResponse(ctx context.C
 	return ParseDeleteCatalogPlanFeatureHTTPResponse(rsp)
 }
 
-// UpdateCatalogPlanFeatureWithBodyWithResponse performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogPlanFeatureWithBodyWithResponse Change one entitlement's limits
 //
-// Returns a wrapper object for the known response body format(s).
+// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 func (c *ClientWithResponses) UpdateCatalogPlanFeatureWithBodyWithResponse(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFeatureHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogPlanFeatureWithBody(ctx, identifier, featureId, contentType, body, reqEditors...)
 	if err != nil {
@@ -11731,8 +13168,13 @@ func (c *ClientWithResponses) UpdateCatalogPlanFeatureWithBodyWithResponse(ctx c
 	return ParseUpdateCatalogPlanFeatureHTTPResponse(rsp)
 }
 
-// UpdateCatalogPlanFeatureWithResponse performs a PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId) request.
+// UpdateCatalogPlanFeatureWithResponse Change one entitlement's limits
+//
+// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 func (c *ClientWithResponses) UpdateCatalogPlanFeatureWithResponse(ctx context.Context, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFeatureHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogPlanFeature(ctx, identifier, featureId, body, reqEditors...)
 	if err != nil {
@@ -11741,9 +13183,13 @@ func (c *ClientWithResponses) UpdateCatalogPlanFeatureWithResponse(ctx context.C
 	return ParseUpdateCatalogPlanFeatureHTTPResponse(rsp)
 }
 
-// DeleteCatalogPlanFileWithResponse performs a DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId) request.
+// DeleteCatalogPlanFileWithResponse Remove a plan file
+//
+// Deletes the file, in a new draft version if the plan is published.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId).
 func (c *ClientWithResponses) DeleteCatalogPlanFileWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogPlanFileHTTPResponse, error) {
 	rsp, err := c.DeleteCatalogPlanFile(ctx, identifier, pk, reqEditors...)
 	if err != nil {
@@ -11752,10 +13198,13 @@ func (c *ClientWithResponses) DeleteCatalogPlanFileWithResponse(ctx context.Cont
 	return ParseDeleteCatalogPlanFileHTTPResponse(rsp)
 }
 
-// UpdateCatalogPlanFileWithBodyWithResponse performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogPlanFileWithBodyWithResponse Edit a plan file
 //
-// Returns a wrapper object for the known response body format(s).
+// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 func (c *ClientWithResponses) UpdateCatalogPlanFileWithBodyWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFileHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogPlanFileWithBody(ctx, identifier, pk, contentType, body, reqEditors...)
 	if err != nil {
@@ -11764,8 +13213,13 @@ func (c *ClientWithResponses) UpdateCatalogPlanFileWithBodyWithResponse(ctx cont
 	return ParseUpdateCatalogPlanFileHTTPResponse(rsp)
 }
 
-// UpdateCatalogPlanFileWithResponse performs a PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId) request.
+// UpdateCatalogPlanFileWithResponse Edit a plan file
+//
+// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 func (c *ClientWithResponses) UpdateCatalogPlanFileWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogPlanFileHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogPlanFile(ctx, identifier, pk, body, reqEditors...)
 	if err != nil {
@@ -11774,9 +13228,13 @@ func (c *ClientWithResponses) UpdateCatalogPlanFileWithResponse(ctx context.Cont
 	return ParseUpdateCatalogPlanFileHTTPResponse(rsp)
 }
 
-// DownloadCatalogPlanFileWithResponse performs a GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId) request.
+// DownloadCatalogPlanFileWithResponse Get a plan file
+//
+// Redirects (302) to a short-lived link that downloads the file; needs no credentials.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId).
 func (c *ClientWithResponses) DownloadCatalogPlanFileWithResponse(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DownloadCatalogPlanFileHTTPResponse, error) {
 	rsp, err := c.DownloadCatalogPlanFile(ctx, identifier, pk, reqEditors...)
 	if err != nil {
@@ -11785,9 +13243,13 @@ func (c *ClientWithResponses) DownloadCatalogPlanFileWithResponse(ctx context.Co
 	return ParseDownloadCatalogPlanFileHTTPResponse(rsp)
 }
 
-// ListCatalogPlanPricesWithResponse performs a GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId) request.
+// ListCatalogPlanPricesWithResponse List a plan's prices
+//
+// Returns one price for each currency, including how every feature is charged.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId).
 func (c *ClientWithResponses) ListCatalogPlanPricesWithResponse(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams, reqEditors ...RequestEditorFn) (*ListCatalogPlanPricesHTTPResponse, error) {
 	rsp, err := c.ListCatalogPlanPrices(ctx, identifier, params, reqEditors...)
 	if err != nil {
@@ -11796,10 +13258,13 @@ func (c *ClientWithResponses) ListCatalogPlanPricesWithResponse(ctx context.Cont
 	return ParseListCatalogPlanPricesHTTPResponse(rsp)
 }
 
-// BulkSetCatalogPlanPricesWithBodyWithResponse performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request,
-// with any type of body and a specified content type.
+// BulkSetCatalogPlanPricesWithBodyWithResponse Replace all prices of a plan
 //
-// Returns a wrapper object for the known response body format(s).
+// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 func (c *ClientWithResponses) BulkSetCatalogPlanPricesWithBodyWithResponse(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkSetCatalogPlanPricesHTTPResponse, error) {
 	rsp, err := c.BulkSetCatalogPlanPricesWithBody(ctx, identifier, contentType, body, reqEditors...)
 	if err != nil {
@@ -11808,8 +13273,13 @@ func (c *ClientWithResponses) BulkSetCatalogPlanPricesWithBodyWithResponse(ctx c
 	return ParseBulkSetCatalogPlanPricesHTTPResponse(rsp)
 }
 
-// BulkSetCatalogPlanPricesWithResponse performs a POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId) request.
+// BulkSetCatalogPlanPricesWithResponse Replace all prices of a plan
+//
+// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 func (c *ClientWithResponses) BulkSetCatalogPlanPricesWithResponse(ctx context.Context, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkSetCatalogPlanPricesHTTPResponse, error) {
 	rsp, err := c.BulkSetCatalogPlanPrices(ctx, identifier, body, reqEditors...)
 	if err != nil {
@@ -11818,10 +13288,13 @@ func (c *ClientWithResponses) BulkSetCatalogPlanPricesWithResponse(ctx context.C
 	return ParseBulkSetCatalogPlanPricesHTTPResponse(rsp)
 }
 
-// PublishCatalogPlanWithBodyWithResponse performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request,
-// with any type of body and a specified content type.
+// PublishCatalogPlanWithBodyWithResponse Make a plan draft live
 //
-// Returns a wrapper object for the known response body format(s).
+// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 func (c *ClientWithResponses) PublishCatalogPlanWithBodyWithResponse(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PublishCatalogPlanHTTPResponse, error) {
 	rsp, err := c.PublishCatalogPlanWithBody(ctx, identifier, contentType, body, reqEditors...)
 	if err != nil {
@@ -11830,8 +13303,13 @@ func (c *ClientWithResponses) PublishCatalogPlanWithBodyWithResponse(ctx context
 	return ParsePublishCatalogPlanHTTPResponse(rsp)
 }
 
-// PublishCatalogPlanWithResponse performs a POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId) request.
+// PublishCatalogPlanWithResponse Make a plan draft live
+//
+// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 func (c *ClientWithResponses) PublishCatalogPlanWithResponse(ctx context.Context, identifier string, body PublishCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*PublishCatalogPlanHTTPResponse, error) {
 	rsp, err := c.PublishCatalogPlan(ctx, identifier, body, reqEditors...)
 	if err != nil {
@@ -11840,9 +13318,13 @@ func (c *ClientWithResponses) PublishCatalogPlanWithResponse(ctx context.Context
 	return ParsePublishCatalogPlanHTTPResponse(rsp)
 }
 
-// ListCatalogProductsWithResponse performs a GET /catalog/products/ (the `ListCatalogProducts` operationId) request.
+// ListCatalogProductsWithResponse Browse catalog products
+//
+// Lists the products of your catalog that are not archived.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/products/ (the `ListCatalogProducts` operationId).
 func (c *ClientWithResponses) ListCatalogProductsWithResponse(ctx context.Context, params *ListCatalogProductsParams, reqEditors ...RequestEditorFn) (*ListCatalogProductsHTTPResponse, error) {
 	rsp, err := c.ListCatalogProducts(ctx, params, reqEditors...)
 	if err != nil {
@@ -11851,10 +13333,11 @@ func (c *ClientWithResponses) ListCatalogProductsWithResponse(ctx context.Contex
 	return ParseListCatalogProductsHTTPResponse(rsp)
 }
 
-// CreateCatalogProductWithBodyWithResponse performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request,
-// with any type of body and a specified content type.
+// CreateCatalogProductWithBodyWithResponse Add a product to the catalog
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 func (c *ClientWithResponses) CreateCatalogProductWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCatalogProductHTTPResponse, error) {
 	rsp, err := c.CreateCatalogProductWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -11863,8 +13346,11 @@ func (c *ClientWithResponses) CreateCatalogProductWithBodyWithResponse(ctx conte
 	return ParseCreateCatalogProductHTTPResponse(rsp)
 }
 
-// CreateCatalogProductWithResponse performs a POST /catalog/products/ (the `CreateCatalogProduct` operationId) request.
+// CreateCatalogProductWithResponse Add a product to the catalog
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 func (c *ClientWithResponses) CreateCatalogProductWithResponse(ctx context.Context, body CreateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCatalogProductHTTPResponse, error) {
 	rsp, err := c.CreateCatalogProduct(ctx, body, reqEditors...)
 	if err != nil {
@@ -11873,9 +13359,13 @@ func (c *ClientWithResponses) CreateCatalogProductWithResponse(ctx context.Conte
 	return ParseCreateCatalogProductHTTPResponse(rsp)
 }
 
-// DeleteCatalogProductWithResponse performs a DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId) request.
+// DeleteCatalogProductWithResponse Archive a catalog product
+//
+// Archives the product instead of erasing it; a product that is already archived gives 400.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId).
 func (c *ClientWithResponses) DeleteCatalogProductWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogProductHTTPResponse, error) {
 	rsp, err := c.DeleteCatalogProduct(ctx, pk, reqEditors...)
 	if err != nil {
@@ -11884,9 +13374,13 @@ func (c *ClientWithResponses) DeleteCatalogProductWithResponse(ctx context.Conte
 	return ParseDeleteCatalogProductHTTPResponse(rsp)
 }
 
-// RetrieveCatalogProductWithResponse performs a GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId) request.
+// RetrieveCatalogProductWithResponse Fetch one catalog product
+//
+// Gets a product together with its published plans.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId).
 func (c *ClientWithResponses) RetrieveCatalogProductWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveCatalogProductHTTPResponse, error) {
 	rsp, err := c.RetrieveCatalogProduct(ctx, pk, reqEditors...)
 	if err != nil {
@@ -11895,10 +13389,13 @@ func (c *ClientWithResponses) RetrieveCatalogProductWithResponse(ctx context.Con
 	return ParseRetrieveCatalogProductHTTPResponse(rsp)
 }
 
-// UpdateCatalogProductWithBodyWithResponse performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogProductWithBodyWithResponse Edit a catalog product
 //
-// Returns a wrapper object for the known response body format(s).
+// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 func (c *ClientWithResponses) UpdateCatalogProductWithBodyWithResponse(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogProductHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogProductWithBody(ctx, pk, contentType, body, reqEditors...)
 	if err != nil {
@@ -11907,8 +13404,13 @@ func (c *ClientWithResponses) UpdateCatalogProductWithBodyWithResponse(ctx conte
 	return ParseUpdateCatalogProductHTTPResponse(rsp)
 }
 
-// UpdateCatalogProductWithResponse performs a PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId) request.
+// UpdateCatalogProductWithResponse Edit a catalog product
+//
+// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 func (c *ClientWithResponses) UpdateCatalogProductWithResponse(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogProductHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogProduct(ctx, pk, body, reqEditors...)
 	if err != nil {
@@ -11917,9 +13419,13 @@ func (c *ClientWithResponses) UpdateCatalogProductWithResponse(ctx context.Conte
 	return ParseUpdateCatalogProductHTTPResponse(rsp)
 }
 
-// GetCatalogProductSettingsWithResponse performs a GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId) request.
+// GetCatalogProductSettingsWithResponse Read a product's settings
+//
+// Gets the product's currency, product URL and VPN, Tor and proxy rules, creating defaults on first access.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId).
 func (c *ClientWithResponses) GetCatalogProductSettingsWithResponse(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetCatalogProductSettingsHTTPResponse, error) {
 	rsp, err := c.GetCatalogProductSettings(ctx, pk, reqEditors...)
 	if err != nil {
@@ -11928,10 +13434,13 @@ func (c *ClientWithResponses) GetCatalogProductSettingsWithResponse(ctx context.
 	return ParseGetCatalogProductSettingsHTTPResponse(rsp)
 }
 
-// UpdateCatalogProductSettingsWithBodyWithResponse performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogProductSettingsWithBodyWithResponse Change a product's settings
 //
-// Returns a wrapper object for the known response body format(s).
+// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 func (c *ClientWithResponses) UpdateCatalogProductSettingsWithBodyWithResponse(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogProductSettingsHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogProductSettingsWithBody(ctx, pk, contentType, body, reqEditors...)
 	if err != nil {
@@ -11940,8 +13449,13 @@ func (c *ClientWithResponses) UpdateCatalogProductSettingsWithBodyWithResponse(c
 	return ParseUpdateCatalogProductSettingsHTTPResponse(rsp)
 }
 
-// UpdateCatalogProductSettingsWithResponse performs a PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId) request.
+// UpdateCatalogProductSettingsWithResponse Change a product's settings
+//
+// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 func (c *ClientWithResponses) UpdateCatalogProductSettingsWithResponse(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogProductSettingsHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogProductSettings(ctx, pk, body, reqEditors...)
 	if err != nil {
@@ -11950,9 +13464,13 @@ func (c *ClientWithResponses) UpdateCatalogProductSettingsWithResponse(ctx conte
 	return ParseUpdateCatalogProductSettingsHTTPResponse(rsp)
 }
 
-// DeleteCatalogProductImageWithResponse performs a DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId) request.
+// DeleteCatalogProductImageWithResponse Remove a product image
+//
+// Deletes the image for good.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId).
 func (c *ClientWithResponses) DeleteCatalogProductImageWithResponse(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteCatalogProductImageHTTPResponse, error) {
 	rsp, err := c.DeleteCatalogProductImage(ctx, productPk, pk, reqEditors...)
 	if err != nil {
@@ -11961,10 +13479,13 @@ func (c *ClientWithResponses) DeleteCatalogProductImageWithResponse(ctx context.
 	return ParseDeleteCatalogProductImageHTTPResponse(rsp)
 }
 
-// UpdateCatalogProductImageWithBodyWithResponse performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCatalogProductImageWithBodyWithResponse Edit a product image
 //
-// Returns a wrapper object for the known response body format(s).
+// Edits image metadata; marking one image as thumbnail unmarks the others.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 func (c *ClientWithResponses) UpdateCatalogProductImageWithBodyWithResponse(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCatalogProductImageHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogProductImageWithBody(ctx, productPk, pk, contentType, body, reqEditors...)
 	if err != nil {
@@ -11973,8 +13494,13 @@ func (c *ClientWithResponses) UpdateCatalogProductImageWithBodyWithResponse(ctx 
 	return ParseUpdateCatalogProductImageHTTPResponse(rsp)
 }
 
-// UpdateCatalogProductImageWithResponse performs a PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId) request.
+// UpdateCatalogProductImageWithResponse Edit a product image
+//
+// Edits image metadata; marking one image as thumbnail unmarks the others.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 func (c *ClientWithResponses) UpdateCatalogProductImageWithResponse(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCatalogProductImageHTTPResponse, error) {
 	rsp, err := c.UpdateCatalogProductImage(ctx, productPk, pk, body, reqEditors...)
 	if err != nil {
@@ -11983,10 +13509,13 @@ func (c *ClientWithResponses) UpdateCatalogProductImageWithResponse(ctx context.
 	return ParseUpdateCatalogProductImageHTTPResponse(rsp)
 }
 
-// CreateChargeWithBodyWithResponse performs a POST /charges/ (the `CreateCharge` operationId) request,
-// with any type of body and a specified content type.
+// CreateChargeWithBodyWithResponse Bill a customer once, right away
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 func (c *ClientWithResponses) CreateChargeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChargeHTTPResponse, error) {
 	rsp, err := c.CreateChargeWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -11995,8 +13524,13 @@ func (c *ClientWithResponses) CreateChargeWithBodyWithResponse(ctx context.Conte
 	return ParseCreateChargeHTTPResponse(rsp)
 }
 
-// CreateChargeWithResponse performs a POST /charges/ (the `CreateCharge` operationId) request.
+// CreateChargeWithResponse Bill a customer once, right away
+//
+// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /charges/ (the `CreateCharge` operationId).
 func (c *ClientWithResponses) CreateChargeWithResponse(ctx context.Context, body CreateChargeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChargeHTTPResponse, error) {
 	rsp, err := c.CreateCharge(ctx, body, reqEditors...)
 	if err != nil {
@@ -12005,10 +13539,13 @@ func (c *ClientWithResponses) CreateChargeWithResponse(ctx context.Context, body
 	return ParseCreateChargeHTTPResponse(rsp)
 }
 
-// CreateCheckoutSessionWithBodyWithResponse performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request,
-// with any type of body and a specified content type.
+// CreateCheckoutSessionWithBodyWithResponse Start a hosted checkout
 //
-// Returns a wrapper object for the known response body format(s).
+// Opens a checkout session and returns the URL to send the buyer to.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 func (c *ClientWithResponses) CreateCheckoutSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionHTTPResponse, error) {
 	rsp, err := c.CreateCheckoutSessionWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12017,8 +13554,13 @@ func (c *ClientWithResponses) CreateCheckoutSessionWithBodyWithResponse(ctx cont
 	return ParseCreateCheckoutSessionHTTPResponse(rsp)
 }
 
-// CreateCheckoutSessionWithResponse performs a POST /checkout/ (the `CreateCheckoutSession` operationId) request.
+// CreateCheckoutSessionWithResponse Start a hosted checkout
+//
+// Opens a checkout session and returns the URL to send the buyer to.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 func (c *ClientWithResponses) CreateCheckoutSessionWithResponse(ctx context.Context, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCheckoutSessionHTTPResponse, error) {
 	rsp, err := c.CreateCheckoutSession(ctx, body, reqEditors...)
 	if err != nil {
@@ -12027,9 +13569,13 @@ func (c *ClientWithResponses) CreateCheckoutSessionWithResponse(ctx context.Cont
 	return ParseCreateCheckoutSessionHTTPResponse(rsp)
 }
 
-// ListCheckoutSessionsWithResponse performs a GET /checkout/sessions/ (the `ListCheckoutSessions` operationId) request.
+// ListCheckoutSessionsWithResponse Browse checkout sessions
+//
+// Lists your organization's checkout sessions, latest first, with optional status, date and text filters.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /checkout/sessions/ (the `ListCheckoutSessions` operationId).
 func (c *ClientWithResponses) ListCheckoutSessionsWithResponse(ctx context.Context, params *ListCheckoutSessionsParams, reqEditors ...RequestEditorFn) (*ListCheckoutSessionsHTTPResponse, error) {
 	rsp, err := c.ListCheckoutSessions(ctx, params, reqEditors...)
 	if err != nil {
@@ -12038,9 +13584,13 @@ func (c *ClientWithResponses) ListCheckoutSessionsWithResponse(ctx context.Conte
 	return ParseListCheckoutSessionsHTTPResponse(rsp)
 }
 
-// RetrieveCheckoutSessionWithResponse performs a GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId) request.
+// RetrieveCheckoutSessionWithResponse Fetch one checkout session
+//
+// Gets one checkout session, including anything it produced (order, subscription, payment method).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 func (c *ClientWithResponses) RetrieveCheckoutSessionWithResponse(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*RetrieveCheckoutSessionHTTPResponse, error) {
 	rsp, err := c.RetrieveCheckoutSession(ctx, sessionId, reqEditors...)
 	if err != nil {
@@ -12049,9 +13599,13 @@ func (c *ClientWithResponses) RetrieveCheckoutSessionWithResponse(ctx context.Co
 	return ParseRetrieveCheckoutSessionHTTPResponse(rsp)
 }
 
-// ListCheckoutSessionEventsWithResponse performs a GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId) request.
+// ListCheckoutSessionEventsWithResponse Timeline of a checkout session
+//
+// Lists what happened during a checkout session, latest event first.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId).
 func (c *ClientWithResponses) ListCheckoutSessionEventsWithResponse(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams, reqEditors ...RequestEditorFn) (*ListCheckoutSessionEventsHTTPResponse, error) {
 	rsp, err := c.ListCheckoutSessionEvents(ctx, sessionId, params, reqEditors...)
 	if err != nil {
@@ -12060,9 +13614,13 @@ func (c *ClientWithResponses) ListCheckoutSessionEventsWithResponse(ctx context.
 	return ParseListCheckoutSessionEventsHTTPResponse(rsp)
 }
 
-// ListCustomersWithResponse performs a GET /customers/ (the `ListCustomers` operationId) request.
+// ListCustomersWithResponse Page through your customers
+//
+// Lists customer records, most recently created first, with an optional text filter.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /customers/ (the `ListCustomers` operationId).
 func (c *ClientWithResponses) ListCustomersWithResponse(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*ListCustomersHTTPResponse, error) {
 	rsp, err := c.ListCustomers(ctx, params, reqEditors...)
 	if err != nil {
@@ -12071,10 +13629,13 @@ func (c *ClientWithResponses) ListCustomersWithResponse(ctx context.Context, par
 	return ParseListCustomersHTTPResponse(rsp)
 }
 
-// CreateCustomerWithBodyWithResponse performs a POST /customers/ (the `CreateCustomer` operationId) request,
-// with any type of body and a specified content type.
+// CreateCustomerWithBodyWithResponse Register a new customer
 //
-// Returns a wrapper object for the known response body format(s).
+// Adds a customer record keyed by your own customerId.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerHTTPResponse, error) {
 	rsp, err := c.CreateCustomerWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12083,8 +13644,13 @@ func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Con
 	return ParseCreateCustomerHTTPResponse(rsp)
 }
 
-// CreateCustomerWithResponse performs a POST /customers/ (the `CreateCustomer` operationId) request.
+// CreateCustomerWithResponse Register a new customer
+//
+// Adds a customer record keyed by your own customerId.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerHTTPResponse, error) {
 	rsp, err := c.CreateCustomer(ctx, body, reqEditors...)
 	if err != nil {
@@ -12093,10 +13659,13 @@ func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, bo
 	return ParseCreateCustomerHTTPResponse(rsp)
 }
 
-// UpdateCustomerWithBodyWithResponse performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request,
-// with any type of body and a specified content type.
+// UpdateCustomerWithBodyWithResponse Change details of an existing customer
 //
-// Returns a wrapper object for the known response body format(s).
+// Edits the customer with the given customerId; fields you leave out keep their values.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Context, customerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerHTTPResponse, error) {
 	rsp, err := c.UpdateCustomerWithBody(ctx, customerId, contentType, body, reqEditors...)
 	if err != nil {
@@ -12105,8 +13674,13 @@ func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Con
 	return ParseUpdateCustomerHTTPResponse(rsp)
 }
 
-// UpdateCustomerWithResponse performs a PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId) request.
+// UpdateCustomerWithResponse Change details of an existing customer
+//
+// Edits the customer with the given customerId; fields you leave out keep their values.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, customerId string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerHTTPResponse, error) {
 	rsp, err := c.UpdateCustomer(ctx, customerId, body, reqEditors...)
 	if err != nil {
@@ -12115,9 +13689,13 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, cu
 	return ParseUpdateCustomerHTTPResponse(rsp)
 }
 
-// GetCustomerEntitlementsWithResponse performs a GET /entitlements/ (the `GetCustomerEntitlements` operationId) request.
+// GetCustomerEntitlementsWithResponse Look up what a customer may use
+//
+// Gives the customer's access and usage for every feature, or only for one feature when feature_id is set.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /entitlements/ (the `GetCustomerEntitlements` operationId).
 func (c *ClientWithResponses) GetCustomerEntitlementsWithResponse(ctx context.Context, params *GetCustomerEntitlementsParams, reqEditors ...RequestEditorFn) (*GetCustomerEntitlementsHTTPResponse, error) {
 	rsp, err := c.GetCustomerEntitlements(ctx, params, reqEditors...)
 	if err != nil {
@@ -12126,10 +13704,13 @@ func (c *ClientWithResponses) GetCustomerEntitlementsWithResponse(ctx context.Co
 	return ParseGetCustomerEntitlementsHTTPResponse(rsp)
 }
 
-// LicenseActivateWithBodyWithResponse performs a POST /license/activate/ (the `LicenseActivate` operationId) request,
-// with any type of body and a specified content type.
+// LicenseActivateWithBodyWithResponse Bind a license key to an instance
 //
-// Returns a wrapper object for the known response body format(s).
+// Registers a new instance, such as a machine, against a license key within its activation limit.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 func (c *ClientWithResponses) LicenseActivateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LicenseActivateHTTPResponse, error) {
 	rsp, err := c.LicenseActivateWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12138,8 +13719,13 @@ func (c *ClientWithResponses) LicenseActivateWithBodyWithResponse(ctx context.Co
 	return ParseLicenseActivateHTTPResponse(rsp)
 }
 
-// LicenseActivateWithResponse performs a POST /license/activate/ (the `LicenseActivate` operationId) request.
+// LicenseActivateWithResponse Bind a license key to an instance
+//
+// Registers a new instance, such as a machine, against a license key within its activation limit.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 func (c *ClientWithResponses) LicenseActivateWithResponse(ctx context.Context, body LicenseActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*LicenseActivateHTTPResponse, error) {
 	rsp, err := c.LicenseActivate(ctx, body, reqEditors...)
 	if err != nil {
@@ -12148,10 +13734,13 @@ func (c *ClientWithResponses) LicenseActivateWithResponse(ctx context.Context, b
 	return ParseLicenseActivateHTTPResponse(rsp)
 }
 
-// LicenseDeactivateWithBodyWithResponse performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request,
-// with any type of body and a specified content type.
+// LicenseDeactivateWithBodyWithResponse Release a license instance
 //
-// Returns a wrapper object for the known response body format(s).
+// Frees the slot that an earlier activation took.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 func (c *ClientWithResponses) LicenseDeactivateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LicenseDeactivateHTTPResponse, error) {
 	rsp, err := c.LicenseDeactivateWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12160,8 +13749,13 @@ func (c *ClientWithResponses) LicenseDeactivateWithBodyWithResponse(ctx context.
 	return ParseLicenseDeactivateHTTPResponse(rsp)
 }
 
-// LicenseDeactivateWithResponse performs a POST /license/deactivate/ (the `LicenseDeactivate` operationId) request.
+// LicenseDeactivateWithResponse Release a license instance
+//
+// Frees the slot that an earlier activation took.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 func (c *ClientWithResponses) LicenseDeactivateWithResponse(ctx context.Context, body LicenseDeactivateJSONRequestBody, reqEditors ...RequestEditorFn) (*LicenseDeactivateHTTPResponse, error) {
 	rsp, err := c.LicenseDeactivate(ctx, body, reqEditors...)
 	if err != nil {
@@ -12170,10 +13764,13 @@ func (c *ClientWithResponses) LicenseDeactivateWithResponse(ctx context.Context,
 	return ParseLicenseDeactivateHTTPResponse(rsp)
 }
 
-// LicenseValidateWithBodyWithResponse performs a POST /license/validate/ (the `LicenseValidate` operationId) request,
-// with any type of body and a specified content type.
+// LicenseValidateWithBodyWithResponse Check a license instance
 //
-// Returns a wrapper object for the known response body format(s).
+// Tells whether a license key and instance pair is valid right now.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 func (c *ClientWithResponses) LicenseValidateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LicenseValidateHTTPResponse, error) {
 	rsp, err := c.LicenseValidateWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12182,8 +13779,13 @@ func (c *ClientWithResponses) LicenseValidateWithBodyWithResponse(ctx context.Co
 	return ParseLicenseValidateHTTPResponse(rsp)
 }
 
-// LicenseValidateWithResponse performs a POST /license/validate/ (the `LicenseValidate` operationId) request.
+// LicenseValidateWithResponse Check a license instance
+//
+// Tells whether a license key and instance pair is valid right now.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 func (c *ClientWithResponses) LicenseValidateWithResponse(ctx context.Context, body LicenseValidateJSONRequestBody, reqEditors ...RequestEditorFn) (*LicenseValidateHTTPResponse, error) {
 	rsp, err := c.LicenseValidate(ctx, body, reqEditors...)
 	if err != nil {
@@ -12192,10 +13794,13 @@ func (c *ClientWithResponses) LicenseValidateWithResponse(ctx context.Context, b
 	return ParseLicenseValidateHTTPResponse(rsp)
 }
 
-// CreatePresignedUploadUrlWithBodyWithResponse performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request,
-// with any type of body and a specified content type.
+// CreatePresignedUploadUrlWithBodyWithResponse Get an upload slot for a file
 //
-// Returns a wrapper object for the known response body format(s).
+// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 func (c *ClientWithResponses) CreatePresignedUploadUrlWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePresignedUploadUrlHTTPResponse, error) {
 	rsp, err := c.CreatePresignedUploadUrlWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12204,8 +13809,13 @@ func (c *ClientWithResponses) CreatePresignedUploadUrlWithBodyWithResponse(ctx c
 	return ParseCreatePresignedUploadUrlHTTPResponse(rsp)
 }
 
-// CreatePresignedUploadUrlWithResponse performs a POST /media/ (the `CreatePresignedUploadUrl` operationId) request.
+// CreatePresignedUploadUrlWithResponse Get an upload slot for a file
+//
+// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 func (c *ClientWithResponses) CreatePresignedUploadUrlWithResponse(ctx context.Context, body CreatePresignedUploadUrlJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePresignedUploadUrlHTTPResponse, error) {
 	rsp, err := c.CreatePresignedUploadUrl(ctx, body, reqEditors...)
 	if err != nil {
@@ -12214,9 +13824,13 @@ func (c *ClientWithResponses) CreatePresignedUploadUrlWithResponse(ctx context.C
 	return ParseCreatePresignedUploadUrlHTTPResponse(rsp)
 }
 
-// GetProductOfferingWithResponse performs a GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId) request.
+// GetProductOfferingWithResponse Get the pricing to show for a product
+//
+// Returns a product's plans with localized prices, plus the customer's current subscription when a customer is named; meant for pricing pages and paywalls.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId).
 func (c *ClientWithResponses) GetProductOfferingWithResponse(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams, reqEditors ...RequestEditorFn) (*GetProductOfferingHTTPResponse, error) {
 	rsp, err := c.GetProductOffering(ctx, productId, params, reqEditors...)
 	if err != nil {
@@ -12225,9 +13839,13 @@ func (c *ClientWithResponses) GetProductOfferingWithResponse(ctx context.Context
 	return ParseGetProductOfferingHTTPResponse(rsp)
 }
 
-// ListOrdersWithResponse performs a GET /orders/ (the `ListOrders` operationId) request.
+// ListOrdersWithResponse Browse orders
+//
+// Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orders/ (the `ListOrders` operationId).
 func (c *ClientWithResponses) ListOrdersWithResponse(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*ListOrdersHTTPResponse, error) {
 	rsp, err := c.ListOrders(ctx, params, reqEditors...)
 	if err != nil {
@@ -12236,9 +13854,13 @@ func (c *ClientWithResponses) ListOrdersWithResponse(ctx context.Context, params
 	return ParseListOrdersHTTPResponse(rsp)
 }
 
-// RetrieveOrderWithResponse performs a GET /orders/{id}/ (the `RetrieveOrder` operationId) request.
+// RetrieveOrderWithResponse Fetch one order
+//
+// Gets a single order by its order ID.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 func (c *ClientWithResponses) RetrieveOrderWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetrieveOrderHTTPResponse, error) {
 	rsp, err := c.RetrieveOrder(ctx, id, reqEditors...)
 	if err != nil {
@@ -12247,9 +13869,13 @@ func (c *ClientWithResponses) RetrieveOrderWithResponse(ctx context.Context, id 
 	return ParseRetrieveOrderHTTPResponse(rsp)
 }
 
-// ListOrderEventsWithResponse performs a GET /orders/{id}/events/ (the `ListOrderEvents` operationId) request.
+// ListOrderEventsWithResponse Timeline of an order
+//
+// Lists events of the order and of the other orders that share its subscription, latest first.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orders/{id}/events/ (the `ListOrderEvents` operationId).
 func (c *ClientWithResponses) ListOrderEventsWithResponse(ctx context.Context, id string, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*ListOrderEventsHTTPResponse, error) {
 	rsp, err := c.ListOrderEvents(ctx, id, params, reqEditors...)
 	if err != nil {
@@ -12258,9 +13884,13 @@ func (c *ClientWithResponses) ListOrderEventsWithResponse(ctx context.Context, i
 	return ParseListOrderEventsHTTPResponse(rsp)
 }
 
-// ListPartnerOrganizationsWithResponse performs a GET /partner/organizations/ (the `ListPartnerOrganizations` operationId) request.
+// ListPartnerOrganizationsWithResponse List a partner's organizations
+//
+// Lists the organizations that belong to the calling partner, optionally only the one with a given external_id.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /partner/organizations/ (the `ListPartnerOrganizations` operationId).
 func (c *ClientWithResponses) ListPartnerOrganizationsWithResponse(ctx context.Context, params *ListPartnerOrganizationsParams, reqEditors ...RequestEditorFn) (*ListPartnerOrganizationsHTTPResponse, error) {
 	rsp, err := c.ListPartnerOrganizations(ctx, params, reqEditors...)
 	if err != nil {
@@ -12269,10 +13899,13 @@ func (c *ClientWithResponses) ListPartnerOrganizationsWithResponse(ctx context.C
 	return ParseListPartnerOrganizationsHTTPResponse(rsp)
 }
 
-// ProvisionPartnerOrganizationWithBodyWithResponse performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request,
-// with any type of body and a specified content type.
+// ProvisionPartnerOrganizationWithBodyWithResponse Create an organization for a partner account
 //
-// Returns a wrapper object for the known response body format(s).
+// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 func (c *ClientWithResponses) ProvisionPartnerOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProvisionPartnerOrganizationHTTPResponse, error) {
 	rsp, err := c.ProvisionPartnerOrganizationWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12281,8 +13914,13 @@ func (c *ClientWithResponses) ProvisionPartnerOrganizationWithBodyWithResponse(c
 	return ParseProvisionPartnerOrganizationHTTPResponse(rsp)
 }
 
-// ProvisionPartnerOrganizationWithResponse performs a POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId) request.
+// ProvisionPartnerOrganizationWithResponse Create an organization for a partner account
+//
+// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 func (c *ClientWithResponses) ProvisionPartnerOrganizationWithResponse(ctx context.Context, body ProvisionPartnerOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ProvisionPartnerOrganizationHTTPResponse, error) {
 	rsp, err := c.ProvisionPartnerOrganization(ctx, body, reqEditors...)
 	if err != nil {
@@ -12291,9 +13929,11 @@ func (c *ClientWithResponses) ProvisionPartnerOrganizationWithResponse(ctx conte
 	return ParseProvisionPartnerOrganizationHTTPResponse(rsp)
 }
 
-// RetrievePartnerOrganizationByExternalIdWithResponse performs a GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId) request.
+// RetrievePartnerOrganizationByExternalIdWithResponse Find a partner organization by its external ID
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId).
 func (c *ClientWithResponses) RetrievePartnerOrganizationByExternalIdWithResponse(ctx context.Context, externalId string, reqEditors ...RequestEditorFn) (*RetrievePartnerOrganizationByExternalIdHTTPResponse, error) {
 	rsp, err := c.RetrievePartnerOrganizationByExternalId(ctx, externalId, reqEditors...)
 	if err != nil {
@@ -12302,9 +13942,11 @@ func (c *ClientWithResponses) RetrievePartnerOrganizationByExternalIdWithRespons
 	return ParseRetrievePartnerOrganizationByExternalIdHTTPResponse(rsp)
 }
 
-// RetrievePartnerOrganizationWithResponse performs a GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId) request.
+// RetrievePartnerOrganizationWithResponse Find a partner organization by its kelviq UUID
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId).
 func (c *ClientWithResponses) RetrievePartnerOrganizationWithResponse(ctx context.Context, identifier openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrievePartnerOrganizationHTTPResponse, error) {
 	rsp, err := c.RetrievePartnerOrganization(ctx, identifier, reqEditors...)
 	if err != nil {
@@ -12313,9 +13955,13 @@ func (c *ClientWithResponses) RetrievePartnerOrganizationWithResponse(ctx contex
 	return ParseRetrievePartnerOrganizationHTTPResponse(rsp)
 }
 
-// ListPaymentMethodsWithResponse performs a GET /payment-methods/ (the `ListPaymentMethods` operationId) request.
+// ListPaymentMethodsWithResponse Browse saved payment methods
+//
+// Lists succeeded payment methods, newest first, optionally for one customer given by ID or email.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /payment-methods/ (the `ListPaymentMethods` operationId).
 func (c *ClientWithResponses) ListPaymentMethodsWithResponse(ctx context.Context, params *ListPaymentMethodsParams, reqEditors ...RequestEditorFn) (*ListPaymentMethodsHTTPResponse, error) {
 	rsp, err := c.ListPaymentMethods(ctx, params, reqEditors...)
 	if err != nil {
@@ -12324,10 +13970,13 @@ func (c *ClientWithResponses) ListPaymentMethodsWithResponse(ctx context.Context
 	return ParseListPaymentMethodsHTTPResponse(rsp)
 }
 
-// CreatePortalSessionWithBodyWithResponse performs a POST /portal/session/ (the `CreatePortalSession` operationId) request,
-// with any type of body and a specified content type.
+// CreatePortalSessionWithBodyWithResponse Open a customer billing portal
 //
-// Returns a wrapper object for the known response body format(s).
+// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 func (c *ClientWithResponses) CreatePortalSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePortalSessionHTTPResponse, error) {
 	rsp, err := c.CreatePortalSessionWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12336,8 +13985,13 @@ func (c *ClientWithResponses) CreatePortalSessionWithBodyWithResponse(ctx contex
 	return ParseCreatePortalSessionHTTPResponse(rsp)
 }
 
-// CreatePortalSessionWithResponse performs a POST /portal/session/ (the `CreatePortalSession` operationId) request.
+// CreatePortalSessionWithResponse Open a customer billing portal
+//
+// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 func (c *ClientWithResponses) CreatePortalSessionWithResponse(ctx context.Context, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePortalSessionHTTPResponse, error) {
 	rsp, err := c.CreatePortalSession(ctx, body, reqEditors...)
 	if err != nil {
@@ -12346,9 +14000,13 @@ func (c *ClientWithResponses) CreatePortalSessionWithResponse(ctx context.Contex
 	return ParseCreatePortalSessionHTTPResponse(rsp)
 }
 
-// GetPromotionWithResponse performs a GET /promotions (the `GetPromotion` operationId) request.
+// GetPromotionWithResponse Resolve the promotion for a visitor
+//
+// Returns the discount, coupon code, banner settings and VPN/proxy checks for the caller's location; call it with the client API key.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /promotions (the `GetPromotion` operationId).
 func (c *ClientWithResponses) GetPromotionWithResponse(ctx context.Context, params *GetPromotionParams, reqEditors ...RequestEditorFn) (*GetPromotionHTTPResponse, error) {
 	rsp, err := c.GetPromotion(ctx, params, reqEditors...)
 	if err != nil {
@@ -12357,9 +14015,13 @@ func (c *ClientWithResponses) GetPromotionWithResponse(ctx context.Context, para
 	return ParseGetPromotionHTTPResponse(rsp)
 }
 
-// ListRefundsWithResponse performs a GET /refunds/ (the `ListRefunds` operationId) request.
+// ListRefundsWithResponse Browse refunds
+//
+// Lists your organization's refunds, latest first.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /refunds/ (the `ListRefunds` operationId).
 func (c *ClientWithResponses) ListRefundsWithResponse(ctx context.Context, params *ListRefundsParams, reqEditors ...RequestEditorFn) (*ListRefundsHTTPResponse, error) {
 	rsp, err := c.ListRefunds(ctx, params, reqEditors...)
 	if err != nil {
@@ -12368,10 +14030,13 @@ func (c *ClientWithResponses) ListRefundsWithResponse(ctx context.Context, param
 	return ParseListRefundsHTTPResponse(rsp)
 }
 
-// CreateRefundWithBodyWithResponse performs a POST /refunds/ (the `CreateRefund` operationId) request,
-// with any type of body and a specified content type.
+// CreateRefundWithBodyWithResponse Refund an order fully or in part
 //
-// Returns a wrapper object for the known response body format(s).
+// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 func (c *ClientWithResponses) CreateRefundWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRefundHTTPResponse, error) {
 	rsp, err := c.CreateRefundWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12380,8 +14045,13 @@ func (c *ClientWithResponses) CreateRefundWithBodyWithResponse(ctx context.Conte
 	return ParseCreateRefundHTTPResponse(rsp)
 }
 
-// CreateRefundWithResponse performs a POST /refunds/ (the `CreateRefund` operationId) request.
+// CreateRefundWithResponse Refund an order fully or in part
+//
+// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 func (c *ClientWithResponses) CreateRefundWithResponse(ctx context.Context, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRefundHTTPResponse, error) {
 	rsp, err := c.CreateRefund(ctx, body, reqEditors...)
 	if err != nil {
@@ -12390,9 +14060,13 @@ func (c *ClientWithResponses) CreateRefundWithResponse(ctx context.Context, body
 	return ParseCreateRefundHTTPResponse(rsp)
 }
 
-// RetrieveRefundWithResponse performs a GET /refunds/{refundId}/ (the `RetrieveRefund` operationId) request.
+// RetrieveRefundWithResponse Fetch one refund
+//
+// Gets a refund by its UUID.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /refunds/{refundId}/ (the `RetrieveRefund` operationId).
 func (c *ClientWithResponses) RetrieveRefundWithResponse(ctx context.Context, refundId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveRefundHTTPResponse, error) {
 	rsp, err := c.RetrieveRefund(ctx, refundId, reqEditors...)
 	if err != nil {
@@ -12401,10 +14075,13 @@ func (c *ClientWithResponses) RetrieveRefundWithResponse(ctx context.Context, re
 	return ParseRetrieveRefundHTTPResponse(rsp)
 }
 
-// ReportUsageWithBodyWithResponse performs a POST /report/usage/ (the `ReportUsage` operationId) request,
-// with any type of body and a specified content type.
+// ReportUsageWithBodyWithResponse Send aggregated feature usage
 //
-// Returns a wrapper object for the known response body format(s).
+// Records usage of a metered feature that your application has already totalled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 func (c *ClientWithResponses) ReportUsageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReportUsageHTTPResponse, error) {
 	rsp, err := c.ReportUsageWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12413,8 +14090,13 @@ func (c *ClientWithResponses) ReportUsageWithBodyWithResponse(ctx context.Contex
 	return ParseReportUsageHTTPResponse(rsp)
 }
 
-// ReportUsageWithResponse performs a POST /report/usage/ (the `ReportUsage` operationId) request.
+// ReportUsageWithResponse Send aggregated feature usage
+//
+// Records usage of a metered feature that your application has already totalled.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 func (c *ClientWithResponses) ReportUsageWithResponse(ctx context.Context, body ReportUsageJSONRequestBody, reqEditors ...RequestEditorFn) (*ReportUsageHTTPResponse, error) {
 	rsp, err := c.ReportUsage(ctx, body, reqEditors...)
 	if err != nil {
@@ -12423,9 +14105,13 @@ func (c *ClientWithResponses) ReportUsageWithResponse(ctx context.Context, body 
 	return ParseReportUsageHTTPResponse(rsp)
 }
 
-// ListSubscriptionsWithResponse performs a GET /subscriptions/ (the `ListSubscriptions` operationId) request.
+// ListSubscriptionsWithResponse Browse subscriptions
+//
+// Lists subscriptions, optionally narrowed to one customer or to some statuses.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /subscriptions/ (the `ListSubscriptions` operationId).
 func (c *ClientWithResponses) ListSubscriptionsWithResponse(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListSubscriptionsHTTPResponse, error) {
 	rsp, err := c.ListSubscriptions(ctx, params, reqEditors...)
 	if err != nil {
@@ -12434,10 +14120,13 @@ func (c *ClientWithResponses) ListSubscriptionsWithResponse(ctx context.Context,
 	return ParseListSubscriptionsHTTPResponse(rsp)
 }
 
-// CreateSubscriptionWithBodyWithResponse performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request,
-// with any type of body and a specified content type.
+// CreateSubscriptionWithBodyWithResponse Subscribe a customer directly
 //
-// Returns a wrapper object for the known response body format(s).
+// Starts a subscription for a customer without going through checkout.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubscriptionHTTPResponse, error) {
 	rsp, err := c.CreateSubscriptionWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -12446,8 +14135,13 @@ func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context
 	return ParseCreateSubscriptionHTTPResponse(rsp)
 }
 
-// CreateSubscriptionWithResponse performs a POST /subscriptions/create/ (the `CreateSubscription` operationId) request.
+// CreateSubscriptionWithResponse Subscribe a customer directly
+//
+// Starts a subscription for a customer without going through checkout.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 func (c *ClientWithResponses) CreateSubscriptionWithResponse(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubscriptionHTTPResponse, error) {
 	rsp, err := c.CreateSubscription(ctx, body, reqEditors...)
 	if err != nil {
@@ -12456,9 +14150,13 @@ func (c *ClientWithResponses) CreateSubscriptionWithResponse(ctx context.Context
 	return ParseCreateSubscriptionHTTPResponse(rsp)
 }
 
-// RetrieveSubscriptionWithResponse performs a GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId) request.
+// RetrieveSubscriptionWithResponse Fetch one subscription
+//
+// Gets a subscription by UUID.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId).
 func (c *ClientWithResponses) RetrieveSubscriptionWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RetrieveSubscriptionHTTPResponse, error) {
 	rsp, err := c.RetrieveSubscription(ctx, subscriptionId, reqEditors...)
 	if err != nil {
@@ -12467,10 +14165,13 @@ func (c *ClientWithResponses) RetrieveSubscriptionWithResponse(ctx context.Conte
 	return ParseRetrieveSubscriptionHTTPResponse(rsp)
 }
 
-// CancelSubscriptionWithBodyWithResponse performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request,
-// with any type of body and a specified content type.
+// CancelSubscriptionWithBodyWithResponse End a subscription
 //
-// Returns a wrapper object for the known response body format(s).
+// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 func (c *ClientWithResponses) CancelSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelSubscriptionHTTPResponse, error) {
 	rsp, err := c.CancelSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
 	if err != nil {
@@ -12479,8 +14180,13 @@ func (c *ClientWithResponses) CancelSubscriptionWithBodyWithResponse(ctx context
 	return ParseCancelSubscriptionHTTPResponse(rsp)
 }
 
-// CancelSubscriptionWithResponse performs a POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId) request.
+// CancelSubscriptionWithResponse End a subscription
+//
+// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 func (c *ClientWithResponses) CancelSubscriptionWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelSubscriptionHTTPResponse, error) {
 	rsp, err := c.CancelSubscription(ctx, subscriptionId, body, reqEditors...)
 	if err != nil {
@@ -12489,10 +14195,13 @@ func (c *ClientWithResponses) CancelSubscriptionWithResponse(ctx context.Context
 	return ParseCancelSubscriptionHTTPResponse(rsp)
 }
 
-// UpdateSubscriptionWithBodyWithResponse performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request,
-// with any type of body and a specified content type.
+// UpdateSubscriptionWithBodyWithResponse Move a subscription to another plan or period
 //
-// Returns a wrapper object for the known response body format(s).
+// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 func (c *ClientWithResponses) UpdateSubscriptionWithBodyWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubscriptionHTTPResponse, error) {
 	rsp, err := c.UpdateSubscriptionWithBody(ctx, subscriptionId, contentType, body, reqEditors...)
 	if err != nil {
@@ -12501,8 +14210,13 @@ func (c *ClientWithResponses) UpdateSubscriptionWithBodyWithResponse(ctx context
 	return ParseUpdateSubscriptionHTTPResponse(rsp)
 }
 
-// UpdateSubscriptionWithResponse performs a POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId) request.
+// UpdateSubscriptionWithResponse Move a subscription to another plan or period
+//
+// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 func (c *ClientWithResponses) UpdateSubscriptionWithResponse(ctx context.Context, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubscriptionHTTPResponse, error) {
 	rsp, err := c.UpdateSubscription(ctx, subscriptionId, body, reqEditors...)
 	if err != nil {
@@ -12511,9 +14225,13 @@ func (c *ClientWithResponses) UpdateSubscriptionWithResponse(ctx context.Context
 	return ParseUpdateSubscriptionHTTPResponse(rsp)
 }
 
-// ListTransactionsWithResponse performs a GET /transaction/ (the `ListTransactions` operationId) request.
+// ListTransactionsWithResponse Browse money movements
+//
+// Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /transaction/ (the `ListTransactions` operationId).
 func (c *ClientWithResponses) ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsHTTPResponse, error) {
 	rsp, err := c.ListTransactions(ctx, params, reqEditors...)
 	if err != nil {
@@ -12522,9 +14240,13 @@ func (c *ClientWithResponses) ListTransactionsWithResponse(ctx context.Context, 
 	return ParseListTransactionsHTTPResponse(rsp)
 }
 
-// ListWebhookEventLogsWithResponse performs a GET /webhook/logs/ (the `ListWebhookEventLogs` operationId) request.
+// ListWebhookEventLogsWithResponse Inspect webhook deliveries
+//
+// Lists webhook delivery attempts, retries included, from the last 30 days at most.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /webhook/logs/ (the `ListWebhookEventLogs` operationId).
 func (c *ClientWithResponses) ListWebhookEventLogsWithResponse(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventLogsHTTPResponse, error) {
 	rsp, err := c.ListWebhookEventLogs(ctx, params, reqEditors...)
 	if err != nil {
@@ -14420,196 +16142,196 @@ func ParseListWebhookEventLogsHTTPResponse(rsp *http.Response) (*ListWebhookEven
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-
+	// ListCatalogFeatures Browse catalog features
 	// (GET /catalog/features/)
 	ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params ListCatalogFeaturesParams)
-
+	// CreateCatalogFeature Define a new feature
 	// (POST /catalog/features/)
 	CreateCatalogFeature(w http.ResponseWriter, r *http.Request)
-
+	// DeleteCatalogFeature Archive a catalog feature
 	// (DELETE /catalog/features/{pk}/)
 	DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// RetrieveCatalogFeature Fetch one catalog feature
 	// (GET /catalog/features/{pk}/)
 	RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// ListCatalogPlans Browse catalog plans
 	// (GET /catalog/plans/)
 	ListCatalogPlans(w http.ResponseWriter, r *http.Request, params ListCatalogPlansParams)
-
+	// CreateCatalogPlan Draft a new plan
 	// (POST /catalog/plans/)
 	CreateCatalogPlan(w http.ResponseWriter, r *http.Request)
-
+	// DeleteCatalogPlan Archive a catalog plan
 	// (DELETE /catalog/plans/{identifier}/)
 	DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params DeleteCatalogPlanParams)
-
+	// RetrieveCatalogPlan Fetch one catalog plan
 	// (GET /catalog/plans/{identifier}/)
 	RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params RetrieveCatalogPlanParams)
-
+	// UpdateCatalogPlan Edit a catalog plan
 	// (PATCH /catalog/plans/{identifier}/)
 	UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params UpdateCatalogPlanParams)
-
+	// DiscardCatalogPlanDraft Throw away a plan draft
 	// (DELETE /catalog/plans/{identifier}/discard/)
 	DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, identifier string)
-
+	// ListCatalogPlanFeatures List a plan's entitlements
 	// (GET /catalog/plans/{identifier}/features/)
 	ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, params ListCatalogPlanFeaturesParams)
-
+	// AddCatalogPlanFeatures Grant features on a plan
 	// (POST /catalog/plans/{identifier}/features/)
 	AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, params AddCatalogPlanFeaturesParams)
-
+	// DeleteCatalogPlanFeature Drop a feature from a plan
 	// (DELETE /catalog/plans/{identifier}/features/{feature_id}/)
 	DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier string, featureId string)
-
+	// UpdateCatalogPlanFeature Change one entitlement's limits
 	// (PATCH /catalog/plans/{identifier}/features/{feature_id}/)
 	UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier string, featureId string)
-
+	// DeleteCatalogPlanFile Remove a plan file
 	// (DELETE /catalog/plans/{identifier}/file/{pk}/)
 	DeleteCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID)
-
+	// UpdateCatalogPlanFile Edit a plan file
 	// (PATCH /catalog/plans/{identifier}/file/{pk}/)
 	UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID)
-
+	// DownloadCatalogPlanFile Get a plan file
 	// (GET /catalog/plans/{identifier}/file/{pk}/download/)
 	DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID)
-
+	// ListCatalogPlanPrices List a plan's prices
 	// (GET /catalog/plans/{identifier}/prices/)
 	ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string, params ListCatalogPlanPricesParams)
-
+	// BulkSetCatalogPlanPrices Replace all prices of a plan
 	// (POST /catalog/plans/{identifier}/prices/bulk/)
 	BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string)
-
+	// PublishCatalogPlan Make a plan draft live
 	// (POST /catalog/plans/{identifier}/publish/)
 	PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string)
-
+	// ListCatalogProducts Browse catalog products
 	// (GET /catalog/products/)
 	ListCatalogProducts(w http.ResponseWriter, r *http.Request, params ListCatalogProductsParams)
-
+	// CreateCatalogProduct Add a product to the catalog
 	// (POST /catalog/products/)
 	CreateCatalogProduct(w http.ResponseWriter, r *http.Request)
-
+	// DeleteCatalogProduct Archive a catalog product
 	// (DELETE /catalog/products/{pk}/)
 	DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// RetrieveCatalogProduct Fetch one catalog product
 	// (GET /catalog/products/{pk}/)
 	RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// UpdateCatalogProduct Edit a catalog product
 	// (PATCH /catalog/products/{pk}/)
 	UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// GetCatalogProductSettings Read a product's settings
 	// (GET /catalog/products/{pk}/settings/)
 	GetCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// UpdateCatalogProductSettings Change a product's settings
 	// (PATCH /catalog/products/{pk}/settings/)
 	UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID)
-
+	// DeleteCatalogProductImage Remove a product image
 	// (DELETE /catalog/products/{product_pk}/image/{pk}/)
 	DeleteCatalogProductImage(w http.ResponseWriter, r *http.Request, productPk openapi_types.UUID, pk openapi_types.UUID)
-
+	// UpdateCatalogProductImage Edit a product image
 	// (PATCH /catalog/products/{product_pk}/image/{pk}/)
 	UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request, productPk openapi_types.UUID, pk openapi_types.UUID)
-
+	// CreateCharge Bill a customer once, right away
 	// (POST /charges/)
 	CreateCharge(w http.ResponseWriter, r *http.Request)
-
+	// CreateCheckoutSession Start a hosted checkout
 	// (POST /checkout/)
 	CreateCheckoutSession(w http.ResponseWriter, r *http.Request)
-
+	// ListCheckoutSessions Browse checkout sessions
 	// (GET /checkout/sessions/)
 	ListCheckoutSessions(w http.ResponseWriter, r *http.Request, params ListCheckoutSessionsParams)
-
+	// RetrieveCheckoutSession Fetch one checkout session
 	// (GET /checkout/sessions/{session_id}/)
 	RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, sessionId string)
-
+	// ListCheckoutSessionEvents Timeline of a checkout session
 	// (GET /checkout/sessions/{session_id}/events/)
 	ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, sessionId string, params ListCheckoutSessionEventsParams)
-
+	// ListCustomers Page through your customers
 	// (GET /customers/)
 	ListCustomers(w http.ResponseWriter, r *http.Request, params ListCustomersParams)
-
+	// CreateCustomer Register a new customer
 	// (POST /customers/)
 	CreateCustomer(w http.ResponseWriter, r *http.Request)
-
+	// UpdateCustomer Change details of an existing customer
 	// (PATCH /customers/{customerId}/)
 	UpdateCustomer(w http.ResponseWriter, r *http.Request, customerId string)
-
+	// GetCustomerEntitlements Look up what a customer may use
 	// (GET /entitlements/)
 	GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, params GetCustomerEntitlementsParams)
-
+	// LicenseActivate Bind a license key to an instance
 	// (POST /license/activate/)
 	LicenseActivate(w http.ResponseWriter, r *http.Request)
-
+	// LicenseDeactivate Release a license instance
 	// (POST /license/deactivate/)
 	LicenseDeactivate(w http.ResponseWriter, r *http.Request)
-
+	// LicenseValidate Check a license instance
 	// (POST /license/validate/)
 	LicenseValidate(w http.ResponseWriter, r *http.Request)
-
+	// CreatePresignedUploadUrl Get an upload slot for a file
 	// (POST /media/)
 	CreatePresignedUploadUrl(w http.ResponseWriter, r *http.Request)
-
+	// GetProductOffering Get the pricing to show for a product
 	// (GET /monetization/product-offering/{product_id}/)
 	GetProductOffering(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID, params GetProductOfferingParams)
-
+	// ListOrders Browse orders
 	// (GET /orders/)
 	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
-
+	// RetrieveOrder Fetch one order
 	// (GET /orders/{id}/)
 	RetrieveOrder(w http.ResponseWriter, r *http.Request, id string)
-
+	// ListOrderEvents Timeline of an order
 	// (GET /orders/{id}/events/)
 	ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params ListOrderEventsParams)
-
+	// ListPartnerOrganizations List a partner's organizations
 	// (GET /partner/organizations/)
 	ListPartnerOrganizations(w http.ResponseWriter, r *http.Request, params ListPartnerOrganizationsParams)
-
+	// ProvisionPartnerOrganization Create an organization for a partner account
 	// (POST /partner/organizations/)
 	ProvisionPartnerOrganization(w http.ResponseWriter, r *http.Request)
-
+	// RetrievePartnerOrganizationByExternalId Find a partner organization by its external ID
 	// (GET /partner/organizations/by-external-id/{externalId}/)
 	RetrievePartnerOrganizationByExternalId(w http.ResponseWriter, r *http.Request, externalId string)
-
+	// RetrievePartnerOrganization Find a partner organization by its kelviq UUID
 	// (GET /partner/organizations/{identifier}/)
 	RetrievePartnerOrganization(w http.ResponseWriter, r *http.Request, identifier openapi_types.UUID)
-
+	// ListPaymentMethods Browse saved payment methods
 	// (GET /payment-methods/)
 	ListPaymentMethods(w http.ResponseWriter, r *http.Request, params ListPaymentMethodsParams)
-
+	// CreatePortalSession Open a customer billing portal
 	// (POST /portal/session/)
 	CreatePortalSession(w http.ResponseWriter, r *http.Request)
-
+	// GetPromotion Resolve the promotion for a visitor
 	// (GET /promotions)
 	GetPromotion(w http.ResponseWriter, r *http.Request, params GetPromotionParams)
-
+	// ListRefunds Browse refunds
 	// (GET /refunds/)
 	ListRefunds(w http.ResponseWriter, r *http.Request, params ListRefundsParams)
-
+	// CreateRefund Refund an order fully or in part
 	// (POST /refunds/)
 	CreateRefund(w http.ResponseWriter, r *http.Request)
-
+	// RetrieveRefund Fetch one refund
 	// (GET /refunds/{refundId}/)
 	RetrieveRefund(w http.ResponseWriter, r *http.Request, refundId openapi_types.UUID)
-
+	// ReportUsage Send aggregated feature usage
 	// (POST /report/usage/)
 	ReportUsage(w http.ResponseWriter, r *http.Request)
-
+	// ListSubscriptions Browse subscriptions
 	// (GET /subscriptions/)
 	ListSubscriptions(w http.ResponseWriter, r *http.Request, params ListSubscriptionsParams)
-
+	// CreateSubscription Subscribe a customer directly
 	// (POST /subscriptions/create/)
 	CreateSubscription(w http.ResponseWriter, r *http.Request)
-
+	// RetrieveSubscription Fetch one subscription
 	// (GET /subscriptions/{subscriptionId}/)
 	RetrieveSubscription(w http.ResponseWriter, r *http.Request, subscriptionId openapi_types.UUID)
-
+	// CancelSubscription End a subscription
 	// (POST /subscriptions/{subscriptionId}/cancel/)
 	CancelSubscription(w http.ResponseWriter, r *http.Request, subscriptionId openapi_types.UUID)
-
+	// UpdateSubscription Move a subscription to another plan or period
 	// (POST /subscriptions/{subscriptionId}/update/)
 	UpdateSubscription(w http.ResponseWriter, r *http.Request, subscriptionId openapi_types.UUID)
-
+	// ListTransactions Browse money movements
 	// (GET /transaction/)
 	ListTransactions(w http.ResponseWriter, r *http.Request, params ListTransactionsParams)
-
+	// ListWebhookEventLogs Inspect webhook deliveries
 	// (GET /webhook/logs/)
 	ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, params ListWebhookEventLogsParams)
 }
