@@ -1,0 +1,51 @@
+# Everyday commands. Everything runs with the Go toolchain alone; pinned tools
+# live in tools/*/go.mod and run through `go tool -modfile=...`.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+GO      ?= go
+PKGS    ?= ./...
+NEW     ?=
+
+.PHONY: all demo test race vet lint fmt-check generate check-generated spec-check spec-diff fuzz-seeds bench cover help
+
+all: check-generated lint test spec-check ## everything CI runs
+
+demo: ## the main job: the whole partner flow against the in-process fake, no account needed
+	$(GO) run ./cmd/kelviq demo
+
+test: vet ## vet, then every test with the race detector
+	$(GO) test -race -count=1 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check: ## fail if any Go file is not gofmt'ed
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+lint: fmt-check vet ## gofmt, go vet and staticcheck
+	$(GO) tool -modfile=tools/lint/go.mod staticcheck $(PKGS)
+
+generate: ## regenerate api/ and wrapper/operations.gen.go from openapi.json
+	$(GO) generate ./...
+
+check-generated: generate ## fail if regenerating changes anything
+	@st=$$(git status --porcelain); if [ -n "$$st" ]; then echo "regenerating changed the tree:"; echo "$$st"; git --no-pager diff --stat; exit 1; fi
+	@echo "check-generated: generated code is up to date"
+
+spec-check: ## compare openapi.json with ../shared/reference fact by fact
+	$(GO) test -count=1 -v -run 'TestSpec' ./internal/speccheck/ | grep -E '^(--- FAIL|FAIL|ok|PASS)|spec-check:|SKIP|skip' 
+
+spec-diff: ## make spec-diff NEW=path/to/new/openapi.json: what a newer spec changes
+	@test -n "$(NEW)" || { echo "usage: make spec-diff NEW=path/to/openapi.json"; exit 2; }
+	@echo "== breaking changes =="
+	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff breaking openapi.json "$(NEW)"
+	@echo "== all changes =="
+	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff changelog openapi.json "$(NEW)"
+
+cover: ## coverage summary
+	$(GO) test -count=1 -coverprofile=cover.out $(PKGS) >/dev/null && $(GO) tool cover -func=cover.out | tail -1
+
+help:
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
