@@ -64,6 +64,7 @@ type settings struct {
 	doer                  Doer
 	maxBody               int64
 	userAgent             string
+	retry                 retryPolicy
 }
 
 // WithPartnerKey sets the partner key (it must start with "kvqp_"), used on
@@ -241,7 +242,9 @@ type Client struct {
 // (see WithoutEnvKeys). Keys may be absent: a call that needs a missing key
 // fails with ErrMissingCredential before anything is sent.
 func New(opts ...Option) (*Client, error) {
-	s := settings{env: Production, maxBody: DefaultMaxBodyBytes}
+	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: retryPolicy{
+		maxRetries: DefaultMaxRetries, base: DefaultRetryBase, cap: DefaultRetryCap, maxRetryAfter: DefaultMaxRetryAfter,
+	}}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -283,6 +286,7 @@ func New(opts ...Option) (*Client, error) {
 		edge:      edgeU,
 		maxBody:   s.maxBody,
 		userAgent: ua,
+		retry:     s.retry,
 	}
 	if s.partnerKey != nil {
 		snd.partnerKey = NewSecret(*s.partnerKey)
@@ -296,7 +300,7 @@ func New(opts ...Option) (*Client, error) {
 	case s.httpClient != nil:
 		snd.doer = snd.guardRedirects(s.httpClient)
 	default:
-		snd.doer = snd.guardRedirects(&http.Client{Transport: defaultTransport()})
+		snd.doer = snd.guardRedirects(&http.Client{Transport: defaultTransport(), CheckRedirect: noRedirects})
 	}
 	ac, err := api.NewClientWithResponses(base+"/", api.WithHTTPClient(snd))
 	if err != nil {
@@ -351,6 +355,9 @@ func presence(s Secret) string {
 	}
 	return redacted
 }
+
+// noRedirects is the default client's policy: a redirect is the answer.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // defaultTransport is Go's default transport with more idle connections per
 // host (the default of 2 throttles concurrent callers) and explicit timeouts.

@@ -63,19 +63,25 @@ type APIError struct {
 	// Body is the start of the raw body (at most 512 bytes), with any known
 	// credential removed.
 	Body string
-	// Method and Path identify the request; Path has no query string.
+	// Method and Path identify the request; Path is relative to the base
+	// URL, escaped, without the query string.
 	Method, Path string
 	// OperationID is the spec's operationId for the request.
 	OperationID string
+	// Attempts is how many times the request was sent (see WithMaxRetries).
+	Attempts int
 }
 
-// Error returns e.g. "kelviq: GET /api/v1/orders/x/: 404 Not Found: Order not found".
+// Error returns e.g. "kelviq: GET /orders/x/: 404 Not Found: Order not found".
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kelviq: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Message != "" && e.Message != http.StatusText(e.StatusCode) {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }
@@ -161,7 +167,11 @@ func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooL
 // scrub removes known credentials from any text taken from the body.
 func newAPIError(op *Operation, method, path string, status int, body []byte, scrub func(string) string) *APIError {
 	e := &APIError{StatusCode: status, Method: method, Path: path, OperationID: op.ID}
-	e.Body = scrub(sample(body))
+	// Scrub the whole body before sampling or parsing it: a credential cut
+	// by the sample's limit would escape scrubbing, and a serverKey field
+	// would otherwise reach Message and FieldErrors as a field error.
+	body = []byte(scrub(string(body)))
+	e.Body = sample(body)
 	e.Message, e.FieldErrors = parseErrorBody(body)
 	e.Message = scrub(e.Message)
 	for k, v := range e.FieldErrors {
@@ -176,15 +186,19 @@ func newAPIError(op *Operation, method, path string, status int, body []byte, sc
 	return e
 }
 
-// sample returns at most maxSample bytes of b as valid UTF-8.
+// sample returns at most maxSample bytes of b as valid UTF-8, each invalid
+// byte replaced by U+FFFD.
 func sample(b []byte) string {
-	if len(b) > maxSample {
-		b = b[:maxSample]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
+	var out strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if out.Len()+utf8.RuneLen(r) > maxSample {
+			break
 		}
+		out.WriteRune(r)
+		b = b[size:]
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return out.String()
 }
 
 // parseErrorBody understands the error shapes the API uses: {"detail": ...},

@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxErrorBody bounds how much of an error answer is read (1 MiB).
@@ -27,9 +29,26 @@ type sender struct {
 	maxBody               int64
 	userAgent             string
 	doer                  Doer
+	retry                 retryPolicy
 }
 
-type opKey struct{}
+// callKey carries the *call of a request in its context, for the redirect
+// policy and for decode.
+type callKey struct{}
+
+// call is what the sender knows of a request: its operation and its path
+// relative to the base URL (escaped), the form errors report.
+type call struct {
+	op  *Operation
+	rel string
+}
+
+// redirectRefused marks an error from a redirect policy: deterministic, so
+// never a reason to retry.
+type redirectRefused struct{ err error }
+
+func (e *redirectRefused) Error() string { return e.err.Error() }
+func (e *redirectRefused) Unwrap() error { return e.err }
 
 // credentialHeaders are every header that can carry a credential: the
 // Authorization header and each apiKey header named in the spec.
@@ -120,23 +139,77 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
-	req = req.WithContext(context.WithValue(req.Context(), opKey{}, op))
-
-	resp, err := s.doer.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("kelviq: %s %s: %w", req.Method, rel, s.scrubErr(err))
-	}
-	if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.declares(resp.StatusCode) {
-		if resp.ContentLength > s.maxBody {
-			resp.Body.Close()
-			return nil, &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: rel}
+	ctx := context.WithValue(req.Context(), callKey{}, &call{op: op, rel: rel})
+	pol := s.retry.forCall(ctx)
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil && pol.maxRetries > 0 {
+		// Make the body replayable across attempts.
+		buf, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("kelviq: %s %s: reading request body: %w", req.Method, rel, err)
 		}
-		resp.Body = &cappedBody{rc: resp.Body, n: s.maxBody, err: &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: rel}}
-		return resp, nil
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+		req.Body, _ = req.GetBody()
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, min(s.maxBody, maxErrorBody)))
-	return nil, newAPIError(op, req.Method, rel, resp.StatusCode, body, s.scrub)
+	for attempt := 1; ; attempt++ {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if pol.attemptTimeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, pol.attemptTimeout)
+		}
+		areq := req.WithContext(actx)
+		if attempt > 1 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				cancel()
+				return nil, fmt.Errorf("kelviq: %s %s: replaying request body: %w", req.Method, rel, err)
+			}
+			areq.Body = body
+		}
+		resp, err := s.doer.Do(areq)
+		if err != nil {
+			cancel()
+			err = s.scrubErr(err)
+			var refused *redirectRefused
+			if attempt <= pol.maxRetries && ctx.Err() == nil && !errors.As(err, &refused) && (idempotent(req.Method) || neverSent(err)) {
+				if werr := sleep(ctx, pol.backoff(attempt)); werr != nil {
+					return nil, fmt.Errorf("kelviq: %s %s: gave up waiting to retry after %d attempts: %w (last error: %w)", req.Method, rel, attempt, werr, err)
+				}
+				continue
+			}
+			if attempt > 1 {
+				return nil, fmt.Errorf("kelviq: %s %s: after %d attempts: %w", req.Method, rel, attempt, err)
+			}
+			return nil, fmt.Errorf("kelviq: %s %s: %w", req.Method, rel, err)
+		}
+		if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.declares(resp.StatusCode) {
+			tooLarge := &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: rel}
+			if resp.ContentLength > s.maxBody {
+				resp.Body.Close()
+				cancel()
+				return nil, tooLarge
+			}
+			resp.Body = &cappedBody{rc: resp.Body, n: s.maxBody, err: tooLarge, done: cancel}
+			return resp, nil
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(s.maxBody, maxErrorBody)))
+		resp.Body.Close()
+		cancel()
+		apiErr := newAPIError(op, req.Method, rel, resp.StatusCode, body, s.scrub)
+		apiErr.Attempts = attempt
+		if attempt > pol.maxRetries || !retryableStatus(resp.StatusCode) || !idempotent(req.Method) || ctx.Err() != nil {
+			return nil, apiErr
+		}
+		wait := pol.backoff(attempt)
+		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if ra > pol.maxRetryAfter {
+				return nil, apiErr
+			}
+			wait = ra
+		}
+		if werr := sleep(ctx, wait); werr != nil {
+			return nil, fmt.Errorf("kelviq: gave up waiting to retry: %w: %w", werr, apiErr)
+		}
+	}
 }
 
 // relativePath returns u's escaped path relative to the base URL, or false
@@ -153,7 +226,14 @@ func (s *sender) relativePath(u *url.URL) (string, bool) {
 	return p[len(prefix):], true
 }
 
-var serverKeyField = regexp.MustCompile(`("serverKey"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+// serverKeyField matches a JSON "serverKey" field whose value is a string or
+// a list of strings (the DRF error shape).
+var serverKeyField = regexp.MustCompile(`("serverKey"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|\[\s*(?:"(?:[^"\\]|\\.)*"\s*,?\s*)*\])`)
+
+// redactServerKeys replaces the value of every serverKey field in text.
+func redactServerKeys(text string) string {
+	return serverKeyField.ReplaceAllString(text, `$1"`+redacted+`"`)
+}
 
 // scrub removes the client's keys, and any serverKey field, from text that
 // goes into an error.
@@ -163,7 +243,7 @@ func (s *sender) scrub(text string) string {
 			text = strings.ReplaceAll(text, v, redacted)
 		}
 	}
-	return serverKeyField.ReplaceAllString(text, `$1"`+redacted+`"`)
+	return redactServerKeys(text)
 }
 
 // scrubErr keeps err's chain for errors.Is/As but removes credentials from
@@ -187,14 +267,14 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // guardRedirects returns a copy of hc whose redirect policy never follows an
 // operation's declared redirect (its Location is the answer), drops every
 // credential header when a redirect leaves the original scheme and host, and
-// otherwise defers to hc's own policy. The default client (hc without a
-// policy of its own, built by New) follows no redirect at all.
+// otherwise defers to hc's own policy (Go's default, at most 10 redirects,
+// when hc has none). The default client New builds follows no redirect.
 func (s *sender) guardRedirects(hc *http.Client) *http.Client {
 	c := *hc
 	own := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if op, _ := req.Context().Value(opKey{}).(*Operation); op != nil {
-			for _, code := range op.SuccessCodes {
+		if c, _ := req.Context().Value(callKey{}).(*call); c != nil {
+			for _, code := range c.op.SuccessCodes {
 				if code >= 300 && code <= 399 {
 					return http.ErrUseLastResponse
 				}
@@ -207,18 +287,28 @@ func (s *sender) guardRedirects(hc *http.Client) *http.Client {
 			}
 		}
 		if own != nil {
-			return own(req, via)
+			if err := own(req, via); err != nil && !errors.Is(err, http.ErrUseLastResponse) {
+				return &redirectRefused{err}
+			} else if err != nil {
+				return err
+			}
+			return nil
 		}
-		return http.ErrUseLastResponse
+		if len(via) >= 10 {
+			return &redirectRefused{errors.New("stopped after 10 redirects")}
+		}
+		return nil
 	}
 	return &c
 }
 
-// cappedBody fails with err once more than n bytes are read.
+// cappedBody fails with err once more than n bytes are read. Close also
+// calls done, which releases the attempt's context.
 type cappedBody struct {
-	rc  io.ReadCloser
-	n   int64
-	err error
+	rc   io.ReadCloser
+	n    int64
+	err  error
+	done func()
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -238,7 +328,13 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *cappedBody) Close() error { return b.rc.Close() }
+func (b *cappedBody) Close() error {
+	err := b.rc.Close()
+	if b.done != nil {
+		b.done()
+	}
+	return err
+}
 
 // decode reads a success answer into a T. A body that does not decode is a
 // *DecodeError that keeps the status and a sample of the body.
@@ -250,6 +346,9 @@ func decode[T any](resp *http.Response, err error) (*T, error) {
 	method, path := "", ""
 	if resp.Request != nil {
 		method, path = resp.Request.Method, resp.Request.URL.Path
+		if c, _ := resp.Request.Context().Value(callKey{}).(*call); c != nil {
+			path = c.rel
+		}
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -261,7 +360,7 @@ func decode[T any](resp *http.Response, err error) (*T, error) {
 	}
 	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
-		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample(body), Err: err}
+		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(redactServerKeys(string(body)))), Err: err}
 	}
 	return v, nil
 }
