@@ -1,0 +1,390 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+const orgJSON = `{"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","partnerExternalId":"northwind-0042","serverKey":"sk_test_resilience"}`
+
+// faultServer answers each request with the handler for its number (1-based);
+// requests past the list get the last handler. It counts what it saw.
+type faultServer struct {
+	*httptest.Server
+	seen     atomic.Int64
+	handlers []http.HandlerFunc
+}
+
+func newFaultServer(t *testing.T, handlers ...http.HandlerFunc) *faultServer {
+	t.Helper()
+	fs := &faultServer{handlers: handlers}
+	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(fs.seen.Add(1))
+		if n > len(fs.handlers) {
+			n = len(fs.handlers)
+		}
+		fs.handlers[n-1](w, r)
+	}))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+func ok(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+		}
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+func status(code int, headers ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, `{"detail":"try later"}`)
+	}
+}
+
+// drop closes the connection after reading the request, before any answer.
+func drop(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func fastClient(t *testing.T, url string, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	base := []wrapper.Option{
+		wrapper.WithoutEnvKeys(),
+		wrapper.WithBaseURL(url + "/api/v1"),
+		wrapper.WithPartnerKey("kvqp_test_resilience"),
+		wrapper.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+	}
+	c, err := wrapper.New(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var provision = wrapper.ProvisionParams{ExternalID: "northwind-0042", Email: "ops@northwind.example"}
+
+func TestRetry503Then200(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, status(503), ok(orgJSON))
+	org, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.Slug != "northwind" || fs.seen.Load() != 2 {
+		t.Fatalf("slug %q after %d requests; want northwind after 2", org.Slug, fs.seen.Load())
+	}
+}
+
+func TestRetry429HonoursRetryAfter(t *testing.T) {
+	checkNoLeak(t)
+	inOneToTwoSeconds := func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }
+	for name, ra := range map[string]func() string{"seconds": func() string { return "1" }, "HTTP date": inOneToTwoSeconds} {
+		fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) { status(429, "Retry-After", ra())(w, r) }, ok(orgJSON))
+		start := time.Now()
+		_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+		if err != nil {
+			t.Fatalf("Retry-After as %s: %v", name, err)
+		}
+		// The backoff alone would wait at most 5 ms: a wait near a second
+		// shows the header was honoured.
+		if waited := time.Since(start); waited < 500*time.Millisecond || fs.seen.Load() != 2 {
+			t.Fatalf("Retry-After as %s: waited %v over %d requests; want about 1s over 2", name, waited, fs.seen.Load())
+		}
+	}
+}
+
+func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, status(429, "Retry-After", "120"), ok(orgJSON))
+	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	if !errors.Is(err, wrapper.ErrRateLimited) || fs.seen.Load() != 1 {
+		t.Fatalf("err %v after %d requests; want ErrRateLimited after 1", err, fs.seen.Load())
+	}
+}
+
+func TestRetryConnectionDroppedGET(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, drop, ok(orgJSON))
+	if _, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
+		t.Fatal(err)
+	}
+	if fs.seen.Load() != 2 {
+		t.Fatalf("server saw %d requests, want 2", fs.seen.Load())
+	}
+}
+
+func TestRetry503ForeverIsBounded(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, status(503))
+	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	var apiErr *wrapper.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, wrapper.ErrServer) {
+		t.Fatalf("err = %v, want *APIError matching ErrServer", err)
+	}
+	if apiErr.Attempts != 3 || fs.seen.Load() != 3 || !strings.Contains(err.Error(), "after 3 attempts") {
+		t.Fatalf("attempts %d, seen %d, message %q; want 3, 3, 'after 3 attempts'", apiErr.Attempts, fs.seen.Load(), err)
+	}
+	// Per call, retries can be turned off.
+	fs.seen.Store(0)
+	ctx := wrapper.WithCallOptions(context.Background(), wrapper.MaxRetries(0))
+	if _, err := fastClient(t, fs.URL).Partner.GetByExternalID(ctx, "northwind-0042"); err == nil || fs.seen.Load() != 1 {
+		t.Fatalf("MaxRetries(0): err %v after %d requests; want an error after 1", err, fs.seen.Load())
+	}
+}
+
+// A POST that reached the server is never sent again, whatever the answer.
+func TestProvisionNeverSentTwice(t *testing.T) {
+	checkNoLeak(t)
+	for name, h := range map[string]http.HandlerFunc{
+		"503 after receipt":  status(503),
+		"429 after receipt":  status(429, "Retry-After", "0"),
+		"connection dropped": drop,
+	} {
+		fs := newFaultServer(t, h, ok(orgJSON))
+		_, err := fastClient(t, fs.URL, wrapper.WithMaxRetries(5)).Partner.Provision(context.Background(), provision)
+		if err == nil || fs.seen.Load() != 1 {
+			t.Errorf("%s: err %v after %d requests; want an error after exactly 1", name, err, fs.seen.Load())
+		}
+	}
+}
+
+// A POST whose connection could not even be opened is safe to send again.
+func TestProvisionRetriedWhenDialFails(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, ok(orgJSON))
+	var dials atomic.Int64
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(&http.Client{Transport: tr}))
+	if _, err := c.Partner.Provision(context.Background(), provision); err != nil {
+		t.Fatal(err)
+	}
+	if dials.Load() != 2 || fs.seen.Load() != 1 {
+		t.Fatalf("dials %d, requests seen %d; want 2 and 1", dials.Load(), fs.seen.Load())
+	}
+}
+
+func TestTruncatedJSON(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, ok(orgJSON[:40]))
+	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	var de *wrapper.DecodeError
+	if !errors.As(err, &de) || de.StatusCode != 200 || !strings.HasPrefix(orgJSON, de.Body) || fs.seen.Load() != 1 {
+		t.Fatalf("err = %v (seen %d); want a DecodeError with status 200 and the body sample, after 1 request", err, fs.seen.Load())
+	}
+}
+
+func TestHTMLBadGatewayFromProxy(t *testing.T) {
+	checkNoLeak(t)
+	page := "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>" + strings.Repeat("<!-- padding -->", 100) + "</body></html>"
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, page)
+	})
+	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	var apiErr *wrapper.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, wrapper.ErrServer) {
+		t.Fatalf("err = %v, want *APIError matching ErrServer", err)
+	}
+	if apiErr.Message != "Bad Gateway" || len(apiErr.Body) > 512 || !strings.HasPrefix(apiErr.Body, "<html>") || fs.seen.Load() != 3 {
+		t.Fatalf("message %q, body %d bytes, seen %d; want status text, an HTML sample of at most 512 bytes, 3 attempts", apiErr.Message, len(apiErr.Body), fs.seen.Load())
+	}
+}
+
+// A 300 MB answer fails with ErrBodyTooLarge after reading at most the cap,
+// with or without a Content-Length.
+func TestHugeBodyFailsFastWithBoundedMemory(t *testing.T) {
+	checkNoLeak(t)
+	const huge = 300 << 20
+	for _, withLength := range []bool{true, false} {
+		fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if withLength {
+				w.Header().Set("Content-Length", fmt.Sprint(huge))
+			}
+			w.Header().Set("Content-Type", "application/json")
+			chunk := []byte(strings.Repeat(" ", 64<<10))
+			_, _ = w.Write([]byte(`{"organizationSlug":"`))
+			for sent := 0; sent < huge-64; sent += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return // the client hung up, as it should
+				}
+			}
+		})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		c := fastClient(t, fs.URL, wrapper.WithMaxBodyBytes(8<<20))
+		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, wrapper.ErrBodyTooLarge) {
+			t.Fatalf("content-length %v: err = %v, want ErrBodyTooLarge", withLength, err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+			t.Fatalf("content-length %v: allocated %d MiB reading a capped body; want far less than 300 MiB", withLength, grew>>20)
+		}
+	}
+}
+
+func TestSlowHeadersAttemptTimeout(t *testing.T) {
+	checkNoLeak(t)
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	// GET: the slow attempt times out and the retry succeeds.
+	fs := newFaultServer(t, slow, ok(orgJSON))
+	c := fastClient(t, fs.URL, wrapper.WithAttemptTimeout(200*time.Millisecond))
+	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil || fs.seen.Load() != 2 {
+		t.Fatalf("GET: err %v after %d requests; want success after 2", err, fs.seen.Load())
+	}
+	// POST: a timed-out attempt may have been processed, so no retry.
+	fs = newFaultServer(t, slow, ok(orgJSON))
+	c = fastClient(t, fs.URL, wrapper.WithAttemptTimeout(200*time.Millisecond))
+	_, err := c.Partner.Provision(context.Background(), provision)
+	if !errors.Is(err, context.DeadlineExceeded) || fs.seen.Load() != 1 {
+		t.Fatalf("POST: err %v after %d requests; want DeadlineExceeded after 1", err, fs.seen.Load())
+	}
+	// Per call, the timeout can be set too.
+	fs = newFaultServer(t, slow)
+	ctx := wrapper.WithCallOptions(context.Background(), wrapper.AttemptTimeout(50*time.Millisecond), wrapper.MaxRetries(0))
+	if _, err := fastClient(t, fs.URL).Partner.GetByExternalID(ctx, "northwind-0042"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("per-call timeout: err = %v, want DeadlineExceeded", err)
+	}
+}
+
+func TestRetryWaitEndsWhenContextIsCancelled(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, status(503, "Retry-After", "20"))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(ctx, "northwind-0042")
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, wrapper.ErrServer) {
+		t.Fatalf("err = %v, want both DeadlineExceeded and ErrServer", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second || fs.seen.Load() != 1 {
+		t.Fatalf("returned after %v and %d requests; the 20 s wait must end with the context", waited, fs.seen.Load())
+	}
+}
+
+func TestRedirectToAnotherHostCarriesNoCredential(t *testing.T) {
+	checkNoLeak(t)
+	var leaked atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("X-Kelviq-Partner-Key") + r.Header.Get("Authorization"))
+		ok(orgJSON)(w, r)
+	}))
+	defer other.Close()
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	// A user client that follows redirects: the credential must not follow.
+	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(&http.Client{}))
+	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := leaked.Load().(string); v != "" {
+		t.Fatalf("the other host received a credential (%d bytes)", len(v))
+	}
+}
+
+func TestSharedClientUnderConcurrency(t *testing.T) {
+	checkNoLeak(t)
+	// Every third request for each caller's path fails with 503, so every
+	// caller needs retries, and one retry always suffices.
+	var mu sync.Mutex
+	perPath := map[string]int{}
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		perPath[r.URL.Path]++
+		n := perPath[r.URL.Path]
+		mu.Unlock()
+		if n%3 == 0 {
+			status(503)(w, r)
+			return
+		}
+		ok(orgJSON)(w, r)
+	})
+	c := fastClient(t, fs.URL)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			for range 5 {
+				if _, err := c.Partner.GetByExternalID(context.Background(), fmt.Sprintf("northwind-%d", i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// 5 successes per caller need 7 requests: two of them answered 503.
+	if got := fs.seen.Load(); got != 64*7 {
+		t.Fatalf("server saw %d requests, want %d", got, 64*7)
+	}
+}
+
+// checkNoLeak fails the test if goroutines started during it outlive it
+// (idle keep-alive connections aside, which it closes first).
+func checkNoLeak(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			now := runtime.NumGoroutine()
+			if now <= before {
+				return
+			}
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<16)
+				t.Errorf("goroutines: %d before, %d after\n%s", before, now, buf[:runtime.Stack(buf, true)])
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
