@@ -330,7 +330,6 @@ func TestItoa(t *testing.T) {
 
 func TestCappedBody(t *testing.T) {
 	t.Parallel()
-	errBig := errors.New("too big")
 	cases := []struct {
 		size, limit int
 		wantErr     bool
@@ -342,10 +341,11 @@ func TestCappedBody(t *testing.T) {
 		{1024, 1024, false},
 	}
 	for _, tc := range cases {
-		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), err: errBig}
+		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), limit: int64(tc.limit)}
 		got, err := io.ReadAll(b)
 		if tc.wantErr {
-			if !errors.Is(err, errBig) || len(got) > tc.limit {
+			var big *BodyTooLargeError
+			if !errors.As(err, &big) || big.Limit != int64(tc.limit) || len(got) > tc.limit {
 				t.Errorf("size %d limit %d: read %d bytes, err %v; want the cap error", tc.size, tc.limit, len(got), err)
 			}
 		} else if err != nil || len(got) != tc.size {

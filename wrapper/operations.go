@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Operation describes one operation of the kelviq API as openapi.json states
@@ -133,26 +134,49 @@ func LookupOperation(id string) (Operation, bool) {
 	return Operation{}, false
 }
 
+// route is an operation's path template split into segments once.
+type route struct {
+	op    *Operation
+	segs  []string
+	param []bool
+}
+
+var routes = sync.OnceValue(func() []route {
+	rs := make([]route, len(operations))
+	for i := range operations {
+		segs := strings.Split(operations[i].Path, "/")
+		param := make([]bool, len(segs))
+		for j, w := range segs {
+			param[j] = strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}")
+		}
+		rs[i] = route{op: &operations[i], segs: segs, param: param}
+	}
+	return rs
+})
+
 // matchOperation finds the operation whose method and path template match a
 // request path relative to the base URL. escapedPath must keep its escaping
 // (url.URL.EscapedPath), so that an escaped "/" inside a parameter stays in
 // one segment. A parameter segment must be non-empty and not "." or "..".
 func matchOperation(method, escapedPath string) (*Operation, bool) {
-	got := strings.Split(escapedPath, "/")
-	for i := range operations {
-		op := &operations[i]
-		if op.Method != method {
-			continue
+	var buf [16]string
+	got := buf[:0]
+	for rest := escapedPath; ; {
+		seg, after, found := strings.Cut(rest, "/")
+		got = append(got, seg)
+		if !found {
+			break
 		}
-		want := strings.Split(op.Path, "/")
-		if len(want) != len(got) {
+		rest = after
+	}
+	for _, r := range routes() {
+		if r.op.Method != method || len(r.segs) != len(got) {
 			continue
 		}
 		ok := true
-		for j, w := range want {
-			if strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}") {
-				seg, err := url.PathUnescape(got[j])
-				if err != nil || seg == "" || seg == "." || seg == ".." {
+		for j, w := range r.segs {
+			if r.param[j] {
+				if !validParamSegment(got[j]) {
 					ok = false
 					break
 				}
@@ -164,8 +188,21 @@ func matchOperation(method, escapedPath string) (*Operation, bool) {
 			}
 		}
 		if ok {
-			return op, true
+			return r.op, true
 		}
 	}
 	return nil, false
+}
+
+// validParamSegment refuses segments that are empty or, once unescaped,
+// "." or "..", which URL resolution would collapse.
+func validParamSegment(seg string) bool {
+	if strings.IndexByte(seg, '%') >= 0 {
+		u, err := url.PathUnescape(seg)
+		if err != nil {
+			return false
+		}
+		seg = u
+	}
+	return seg != "" && seg != "." && seg != ".."
 }

@@ -182,13 +182,12 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("kelviq: %s %s: %w", req.Method, rel, err)
 		}
 		if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.declares(resp.StatusCode) {
-			tooLarge := &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: rel}
 			if resp.ContentLength > s.maxBody {
 				resp.Body.Close()
 				cancel()
-				return nil, tooLarge
+				return nil, &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: rel}
 			}
-			resp.Body = &cappedBody{rc: resp.Body, n: s.maxBody, err: tooLarge, done: cancel}
+			resp.Body = &cappedBody{rc: resp.Body, n: s.maxBody, limit: s.maxBody, method: req.Method, path: rel, done: cancel}
 			return resp, nil
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(s.maxBody, maxErrorBody)))
@@ -305,10 +304,10 @@ func (s *sender) guardRedirects(hc *http.Client) *http.Client {
 // cappedBody fails with err once more than n bytes are read. Close also
 // calls done, which releases the attempt's context.
 type cappedBody struct {
-	rc   io.ReadCloser
-	n    int64
-	err  error
-	done func()
+	rc           io.ReadCloser
+	n, limit     int64
+	method, path string
+	done         func()
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -316,7 +315,7 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := b.rc.Read(one[:])
 		if n > 0 {
-			return 0, b.err
+			return 0, &BodyTooLargeError{Limit: b.limit, Method: b.method, Path: b.path}
 		}
 		return 0, err
 	}
