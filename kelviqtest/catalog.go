@@ -1,0 +1,654 @@
+package kelviqtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+// fileURL is where the fake says uploaded files live.
+func fileURL(key string) string {
+	return "https://files.example.invalid/" + url.PathEscape(key)
+}
+
+// imagesFor turns upload keys into product images, numbered from first.
+func imagesFor(keys []string, first int) []api.ProductImage {
+	out := make([]api.ProductImage, 0, len(keys))
+	for i, k := range keys {
+		id := newUUID()
+		img := api.ProductImage{
+			Id:        &id,
+			Image:     ptr(fileURL(k)),
+			Enabled:   ptr(true),
+			Ordering:  ptr(first + i),
+			Thumbnail: ptr(first+i == 0),
+		}
+		img.Name.Set(k)
+		out = append(out, img)
+	}
+	return out
+}
+
+// ---- products ----
+
+// CreateCatalogProduct adds a product; an identifier already used in the
+// organization is 400. Without an identifier, one is made from the name.
+func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body api.ProductCreateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
+	if !ok {
+		return
+	}
+	id := newUUID()
+	tax := api.ProductTaxCode(body.TaxCode)
+	p := &product{data: api.Product{
+		Id:          &id,
+		Identifier:  &ident,
+		Name:        &body.Name,
+		Description: body.Description,
+		TaxCode:     &tax,
+		CreatedBy:   ptr(o.email),
+		ModifiedOn:  ptr(now()),
+		Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
+	}}
+	if p.data.Description == nil {
+		p.data.Description = ptr("")
+	}
+	o.productIdentifiers[ident] = true
+	o.products = append(o.products, p)
+	o.productByID[id] = p
+	writeLocked(w, http.StatusCreated, p.data)
+}
+
+// pickIdentifier returns the identifier asked for, answering 400 when taken,
+// or one made from name (made unique with -2, -3 …) when none is asked for.
+func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, taken map[string]bool) (string, bool) {
+	if asked != nil && *asked != "" {
+		if taken[*asked] {
+			writeFieldErrors(w, "identifier", kind+" with this identifier already exists.")
+			return "", false
+		}
+		return *asked, true
+	}
+	base := slugify(name)
+	if base == "" {
+		base = kind
+	}
+	return uniqueIdentifier(base, func(s string) bool { return taken[s] }), true
+}
+
+// ListCatalogProducts lists the products that are not archived, oldest
+// first, filtered by search (name, identifier or description) and paged.
+func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params api.ListCatalogProductsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := strings.ToLower(deref(params.Search))
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []json.RawMessage{}
+	for _, p := range o.products {
+		if p.archived || (search != "" && !containsFold(search, deref(p.data.Name), deref(p.data.Identifier), deref(p.data.Description))) {
+			continue
+		}
+		if !appendJSON(w, &items, p.data) {
+			return
+		}
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeJSON(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveCatalogProduct answers the product with the identifiers of its
+// published plans; a product of another organization is 404.
+func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := o.productByID[pk]
+	if p == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	plans := []string{}
+	for _, pl := range o.plans {
+		if pl.product == pk && !pl.archived && pl.published() {
+			plans = append(plans, pl.identifier)
+		}
+	}
+	out := api.ProductRetrieve{
+		Id:          p.data.Id,
+		Identifier:  p.data.Identifier,
+		Name:        p.data.Name,
+		Description: p.data.Description,
+		CreatedBy:   p.data.CreatedBy,
+		ModifiedOn:  p.data.ModifiedOn,
+		Images:      p.data.Images,
+		Plans:       &plans,
+	}
+	if p.data.TaxCode != nil {
+		out.TaxCode = ptr(api.ProductRetrieveTaxCode(*p.data.TaxCode))
+	}
+	writeLocked(w, http.StatusOK, out)
+}
+
+// UpdateCatalogProduct changes the fields present in the body; imageKeys
+// add images.
+func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
+	o := requireOrg(w, r)
+	var body api.ProductUpdateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := o.productByID[pk]
+	if p == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	if body.Name != nil {
+		p.data.Name = body.Name
+	}
+	if body.Description != nil {
+		p.data.Description = body.Description
+	}
+	if body.TaxCode != nil {
+		p.data.TaxCode = ptr(api.ProductTaxCode(*body.TaxCode))
+	}
+	if body.ImageKeys != nil {
+		images := deref(p.data.Images)
+		images = append(images, imagesFor(*body.ImageKeys, len(images))...)
+		p.data.Images = &images
+	}
+	p.data.ModifiedOn = ptr(now())
+	writeLocked(w, http.StatusOK, p.data)
+}
+
+// DeleteCatalogProduct archives the product; an archived one is 400.
+func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := o.productByID[pk]
+	switch {
+	case p == nil:
+		writeDetail(w, http.StatusNotFound, "Not found.")
+	case p.archived:
+		writeDetail(w, http.StatusBadRequest, "The product is already archived.")
+	default:
+		p.archived = true
+		p.data.ModifiedOn = ptr(now())
+		writeNoContent(w)
+	}
+}
+
+// ---- features ----
+
+// CreateCatalogFeature defines a feature; an identifier already used in the
+// organization is 400. Without an identifier, one is made from the name.
+func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body api.FeatureCreateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
+	if !ok {
+		return
+	}
+	id := newUUID()
+	kind := api.CatalogFeatureFeatureType(body.FeatureType)
+	orEmpty := func(m *map[string]any) *map[string]any {
+		if m == nil {
+			return &map[string]any{}
+		}
+		return m
+	}
+	feat := &feature{data: api.CatalogFeature{
+		Id:             &id,
+		Identifier:     &ident,
+		Name:           &body.Name,
+		Description:    body.Description,
+		FeatureType:    &kind,
+		FeatureDetails: orEmpty(body.FeatureDetails),
+		Meter:          orEmpty(body.Meter),
+		Metadata:       orEmpty(body.Metadata),
+		Details:        &map[string]any{},
+		IsArchived:     ptr(false),
+		ModifiedOn:     ptr(now()),
+	}}
+	if feat.data.Description == nil {
+		feat.data.Description = ptr("")
+	}
+	o.featureIdentifiers[ident] = true
+	o.features = append(o.features, feat)
+	o.featureByID[id] = feat
+	writeLocked(w, http.StatusCreated, feat.data)
+}
+
+// ListCatalogFeatures lists the features that are not archived, oldest
+// first, filtered by search (name, identifier or description) and paged.
+func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params api.ListCatalogFeaturesParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := strings.ToLower(deref(params.Search))
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []json.RawMessage{}
+	for _, ft := range o.features {
+		d := ft.data
+		if deref(d.IsArchived) || (search != "" && !containsFold(search, deref(d.Name), deref(d.Identifier), deref(d.Description))) {
+			continue
+		}
+		if !appendJSON(w, &items, d) {
+			return
+		}
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeJSON(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveCatalogFeature answers one feature, archived or not.
+func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ft := o.featureByID[pk]
+	if ft == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	writeLocked(w, http.StatusOK, ft.data)
+}
+
+// DeleteCatalogFeature archives the feature; an archived one is 400.
+func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ft := o.featureByID[pk]
+	switch {
+	case ft == nil:
+		writeDetail(w, http.StatusNotFound, "Not found.")
+	case deref(ft.data.IsArchived):
+		writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
+	default:
+		ft.data.IsArchived = ptr(true)
+		ft.data.ModifiedOn = ptr(now())
+		writeNoContent(w)
+	}
+}
+
+// ---- plans ----
+
+// planJSON is a plan version as the API answers it: isLatest is computed,
+// and details carries the version's status ("draft", "published" or
+// "retired").
+func planJSON(p *plan, v *planVersion) api.CatalogPlan {
+	out := v.data
+	out.IsLatest = ptr(v == p.latest())
+	out.Details = &map[string]any{"status": v.status}
+	return out
+}
+
+// findPlan returns the organization's plan, or answers 404.
+func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
+	p := o.planByIdentifier[identifier]
+	if p == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+	}
+	return p
+}
+
+// CreateCatalogPlan drafts a plan (version 1) under one of the
+// organization's products that is not archived.
+func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body api.PlanCreateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if prod := o.productByID[body.Product]; prod == nil || prod.archived {
+		writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
+		return
+	}
+	taken := map[string]bool{}
+	for k := range o.planByIdentifier {
+		taken[k] = true
+	}
+	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "plan", taken)
+	if !ok {
+		return
+	}
+	t := now()
+	files := []api.PlanFile{}
+	for i, k := range deref(body.FileKeys) {
+		files = append(files, planFile(ident, k, i))
+	}
+	v := &planVersion{status: planDraft, data: api.CatalogPlan{
+		Identifier:  &ident,
+		Name:        &body.Name,
+		Description: body.Description,
+		Product:     &body.Product,
+		Metadata:    body.Metadata,
+		Version:     ptr(1),
+		CreatedOn:   &t,
+		ModifiedOn:  &t,
+		IsVisible:   body.IsVisible,
+		IsImported:  ptr(false),
+		Countries:   &[]string{},
+		License:     body.License,
+		Links:       body.Links,
+		Files:       &files,
+	}}
+	if v.data.Description == nil {
+		v.data.Description = ptr("")
+	}
+	if v.data.Metadata == nil {
+		v.data.Metadata = &map[string]any{}
+	}
+	if v.data.IsVisible == nil {
+		v.data.IsVisible = ptr(true)
+	}
+	if v.data.Links == nil {
+		v.data.Links = &[]api.PlanLink{}
+	}
+	if body.Ordering != nil {
+		v.data.Ordering.Set(*body.Ordering)
+	} else {
+		v.data.Ordering.SetNull()
+	}
+	p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
+	o.plans = append(o.plans, p)
+	o.planByIdentifier[ident] = p
+	writeLocked(w, http.StatusCreated, planJSON(p, v))
+}
+
+// planFile is a plan file made from an upload key.
+func planFile(plan, key string, ordering int) api.PlanFile {
+	id := newUUID()
+	return api.PlanFile{
+		Id:          &id,
+		Name:        ptr(key),
+		File:        ptr(fileURL(key)),
+		Enabled:     ptr(true),
+		Ordering:    ptr(ordering),
+		DownloadUrl: ptr(BasePath + "/catalog/plans/" + url.PathEscape(plan) + "/file/" + id.String() + "/download/"),
+	}
+}
+
+// ListCatalogPlans lists each plan once, in its newest version, skipping
+// archived plans and plans of archived products.
+func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params api.ListCatalogPlansParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []json.RawMessage{}
+	for _, p := range o.plans {
+		if prod := o.productByID[p.product]; p.archived || prod == nil || prod.archived {
+			continue
+		}
+		if !appendJSON(w, &items, planJSON(p, p.latest())) {
+			return
+		}
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeJSON(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveCatalogPlan answers the latest version, or the one asked for.
+func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params api.RetrieveCatalogPlanParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return
+	}
+	v := p.latest()
+	if params.Version != nil {
+		if v = p.version(*params.Version); v == nil {
+			writeDetail(w, http.StatusNotFound, "Not found.")
+			return
+		}
+	}
+	writeLocked(w, http.StatusOK, planJSON(p, v))
+}
+
+// UpdateCatalogPlan edits the open draft, or first opens one (a copy of the
+// latest version, numbered one higher) when the latest is published. Edits
+// always go to the draft, so the version query parameter is ignored.
+func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ api.UpdateCatalogPlanParams) {
+	o := requireOrg(w, r)
+	var body api.PlanUpdateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return
+	}
+	if p.archived {
+		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
+		return
+	}
+	v, err := p.draft()
+	if err != nil {
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
+		return
+	}
+	d := &v.data
+	if body.Name != nil {
+		d.Name = body.Name
+	}
+	if body.Description != nil {
+		d.Description = body.Description
+	}
+	if body.Metadata != nil {
+		d.Metadata = body.Metadata
+	}
+	if body.IsVisible != nil {
+		d.IsVisible = body.IsVisible
+	}
+	if body.License != nil {
+		d.License = body.License
+	}
+	if body.Links != nil {
+		d.Links = body.Links
+	}
+	if body.FileKeys != nil {
+		files := deref(d.Files)
+		for _, k := range *body.FileKeys {
+			files = append(files, planFile(p.identifier, k, len(files)))
+		}
+		d.Files = &files
+	}
+	d.ModifiedOn = ptr(now())
+	writeLocked(w, http.StatusOK, planJSON(p, v))
+}
+
+// draft returns the plan's open draft, opening one when there is none.
+func (p *plan) draft() (*planVersion, error) {
+	last := p.latest()
+	if last.status == planDraft {
+		return last, nil
+	}
+	b, err := json.Marshal(last.data)
+	if err != nil {
+		return nil, err
+	}
+	v := &planVersion{status: planDraft}
+	if err := json.Unmarshal(b, &v.data); err != nil {
+		return nil, err
+	}
+	t := now()
+	v.data.Version = ptr(deref(last.data.Version) + 1)
+	v.data.CreatedOn, v.data.ModifiedOn = &t, &t
+	p.versions = append(p.versions, v)
+	return v, nil
+}
+
+// DeleteCatalogPlan archives every version of the plan (the version query
+// parameter is ignored); an archived plan is 400.
+func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ api.DeleteCatalogPlanParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := findPlan(w, o, identifier)
+	switch {
+	case p == nil:
+	case p.archived:
+		writeDetail(w, http.StatusBadRequest, "The plan is already archived.")
+	default:
+		p.archived = true
+		writeNoContent(w)
+	}
+}
+
+// PublishCatalogPlan publishes the newest draft and retires the version
+// published before it; without a draft it is 400.
+func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	if r.ContentLength > 0 {
+		var body api.PlanPublishRequest
+		if !decodeBody(w, r, &body) {
+			return
+		}
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := findPlan(w, o, identifier)
+	switch {
+	case p == nil:
+		return
+	case p.archived:
+		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
+		return
+	case p.latest().status != planDraft:
+		writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")
+		return
+	}
+	for _, v := range p.versions {
+		if v.status == planPublished {
+			v.status = planRetired
+		}
+	}
+	last := p.latest()
+	last.status = planPublished
+	last.data.ModifiedOn = ptr(now())
+	writeJSON(w, http.StatusOK, api.PlanPublishResponse{Status: ptr("published")})
+}
+
+// DiscardCatalogPlanDraft deletes the newest version when it is a draft and
+// an older version exists; otherwise it is 400.
+func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, identifier string) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := findPlan(w, o, identifier)
+	switch {
+	case p == nil:
+	case p.latest().status != planDraft:
+		writeDetail(w, http.StatusBadRequest, "The plan has no draft to discard.")
+	case len(p.versions) == 1:
+		writeDetail(w, http.StatusBadRequest, "The plan has never been published; delete it instead.")
+	default:
+		p.versions = p.versions[:len(p.versions)-1]
+		writeNoContent(w)
+	}
+}
+
+// DownloadCatalogPlanFile redirects (302) to a short-lived signed link on
+// another host. It takes no credential, like the API.
+func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
+	q := url.Values{}
+	q.Set("expires", strconv.FormatInt(time.Now().Add(5*time.Minute).Unix(), 10))
+	q.Set("signature", randomHex(16))
+	u := "https://files.example.invalid/plans/" + url.PathEscape(identifier) + "/files/" + pk.String() + "?" + q.Encode()
+	w.Header().Set("Location", u)
+	w.WriteHeader(http.StatusFound)
+}
+
+// appendJSON encodes v onto items, answering 500 and reporting false if it
+// cannot be encoded.
+func appendJSON(w http.ResponseWriter, items *[]json.RawMessage, v any) bool {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
+		return false
+	}
+	*items = append(*items, b)
+	return true
+}
+
+func ptr[T any](v T) *T { return &v }

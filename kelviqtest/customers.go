@@ -1,0 +1,148 @@
+package kelviqtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+// CreateCustomer adds a customer to the organization; a customerId it
+// already has is 400.
+func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body api.CustomerCreateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := o.customerByID[body.CustomerId]; ok {
+		writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
+		return
+	}
+	id := newUUID()
+	created := now().Format(time.RFC3339Nano)
+	details := map[string]any{}
+	c := &api.CustomerResponse{
+		Id:             &id,
+		CustomerId:     &body.CustomerId,
+		Details:        &details,
+		CreatedOn:      &created,
+		ModifiedOn:     &created,
+		Name:           body.Name,
+		Email:          body.Email,
+		Metadata:       body.Metadata,
+		BillingAddress: body.BillingAddress,
+	}
+	if !c.Name.IsSpecified() {
+		c.Name.SetNull()
+	}
+	if !c.Email.IsSpecified() {
+		c.Email.SetNull()
+	}
+	if !c.Metadata.IsSpecified() {
+		c.Metadata.Set(map[string]string{})
+	}
+	if !c.BillingAddress.IsSpecified() {
+		c.BillingAddress.SetNull()
+	}
+	o.customers = append(o.customers, c)
+	o.customerByID[body.CustomerId] = c
+	writeLocked(w, http.StatusCreated, c)
+}
+
+// UpdateCustomer changes the fields present in the body: a value sets the
+// field, an explicit null clears it, a field left out keeps its value.
+func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
+	o := requireOrg(w, r)
+	var body api.CustomerUpdateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := o.customerByID[customerID]
+	if c == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	if body.Name.IsSpecified() {
+		c.Name = body.Name
+	}
+	if body.Email.IsSpecified() {
+		c.Email = body.Email
+	}
+	if body.Metadata.IsSpecified() {
+		c.Metadata = body.Metadata
+	}
+	if body.BillingAddress.IsSpecified() {
+		c.BillingAddress = body.BillingAddress
+	}
+	modified := now().Format(time.RFC3339Nano)
+	c.ModifiedOn = &modified
+	writeLocked(w, http.StatusOK, c)
+}
+
+// ListCustomers lists the organization's customers, newest first, filtered
+// by search (customerId, name or email, case-insensitive) and paged.
+func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params api.ListCustomersParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := ""
+	if params.Search != nil {
+		search = strings.ToLower(*params.Search)
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []json.RawMessage{}
+	for _, c := range slices.Backward(o.customers) {
+		if search != "" && !containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
+			continue
+		}
+		if !appendJSON(w, &items, c) {
+			return
+		}
+	}
+	if p, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeJSON(w, http.StatusOK, p)
+	}
+}
+
+// writeLocked encodes v while the caller still holds the state's lock, so
+// that the answer is a consistent snapshot.
+func writeLocked(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
+		return
+	}
+	writeJSON(w, status, json.RawMessage(b))
+}
+
+// containsFold reports whether any of fields contains needle, which is
+// already lower-case.
+func containsFold(needle string, fields ...string) bool {
+	for _, f := range fields {
+		if strings.Contains(strings.ToLower(f), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

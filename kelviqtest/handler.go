@@ -1,0 +1,248 @@
+package kelviqtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// maxRequestBody bounds the request bodies the fake reads (1 MiB).
+const maxRequestBody = 1 << 20
+
+type ctxKey int
+
+const (
+	opCtxKey ctxKey = iota
+	orgCtxKey
+)
+
+// newHandler wires the pipeline: record → route → auth → validate → the
+// generated router, which calls the fake's ServerInterface methods.
+func (s *Server) newHandler() http.Handler {
+	f := &fake{s: s}
+	inner := api.HandlerWithOptions(f, api.StdHTTPServerOptions{
+		BaseURL:          BasePath,
+		ErrorHandlerFunc: f.bindError,
+	})
+	opts := &openapi3filter.Options{
+		MultiError:                 true,
+		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
+		SkipSettingDefaults:        true,
+		ExcludeReadOnlyValidations: true, // DRF ignores read-only fields in input
+		SchemaValidationOptions:    s.spec.schemaOpts,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		entry := Request{Method: r.Method, Path: r.URL.Path}
+		defer func() {
+			entry.Status = rec.statusOr200()
+			s.record(entry)
+		}()
+		info := s.serve(rec, r, inner, opts)
+		if info != nil {
+			entry.OperationID = info.id
+		}
+	})
+}
+
+// serve runs one request and returns the operation it matched, if any.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, opts *openapi3filter.Options) *opInfo {
+	route, pathParams, err := s.spec.router.FindRoute(r)
+	if err != nil {
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			writeDetail(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", r.Method))
+			return nil
+		}
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return nil
+	}
+	info := s.spec.ops[route.Operation.OperationID]
+	if info == nil { // cannot happen: every routed operation is indexed
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return nil
+	}
+
+	ctx := context.WithValue(r.Context(), opCtxKey, info)
+	switch info.auth {
+	case wrapper.AuthPartnerKey:
+		key := r.Header.Get("X-Kelviq-Partner-Key")
+		if key == "" {
+			writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
+			return info
+		}
+		if subtle.ConstantTimeCompare([]byte(key), []byte(s.partnerKey)) != 1 {
+			writeDetail(w, http.StatusUnauthorized, "Invalid partner key.")
+			return info
+		}
+	case wrapper.AuthServerKey:
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
+			return info
+		}
+		o := s.state.orgForKey(token)
+		if o == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			writeDetail(w, http.StatusUnauthorized, "Invalid token.")
+			return info
+		}
+		ctx = context.WithValue(ctx, orgCtxKey, o)
+	}
+
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeDetail(w, http.StatusRequestEntityTooLarge, "Request body is too large.")
+			} else {
+				writeDetail(w, http.StatusBadRequest, "Could not read the request body.")
+			}
+			return info
+		}
+	}
+	setBody(r, body)
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: route, Options: opts}
+	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
+		writeValidationError(w, err)
+		return info
+	}
+	setBody(r, body)
+	next.ServeHTTP(w, r.WithContext(ctx))
+	return info
+}
+
+// setBody makes body the request's (re-readable) body.
+func setBody(r *http.Request, body []byte) {
+	r.ContentLength = int64(len(body))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) statusOr200() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// opFrom and orgFrom read what the middleware put in the context.
+func opFrom(r *http.Request) *opInfo {
+	info, _ := r.Context().Value(opCtxKey).(*opInfo)
+	return info
+}
+
+func orgFrom(r *http.Request) *org {
+	o, _ := r.Context().Value(orgCtxKey).(*org)
+	return o
+}
+
+// requireOrg returns the organization of the request's server key, or
+// answers 401 and returns nil (the middleware makes that unreachable for
+// operations that take a server key).
+func requireOrg(w http.ResponseWriter, r *http.Request) *org {
+	o := orgFrom(r)
+	if o == nil {
+		writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
+	}
+	return o
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeDetail answers status with {"detail": msg}, the API's error shape.
+func writeDetail(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]string{"detail": msg}) // a map of strings always encodes
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeFieldErrors answers 400 with DRF field errors, {"field": ["msg"]}.
+func writeFieldErrors(w http.ResponseWriter, field, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string][]string{field: {msg}})
+}
+
+// writeNoContent answers 204 with no body and no Content-Type (the spec
+// declares a JSON body for some 204s, which HTTP does not allow).
+func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
+
+// bindError handles a parameter the generated router could not bind (the
+// validator lets few through): a path parameter is 404, others 400.
+func (f *fake) bindError(w http.ResponseWriter, r *http.Request, err error) {
+	name := ""
+	var (
+		invalid  *api.InvalidParamFormatError
+		required *api.RequiredParamError
+		many     *api.TooManyValuesForParamError
+		unmarsh  *api.UnmarshalingParamError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		name = invalid.ParamName
+	case errors.As(err, &required):
+		writeFieldErrors(w, required.ParamName, "This field is required.")
+		return
+	case errors.As(err, &many):
+		name = many.ParamName
+	case errors.As(err, &unmarsh):
+		name = unmarsh.ParamName
+	}
+	if info := opFrom(r); info != nil && name != "" && f.s.spec.param(info, "path", name) != nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	if name == "" {
+		writeDetail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeFieldErrors(w, name, "Invalid value.")
+}

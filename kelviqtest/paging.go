@@ -1,0 +1,71 @@
+package kelviqtest
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/oapi-codegen/nullable"
+)
+
+// page is one page of a list, in the shape of the API's paginated answers.
+type page[T any] struct {
+	Count    int                       `json:"count"`
+	Next     nullable.Nullable[string] `json:"next"`
+	Previous nullable.Nullable[string] `json:"previous"`
+	Results  []T                       `json:"results"`
+}
+
+// paginate cuts items into the requested page as DRF's PageNumberPagination
+// does: page starts at 1 (default 1), page_size defaults to the spec's
+// default, next and previous are absolute URLs (previous of page 2 drops the
+// page parameter) or null. A page past the end, other than an empty first
+// page, is 404 {"detail": "Invalid page."}; ok is false once answered.
+func paginate[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T, pageNum, pageSize *int) (out page[T], ok bool) {
+	size := 10
+	if info := opFrom(r); info != nil {
+		size = s.defaultPageSize(info)
+		if pageSize != nil && *pageSize >= 1 {
+			size = min(*pageSize, s.maxPageSize(info))
+		}
+	}
+	n := 1
+	if pageNum != nil {
+		n = *pageNum
+	}
+	pages := max(1, (len(items)+size-1)/size)
+	if n < 1 || n > pages {
+		writeDetail(w, http.StatusNotFound, "Invalid page.")
+		return out, false
+	}
+	start := (n - 1) * size
+	end := min(start+size, len(items))
+	out.Count = len(items)
+	out.Results = append(make([]T, 0, end-start), items[start:end]...)
+	out.Next.SetNull()
+	out.Previous.SetNull()
+	if n < pages {
+		out.Next.Set(pageURL(r, n+1))
+	}
+	if n > 1 {
+		out.Previous.Set(pageURL(r, n-1))
+	}
+	return out, true
+}
+
+// pageURL is the request's absolute URL with its page parameter set to n
+// (removed for page 1).
+func pageURL(r *http.Request, n int) string {
+	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	q := r.URL.Query()
+	if n <= 1 {
+		q.Del("page")
+	} else {
+		q.Set("page", strconv.Itoa(n))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,210 @@
+package kelviqtest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// BasePath is the path prefix under which the fake serves the API, as the
+// real hosts do.
+const BasePath = "/api/v1"
+
+// Option configures a Server in New.
+type Option func(*config) error
+
+type config struct {
+	addr       string
+	partnerKey string
+}
+
+// WithAddr listens on addr (e.g. "127.0.0.1:8080") instead of a random
+// loopback port. The host must be a loopback address or "localhost", so that
+// the wrapper accepts the plain-http URL.
+func WithAddr(addr string) Option {
+	return func(c *config) error {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("kelviqtest: WithAddr: %w", err)
+		}
+		if !isLoopback(host) {
+			return fmt.Errorf("kelviqtest: WithAddr: %q is not a loopback address", addr)
+		}
+		c.addr = addr
+		return nil
+	}
+}
+
+// WithPartnerKey sets the partner key the fake accepts (it must start with
+// "kvqp_"). By default a random "kvqp_test_..." key is used.
+func WithPartnerKey(key string) Option {
+	return func(c *config) error {
+		if !strings.HasPrefix(key, wrapper.PartnerKeyPrefix) || strings.TrimSpace(key) != key || len(key) == len(wrapper.PartnerKeyPrefix) {
+			return fmt.Errorf("kelviqtest: WithPartnerKey: key must start with %q and have no spaces", wrapper.PartnerKeyPrefix)
+		}
+		c.partnerKey = key
+		return nil
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Server is a running fake of the kelviq API. Its methods are safe for
+// concurrent use.
+type Server struct {
+	partnerKey string
+	url        string
+	handler    http.Handler
+	client     *wrapper.Client
+	httpServer *httptest.Server
+	closeOnce  sync.Once
+
+	spec  *specIndex
+	state *state
+
+	logMu sync.Mutex
+	log   []Request
+}
+
+// Request is one request the fake answered, as Requests reports it. It holds
+// no header, so no credential.
+type Request struct {
+	// Method is the HTTP method, e.g. "GET".
+	Method string
+	// Path is the URL path without the query, e.g. "/api/v1/customers/".
+	Path string
+	// OperationID is the spec's operationId, or "" when no operation matched.
+	OperationID string
+	// Status is the HTTP status the fake answered.
+	Status int
+}
+
+// New starts a fake on 127.0.0.1 (a random port unless WithAddr is given).
+// Call Close when done; NewServer does that for a test.
+func New(opts ...Option) (*Server, error) {
+	cfg := config{addr: "127.0.0.1:0"}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.partnerKey == "" {
+		cfg.partnerKey = "kvqp_test_" + randomHex(16)
+	}
+	spec, err := sharedSpec()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState()}
+	s.handler = s.newHandler()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("kelviqtest: listen: %w", err)
+	}
+	s.url = "http://" + ln.Addr().String() + BasePath
+	s.client, err = wrapper.New(
+		wrapper.WithBaseURL(s.url),
+		wrapper.WithPartnerKey(s.partnerKey),
+		wrapper.WithoutEnvKeys(),
+	)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("kelviqtest: client: %w", err)
+	}
+	// httptest.Server on our own listener: it serves WithAddr addresses too,
+	// and its Close closes idle and never-used connections at once and
+	// waits for the requests in flight.
+	s.httpServer = &httptest.Server{
+		Listener: ln,
+		Config:   &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second},
+	}
+	s.httpServer.Start()
+	return s, nil
+}
+
+// NewServer is New for a test: it fails t when the server cannot start and
+// closes the server in t.Cleanup.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the API's base URL, BasePath included, e.g.
+// "http://127.0.0.1:41234/api/v1". Pass it to wrapper.WithBaseURL.
+func (s *Server) URL() string { return s.url }
+
+// PartnerKey returns the partner key the fake accepts.
+func (s *Server) PartnerKey() string { return s.partnerKey }
+
+// Client returns a wrapper client pointed at the fake, with the partner key
+// and no keys from the environment. Use Client().ForOrganization(org) to act
+// for an organization with its server key.
+func (s *Server) Client() *wrapper.Client { return s.client }
+
+// Handler returns the fake as an http.Handler, to mount on a server of your
+// own. It serves the full paths, BasePath included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops the server: it waits for the requests in flight and closes
+// every connection. It may be called more than once.
+func (s *Server) Close() { s.closeOnce.Do(s.httpServer.Close) }
+
+// Requests returns the requests answered so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+func (s *Server) record(r Request) {
+	s.logMu.Lock()
+	s.log = append(s.log, r)
+	s.logMu.Unlock()
+}
+
+// ProvisionOrganization creates an organization directly in the fake's state,
+// as provisionPartnerOrganization would, and returns it with its server key.
+// It fails, as the API would, when the external ID or the email is taken.
+func (s *Server) ProvisionOrganization(externalID, email string) (*wrapper.PartnerOrganization, error) {
+	if strings.TrimSpace(externalID) == "" || len(externalID) > 128 {
+		return nil, errors.New("kelviqtest: ProvisionOrganization: externalID must be 1 to 128 characters")
+	}
+	if !strings.Contains(email, "@") {
+		return nil, errors.New("kelviqtest: ProvisionOrganization: email is not an email address")
+	}
+	o, err := s.state.provision(externalID, email, "")
+	if err != nil {
+		return nil, fmt.Errorf("kelviqtest: ProvisionOrganization: %w", err)
+	}
+	return &wrapper.PartnerOrganization{
+		Identifier: o.id,
+		Slug:       o.slug,
+		ExternalID: o.externalID,
+		ClientKey:  o.clientKey,
+		ServerKey:  wrapper.NewSecret(o.serverKey),
+		UserID:     o.userID,
+	}, nil
+}

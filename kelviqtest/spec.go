@@ -1,0 +1,181 @@
+package kelviqtest
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	kelviq "github.com/kelviq/kelviq-go"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// specIndex is openapi.json loaded for one server: the document (its servers
+// replaced by BasePath so that any host matches), a router over it, and per
+// operation what the fake needs to know.
+type specIndex struct {
+	doc    *openapi3.T
+	router routers.Router
+	ops    map[string]*opInfo
+	// schemaOpts are the format validators used for requests and for
+	// checking schema examples; they are per document, not global.
+	schemaOpts []openapi3.SchemaValidationOption
+}
+
+// opInfo is one operation of the spec.
+type opInfo struct {
+	id     string
+	method string
+	path   string
+	auth   wrapper.Auth
+	op     *openapi3.Operation
+}
+
+// uuidPattern accepts any canonical UUID, whatever its version.
+const uuidPattern = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+
+// sharedSpec is loadSpec done once: parsing and checking the spec takes tens
+// of milliseconds, and the result is only ever read (kin-openapi's documents
+// and routers are safe for concurrent use), so every Server shares it. It is
+// not state: what a Server remembers lives in its own state value.
+var sharedSpec = sync.OnceValues(loadSpec)
+
+// loadSpec parses the embedded openapi.json.
+func loadSpec() (*specIndex, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(kelviq.OpenAPISpec())
+	if err != nil {
+		return nil, fmt.Errorf("kelviqtest: loading openapi.json: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("kelviqtest: openapi.json is not valid: %w", err)
+	}
+	// The spec names the real hosts (and the edge host for some paths); the
+	// fake serves everything under BasePath on whatever host it listens on.
+	doc.Servers = openapi3.Servers{{URL: BasePath}}
+	idx := &specIndex{
+		doc: doc,
+		ops: map[string]*opInfo{},
+		schemaOpts: []openapi3.SchemaValidationOption{
+			openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(uuidPattern)),
+			openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
+		},
+	}
+	for path, item := range doc.Paths.Map() {
+		item.Servers = nil
+		for method, op := range item.Operations() {
+			op.Servers = nil
+			if op.OperationID == "" {
+				return nil, fmt.Errorf("kelviqtest: openapi.json: %s %s has no operationId", method, path)
+			}
+			idx.ops[op.OperationID] = &opInfo{
+				id:     op.OperationID,
+				method: method,
+				path:   path,
+				auth:   authOf(doc, op),
+				op:     op,
+			}
+		}
+	}
+	idx.router, err = gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("kelviqtest: routing openapi.json: %w", err)
+	}
+	return idx, nil
+}
+
+// authOf returns the credential an operation needs. The wrapper's table,
+// generated from the same spec, decides; an operation the wrapper does not
+// know yet (the spec is newer) is read from the document the same way.
+func authOf(doc *openapi3.T, op *openapi3.Operation) wrapper.Auth {
+	if w, ok := wrapper.LookupOperation(op.OperationID); ok {
+		return w.Auth()
+	}
+	reqs := doc.Security
+	if op.Security != nil {
+		reqs = *op.Security
+	}
+	for _, req := range reqs {
+		for name := range req {
+			ref := doc.Components.SecuritySchemes[name]
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			switch s := ref.Value; {
+			case s.Type == "apiKey" && s.In == "header":
+				return wrapper.AuthPartnerKey
+			case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+				return wrapper.AuthServerKey
+			}
+		}
+	}
+	return wrapper.AuthNone
+}
+
+// successStatus is the operation's lowest declared 2xx or 3xx status, and
+// its response; 200 and nil when it declares none.
+func (o *opInfo) successStatus() (int, *openapi3.Response) {
+	best := 0
+	var resp *openapi3.Response
+	for code, ref := range o.op.Responses.Map() {
+		n, err := strconv.Atoi(code)
+		if err != nil || n < 200 || n > 399 {
+			continue
+		}
+		if best == 0 || n < best {
+			best = n
+			resp = ref.Value
+		}
+	}
+	if best == 0 {
+		return 200, nil
+	}
+	return best, resp
+}
+
+// param returns the operation's parameter (its own or its path item's).
+func (s *specIndex) param(o *opInfo, in, name string) *openapi3.Parameter {
+	if p := o.op.Parameters.GetByInAndName(in, name); p != nil {
+		return p
+	}
+	if item := s.doc.Paths.Value(o.path); item != nil {
+		return item.Parameters.GetByInAndName(in, name)
+	}
+	return nil
+}
+
+var defaultInText = regexp.MustCompile(`(?i)default (\d+)`)
+
+// defaultPageSize reads the page_size default of a list operation from the
+// spec: the schema's default, else "default N" in the description, else 10.
+func (s *specIndex) defaultPageSize(o *opInfo) int {
+	p := s.param(o, openapi3.ParameterInQuery, "page_size")
+	if p == nil {
+		return 10
+	}
+	if p.Schema != nil && p.Schema.Value != nil {
+		if d, ok := p.Schema.Value.Default.(float64); ok && d >= 1 {
+			return int(d)
+		}
+	}
+	if m := defaultInText.FindStringSubmatch(p.Description); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n >= 1 {
+			return n
+		}
+	}
+	return 10
+}
+
+// maxPageSize reads the page_size maximum from the spec, 100 when none.
+func (s *specIndex) maxPageSize(o *opInfo) int {
+	p := s.param(o, openapi3.ParameterInQuery, "page_size")
+	if p != nil && p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Max != nil && *p.Schema.Value.Max >= 1 {
+		return int(*p.Schema.Value.Max)
+	}
+	return 100
+}

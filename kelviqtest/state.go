@@ -1,0 +1,234 @@
+package kelviqtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+// state is everything one Server remembers. mu guards all of it, the
+// organizations' data included.
+type state struct {
+	mu         sync.Mutex
+	orgs       []*org // in provisioning order
+	byID       map[openapi_types.UUID]*org
+	byExternal map[string]*org
+	byEmail    map[string]*org // lower-cased email
+	byKey      map[string]*org // server key
+	slugs      map[string]bool
+	lastUserID int
+}
+
+func newState() *state {
+	return &state{
+		byID:       map[openapi_types.UUID]*org{},
+		byExternal: map[string]*org{},
+		byEmail:    map[string]*org{},
+		byKey:      map[string]*org{},
+		slugs:      map[string]bool{},
+		lastUserID: 1000,
+	}
+}
+
+// org is a partner organization and the data its server key reaches.
+type org struct {
+	id                 openapi_types.UUID
+	slug               string
+	externalID         string
+	email              string
+	clientKey          string
+	serverKey          string
+	userID             int
+	customers          []*api.CustomerResponse // in creation order
+	customerByID       map[string]*api.CustomerResponse
+	products           []*product
+	productByID        map[openapi_types.UUID]*product
+	features           []*feature
+	featureByID        map[openapi_types.UUID]*feature
+	plans              []*plan
+	planByIdentifier   map[string]*plan
+	productIdentifiers map[string]bool
+	featureIdentifiers map[string]bool
+}
+
+// product is a catalog product; archived ones are left out of lists.
+type product struct {
+	data     api.Product
+	archived bool
+}
+
+// feature is a catalog feature; data.IsArchived tells whether it is archived.
+type feature struct {
+	data api.CatalogFeature
+}
+
+// plan is a catalog plan with its versions, oldest first. The last version is
+// the latest; at most the last one is a draft.
+type plan struct {
+	identifier string
+	product    openapi_types.UUID
+	archived   bool
+	versions   []*planVersion
+}
+
+// planVersion is one version of a plan.
+type planVersion struct {
+	data   api.CatalogPlan
+	status string // planDraft, planPublished or planRetired
+}
+
+const (
+	planDraft     = "draft"
+	planPublished = "published"
+	planRetired   = "retired"
+)
+
+func (p *plan) latest() *planVersion { return p.versions[len(p.versions)-1] }
+
+func (p *plan) version(n int) *planVersion {
+	for _, v := range p.versions {
+		if v.data.Version != nil && *v.data.Version == n {
+			return v
+		}
+	}
+	return nil
+}
+
+// published reports whether some version of the plan is live.
+func (p *plan) published() bool {
+	for _, v := range p.versions {
+		if v.status == planPublished {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors of provision; the handler maps them to the API's answers.
+var (
+	errExternalIDTaken = errors.New("an organization with this external ID already exists")
+	errEmailTaken      = errors.New("a user with this email already exists")
+)
+
+// provision creates an organization, its owner's user ID and its keys.
+func (s *state) provision(externalID, email, businessName string) (*org, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byExternal[externalID]; ok {
+		return nil, errExternalIDTaken
+	}
+	if _, ok := s.byEmail[strings.ToLower(email)]; ok {
+		return nil, errEmailTaken
+	}
+	base := slugify(businessName)
+	if base == "" {
+		base = slugify(externalID)
+	}
+	if base == "" {
+		base = "organization"
+	}
+	slug := base
+	for n := 2; s.slugs[slug]; n++ {
+		slug = base + "-" + strconv.Itoa(n)
+	}
+	s.lastUserID++
+	o := &org{
+		id:                 newUUID(),
+		slug:               slug,
+		externalID:         externalID,
+		email:              email,
+		clientKey:          "ck_test_" + randomHex(16),
+		serverKey:          "sk_test_" + randomHex(24),
+		userID:             s.lastUserID,
+		customerByID:       map[string]*api.CustomerResponse{},
+		productByID:        map[openapi_types.UUID]*product{},
+		featureByID:        map[openapi_types.UUID]*feature{},
+		planByIdentifier:   map[string]*plan{},
+		productIdentifiers: map[string]bool{},
+		featureIdentifiers: map[string]bool{},
+	}
+	s.slugs[slug] = true
+	s.orgs = append(s.orgs, o)
+	s.byID[o.id] = o
+	s.byExternal[externalID] = o
+	s.byEmail[strings.ToLower(email)] = o
+	s.byKey[o.serverKey] = o
+	return o, nil
+}
+
+// orgForKey returns the organization a server key belongs to.
+func (s *state) orgForKey(key string) *org {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byKey[key]
+}
+
+// toAPI is the organization as the partner operations answer it. The caller
+// holds s.mu or knows o is not changing (its partner fields never do).
+func (o *org) toAPI() api.PartnerOrganization {
+	id := o.id
+	var out api.PartnerOrganization
+	out.OrganizationIdentifier = &id
+	out.OrganizationSlug.Set(o.slug)
+	out.PartnerExternalId.Set(o.externalID)
+	out.ClientKey.Set(o.clientKey)
+	out.ServerKey.Set(o.serverKey)
+	out.UserId.Set(o.userID)
+	return out
+}
+
+// slugify lower-cases s and turns every run of characters other than ASCII
+// letters and digits into one '-', trimming them at both ends.
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// uniqueIdentifier returns base, or base-2, base-3 … if taken.
+func uniqueIdentifier(base string, taken func(string) bool) string {
+	id := base
+	for n := 2; taken(id); n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() openapi_types.UUID {
+	var u openapi_types.UUID
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
+	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// now is the time stamps' clock, in UTC and to the microsecond, as the API
+// writes them.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
