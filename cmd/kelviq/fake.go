@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"unicode"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/kelviqtest"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+func fakeCommand() *command {
+	return &command{
+		name:    "fake",
+		summary: "serve the in-memory fake kelviq API until interrupted",
+		usage:   []string{"fake [--addr HOST:PORT] [--partner-key KEY]"},
+		long: `Serves kelviqtest, an in-memory fake of the kelviq API, until interrupted
+(Ctrl-C or SIGTERM). It prints the export lines that point this CLI (or any
+program using kelviq-go) at it, e.g.:
+
+  export KELVIQ_BASE_URL=http://127.0.0.1:8080/api/v1
+  export KELVIQ_PARTNER_KEY=kvqp_...
+
+The partner key is printed in full: it opens only this in-memory fake, and
+is lost when it stops. --timeout does not apply.`,
+		noTimeout: true,
+		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			addr := fs.String("addr", "127.0.0.1:8080", "listen address `HOST:PORT` (port 0 picks a free one)")
+			key := fs.String("partner-key", "", "partner `KEY` the fake accepts (must start with kvqp_; default: generated)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				if err := checkLoopbackAddr(*addr); err != nil {
+					return usagef("--addr: %v", err)
+				}
+				opts := []kelviqtest.Option{kelviqtest.WithAddr(*addr)}
+				if isSet(fs, "partner-key") {
+					k := *key
+					if !strings.HasPrefix(k, wrapper.PartnerKeyPrefix) || len(k) == len(wrapper.PartnerKeyPrefix) || strings.IndexFunc(k, unicode.IsSpace) >= 0 {
+						return usagef("--partner-key: must start with %q, have more after it and no spaces", wrapper.PartnerKeyPrefix)
+					}
+					opts = append(opts, kelviqtest.WithPartnerKey(k))
+				}
+				ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				srv, err := kelviqtest.New(opts...)
+				if err != nil {
+					return fmt.Errorf("starting the fake: %w", err)
+				}
+				defer srv.Close()
+				fmt.Fprintf(a.stdout, "# kelviq fake API (in memory; stop with Ctrl-C)\nexport %s=%s\nexport %s=%s\n",
+					envBaseURL, shellQuote(srv.URL()), envPartnerKey, shellQuote(srv.PartnerKey()))
+				<-ctx.Done()
+				srv.Close()
+				fmt.Fprintln(a.stderr, "kelviq fake: stopped")
+				return nil
+			}
+		},
+	}
+}
+
+// checkLoopbackAddr accepts HOST:PORT on a loopback host (the wrapper takes
+// plain http only there).
+func checkLoopbackAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not HOST:PORT", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q is not a port number", port)
+	}
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%q is not a loopback host such as 127.0.0.1", host)
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func demoCommand() *command {
+	return &command{
+		name:    "demo",
+		summary: "walk through provisioning and a first catalog against an in-process fake",
+		usage:   []string{"demo"},
+		long: `Starts the in-memory fake API in this process (no account, no network) and
+runs the main flow of kelviq-go against it: provision an organization with the
+partner key, get it by external ID, list the partner's organizations, then act
+for the organization with its server key to create a customer, a product and a
+plan. Keys are printed as [REDACTED] unless --show-secrets is given.`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				return a.demo(ctx)
+			}
+		},
+	}
+}
+
+func (a *app) demo(ctx context.Context) error {
+	srv, err := kelviqtest.New(kelviqtest.WithAddr("127.0.0.1:0"))
+	if err != nil {
+		return fmt.Errorf("starting the fake: %w", err)
+	}
+	defer srv.Close()
+	w := a.stdout
+	step := 0
+	next := func(format string, args ...any) {
+		step++
+		fmt.Fprintf(w, "%d. %s\n", step, fmt.Sprintf(format, args...))
+	}
+	detail := func(label, value string) { fmt.Fprintf(w, "   %-12s %s\n", label, value) }
+
+	fmt.Fprintf(w, "kelviq demo: in-memory fake API at %s (no account, no network)\n", srv.URL())
+	partner, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL()),
+		wrapper.WithPartnerKey(srv.PartnerKey()), wrapper.WithUserAgent("kelviq-cli/"+wrapper.Version))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "   partner key  %s\n\n", a.secret(wrapper.NewSecret(srv.PartnerKey())))
+
+	const extID = "demo-northwind"
+	org, err := partner.Partner.Provision(ctx, wrapper.ProvisionParams{
+		ExternalID: extID, Email: "owner@northwind.example", BusinessName: "Northwind Traders",
+	})
+	if err != nil {
+		return fmt.Errorf("provision: %w", err)
+	}
+	next("Provisioned an organization with the partner key (Partner.Provision)")
+	detail("external ID", org.ExternalID)
+	detail("identifier", org.Identifier.String())
+	detail("slug", org.Slug)
+	detail("client key", org.ClientKey)
+	detail("server key", a.secret(org.ServerKey))
+
+	found, err := partner.Partner.GetByExternalID(ctx, extID)
+	if err != nil {
+		return fmt.Errorf("get by external ID: %w", err)
+	}
+	next("Found it again by external ID %q (Partner.GetByExternalID)", extID)
+	detail("identifier", found.Identifier.String())
+	if found.Identifier != org.Identifier {
+		return fmt.Errorf("get by external ID: got organization %s, want %s", found.Identifier, org.Identifier)
+	}
+
+	orgs, err := partner.Partner.List(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("list: %w", err)
+	}
+	noun := "organizations"
+	if len(orgs) == 1 {
+		noun = "organization"
+	}
+	next("Listed the partner's organizations (Partner.List): %d %s", len(orgs), noun)
+	for _, o := range orgs {
+		fmt.Fprintf(w, "   - %s  %s\n", o.ExternalID, o.Identifier)
+	}
+
+	oc, err := partner.ForOrganization(org)
+	if err != nil {
+		return err
+	}
+	cl := oc.API()
+
+	var customer api.CustomerCreateRequest
+	if err := json.Unmarshal([]byte(`{"customerId": "cus-demo-0001", "email": "ada@northwind.example", "name": "Ada Lovelace"}`), &customer); err != nil {
+		return err
+	}
+	cr, err := cl.CreateCustomerWithResponse(ctx, customer)
+	if err != nil {
+		return fmt.Errorf("create customer: %w", err)
+	}
+	if cr.JSON201 == nil {
+		return fmt.Errorf("create customer: unexpected %s answer", cr.HTTPResponse.Status)
+	}
+	next("Created a customer with the organization's server key (ForOrganization → API().CreateCustomerWithResponse)")
+	detail("customer ID", deref(cr.JSON201.CustomerId))
+	if cr.JSON201.Id != nil {
+		detail("id", cr.JSON201.Id.String())
+	}
+
+	productID, planID := "demo-product", "demo-starter"
+	pr, err := cl.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{
+		Name: "Northwind Analytics", Identifier: &productID, TaxCode: api.ProductCreateRequestTaxCodeSaas,
+	})
+	if err != nil {
+		return fmt.Errorf("create product: %w", err)
+	}
+	if pr.JSON201 == nil || pr.JSON201.Id == nil {
+		return fmt.Errorf("create product: unexpected %s answer", pr.HTTPResponse.Status)
+	}
+	next("Created a product (CreateCatalogProductWithResponse)")
+	detail("name", deref(pr.JSON201.Name))
+	detail("id", pr.JSON201.Id.String())
+
+	desc := "Everything a small team needs"
+	pl, err := cl.CreateCatalogPlanWithResponse(ctx, api.PlanCreateRequest{
+		Name: "Starter", Identifier: &planID, Product: *pr.JSON201.Id, Description: &desc,
+	})
+	if err != nil {
+		return fmt.Errorf("create plan: %w", err)
+	}
+	if pl.JSON201 == nil {
+		return fmt.Errorf("create plan: unexpected %s answer", pl.HTTPResponse.Status)
+	}
+	next("Created a plan for the product (CreateCatalogPlanWithResponse)")
+	detail("name", deref(pl.JSON201.Name))
+	detail("identifier", deref(pl.JSON201.Identifier))
+	if pl.JSON201.Version != nil {
+		detail("version", fmt.Sprint(*pl.JSON201.Version))
+	}
+
+	fmt.Fprintf(w, "\nDone. Run 'kelviq fake' to keep a fake running and try 'kelviq call' against it.\n")
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "print the version",
+		usage:   []string{"version"},
+		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(_ context.Context, a *app, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				build := buildVersion()
+				if a.jsonOutput() {
+					return a.writeJSON(struct {
+						Version  string `json:"version"`
+						Build    string `json:"build,omitempty"`
+						Go       string `json:"go"`
+						Platform string `json:"platform"`
+					}{wrapper.Version, build, runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH})
+				}
+				extra := ""
+				if build != "" {
+					extra = "build " + build + ", "
+				}
+				_, err := fmt.Fprintf(a.stdout, "kelviq %s (%s%s %s/%s)\n", wrapper.Version, extra, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+				return err
+			}
+		},
+	}
+}
+
+// buildVersion is the main module's version stamped at build time (a tag or
+// a pseudo-version), or "" for a development build. The CLI's own version is
+// the library's, wrapper.Version.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,65 @@
+// Command kelviq is a command-line client for the kelviq API, built on the
+// kelviq-go wrapper (standard library only).
+//
+// Usage:
+//
+//	kelviq [global flags] <command> [command flags] [arguments]
+//
+// Commands:
+//
+//	partner orgs provision --external-id ID --email EMAIL [--business-name NAME]
+//	                              provision an organization for the partner
+//	partner orgs list [--external-id ID]
+//	                              list the partner's organizations
+//	partner orgs get IDENTIFIER   get an organization by its UUID
+//	partner orgs get --external-id ID
+//	                              get an organization by the partner's own ID
+//	ops [--tag TAG]               list every API operation (id, method, path, auth)
+//	call OPERATION_ID [-p NAME=VALUE]... [--data JSON|@FILE|-] [--all]
+//	                              call any operation by its operationId
+//	fake [--addr HOST:PORT] [--partner-key KEY]
+//	                              serve the in-memory fake API until interrupted,
+//	                              printing export lines for its URL and partner key
+//	demo                          run a provision → customer → product → plan
+//	                              walkthrough against an in-process fake
+//	version                       print the version
+//	help [COMMAND...]             print help for a command
+//
+// Global flags may come before or after the command words:
+//
+//	--base-url URL      API base URL (env KELVIQ_BASE_URL; default production)
+//	--edge-url URL      edge base URL (env KELVIQ_EDGE_URL)
+//	--sandbox           use the sandbox environment
+//	--output FORMAT     json or table (default: table on a terminal, else json)
+//	--show-secrets      print server keys and other credentials in full
+//	--timeout DURATION  time limit for the whole command (default 30s)
+//
+// Credentials come from the environment only: KELVIQ_PARTNER_KEY for the
+// partner operations and KELVIQ_SERVER_API_KEY for the others. Every
+// serverKey, and any other credential, is printed as "[REDACTED]" unless
+// --show-secrets is given (the fake's own partner key, which opens nothing
+// but the in-memory fake, is printed by 'kelviq fake' so that it can be used).
+//
+// Try it with no account and no network:
+//
+//	go run ./cmd/kelviq demo
+//
+// Exit status: 0 on success; 1 when the API answered with an error (one line
+// on stderr, e.g. "error: 404 not found: Organization not found") or the
+// network failed; 2 on a usage or validation error, in which case nothing
+// was sent. Every command accepts --help.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
