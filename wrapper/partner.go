@@ -29,18 +29,29 @@ type PartnerOrganization struct {
 	UserID int
 }
 
-func fromAPIOrganization(o *api.PartnerOrganization) PartnerOrganization {
-	var out PartnerOrganization
-	if o.OrganizationIdentifier != nil {
-		out.Identifier = *o.OrganizationIdentifier
+// orgWire decodes a partner organization. It mirrors api.PartnerOrganization
+// without that type's nullable wrappers (a map per field), as the partner
+// lookups are the hot path; null decodes as the zero value, which is what
+// PartnerOrganization reports anyway. A test keeps its JSON names equal to
+// the generated type's.
+type orgWire struct {
+	UserID                 int       `json:"userId"`
+	OrganizationIdentifier uuid.UUID `json:"organizationIdentifier"`
+	OrganizationSlug       string    `json:"organizationSlug"`
+	ClientKey              string    `json:"clientKey"`
+	ServerKey              string    `json:"serverKey"`
+	PartnerExternalID      string    `json:"partnerExternalId"`
+}
+
+func (o *orgWire) organization() PartnerOrganization {
+	return PartnerOrganization{
+		Identifier: o.OrganizationIdentifier,
+		Slug:       o.OrganizationSlug,
+		ExternalID: o.PartnerExternalID,
+		ClientKey:  o.ClientKey,
+		ServerKey:  NewSecret(o.ServerKey),
+		UserID:     o.UserID,
 	}
-	out.Slug, _ = o.OrganizationSlug.Get()
-	out.ExternalID, _ = o.PartnerExternalId.Get()
-	out.ClientKey, _ = o.ClientKey.Get()
-	key, _ := o.ServerKey.Get()
-	out.ServerKey = NewSecret(key)
-	out.UserID, _ = o.UserId.Get()
-	return out
 }
 
 // ProvisionParams is the input of Provision.
@@ -71,7 +82,7 @@ func (s *PartnerService) Provision(ctx context.Context, p ProvisionParams) (*Par
 	if p.BusinessName != "" {
 		body.BusinessName = &p.BusinessName
 	}
-	return organization(decode[api.PartnerOrganization](s.c.api.ProvisionPartnerOrganization(ctx, body)))
+	return organization(decode[orgWire](s.c.api.ProvisionPartnerOrganization(ctx, body)))
 }
 
 // ListPartnerOrganizationsOptions filters List.
@@ -90,16 +101,15 @@ func (s *PartnerService) List(ctx context.Context, opts *ListPartnerOrganization
 		}
 		params.ExternalId = &opts.ExternalID
 	}
-	list, err := decode[api.PartnerOrganizationList](s.c.api.ListPartnerOrganizations(ctx, params))
+	list, err := decode[struct {
+		Results []orgWire `json:"results"`
+	}](s.c.api.ListPartnerOrganizations(ctx, params))
 	if err != nil {
 		return nil, err
 	}
-	if list.Results == nil {
-		return []PartnerOrganization{}, nil
-	}
-	out := make([]PartnerOrganization, len(*list.Results))
-	for i := range *list.Results {
-		out[i] = fromAPIOrganization(&(*list.Results)[i])
+	out := make([]PartnerOrganization, len(list.Results))
+	for i := range list.Results {
+		out[i] = list.Results[i].organization()
 	}
 	return out, nil
 }
@@ -111,7 +121,7 @@ func (s *PartnerService) Get(ctx context.Context, identifier string) (*PartnerOr
 	if err != nil {
 		return nil, err
 	}
-	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganization(ctx, id)))
+	return organization(decode[orgWire](s.c.api.RetrievePartnerOrganization(ctx, id)))
 }
 
 // GetByExternalID returns the organization the partner provisioned with the
@@ -120,14 +130,14 @@ func (s *PartnerService) GetByExternalID(ctx context.Context, externalID string)
 	if err := checkExternalID("externalId", externalID); err != nil {
 		return nil, err
 	}
-	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
+	return organization(decode[orgWire](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
 }
 
-func organization(o *api.PartnerOrganization, err error) (*PartnerOrganization, error) {
+func organization(o *orgWire, err error) (*PartnerOrganization, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := fromAPIOrganization(o)
+	out := o.organization()
 	return &out, nil
 }
 

@@ -124,12 +124,15 @@ func WithCallOptions(ctx context.Context, opts ...CallOption) context.Context {
 }
 
 func (p retryPolicy) forCall(ctx context.Context) retryPolicy {
-	if opts, _ := ctx.Value(callOptionsKey{}).([]CallOption); len(opts) > 0 {
-		for _, o := range opts {
-			o(&p)
-		}
+	opts, _ := ctx.Value(callOptionsKey{}).([]CallOption)
+	if len(opts) == 0 {
+		return p // p stays on the stack on the common path
 	}
-	return p
+	q := p
+	for _, o := range opts {
+		o(&q)
+	}
+	return q
 }
 
 // idempotent reports whether re-sending method cannot repeat an effect.
