@@ -1,0 +1,107 @@
+package wrapper
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+)
+
+// The services on the Client (Client.Customers, Client.Orders,
+// Client.Catalog.Plans, ...) are generated from openapi.json and the
+// generated client by internal/cmd/genservices into services.gen.go. This
+// file holds the helpers their methods share.
+
+// Deref returns *p, or the zero value of T when p is nil. The generated
+// types use pointers for optional fields; Deref reads them without a nil
+// check, e.g. wrapper.Deref(order.Id) or wrapper.Deref(list.Results).
+func Deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// maxDrain bounds how much of an unused body is read so that the
+// connection can be reused.
+const maxDrain = 64 << 10
+
+// noContent finishes an operation whose success answer carries nothing to
+// return (204): the body, if any, is drained and closed.
+func noContent(resp *http.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	_ = resp.Body.Close()
+	return nil
+}
+
+// decodeRaw returns a success answer that the spec gives no schema as raw
+// JSON: nil for an empty body, a *DecodeError for a body that is not JSON.
+func decodeRaw(resp *http.Response, err error) (json.RawMessage, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	method, path := requestLine(resp)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		var tooLarge *BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	if !json.Valid(body) {
+		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample(body), Err: errors.New("body is not JSON")}
+	}
+	return json.RawMessage(body), nil
+}
+
+// redirectLocation returns the target of a redirect answer (an operation
+// whose success is a 3xx, such as downloadCatalogPlanFile) without
+// following it. The Location must be an absolute http(s) URL once resolved
+// against the request's URL; anything else is a *DecodeError. A 2xx answer
+// means the Doer followed the redirect itself, which is reported as an
+// error too.
+func redirectLocation(resp *http.Response, err error) (*url.URL, error) {
+	if err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	_ = resp.Body.Close()
+	method, path := requestLine(resp)
+	bad := func(msg string) error {
+		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Err: errors.New(msg)}
+	}
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return nil, bad("want a redirect, got the redirect's target (the Doer must not follow this operation's redirect)")
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil, bad("redirect without a Location header")
+	}
+	u, err := url.Parse(loc)
+	if err == nil && resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, bad("Location is not an http(s) URL")
+	}
+	return u, nil
+}
+
+func requestLine(resp *http.Response) (method, path string) {
+	if resp.Request != nil {
+		return resp.Request.Method, resp.Request.URL.Path
+	}
+	return "", ""
+}
