@@ -116,3 +116,34 @@ func TestGeneratedTypesDecode(t *testing.T) {
 		t.Error(`amount "ten" decoded without error`)
 	}
 }
+
+// An unset `value` (any JSON value) in a plan entitlement must not go out as
+// null: a PATCH would clear the feature's limit.
+func TestPatchPlanFeatureOmitsUnsetValue(t *testing.T) {
+	t.Parallel()
+	hard := true
+	var null interface{}
+	var five interface{} = 5
+	cases := []struct {
+		name  string
+		value *interface{}
+		want  string
+	}{
+		{"unset", nil, `{"details":{"hardLimit":true}}`},
+		{"explicit null", &null, `{"details":{"hardLimit":true,"value":null}}`},
+		{"a number", &five, `{"details":{"hardLimit":true,"value":5}}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, got := captureBody(t, `{}`)
+			body := api.PlanFeaturePatchRequest{Details: api.PlanEntitlementDetails{HardLimit: &hard, Value: tc.value}}
+			if _, err := c.API().UpdateCatalogPlanFeatureWithResponse(context.Background(), "pro-annual", "f0e1d2c3-b4a5-4968-8776-655443322110", body); err != nil {
+				t.Fatal(err)
+			}
+			if string(*got) != tc.want {
+				t.Errorf("body = %s, want %s", *got, tc.want)
+			}
+		})
+	}
+}

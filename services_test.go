@@ -435,11 +435,11 @@ func svcCalls() []svcCall {
 			body: `{"planEntitlements":[{"feature":"` + svcUUID2 + `","details":{"hardLimit":true,"value":5}}]}`,
 			call: func(ctx context.Context, c *wrapper.Client) error {
 				return ignore(c.Catalog.Plans.AddFeatures(ctx, "pro-plan", nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
-					{Feature: u2, Details: api.PlanEntitlementDetails{HardLimit: new(true), Value: 5}}}}))
+					{Feature: u2, Details: api.PlanEntitlementDetails{HardLimit: new(true), Value: new(any(5))}}}}))
 			}},
 		{op: "updateCatalogPlanFeature", method: "PATCH", path: "/catalog/plans/pro-plan/features/api%20calls/", body: `{"details":{"value":10}}`,
 			call: func(ctx context.Context, c *wrapper.Client) error {
-				raw, err := c.Catalog.Plans.UpdateFeature(ctx, "pro-plan", "api calls", api.PlanFeaturePatchRequest{Details: api.PlanEntitlementDetails{Value: 10}})
+				raw, err := c.Catalog.Plans.UpdateFeature(ctx, "pro-plan", "api calls", api.PlanFeaturePatchRequest{Details: api.PlanEntitlementDetails{Value: new(any(10))}})
 				if err == nil && string(raw) != `{}` {
 					err = fmt.Errorf("raw answer = %q, want {}", raw)
 				}

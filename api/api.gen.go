@@ -2210,7 +2210,7 @@ type PlanEntitlementDetails struct {
 		ThresholdType *PlanEntitlementDetailsUsageAlertsThresholdType `json:"thresholdType,omitempty"`
 		Thresholds    *[]float64                                      `json:"thresholds,omitempty"`
 	} `json:"usageAlerts,omitempty"`
-	Value                interface{}            `json:"value,omitempty"`
+	Value                *interface{}           `json:"value,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -3296,9 +3296,11 @@ func (a PlanEntitlementDetails) MarshalJSON() ([]byte, error) {
 		}
 	}
 
-	object["value"], err = json.Marshal(a.Value)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'value': %w", err)
+	if a.Value != nil {
+		object["value"], err = json.Marshal(a.Value)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'value': %w", err)
+		}
 	}
 
 	for fieldName, field := range a.AdditionalProperties {
@@ -18861,8 +18863,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/orders/{id}/events/{$}", wrapper.ListOrderEvents)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/partner/organizations/{$}", wrapper.ListPartnerOrganizations)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/partner/organizations/{$}", wrapper.ProvisionPartnerOrganization)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/partner/organizations/by-external-id/{externalId}/{$}", wrapper.RetrievePartnerOrganizationByExternalId)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/partner/organizations/{identifier}/{$}", wrapper.RetrievePartnerOrganization)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/partner/organizations/by-external-id/{externalId}/{$}", wrapper.RetrievePartnerOrganizationByExternalId)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/payment-methods/{$}", wrapper.ListPaymentMethods)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/portal/session/{$}", wrapper.CreatePortalSession)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/promotions", wrapper.GetPromotion)
@@ -18871,10 +18873,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/refunds/{refundId}/{$}", wrapper.RetrieveRefund)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/report/usage/{$}", wrapper.ReportUsage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/subscriptions/{$}", wrapper.ListSubscriptions)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions/create/{$}", wrapper.CreateSubscription)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/subscriptions/{subscriptionId}/{$}", wrapper.RetrieveSubscription)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions/{subscriptionId}/cancel/{$}", wrapper.CancelSubscription)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions/{subscriptionId}/update/{$}", wrapper.UpdateSubscription)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/subscriptions/create/{$}", wrapper.CreateSubscription)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/transaction/{$}", wrapper.ListTransactions)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/webhook/logs/{$}", wrapper.ListWebhookEventLogs)
 
