@@ -8,7 +8,7 @@ GO      ?= go
 PKGS    ?= ./...
 NEW     ?=
 
-.PHONY: all demo test race vet lint fmt-check generate check-generated spec-check spec-diff fuzz-seeds bench cover help
+.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench cover help
 
 all: check-generated lint test spec-check ## everything CI runs
 
@@ -27,7 +27,7 @@ fmt-check: ## fail if any Go file is not gofmt'ed
 lint: fmt-check vet ## gofmt, go vet and staticcheck
 	$(GO) tool -modfile=tools/lint/go.mod staticcheck $(PKGS)
 
-generate: ## regenerate api/ and wrapper/operations.gen.go from openapi.json
+generate: ## regenerate api/, wrapper/operations.gen.go and wrapper/services.gen.go from openapi.json
 	$(GO) generate ./...
 
 check-generated: generate ## fail if regenerating changes anything
@@ -43,6 +43,17 @@ spec-diff: ## make spec-diff NEW=path/to/new/openapi.json: what a newer spec cha
 	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff breaking openapi.json "$(NEW)"
 	@echo "== all changes =="
 	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff changelog openapi.json "$(NEW)"
+
+BENCHCOUNT ?= 6
+bench: ## benchmarks of the three clients in one run; results to bench/results.txt, summary by benchstat
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./bench/ | tee bench/results.txt
+	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/results.txt | tee bench/benchstat.txt
+
+FUZZTIME ?= 60s
+fuzz: ## run each fuzz target for FUZZTIME (the seed corpora also run in make test)
+	$(GO) test ./webhook/ -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./wrapper/ -run '^$$' -fuzz '^FuzzErrorBody$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./wrapper/ -run '^$$' -fuzz '^FuzzDecodeResponse$$' -fuzztime $(FUZZTIME)
 
 cover: ## coverage summary
 	$(GO) test -count=1 -coverprofile=cover.out $(PKGS) >/dev/null && $(GO) tool cover -func=cover.out | tail -1
