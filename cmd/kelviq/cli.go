@@ -20,13 +20,23 @@ import (
 // Environment variables the CLI reads (the keys are read here, not by the
 // wrapper, so that run is driven only by its getenv argument).
 const (
-	envPartnerKey = wrapper.EnvPartnerKey // KELVIQ_PARTNER_KEY
-	envServerKey  = wrapper.EnvServerKey  // KELVIQ_SERVER_API_KEY
-	envBaseURL    = "KELVIQ_BASE_URL"
-	envEdgeURL    = "KELVIQ_EDGE_URL"
+	envPartnerKey    = wrapper.EnvPartnerKey // KELVIQ_PARTNER_KEY
+	envServerKey     = wrapper.EnvServerKey  // KELVIQ_SERVER_API_KEY
+	envBaseURL       = "KELVIQ_BASE_URL"
+	envEdgeURL       = "KELVIQ_EDGE_URL"
+	envWebhookSecret = "KELVIQ_WEBHOOK_SECRET"
 )
 
-const defaultTimeout = 30 * time.Second
+// Time limits and retries. --timeout bounds each attempt of a request;
+// --retries is how many times a failed one may be re-sent; --deadline bounds
+// the whole command, by default (retries+1) × timeout plus the longest
+// waits between attempts plus deadlineMargin.
+const (
+	defaultTimeout = 30 * time.Second
+	defaultRetries = wrapper.DefaultMaxRetries
+	maxRetries     = 10
+	deadlineMargin = time.Second
+)
 
 // globals holds the flags every command accepts.
 type globals struct {
@@ -34,7 +44,9 @@ type globals struct {
 	sandbox          bool
 	output           string
 	showSecrets      bool
-	timeout          time.Duration
+	timeout          time.Duration // per attempt
+	retries          int
+	deadline         deadlineFlag // whole command; 0 is auto
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -43,8 +55,80 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.sandbox, "sandbox", false, "use the sandbox environment (ignores "+envBaseURL+" and "+envEdgeURL+")")
 	fs.StringVar(&g.output, "output", "", "`FORMAT` of the output: json or table (default: table on a terminal, json otherwise)")
 	fs.BoolVar(&g.showSecrets, "show-secrets", false, "print server keys and other credentials in full instead of [REDACTED]")
-	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for the command, e.g. 10s or 2m")
+	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for each attempt of a request (sending it, waiting for the answer, reading it), e.g. 10s or 2m")
+	fs.IntVar(&g.retries, "retries", defaultRetries, fmt.Sprintf("re-send a failed request at most `N` times, 0 to disable (at most %d); POST and PATCH only if they never reached the server", maxRetries))
+	g.deadline = 0 // auto; also makes the help show "(default auto)"
+	fs.Var(&g.deadline, "deadline", "time limit for the whole command, retries included, as a `DURATION` or auto: (retries+1) × timeout + the waits between attempts + 1s")
 }
+
+// deadlineFlag is the --deadline value: a positive duration, or 0 for auto.
+type deadlineFlag time.Duration
+
+func (d *deadlineFlag) String() string {
+	if *d == 0 {
+		return "auto"
+	}
+	return time.Duration(*d).String()
+}
+
+func (d *deadlineFlag) Set(s string) error {
+	if s == "auto" {
+		*d = 0
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return errors.New("must be a positive duration such as 90s or 5m, or auto")
+	}
+	*d = deadlineFlag(v)
+	return nil
+}
+
+// overallDeadline is the time limit for the whole command: --deadline, or
+// (retries+1) × timeout + the longest backoff waits + deadlineMargin. It
+// saturates rather than overflow.
+func (g *globals) overallDeadline() time.Duration {
+	if g.deadline > 0 {
+		return time.Duration(g.deadline)
+	}
+	const maxDuration = time.Duration(1<<63 - 1)
+	add := func(a, b time.Duration) time.Duration {
+		if a > maxDuration-b {
+			return maxDuration
+		}
+		return a + b
+	}
+	d := deadlineMargin
+	for i := 0; i <= g.retries; i++ {
+		d = add(d, g.timeout)
+	}
+	wait := wrapper.DefaultRetryBase
+	for i := 0; i < g.retries; i++ {
+		d = add(d, min(wait, wrapper.DefaultRetryCap))
+		wait = min(wait*2, wrapper.DefaultRetryCap)
+	}
+	return d
+}
+
+// retryOptions configures a wrapper client with --timeout and --retries.
+// A Retry-After longer than the whole command may last ends the retries at
+// once (with the API's answer) instead of waiting into the deadline.
+func (g *globals) retryOptions() []wrapper.Option {
+	return []wrapper.Option{
+		wrapper.WithAttemptTimeout(g.timeout),
+		wrapper.WithMaxRetries(g.retries),
+		wrapper.WithMaxRetryAfter(min(wrapper.DefaultMaxRetryAfter, g.overallDeadline())),
+	}
+}
+
+// deadlineError is a command stopped by --deadline.
+type deadlineError struct {
+	d   time.Duration
+	err error
+}
+
+func (e *deadlineError) Error() string { return e.err.Error() }
+func (e *deadlineError) Unwrap() error { return e.err }
 
 // app is one invocation of the CLI.
 type app struct {
@@ -53,6 +137,7 @@ type app struct {
 	getenv         func(string) string
 	g              globals
 	path           []string // command words, for messages
+	secrets        []string // more values for scrub, e.g. --secret
 }
 
 // usageError is a bad command line or input refused locally: exit 2,
@@ -83,7 +168,8 @@ type command struct {
 	// setup defines the leaf's own flags on fs and returns the function that
 	// runs it with the positional arguments.
 	setup func(fs *flag.FlagSet) func(ctx context.Context, a *app, args []string) error
-	// noTimeout exempts the command from --timeout (it runs until interrupted).
+	// noTimeout exempts the command from --deadline (it runs until
+	// interrupted).
 	noTimeout bool
 }
 
@@ -101,6 +187,13 @@ func rootCommand() *command {
 		name:    "kelviq",
 		summary: "command-line client for the kelviq API",
 		usage:   []string{"[global flags] <command> [flags] [arguments]"},
+		long: `Time limits: --timeout bounds each attempt of a request. A failed GET, PUT or
+DELETE (network error, --timeout, or a 408, 429, 500, 502, 503 or 504 answer)
+is re-sent up to --retries times, after a random wait of at most 0.5s, 1s,
+2s, ... 8s (or the answer's Retry-After, when it is at most 30s); POST and
+PATCH are re-sent only when the connection could not be opened, so nothing is
+done twice. --deadline bounds the whole command; auto is (retries+1) ×
+timeout + those waits + 1s, i.e. 1m32.5s with the defaults (30s, 2 retries).`,
 		children: []*command{
 			{
 				name:    "partner",
@@ -116,6 +209,12 @@ func rootCommand() *command {
 						getOrgCommand(),
 					},
 				}},
+			},
+			{
+				name:     "webhooks",
+				summary:  "check webhook deliveries (KELVIQ_WEBHOOK_SECRET)",
+				usage:    []string{"webhooks <command>"},
+				children: []*command{verifyWebhookCommand()},
 			},
 			opsCommand(),
 			callCommand(),
@@ -208,9 +307,17 @@ walk:
 		return a.fail(node, err)
 	}
 	if !node.noTimeout {
+		d := a.g.overallDeadline()
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, a.g.timeout)
+		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
+		if err := runFn(ctx, a, pos); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = &deadlineError{d: d, err: err}
+			}
+			return a.fail(node, err)
+		}
+		return 0
 	}
 	if err := runFn(ctx, a, pos); err != nil {
 		return a.fail(node, err)
@@ -230,6 +337,12 @@ func (a *app) checkGlobals() error {
 	}
 	if a.g.timeout <= 0 {
 		return usagef("--timeout: %s is not a positive duration", a.g.timeout)
+	}
+	if a.g.retries < 0 {
+		return usagef("--retries: %d is negative; 0 disables retries", a.g.retries)
+	}
+	if a.g.retries > maxRetries {
+		return usagef("--retries: %d is more than %d", a.g.retries, maxRetries)
 	}
 	return nil
 }
@@ -275,6 +388,7 @@ func classify(err error, timeout time.Duration) (int, string) {
 		valErr  *wrapper.ValidationError
 		credErr *wrapper.CredentialError
 		ue      *usageError
+		de      *deadlineError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -301,8 +415,10 @@ func classify(err error, timeout time.Duration) (int, string) {
 		return 2, trimPrefix(err.Error())
 	case errors.Is(err, wrapper.ErrUnknownOperation):
 		return 2, trimPrefix(err.Error())
+	case errors.As(err, &de):
+		return 1, fmt.Sprintf("timed out after %s, the time limit for the whole command (see --deadline): %s", de.d, trimPrefix(err.Error()))
 	case errors.Is(err, context.DeadlineExceeded):
-		return 1, fmt.Sprintf("timed out after %s (see --timeout): %s", timeout, trimPrefix(err.Error()))
+		return 1, fmt.Sprintf("timed out: no answer within %s (see --timeout and --retries): %s", timeout, trimPrefix(err.Error()))
 	case errors.Is(err, context.Canceled):
 		return 1, "interrupted"
 	}
@@ -331,8 +447,13 @@ func (a *app) scrub(s string) string {
 	if a.g.showSecrets {
 		return s
 	}
-	for _, env := range []string{envPartnerKey, envServerKey} {
+	for _, env := range []string{envPartnerKey, envServerKey, envWebhookSecret} {
 		if k := strings.TrimSpace(a.getenv(env)); len(k) >= 8 {
+			s = strings.ReplaceAll(s, k, redacted)
+		}
+	}
+	for _, k := range a.secrets {
+		if k = strings.TrimSpace(k); len(k) >= 8 {
 			s = strings.ReplaceAll(s, k, redacted)
 		}
 	}
@@ -344,6 +465,7 @@ const redacted = "[REDACTED]"
 // client builds a wrapper client from the globals and the environment.
 func (a *app) client() (*wrapper.Client, error) {
 	opts := []wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithUserAgent("kelviq-cli/" + wrapper.Version)}
+	opts = append(opts, a.g.retryOptions()...)
 	if a.g.sandbox {
 		opts = append(opts, wrapper.WithEnvironment(wrapper.Sandbox))
 	}
@@ -563,8 +685,10 @@ func (a *app) printHelp(w io.Writer, node *command, fs *flag.FlagSet) {
 		fmt.Fprintf(tw, "  %s\tan organization's server key, for the other operations\n", envServerKey)
 		fmt.Fprintf(tw, "  %s\tdefault for --base-url\n", envBaseURL)
 		fmt.Fprintf(tw, "  %s\tdefault for --edge-url\n", envEdgeURL)
+		fmt.Fprintf(tw, "  %s\twebhook signing secret, for 'webhooks verify'\n", envWebhookSecret)
 		tw.Flush()
-		b.WriteString("\nExit status: 0 success, 1 API or network error, 2 usage or validation error (nothing sent).\n")
+		b.WriteString("\nExit status: 0 success; 1 API or network error, or a webhook that fails verification;\n" +
+			"2 usage or validation error (nothing sent).\n")
 	}
 	if len(node.children) > 0 {
 		fmt.Fprintf(&b, "\nRun '%s <command> --help' for a command's flags.\n", a.cmdline())

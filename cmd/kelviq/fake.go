@@ -33,7 +33,7 @@ program using kelviq-go) at it, e.g.:
   export KELVIQ_PARTNER_KEY=kvqp_...
 
 The partner key is printed in full: it opens only this in-memory fake, and
-is lost when it stops. --timeout does not apply.`,
+is lost when it stops. --timeout, --retries and --deadline do not apply.`,
 		noTimeout: true,
 		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			addr := fs.String("addr", "127.0.0.1:8080", "listen address `HOST:PORT` (port 0 picks a free one)")
@@ -133,8 +133,8 @@ func (a *app) demo(ctx context.Context) error {
 	detail := func(label, value string) { fmt.Fprintf(w, "   %-12s %s\n", label, value) }
 
 	fmt.Fprintf(w, "kelviq demo: in-memory fake API at %s (no account, no network)\n", srv.URL())
-	partner, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL()),
-		wrapper.WithPartnerKey(srv.PartnerKey()), wrapper.WithUserAgent("kelviq-cli/"+wrapper.Version))
+	partner, err := wrapper.New(append(a.g.retryOptions(), wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL()),
+		wrapper.WithPartnerKey(srv.PartnerKey()), wrapper.WithUserAgent("kelviq-cli/"+wrapper.Version))...)
 	if err != nil {
 		return err
 	}

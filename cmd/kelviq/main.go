@@ -14,6 +14,9 @@
 //	partner orgs get IDENTIFIER   get an organization by its UUID
 //	partner orgs get --external-id ID
 //	                              get an organization by the partner's own ID
+//	webhooks verify --id ID --timestamp TS --signature SIG [--secret SECRET]
+//	                [--tolerance DURATION] < BODY
+//	                              verify a webhook delivery read from stdin
 //	ops [--tag TAG]               list every API operation (id, method, path, auth)
 //	call OPERATION_ID [-p NAME=VALUE]... [--data JSON|@FILE|-] [--all]
 //	                              call any operation by its operationId
@@ -27,15 +30,20 @@
 //
 // Global flags may come before or after the command words:
 //
-//	--base-url URL      API base URL (env KELVIQ_BASE_URL; default production)
-//	--edge-url URL      edge base URL (env KELVIQ_EDGE_URL)
-//	--sandbox           use the sandbox environment
-//	--output FORMAT     json or table (default: table on a terminal, else json)
-//	--show-secrets      print server keys and other credentials in full
-//	--timeout DURATION  time limit for the whole command (default 30s)
+//	--base-url URL       API base URL (env KELVIQ_BASE_URL; default production)
+//	--edge-url URL       edge base URL (env KELVIQ_EDGE_URL)
+//	--sandbox            use the sandbox environment
+//	--output FORMAT      json or table (default: table on a terminal, else json)
+//	--show-secrets       print server keys and other credentials in full
+//	--timeout DURATION   time limit for each attempt of a request (default 30s)
+//	--retries N          re-send a failed request at most N times (default 2;
+//	                     0 disables; POST and PATCH only if never sent)
+//	--deadline DURATION  time limit for the whole command (default auto:
+//	                     (retries+1) × timeout + retry waits + 1s = 1m32.5s)
 //
-// Credentials come from the environment only: KELVIQ_PARTNER_KEY for the
-// partner operations and KELVIQ_SERVER_API_KEY for the others. Every
+// Credentials come from the environment: KELVIQ_PARTNER_KEY for the
+// partner operations and KELVIQ_SERVER_API_KEY for the others (and
+// KELVIQ_WEBHOOK_SECRET, or --secret, for webhooks verify). Every
 // serverKey, and any other credential, is printed as "[REDACTED]" unless
 // --show-secrets is given (the fake's own partner key, which opens nothing
 // but the in-memory fake, is printed by 'kelviq fake' so that it can be used).
@@ -45,9 +53,10 @@
 //	go run ./cmd/kelviq demo
 //
 // Exit status: 0 on success; 1 when the API answered with an error (one line
-// on stderr, e.g. "error: 404 not found: Organization not found") or the
-// network failed; 2 on a usage or validation error, in which case nothing
-// was sent. Every command accepts --help.
+// on stderr, e.g. "error: 404 not found: Organization not found"), the
+// network failed or timed out, or a webhook failed verification ("error:
+// invalid signature"); 2 on a usage or validation error, in which case
+// nothing was sent. Every command accepts --help.
 package main
 
 import (

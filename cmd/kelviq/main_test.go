@@ -85,6 +85,7 @@ func TestHelp(t *testing.T) {
 		{"ops", "--help"}, {"call", "--help"}, {"call", "listCustomers", "--help"},
 		{"fake", "--help"}, {"demo", "--help"}, {"version", "--help"},
 		{"help", "partner", "orgs", "get"}, {"help", "call"},
+		{"webhooks", "--help"}, {"webhooks", "verify", "--help"}, {"help", "webhooks", "verify"},
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
 			r := cli(t, nil, "", args...)
@@ -95,7 +96,7 @@ func TestHelp(t *testing.T) {
 		})
 	}
 	r := cli(t, nil, "", "call", "--help")
-	for _, f := range []string{"-p NAME=VALUE", "--data JSON", "--all", "--show-secrets", "--timeout DURATION", "--output FORMAT"} {
+	for _, f := range []string{"-p NAME=VALUE", "--data JSON", "--all", "--show-secrets", "--timeout DURATION", "--retries N", "--deadline DURATION", "--output FORMAT"} {
 		if !strings.Contains(r.stdout, f) {
 			t.Errorf("call --help does not document %s:\n%s", f, r.stdout)
 		}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// flakyServer answers 503 to the first `failures` requests, then 200 with an
+// empty page; it counts the requests.
+func flakyServer(t *testing.T, failures int32) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if n.Add(1) <= failures {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"detail": "Service Unavailable"}`))
+			return
+		}
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"customerId": "cus-1"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"count": 0, "next": null, "previous": null, "results": []}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// stallingServer accepts requests and never answers them (until the client
+// gives up or the test ends); it counts the requests.
+func stallingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first
+	return srv, &n
+}
+
+// serverKeyEnv is a server key for servers that do not check it.
+var serverKeyEnv = map[string]string{envServerKey: "sk_test_retries_0123456789"}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	list := func(srv *httptest.Server, extra ...string) []string {
+		return append([]string{"call", "listCustomers", "--base-url", srv.URL + "/api/v1"}, extra...)
+	}
+
+	t.Run("disabled", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flakyServer(t, 1)
+		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "0")...)
+		want(t, r, 1)
+		if r.stderr != "error: 503 service unavailable\n" || r.stdout != "" {
+			t.Fatalf("want the 503 on stderr: %s", r)
+		}
+		if got := n.Load(); got != 1 {
+			t.Fatalf("--retries 0 sent %d requests, want 1", got)
+		}
+	})
+	t.Run("default", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flakyServer(t, 1)
+		r := cli(t, serverKeyEnv, "", list(srv)...)
+		want(t, r, 0)
+		if !strings.Contains(r.stdout, `"results": []`) {
+			t.Fatalf("want the page: %s", r)
+		}
+		if got := n.Load(); got != 2 {
+			t.Fatalf("default retries sent %d requests, want 2", got)
+		}
+	})
+	t.Run("exhausted", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flakyServer(t, 100)
+		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "1")...)
+		want(t, r, 1)
+		if !strings.HasPrefix(r.stderr, "error: 503 service unavailable") {
+			t.Fatalf("want the 503: %s", r)
+		}
+		if got := n.Load(); got != 2 {
+			t.Fatalf("--retries 1 sent %d requests, want 2", got)
+		}
+	})
+	t.Run("POST not re-sent", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flakyServer(t, 1)
+		r := cli(t, serverKeyEnv, "", "call", "createCustomer", "--data", `{"customerId": "cus-1"}`, "--base-url", srv.URL+"/api/v1")
+		want(t, r, 1)
+		if got := n.Load(); got != 1 {
+			t.Fatalf("a POST answered 503 was sent %d times, want 1", got)
+		}
+	})
+	t.Run("partner command", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flakyServer(t, 1)
+		env := map[string]string{envPartnerKey: "kvqp_test_retries"}
+		r := cli(t, env, "", "--retries", "0", "partner", "orgs", "list", "--base-url", srv.URL+"/api/v1")
+		want(t, r, 1)
+		if got := n.Load(); got != 1 {
+			t.Fatalf("--retries 0 sent %d requests, want 1", got)
+		}
+	})
+}
+
+func TestAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	t.Run("default retries", func(t *testing.T) {
+		t.Parallel()
+		srv, n := stallingServer(t)
+		start := time.Now()
+		r := cli(t, serverKeyEnv, "", "call", "listCustomers", "--base-url", srv.URL+"/api/v1", "--timeout", "200ms")
+		elapsed := time.Since(start)
+		want(t, r, 1)
+		// 3 attempts of 200ms and at most 0.5s + 1s of waits between them.
+		if elapsed > 5*time.Second {
+			t.Fatalf("took %s to fail", elapsed)
+		}
+		if !strings.HasPrefix(r.stderr, "error: timed out: no answer within 200ms (see --timeout and --retries)") || strings.Count(r.stderr, "\n") != 1 {
+			t.Fatalf("want one line about the timeout: %s", r)
+		}
+		if got := n.Load(); got != 3 {
+			t.Fatalf("sent %d requests, want 3 (1 + 2 retries)", got)
+		}
+	})
+	t.Run("no retries", func(t *testing.T) {
+		t.Parallel()
+		srv, n := stallingServer(t)
+		start := time.Now()
+		r := cli(t, serverKeyEnv, "", "--timeout", "200ms", "--retries", "0", "call", "listCustomers", "--base-url", srv.URL+"/api/v1")
+		elapsed := time.Since(start)
+		want(t, r, 1)
+		if elapsed > 2*time.Second {
+			t.Fatalf("took %s to fail", elapsed)
+		}
+		if !strings.Contains(r.stderr, "--timeout") {
+			t.Fatalf("want a message about --timeout: %s", r)
+		}
+		if got := n.Load(); got != 1 {
+			t.Fatalf("sent %d requests, want 1", got)
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := stallingServer(t)
+		start := time.Now()
+		r := cli(t, serverKeyEnv, "", "call", "listCustomers", "--base-url", srv.URL+"/api/v1", "--timeout", "10s", "--deadline", "300ms")
+		elapsed := time.Since(start)
+		want(t, r, 1)
+		if elapsed > 3*time.Second {
+			t.Fatalf("took %s to fail", elapsed)
+		}
+		if !strings.HasPrefix(r.stderr, "error: timed out after 300ms, the time limit for the whole command (see --deadline)") {
+			t.Fatalf("want a message about --deadline: %s", r)
+		}
+	})
+}
+
+func TestRetryFlagsUsage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--retries", "-1", "ops"}, "--retries: -1 is negative"},
+		{[]string{"ops", "--retries", "11"}, "--retries: 11 is more than 10"},
+		{[]string{"ops", "--retries", "some"}, "--retries"},
+		{[]string{"ops", "--deadline", "0"}, "--deadline"},
+		{[]string{"ops", "--deadline", "-5s"}, "--deadline"},
+		{[]string{"--deadline", "soon", "ops"}, "--deadline"},
+		{[]string{"ops", "--timeout", "0s"}, "--timeout"},
+	} {
+		r := cli(t, nil, "", tc.args...)
+		want(t, r, 2)
+		if !strings.HasPrefix(r.stderr, "error: ") || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Fatalf("%v: stderr should contain %q: %s", tc.args, tc.want, r)
+		}
+	}
+	for _, args := range [][]string{
+		{"ops", "--retries", "0", "--deadline", "auto"},
+		{"ops", "--retries", "10", "--deadline", "1h", "--timeout", "1s"},
+	} {
+		want(t, cli(t, nil, "", args...), 0)
+	}
+}
+
+func TestOverallDeadline(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		g    globals
+		want time.Duration
+	}{
+		{globals{timeout: defaultTimeout, retries: defaultRetries}, 92500 * time.Millisecond}, // 3×30s + 0.5s + 1s + 1s
+		{globals{timeout: 200 * time.Millisecond}, 1200 * time.Millisecond},
+		{globals{timeout: time.Second, retries: 6}, 7*time.Second + (500+1000+2000+4000+8000+8000)*time.Millisecond + time.Second},
+		{globals{timeout: time.Second, retries: 2, deadline: deadlineFlag(time.Minute)}, time.Minute},
+		{globals{timeout: 1<<63 - 1, retries: 10}, 1<<63 - 1}, // saturates
+	} {
+		if got := tc.g.overallDeadline(); got != tc.want {
+			t.Errorf("overallDeadline(timeout %s, retries %d, deadline %s) = %s, want %s",
+				tc.g.timeout, tc.g.retries, &tc.g.deadline, got, tc.want)
+		}
+	}
+}
