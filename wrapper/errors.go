@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -55,7 +58,8 @@ type APIError struct {
 	// StatusCode is the HTTP status, e.g. 404.
 	StatusCode int
 	// Message is the API's own message ("detail", "error", "message" or the
-	// field errors), or the status text when the body has none.
+	// field errors), or the status text when the body has none ("HTTP 520"
+	// for a status without one).
 	Message string
 	// FieldErrors holds DRF-style field errors, {"field": ["msg", ...]};
 	// nested fields are joined with dots ("billingAddress.country").
@@ -75,7 +79,10 @@ type APIError struct {
 // Error returns e.g. "kelviq: GET /orders/x/: 404 Not Found: Order not found".
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "kelviq: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "kelviq: %s %s: %d", e.Method, e.Path, e.StatusCode)
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteString(" " + text)
+	}
 	if e.Message != "" && e.Message != http.StatusText(e.StatusCode) {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
@@ -174,14 +181,25 @@ func newAPIError(op *Operation, method, path string, status int, body []byte, sc
 	e.Body = sample(body)
 	e.Message, e.FieldErrors = parseErrorBody(body)
 	e.Message = scrub(e.Message)
-	for k, v := range e.FieldErrors {
-		for i := range v {
-			v[i] = scrub(v[i])
+	if e.FieldErrors != nil {
+		// Field names need scrubbing too: a key written with JSON escapes
+		// ("\u006bvqp_...") is not in the raw body but is in the decoded
+		// name. Names that scrub alike are merged, in a stable order.
+		clean := make(map[string][]string, len(e.FieldErrors))
+		for _, k := range slices.Sorted(maps.Keys(e.FieldErrors)) {
+			ck := scrub(k)
+			for _, m := range e.FieldErrors[k] {
+				clean[ck] = append(clean[ck], scrub(m))
+			}
 		}
-		e.FieldErrors[k] = v
+		e.FieldErrors = clean
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
+	}
+	if e.Message == "" {
+		// A status Go has no text for, such as Cloudflare's 520.
+		e.Message = "HTTP " + strconv.Itoa(status)
 	}
 	return e
 }
@@ -217,11 +235,11 @@ func parseErrorBody(body []byte) (string, map[string][]string) {
 		}
 	}
 	fields := map[string][]string{}
-	for k, raw := range obj {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if k == "status" || k == "code" {
 			continue
 		}
-		collectFieldErrors(fields, k, raw)
+		collectFieldErrors(fields, k, obj[k], 1)
 	}
 	if len(fields) == 0 {
 		return "", nil
@@ -255,23 +273,35 @@ func flattenMessage(raw json.RawMessage) string {
 	return ""
 }
 
-func collectFieldErrors(out map[string][]string, key string, raw json.RawMessage) {
+// maxFieldDepth bounds how deep collectFieldErrors follows nested field
+// maps. Each level decodes its whole value again, so without a bound a
+// deeply nested error body (up to 1 MiB) costs time quadratic in its size.
+const maxFieldDepth = 8
+
+// collectFieldErrors adds the field errors in raw, the value of field key
+// at the given depth (1 for a top-level field), to out. Nested maps are
+// walked in key order and a name met twice ({"a.b": ..., "a": {"b": ...}})
+// keeps the messages of both, so the result does not depend on map order.
+func collectFieldErrors(out map[string][]string, key string, raw json.RawMessage, depth int) {
 	var list []string
 	if json.Unmarshal(raw, &list) == nil {
 		if len(list) > 0 {
-			out[key] = list
+			out[key] = append(out[key], list...)
 		}
 		return
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		out[key] = []string{s}
+		out[key] = append(out[key], s)
+		return
+	}
+	if depth >= maxFieldDepth {
 		return
 	}
 	var nested map[string]json.RawMessage
 	if json.Unmarshal(raw, &nested) == nil {
-		for k, v := range nested {
-			collectFieldErrors(out, key+"."+k, v)
+		for _, k := range slices.Sorted(maps.Keys(nested)) {
+			collectFieldErrors(out, key+"."+k, nested[k], depth+1)
 		}
 	}
 }

@@ -39,8 +39,9 @@ type callKey struct{}
 // call is what the sender knows of a request: its operation and its path
 // relative to the base URL (escaped), the form errors report.
 type call struct {
-	op  *Operation
-	rel string
+	op    *Operation
+	rel   string
+	scrub func(string) string // the sender's, for text that goes into errors
 }
 
 // redirectRefused marks an error from a redirect policy: deterministic, so
@@ -139,7 +140,7 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
-	ctx := context.WithValue(req.Context(), callKey{}, &call{op: op, rel: rel})
+	ctx := context.WithValue(req.Context(), callKey{}, &call{op: op, rel: rel, scrub: s.scrub})
 	pol := s.retry.forCall(ctx)
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil && pol.maxRetries > 0 {
 		// Make the body replayable across attempts.
@@ -342,11 +343,11 @@ func decode[T any](resp *http.Response, err error) (*T, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	method, path := "", ""
+	method, path, scrub := "", "", redactServerKeys
 	if resp.Request != nil {
 		method, path = resp.Request.Method, resp.Request.URL.Path
 		if c, _ := resp.Request.Context().Value(callKey{}).(*call); c != nil {
-			path = c.rel
+			path, scrub = c.rel, c.scrub
 		}
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -358,8 +359,14 @@ func decode[T any](resp *http.Response, err error) (*T, error) {
 		return nil, fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
 	}
 	v := new(T)
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(redactServerKeys(string(body)))), Err: err}
+	err = json.Unmarshal(body, v)
+	if err == nil && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		// json.Unmarshal takes null as "leave v alone": a success answer
+		// of null would pass for an empty object.
+		err = errors.New("body is null, want a JSON object")
+	}
+	if err != nil {
+		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(scrub(string(body)))), Err: err}
 	}
 	return v, nil
 }
