@@ -1980,3 +1980,27 @@ func TestOperationsMatchSpec(t *testing.T) {
 		t.Error("Operations() exposes the client's own table")
 	}
 }
+
+// A success answer that does not decode keeps a sample of its body, with the
+// client's own keys removed.
+func TestDecodeErrorBodyScrubbed(t *testing.T) {
+	t.Parallel()
+	const partnerKey = "kvqp_decode_scrub_0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `<html>echo `+r.Header.Get("X-Kelviq-Partner-Key")+`</html>`)
+	}))
+	defer srv.Close()
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"), wrapper.WithPartnerKey(partnerKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Partner.GetByExternalID(context.Background(), "northwind-0042")
+	var de *wrapper.DecodeError
+	if !errors.As(err, &de) || de.StatusCode != http.StatusOK {
+		t.Fatalf("err = %v, want a *DecodeError for a 200", err)
+	}
+	if strings.Contains(de.Body, partnerKey) || strings.Contains(fmt.Sprintf("%+v %#v", de, de), partnerKey) || !strings.Contains(de.Body, "[REDACTED]") {
+		t.Fatalf("DecodeError body %q must hold the sample with the key redacted", de.Body)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"unicode"
+
+	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/kelviqtest"
@@ -177,59 +178,56 @@ func (a *app) demo(ctx context.Context) error {
 		fmt.Fprintf(w, "   - %s  %s\n", o.ExternalID, o.Identifier)
 	}
 
-	oc, err := partner.ForOrganization(org)
+	shop, err := partner.ForOrganization(org)
 	if err != nil {
 		return err
 	}
-	cl := oc.API()
 
-	var customer api.CustomerCreateRequest
-	if err := json.Unmarshal([]byte(`{"customerId": "cus-demo-0001", "email": "ada@northwind.example", "name": "Ada Lovelace"}`), &customer); err != nil {
-		return err
-	}
-	cr, err := cl.CreateCustomerWithResponse(ctx, customer)
+	customer, err := shop.Customers.Create(ctx, api.CustomerCreateRequest{
+		CustomerId: "cus-demo-0001",
+		Email:      nullable.NewNullableWithValue("ada@northwind.example"),
+		Name:       nullable.NewNullableWithValue("Ada Lovelace"),
+	})
 	if err != nil {
 		return fmt.Errorf("create customer: %w", err)
 	}
-	if cr.JSON201 == nil {
-		return fmt.Errorf("create customer: unexpected %s answer", cr.HTTPResponse.Status)
-	}
-	next("Created a customer with the organization's server key (ForOrganization → API().CreateCustomerWithResponse)")
-	detail("customer ID", deref(cr.JSON201.CustomerId))
-	if cr.JSON201.Id != nil {
-		detail("id", cr.JSON201.Id.String())
+	next("Created a customer with the organization's server key (ForOrganization → Customers.Create)")
+	detail("customer ID", deref(customer.CustomerId))
+	if customer.Id != nil {
+		detail("id", customer.Id.String())
 	}
 
 	productID, planID := "demo-product", "demo-starter"
-	pr, err := cl.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{
+	product, err := shop.Catalog.Products.Create(ctx, api.ProductCreateRequest{
 		Name: "Northwind Analytics", Identifier: &productID, TaxCode: api.ProductCreateRequestTaxCodeSaas,
 	})
 	if err != nil {
 		return fmt.Errorf("create product: %w", err)
 	}
-	if pr.JSON201 == nil || pr.JSON201.Id == nil {
-		return fmt.Errorf("create product: unexpected %s answer", pr.HTTPResponse.Status)
+	if product.Id == nil {
+		return fmt.Errorf("create product: the answer has no id")
 	}
-	next("Created a product (CreateCatalogProductWithResponse)")
-	detail("name", deref(pr.JSON201.Name))
-	detail("id", pr.JSON201.Id.String())
+	next("Created a product (Catalog.Products.Create)")
+	detail("name", deref(product.Name))
+	detail("id", product.Id.String())
 
 	desc := "Everything a small team needs"
-	pl, err := cl.CreateCatalogPlanWithResponse(ctx, api.PlanCreateRequest{
-		Name: "Starter", Identifier: &planID, Product: *pr.JSON201.Id, Description: &desc,
+	plan, err := shop.Catalog.Plans.Create(ctx, api.PlanCreateRequest{
+		Name: "Starter", Identifier: &planID, Product: *product.Id, Description: &desc,
 	})
 	if err != nil {
 		return fmt.Errorf("create plan: %w", err)
 	}
-	if pl.JSON201 == nil {
-		return fmt.Errorf("create plan: unexpected %s answer", pl.HTTPResponse.Status)
+	next("Created a plan for the product (Catalog.Plans.Create)")
+	detail("name", deref(plan.Name))
+	detail("identifier", deref(plan.Identifier))
+	if plan.Version != nil {
+		detail("version", fmt.Sprint(*plan.Version))
 	}
-	next("Created a plan for the product (CreateCatalogPlanWithResponse)")
-	detail("name", deref(pl.JSON201.Name))
-	detail("identifier", deref(pl.JSON201.Identifier))
-	if pl.JSON201.Version != nil {
-		detail("version", fmt.Sprint(*pl.JSON201.Version))
+	if _, err := shop.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}); err != nil {
+		return fmt.Errorf("publish plan: %w", err)
 	}
+	next("Published the plan (Catalog.Plans.Publish)")
 
 	fmt.Fprintf(w, "\nDone. Run 'kelviq fake' to keep a fake running and try 'kelviq call' against it.\n")
 	return nil
