@@ -45,8 +45,12 @@ spec-diff: ## make spec-diff NEW=path/to/new/openapi.json: what a newer spec cha
 	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff changelog openapi.json "$(NEW)"
 
 BENCHCOUNT ?= 6
-bench: ## benchmarks of the three clients in one run; results to bench/results.txt, summary by benchstat
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./bench/ | tee bench/results.txt
+bench: ## the three clients side by side; rounds interleaved so that noise hits all alike; see BENCH.md
+	$(GO) test -c -o bench/bench.test ./bench/
+	@rm -f bench/results.txt; for i in $$(seq $(BENCHCOUNT)); do \
+	  echo "round $$i/$(BENCHCOUNT)" >&2; \
+	  (cd bench && ./bench.test -test.run '^$$' -test.bench . -test.benchmem -test.count 1) | tee -a bench/results.txt >/dev/null; \
+	done; rm -f bench/bench.test
 	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/results.txt | tee bench/benchstat.txt
 
 FUZZTIME ?= 60s

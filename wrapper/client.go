@@ -412,3 +412,11 @@ func defaultTransport() *http.Transport {
 	t.ForceAttemptHTTP2 = true
 	return t
 }
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// client's transport, when it has them (as *http.Client does).
+func (c *Client) CloseIdleConnections() {
+	if d, ok := c.send.doer.(interface{ CloseIdleConnections() }); ok {
+		d.CloseIdleConnections()
+	}
+}

@@ -1,0 +1,372 @@
+// Package bench compares three ways of calling the kelviq API against one
+// local server, in one run: a hand-written net/http + encoding/json client
+// on a tuned transport (the baseline), the generated client on Go's default
+// transport, and this module's wrapper. Run it with `make bench`; results
+// and the exact command are in BENCH.md.
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+const (
+	partnerKey = "kvqp_bench_0123456789"
+	serverKey  = "sk_bench_0123456789"
+	externalID = "northwind-0042"
+	pageSize   = 100
+)
+
+var orgBody = []byte(`{"userId":4102,"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","clientKey":"ck_bench_abc","serverKey":"sk_bench_0123456789","partnerExternalId":"northwind-0042"}`)
+
+// server answers the two operations the benchmarks use. Customer pages are
+// built once per item count.
+type server struct {
+	*httptest.Server
+	mu      sync.Mutex
+	pages   map[int][][]byte // item count -> page bodies
+	items   int
+	closers []func()
+}
+
+func newServer(b *testing.B) *server {
+	s := &server{pages: map[int][][]byte{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/partner/organizations/by-external-id/{id}/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Kelviq-Partner-Key") != partnerKey {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(orgBody)
+	})
+	mux.HandleFunc("GET /api/v1/customers/", func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		s.mu.Lock()
+		bodies := s.pages[s.items]
+		s.mu.Unlock()
+		if page < 1 || page > len(bodies) {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(bodies[page-1])
+	})
+	s.Server = httptest.NewServer(mux)
+	b.Cleanup(func() {
+		for _, f := range s.closers {
+			f()
+		}
+		s.Close()
+	})
+	return s
+}
+
+// onClose runs f when the server shuts down (before it closes).
+func (s *server) onClose(f func()) { s.closers = append(s.closers, f) }
+
+// usePages makes the server hold n customers in pages of 100.
+func (s *server) usePages(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items = n
+	if _, ok := s.pages[n]; ok {
+		return
+	}
+	var bodies [][]byte
+	for start, page := 0, 1; start < n; start, page = start+pageSize, page+1 {
+		var sb strings.Builder
+		next := "null"
+		if start+pageSize < n {
+			next = fmt.Sprintf(`"%s/api/v1/customers/?page=%d&page_size=%d"`, s.URL, page+1, pageSize)
+		}
+		fmt.Fprintf(&sb, `{"count":%d,"next":%s,"previous":null,"results":[`, n, next)
+		for i := start; i < min(start+pageSize, n); i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `{"id":"00000000-0000-4000-8000-%012d","customerId":"cus_%06d","email":"c%06d@northwind.example","name":"Customer %d","metadata":{"tier":"gold"},"createdOn":"2026-01-02T03:04:05Z"}`, i, i, i, i)
+		}
+		sb.WriteString("]}")
+		bodies = append(bodies, []byte(sb.String()))
+	}
+	s.pages[n] = bodies
+}
+
+// --- the three clients -------------------------------------------------
+
+// tunedTransport is what a careful hand-written client would use.
+func tunedTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128
+	return t
+}
+
+type baseline struct {
+	hc   *http.Client
+	base string
+}
+
+type baseOrg struct {
+	UserID                 *int    `json:"userId"`
+	OrganizationIdentifier string  `json:"organizationIdentifier"`
+	OrganizationSlug       *string `json:"organizationSlug"`
+	ClientKey              *string `json:"clientKey"`
+	ServerKey              *string `json:"serverKey"`
+	PartnerExternalID      *string `json:"partnerExternalId"`
+}
+
+type baseCustomer struct {
+	ID         string            `json:"id"`
+	CustomerID string            `json:"customerId"`
+	Email      *string           `json:"email"`
+	Name       *string           `json:"name"`
+	Metadata   map[string]string `json:"metadata"`
+	CreatedOn  string            `json:"createdOn"`
+}
+
+func (c *baseline) get(ctx context.Context, url, header, value string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(header, value)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func (c *baseline) orgByExternalID(ctx context.Context, id string) (*baseOrg, error) {
+	var o baseOrg
+	err := c.get(ctx, c.base+"/partner/organizations/by-external-id/"+id+"/", "X-Kelviq-Partner-Key", partnerKey, &o)
+	return &o, err
+}
+
+func (c *baseline) allCustomers(ctx context.Context, each func(baseCustomer)) error {
+	for page := 1; ; page++ {
+		var p struct {
+			Next    *string        `json:"next"`
+			Results []baseCustomer `json:"results"`
+		}
+		url := c.base + "/customers/?page=" + strconv.Itoa(page) + "&page_size=" + strconv.Itoa(pageSize)
+		if err := c.get(ctx, url, "Authorization", "Bearer "+serverKey, &p); err != nil {
+			return err
+		}
+		for _, it := range p.Results {
+			each(it)
+		}
+		if p.Next == nil || len(p.Results) == 0 {
+			return nil
+		}
+	}
+}
+
+func newBaseline(s *server) *baseline {
+	c := &baseline{hc: &http.Client{Transport: tunedTransport()}, base: s.URL + "/api/v1"}
+	s.onClose(c.hc.CloseIdleConnections)
+	return c
+}
+
+// newGenerated is the generated client as its README shows it: Go's
+// default transport and a request editor for the key.
+func newGenerated(b *testing.B, s *server, header, value string) *api.ClientWithResponses {
+	c, err := api.NewClientWithResponses(s.URL+"/api/v1/", api.WithHTTPClient(&http.Client{}),
+		api.WithRequestEditorFn(func(_ context.Context, r *http.Request) error { r.Header.Set(header, value); return nil }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.onClose(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
+	return c
+}
+
+func newWrapper(b *testing.B, s *server) *wrapper.Client {
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(s.URL+"/api/v1"),
+		wrapper.WithPartnerKey(partnerKey), wrapper.WithServerKey(serverKey))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.onClose(c.CloseIdleConnections)
+	return c
+}
+
+// --- benchmarks ----------------------------------------------------------
+
+// run calls op b.N times from `callers` goroutines in all.
+func run(b *testing.B, callers int, op func(context.Context) error) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	if callers == 1 {
+		for b.Loop() {
+			if err := op(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// Each sub-benchmark gets a server of its own, so that connections one
+// client leaves behind do not slow the next.
+func BenchmarkGetByExternalID(b *testing.B) {
+	for _, callers := range []int{1, 64} {
+		b.Run(fmt.Sprintf("callers=%d/client=baseline", callers), func(b *testing.B) {
+			s := newServer(b)
+			c := newBaseline(s)
+			run(b, callers, func(ctx context.Context) error {
+				o, err := c.orgByExternalID(ctx, externalID)
+				if err == nil && o.OrganizationSlug == nil {
+					err = fmt.Errorf("no slug")
+				}
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("callers=%d/client=generated", callers), func(b *testing.B) {
+			s := newServer(b)
+			c := newGenerated(b, s, "X-Kelviq-Partner-Key", partnerKey)
+			run(b, callers, func(ctx context.Context) error {
+				r, err := c.RetrievePartnerOrganizationByExternalIdWithResponse(ctx, externalID)
+				if err == nil && r.JSON200 == nil {
+					err = fmt.Errorf("status %d", r.StatusCode())
+				}
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("callers=%d/client=wrapper", callers), func(b *testing.B) {
+			s := newServer(b)
+			c := newWrapper(b, s)
+			run(b, callers, func(ctx context.Context) error {
+				o, err := c.Partner.GetByExternalID(ctx, externalID)
+				if err == nil && o.Slug == "" {
+					err = fmt.Errorf("no slug")
+				}
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkAutoPaging walks 10,000 customers in pages of 100.
+func BenchmarkAutoPaging(b *testing.B) {
+	const items = 10_000
+	serve := func(b *testing.B) *server {
+		s := newServer(b)
+		s.usePages(items)
+		return s
+	}
+	count := func(b *testing.B, n int) {
+		if n != items {
+			b.Fatalf("walked %d items, want %d", n, items)
+		}
+	}
+	b.Run("client=baseline", func(b *testing.B) {
+		c := newBaseline(serve(b))
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			if err := c.allCustomers(context.Background(), func(baseCustomer) { n++ }); err != nil {
+				b.Fatal(err)
+			}
+			count(b, n)
+		}
+	})
+	b.Run("client=generated", func(b *testing.B) {
+		c := newGenerated(b, serve(b), "Authorization", "Bearer "+serverKey)
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			size := pageSize
+			for page := 1; ; page++ {
+				r, err := c.ListCustomersWithResponse(context.Background(), &api.ListCustomersParams{Page: &page, PageSize: &size})
+				if err != nil || r.JSON200 == nil {
+					b.Fatal(err, r.StatusCode())
+				}
+				n += len(*r.JSON200.Results)
+				if next, err := r.JSON200.Next.Get(); err != nil || next == "" {
+					break
+				}
+			}
+			count(b, n)
+		}
+	})
+	b.Run("client=wrapper", func(b *testing.B) {
+		c := newWrapper(b, serve(b))
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			for _, err := range c.Customers.All(context.Background(), nil) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			count(b, n)
+		}
+	})
+}
+
+// BenchmarkAutoPagingHeap reports the peak live heap (measured after a
+// forced GC at every page) while the wrapper walks 1,000 and then 10,000
+// customers: with one page in memory at a time it stays flat as the item
+// count grows.
+func BenchmarkAutoPagingHeap(b *testing.B) {
+	for _, items := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("items=%d/client=wrapper", items), func(b *testing.B) {
+			s := newServer(b)
+			s.usePages(items)
+			c := newWrapper(b, s)
+			var peak uint64
+			var ms runtime.MemStats
+			for b.Loop() {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapAlloc
+				n := 0
+				for _, err := range c.Customers.All(context.Background(), nil) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					if n++; n%pageSize == 0 {
+						runtime.GC()
+						runtime.ReadMemStats(&ms)
+						if ms.HeapAlloc > base && ms.HeapAlloc-base > peak {
+							peak = ms.HeapAlloc - base
+						}
+					}
+				}
+				if n != items {
+					b.Fatalf("walked %d items, want %d", n, items)
+				}
+			}
+			b.ReportMetric(float64(peak), "peak-live-heap-B")
+		})
+	}
+}
