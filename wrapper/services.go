@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -47,21 +46,15 @@ func decodeRaw(resp *http.Response, err error) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	method, path := requestLine(resp)
-	body, err := io.ReadAll(resp.Body)
+	body, err := readBody(resp)
 	if err != nil {
-		var tooLarge *BodyTooLargeError
-		if errors.As(err, &tooLarge) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
 	if !json.Valid(body) {
-		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample(body), Err: errors.New("body is not JSON")}
+		return nil, decodeError(resp, body, errors.New("body is not JSON"))
 	}
 	return json.RawMessage(body), nil
 }
@@ -78,7 +71,7 @@ func redirectLocation(resp *http.Response, err error) (*url.URL, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	_ = resp.Body.Close()
-	method, path := requestLine(resp)
+	method, path, _ := describe(resp)
 	bad := func(msg string) error {
 		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Err: errors.New(msg)}
 	}
@@ -97,11 +90,4 @@ func redirectLocation(resp *http.Response, err error) (*url.URL, error) {
 		return nil, bad("Location is not an http(s) URL")
 	}
 	return u, nil
-}
-
-func requestLine(resp *http.Response) (method, path string) {
-	if resp.Request != nil {
-		return resp.Request.Method, resp.Request.URL.Path
-	}
-	return "", ""
 }

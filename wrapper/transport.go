@@ -336,27 +336,50 @@ func (b *cappedBody) Close() error {
 	return err
 }
 
-// decode reads a success answer into a T. A body that does not decode is a
-// *DecodeError that keeps the status and a sample of the body.
-func decode[T any](resp *http.Response, err error) (*T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	method, path, scrub := "", "", redactServerKeys
+// describe names the request an answer belongs to, for errors: its method,
+// its path relative to the base URL, and the sender's scrub function.
+func describe(resp *http.Response) (method, path string, scrub func(string) string) {
+	scrub = redactServerKeys
 	if resp.Request != nil {
 		method, path = resp.Request.Method, resp.Request.URL.Path
 		if c, _ := resp.Request.Context().Value(callKey{}).(*call); c != nil {
 			path, scrub = c.rel, c.scrub
 		}
 	}
+	return method, path, scrub
+}
+
+// readBody reads and closes a success answer's body (capped by the sender).
+func readBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		var tooLarge *BodyTooLargeError
 		if errors.As(err, &tooLarge) {
 			return nil, err
 		}
+		method, path, _ := describe(resp)
 		return nil, fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
+	}
+	return body, nil
+}
+
+// decodeError reports a success answer whose body does not decode, with a
+// scrubbed sample of the body.
+func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
+	method, path, scrub := describe(resp)
+	return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(scrub(string(body)))), Err: err}
+}
+
+// decode reads a success answer into a T. A body that does not decode is a
+// *DecodeError that keeps the status and a sample of the body.
+func decode[T any](resp *http.Response, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(resp)
+	if err != nil {
+		return nil, err
 	}
 	v := new(T)
 	err = json.Unmarshal(body, v)
@@ -366,7 +389,7 @@ func decode[T any](resp *http.Response, err error) (*T, error) {
 		err = errors.New("body is null, want a JSON object")
 	}
 	if err != nil {
-		return nil, &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(scrub(string(body)))), Err: err}
+		return nil, decodeError(resp, body, err)
 	}
 	return v, nil
 }
