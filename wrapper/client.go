@@ -371,9 +371,11 @@ func shareDoer(d Doer) Option {
 }
 
 // API returns the generated client, configured with the same base URL,
-// credentials, error mapping and limits as c. Use it for any operation the
-// wrapper has no helper for: a non-success answer comes back as the error,
-// an *APIError.
+// credentials, error mapping, retries and limits as c. A non-success answer
+// comes back as the error, an *APIError. One difference from the service
+// methods: a success body that does not decode is reported by the generated
+// ParseXxx function as a plain JSON error, without the status (the service
+// methods return a *DecodeError with the status and a sample).
 func (c *Client) API() *api.ClientWithResponses { return c.api }
 
 // BaseURL returns the base URL requests go to.

@@ -178,7 +178,12 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 // A POST whose connection could not even be opened is safe to send again.
 func TestProvisionRetriedWhenDialFails(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, ok(orgJSON))
+	var body atomic.Value
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
+		ok(orgJSON)(w, r)
+	})
 	var dials atomic.Int64
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if dials.Add(1) == 1 {
@@ -194,6 +199,10 @@ func TestProvisionRetriedWhenDialFails(t *testing.T) {
 	}
 	if dials.Load() != 2 || fs.seen.Load() != 1 {
 		t.Fatalf("dials %d, requests seen %d; want 2 and 1", dials.Load(), fs.seen.Load())
+	}
+	// The body was replayed whole on the second attempt.
+	if got, want := body.Load(), `{"email":"ops@northwind.example","externalId":"northwind-0042"}`; got != want {
+		t.Fatalf("server received body %q, want %q", got, want)
 	}
 }
 
@@ -387,4 +396,36 @@ func checkNoLeak(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	})
+}
+
+// A body the caller streams (no GetBody) is buffered once so that a retry
+// can send it again.
+func TestStreamedBodyReplayed(t *testing.T) {
+	checkNoLeak(t)
+	var body atomic.Value
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
+		ok(orgJSON)(w, r)
+	})
+	var dials atomic.Int64
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(&http.Client{Transport: tr}))
+	const sent = `{"email":"ops@northwind.example","externalId":"northwind-0042"}`
+	stream := io.MultiReader(strings.NewReader(sent[:10]), strings.NewReader(sent[10:]))
+	resp, err := c.API().ProvisionPartnerOrganizationWithBody(context.Background(), "application/json", stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := body.Load(); dials.Load() != 2 || got != sent {
+		t.Fatalf("dials %d, body %q; want 2 dials and the whole body %q", dials.Load(), got, sent)
+	}
 }
