@@ -13,49 +13,101 @@ import (
 // [EventType.Known] to tell them apart.
 type EventType string
 
-// Event types sent by kelviq.
+// Event types documented by kelviq. The part before the dot names the
+// resource carried in the event's data.object and the accessor that
+// decodes it.
 const (
-	EventCustomerCreated          EventType = "customer.created"
-	EventCustomerUpdated          EventType = "customer.updated"
-	EventCheckoutSessionCompleted EventType = "checkout.session.completed"
-	EventCheckoutSessionExpired   EventType = "checkout.session.expired"
-	EventOrderCreated             EventType = "order.created"
-	EventOrderCompleted           EventType = "order.completed"
-	EventOrderRefunded            EventType = "order.refunded"
-	EventChargeSucceeded          EventType = "charge.succeeded"
-	EventChargeFailed             EventType = "charge.failed"
-	EventSubscriptionCreated      EventType = "subscription.created"
-	EventSubscriptionUpdated      EventType = "subscription.updated"
-	EventSubscriptionCanceled     EventType = "subscription.canceled"
-	EventSubscriptionRenewed      EventType = "subscription.renewed"
-	EventSubscriptionTrialEnding  EventType = "subscription.trial_ending"
-	EventInvoicePaid              EventType = "invoice.paid"
-	EventInvoicePaymentFailed     EventType = "invoice.payment_failed"
-	EventRefundCreated            EventType = "refund.created"
-	EventRefundSucceeded          EventType = "refund.succeeded"
-	EventRefundFailed             EventType = "refund.failed"
+	// EventCheckoutCompleted is sent when a customer completes a checkout
+	// session and pays ([Event.CheckoutSession]).
+	EventCheckoutCompleted EventType = "checkout.completed"
+
+	// Customer events ([Event.Customer]). customer.updated carries the
+	// changed attributes' earlier values ([Event.DecodePrevious]).
+	EventCustomerCreated EventType = "customer.created"
+	EventCustomerUpdated EventType = "customer.updated"
+
+	// Order events ([Event.Order]). order.refunded is sent when an order
+	// is refunded in full or in part.
+	EventOrderCreated  EventType = "order.created"
+	EventOrderUpdated  EventType = "order.updated"
+	EventOrderRefunded EventType = "order.refunded"
+
+	// Subscription events ([Event.Subscription]). Note the British
+	// spelling of subscription.cancelled; the status of such a
+	// subscription is spelled "canceled".
+	EventSubscriptionCreated     EventType = "subscription.created"
+	EventSubscriptionUpdated     EventType = "subscription.updated"
+	EventSubscriptionCancelled   EventType = "subscription.cancelled"
+	EventSubscriptionPlanChanged EventType = "subscription.plan_changed"
+
+	// EventFeatureUsageAlert is sent when a customer's usage of a feature
+	// reaches an alert threshold ([Event.FeatureUsageAlert]).
+	EventFeatureUsageAlert EventType = "feature.usage_alert"
+
+	// Invoice events ([Event.Invoice]).
+	EventInvoiceCreated EventType = "invoice.created"
+	EventInvoicePaid    EventType = "invoice.paid"
+
+	// Refund events ([Event.Refund]). refund.updated is sent when a
+	// refund's status changes.
+	EventRefundCreated EventType = "refund.created"
+	EventRefundUpdated EventType = "refund.updated"
+
+	// Payment method events ([Event.PaymentMethod]).
+	EventPaymentMethodCreated EventType = "payment_method.created"
+	EventPaymentMethodUpdated EventType = "payment_method.updated"
+	EventPaymentMethodDeleted EventType = "payment_method.deleted"
 )
 
-// Known reports whether t is one of the event types defined by this
-// package.
+// EventTypes returns every event type documented by kelviq, that is every
+// type for which [EventType.Known] reports true. Each call returns a new
+// slice.
+func EventTypes() []EventType {
+	return []EventType{
+		EventCheckoutCompleted,
+		EventCustomerCreated, EventCustomerUpdated,
+		EventOrderCreated, EventOrderUpdated, EventOrderRefunded,
+		EventSubscriptionCreated, EventSubscriptionUpdated,
+		EventSubscriptionCancelled, EventSubscriptionPlanChanged,
+		EventFeatureUsageAlert,
+		EventInvoiceCreated, EventInvoicePaid,
+		EventRefundCreated, EventRefundUpdated,
+		EventPaymentMethodCreated, EventPaymentMethodUpdated, EventPaymentMethodDeleted,
+	}
+}
+
+// Known reports whether t is one of the event types documented by kelviq
+// (the constants of this package, as listed by [EventTypes]). The
+// comparison is exact and case-sensitive.
 func (t EventType) Known() bool {
 	switch t {
-	case EventCustomerCreated, EventCustomerUpdated,
-		EventCheckoutSessionCompleted, EventCheckoutSessionExpired,
-		EventOrderCreated, EventOrderCompleted, EventOrderRefunded,
-		EventChargeSucceeded, EventChargeFailed,
-		EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionCanceled,
-		EventSubscriptionRenewed, EventSubscriptionTrialEnding,
-		EventInvoicePaid, EventInvoicePaymentFailed,
-		EventRefundCreated, EventRefundSucceeded, EventRefundFailed:
+	case EventCheckoutCompleted,
+		EventCustomerCreated, EventCustomerUpdated,
+		EventOrderCreated, EventOrderUpdated, EventOrderRefunded,
+		EventSubscriptionCreated, EventSubscriptionUpdated,
+		EventSubscriptionCancelled, EventSubscriptionPlanChanged,
+		EventFeatureUsageAlert,
+		EventInvoiceCreated, EventInvoicePaid,
+		EventRefundCreated, EventRefundUpdated,
+		EventPaymentMethodCreated, EventPaymentMethodUpdated, EventPaymentMethodDeleted:
 		return true
 	}
 	return false
 }
 
 // Event is a verified webhook delivery.
+//
+// The body kelviq sends looks like
+//
+//	{"id": "...", "type": "order.created", "created_at": "2026-01-02T03:04:05Z",
+//	 "data": {"object": {...}, "previous_attributes": {...}}}
+//
+// where data.object is the resource the event is about and
+// data.previous_attributes, sent with some update events only, holds
+// earlier values of the attributes that changed.
 type Event struct {
-	// ID is the delivery id from the webhook-id header.
+	// ID is the delivery id from the webhook-id header. kelviq repeats it
+	// as the body's "id" member.
 	ID string
 	// Type is the event type from the body's "type" member (or, if that is
 	// absent, "event_type" or "event"). It is empty if the body has none of
@@ -63,32 +115,65 @@ type Event struct {
 	Type EventType
 	// Timestamp is the delivery time from the webhook-timestamp header.
 	Timestamp time.Time
-	// Data is the body's "data" member, or nil if it is absent or null.
+	// CreatedAt is when kelviq created the event, from the body's
+	// "created_at" member (RFC 3339). It is the zero time when the member
+	// is absent or is not an RFC 3339 string; that is not an error.
+	CreatedAt time.Time
+	// Data is the body's whole "data" member, or nil if it is absent or
+	// null.
 	Data json.RawMessage
+	// Object is data.object, the resource the event is about, or nil if
+	// data is not an object or has no non-null "object" member.
+	Object json.RawMessage
+	// PreviousAttributes is data.previous_attributes, or nil if it is
+	// absent or null (kelviq sends it with some update events only).
+	PreviousAttributes json.RawMessage
 	// Raw is a copy of the whole verified body.
 	Raw json.RawMessage
 }
 
 // ErrNoData is returned by [Event.Decode] and the typed accessors when the
-// event has no data member.
+// event has no data.object, and by [Event.DecodePrevious] when it has no
+// data.previous_attributes.
 var ErrNoData = errors.New("webhook: event has no data")
 
 // ErrEventTypeMismatch is returned by a typed accessor such as
 // [Event.Customer] when the event type belongs to another resource.
 var ErrEventTypeMismatch = errors.New("webhook: event type does not match accessor")
 
-// Decode unmarshals the event's data into v using [encoding/json] rules
-// (unknown fields are ignored). It returns [ErrNoData] if there is no data.
+// Decode unmarshals the event's resource ([Event.Object], the data.object
+// member) into v using [encoding/json] rules (unknown fields are ignored).
+// It returns [ErrNoData] if there is no data.object. Use it with your own
+// type for fields the typed resources of this package do not have, or
+// for event types this package does not know.
 func (e Event) Decode(v any) error {
-	if len(e.Data) == 0 {
-		return ErrNoData
+	if len(e.Object) == 0 {
+		return fmt.Errorf("%w: no data.object", ErrNoData)
 	}
-	if err := json.Unmarshal(e.Data, v); err != nil {
-		return fmt.Errorf("webhook: decode data of %q event: %w", e.Type, err)
+	if err := json.Unmarshal(e.Object, v); err != nil {
+		return fmt.Errorf("webhook: decode data.object of %q event: %w", e.Type, err)
 	}
 	return nil
 }
 
+// DecodePrevious unmarshals data.previous_attributes ([Event.PreviousAttributes])
+// into v using [encoding/json] rules. It usually holds only the attributes
+// that changed, so decode it into a type whose zero values you can tell
+// apart, or into a map; for some events kelviq sends the whole earlier
+// resource, which the same resource type decodes. It returns [ErrNoData]
+// if the event has no previous_attributes.
+func (e Event) DecodePrevious(v any) error {
+	if len(e.PreviousAttributes) == 0 {
+		return fmt.Errorf("%w: no data.previous_attributes", ErrNoData)
+	}
+	if err := json.Unmarshal(e.PreviousAttributes, v); err != nil {
+		return fmt.Errorf("webhook: decode data.previous_attributes of %q event: %w", e.Type, err)
+	}
+	return nil
+}
+
+// decodeAs decodes data.object into a new T if the event type starts with
+// prefix (the resource's namespace, such as "order.").
 func decodeAs[T any](e Event, prefix string) (*T, error) {
 	if !strings.HasPrefix(string(e.Type), prefix) {
 		return nil, fmt.Errorf("%w: %q is not a %s* event", ErrEventTypeMismatch, e.Type, prefix)
@@ -98,156 +183,4 @@ func decodeAs[T any](e Event, prefix string) (*T, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// CustomerData is the data of customer.* events. It holds the common fields
-// only; unknown fields are ignored.
-type CustomerData struct {
-	// ID is the "id" field (in the REST API, the identifier kelviq
-	// assigns).
-	ID string `json:"id"`
-	// CustomerID is the "customer_id" field (in the REST API, the
-	// identifier you supply when creating the customer).
-	CustomerID string            `json:"customer_id"`
-	Name       string            `json:"name"`
-	Email      string            `json:"email"`
-	Metadata   map[string]string `json:"metadata"`
-	CreatedAt  string            `json:"created_at"`
-	UpdatedAt  string            `json:"updated_at"`
-}
-
-// CheckoutSessionData is the data of checkout.session.* events. It holds
-// the common fields only; unknown fields are ignored.
-type CheckoutSessionData struct {
-	ID             string            `json:"id"`
-	CustomerID     string            `json:"customer_id"`
-	Email          string            `json:"email"`
-	OrderID        string            `json:"order_id"`
-	SubscriptionID string            `json:"subscription_id"`
-	Status         string            `json:"status"`
-	Amount         json.Number       `json:"amount"`
-	Currency       string            `json:"currency"`
-	Metadata       map[string]string `json:"metadata"`
-	CreatedAt      string            `json:"created_at"`
-}
-
-// OrderData is the data of order.* events. It holds the common fields only;
-// unknown fields are ignored.
-type OrderData struct {
-	ID         string            `json:"id"`
-	CustomerID string            `json:"customer_id"`
-	Email      string            `json:"email"`
-	Status     string            `json:"status"`
-	Amount     json.Number       `json:"amount"`
-	Currency   string            `json:"currency"`
-	Metadata   map[string]string `json:"metadata"`
-	CreatedAt  string            `json:"created_at"`
-}
-
-// ChargeData is the data of charge.* events. It holds the common fields
-// only; unknown fields are ignored.
-type ChargeData struct {
-	ID            string            `json:"id"`
-	CustomerID    string            `json:"customer_id"`
-	OrderID       string            `json:"order_id"`
-	Status        string            `json:"status"`
-	Amount        json.Number       `json:"amount"`
-	Currency      string            `json:"currency"`
-	FailureReason string            `json:"failure_reason"`
-	Metadata      map[string]string `json:"metadata"`
-	CreatedAt     string            `json:"created_at"`
-}
-
-// SubscriptionData is the data of subscription.* events. It holds the
-// common fields only; unknown fields are ignored.
-type SubscriptionData struct {
-	ID                 string            `json:"id"`
-	CustomerID         string            `json:"customer_id"`
-	PlanID             string            `json:"plan_id"`
-	Status             string            `json:"status"`
-	Amount             json.Number       `json:"amount"`
-	Currency           string            `json:"currency"`
-	CurrentPeriodStart string            `json:"current_period_start"`
-	CurrentPeriodEnd   string            `json:"current_period_end"`
-	TrialEnd           string            `json:"trial_end"`
-	CanceledAt         string            `json:"canceled_at"`
-	Metadata           map[string]string `json:"metadata"`
-	CreatedAt          string            `json:"created_at"`
-}
-
-// InvoiceData is the data of invoice.* events. It holds the common fields
-// only; unknown fields are ignored.
-type InvoiceData struct {
-	ID             string            `json:"id"`
-	CustomerID     string            `json:"customer_id"`
-	SubscriptionID string            `json:"subscription_id"`
-	Status         string            `json:"status"`
-	Amount         json.Number       `json:"amount"`
-	Currency       string            `json:"currency"`
-	Metadata       map[string]string `json:"metadata"`
-	CreatedAt      string            `json:"created_at"`
-}
-
-// RefundData is the data of refund.* events. It holds the common fields
-// only; unknown fields are ignored.
-type RefundData struct {
-	ID         string            `json:"id"`
-	CustomerID string            `json:"customer_id"`
-	ChargeID   string            `json:"charge_id"`
-	OrderID    string            `json:"order_id"`
-	Status     string            `json:"status"`
-	Amount     json.Number       `json:"amount"`
-	Currency   string            `json:"currency"`
-	Reason     string            `json:"reason"`
-	Metadata   map[string]string `json:"metadata"`
-	CreatedAt  string            `json:"created_at"`
-}
-
-// Customer decodes the data of a customer.* event. It returns
-// [ErrEventTypeMismatch] for other event types and [ErrNoData] if there is
-// no data.
-func (e Event) Customer() (*CustomerData, error) {
-	return decodeAs[CustomerData](e, "customer.")
-}
-
-// CheckoutSession decodes the data of a checkout.session.* event. It
-// returns [ErrEventTypeMismatch] for other event types and [ErrNoData] if
-// there is no data.
-func (e Event) CheckoutSession() (*CheckoutSessionData, error) {
-	return decodeAs[CheckoutSessionData](e, "checkout.session.")
-}
-
-// Order decodes the data of an order.* event. It returns
-// [ErrEventTypeMismatch] for other event types and [ErrNoData] if there is
-// no data.
-func (e Event) Order() (*OrderData, error) {
-	return decodeAs[OrderData](e, "order.")
-}
-
-// Charge decodes the data of a charge.* event. It returns
-// [ErrEventTypeMismatch] for other event types and [ErrNoData] if there is
-// no data.
-func (e Event) Charge() (*ChargeData, error) {
-	return decodeAs[ChargeData](e, "charge.")
-}
-
-// Subscription decodes the data of a subscription.* event. It returns
-// [ErrEventTypeMismatch] for other event types and [ErrNoData] if there is
-// no data.
-func (e Event) Subscription() (*SubscriptionData, error) {
-	return decodeAs[SubscriptionData](e, "subscription.")
-}
-
-// Invoice decodes the data of an invoice.* event. It returns
-// [ErrEventTypeMismatch] for other event types and [ErrNoData] if there is
-// no data.
-func (e Event) Invoice() (*InvoiceData, error) {
-	return decodeAs[InvoiceData](e, "invoice.")
-}
-
-// Refund decodes the data of a refund.* event. It returns
-// [ErrEventTypeMismatch] for other event types and [ErrNoData] if there is
-// no data.
-func (e Event) Refund() (*RefundData, error) {
-	return decodeAs[RefundData](e, "refund.")
 }

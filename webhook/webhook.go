@@ -20,14 +20,52 @@
 //
 // # Event payloads
 //
-// [Verify] decodes only the envelope: the event type and the "data"
-// member. kelviq documents the event names but not every field of every
-// payload, so the typed payload structs ([CustomerData], [OrderData], ...)
-// hold only the common fields; unknown fields are ignored and missing ones
-// are left zero. Use [Event.Decode] with your own type, or [Event.Raw], for
-// anything else. Amounts are [encoding/json.Number] so that both JSON
-// numbers and numeric strings ("19.99") decode without loss of precision.
-// Unknown event types are delivered like known ones.
+// [Verify] decodes the envelope kelviq sends:
+//
+//	{"id": "<same as webhook-id>", "type": "subscription.created",
+//	 "created_at": "2026-01-02T03:04:05Z",
+//	 "data": {"object": {"object": "subscription", "id": "...", ...},
+//	          "previous_attributes": {...}}}
+//
+// data.object is the resource the event is about; its "object" member
+// names the kind of resource ("customer", "order", "subscription",
+// "invoice", "refund", "checkout_session", "payment_method",
+// "feature_usage_alert"). Update events may also carry
+// data.previous_attributes, the earlier values of the attributes that
+// changed. The returned [Event] exposes them as [Event.Object] and
+// [Event.PreviousAttributes], the envelope's created_at as
+// [Event.CreatedAt], and keeps the whole data member and body.
+//
+// The event types kelviq documents are the EventType constants, listed by
+// [EventTypes]. Each typed accessor checks that the event type belongs to
+// its resource (the part before the dot) and decodes data.object:
+// [Event.CheckoutSession] for checkout.*, [Event.Customer] for customer.*,
+// [Event.Order], [Event.Subscription], [Event.FeatureUsageAlert] for
+// feature.*, [Event.Invoice], [Event.Refund] and [Event.PaymentMethod] for
+// payment_method.*. Use [Event.Decode] and [Event.DecodePrevious] with
+// your own types, or [Event.Raw], for anything else. Unknown event types
+// are delivered like known ones, with their object left raw.
+//
+// The resource types ([Customer], [Order], ...) hold the fields of kelviq's
+// documented example payloads; unknown fields are ignored and missing or
+// null ones are left zero. Conventions:
+//
+//   - Amounts are decimal strings such as "10.00", decoded into
+//     [encoding/json.Number], which accepts a JSON string or number and
+//     keeps the digits exactly. Each amount has an integer companion
+//     ending in "Units" holding the same value in the currency's minor
+//     unit (cents for USD).
+//   - Times (CreatedOn, PaidAt, BillingPeriodEndTime, ...) and dates
+//     (StartDate, DueDate, ...) are kept as the strings kelviq sent (RFC
+//     3339 times and YYYY-MM-DD dates in the documented examples); parse
+//     them with [time.Parse] when needed. A null date or time, which kelviq
+//     sends for one that is not set, leaves the field empty.
+//   - Status values are plain strings, in kelviq's own spelling: for
+//     example "active" or "canceled" for a subscription, "COMPLETE" or
+//     "REFUNDED" for an order.
+//
+// A field whose JSON does not fit its Go type makes the accessor return an
+// error; [Event.Decode] into a type of your own still works then.
 //
 // The package has no global state; all functions and [Handler] values are
 // safe for concurrent use.
@@ -230,8 +268,10 @@ func computeMAC(secret, id, timestamp string, payload []byte) []byte {
 // either case. Signatures are compared in constant time.
 //
 // On success the returned Event holds the delivery id and timestamp from
-// the headers, the event type and data from the body, and a copy of the
-// whole body. An unknown or missing event type is not an error.
+// the headers; the event type, creation time, data, data.object and
+// data.previous_attributes from the body; and a copy of the whole body
+// (see "Event payloads" in the package documentation). An unknown or
+// missing event type, or a body without those members, is not an error.
 func Verify(payload []byte, headers http.Header, secret string, opts ...Option) (Event, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -387,7 +427,10 @@ var typeKeys = [...]string{"type", "event_type", "event"}
 
 // parseEnvelope decodes the body leniently: it must be a JSON object; the
 // type is the first of typeKeys holding a non-empty JSON string; data is
-// the "data" member unless absent or null.
+// the "data" member unless absent or null; object and previous_attributes
+// are taken from data when it is an object and they are not null;
+// created_at is used when it is an RFC 3339 string. Nothing but the body
+// not being a JSON object is an error.
 func parseEnvelope(payload []byte) (Event, error) {
 	trimmed := bytes.TrimLeft(payload, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -410,9 +453,31 @@ func parseEnvelope(payload []byte) (Event, error) {
 			break
 		}
 	}
-	if raw, ok := members["data"]; ok && string(raw) != "null" {
+	if raw, ok := members["created_at"]; ok {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if t, err := time.Parse(time.RFC3339, s); err == nil {
+				e.CreatedAt = t
+			}
+		}
+	}
+	if raw, ok := members["data"]; ok && !isNull(raw) {
 		e.Data = raw
+		var data map[string]json.RawMessage
+		if json.Unmarshal(raw, &data) == nil {
+			if obj, ok := data["object"]; ok && !isNull(obj) {
+				e.Object = obj
+			}
+			if prev, ok := data["previous_attributes"]; ok && !isNull(prev) {
+				e.PreviousAttributes = prev
+			}
+		}
 	}
 	e.Raw = bytes.Clone(payload)
 	return e, nil
+}
+
+// isNull reports whether raw, a member value from encoding/json, is null.
+func isNull(raw json.RawMessage) bool {
+	return string(raw) == "null"
 }

@@ -461,178 +461,6 @@ func verifyBody(t *testing.T, payload string) webhook.Event {
 	return e
 }
 
-func TestUnknownEventTypeKept(t *testing.T) {
-	payload := ` {"type":"widget.exploded","data":{"pieces":3,"nested":{"a":[1,2]}},"extra":true}`
-	e := verifyBody(t, payload)
-	if e.Type != "widget.exploded" || e.Type.Known() {
-		t.Errorf("Type = %q (known=%v), want unknown widget.exploded", e.Type, e.Type.Known())
-	}
-	if string(e.Data) != `{"pieces":3,"nested":{"a":[1,2]}}` {
-		t.Errorf("Data = %s", e.Data)
-	}
-	if string(e.Raw) != payload {
-		t.Errorf("Raw = %s", e.Raw)
-	}
-	var m map[string]any
-	if err := e.Decode(&m); err != nil || m["pieces"] != float64(3) {
-		t.Errorf("Decode into map: %v, %v", m, err)
-	}
-}
-
-func TestEnvelopeTypeKeys(t *testing.T) {
-	cases := []struct {
-		payload string
-		want    webhook.EventType
-	}{
-		{`{"type":"order.created","event_type":"x","event":"y"}`, webhook.EventOrderCreated},
-		{`{"event_type":"order.completed","event":"y"}`, webhook.EventOrderCompleted},
-		{`{"event":"order.refunded"}`, webhook.EventOrderRefunded},
-		{`{"type":{"nested":true},"event_type":"charge.failed"}`, webhook.EventChargeFailed},
-		{`{"type":"","event":"charge.succeeded"}`, webhook.EventChargeSucceeded},
-		{`{"id":"no type at all"}`, ""},
-		{`{}`, ""},
-	}
-	for _, c := range cases {
-		e := verifyBody(t, c.payload)
-		if e.Type != c.want {
-			t.Errorf("%s: Type = %q, want %q", c.payload, e.Type, c.want)
-		}
-	}
-	// data: null and absent data both give nil Data and ErrNoData.
-	for _, p := range []string{`{"type":"customer.created","data":null}`, `{"type":"customer.created"}`} {
-		e := verifyBody(t, p)
-		if e.Data != nil {
-			t.Errorf("%s: Data = %s, want nil", p, e.Data)
-		}
-		if _, err := e.Customer(); !errors.Is(err, webhook.ErrNoData) {
-			t.Errorf("%s: Customer() err = %v, want ErrNoData", p, err)
-		}
-	}
-}
-
-func TestRawIsACopy(t *testing.T) {
-	v := vectors[1]
-	payload := []byte(v.payload)
-	e, err := webhook.Verify(payload, hdr(v.id, v.ts, "v1,"+v.sig), v.secret, at(time.Unix(1700000300, 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range payload {
-		payload[i] = 'X'
-	}
-	if string(e.Raw) != v.payload || !json.Valid(e.Data) {
-		t.Errorf("event aliases the caller's buffer: Raw=%s Data=%s", e.Raw, e.Data)
-	}
-}
-
-func TestTypedDecode(t *testing.T) {
-	// vectors[1]: amount is a JSON string.
-	v := vectors[1]
-	e, err := webhook.Verify([]byte(v.payload), hdr(v.id, v.ts, "v1,"+v.sig), v.secret, at(time.Unix(1700000300, 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := e.Subscription()
-	if err != nil {
-		t.Fatalf("Subscription(): %v", err)
-	}
-	if sub.ID != "sub_1" || sub.CustomerID != "cus_1" || sub.Status != "active" || sub.Amount != "19.99" || sub.Currency != "USD" {
-		t.Errorf("Subscription() = %+v", sub)
-	}
-	if _, err := e.Customer(); !errors.Is(err, webhook.ErrEventTypeMismatch) {
-		t.Errorf("Customer() on subscription event: err = %v, want ErrEventTypeMismatch", err)
-	}
-
-	// vectors[2]: amount is a JSON number.
-	v = vectors[2]
-	e, err = webhook.Verify([]byte(v.payload), hdr(v.id, v.ts, "v1,"+v.sig), v.secret, at(t0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := e.Invoice()
-	if err != nil {
-		t.Fatalf("Invoice(): %v", err)
-	}
-	if n, err := inv.Amount.Int64(); inv.ID != "inv_1" || err != nil || n != 1250 {
-		t.Errorf("Invoice() = %+v (amount %d, %v)", inv, n, err)
-	}
-
-	// Unknown fields are ignored; metadata and timestamps decode.
-	e = verifyBody(t, `{"type":"customer.updated","data":{"id":"c1","customer_id":"ext-1","email":"a@example.com","name":"A","metadata":{"plan":"pro"},"created_at":"2024-01-01T00:00:00Z","billing_address":{"country":"DE"},"future_field":[1]}}`)
-	c, err := e.Customer()
-	if err != nil {
-		t.Fatalf("Customer(): %v", err)
-	}
-	if c.ID != "c1" || c.CustomerID != "ext-1" || c.Email != "a@example.com" || c.Name != "A" || c.Metadata["plan"] != "pro" || c.CreatedAt != "2024-01-01T00:00:00Z" {
-		t.Errorf("Customer() = %+v", c)
-	}
-
-	// Other accessors accept their own prefix.
-	e = verifyBody(t, `{"type":"refund.succeeded","data":{"id":"r1","charge_id":"ch1","amount":5.5,"reason":"duplicate"}}`)
-	r, err := e.Refund()
-	if err != nil || r.ChargeID != "ch1" || r.Amount.String() != "5.5" || r.Reason != "duplicate" {
-		t.Errorf("Refund() = %+v, %v", r, err)
-	}
-	e = verifyBody(t, `{"type":"checkout.session.completed","data":{"id":"cs1","order_id":"o1","amount":"0.10","currency":"EUR"}}`)
-	if cs, err := e.CheckoutSession(); err != nil || cs.ID != "cs1" || cs.OrderID != "o1" || cs.Amount != "0.10" || cs.Currency != "EUR" {
-		t.Errorf("CheckoutSession() = %+v, %v", cs, err)
-	}
-	if _, err := e.Order(); !errors.Is(err, webhook.ErrEventTypeMismatch) {
-		t.Errorf("Order() on checkout event: err = %v, want ErrEventTypeMismatch", err)
-	}
-
-	e = verifyBody(t, `{"type":"order.completed","data":{"id":"o1","customer_id":"c1","status":"paid","amount":4200,"currency":"JPY","metadata":{"k":"v"}}}`)
-	if o, err := e.Order(); err != nil || o.ID != "o1" || o.CustomerID != "c1" || o.Status != "paid" || o.Amount != "4200" || o.Currency != "JPY" || o.Metadata["k"] != "v" {
-		t.Errorf("Order() = %+v, %v", o, err)
-	}
-
-	// Data of the wrong shape is reported, not silently zeroed.
-	e = verifyBody(t, `{"type":"charge.failed","data":{"amount":"not-a-number"}}`)
-	if _, err := e.Charge(); err == nil {
-		t.Error("Charge() accepted a non-numeric amount")
-	}
-	e = verifyBody(t, `{"type":"charge.failed","data":[1,2]}`)
-	if _, err := e.Charge(); err == nil {
-		t.Error("Charge() accepted an array")
-	}
-}
-
-func TestKnownEventTypes(t *testing.T) {
-	known := []webhook.EventType{
-		webhook.EventCustomerCreated, webhook.EventCustomerUpdated,
-		webhook.EventCheckoutSessionCompleted, webhook.EventCheckoutSessionExpired,
-		webhook.EventOrderCreated, webhook.EventOrderCompleted, webhook.EventOrderRefunded,
-		webhook.EventChargeSucceeded, webhook.EventChargeFailed,
-		webhook.EventSubscriptionCreated, webhook.EventSubscriptionUpdated, webhook.EventSubscriptionCanceled,
-		webhook.EventSubscriptionRenewed, webhook.EventSubscriptionTrialEnding,
-		webhook.EventInvoicePaid, webhook.EventInvoicePaymentFailed,
-		webhook.EventRefundCreated, webhook.EventRefundSucceeded, webhook.EventRefundFailed,
-	}
-	want := []string{
-		"customer.created", "customer.updated", "checkout.session.completed", "checkout.session.expired",
-		"order.created", "order.completed", "order.refunded", "charge.succeeded", "charge.failed",
-		"subscription.created", "subscription.updated", "subscription.canceled", "subscription.renewed",
-		"subscription.trial_ending", "invoice.paid", "invoice.payment_failed",
-		"refund.created", "refund.succeeded", "refund.failed",
-	}
-	if len(known) != 19 || len(want) != 19 {
-		t.Fatalf("expected 19 event types, have %d/%d", len(known), len(want))
-	}
-	for i, k := range known {
-		if string(k) != want[i] {
-			t.Errorf("constant %d = %q, want %q", i, k, want[i])
-		}
-		if !k.Known() {
-			t.Errorf("%q.Known() = false", k)
-		}
-	}
-	for _, u := range []webhook.EventType{"", "customer", "customer.deleted", "subscription.cancelled", "Customer.Created", "customer.created "} {
-		if u.Known() {
-			t.Errorf("%q.Known() = true", u)
-		}
-	}
-}
-
 // TestErrorsDoNotLeak collects errors from many failure modes and checks
 // that none mentions the secret or the expected signature.
 func TestErrorsDoNotLeak(t *testing.T) {
@@ -705,8 +533,13 @@ func TestHandlerSuccess(t *testing.T) {
 	if got.ID != v.id || got.Type != webhook.EventSubscriptionCreated || string(got.Raw) != v.payload {
 		t.Errorf("callback got %+v", got)
 	}
-	if sub, err := got.Subscription(); err != nil || sub.ID != "sub_1" {
-		t.Errorf("Subscription() = %+v, %v", sub, err)
+	// The vector predates the documented envelope: its data has no
+	// "object" member, so the data is kept but there is no resource.
+	if !json.Valid(got.Data) || got.Object != nil {
+		t.Errorf("Data = %s, Object = %s", got.Data, got.Object)
+	}
+	if _, err := got.Subscription(); !errors.Is(err, webhook.ErrNoData) {
+		t.Errorf("Subscription() err = %v, want ErrNoData", err)
 	}
 }
 
