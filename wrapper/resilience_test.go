@@ -178,22 +178,9 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 // A POST whose connection could not even be opened is safe to send again.
 func TestProvisionRetriedWhenDialFails(t *testing.T) {
 	checkNoLeak(t)
-	var body atomic.Value
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		body.Store(string(b))
-		ok(orgJSON)(w, r)
-	})
-	var dials atomic.Int64
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if dials.Add(1) == 1 {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}}
-	defer tr.CloseIdleConnections()
-	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(&http.Client{Transport: tr}))
+	fs, body := newBodyRecorder(t)
+	hc, dials := dialFailsOnce(t)
+	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(hc))
 	if _, err := c.Partner.Provision(context.Background(), provision); err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +191,33 @@ func TestProvisionRetriedWhenDialFails(t *testing.T) {
 	if got, want := body.Load(), `{"email":"ops@northwind.example","externalId":"northwind-0042"}`; got != want {
 		t.Fatalf("server received body %q, want %q", got, want)
 	}
+}
+
+// newBodyRecorder is a server that answers orgJSON and keeps the last body
+// it received.
+func newBodyRecorder(t *testing.T) (*faultServer, *atomic.Value) {
+	var body atomic.Value
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
+		ok(orgJSON)(w, r)
+	})
+	return fs, &body
+}
+
+// dialFailsOnce is a client whose first connection attempt is refused, as
+// when the server is not listening yet; it counts the dials.
+func dialFailsOnce(t *testing.T) (*http.Client, *atomic.Int64) {
+	var dials atomic.Int64
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}, &dials
 }
 
 func TestTruncatedJSON(t *testing.T) {
@@ -402,22 +416,9 @@ func checkNoLeak(t *testing.T) {
 // can send it again.
 func TestStreamedBodyReplayed(t *testing.T) {
 	checkNoLeak(t)
-	var body atomic.Value
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		body.Store(string(b))
-		ok(orgJSON)(w, r)
-	})
-	var dials atomic.Int64
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if dials.Add(1) == 1 {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}}
-	defer tr.CloseIdleConnections()
-	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(&http.Client{Transport: tr}))
+	fs, body := newBodyRecorder(t)
+	hc, dials := dialFailsOnce(t)
+	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(hc))
 	const sent = `{"email":"ops@northwind.example","externalId":"northwind-0042"}`
 	stream := io.MultiReader(strings.NewReader(sent[:10]), strings.NewReader(sent[10:]))
 	resp, err := c.API().ProvisionPartnerOrganizationWithBody(context.Background(), "application/json", stream)
