@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -992,22 +993,107 @@ func TestExternalIDEscaping(t *testing.T) {
 	}
 }
 
-func TestRawClientDotSegmentsRefused(t *testing.T) {
+// Every operation with a string path parameter refuses "", "." and ".." in
+// it, through every door (the generated client reached by API() and Call),
+// with a *ValidationError naming the parameter, before anything is sent:
+// URL resolution would otherwise collapse the path into another
+// operation's (DELETE /catalog/plans/p/features/../ is DELETE /catalog/plans/p/).
+func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 	t.Parallel()
-	for _, id := range []string{"..", "."} {
-		t.Run(id, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, reply(http.StatusOK, `{}`))
-			c := newClient(t, srv.base(), wrapper.WithServerKey(serverKey), wrapper.WithPartnerKey(partnerKey))
-			_, err := c.API().UpdateCustomerWithResponse(context.Background(), id, api.CustomerUpdateRequest{})
-			if !errors.Is(err, wrapper.ErrUnknownOperation) {
-				t.Fatalf("UpdateCustomer(%q) err = %v, want ErrUnknownOperation", id, err)
+	srv := newServer(t, reply(http.StatusOK, `{}`))
+	c := newClient(t, srv.base(), wrapper.WithServerKey(serverKey), wrapper.WithPartnerKey(partnerKey))
+	raw := reflect.ValueOf(c.API().ClientInterface)
+	ctx := reflect.ValueOf(context.Background())
+	checked := 0
+	for _, op := range wrapper.Operations() {
+		var names []string
+		for _, p := range op.Params {
+			if p.In == "path" && p.Format != "uuid" {
+				names = append(names, p.Name)
 			}
-			assertOnlySentinel(t, err, wrapper.ErrUnknownOperation)
-			if n := srv.count(); n != 0 {
-				t.Errorf("server saw %d requests, want 0", n)
+		}
+		m := raw.MethodByName(strings.ToUpper(op.ID[:1]) + op.ID[1:])
+		if !m.IsValid() {
+			t.Fatalf("no generated method for %s", op.ID)
+		}
+		for target, name := range names {
+			for _, bad := range []string{"..", ".", ""} {
+				// Through the generated client.
+				args := []reflect.Value{ctx}
+				k := 0
+				for i := 1; i < m.Type().NumIn(); i++ {
+					in := m.Type().In(i)
+					if m.Type().IsVariadic() && i == m.Type().NumIn()-1 {
+						break
+					}
+					v := reflect.New(in).Elem()
+					if in.Kind() == reflect.String {
+						v.SetString("v")
+						if k == target {
+							v.SetString(bad)
+						}
+						k++
+					}
+					args = append(args, v)
+				}
+				out := m.Call(args)
+				err, _ := out[1].Interface().(error)
+				var ve *wrapper.ValidationError
+				if !errors.As(err, &ve) || ve.Field != name || !errors.Is(err, wrapper.ErrInvalidInput) {
+					t.Errorf("API().%s with %s=%q: err = %v, want a *ValidationError naming %s", m.Type(), name, bad, err, name)
+				}
+				// Through Call.
+				params := map[string]string{}
+				for _, p := range op.Params {
+					if p.In == "path" {
+						params[p.Name] = "8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
+					}
+				}
+				for _, n := range names {
+					params[n] = "v"
+				}
+				params[name] = bad
+				var body []byte
+				if op.BodyRequired {
+					body = []byte(`{}`)
+				}
+				_, err = c.Call(context.Background(), op.ID, params, body)
+				if !errors.As(err, &ve) || ve.Field != name {
+					t.Errorf("Call(%s) with %s=%q: err = %v, want a *ValidationError naming %s", op.ID, name, bad, err, name)
+				}
+				checked++
 			}
-		})
+		}
+	}
+	if checked < 3*20 {
+		t.Errorf("checked %d parameter values, want every string path parameter of the API", checked)
+	}
+	if n := srv.count(); n != 0 {
+		t.Errorf("server saw %d requests, want 0", n)
+	}
+	// The probe's example: DELETE /catalog/plans/plan-1/features/../ would
+	// delete the plan.
+	_, err := c.API().DeleteCatalogPlanFeature(context.Background(), "plan-1", "..")
+	var ve *wrapper.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "feature_id" {
+		t.Errorf("DeleteCatalogPlanFeature(plan-1, ..) = %v", err)
+	}
+}
+
+// A request that reaches the sender without its operation (the generated
+// client's Doer, pulled out and called directly) is refused, not matched
+// to an operation by its URL.
+func TestSenderRefusesRequestsWithoutOperation(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, reply(http.StatusOK, `{}`))
+	c := newClient(t, srv.base(), wrapper.WithServerKey(serverKey), wrapper.WithPartnerKey(partnerKey))
+	doer := c.API().ClientInterface.(*api.Client).Client
+	req, _ := http.NewRequest(http.MethodGet, srv.base()+"/partner/organizations/", nil)
+	if _, err := doer.Do(req); !errors.Is(err, wrapper.ErrUnknownOperation) {
+		t.Fatalf("Do = %v, want ErrUnknownOperation", err)
+	}
+	if n := srv.count(); n != 0 {
+		t.Errorf("server saw %d requests, want 0", n)
 	}
 }
 

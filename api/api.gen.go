@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -3445,20 +3446,30 @@ func (t *PlanCharge_Tiers_UpTo) UnmarshalJSON(b []byte) error {
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
-// Doer performs HTTP requests.
+// HttpRequestDoer performs HTTP requests.
 //
 // The standard http.Client implements this interface.
 type HttpRequestDoer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
 
-// Client which conforms to the OpenAPI3 specification for this service.
+// OperationDoer is an HttpRequestDoer that is told which operation each
+// request is for. The client calls DoOperation instead of Do when its Doer
+// implements it.
+type OperationDoer interface {
+	HttpRequestDoer
+	DoOperation(req *http.Request, op Op) (*http.Response, error)
+}
+
+// Client sends the API's operations. Create it with NewClient.
 type Client struct {
-	// The endpoint of the server conforming to this interface, with scheme,
-	// https://api.deepmap.com for example. This can contain a path relative
-	// to the server, such as https://api.deepmap.com/dev-test, and all the
-	// paths in the swagger spec will be appended to the server.
+	// Server is the base URL of the API, with scheme and host, e.g.
+	// https://api.kelviq.com/api/v1; the operations' paths are appended to it.
 	Server string
+
+	// OperationServer is the base URL for the operations whose spec names
+	// servers of their own (Op.OwnServers); empty means Server.
+	OperationServer string
 
 	// Doer for performing requests, typically a *http.Client with any
 	// customized settings, such as certificate chains.
@@ -3472,23 +3483,29 @@ type Client struct {
 // ClientOption allows setting custom parameters during construction
 type ClientOption func(*Client) error
 
-// Creates a new Client, with reasonable defaults
+// NewClient returns a Client for the API at server. The server URL
+// is checked once, here: it must be absolute, with a host, and carry no
+// user info, query or fragment.
 func NewClient(server string, opts ...ClientOption) (*Client, error) {
-	// create a client with sane default values
-	client := Client{
-		Server: server,
-	}
-	// mutate client and add all optional params
+	client := Client{Server: server}
 	for _, o := range opts {
 		if err := o(&client); err != nil {
 			return nil, err
 		}
 	}
-	// ensure the server URL always has a trailing slash
-	if !strings.HasSuffix(client.Server, "/") {
-		client.Server += "/"
+	for _, s := range []*string{&client.Server, &client.OperationServer} {
+		if *s == "" {
+			continue
+		}
+		u, err := url.Parse(*s)
+		if err != nil {
+			return nil, err
+		}
+		if u.Scheme == "" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("server URL %q must be absolute, with a host and without user info, query or fragment", u.Redacted())
+		}
+		*s = strings.TrimRight(*s, "/")
 	}
-	// create httpClient, if not already present
 	if client.Client == nil {
 		client.Client = &http.Client{}
 	}
@@ -3500,6 +3517,15 @@ func NewClient(server string, opts ...ClientOption) (*Client, error) {
 func WithHTTPClient(doer HttpRequestDoer) ClientOption {
 	return func(c *Client) error {
 		c.Client = doer
+		return nil
+	}
+}
+
+// WithOperationServer sets the base URL for the operations whose spec names
+// servers of their own.
+func WithOperationServer(server string) ClientOption {
+	return func(c *Client) error {
+		c.OperationServer = server
 		return nil
 	}
 }
@@ -4258,15 +4284,11 @@ type ClientInterface interface {
 //
 // Corresponds with GET /catalog/features/ (the `ListCatalogFeatures` operationId).
 func (c *Client) ListCatalogFeatures(ctx context.Context, params *ListCatalogFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCatalogFeaturesRequest(c.Server, params)
+	req, err := c.newListCatalogFeaturesRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCatalogFeatures, reqEditors)
 }
 
 // CreateCatalogFeatureWithBody Define a new feature
@@ -4277,15 +4299,11 @@ func (c *Client) ListCatalogFeatures(ctx context.Context, params *ListCatalogFea
 //
 // Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 func (c *Client) CreateCatalogFeatureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCatalogFeatureRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateCatalogFeatureRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCatalogFeature, reqEditors)
 }
 
 // CreateCatalogFeature Define a new feature
@@ -4296,15 +4314,15 @@ func (c *Client) CreateCatalogFeatureWithBody(ctx context.Context, contentType s
 //
 // Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
 func (c *Client) CreateCatalogFeature(ctx context.Context, body CreateCatalogFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCatalogFeatureRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateCatalogFeatureRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCatalogFeature, reqEditors)
 }
 
 // DeleteCatalogFeature Archive a catalog feature
@@ -4313,30 +4331,22 @@ func (c *Client) CreateCatalogFeature(ctx context.Context, body CreateCatalogFea
 //
 // Corresponds with DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId).
 func (c *Client) DeleteCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCatalogFeatureRequest(c.Server, pk)
+	req, err := c.newDeleteCatalogFeatureRequest(ctx, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDeleteCatalogFeature, reqEditors)
 }
 
 // RetrieveCatalogFeature Fetch one catalog feature
 //
 // Corresponds with GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId).
 func (c *Client) RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveCatalogFeatureRequest(c.Server, pk)
+	req, err := c.newRetrieveCatalogFeatureRequest(ctx, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveCatalogFeature, reqEditors)
 }
 
 // ListCatalogPlans Browse catalog plans
@@ -4345,15 +4355,11 @@ func (c *Client) RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UU
 //
 // Corresponds with GET /catalog/plans/ (the `ListCatalogPlans` operationId).
 func (c *Client) ListCatalogPlans(ctx context.Context, params *ListCatalogPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCatalogPlansRequest(c.Server, params)
+	req, err := c.newListCatalogPlansRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCatalogPlans, reqEditors)
 }
 
 // CreateCatalogPlanWithBody Draft a new plan
@@ -4364,15 +4370,11 @@ func (c *Client) ListCatalogPlans(ctx context.Context, params *ListCatalogPlansP
 //
 // Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 func (c *Client) CreateCatalogPlanWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCatalogPlanRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateCatalogPlanRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCatalogPlan, reqEditors)
 }
 
 // CreateCatalogPlan Draft a new plan
@@ -4383,15 +4385,15 @@ func (c *Client) CreateCatalogPlanWithBody(ctx context.Context, contentType stri
 //
 // Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
 func (c *Client) CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCatalogPlanRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateCatalogPlanRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCatalogPlan, reqEditors)
 }
 
 // DeleteCatalogPlan Archive a catalog plan
@@ -4400,15 +4402,11 @@ func (c *Client) CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJS
 //
 // Corresponds with DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId).
 func (c *Client) DeleteCatalogPlan(ctx context.Context, identifier string, params *DeleteCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCatalogPlanRequest(c.Server, identifier, params)
+	req, err := c.newDeleteCatalogPlanRequest(ctx, identifier, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDeleteCatalogPlan, reqEditors)
 }
 
 // RetrieveCatalogPlan Fetch one catalog plan
@@ -4417,15 +4415,11 @@ func (c *Client) DeleteCatalogPlan(ctx context.Context, identifier string, param
 //
 // Corresponds with GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId).
 func (c *Client) RetrieveCatalogPlan(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveCatalogPlanRequest(c.Server, identifier, params)
+	req, err := c.newRetrieveCatalogPlanRequest(ctx, identifier, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveCatalogPlan, reqEditors)
 }
 
 // UpdateCatalogPlanWithBody Edit a catalog plan
@@ -4436,15 +4430,11 @@ func (c *Client) RetrieveCatalogPlan(ctx context.Context, identifier string, par
 //
 // Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 func (c *Client) UpdateCatalogPlanWithBody(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogPlanRequestWithBody(c.Server, identifier, params, contentType, body)
+	req, err := c.newUpdateCatalogPlanRequest(ctx, identifier, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogPlan, reqEditors)
 }
 
 // UpdateCatalogPlan Edit a catalog plan
@@ -4455,15 +4445,15 @@ func (c *Client) UpdateCatalogPlanWithBody(ctx context.Context, identifier strin
 //
 // Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
 func (c *Client) UpdateCatalogPlan(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogPlanRequest(c.Server, identifier, params, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCatalogPlanRequest(ctx, identifier, params, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogPlan, reqEditors)
 }
 
 // DiscardCatalogPlanDraft Throw away a plan draft
@@ -4472,15 +4462,11 @@ func (c *Client) UpdateCatalogPlan(ctx context.Context, identifier string, param
 //
 // Corresponds with DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId).
 func (c *Client) DiscardCatalogPlanDraft(ctx context.Context, identifier string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDiscardCatalogPlanDraftRequest(c.Server, identifier)
+	req, err := c.newDiscardCatalogPlanDraftRequest(ctx, identifier)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDiscardCatalogPlanDraft, reqEditors)
 }
 
 // ListCatalogPlanFeatures List a plan's entitlements
@@ -4489,15 +4475,11 @@ func (c *Client) DiscardCatalogPlanDraft(ctx context.Context, identifier string,
 //
 // Corresponds with GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId).
 func (c *Client) ListCatalogPlanFeatures(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCatalogPlanFeaturesRequest(c.Server, identifier, params)
+	req, err := c.newListCatalogPlanFeaturesRequest(ctx, identifier, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCatalogPlanFeatures, reqEditors)
 }
 
 // AddCatalogPlanFeaturesWithBody Grant features on a plan
@@ -4508,15 +4490,11 @@ func (c *Client) ListCatalogPlanFeatures(ctx context.Context, identifier string,
 //
 // Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 func (c *Client) AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddCatalogPlanFeaturesRequestWithBody(c.Server, identifier, params, contentType, body)
+	req, err := c.newAddCatalogPlanFeaturesRequest(ctx, identifier, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpAddCatalogPlanFeatures, reqEditors)
 }
 
 // AddCatalogPlanFeatures Grant features on a plan
@@ -4527,15 +4505,15 @@ func (c *Client) AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier 
 //
 // Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
 func (c *Client) AddCatalogPlanFeatures(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddCatalogPlanFeaturesRequest(c.Server, identifier, params, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newAddCatalogPlanFeaturesRequest(ctx, identifier, params, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpAddCatalogPlanFeatures, reqEditors)
 }
 
 // DeleteCatalogPlanFeature Drop a feature from a plan
@@ -4544,15 +4522,11 @@ func (c *Client) AddCatalogPlanFeatures(ctx context.Context, identifier string, 
 //
 // Corresponds with DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId).
 func (c *Client) DeleteCatalogPlanFeature(ctx context.Context, identifier string, featureId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCatalogPlanFeatureRequest(c.Server, identifier, featureId)
+	req, err := c.newDeleteCatalogPlanFeatureRequest(ctx, identifier, featureId)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDeleteCatalogPlanFeature, reqEditors)
 }
 
 // UpdateCatalogPlanFeatureWithBody Change one entitlement's limits
@@ -4563,15 +4537,11 @@ func (c *Client) DeleteCatalogPlanFeature(ctx context.Context, identifier string
 //
 // Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 func (c *Client) UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogPlanFeatureRequestWithBody(c.Server, identifier, featureId, contentType, body)
+	req, err := c.newUpdateCatalogPlanFeatureRequest(ctx, identifier, featureId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogPlanFeature, reqEditors)
 }
 
 // UpdateCatalogPlanFeature Change one entitlement's limits
@@ -4582,15 +4552,15 @@ func (c *Client) UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifie
 //
 // Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
 func (c *Client) UpdateCatalogPlanFeature(ctx context.Context, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogPlanFeatureRequest(c.Server, identifier, featureId, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCatalogPlanFeatureRequest(ctx, identifier, featureId, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogPlanFeature, reqEditors)
 }
 
 // DeleteCatalogPlanFile Remove a plan file
@@ -4599,15 +4569,11 @@ func (c *Client) UpdateCatalogPlanFeature(ctx context.Context, identifier string
 //
 // Corresponds with DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId).
 func (c *Client) DeleteCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCatalogPlanFileRequest(c.Server, identifier, pk)
+	req, err := c.newDeleteCatalogPlanFileRequest(ctx, identifier, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDeleteCatalogPlanFile, reqEditors)
 }
 
 // UpdateCatalogPlanFileWithBody Edit a plan file
@@ -4618,15 +4584,11 @@ func (c *Client) DeleteCatalogPlanFile(ctx context.Context, identifier string, p
 //
 // Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 func (c *Client) UpdateCatalogPlanFileWithBody(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogPlanFileRequestWithBody(c.Server, identifier, pk, contentType, body)
+	req, err := c.newUpdateCatalogPlanFileRequest(ctx, identifier, pk, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogPlanFile, reqEditors)
 }
 
 // UpdateCatalogPlanFile Edit a plan file
@@ -4637,15 +4599,15 @@ func (c *Client) UpdateCatalogPlanFileWithBody(ctx context.Context, identifier s
 //
 // Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
 func (c *Client) UpdateCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogPlanFileRequest(c.Server, identifier, pk, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCatalogPlanFileRequest(ctx, identifier, pk, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogPlanFile, reqEditors)
 }
 
 // DownloadCatalogPlanFile Get a plan file
@@ -4654,15 +4616,11 @@ func (c *Client) UpdateCatalogPlanFile(ctx context.Context, identifier string, p
 //
 // Corresponds with GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId).
 func (c *Client) DownloadCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDownloadCatalogPlanFileRequest(c.Server, identifier, pk)
+	req, err := c.newDownloadCatalogPlanFileRequest(ctx, identifier, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDownloadCatalogPlanFile, reqEditors)
 }
 
 // ListCatalogPlanPrices List a plan's prices
@@ -4671,15 +4629,11 @@ func (c *Client) DownloadCatalogPlanFile(ctx context.Context, identifier string,
 //
 // Corresponds with GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId).
 func (c *Client) ListCatalogPlanPrices(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCatalogPlanPricesRequest(c.Server, identifier, params)
+	req, err := c.newListCatalogPlanPricesRequest(ctx, identifier, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCatalogPlanPrices, reqEditors)
 }
 
 // BulkSetCatalogPlanPricesWithBody Replace all prices of a plan
@@ -4690,15 +4644,11 @@ func (c *Client) ListCatalogPlanPrices(ctx context.Context, identifier string, p
 //
 // Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 func (c *Client) BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBulkSetCatalogPlanPricesRequestWithBody(c.Server, identifier, contentType, body)
+	req, err := c.newBulkSetCatalogPlanPricesRequest(ctx, identifier, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpBulkSetCatalogPlanPrices, reqEditors)
 }
 
 // BulkSetCatalogPlanPrices Replace all prices of a plan
@@ -4709,15 +4659,15 @@ func (c *Client) BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifie
 //
 // Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
 func (c *Client) BulkSetCatalogPlanPrices(ctx context.Context, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBulkSetCatalogPlanPricesRequest(c.Server, identifier, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newBulkSetCatalogPlanPricesRequest(ctx, identifier, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpBulkSetCatalogPlanPrices, reqEditors)
 }
 
 // PublishCatalogPlanWithBody Make a plan draft live
@@ -4728,15 +4678,11 @@ func (c *Client) BulkSetCatalogPlanPrices(ctx context.Context, identifier string
 //
 // Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 func (c *Client) PublishCatalogPlanWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPublishCatalogPlanRequestWithBody(c.Server, identifier, contentType, body)
+	req, err := c.newPublishCatalogPlanRequest(ctx, identifier, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpPublishCatalogPlan, reqEditors)
 }
 
 // PublishCatalogPlan Make a plan draft live
@@ -4747,15 +4693,15 @@ func (c *Client) PublishCatalogPlanWithBody(ctx context.Context, identifier stri
 //
 // Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
 func (c *Client) PublishCatalogPlan(ctx context.Context, identifier string, body PublishCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPublishCatalogPlanRequest(c.Server, identifier, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newPublishCatalogPlanRequest(ctx, identifier, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpPublishCatalogPlan, reqEditors)
 }
 
 // ListCatalogProducts Browse catalog products
@@ -4764,15 +4710,11 @@ func (c *Client) PublishCatalogPlan(ctx context.Context, identifier string, body
 //
 // Corresponds with GET /catalog/products/ (the `ListCatalogProducts` operationId).
 func (c *Client) ListCatalogProducts(ctx context.Context, params *ListCatalogProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCatalogProductsRequest(c.Server, params)
+	req, err := c.newListCatalogProductsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCatalogProducts, reqEditors)
 }
 
 // CreateCatalogProductWithBody Add a product to the catalog
@@ -4781,15 +4723,11 @@ func (c *Client) ListCatalogProducts(ctx context.Context, params *ListCatalogPro
 //
 // Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 func (c *Client) CreateCatalogProductWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCatalogProductRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateCatalogProductRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCatalogProduct, reqEditors)
 }
 
 // CreateCatalogProduct Add a product to the catalog
@@ -4798,15 +4736,15 @@ func (c *Client) CreateCatalogProductWithBody(ctx context.Context, contentType s
 //
 // Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
 func (c *Client) CreateCatalogProduct(ctx context.Context, body CreateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCatalogProductRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateCatalogProductRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCatalogProduct, reqEditors)
 }
 
 // DeleteCatalogProduct Archive a catalog product
@@ -4815,15 +4753,11 @@ func (c *Client) CreateCatalogProduct(ctx context.Context, body CreateCatalogPro
 //
 // Corresponds with DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId).
 func (c *Client) DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCatalogProductRequest(c.Server, pk)
+	req, err := c.newDeleteCatalogProductRequest(ctx, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDeleteCatalogProduct, reqEditors)
 }
 
 // RetrieveCatalogProduct Fetch one catalog product
@@ -4832,15 +4766,11 @@ func (c *Client) DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID
 //
 // Corresponds with GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId).
 func (c *Client) RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveCatalogProductRequest(c.Server, pk)
+	req, err := c.newRetrieveCatalogProductRequest(ctx, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveCatalogProduct, reqEditors)
 }
 
 // UpdateCatalogProductWithBody Edit a catalog product
@@ -4851,15 +4781,11 @@ func (c *Client) RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UU
 //
 // Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 func (c *Client) UpdateCatalogProductWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogProductRequestWithBody(c.Server, pk, contentType, body)
+	req, err := c.newUpdateCatalogProductRequest(ctx, pk, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogProduct, reqEditors)
 }
 
 // UpdateCatalogProduct Edit a catalog product
@@ -4870,15 +4796,15 @@ func (c *Client) UpdateCatalogProductWithBody(ctx context.Context, pk openapi_ty
 //
 // Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
 func (c *Client) UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogProductRequest(c.Server, pk, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCatalogProductRequest(ctx, pk, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogProduct, reqEditors)
 }
 
 // GetCatalogProductSettings Read a product's settings
@@ -4887,15 +4813,11 @@ func (c *Client) UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID
 //
 // Corresponds with GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId).
 func (c *Client) GetCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCatalogProductSettingsRequest(c.Server, pk)
+	req, err := c.newGetCatalogProductSettingsRequest(ctx, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpGetCatalogProductSettings, reqEditors)
 }
 
 // UpdateCatalogProductSettingsWithBody Change a product's settings
@@ -4906,15 +4828,11 @@ func (c *Client) GetCatalogProductSettings(ctx context.Context, pk openapi_types
 //
 // Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 func (c *Client) UpdateCatalogProductSettingsWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogProductSettingsRequestWithBody(c.Server, pk, contentType, body)
+	req, err := c.newUpdateCatalogProductSettingsRequest(ctx, pk, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogProductSettings, reqEditors)
 }
 
 // UpdateCatalogProductSettings Change a product's settings
@@ -4925,15 +4843,15 @@ func (c *Client) UpdateCatalogProductSettingsWithBody(ctx context.Context, pk op
 //
 // Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
 func (c *Client) UpdateCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogProductSettingsRequest(c.Server, pk, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCatalogProductSettingsRequest(ctx, pk, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogProductSettings, reqEditors)
 }
 
 // DeleteCatalogProductImage Remove a product image
@@ -4942,15 +4860,11 @@ func (c *Client) UpdateCatalogProductSettings(ctx context.Context, pk openapi_ty
 //
 // Corresponds with DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId).
 func (c *Client) DeleteCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCatalogProductImageRequest(c.Server, productPk, pk)
+	req, err := c.newDeleteCatalogProductImageRequest(ctx, productPk, pk)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpDeleteCatalogProductImage, reqEditors)
 }
 
 // UpdateCatalogProductImageWithBody Edit a product image
@@ -4961,15 +4875,11 @@ func (c *Client) DeleteCatalogProductImage(ctx context.Context, productPk openap
 //
 // Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 func (c *Client) UpdateCatalogProductImageWithBody(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogProductImageRequestWithBody(c.Server, productPk, pk, contentType, body)
+	req, err := c.newUpdateCatalogProductImageRequest(ctx, productPk, pk, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogProductImage, reqEditors)
 }
 
 // UpdateCatalogProductImage Edit a product image
@@ -4980,15 +4890,15 @@ func (c *Client) UpdateCatalogProductImageWithBody(ctx context.Context, productP
 //
 // Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
 func (c *Client) UpdateCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCatalogProductImageRequest(c.Server, productPk, pk, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCatalogProductImageRequest(ctx, productPk, pk, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCatalogProductImage, reqEditors)
 }
 
 // CreateChargeWithBody Bill a customer once, right away
@@ -4999,15 +4909,11 @@ func (c *Client) UpdateCatalogProductImage(ctx context.Context, productPk openap
 //
 // Corresponds with POST /charges/ (the `CreateCharge` operationId).
 func (c *Client) CreateChargeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateChargeRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateChargeRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCharge, reqEditors)
 }
 
 // CreateCharge Bill a customer once, right away
@@ -5018,15 +4924,15 @@ func (c *Client) CreateChargeWithBody(ctx context.Context, contentType string, b
 //
 // Corresponds with POST /charges/ (the `CreateCharge` operationId).
 func (c *Client) CreateCharge(ctx context.Context, body CreateChargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateChargeRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateChargeRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCharge, reqEditors)
 }
 
 // CreateCheckoutSessionWithBody Start a hosted checkout
@@ -5037,15 +4943,11 @@ func (c *Client) CreateCharge(ctx context.Context, body CreateChargeJSONRequestB
 //
 // Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCheckoutSessionRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateCheckoutSessionRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCheckoutSession, reqEditors)
 }
 
 // CreateCheckoutSession Start a hosted checkout
@@ -5056,15 +4958,15 @@ func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, contentType 
 //
 // Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
 func (c *Client) CreateCheckoutSession(ctx context.Context, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCheckoutSessionRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateCheckoutSessionRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCheckoutSession, reqEditors)
 }
 
 // ListCheckoutSessions Browse checkout sessions
@@ -5073,15 +4975,11 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, body CreateCheckoutS
 //
 // Corresponds with GET /checkout/sessions/ (the `ListCheckoutSessions` operationId).
 func (c *Client) ListCheckoutSessions(ctx context.Context, params *ListCheckoutSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCheckoutSessionsRequest(c.Server, params)
+	req, err := c.newListCheckoutSessionsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCheckoutSessions, reqEditors)
 }
 
 // RetrieveCheckoutSession Fetch one checkout session
@@ -5090,15 +4988,11 @@ func (c *Client) ListCheckoutSessions(ctx context.Context, params *ListCheckoutS
 //
 // Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 func (c *Client) RetrieveCheckoutSession(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveCheckoutSessionRequest(c.Server, sessionId)
+	req, err := c.newRetrieveCheckoutSessionRequest(ctx, sessionId)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveCheckoutSession, reqEditors)
 }
 
 // ListCheckoutSessionEvents Timeline of a checkout session
@@ -5107,15 +5001,11 @@ func (c *Client) RetrieveCheckoutSession(ctx context.Context, sessionId string, 
 //
 // Corresponds with GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId).
 func (c *Client) ListCheckoutSessionEvents(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCheckoutSessionEventsRequest(c.Server, sessionId, params)
+	req, err := c.newListCheckoutSessionEventsRequest(ctx, sessionId, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCheckoutSessionEvents, reqEditors)
 }
 
 // ListCustomers Page through your customers
@@ -5124,15 +5014,11 @@ func (c *Client) ListCheckoutSessionEvents(ctx context.Context, sessionId string
 //
 // Corresponds with GET /customers/ (the `ListCustomers` operationId).
 func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCustomersRequest(c.Server, params)
+	req, err := c.newListCustomersRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListCustomers, reqEditors)
 }
 
 // CreateCustomerWithBody Register a new customer
@@ -5143,15 +5029,11 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 //
 // Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateCustomerRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCustomer, reqEditors)
 }
 
 // CreateCustomer Register a new customer
@@ -5162,15 +5044,15 @@ func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string,
 //
 // Corresponds with POST /customers/ (the `CreateCustomer` operationId).
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateCustomerRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateCustomer, reqEditors)
 }
 
 // UpdateCustomerWithBody Change details of an existing customer
@@ -5181,15 +5063,11 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 //
 // Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerRequestWithBody(c.Server, customerId, contentType, body)
+	req, err := c.newUpdateCustomerRequest(ctx, customerId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCustomer, reqEditors)
 }
 
 // UpdateCustomer Change details of an existing customer
@@ -5200,15 +5078,15 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId string, 
 //
 // Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomer(ctx context.Context, customerId string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerRequest(c.Server, customerId, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateCustomerRequest(ctx, customerId, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateCustomer, reqEditors)
 }
 
 // GetCustomerEntitlements Look up what a customer may use
@@ -5217,15 +5095,11 @@ func (c *Client) UpdateCustomer(ctx context.Context, customerId string, body Upd
 //
 // Corresponds with GET /entitlements/ (the `GetCustomerEntitlements` operationId).
 func (c *Client) GetCustomerEntitlements(ctx context.Context, params *GetCustomerEntitlementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCustomerEntitlementsRequest(c.Server, params)
+	req, err := c.newGetCustomerEntitlementsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpGetCustomerEntitlements, reqEditors)
 }
 
 // LicenseActivateWithBody Bind a license key to an instance
@@ -5236,15 +5110,11 @@ func (c *Client) GetCustomerEntitlements(ctx context.Context, params *GetCustome
 //
 // Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 func (c *Client) LicenseActivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLicenseActivateRequestWithBody(c.Server, contentType, body)
+	req, err := c.newLicenseActivateRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpLicenseActivate, reqEditors)
 }
 
 // LicenseActivate Bind a license key to an instance
@@ -5255,15 +5125,15 @@ func (c *Client) LicenseActivateWithBody(ctx context.Context, contentType string
 //
 // Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
 func (c *Client) LicenseActivate(ctx context.Context, body LicenseActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLicenseActivateRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newLicenseActivateRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpLicenseActivate, reqEditors)
 }
 
 // LicenseDeactivateWithBody Release a license instance
@@ -5274,15 +5144,11 @@ func (c *Client) LicenseActivate(ctx context.Context, body LicenseActivateJSONRe
 //
 // Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 func (c *Client) LicenseDeactivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLicenseDeactivateRequestWithBody(c.Server, contentType, body)
+	req, err := c.newLicenseDeactivateRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpLicenseDeactivate, reqEditors)
 }
 
 // LicenseDeactivate Release a license instance
@@ -5293,15 +5159,15 @@ func (c *Client) LicenseDeactivateWithBody(ctx context.Context, contentType stri
 //
 // Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
 func (c *Client) LicenseDeactivate(ctx context.Context, body LicenseDeactivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLicenseDeactivateRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newLicenseDeactivateRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpLicenseDeactivate, reqEditors)
 }
 
 // LicenseValidateWithBody Check a license instance
@@ -5312,15 +5178,11 @@ func (c *Client) LicenseDeactivate(ctx context.Context, body LicenseDeactivateJS
 //
 // Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 func (c *Client) LicenseValidateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLicenseValidateRequestWithBody(c.Server, contentType, body)
+	req, err := c.newLicenseValidateRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpLicenseValidate, reqEditors)
 }
 
 // LicenseValidate Check a license instance
@@ -5331,15 +5193,15 @@ func (c *Client) LicenseValidateWithBody(ctx context.Context, contentType string
 //
 // Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
 func (c *Client) LicenseValidate(ctx context.Context, body LicenseValidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLicenseValidateRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newLicenseValidateRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpLicenseValidate, reqEditors)
 }
 
 // CreatePresignedUploadUrlWithBody Get an upload slot for a file
@@ -5350,15 +5212,11 @@ func (c *Client) LicenseValidate(ctx context.Context, body LicenseValidateJSONRe
 //
 // Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 func (c *Client) CreatePresignedUploadUrlWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePresignedUploadUrlRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreatePresignedUploadUrlRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreatePresignedUploadUrl, reqEditors)
 }
 
 // CreatePresignedUploadUrl Get an upload slot for a file
@@ -5369,15 +5227,15 @@ func (c *Client) CreatePresignedUploadUrlWithBody(ctx context.Context, contentTy
 //
 // Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
 func (c *Client) CreatePresignedUploadUrl(ctx context.Context, body CreatePresignedUploadUrlJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePresignedUploadUrlRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreatePresignedUploadUrlRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreatePresignedUploadUrl, reqEditors)
 }
 
 // GetProductOffering Get the pricing to show for a product
@@ -5386,15 +5244,11 @@ func (c *Client) CreatePresignedUploadUrl(ctx context.Context, body CreatePresig
 //
 // Corresponds with GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId).
 func (c *Client) GetProductOffering(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetProductOfferingRequest(c.Server, productId, params)
+	req, err := c.newGetProductOfferingRequest(ctx, productId, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpGetProductOffering, reqEditors)
 }
 
 // ListOrders Browse orders
@@ -5403,15 +5257,11 @@ func (c *Client) GetProductOffering(ctx context.Context, productId openapi_types
 //
 // Corresponds with GET /orders/ (the `ListOrders` operationId).
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListOrdersRequest(c.Server, params)
+	req, err := c.newListOrdersRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListOrders, reqEditors)
 }
 
 // RetrieveOrder Fetch one order
@@ -5420,15 +5270,11 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEd
 //
 // Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 func (c *Client) RetrieveOrder(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveOrderRequest(c.Server, id)
+	req, err := c.newRetrieveOrderRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveOrder, reqEditors)
 }
 
 // ListOrderEvents Timeline of an order
@@ -5437,15 +5283,11 @@ func (c *Client) RetrieveOrder(ctx context.Context, id string, reqEditors ...Req
 //
 // Corresponds with GET /orders/{id}/events/ (the `ListOrderEvents` operationId).
 func (c *Client) ListOrderEvents(ctx context.Context, id string, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListOrderEventsRequest(c.Server, id, params)
+	req, err := c.newListOrderEventsRequest(ctx, id, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListOrderEvents, reqEditors)
 }
 
 // ListPartnerOrganizations List a partner's organizations
@@ -5454,15 +5296,11 @@ func (c *Client) ListOrderEvents(ctx context.Context, id string, params *ListOrd
 //
 // Corresponds with GET /partner/organizations/ (the `ListPartnerOrganizations` operationId).
 func (c *Client) ListPartnerOrganizations(ctx context.Context, params *ListPartnerOrganizationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListPartnerOrganizationsRequest(c.Server, params)
+	req, err := c.newListPartnerOrganizationsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListPartnerOrganizations, reqEditors)
 }
 
 // ProvisionPartnerOrganizationWithBody Create an organization for a partner account
@@ -5473,15 +5311,11 @@ func (c *Client) ListPartnerOrganizations(ctx context.Context, params *ListPartn
 //
 // Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 func (c *Client) ProvisionPartnerOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewProvisionPartnerOrganizationRequestWithBody(c.Server, contentType, body)
+	req, err := c.newProvisionPartnerOrganizationRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpProvisionPartnerOrganization, reqEditors)
 }
 
 // ProvisionPartnerOrganization Create an organization for a partner account
@@ -5492,45 +5326,37 @@ func (c *Client) ProvisionPartnerOrganizationWithBody(ctx context.Context, conte
 //
 // Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
 func (c *Client) ProvisionPartnerOrganization(ctx context.Context, body ProvisionPartnerOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewProvisionPartnerOrganizationRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newProvisionPartnerOrganizationRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpProvisionPartnerOrganization, reqEditors)
 }
 
 // RetrievePartnerOrganizationByExternalId Find a partner organization by its external ID
 //
 // Corresponds with GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId).
 func (c *Client) RetrievePartnerOrganizationByExternalId(ctx context.Context, externalId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrievePartnerOrganizationByExternalIdRequest(c.Server, externalId)
+	req, err := c.newRetrievePartnerOrganizationByExternalIdRequest(ctx, externalId)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrievePartnerOrganizationByExternalId, reqEditors)
 }
 
 // RetrievePartnerOrganization Find a partner organization by its kelviq UUID
 //
 // Corresponds with GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId).
 func (c *Client) RetrievePartnerOrganization(ctx context.Context, identifier openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrievePartnerOrganizationRequest(c.Server, identifier)
+	req, err := c.newRetrievePartnerOrganizationRequest(ctx, identifier)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrievePartnerOrganization, reqEditors)
 }
 
 // ListPaymentMethods Browse saved payment methods
@@ -5539,15 +5365,11 @@ func (c *Client) RetrievePartnerOrganization(ctx context.Context, identifier ope
 //
 // Corresponds with GET /payment-methods/ (the `ListPaymentMethods` operationId).
 func (c *Client) ListPaymentMethods(ctx context.Context, params *ListPaymentMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListPaymentMethodsRequest(c.Server, params)
+	req, err := c.newListPaymentMethodsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListPaymentMethods, reqEditors)
 }
 
 // CreatePortalSessionWithBody Open a customer billing portal
@@ -5558,15 +5380,11 @@ func (c *Client) ListPaymentMethods(ctx context.Context, params *ListPaymentMeth
 //
 // Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 func (c *Client) CreatePortalSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePortalSessionRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreatePortalSessionRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreatePortalSession, reqEditors)
 }
 
 // CreatePortalSession Open a customer billing portal
@@ -5577,15 +5395,15 @@ func (c *Client) CreatePortalSessionWithBody(ctx context.Context, contentType st
 //
 // Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
 func (c *Client) CreatePortalSession(ctx context.Context, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePortalSessionRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreatePortalSessionRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreatePortalSession, reqEditors)
 }
 
 // GetPromotion Resolve the promotion for a visitor
@@ -5594,15 +5412,11 @@ func (c *Client) CreatePortalSession(ctx context.Context, body CreatePortalSessi
 //
 // Corresponds with GET /promotions (the `GetPromotion` operationId).
 func (c *Client) GetPromotion(ctx context.Context, params *GetPromotionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetPromotionRequest(c.Server, params)
+	req, err := c.newGetPromotionRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpGetPromotion, reqEditors)
 }
 
 // ListRefunds Browse refunds
@@ -5611,15 +5425,11 @@ func (c *Client) GetPromotion(ctx context.Context, params *GetPromotionParams, r
 //
 // Corresponds with GET /refunds/ (the `ListRefunds` operationId).
 func (c *Client) ListRefunds(ctx context.Context, params *ListRefundsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListRefundsRequest(c.Server, params)
+	req, err := c.newListRefundsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListRefunds, reqEditors)
 }
 
 // CreateRefundWithBody Refund an order fully or in part
@@ -5630,15 +5440,11 @@ func (c *Client) ListRefunds(ctx context.Context, params *ListRefundsParams, req
 //
 // Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 func (c *Client) CreateRefundWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateRefundRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateRefundRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateRefund, reqEditors)
 }
 
 // CreateRefund Refund an order fully or in part
@@ -5649,15 +5455,15 @@ func (c *Client) CreateRefundWithBody(ctx context.Context, contentType string, b
 //
 // Corresponds with POST /refunds/ (the `CreateRefund` operationId).
 func (c *Client) CreateRefund(ctx context.Context, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateRefundRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateRefundRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateRefund, reqEditors)
 }
 
 // RetrieveRefund Fetch one refund
@@ -5666,15 +5472,11 @@ func (c *Client) CreateRefund(ctx context.Context, body CreateRefundJSONRequestB
 //
 // Corresponds with GET /refunds/{refundId}/ (the `RetrieveRefund` operationId).
 func (c *Client) RetrieveRefund(ctx context.Context, refundId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveRefundRequest(c.Server, refundId)
+	req, err := c.newRetrieveRefundRequest(ctx, refundId)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveRefund, reqEditors)
 }
 
 // ReportUsageWithBody Send aggregated feature usage
@@ -5685,15 +5487,11 @@ func (c *Client) RetrieveRefund(ctx context.Context, refundId openapi_types.UUID
 //
 // Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 func (c *Client) ReportUsageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReportUsageRequestWithBody(c.Server, contentType, body)
+	req, err := c.newReportUsageRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpReportUsage, reqEditors)
 }
 
 // ReportUsage Send aggregated feature usage
@@ -5704,15 +5502,15 @@ func (c *Client) ReportUsageWithBody(ctx context.Context, contentType string, bo
 //
 // Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
 func (c *Client) ReportUsage(ctx context.Context, body ReportUsageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReportUsageRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newReportUsageRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpReportUsage, reqEditors)
 }
 
 // ListSubscriptions Browse subscriptions
@@ -5721,15 +5519,11 @@ func (c *Client) ReportUsage(ctx context.Context, body ReportUsageJSONRequestBod
 //
 // Corresponds with GET /subscriptions/ (the `ListSubscriptions` operationId).
 func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListSubscriptionsRequest(c.Server, params)
+	req, err := c.newListSubscriptionsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListSubscriptions, reqEditors)
 }
 
 // CreateSubscriptionWithBody Subscribe a customer directly
@@ -5740,15 +5534,11 @@ func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscription
 //
 // Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSubscriptionRequestWithBody(c.Server, contentType, body)
+	req, err := c.newCreateSubscriptionRequest(ctx, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateSubscription, reqEditors)
 }
 
 // CreateSubscription Subscribe a customer directly
@@ -5759,15 +5549,15 @@ func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType str
 //
 // Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
 func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSubscriptionRequest(c.Server, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCreateSubscriptionRequest(ctx, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCreateSubscription, reqEditors)
 }
 
 // RetrieveSubscription Fetch one subscription
@@ -5776,15 +5566,11 @@ func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscription
 //
 // Corresponds with GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId).
 func (c *Client) RetrieveSubscription(ctx context.Context, subscriptionId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveSubscriptionRequest(c.Server, subscriptionId)
+	req, err := c.newRetrieveSubscriptionRequest(ctx, subscriptionId)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpRetrieveSubscription, reqEditors)
 }
 
 // CancelSubscriptionWithBody End a subscription
@@ -5795,15 +5581,11 @@ func (c *Client) RetrieveSubscription(ctx context.Context, subscriptionId openap
 //
 // Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCancelSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	req, err := c.newCancelSubscriptionRequest(ctx, subscriptionId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCancelSubscription, reqEditors)
 }
 
 // CancelSubscription End a subscription
@@ -5814,15 +5596,15 @@ func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId 
 //
 // Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
 func (c *Client) CancelSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCancelSubscriptionRequest(c.Server, subscriptionId, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newCancelSubscriptionRequest(ctx, subscriptionId, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpCancelSubscription, reqEditors)
 }
 
 // UpdateSubscriptionWithBody Move a subscription to another plan or period
@@ -5833,15 +5615,11 @@ func (c *Client) CancelSubscription(ctx context.Context, subscriptionId openapi_
 //
 // Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSubscriptionRequestWithBody(c.Server, subscriptionId, contentType, body)
+	req, err := c.newUpdateSubscriptionRequest(ctx, subscriptionId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateSubscription, reqEditors)
 }
 
 // UpdateSubscription Move a subscription to another plan or period
@@ -5852,15 +5630,15 @@ func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId 
 //
 // Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
 func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateSubscriptionRequest(c.Server, subscriptionId, body)
+	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+	req, err := c.newUpdateSubscriptionRequest(ctx, subscriptionId, "application/json", bytes.NewReader(buf))
+	if err != nil {
 		return nil, err
 	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpUpdateSubscription, reqEditors)
 }
 
 // ListTransactions Browse money movements
@@ -5869,15 +5647,11 @@ func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId openapi_
 //
 // Corresponds with GET /transaction/ (the `ListTransactions` operationId).
 func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListTransactionsRequest(c.Server, params)
+	req, err := c.newListTransactionsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
+	return c.send(ctx, req, OpListTransactions, reqEditors)
 }
 
 // ListWebhookEventLogs Inspect webhook deliveries
@@ -5886,3517 +5660,1302 @@ func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsP
 //
 // Corresponds with GET /webhook/logs/ (the `ListWebhookEventLogs` operationId).
 func (c *Client) ListWebhookEventLogs(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListWebhookEventLogsRequest(c.Server, params)
+	req, err := c.newListWebhookEventLogsRequest(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
+	return c.send(ctx, req, OpListWebhookEventLogs, reqEditors)
+}
+
+// newListCatalogFeaturesRequest builds the request for listCatalogFeatures (GET /catalog/features/).
+func (c *Client) newListCatalogFeaturesRequest(ctx context.Context, params *ListCatalogFeaturesParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCatalogFeatures))
+	writePath(&b, "/catalog/features/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreateCatalogFeatureRequest builds the request for createCatalogFeature (POST /catalog/features/).
+func (c *Client) newCreateCatalogFeatureRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateCatalogFeature))
+	writePath(&b, "/catalog/features/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDeleteCatalogFeatureRequest builds the request for deleteCatalogFeature (DELETE /catalog/features/{pk}/).
+func (c *Client) newDeleteCatalogFeatureRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDeleteCatalogFeature))
+	writePath(&b, "/catalog/features/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newRetrieveCatalogFeatureRequest builds the request for retrieveCatalogFeature (GET /catalog/features/{pk}/).
+func (c *Client) newRetrieveCatalogFeatureRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveCatalogFeature))
+	writePath(&b, "/catalog/features/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListCatalogPlansRequest builds the request for listCatalogPlans (GET /catalog/plans/).
+func (c *Client) newListCatalogPlansRequest(ctx context.Context, params *ListCatalogPlansParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCatalogPlans))
+	writePath(&b, "/catalog/plans/")
+	if params != nil {
+		sep := byte('?')
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreateCatalogPlanRequest builds the request for createCatalogPlan (POST /catalog/plans/).
+func (c *Client) newCreateCatalogPlanRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateCatalogPlan))
+	writePath(&b, "/catalog/plans/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDeleteCatalogPlanRequest builds the request for deleteCatalogPlan (DELETE /catalog/plans/{identifier}/).
+func (c *Client) newDeleteCatalogPlanRequest(ctx context.Context, identifier string, params *DeleteCatalogPlanParams) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDeleteCatalogPlan))
+	writePath(&b, "/catalog/plans/%s/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.Version != nil {
+			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newRetrieveCatalogPlanRequest builds the request for retrieveCatalogPlan (GET /catalog/plans/{identifier}/).
+func (c *Client) newRetrieveCatalogPlanRequest(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveCatalogPlan))
+	writePath(&b, "/catalog/plans/%s/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.Version != nil {
+			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newUpdateCatalogPlanRequest builds the request for updateCatalogPlan (PATCH /catalog/plans/{identifier}/).
+func (c *Client) newUpdateCatalogPlanRequest(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCatalogPlan))
+	writePath(&b, "/catalog/plans/%s/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.Version != nil {
+			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDiscardCatalogPlanDraftRequest builds the request for discardCatalogPlanDraft (DELETE /catalog/plans/{identifier}/discard/).
+func (c *Client) newDiscardCatalogPlanDraftRequest(ctx context.Context, identifier string) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDiscardCatalogPlanDraft))
+	writePath(&b, "/catalog/plans/%s/discard/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListCatalogPlanFeaturesRequest builds the request for listCatalogPlanFeatures (GET /catalog/plans/{identifier}/features/).
+func (c *Client) newListCatalogPlanFeaturesRequest(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCatalogPlanFeatures))
+	writePath(&b, "/catalog/plans/%s/features/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.Version != nil {
+			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newAddCatalogPlanFeaturesRequest builds the request for addCatalogPlanFeatures (POST /catalog/plans/{identifier}/features/).
+func (c *Client) newAddCatalogPlanFeaturesRequest(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpAddCatalogPlanFeatures))
+	writePath(&b, "/catalog/plans/%s/features/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.Version != nil {
+			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDeleteCatalogPlanFeatureRequest builds the request for deleteCatalogPlanFeature (DELETE /catalog/plans/{identifier}/features/{feature_id}/).
+func (c *Client) newDeleteCatalogPlanFeatureRequest(ctx context.Context, identifier string, featureId string) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	pathParam1, err := PathSegment("feature_id", string(featureId))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDeleteCatalogPlanFeature))
+	writePath(&b, "/catalog/plans/%s/features/%s/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newUpdateCatalogPlanFeatureRequest builds the request for updateCatalogPlanFeature (PATCH /catalog/plans/{identifier}/features/{feature_id}/).
+func (c *Client) newUpdateCatalogPlanFeatureRequest(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	pathParam1, err := PathSegment("feature_id", string(featureId))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCatalogPlanFeature))
+	writePath(&b, "/catalog/plans/%s/features/%s/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDeleteCatalogPlanFileRequest builds the request for deleteCatalogPlanFile (DELETE /catalog/plans/{identifier}/file/{pk}/).
+func (c *Client) newDeleteCatalogPlanFileRequest(ctx context.Context, identifier string, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	pathParam1 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDeleteCatalogPlanFile))
+	writePath(&b, "/catalog/plans/%s/file/%s/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newUpdateCatalogPlanFileRequest builds the request for updateCatalogPlanFile (PATCH /catalog/plans/{identifier}/file/{pk}/).
+func (c *Client) newUpdateCatalogPlanFileRequest(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	pathParam1 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCatalogPlanFile))
+	writePath(&b, "/catalog/plans/%s/file/%s/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDownloadCatalogPlanFileRequest builds the request for downloadCatalogPlanFile (GET /catalog/plans/{identifier}/file/{pk}/download/).
+func (c *Client) newDownloadCatalogPlanFileRequest(ctx context.Context, identifier string, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	pathParam1 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDownloadCatalogPlanFile))
+	writePath(&b, "/catalog/plans/%s/file/%s/download/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListCatalogPlanPricesRequest builds the request for listCatalogPlanPrices (GET /catalog/plans/{identifier}/prices/).
+func (c *Client) newListCatalogPlanPricesRequest(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCatalogPlanPrices))
+	writePath(&b, "/catalog/plans/%s/prices/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.Version != nil {
+			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newBulkSetCatalogPlanPricesRequest builds the request for bulkSetCatalogPlanPrices (POST /catalog/plans/{identifier}/prices/bulk/).
+func (c *Client) newBulkSetCatalogPlanPricesRequest(ctx context.Context, identifier string, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpBulkSetCatalogPlanPrices))
+	writePath(&b, "/catalog/plans/%s/prices/bulk/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newPublishCatalogPlanRequest builds the request for publishCatalogPlan (POST /catalog/plans/{identifier}/publish/).
+func (c *Client) newPublishCatalogPlanRequest(ctx context.Context, identifier string, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("identifier", string(identifier))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpPublishCatalogPlan))
+	writePath(&b, "/catalog/plans/%s/publish/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newListCatalogProductsRequest builds the request for listCatalogProducts (GET /catalog/products/).
+func (c *Client) newListCatalogProductsRequest(ctx context.Context, params *ListCatalogProductsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCatalogProducts))
+	writePath(&b, "/catalog/products/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreateCatalogProductRequest builds the request for createCatalogProduct (POST /catalog/products/).
+func (c *Client) newCreateCatalogProductRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateCatalogProduct))
+	writePath(&b, "/catalog/products/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDeleteCatalogProductRequest builds the request for deleteCatalogProduct (DELETE /catalog/products/{pk}/).
+func (c *Client) newDeleteCatalogProductRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDeleteCatalogProduct))
+	writePath(&b, "/catalog/products/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newRetrieveCatalogProductRequest builds the request for retrieveCatalogProduct (GET /catalog/products/{pk}/).
+func (c *Client) newRetrieveCatalogProductRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveCatalogProduct))
+	writePath(&b, "/catalog/products/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newUpdateCatalogProductRequest builds the request for updateCatalogProduct (PATCH /catalog/products/{pk}/).
+func (c *Client) newUpdateCatalogProductRequest(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCatalogProduct))
+	writePath(&b, "/catalog/products/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newGetCatalogProductSettingsRequest builds the request for getCatalogProductSettings (GET /catalog/products/{pk}/settings/).
+func (c *Client) newGetCatalogProductSettingsRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpGetCatalogProductSettings))
+	writePath(&b, "/catalog/products/%s/settings/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newUpdateCatalogProductSettingsRequest builds the request for updateCatalogProductSettings (PATCH /catalog/products/{pk}/settings/).
+func (c *Client) newUpdateCatalogProductSettingsRequest(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCatalogProductSettings))
+	writePath(&b, "/catalog/products/%s/settings/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newDeleteCatalogProductImageRequest builds the request for deleteCatalogProductImage (DELETE /catalog/products/{product_pk}/image/{pk}/).
+func (c *Client) newDeleteCatalogProductImageRequest(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := productPk.String()
+	pathParam1 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpDeleteCatalogProductImage))
+	writePath(&b, "/catalog/products/%s/image/%s/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newUpdateCatalogProductImageRequest builds the request for updateCatalogProductImage (PATCH /catalog/products/{product_pk}/image/{pk}/).
+func (c *Client) newUpdateCatalogProductImageRequest(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0 := productPk.String()
+	pathParam1 := pk.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCatalogProductImage))
+	writePath(&b, "/catalog/products/%s/image/%s/", pathParam0, pathParam1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newCreateChargeRequest builds the request for createCharge (POST /charges/).
+func (c *Client) newCreateChargeRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateCharge))
+	writePath(&b, "/charges/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newCreateCheckoutSessionRequest builds the request for createCheckoutSession (POST /checkout/).
+func (c *Client) newCreateCheckoutSessionRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateCheckoutSession))
+	writePath(&b, "/checkout/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newListCheckoutSessionsRequest builds the request for listCheckoutSessions (GET /checkout/sessions/).
+func (c *Client) newListCheckoutSessionsRequest(ctx context.Context, params *ListCheckoutSessionsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCheckoutSessions))
+	writePath(&b, "/checkout/sessions/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.Status != nil {
+			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+		}
+		if params.StartDate != nil {
+			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+		}
+		if params.EndDate != nil {
+			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newRetrieveCheckoutSessionRequest builds the request for retrieveCheckoutSession (GET /checkout/sessions/{session_id}/).
+func (c *Client) newRetrieveCheckoutSessionRequest(ctx context.Context, sessionId string) (*http.Request, error) {
+	pathParam0, err := PathSegment("session_id", string(sessionId))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveCheckoutSession))
+	writePath(&b, "/checkout/sessions/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListCheckoutSessionEventsRequest builds the request for listCheckoutSessionEvents (GET /checkout/sessions/{session_id}/events/).
+func (c *Client) newListCheckoutSessionEventsRequest(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams) (*http.Request, error) {
+	pathParam0, err := PathSegment("session_id", string(sessionId))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCheckoutSessionEvents))
+	writePath(&b, "/checkout/sessions/%s/events/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListCustomersRequest builds the request for listCustomers (GET /customers/).
+func (c *Client) newListCustomersRequest(ctx context.Context, params *ListCustomersParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListCustomers))
+	writePath(&b, "/customers/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreateCustomerRequest builds the request for createCustomer (POST /customers/).
+func (c *Client) newCreateCustomerRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateCustomer))
+	writePath(&b, "/customers/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newUpdateCustomerRequest builds the request for updateCustomer (PATCH /customers/{customerId}/).
+func (c *Client) newUpdateCustomerRequest(ctx context.Context, customerId string, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0, err := PathSegment("customerId", string(customerId))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateCustomer))
+	writePath(&b, "/customers/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newGetCustomerEntitlementsRequest builds the request for getCustomerEntitlements (GET /entitlements/).
+func (c *Client) newGetCustomerEntitlementsRequest(ctx context.Context, params *GetCustomerEntitlementsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpGetCustomerEntitlements))
+	writePath(&b, "/entitlements/")
+	if params != nil {
+		sep := byte('?')
+
+		writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(params.CustomerId)))
+
+		if params.FeatureId != nil {
+			writeQuery(&b, &sep, "feature_id", url.QueryEscape(string(*params.FeatureId)))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newLicenseActivateRequest builds the request for licenseActivate (POST /license/activate/).
+func (c *Client) newLicenseActivateRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpLicenseActivate))
+	writePath(&b, "/license/activate/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newLicenseDeactivateRequest builds the request for licenseDeactivate (POST /license/deactivate/).
+func (c *Client) newLicenseDeactivateRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpLicenseDeactivate))
+	writePath(&b, "/license/deactivate/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newLicenseValidateRequest builds the request for licenseValidate (POST /license/validate/).
+func (c *Client) newLicenseValidateRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpLicenseValidate))
+	writePath(&b, "/license/validate/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newCreatePresignedUploadUrlRequest builds the request for createPresignedUploadUrl (POST /media/).
+func (c *Client) newCreatePresignedUploadUrlRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreatePresignedUploadUrl))
+	writePath(&b, "/media/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newGetProductOfferingRequest builds the request for getProductOffering (GET /monetization/product-offering/{product_id}/).
+func (c *Client) newGetProductOfferingRequest(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams) (*http.Request, error) {
+	pathParam0 := productId.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpGetProductOffering))
+	writePath(&b, "/monetization/product-offering/%s/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.CustomerId != nil {
+			writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(*params.CustomerId)))
+		}
+		if params.PlansEnabled != nil {
+			writeQuery(&b, &sep, "plans_enabled", url.QueryEscape(string(*params.PlansEnabled)))
+		}
+		if params.IpAddress != nil {
+			writeQuery(&b, &sep, "ip_address", url.QueryEscape(string(*params.IpAddress)))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListOrdersRequest builds the request for listOrders (GET /orders/).
+func (c *Client) newListOrdersRequest(ctx context.Context, params *ListOrdersParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListOrders))
+	writePath(&b, "/orders/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.Status != nil {
+			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+		}
+		if params.BillingType != nil {
+			writeQuery(&b, &sep, "billing_type", url.QueryEscape(string(*params.BillingType)))
+		}
+		if params.IsRenewal != nil {
+			writeQuery(&b, &sep, "is_renewal", strconv.FormatBool(*params.IsRenewal))
+		}
+		if params.StartDate != nil {
+			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+		}
+		if params.EndDate != nil {
+			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newRetrieveOrderRequest builds the request for retrieveOrder (GET /orders/{id}/).
+func (c *Client) newRetrieveOrderRequest(ctx context.Context, id string) (*http.Request, error) {
+	pathParam0, err := PathSegment("id", string(id))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveOrder))
+	writePath(&b, "/orders/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListOrderEventsRequest builds the request for listOrderEvents (GET /orders/{id}/events/).
+func (c *Client) newListOrderEventsRequest(ctx context.Context, id string, params *ListOrderEventsParams) (*http.Request, error) {
+	pathParam0, err := PathSegment("id", string(id))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListOrderEvents))
+	writePath(&b, "/orders/%s/events/", pathParam0)
+	if params != nil {
+		sep := byte('?')
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListPartnerOrganizationsRequest builds the request for listPartnerOrganizations (GET /partner/organizations/).
+func (c *Client) newListPartnerOrganizationsRequest(ctx context.Context, params *ListPartnerOrganizationsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListPartnerOrganizations))
+	writePath(&b, "/partner/organizations/")
+	if params != nil {
+		sep := byte('?')
+		if params.ExternalId != nil {
+			writeQuery(&b, &sep, "external_id", url.QueryEscape(string(*params.ExternalId)))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newProvisionPartnerOrganizationRequest builds the request for provisionPartnerOrganization (POST /partner/organizations/).
+func (c *Client) newProvisionPartnerOrganizationRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpProvisionPartnerOrganization))
+	writePath(&b, "/partner/organizations/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newRetrievePartnerOrganizationByExternalIdRequest builds the request for retrievePartnerOrganizationByExternalId (GET /partner/organizations/by-external-id/{externalId}/).
+func (c *Client) newRetrievePartnerOrganizationByExternalIdRequest(ctx context.Context, externalId string) (*http.Request, error) {
+	pathParam0, err := PathSegment("externalId", string(externalId))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrievePartnerOrganizationByExternalId))
+	writePath(&b, "/partner/organizations/by-external-id/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newRetrievePartnerOrganizationRequest builds the request for retrievePartnerOrganization (GET /partner/organizations/{identifier}/).
+func (c *Client) newRetrievePartnerOrganizationRequest(ctx context.Context, identifier openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := identifier.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrievePartnerOrganization))
+	writePath(&b, "/partner/organizations/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListPaymentMethodsRequest builds the request for listPaymentMethods (GET /payment-methods/).
+func (c *Client) newListPaymentMethodsRequest(ctx context.Context, params *ListPaymentMethodsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListPaymentMethods))
+	writePath(&b, "/payment-methods/")
+	if params != nil {
+		sep := byte('?')
+		if params.CustomerId != nil {
+			writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(*params.CustomerId)))
+		}
+		if params.CustomerEmail != nil {
+			writeQuery(&b, &sep, "customer_email", url.QueryEscape(string(*params.CustomerEmail)))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreatePortalSessionRequest builds the request for createPortalSession (POST /portal/session/).
+func (c *Client) newCreatePortalSessionRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreatePortalSession))
+	writePath(&b, "/portal/session/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newGetPromotionRequest builds the request for getPromotion (GET /promotions).
+func (c *Client) newGetPromotionRequest(ctx context.Context, params *GetPromotionParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpGetPromotion))
+	writePath(&b, "/promotions")
+	if params != nil {
+		sep := byte('?')
+
+		writeQuery(&b, &sep, "promotion_id", url.QueryEscape(string(params.PromotionId)))
+
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListRefundsRequest builds the request for listRefunds (GET /refunds/).
+func (c *Client) newListRefundsRequest(ctx context.Context, params *ListRefundsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListRefunds))
+	writePath(&b, "/refunds/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.Status != nil {
+			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+		}
+		if params.StartDate != nil {
+			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+		}
+		if params.EndDate != nil {
+			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreateRefundRequest builds the request for createRefund (POST /refunds/).
+func (c *Client) newCreateRefundRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateRefund))
+	writePath(&b, "/refunds/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newRetrieveRefundRequest builds the request for retrieveRefund (GET /refunds/{refundId}/).
+func (c *Client) newRetrieveRefundRequest(ctx context.Context, refundId openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := refundId.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveRefund))
+	writePath(&b, "/refunds/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newReportUsageRequest builds the request for reportUsage (POST /report/usage/).
+func (c *Client) newReportUsageRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpReportUsage))
+	writePath(&b, "/report/usage/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newListSubscriptionsRequest builds the request for listSubscriptions (GET /subscriptions/).
+func (c *Client) newListSubscriptionsRequest(ctx context.Context, params *ListSubscriptionsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListSubscriptions))
+	writePath(&b, "/subscriptions/")
+	if params != nil {
+		sep := byte('?')
+		if params.CustomerId != nil {
+			writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(*params.CustomerId)))
+		}
+		if params.Status != nil {
+			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCreateSubscriptionRequest builds the request for createSubscription (POST /subscriptions/create/).
+func (c *Client) newCreateSubscriptionRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCreateSubscription))
+	writePath(&b, "/subscriptions/create/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newRetrieveSubscriptionRequest builds the request for retrieveSubscription (GET /subscriptions/{subscriptionId}/).
+func (c *Client) newRetrieveSubscriptionRequest(ctx context.Context, subscriptionId openapi_types.UUID) (*http.Request, error) {
+	pathParam0 := subscriptionId.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpRetrieveSubscription))
+	writePath(&b, "/subscriptions/%s/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newCancelSubscriptionRequest builds the request for cancelSubscription (POST /subscriptions/{subscriptionId}/cancel/).
+func (c *Client) newCancelSubscriptionRequest(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0 := subscriptionId.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpCancelSubscription))
+	writePath(&b, "/subscriptions/%s/cancel/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newUpdateSubscriptionRequest builds the request for updateSubscription (POST /subscriptions/{subscriptionId}/update/).
+func (c *Client) newUpdateSubscriptionRequest(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	pathParam0 := subscriptionId.String()
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpUpdateSubscription))
+	writePath(&b, "/subscriptions/%s/update/", pathParam0)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// newListTransactionsRequest builds the request for listTransactions (GET /transaction/).
+func (c *Client) newListTransactionsRequest(ctx context.Context, params *ListTransactionsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListTransactions))
+	writePath(&b, "/transaction/")
+	if params != nil {
+		sep := byte('?')
+		if params.Search != nil {
+			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+		}
+		if params.Status != nil {
+			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+		}
+		if params.StartDate != nil {
+			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+		}
+		if params.EndDate != nil {
+			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// newListWebhookEventLogsRequest builds the request for listWebhookEventLogs (GET /webhook/logs/).
+func (c *Client) newListWebhookEventLogsRequest(ctx context.Context, params *ListWebhookEventLogsParams) (*http.Request, error) {
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString(c.server(OpListWebhookEventLogs))
+	writePath(&b, "/webhook/logs/")
+	if params != nil {
+		sep := byte('?')
+		if params.StartDate != nil {
+			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+		}
+		if params.EndDate != nil {
+			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+		}
+		if params.PageSize != nil {
+			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+		}
+		if params.Page != nil {
+			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// server returns the base URL op is sent to.
+func (c *Client) server(op Op) string {
+	if op.OwnServers() && c.OperationServer != "" {
+		return strings.TrimSuffix(c.OperationServer, "/")
+	}
+	return strings.TrimSuffix(c.Server, "/")
+}
+
+// send applies the request editors, then hands the request to the Doer,
+// with its operation when the Doer is an OperationDoer.
+func (c *Client) send(ctx context.Context, req *http.Request, op Op, reqEditors []RequestEditorFn) (*http.Response, error) {
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
+	if d, ok := c.Client.(OperationDoer); ok {
+		return d.DoOperation(req, op)
+	}
 	return c.Client.Do(req)
-}
-
-// NewListCatalogFeaturesRequest constructs an http.Request for the ListCatalogFeatures method
-func NewListCatalogFeaturesRequest(server string, params *ListCatalogFeaturesParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/features/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateCatalogFeatureRequest calls the generic CreateCatalogFeature builder with application/json body
-func NewCreateCatalogFeatureRequest(server string, body CreateCatalogFeatureJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateCatalogFeatureRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateCatalogFeatureRequestWithBody constructs an http.Request for the CreateCatalogFeature method, with any body, and a specified content type
-func NewCreateCatalogFeatureRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/features/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteCatalogFeatureRequest constructs an http.Request for the DeleteCatalogFeature method
-func NewDeleteCatalogFeatureRequest(server string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/features/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRetrieveCatalogFeatureRequest constructs an http.Request for the RetrieveCatalogFeature method
-func NewRetrieveCatalogFeatureRequest(server string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/features/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListCatalogPlansRequest constructs an http.Request for the ListCatalogPlans method
-func NewListCatalogPlansRequest(server string, params *ListCatalogPlansParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateCatalogPlanRequest calls the generic CreateCatalogPlan builder with application/json body
-func NewCreateCatalogPlanRequest(server string, body CreateCatalogPlanJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateCatalogPlanRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateCatalogPlanRequestWithBody constructs an http.Request for the CreateCatalogPlan method, with any body, and a specified content type
-func NewCreateCatalogPlanRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteCatalogPlanRequest constructs an http.Request for the DeleteCatalogPlan method
-func NewDeleteCatalogPlanRequest(server string, identifier string, params *DeleteCatalogPlanParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Version != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRetrieveCatalogPlanRequest constructs an http.Request for the RetrieveCatalogPlan method
-func NewRetrieveCatalogPlanRequest(server string, identifier string, params *RetrieveCatalogPlanParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Version != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateCatalogPlanRequest calls the generic UpdateCatalogPlan builder with application/json body
-func NewUpdateCatalogPlanRequest(server string, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCatalogPlanRequestWithBody(server, identifier, params, "application/json", bodyReader)
-}
-
-// NewUpdateCatalogPlanRequestWithBody constructs an http.Request for the UpdateCatalogPlan method, with any body, and a specified content type
-func NewUpdateCatalogPlanRequestWithBody(server string, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Version != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDiscardCatalogPlanDraftRequest constructs an http.Request for the DiscardCatalogPlanDraft method
-func NewDiscardCatalogPlanDraftRequest(server string, identifier string) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/discard/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListCatalogPlanFeaturesRequest constructs an http.Request for the ListCatalogPlanFeatures method
-func NewListCatalogPlanFeaturesRequest(server string, identifier string, params *ListCatalogPlanFeaturesParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/features/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Version != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewAddCatalogPlanFeaturesRequest calls the generic AddCatalogPlanFeatures builder with application/json body
-func NewAddCatalogPlanFeaturesRequest(server string, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewAddCatalogPlanFeaturesRequestWithBody(server, identifier, params, "application/json", bodyReader)
-}
-
-// NewAddCatalogPlanFeaturesRequestWithBody constructs an http.Request for the AddCatalogPlanFeatures method, with any body, and a specified content type
-func NewAddCatalogPlanFeaturesRequestWithBody(server string, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/features/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Version != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteCatalogPlanFeatureRequest constructs an http.Request for the DeleteCatalogPlanFeature method
-func NewDeleteCatalogPlanFeatureRequest(server string, identifier string, featureId string) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "feature_id", featureId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/features/%s/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateCatalogPlanFeatureRequest calls the generic UpdateCatalogPlanFeature builder with application/json body
-func NewUpdateCatalogPlanFeatureRequest(server string, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCatalogPlanFeatureRequestWithBody(server, identifier, featureId, "application/json", bodyReader)
-}
-
-// NewUpdateCatalogPlanFeatureRequestWithBody constructs an http.Request for the UpdateCatalogPlanFeature method, with any body, and a specified content type
-func NewUpdateCatalogPlanFeatureRequestWithBody(server string, identifier string, featureId string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "feature_id", featureId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/features/%s/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteCatalogPlanFileRequest constructs an http.Request for the DeleteCatalogPlanFile method
-func NewDeleteCatalogPlanFileRequest(server string, identifier string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/file/%s/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateCatalogPlanFileRequest calls the generic UpdateCatalogPlanFile builder with application/json body
-func NewUpdateCatalogPlanFileRequest(server string, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCatalogPlanFileRequestWithBody(server, identifier, pk, "application/json", bodyReader)
-}
-
-// NewUpdateCatalogPlanFileRequestWithBody constructs an http.Request for the UpdateCatalogPlanFile method, with any body, and a specified content type
-func NewUpdateCatalogPlanFileRequestWithBody(server string, identifier string, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/file/%s/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDownloadCatalogPlanFileRequest constructs an http.Request for the DownloadCatalogPlanFile method
-func NewDownloadCatalogPlanFileRequest(server string, identifier string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/file/%s/download/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListCatalogPlanPricesRequest constructs an http.Request for the ListCatalogPlanPrices method
-func NewListCatalogPlanPricesRequest(server string, identifier string, params *ListCatalogPlanPricesParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/prices/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Version != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewBulkSetCatalogPlanPricesRequest calls the generic BulkSetCatalogPlanPrices builder with application/json body
-func NewBulkSetCatalogPlanPricesRequest(server string, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewBulkSetCatalogPlanPricesRequestWithBody(server, identifier, "application/json", bodyReader)
-}
-
-// NewBulkSetCatalogPlanPricesRequestWithBody constructs an http.Request for the BulkSetCatalogPlanPrices method, with any body, and a specified content type
-func NewBulkSetCatalogPlanPricesRequestWithBody(server string, identifier string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/prices/bulk/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewPublishCatalogPlanRequest calls the generic PublishCatalogPlan builder with application/json body
-func NewPublishCatalogPlanRequest(server string, identifier string, body PublishCatalogPlanJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewPublishCatalogPlanRequestWithBody(server, identifier, "application/json", bodyReader)
-}
-
-// NewPublishCatalogPlanRequestWithBody constructs an http.Request for the PublishCatalogPlan method, with any body, and a specified content type
-func NewPublishCatalogPlanRequestWithBody(server string, identifier string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/plans/%s/publish/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewListCatalogProductsRequest constructs an http.Request for the ListCatalogProducts method
-func NewListCatalogProductsRequest(server string, params *ListCatalogProductsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateCatalogProductRequest calls the generic CreateCatalogProduct builder with application/json body
-func NewCreateCatalogProductRequest(server string, body CreateCatalogProductJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateCatalogProductRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateCatalogProductRequestWithBody constructs an http.Request for the CreateCatalogProduct method, with any body, and a specified content type
-func NewCreateCatalogProductRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteCatalogProductRequest constructs an http.Request for the DeleteCatalogProduct method
-func NewDeleteCatalogProductRequest(server string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRetrieveCatalogProductRequest constructs an http.Request for the RetrieveCatalogProduct method
-func NewRetrieveCatalogProductRequest(server string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateCatalogProductRequest calls the generic UpdateCatalogProduct builder with application/json body
-func NewUpdateCatalogProductRequest(server string, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCatalogProductRequestWithBody(server, pk, "application/json", bodyReader)
-}
-
-// NewUpdateCatalogProductRequestWithBody constructs an http.Request for the UpdateCatalogProduct method, with any body, and a specified content type
-func NewUpdateCatalogProductRequestWithBody(server string, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewGetCatalogProductSettingsRequest constructs an http.Request for the GetCatalogProductSettings method
-func NewGetCatalogProductSettingsRequest(server string, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/settings/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateCatalogProductSettingsRequest calls the generic UpdateCatalogProductSettings builder with application/json body
-func NewUpdateCatalogProductSettingsRequest(server string, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCatalogProductSettingsRequestWithBody(server, pk, "application/json", bodyReader)
-}
-
-// NewUpdateCatalogProductSettingsRequestWithBody constructs an http.Request for the UpdateCatalogProductSettings method, with any body, and a specified content type
-func NewUpdateCatalogProductSettingsRequestWithBody(server string, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/settings/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewDeleteCatalogProductImageRequest constructs an http.Request for the DeleteCatalogProductImage method
-func NewDeleteCatalogProductImageRequest(server string, productPk openapi_types.UUID, pk openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "product_pk", productPk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/image/%s/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewUpdateCatalogProductImageRequest calls the generic UpdateCatalogProductImage builder with application/json body
-func NewUpdateCatalogProductImageRequest(server string, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCatalogProductImageRequestWithBody(server, productPk, pk, "application/json", bodyReader)
-}
-
-// NewUpdateCatalogProductImageRequestWithBody constructs an http.Request for the UpdateCatalogProductImage method, with any body, and a specified content type
-func NewUpdateCatalogProductImageRequestWithBody(server string, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "product_pk", productPk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	var pathParam1 string
-
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "pk", pk, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/catalog/products/%s/image/%s/", pathParam0, pathParam1)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewCreateChargeRequest calls the generic CreateCharge builder with application/json body
-func NewCreateChargeRequest(server string, body CreateChargeJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateChargeRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateChargeRequestWithBody constructs an http.Request for the CreateCharge method, with any body, and a specified content type
-func NewCreateChargeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/charges/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewCreateCheckoutSessionRequest calls the generic CreateCheckoutSession builder with application/json body
-func NewCreateCheckoutSessionRequest(server string, body CreateCheckoutSessionJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateCheckoutSessionRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateCheckoutSessionRequestWithBody constructs an http.Request for the CreateCheckoutSession method, with any body, and a specified content type
-func NewCreateCheckoutSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/checkout/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewListCheckoutSessionsRequest constructs an http.Request for the ListCheckoutSessions method
-func NewListCheckoutSessionsRequest(server string, params *ListCheckoutSessionsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/checkout/sessions/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Status != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.StartDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.EndDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRetrieveCheckoutSessionRequest constructs an http.Request for the RetrieveCheckoutSession method
-func NewRetrieveCheckoutSessionRequest(server string, sessionId string) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "session_id", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/checkout/sessions/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListCheckoutSessionEventsRequest constructs an http.Request for the ListCheckoutSessionEvents method
-func NewListCheckoutSessionEventsRequest(server string, sessionId string, params *ListCheckoutSessionEventsParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "session_id", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/checkout/sessions/%s/events/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListCustomersRequest constructs an http.Request for the ListCustomers method
-func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/customers/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateCustomerRequest calls the generic CreateCustomer builder with application/json body
-func NewCreateCustomerRequest(server string, body CreateCustomerJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateCustomerRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateCustomerRequestWithBody constructs an http.Request for the CreateCustomer method, with any body, and a specified content type
-func NewCreateCustomerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/customers/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewUpdateCustomerRequest calls the generic UpdateCustomer builder with application/json body
-func NewUpdateCustomerRequest(server string, customerId string, body UpdateCustomerJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerRequestWithBody(server, customerId, "application/json", bodyReader)
-}
-
-// NewUpdateCustomerRequestWithBody constructs an http.Request for the UpdateCustomer method, with any body, and a specified content type
-func NewUpdateCustomerRequestWithBody(server string, customerId string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/customers/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewGetCustomerEntitlementsRequest constructs an http.Request for the GetCustomerEntitlements method
-func NewGetCustomerEntitlementsRequest(server string, params *GetCustomerEntitlementsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/entitlements/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if params.FeatureId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "feature_id", *params.FeatureId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewLicenseActivateRequest calls the generic LicenseActivate builder with application/json body
-func NewLicenseActivateRequest(server string, body LicenseActivateJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewLicenseActivateRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewLicenseActivateRequestWithBody constructs an http.Request for the LicenseActivate method, with any body, and a specified content type
-func NewLicenseActivateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/license/activate/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewLicenseDeactivateRequest calls the generic LicenseDeactivate builder with application/json body
-func NewLicenseDeactivateRequest(server string, body LicenseDeactivateJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewLicenseDeactivateRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewLicenseDeactivateRequestWithBody constructs an http.Request for the LicenseDeactivate method, with any body, and a specified content type
-func NewLicenseDeactivateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/license/deactivate/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewLicenseValidateRequest calls the generic LicenseValidate builder with application/json body
-func NewLicenseValidateRequest(server string, body LicenseValidateJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewLicenseValidateRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewLicenseValidateRequestWithBody constructs an http.Request for the LicenseValidate method, with any body, and a specified content type
-func NewLicenseValidateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/license/validate/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewCreatePresignedUploadUrlRequest calls the generic CreatePresignedUploadUrl builder with application/json body
-func NewCreatePresignedUploadUrlRequest(server string, body CreatePresignedUploadUrlJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreatePresignedUploadUrlRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreatePresignedUploadUrlRequestWithBody constructs an http.Request for the CreatePresignedUploadUrl method, with any body, and a specified content type
-func NewCreatePresignedUploadUrlRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/media/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewGetProductOfferingRequest constructs an http.Request for the GetProductOffering method
-func NewGetProductOfferingRequest(server string, productId openapi_types.UUID, params *GetProductOfferingParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "product_id", productId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/monetization/product-offering/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.CustomerId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PlansEnabled != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "plans_enabled", *params.PlansEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.IpAddress != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ip_address", *params.IpAddress, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListOrdersRequest constructs an http.Request for the ListOrders method
-func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/orders/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Status != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.BillingType != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "billing_type", *params.BillingType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.IsRenewal != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "is_renewal", *params.IsRenewal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.StartDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.EndDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRetrieveOrderRequest constructs an http.Request for the RetrieveOrder method
-func NewRetrieveOrderRequest(server string, id string) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/orders/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListOrderEventsRequest constructs an http.Request for the ListOrderEvents method
-func NewListOrderEventsRequest(server string, id string, params *ListOrderEventsParams) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/orders/%s/events/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListPartnerOrganizationsRequest constructs an http.Request for the ListPartnerOrganizations method
-func NewListPartnerOrganizationsRequest(server string, params *ListPartnerOrganizationsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/partner/organizations/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.ExternalId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_id", *params.ExternalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewProvisionPartnerOrganizationRequest calls the generic ProvisionPartnerOrganization builder with application/json body
-func NewProvisionPartnerOrganizationRequest(server string, body ProvisionPartnerOrganizationJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewProvisionPartnerOrganizationRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewProvisionPartnerOrganizationRequestWithBody constructs an http.Request for the ProvisionPartnerOrganization method, with any body, and a specified content type
-func NewProvisionPartnerOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/partner/organizations/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewRetrievePartnerOrganizationByExternalIdRequest constructs an http.Request for the RetrievePartnerOrganizationByExternalId method
-func NewRetrievePartnerOrganizationByExternalIdRequest(server string, externalId string) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "externalId", externalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/partner/organizations/by-external-id/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewRetrievePartnerOrganizationRequest constructs an http.Request for the RetrievePartnerOrganization method
-func NewRetrievePartnerOrganizationRequest(server string, identifier openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/partner/organizations/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListPaymentMethodsRequest constructs an http.Request for the ListPaymentMethods method
-func NewListPaymentMethodsRequest(server string, params *ListPaymentMethodsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/payment-methods/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.CustomerId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.CustomerEmail != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_email", *params.CustomerEmail, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "email"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreatePortalSessionRequest calls the generic CreatePortalSession builder with application/json body
-func NewCreatePortalSessionRequest(server string, body CreatePortalSessionJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreatePortalSessionRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreatePortalSessionRequestWithBody constructs an http.Request for the CreatePortalSession method, with any body, and a specified content type
-func NewCreatePortalSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/portal/session/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewGetPromotionRequest constructs an http.Request for the GetPromotion method
-func NewGetPromotionRequest(server string, params *GetPromotionParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/promotions")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "promotion_id", params.PromotionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListRefundsRequest constructs an http.Request for the ListRefunds method
-func NewListRefundsRequest(server string, params *ListRefundsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/refunds/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Status != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.StartDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.EndDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateRefundRequest calls the generic CreateRefund builder with application/json body
-func NewCreateRefundRequest(server string, body CreateRefundJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateRefundRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateRefundRequestWithBody constructs an http.Request for the CreateRefund method, with any body, and a specified content type
-func NewCreateRefundRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/refunds/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewRetrieveRefundRequest constructs an http.Request for the RetrieveRefund method
-func NewRetrieveRefundRequest(server string, refundId openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "refundId", refundId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/refunds/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewReportUsageRequest calls the generic ReportUsage builder with application/json body
-func NewReportUsageRequest(server string, body ReportUsageJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewReportUsageRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewReportUsageRequestWithBody constructs an http.Request for the ReportUsage method, with any body, and a specified content type
-func NewReportUsageRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/report/usage/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewListSubscriptionsRequest constructs an http.Request for the ListSubscriptions method
-func NewListSubscriptionsRequest(server string, params *ListSubscriptionsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/subscriptions/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.CustomerId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Status != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCreateSubscriptionRequest calls the generic CreateSubscription builder with application/json body
-func NewCreateSubscriptionRequest(server string, body CreateSubscriptionJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCreateSubscriptionRequestWithBody(server, "application/json", bodyReader)
-}
-
-// NewCreateSubscriptionRequestWithBody constructs an http.Request for the CreateSubscription method, with any body, and a specified content type
-func NewCreateSubscriptionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/subscriptions/create/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewRetrieveSubscriptionRequest constructs an http.Request for the RetrieveSubscription method
-func NewRetrieveSubscriptionRequest(server string, subscriptionId openapi_types.UUID) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/subscriptions/%s/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewCancelSubscriptionRequest calls the generic CancelSubscription builder with application/json body
-func NewCancelSubscriptionRequest(server string, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCancelSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
-}
-
-// NewCancelSubscriptionRequestWithBody constructs an http.Request for the CancelSubscription method, with any body, and a specified content type
-func NewCancelSubscriptionRequestWithBody(server string, subscriptionId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/subscriptions/%s/cancel/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewUpdateSubscriptionRequest calls the generic UpdateSubscription builder with application/json body
-func NewUpdateSubscriptionRequest(server string, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewUpdateSubscriptionRequestWithBody(server, subscriptionId, "application/json", bodyReader)
-}
-
-// NewUpdateSubscriptionRequestWithBody constructs an http.Request for the UpdateSubscription method, with any body, and a specified content type
-func NewUpdateSubscriptionRequestWithBody(server string, subscriptionId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "subscriptionId", subscriptionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/subscriptions/%s/update/", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	return req, nil
-}
-
-// NewListTransactionsRequest constructs an http.Request for the ListTransactions method
-func NewListTransactionsRequest(server string, params *ListTransactionsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/transaction/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.Search != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Status != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.StartDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.EndDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
-// NewListWebhookEventLogsRequest constructs an http.Request for the ListWebhookEventLogs method
-func NewListWebhookEventLogsRequest(server string, params *ListWebhookEventLogsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/webhook/logs/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.StartDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.EndDate != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.PageSize != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Page != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
 }
 
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {

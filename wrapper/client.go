@@ -83,8 +83,8 @@ func WithPartnerKey(key string) Option {
 // every operation that is not a partner operation.
 func WithServerKey(key string) Option {
 	return func(s *settings) error {
-		if strings.TrimSpace(key) == "" {
-			return errors.New("kelviq: WithServerKey: key is empty")
+		if err := checkServerKey("WithServerKey", key); err != nil {
+			return err
 		}
 		s.serverKey = &key
 		return nil
@@ -97,11 +97,19 @@ func WithoutEnvKeys() Option {
 	return func(s *settings) error { s.noEnv = true; return nil }
 }
 
-// WithEnvironment selects Production (the default) or Sandbox.
+// WithEnvironment selects Production (the default) or Sandbox. A custom
+// Environment's URLs follow the rules of WithBaseURL.
 func WithEnvironment(env Environment) Option {
 	return func(s *settings) error {
 		if env.BaseURL == "" || env.EdgeURL == "" {
 			return errors.New("kelviq: WithEnvironment: environment has no base URL; use wrapper.Production or wrapper.Sandbox")
+		}
+		var err error
+		if env.BaseURL, err = checkBaseURL("WithEnvironment: BaseURL", env.BaseURL); err != nil {
+			return err
+		}
+		if env.EdgeURL, err = checkBaseURL("WithEnvironment: EdgeURL", env.EdgeURL); err != nil {
+			return err
 		}
 		s.env = env
 		return nil
@@ -149,12 +157,20 @@ func WithHTTPClient(c *http.Client) Option {
 	}
 }
 
-// WithDoer sends requests with d instead of an *http.Client. A Doer is
-// responsible for its own redirect policy.
+// WithDoer sends requests with d instead of an *http.Client. When d is an
+// *http.Client it is treated as WithHTTPClient treats it, so no credential
+// follows a redirect to another host. Any other Doer sees each request with
+// its credential and must not follow redirects itself (the client cannot see
+// inside it): return the 3xx answer as it is, as http.Client does with
+// CheckRedirect returning http.ErrUseLastResponse.
 func WithDoer(d Doer) Option {
 	return func(s *settings) error {
 		if d == nil {
 			return errors.New("kelviq: WithDoer: doer is nil")
+		}
+		if hc, ok := d.(*http.Client); ok {
+			s.httpClient, s.doer = hc, nil
+			return nil
 		}
 		s.doer, s.httpClient = d, nil
 		return nil
@@ -191,8 +207,33 @@ func checkPartnerKey(where, key string) error {
 		return fmt.Errorf("kelviq: %s: partner key is empty", where)
 	case !strings.HasPrefix(key, PartnerKeyPrefix):
 		return fmt.Errorf("kelviq: %s: partner key must start with %q", where, PartnerKeyPrefix)
+	case !validHeaderValue(key):
+		return fmt.Errorf("kelviq: %s: partner key must be printable ASCII without spaces", where)
 	}
 	return nil
+}
+
+// checkServerKey refuses keys that cannot be sent as a header value. The
+// prefix is not checked: real server keys do not share one.
+func checkServerKey(where, key string) error {
+	switch {
+	case strings.TrimSpace(key) == "":
+		return fmt.Errorf("kelviq: %s: server key is empty", where)
+	case !validHeaderValue(key):
+		return fmt.Errorf("kelviq: %s: server key must be printable ASCII without spaces", where)
+	}
+	return nil
+}
+
+// validHeaderValue reports whether key is printable ASCII without spaces,
+// so that it can go into a header as it is (no CR, LF or other control).
+func validHeaderValue(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // checkBaseURL validates and normalises a base URL (no trailing slash).
@@ -274,6 +315,7 @@ type Client struct {
 	PaymentMethods *PaymentMethodsService
 
 	api  *api.ClientWithResponses
+	raw  *api.Client
 	send *sender
 	opts []Option
 }
@@ -305,6 +347,9 @@ func New(opts ...Option) (*Client, error) {
 		}
 		if s.serverKey == nil {
 			if k, ok := os.LookupEnv(EnvServerKey); ok && strings.TrimSpace(k) != "" {
+				if err := checkServerKey(EnvServerKey, k); err != nil {
+					return nil, err
+				}
 				s.serverKey = &k
 			}
 		}
@@ -316,15 +361,12 @@ func New(opts ...Option) (*Client, error) {
 	if s.edgeURL != "" {
 		edge = s.edgeURL
 	}
-	baseU, _ := url.Parse(base)
-	edgeU, _ := url.Parse(edge)
 	ua := "kelviq-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if s.userAgent != "" {
 		ua = s.userAgent + " " + ua
 	}
 	snd := &sender{
-		base:      baseU,
-		edge:      edgeU,
+		base:      base,
 		maxBody:   s.maxBody,
 		userAgent: ua,
 		retry:     s.retry,
@@ -339,15 +381,15 @@ func New(opts ...Option) (*Client, error) {
 	case s.doer != nil:
 		snd.doer = s.doer
 	case s.httpClient != nil:
-		snd.doer = snd.guardRedirects(s.httpClient)
+		snd.doer = guardRedirects(s.httpClient)
 	default:
-		snd.doer = snd.guardRedirects(&http.Client{Transport: defaultTransport(), CheckRedirect: noRedirects})
+		snd.doer = guardRedirects(&http.Client{Transport: defaultTransport(), CheckRedirect: noRedirects})
 	}
-	ac, err := api.NewClientWithResponses(base+"/", api.WithHTTPClient(snd))
+	raw, err := api.NewClient(base, api.WithHTTPClient(snd), api.WithOperationServer(edge))
 	if err != nil {
 		return nil, fmt.Errorf("kelviq: %w", err)
 	}
-	c := &Client{api: ac, send: snd, opts: append([]Option(nil), opts...)}
+	c := &Client{api: &api.ClientWithResponses{ClientInterface: raw}, raw: raw, send: snd, opts: append([]Option(nil), opts...)}
 	c.Partner = &PartnerService{c: c}
 	c.initServices()
 	return c, nil
@@ -371,15 +413,19 @@ func shareDoer(d Doer) Option {
 }
 
 // API returns the generated client, configured with the same base URL,
-// credentials, error mapping, retries and limits as c. A non-success answer
-// comes back as the error, an *APIError. One difference from the service
-// methods: a success body that does not decode is reported by the generated
-// ParseXxx function as a plain JSON error, without the status (the service
-// methods return a *DecodeError with the status and a sample).
+// credentials, error mapping, retries and limits as c: its methods build
+// each request knowing their operation and go through the same sender as
+// the service methods and Call, so the same checks apply (a path parameter
+// that is empty, "." or ".." is refused with a *ValidationError before
+// anything is sent). A non-success answer comes back as the error, an
+// *APIError. One difference from the service methods: a success body that
+// does not decode is reported by the generated ParseXxx function as a plain
+// JSON error, without the status (the service methods return a
+// *DecodeError with the status and a sample).
 func (c *Client) API() *api.ClientWithResponses { return c.api }
 
 // BaseURL returns the base URL requests go to.
-func (c *Client) BaseURL() string { return c.send.base.String() }
+func (c *Client) BaseURL() string { return c.send.base }
 
 // String describes the client without any credential.
 func (c *Client) String() string {
@@ -404,13 +450,14 @@ func presence(s Secret) string {
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // defaultTransport is Go's default transport with more idle connections per
-// host (the default of 2 throttles concurrent callers) and explicit timeouts.
+// host (the default of 2 throttles concurrent callers). It sets no
+// ResponseHeaderTimeout, which would start a timer for every request: the
+// call's context bounds a call, and WithAttemptTimeout each attempt.
 func defaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
 	t.TLSHandshakeTimeout = 10 * time.Second
-	t.ResponseHeaderTimeout = 60 * time.Second
 	t.ForceAttemptHTTP2 = true
 	return t
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kelviq/kelviq-go/api"
 	"maps"
 	"net/http"
 	"slices"
@@ -33,7 +34,7 @@ var (
 
 	// ErrInvalidInput matches a *ValidationError: the input was refused
 	// locally and nothing was sent.
-	ErrInvalidInput = errors.New("kelviq: invalid input")
+	ErrInvalidInput = api.ErrInvalidInput
 	// ErrMissingCredential is returned, before anything is sent, when an
 	// operation needs a key the client does not have.
 	ErrMissingCredential = errors.New("kelviq: missing credential")
@@ -138,21 +139,10 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Is reports whether target is ErrDecode.
 func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
 
-// ValidationError reports input refused before any request was sent.
-type ValidationError struct {
-	// Field is the input's name as the API spells it, e.g. "externalId".
-	Field string
-	// Rule says what the value must be, e.g. "must be at most 128 characters".
-	Rule string
-}
-
-// Error returns e.g. `kelviq: invalid externalId: must not be empty`.
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("kelviq: invalid %s: %s", e.Field, e.Rule)
-}
-
-// Is reports whether target is ErrInvalidInput.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
+// ValidationError reports input refused before any request was sent: its
+// Field names the input as the API spells it and Rule says what the value
+// must be. It matches ErrInvalidInput.
+type ValidationError = api.ValidationError
 
 // BodyTooLargeError is returned when a response body exceeds the limit.
 type BodyTooLargeError struct {
@@ -172,8 +162,8 @@ func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooL
 
 // newAPIError builds an *APIError from an error answer's (capped) body.
 // scrub removes known credentials from any text taken from the body.
-func newAPIError(op *Operation, method, path string, status int, body []byte, scrub func(string) string) *APIError {
-	e := &APIError{StatusCode: status, Method: method, Path: path, OperationID: op.ID}
+func newAPIError(op api.Op, method, path string, status int, body []byte, scrub func(string) string) *APIError {
+	e := &APIError{StatusCode: status, Method: method, Path: path, OperationID: op.ID()}
 	// Scrub the whole body before sampling or parsing it: a credential cut
 	// by the sample's limit would escape scrubbing, and a serverKey field
 	// would otherwise reach Message and FieldErrors as a field error.
@@ -304,4 +294,87 @@ func collectFieldErrors(out map[string][]string, key string, raw json.RawMessage
 			collectFieldErrors(out, key+"."+k, nested[k], depth+1)
 		}
 	}
+}
+
+// redactServerKeys replaces the value of every JSON member named serverKey
+// with "[REDACTED]". The name matches as Go's decoder would match it: in any
+// letter case and through JSON escapes ("serverkey", "server\u004bey"). A
+// string, list or object value is replaced whole, up to where it ends or,
+// in a truncated body, to the end of the text; null and numbers stay.
+func redactServerKeys(text string) string {
+	var out strings.Builder
+	last := 0
+	for i := 0; i < len(text); {
+		if text[i] != '"' {
+			i++
+			continue
+		}
+		end := jsonValueEnd(text, i)
+		j := skipJSONSpace(text, end)
+		if j >= len(text) || text[j] != ':' || !isServerKeyName(text[i:end]) {
+			i = end
+			continue
+		}
+		j = skipJSONSpace(text, j+1)
+		if j >= len(text) || (text[j] != '"' && text[j] != '[' && text[j] != '{') {
+			i = j
+			continue
+		}
+		vend := jsonValueEnd(text, j)
+		out.WriteString(text[last:j])
+		out.WriteString(`"` + redacted + `"`)
+		last, i = vend, vend
+	}
+	if last == 0 {
+		return text
+	}
+	out.WriteString(text[last:])
+	return out.String()
+}
+
+// jsonValueEnd returns the index just past the string, list or object that
+// starts at text[i], or len(text) when the text ends first.
+func jsonValueEnd(text string, i int) int {
+	depth := 0
+	for j := i; j < len(text); j++ {
+		switch text[j] {
+		case '"':
+			for j++; j < len(text) && text[j] != '"'; j++ {
+				if text[j] == '\\' {
+					j++
+				}
+			}
+			if depth == 0 {
+				return min(j+1, len(text))
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth <= 0 {
+				return j + 1
+			}
+		}
+	}
+	return len(text)
+}
+
+func skipJSONSpace(text string, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// isServerKeyName reports whether tok, a quoted JSON string, decodes to a
+// name that Go's decoder takes for the serverKey field.
+func isServerKeyName(tok string) bool {
+	if len(tok) < len(`"serverKey"`) || len(tok) > 128 {
+		return false
+	}
+	var name string
+	if json.Unmarshal([]byte(tok), &name) != nil {
+		return false
+	}
+	return strings.EqualFold(name, "serverKey")
 }

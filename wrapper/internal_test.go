@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/kelviq/kelviq-go/api"
 )
 
 func TestSample(t *testing.T) {
@@ -100,10 +102,8 @@ func TestParseErrorBody(t *testing.T) {
 
 func testSender(t *testing.T) *sender {
 	t.Helper()
-	base, _ := url.Parse("http://127.0.0.1:8080/api/v1")
 	return &sender{
-		base:       base,
-		edge:       base,
+		base:       "http://127.0.0.1:8080/api/v1",
 		partnerKey: NewSecret("kvqp_internal_partner"),
 		serverKey:  NewSecret("sk_internal_server"),
 		maxBody:    DefaultMaxBodyBytes,
@@ -140,10 +140,10 @@ func TestScrub(t *testing.T) {
 func TestNewAPIErrorScrubsBeforeSampling(t *testing.T) {
 	t.Parallel()
 	s := testSender(t)
-	op, _ := LookupOperation("provisionPartnerOrganization")
+	op := api.OpProvisionPartnerOrganization
 	// The key starts inside the first 512 bytes and ends after them.
 	body := `{"detail":"` + strings.Repeat("x", 495) + ` kvqp_internal_partner","serverKey":"sk_org_secret"}`
-	e := newAPIError(&op, "POST", "/partner/organizations/", 400, []byte(body), s.scrub)
+	e := newAPIError(op, "POST", "/partner/organizations/", 400, []byte(body), s.scrub)
 	for _, leak := range []string{"kvqp_inter", "sk_org", "sk_internal"} {
 		for what, v := range map[string]string{"Body": e.Body, "Message": e.Message, "Error": e.Error()} {
 			if strings.Contains(v, leak) {
@@ -154,79 +154,27 @@ func TestNewAPIErrorScrubsBeforeSampling(t *testing.T) {
 	if len(e.Body) > maxSample || e.OperationID != "provisionPartnerOrganization" || e.StatusCode != 400 {
 		t.Errorf("APIError = %+v", e)
 	}
-	e = newAPIError(&op, "POST", "/x/", 409, []byte(`{"organization":{"serverKey":["sk_org_secret"]}}`), s.scrub)
+	e = newAPIError(op, "POST", "/x/", 409, []byte(`{"organization":{"serverKey":["sk_org_secret"]}}`), s.scrub)
 	if got := e.FieldErrors["organization.serverKey"]; len(got) != 1 || got[0] != redacted || strings.Contains(e.Error(), "sk_org") {
 		t.Errorf("FieldErrors = %v, Error() = %q", e.FieldErrors, e.Error())
 	}
 }
 
-func TestMatchOperation(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		method, path, want string
-	}{
-		{"GET", "/partner/organizations/", "listPartnerOrganizations"},
-		{"POST", "/partner/organizations/", "provisionPartnerOrganization"},
-		{"GET", "/partner/organizations/by-external-id/a%2Fb/", "retrievePartnerOrganizationByExternalId"},
-		{"GET", "/partner/organizations/by-external-id/..%2Fcustomers/", "retrievePartnerOrganizationByExternalId"},
-		{"GET", "/partner/organizations/by-external-id/.../", "retrievePartnerOrganizationByExternalId"},
-		{"GET", "/partner/organizations/3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19/", "retrievePartnerOrganization"},
-		{"PATCH", "/customers/cus_1/", "updateCustomer"},
-		{"GET", "/promotions", "getPromotion"},
-		{"GET", "/catalog/plans/p/file/3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19/download/", "downloadCatalogPlanFile"},
-		// No match.
-		{"GET", "/promotions/", ""},
-		{"DELETE", "/partner/organizations/", ""},
-		{"get", "/partner/organizations/", ""},
-		{"PATCH", "/customers//", ""},
-		{"PATCH", "/customers/../", ""},
-		{"PATCH", "/customers/./", ""},
-		{"PATCH", "/customers/%2E%2E/", ""},
-		{"PATCH", "/customers/%2e/", ""},
-		{"PATCH", "/customers/%zz/", ""},
-		{"PATCH", "/customers/a/b/", ""},
-		{"GET", "/partner/organizations/by-external-id/../", ""},
-		{"GET", "", ""},
-		{"GET", "/", ""},
-	}
-	for _, tc := range cases {
-		op, ok := matchOperation(tc.method, tc.path)
-		got := ""
-		if ok {
-			got = op.ID
-		}
-		if got != tc.want {
-			t.Errorf("matchOperation(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
-		}
-	}
-}
-
-func TestRelativePath(t *testing.T) {
+func TestRelPath(t *testing.T) {
 	t.Parallel()
 	s := testSender(t)
-	cases := []struct {
-		u    string
-		want string
-		ok   bool
-	}{
-		{"http://127.0.0.1:8080/api/v1/customers/", "/customers/", true},
-		{"HTTP://127.0.0.1:8080/api/v1/customers/", "/customers/", true},
-		{"http://127.0.0.1:8080/api/v1/partner/organizations/by-external-id/a%2Fb/", "/partner/organizations/by-external-id/a%2Fb/", true},
-		{"http://127.0.0.1:8080/api/v10/customers/", "", false},
-		{"http://127.0.0.1:8080/api/v1", "", false},
-		{"http://127.0.0.1:8080/customers/", "", false},
-		{"http://127.0.0.1:9090/api/v1/customers/", "", false},
-		{"https://127.0.0.1:8080/api/v1/customers/", "", false},
-		{"http://evil.example/api/v1/customers/", "", false},
-	}
-	for _, tc := range cases {
-		u, err := url.Parse(tc.u)
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8080/api/v1/customers/":                                  "/customers/",
+		"http://127.0.0.1:8080/api/v1/partner/organizations/by-external-id/a%2Fb/": "/partner/organizations/by-external-id/a%2Fb/",
+		"https://edge.example/api/v1/entitlements/":                                "/entitlements/",
+		"http://127.0.0.1:8080/other/":                                             "/other/",
+	} {
+		u, err := url.Parse(in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := s.relativePath(u)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("relativePath(%s) = %q, %v; want %q, %v", tc.u, got, ok, tc.want, tc.ok)
+		if got := s.relPath(u); got != want {
+			t.Errorf("relPath(%s) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -341,7 +289,7 @@ func TestCappedBody(t *testing.T) {
 		{1024, 1024, false},
 	}
 	for _, tc := range cases {
-		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), limit: int64(tc.limit)}
+		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), s: &sender{maxBody: int64(tc.limit)}, op: api.OpListCustomers}
 		got, err := io.ReadAll(b)
 		if tc.wantErr {
 			var big *BodyTooLargeError
@@ -359,9 +307,9 @@ func TestCappedBody(t *testing.T) {
 
 func TestCredentialHeaders(t *testing.T) {
 	t.Parallel()
-	got := credentialHeaders()
+	got := credentialHeaders
 	if !reflect.DeepEqual(got, []string{"Authorization", "X-Kelviq-Partner-Key"}) {
-		t.Errorf("credentialHeaders() = %v", got)
+		t.Errorf("credentialHeaders = %v", got)
 	}
 }
 
@@ -375,14 +323,17 @@ func TestAuthString(t *testing.T) {
 }
 
 // redirectReq builds the request CheckRedirect sees for a redirect to to,
-// with the operation in its context.
+// marked as the sender marks it when the operation's answer is a redirect.
 func redirectReq(t *testing.T, opID, to string) *http.Request {
 	t.Helper()
-	op, ok := LookupOperation(opID)
+	op, ok := api.LookupOp(opID)
 	if !ok {
 		t.Fatalf("no operation %s", opID)
 	}
-	ctx := context.WithValue(context.Background(), callKey{}, &call{op: &op, rel: "/x/"})
+	ctx := context.Background()
+	if op.Redirects() {
+		ctx = context.WithValue(ctx, redirectKey{}, true)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, to, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -394,11 +345,10 @@ func redirectReq(t *testing.T, opID, to string) *http.Request {
 
 func TestGuardRedirects(t *testing.T) {
 	t.Parallel()
-	s := testSender(t)
 	first, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/api/v1/x/", nil)
 	via := []*http.Request{first}
 
-	user := s.guardRedirects(&http.Client{})
+	user := guardRedirects(&http.Client{})
 	// Same host: followed, credentials kept.
 	req := redirectReq(t, "listCustomers", "http://127.0.0.1:8080/api/v1/y/")
 	if err := user.CheckRedirect(req, via); err != nil || req.Header.Get("Authorization") == "" {
@@ -429,7 +379,7 @@ func TestGuardRedirects(t *testing.T) {
 	// A user policy is consulted, after the credentials are dropped.
 	stop := errors.New("stop")
 	var sawAuth string
-	own := s.guardRedirects(&http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+	own := guardRedirects(&http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
 		sawAuth = r.Header.Get("Authorization") + r.Header.Get("X-Kelviq-Partner-Key")
 		return stop
 	}})
@@ -438,7 +388,7 @@ func TestGuardRedirects(t *testing.T) {
 	}
 	// The guard works on a copy.
 	orig := &http.Client{}
-	if s.guardRedirects(orig); orig.CheckRedirect != nil {
+	if guardRedirects(orig); orig.CheckRedirect != nil {
 		t.Error("guardRedirects modified the caller's client")
 	}
 }
@@ -464,7 +414,11 @@ func TestDefaultClientFollowsNoRedirect(t *testing.T) {
 func TestOperationsTable(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
-	for _, op := range operations {
+	ops := Operations()
+	if len(ops) != 64 {
+		t.Errorf("%d operations, want 64", len(ops))
+	}
+	for _, op := range ops {
 		if seen[op.ID] {
 			t.Errorf("duplicate operation %s", op.ID)
 		}
@@ -480,18 +434,19 @@ func TestOperationsTable(t *testing.T) {
 				t.Errorf("%s: success code %d", op.ID, c)
 			}
 		}
-		// Every operation must be reachable by its own path template
-		// filled with a harmless value.
-		path := op.Path
-		for strings.Contains(path, "{") {
-			i, j := strings.Index(path, "{"), strings.Index(path, "}")
-			path = path[:i] + "v" + path[j+1:]
-		}
-		if got, ok := matchOperation(op.Method, path); !ok || got.ID != op.ID {
-			t.Errorf("matchOperation(%s %s) = %v, want %s", op.Method, path, got, op.ID)
+		// The Op and the table agree.
+		o := op.Op()
+		if !o.Valid() || o.ID() != op.ID || o.Method() != op.Method || o.Auth() != op.Auth() || o.OwnServers() != op.Edge() {
+			t.Errorf("%s: Op %d disagrees with the table", op.ID, o)
 		}
 	}
 	if op, ok := LookupOperation("nope"); ok || op.ID != "" {
 		t.Errorf("LookupOperation(nope) = %+v, %v", op, ok)
+	}
+	// Copies share nothing with the table.
+	ops[0].Params = append(ops[0].Params[:0], Param{Name: "changed"})
+	ops[0].Security = nil
+	if again := Operations(); len(again[0].Security) == 0 {
+		t.Error("changing a copy changed the table")
 	}
 }

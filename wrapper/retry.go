@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -174,28 +175,36 @@ func (p retryPolicy) backoff(n int) time.Duration {
 			window = w
 		}
 	}
-	return rand.N(window + 1)
+	return rand.N(min(window, math.MaxInt64-1) + 1)
 }
 
 // retryAfter parses a Retry-After header: delay seconds or an HTTP date.
+// A delay too long for a time.Duration comes back as the longest one, so
+// that it is beyond any cap rather than wrapped around to a short wait.
 func retryAfter(h string, now time.Time) (time.Duration, bool) {
 	if h == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(h); err == nil {
-		if secs < 0 {
-			return 0, false
+	if isDigits(h) {
+		secs, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || secs > int64(math.MaxInt64/time.Second) {
+			return math.MaxInt64, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(h); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return max(t.Sub(now), 0), true // Sub saturates instead of overflowing
 	}
 	return 0, false
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // sleep waits d, or less if ctx ends first; it leaves no timer behind.

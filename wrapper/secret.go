@@ -1,8 +1,10 @@
 package wrapper
 
 import (
+	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // redacted is what a Secret shows in place of its value.
@@ -13,11 +15,18 @@ const redacted = "[REDACTED]"
 // JSON, so that logging a value that contains one does not leak it. Call
 // Reveal to get the value itself, e.g. to store it or pass it to WithServerKey.
 //
+// The value is kept XOR-masked with a random pad of its own, so that
+// printers that bypass methods and walk struct fields by reflection (spew,
+// testify's diffs, debuggers' dumps) find no plain text. This is masking,
+// not encryption: it keeps the key out of logs, not out of a memory dump.
+//
 // The zero Secret is empty.
 type Secret struct {
-	// The value sits behind a pointer so that even printers that bypass
-	// methods (reflection-based dumpers) show an address, not the key.
-	v *string
+	b *secretBytes
+}
+
+type secretBytes struct {
+	masked, pad []byte
 }
 
 // NewSecret wraps s in a Secret.
@@ -25,19 +34,34 @@ func NewSecret(s string) Secret {
 	if s == "" {
 		return Secret{}
 	}
-	return Secret{v: &s}
+	pad := make([]byte, len(s))
+	_, _ = rand.Read(pad) // never fails (crypto/rand)
+	masked := make([]byte, len(s))
+	for i := range masked {
+		masked[i] = s[i] ^ pad[i]
+	}
+	return Secret{b: &secretBytes{masked: masked, pad: pad}}
 }
 
 // Reveal returns the secret value. Handle the result with care.
-func (s Secret) Reveal() string {
-	if s.v == nil {
-		return ""
+func (s Secret) Reveal() string { return s.reveal("") }
+
+// reveal returns prefix followed by the value, in one allocation.
+func (s Secret) reveal(prefix string) string {
+	if s.b == nil {
+		return prefix
 	}
-	return *s.v
+	var sb strings.Builder
+	sb.Grow(len(prefix) + len(s.b.masked))
+	sb.WriteString(prefix)
+	for i, m := range s.b.masked {
+		sb.WriteByte(m ^ s.b.pad[i])
+	}
+	return sb.String()
 }
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.v == nil || *s.v == "" }
+func (s Secret) IsZero() bool { return s.b == nil || len(s.b.masked) == 0 }
 
 // String returns "[REDACTED]", or "" for an empty secret.
 func (s Secret) String() string {

@@ -25,6 +25,36 @@ func Deref[T any](p *T) T {
 	return *p
 }
 
+// decodeError reports a success answer whose body does not decode, with a
+// scrubbed sample of the body.
+func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
+	method, path, scrub := describe(resp)
+	return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(scrub(string(body)))), Err: err}
+}
+
+// decode reads a success answer into a T. A body that does not decode is a
+// *DecodeError that keeps the status and a sample of the body.
+func decode[T any](resp *http.Response, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	err = json.Unmarshal(body, v)
+	if err == nil && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		// json.Unmarshal takes null as "leave v alone": a success answer
+		// of null would pass for an empty object.
+		err = errors.New("body is null, want a JSON object")
+	}
+	if err != nil {
+		return nil, decodeError(resp, body, err)
+	}
+	return v, nil
+}
+
 // maxDrain bounds how much of an unused body is read so that the
 // connection can be reused.
 const maxDrain = 64 << 10

@@ -21,8 +21,8 @@ func TestServiceMethodsCoverOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(serviceMethods) != len(operations) {
-		t.Errorf("serviceMethods has %d entries, the API %d operations", len(serviceMethods), len(operations))
+	if len(serviceMethods) != len(Operations()) {
+		t.Errorf("serviceMethods has %d entries, the API %d operations", len(serviceMethods), len(Operations()))
 	}
 	seen := map[string]string{}
 	for _, op := range Operations() {

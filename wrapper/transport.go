@@ -3,28 +3,29 @@ package wrapper
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
+
+	"github.com/kelviq/kelviq-go/api"
 )
 
 // maxErrorBody bounds how much of an error answer is read (1 MiB).
 const maxErrorBody = 1 << 20
 
-// sender is the one place every request goes through, whichever door it came
-// in by (a helper or the generated client): it matches the request to its
-// operation in the spec, routes edge operations, puts on exactly the
-// credential the spec names, sends, and turns the answer into either a
-// size-capped body or an *APIError.
+// sender is the one place every request goes through, whichever door it
+// came in by (a service method, the generated client or Call). Each request
+// arrives with its operation, known where the call started: the sender puts
+// on exactly the credential the spec names for it, sends with retries, and
+// turns the answer into either a size-capped body or an *APIError.
 type sender struct {
-	base, edge            *url.URL
+	base                  string // the API's base URL, no trailing slash
 	partnerKey, serverKey Secret
 	maxBody               int64
 	userAgent             string
@@ -32,38 +33,18 @@ type sender struct {
 	retry                 retryPolicy
 }
 
-// callKey carries the *call of a request in its context, for the redirect
-// policy and for decode.
-type callKey struct{}
-
-// call is what the sender knows of a request: its operation and its path
-// relative to the base URL (escaped), the form errors report.
-type call struct {
-	op    *Operation
-	rel   string
-	scrub func(string) string // the sender's, for text that goes into errors
-}
-
-// redirectRefused marks an error from a redirect policy: deterministic, so
-// never a reason to retry.
-type redirectRefused struct{ err error }
-
-func (e *redirectRefused) Error() string { return e.err.Error() }
-func (e *redirectRefused) Unwrap() error { return e.err }
-
-// credentialHeaders are every header that can carry a credential: the
-// Authorization header and each apiKey header named in the spec.
-var credentialHeaders = sync.OnceValue(func() []string {
-	hs := []string{"Authorization"}
-	for _, op := range operations {
-		for _, s := range op.Security {
-			if s.Type == "apiKey" && s.In == "header" && !containsFold(hs, s.Header) {
-				hs = append(hs, s.Header)
-			}
+// credentialHeaders are the headers that can carry a credential, from the
+// operation table: the sender removes them all before setting the one the
+// operation takes, and the redirect guard before leaving the host.
+var credentialHeaders = func() []string {
+	var hs []string
+	for _, op := range api.Operations() {
+		if h := op.CredentialHeader(); h != "" && !containsFold(hs, h) {
+			hs = append(hs, h)
 		}
 	}
 	return hs
-})
+}()
 
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
@@ -95,116 +76,130 @@ func (e *CredentialError) Error() string {
 // Is reports whether target is ErrMissingCredential.
 func (e *CredentialError) Is(target error) bool { return target == ErrMissingCredential }
 
-// Do implements the generated client's HttpRequestDoer.
+// Do refuses a request that does not say which operation it is for: every
+// request reaches the sender through DoOperation, from the generated client
+// or Call.
 func (s *sender) Do(req *http.Request) (*http.Response, error) {
-	rel, ok := s.relativePath(req.URL)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s %s is not under the base URL %s", ErrUnknownOperation, req.Method, req.URL.Path, s.base)
+	if req.Body != nil {
+		req.Body.Close()
 	}
-	op, ok := matchOperation(req.Method, rel)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s %s", ErrUnknownOperation, req.Method, rel)
+	return nil, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted())
+}
+
+// redirectKey marks, in a request's context, an operation whose success is
+// a redirect, for the redirect guard.
+type redirectKey struct{}
+
+// DoOperation implements api.OperationDoer: it sends req, a request for op.
+func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, error) {
+	if !op.Valid() {
+		return nil, fmt.Errorf("%w: %s %s", ErrUnknownOperation, req.Method, req.URL.Redacted())
 	}
-	if op.Edge() {
-		// rel is already escaped, so parsing the joined string keeps any
-		// escaped "/" inside a parameter.
-		u, err := url.Parse(strings.TrimSuffix(s.edge.String(), "/") + rel)
-		if err != nil {
-			return nil, fmt.Errorf("kelviq: %s %s: edge URL: %w", req.Method, rel, err)
-		}
-		u.RawQuery = req.URL.RawQuery
-		req.URL = u
-		req.Host = ""
-	}
-	for _, h := range credentialHeaders() {
+	for _, h := range credentialHeaders {
 		req.Header.Del(h)
 	}
 	switch auth := op.Auth(); auth {
 	case AuthPartnerKey:
 		if s.partnerKey.IsZero() {
-			return nil, &CredentialError{OperationID: op.ID, Auth: auth}
+			return nil, &CredentialError{OperationID: op.ID(), Auth: auth}
 		}
-		for _, sc := range op.Security {
-			if sc.Type == "apiKey" && sc.In == "header" {
-				req.Header.Set(sc.Header, s.partnerKey.Reveal())
-				break
-			}
-		}
+		req.Header[http.CanonicalHeaderKey(op.CredentialHeader())] = []string{s.partnerKey.reveal("")}
 	case AuthServerKey:
 		if s.serverKey.IsZero() {
-			return nil, &CredentialError{OperationID: op.ID, Auth: auth}
+			return nil, &CredentialError{OperationID: op.ID(), Auth: auth}
 		}
-		req.Header.Set("Authorization", "Bearer "+s.serverKey.Reveal())
+		req.Header["Authorization"] = []string{s.serverKey.reveal("Bearer ")}
 	}
-	req.Header.Set("User-Agent", s.userAgent)
+	req.Header["User-Agent"] = []string{s.userAgent}
 	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
+		req.Header["Accept"] = []string{"application/json"}
 	}
-	ctx := context.WithValue(req.Context(), callKey{}, &call{op: op, rel: rel, scrub: s.scrub})
+	ctx := req.Context()
+	if op.Redirects() {
+		ctx = context.WithValue(ctx, redirectKey{}, true)
+		req = req.WithContext(ctx)
+	}
 	pol := s.retry.forCall(ctx)
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil && pol.maxRetries > 0 {
-		// Make the body replayable across attempts.
+		// Make a streamed body replayable across attempts.
 		buf, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("kelviq: %s %s: reading request body: %w", req.Method, rel, err)
+			return nil, fmt.Errorf("kelviq: %s: reading request body: %w", op.ID(), err)
 		}
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 		req.Body, _ = req.GetBody()
 	}
 	for attempt := 1; ; attempt++ {
-		actx, cancel := ctx, context.CancelFunc(func() {})
+		areq, cancel := req, context.CancelFunc(nil)
 		if pol.attemptTimeout > 0 {
+			var actx context.Context
 			actx, cancel = context.WithTimeout(ctx, pol.attemptTimeout)
+			areq = req.WithContext(actx)
 		}
-		areq := req.WithContext(actx)
-		if attempt > 1 && req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				cancel()
-				return nil, fmt.Errorf("kelviq: %s %s: replaying request body: %w", req.Method, rel, err)
+		if attempt > 1 {
+			if areq == req {
+				areq = req.Clone(ctx)
 			}
-			areq.Body = body
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					release(cancel)
+					return nil, fmt.Errorf("kelviq: %s: replaying request body: %w", op.ID(), err)
+				}
+				areq.Body = body
+			}
 		}
-		resp, err := s.doer.Do(areq)
+		resp, err := s.attempt(areq)
 		if err != nil {
-			cancel()
+			release(cancel)
 			err = s.scrubErr(err)
-			var refused *redirectRefused
-			if attempt <= pol.maxRetries && ctx.Err() == nil && !errors.As(err, &refused) && (idempotent(req.Method) || neverSent(err)) {
-				if werr := sleep(ctx, pol.backoff(attempt)); werr != nil {
-					return nil, fmt.Errorf("kelviq: %s %s: gave up waiting to retry after %d attempts: %w (last error: %w)", req.Method, rel, attempt, werr, err)
+			retry := attempt <= pol.maxRetries && ctx.Err() == nil && transient(err) && (idempotent(req.Method) || neverSent(err))
+			var wait time.Duration
+			if retry {
+				wait = pol.backoff(attempt)
+			}
+			if retry {
+				if werr := sleep(ctx, wait); werr != nil {
+					return nil, fmt.Errorf("kelviq: %s: gave up waiting to retry after %d attempts: %w (last error: %w)", op.ID(), attempt, werr, err)
 				}
 				continue
 			}
 			if attempt > 1 {
-				return nil, fmt.Errorf("kelviq: %s %s: after %d attempts: %w", req.Method, rel, attempt, err)
+				return nil, fmt.Errorf("kelviq: %s: after %d attempts: %w", op.ID(), attempt, err)
 			}
-			return nil, fmt.Errorf("kelviq: %s %s: %w", req.Method, rel, err)
+			return nil, fmt.Errorf("kelviq: %s: %w", op.ID(), err)
 		}
-		if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.declares(resp.StatusCode) {
+		if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.Declares(resp.StatusCode) {
 			if resp.ContentLength > s.maxBody {
 				resp.Body.Close()
-				cancel()
-				return nil, &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: rel}
+				release(cancel)
+				return nil, &BodyTooLargeError{Limit: s.maxBody, Method: req.Method, Path: s.relPath(req.URL)}
 			}
-			resp.Body = &cappedBody{rc: resp.Body, n: s.maxBody, limit: s.maxBody, method: req.Method, path: rel, done: cancel}
+			resp.Body = &cappedBody{rc: resp.Body, n: s.maxBody, s: s, op: op, u: req.URL, done: cancel}
 			return resp, nil
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(s.maxBody, maxErrorBody)))
 		resp.Body.Close()
-		cancel()
-		apiErr := newAPIError(op, req.Method, rel, resp.StatusCode, body, s.scrub)
+		release(cancel)
+		apiErr := newAPIError(op, req.Method, s.relPath(req.URL), resp.StatusCode, body, s.scrub)
 		apiErr.Attempts = attempt
-		if attempt > pol.maxRetries || !retryableStatus(resp.StatusCode) || !idempotent(req.Method) || ctx.Err() != nil {
-			return nil, apiErr
-		}
-		wait := pol.backoff(attempt)
-		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			if ra > pol.maxRetryAfter {
-				return nil, apiErr
+		retry := attempt <= pol.maxRetries && retryableStatus(resp.StatusCode) && idempotent(req.Method) && ctx.Err() == nil
+		var wait time.Duration
+		if retry {
+			wait = pol.backoff(attempt)
+			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				if ra > pol.maxRetryAfter {
+					retry = false
+				}
+				wait = ra
 			}
-			wait = ra
+		}
+		if !retry {
+			wait = 0
+		}
+		if !retry {
+			return nil, apiErr
 		}
 		if werr := sleep(ctx, wait); werr != nil {
 			return nil, fmt.Errorf("kelviq: gave up waiting to retry: %w: %w", werr, apiErr)
@@ -212,35 +207,64 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// relativePath returns u's escaped path relative to the base URL, or false
-// when u is not under it.
-func (s *sender) relativePath(u *url.URL) (string, bool) {
-	if !strings.EqualFold(u.Scheme, s.base.Scheme) || !strings.EqualFold(u.Host, s.base.Host) {
-		return "", false
+// attempt sends one attempt through the Doer. A panic
+// in the Doer becomes an error, scrubbed like any other.
+func (s *sender) attempt(req *http.Request) (resp *http.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp, err = nil, &doerPanic{msg: s.scrub(fmt.Sprint(r))}
+		}
+	}()
+	return s.doer.Do(req)
+}
+
+// doerPanic reports a panic in the Doer; it is never retried.
+type doerPanic struct{ msg string }
+
+func (e *doerPanic) Error() string { return "the Doer panicked: " + e.msg }
+
+func release(cancel context.CancelFunc) {
+	if cancel != nil {
+		cancel()
 	}
-	prefix := strings.TrimSuffix(s.base.EscapedPath(), "/")
+}
+
+// transient reports whether err, from a Doer, may go away on another
+// attempt: network and I/O failures, but not a request that could not be
+// built or sent as it is (an invalid header, a refused redirect, a panic).
+func transient(err error) bool {
+	var refused *redirectRefused
+	var panicked *doerPanic
+	if errors.As(err, &refused) || errors.As(err, &panicked) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// relPath returns u's escaped path relative to the base URL (the whole
+// path when u is elsewhere, e.g. on the edge host), for errors.
+func (s *sender) relPath(u *url.URL) string {
 	p := u.EscapedPath()
-	if !strings.HasPrefix(p, prefix+"/") {
-		return "", false
+	if b, err := url.Parse(s.base); err == nil && strings.EqualFold(b.Host, u.Host) {
+		if rest, ok := strings.CutPrefix(p, strings.TrimSuffix(b.EscapedPath(), "/")); ok && strings.HasPrefix(rest, "/") {
+			return rest
+		}
 	}
-	return p[len(prefix):], true
+	if i := strings.Index(p, "/api/v1/"); i >= 0 {
+		return p[i+len("/api/v1"):]
+	}
+	return p
 }
 
-// serverKeyField matches a JSON "serverKey" field whose value is a string or
-// a list of strings (the DRF error shape).
-var serverKeyField = regexp.MustCompile(`("serverKey"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|\[\s*(?:"(?:[^"\\]|\\.)*"\s*,?\s*)*\])`)
-
-// redactServerKeys replaces the value of every serverKey field in text.
-func redactServerKeys(text string) string {
-	return serverKeyField.ReplaceAllString(text, `$1"`+redacted+`"`)
-}
-
-// scrub removes the client's keys, and any serverKey field, from text that
-// goes into an error.
+// scrub removes the client's keys, and the value of any serverKey member,
+// from text that goes into an error.
 func (s *sender) scrub(text string) string {
 	for _, k := range []Secret{s.partnerKey, s.serverKey} {
-		if v := k.Reveal(); v != "" {
-			text = strings.ReplaceAll(text, v, redacted)
+		if !k.IsZero() {
+			text = strings.ReplaceAll(text, k.Reveal(), redacted)
 		}
 	}
 	return redactServerKeys(text)
@@ -264,25 +288,28 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
+// redirectRefused marks an error from a redirect policy: deterministic, so
+// never a reason to retry.
+type redirectRefused struct{ err error }
+
+func (e *redirectRefused) Error() string { return e.err.Error() }
+func (e *redirectRefused) Unwrap() error { return e.err }
+
 // guardRedirects returns a copy of hc whose redirect policy never follows an
 // operation's declared redirect (its Location is the answer), drops every
 // credential header when a redirect leaves the original scheme and host, and
 // otherwise defers to hc's own policy (Go's default, at most 10 redirects,
 // when hc has none). The default client New builds follows no redirect.
-func (s *sender) guardRedirects(hc *http.Client) *http.Client {
+func guardRedirects(hc *http.Client) *http.Client {
 	c := *hc
 	own := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if c, _ := req.Context().Value(callKey{}).(*call); c != nil {
-			for _, code := range c.op.SuccessCodes {
-				if code >= 300 && code <= 399 {
-					return http.ErrUseLastResponse
-				}
-			}
+		if req.Context().Value(redirectKey{}) != nil {
+			return http.ErrUseLastResponse
 		}
 		first := via[0].URL
 		if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
-			for _, h := range credentialHeaders() {
+			for _, h := range credentialHeaders {
 				req.Header.Del(h)
 			}
 		}
@@ -302,13 +329,16 @@ func (s *sender) guardRedirects(hc *http.Client) *http.Client {
 	return &c
 }
 
-// cappedBody fails with err once more than n bytes are read. Close also
-// calls done, which releases the attempt's context.
+// cappedBody fails with a *BodyTooLargeError once more than n bytes are
+// read. It knows the answer's operation, for errors. Close also releases
+// the attempt's context.
 type cappedBody struct {
-	rc           io.ReadCloser
-	n, limit     int64
-	method, path string
-	done         func()
+	rc   io.ReadCloser
+	n    int64
+	s    *sender
+	op   api.Op
+	u    *url.URL
+	done context.CancelFunc
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -316,7 +346,11 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := b.rc.Read(one[:])
 		if n > 0 {
-			return 0, &BodyTooLargeError{Limit: b.limit, Method: b.method, Path: b.path}
+			path := b.op.ID()
+			if b.u != nil {
+				path = b.s.relPath(b.u)
+			}
+			return 0, &BodyTooLargeError{Limit: b.s.maxBody, Method: b.op.Method(), Path: path}
 		}
 		return 0, err
 	}
@@ -330,29 +364,40 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 
 func (b *cappedBody) Close() error {
 	err := b.rc.Close()
-	if b.done != nil {
-		b.done()
-	}
+	release(b.done)
 	return err
 }
 
 // describe names the request an answer belongs to, for errors: its method,
-// its path relative to the base URL, and the sender's scrub function.
+// its path relative to the base URL, and the scrub function to apply.
 func describe(resp *http.Response) (method, path string, scrub func(string) string) {
 	scrub = redactServerKeys
 	if resp.Request != nil {
-		method, path = resp.Request.Method, resp.Request.URL.Path
-		if c, _ := resp.Request.Context().Value(callKey{}).(*call); c != nil {
-			path, scrub = c.rel, c.scrub
+		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
+		if b, ok := resp.Body.(*cappedBody); ok {
+			path, scrub = b.s.relPath(resp.Request.URL), b.s.scrub
 		}
 	}
 	return method, path, scrub
 }
 
-// readBody reads and closes a success answer's body (capped by the sender).
+// readBody reads and closes a success answer's body (capped by the
+// sender), into a buffer sized from Content-Length when the answer gives one.
 func readBody(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	var body []byte
+	var err error
+	if n := resp.ContentLength; n > 0 && n <= DefaultMaxBodyBytes {
+		body = make([]byte, n)
+		var got int
+		got, err = io.ReadFull(resp.Body, body)
+		body = body[:got]
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("body ended after %d of %d bytes: %w", got, n, io.ErrUnexpectedEOF)
+		}
+	} else {
+		body, err = io.ReadAll(resp.Body)
+	}
 	if err != nil {
 		var tooLarge *BodyTooLargeError
 		if errors.As(err, &tooLarge) {
@@ -362,34 +407,4 @@ func readBody(resp *http.Response) ([]byte, error) {
 		return nil, fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
 	}
 	return body, nil
-}
-
-// decodeError reports a success answer whose body does not decode, with a
-// scrubbed sample of the body.
-func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
-	method, path, scrub := describe(resp)
-	return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(scrub(string(body)))), Err: err}
-}
-
-// decode reads a success answer into a T. A body that does not decode is a
-// *DecodeError that keeps the status and a sample of the body.
-func decode[T any](resp *http.Response, err error) (*T, error) {
-	if err != nil {
-		return nil, err
-	}
-	body, err := readBody(resp)
-	if err != nil {
-		return nil, err
-	}
-	v := new(T)
-	err = json.Unmarshal(body, v)
-	if err == nil && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
-		// json.Unmarshal takes null as "leave v alone": a success answer
-		// of null would pass for an empty object.
-		err = errors.New("body is null, want a JSON object")
-	}
-	if err != nil {
-		return nil, decodeError(resp, body, err)
-	}
-	return v, nil
 }

@@ -10,15 +10,15 @@ import (
 // The committed table must be what the generator makes from the committed
 // spec, and making it twice must give the same bytes.
 func TestCommittedTableIsFresh(t *testing.T) {
-	want, err := os.ReadFile("../../../wrapper/operations.gen.go")
+	want, err := os.ReadFile("../../../api/operations.gen.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := generate("../../../openapi.json", "wrapper")
+	got, err := generate("../../../openapi.json", "api")
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := generate("../../../openapi.json", "wrapper")
+	again, err := generate("../../../openapi.json", "api")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestCommittedTableIsFresh(t *testing.T) {
 		t.Fatal("two runs of the generator differ")
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("wrapper/operations.gen.go is stale: run go generate ./...")
+		t.Fatal("api/operations.gen.go is stale: run go generate ./...")
 	}
 	if n := strings.Count(string(got), "{ID: "); n != 64 {
 		t.Fatalf("table has %d operations, want 64", n)
@@ -40,13 +40,15 @@ func TestGenerateRejectsBadSpecs(t *testing.T) {
 		"duplicate id":       `{"paths":{"/a/":{"get":{"operationId":"x"}},"/b/":{"get":{"operationId":"x"}}}}`,
 		"missing id":         `{"paths":{"/a/":{"get":{}}}}`,
 		"unknown scheme":     `{"paths":{"/a/":{"get":{"operationId":"x","security":[{"nope":[]}]}}}}`,
+		"unusable scheme":    `{"paths":{"/a/":{"get":{"operationId":"x","security":[{"c":[]}]}}},"components":{"securitySchemes":{"c":{"type":"apiKey","in":"cookie","name":"k"}}}}`,
 		"bad path parameter": `{"paths":{"/a/":{"parameters":[1],"get":{"operationId":"x"}}}}`,
+		"undeclared {id}":    `{"paths":{"/a/{id}/":{"get":{"operationId":"x"}}}}`,
 	} {
 		p := dir + "/spec.json"
 		if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := generate(p, "wrapper"); err == nil {
+		if _, err := generate(p, "api"); err == nil {
 			t.Errorf("%s: generate accepted it", name)
 		}
 	}

@@ -272,23 +272,23 @@ func (r *renderer) plan(s service, m method, o *op) (*methodPlan, error) {
 	if wrapperName == "" {
 		return nil, fmt.Errorf("api: %s returns %s", withResp.Name, exprString(withResp.Result))
 	}
-	ft, err := r.g.successField(wrapperName, o.Success)
+	ft, err := r.g.successField(wrapperName, success(o))
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case o.Success == 204:
+	case success(o) == 204:
 		pl.ret = retNone
-	case o.Success >= 300:
+	case success(o) >= 300:
 		if !o.SuccessLocation {
-			return nil, fmt.Errorf("redirect %d without a Location header", o.Success)
+			return nil, fmt.Errorf("redirect %d without a Location header", success(o))
 		}
 		r.use("net/url")
 		pl.ret = retRedirect
 	case ft != nil:
 		st, ok := ft.(*ast.StarExpr)
 		if !ok {
-			return nil, fmt.Errorf("api: %s.JSON%d is %s, want a pointer", wrapperName, o.Success, exprString(ft))
+			return nil, fmt.Errorf("api: %s.JSON%d is %s, want a pointer", wrapperName, success(o), exprString(ft))
 		}
 		t, err := r.q.expr(st.X)
 		if err != nil {
@@ -303,7 +303,7 @@ func (r *renderer) plan(s service, m method, o *op) (*methodPlan, error) {
 	}
 
 	// Auto-paging.
-	if o.paginated() {
+	if o.Paginated() {
 		if pl.ret != retJSON || pl.paramsValue {
 			return nil, fmt.Errorf("paginated operation must return JSON and take optional params")
 		}
@@ -319,7 +319,7 @@ func (r *renderer) plan(s service, m method, o *op) (*methodPlan, error) {
 func (r *renderer) paging(pl *methodPlan, listExpr ast.Expr) (*paging, error) {
 	o := pl.op
 	pg := &paging{ListType: pl.retType, MaxSize: defaultMaxPageSize}
-	if sp, _ := o.queryParam("page_size"); sp.Schema != nil && sp.Schema.Maximum != nil && *sp.Schema.Maximum > 0 {
+	if sp, _ := o.QueryParam("page_size"); sp.Schema != nil && sp.Schema.Maximum != nil && *sp.Schema.Maximum > 0 {
 		pg.MaxSize = *sp.Schema.Maximum
 	}
 	if !strings.HasPrefix(pl.name, "List") {
@@ -568,11 +568,11 @@ func (r *renderer) method(pl *methodPlan) {
 	}
 	switch pl.ret {
 	case retNone:
-		notes = append(notes, fmt.Sprintf("It returns nil on success (%d).", o.Success))
+		notes = append(notes, fmt.Sprintf("It returns nil on success (%d).", success(o)))
 	case retRaw:
 		notes = append(notes, "The spec gives the answer no schema, so it is returned as raw JSON.")
 	case retRedirect:
-		notes = append(notes, fmt.Sprintf("It returns the URL of the %d answer's Location header without following it.", o.Success))
+		notes = append(notes, fmt.Sprintf("It returns the URL of the %d answer's Location header without following it.", success(o)))
 	}
 	if pl.page != nil {
 		notes = append(notes, fmt.Sprintf("It returns one page; %s walks every page.", pl.page.AllName))
