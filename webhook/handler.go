@@ -34,7 +34,9 @@ type Handler struct {
 //
 // Response bodies never contain the secret or the expected signature.
 // kelviq retries deliveries that do not get a 2xx answer, so fn should be
-// idempotent (deduplicate on [Event.ID]).
+// idempotent (deduplicate on [Event.ID]); [WithReplayGuard] does that for
+// you and also stops a captured delivery from being replayed within the
+// tolerance window.
 //
 // NewHandler fails with [ErrEmptySecret] when secret is empty, with
 // [ErrInvalidOption] when fn is nil or an option is invalid, so that
@@ -81,11 +83,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, rejectReason(err), http.StatusBadRequest)
 		return
 	}
-	if err := h.fn(r.Context(), e); err != nil {
+	status, err := h.guard(r.Context(), e, func() error { return h.fn(r.Context(), e) })
+	switch {
+	case status == http.StatusServiceUnavailable:
+		http.Error(w, "cannot check for replays now", http.StatusServiceUnavailable)
+	case err != nil:
 		http.Error(w, "webhook processing failed", http.StatusInternalServerError)
-		return
+	default:
+		w.WriteHeader(http.StatusNoContent)
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // rejectReason maps a verification error to a short, fixed client-facing

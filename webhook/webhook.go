@@ -164,7 +164,8 @@ type config struct {
 	tolerance    time.Duration
 	now          func() time.Time
 	maxBodyBytes int64
-	err          error // the first invalid option, if any
+	replay       ReplayStore // nil: no replay guard
+	err          error       // the first invalid option, if any
 }
 
 func newConfig(opts []Option) (config, error) {

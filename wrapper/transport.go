@@ -238,10 +238,17 @@ func transient(err error) bool {
 	if errors.As(err, &refused) || errors.As(err, &panicked) || errors.Is(err, context.Canceled) {
 		return false
 	}
+	var ue *url.Error // a net.Error itself, whatever it wraps
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, context.DeadlineExceeded) ||
+		// net/http's own connection errors are unexported, e.g. "http:
+		// server closed idle connection", "transport connection broken".
+		strings.Contains(err.Error(), "connection")
 }
 
 // relPath returns u's escaped path relative to the base URL (the whole

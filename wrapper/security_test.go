@@ -1,0 +1,233 @@
+package wrapper_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// Each test here is one of the holes an outside probe found; each failed
+// before its fix.
+
+// A 2xx body cut inside the serverKey value, or naming the field in
+// another letter case or through JSON escapes (Go's decoder takes all of
+// these for the field), leaves no key in any field or rendering of the
+// *DecodeError.
+func TestDecodeErrorHidesServerKeys(t *testing.T) {
+	checkNoLeak(t)
+	const key = "sk_live_ABCDEF0123456789"
+	for _, body := range []string{
+		`{"userId":7,"organizationSlug":"n","serverKey":"` + key,
+		`{"userId":"7","serverkey":"` + key + `"}`,
+		`{"userId":"7","SERVERKEY":"` + key + `"}`,
+		`{"userId":"7","server\u004bey":"` + key + `"}`,
+		`{"userId":"7","\u0073erverKey" : ["` + key + `"]}`,
+		`{"userId":"7","serverKey":{"v":"` + key + `"}`,
+	} {
+		fs := newFaultServer(t, ok(body))
+		c := fastClient(t, fs.URL)
+		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
+		var de *wrapper.DecodeError
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: err = %v, want a *DecodeError", body, err)
+		}
+		js, _ := json.Marshal(err)
+		for what, s := range map[string]string{
+			"Body": de.Body, "Error": err.Error(), "%#v": fmt.Sprintf("%#v", de), "%+v": fmt.Sprintf("%+v", err), "JSON": string(js),
+		} {
+			if strings.Contains(s, "ABCDEF") {
+				t.Errorf("%s: %s shows the key: %s", body, what, s)
+			}
+		}
+	}
+}
+
+// A user's *http.Client given through WithDoer follows redirects; the
+// credential must not follow to another host, as with WithHTTPClient.
+func TestWithDoerHTTPClientRedirectCarriesNoCredential(t *testing.T) {
+	checkNoLeak(t)
+	var leaked atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("X-Kelviq-Partner-Key") + r.Header.Get("Authorization"))
+		ok(orgJSON)(w, r)
+	}))
+	defer other.Close()
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	c := fastClient(t, fs.URL, wrapper.WithDoer(&http.Client{}))
+	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := leaked.Load().(string); v != "" {
+		t.Fatalf("the other host received a credential (%d bytes)", len(v))
+	}
+}
+
+// A Retry-After too long for a time.Duration ends the retries; it does not
+// wrap around into an immediate re-send.
+func TestRetryAfterOverflowEndsRetries(t *testing.T) {
+	checkNoLeak(t)
+	for _, ra := range []string{"9223372037", "18446744074", "99999999999999999999999"} {
+		fs := newFaultServer(t, status(503, "Retry-After", ra), ok(orgJSON))
+		c := fastClient(t, fs.URL)
+		start := time.Now()
+		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
+		var apiErr *wrapper.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Attempts != 1 || fs.seen.Load() != 1 {
+			t.Errorf("Retry-After %s: err %v after %d requests; want the 503 after 1", ra, err, fs.seen.Load())
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("Retry-After %s: took %v", ra, d)
+		}
+	}
+}
+
+// WithEnvironment follows WithBaseURL's rules for both of its URLs.
+func TestWithEnvironmentValidated(t *testing.T) {
+	t.Parallel()
+	for _, env := range []wrapper.Environment{
+		{Name: "x", BaseURL: "http://user:pass@api.example/api/v1", EdgeURL: "https://edge.example/api/v1"},
+		{Name: "x", BaseURL: "https://api.example/api/v1", EdgeURL: "https://u:p@edge.example/api/v1"},
+		{Name: "x", BaseURL: "http://api.example/api/v1", EdgeURL: "https://edge.example/api/v1"},
+		{Name: "x", BaseURL: "https://api.example/api/v1?x=1", EdgeURL: "https://edge.example/api/v1"},
+		{Name: "x", BaseURL: "ftp://api.example/", EdgeURL: "https://edge.example/api/v1"},
+	} {
+		c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithEnvironment(env))
+		if err == nil {
+			t.Errorf("%+v accepted: %v", env, c)
+			continue
+		}
+		if strings.Contains(err.Error(), "pass") || !strings.Contains(err.Error(), "WithEnvironment") {
+			t.Errorf("%+v: error %q must name the option and not the password", env, err)
+		}
+	}
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithEnvironment(wrapper.Environment{Name: "local", BaseURL: "http://127.0.0.1:1/api/v1/", EdgeURL: "http://localhost:2/api/v1"}))
+	if err != nil || c.BaseURL() != "http://127.0.0.1:1/api/v1" {
+		t.Fatalf("loopback environment: %v, %v", c, err)
+	}
+}
+
+// panicDoer panics with a message that holds the request's headers, and
+// counts its calls.
+type panicDoer struct{ calls atomic.Int64 }
+
+func (d *panicDoer) Do(r *http.Request) (*http.Response, error) {
+	d.calls.Add(1)
+	panic(fmt.Sprintf("doer broke on %v", r.Header))
+}
+
+// A panic in a user's Doer comes back as an error, scrubbed like any other,
+// and is not retried.
+func TestDoerPanicIsAScrubbedError(t *testing.T) {
+	t.Parallel()
+	d := &panicDoer{}
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithServerKey("sk_panic_SECRET"), wrapper.WithDoer(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Customers.List(context.Background(), nil)
+	if err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := d.calls.Load(); n != 1 {
+		t.Errorf("the Doer was called %d times, want 1", n)
+	}
+}
+
+// dump renders v as reflection-based dumpers do (spew with DisableMethods,
+// testify's diffs): every field, exported or not, pointers followed,
+// without calling any method.
+func dump(v reflect.Value, depth int) string {
+	if depth > 10 {
+		return "…"
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "nil"
+		}
+		return "&" + dump(v.Elem(), depth+1)
+	case reflect.Struct:
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range v.NumField() {
+			fmt.Fprintf(&b, "%s:%s ", v.Type().Field(i).Name, dump(v.Field(i), depth+1))
+		}
+		return b.String() + "}"
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			b := make([]byte, v.Len())
+			for i := range b {
+				b[i] = byte(v.Index(i).Uint())
+			}
+			return fmt.Sprintf("%q", b)
+		}
+		var b strings.Builder
+		for i := range v.Len() {
+			b.WriteString(dump(v.Index(i), depth+1) + ",")
+		}
+		return "[" + b.String() + "]"
+	case reflect.String:
+		return fmt.Sprintf("%q", v.String())
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// A dumper that walks struct fields does not find a Secret's value.
+func TestSecretHiddenFromReflectionDumpers(t *testing.T) {
+	t.Parallel()
+	const key = "sk_org_DUMPME_0123456789"
+	org := wrapper.PartnerOrganization{Slug: "n", ServerKey: wrapper.NewSecret(key)}
+	if out := dump(reflect.ValueOf(org), 0); strings.Contains(out, "DUMPME") {
+		t.Fatalf("dump shows the key: %s", out)
+	}
+	if org.ServerKey.Reveal() != key {
+		t.Fatalf("Reveal = %q", org.ServerKey.Reveal())
+	}
+}
+
+// A key with CR or LF is refused when the client is made, and a request
+// that cannot be sent as built (here an editor's invalid header) is not
+// retried.
+func TestCRLFKeyRefusedAndBadRequestNotRetried(t *testing.T) {
+	t.Setenv(wrapper.EnvServerKey, "")
+	for _, opt := range []wrapper.Option{
+		wrapper.WithServerKey("sk_a\r\nX-Injected: 1"),
+		wrapper.WithPartnerKey("kvqp_a\nb"),
+		wrapper.WithServerKey("sk a"),
+	} {
+		if _, err := wrapper.New(wrapper.WithoutEnvKeys(), opt); err == nil || !strings.Contains(err.Error(), "With") {
+			t.Errorf("New accepted a key with a control character or space: %v", err)
+		}
+	}
+	t.Setenv(wrapper.EnvServerKey, "sk_env\r\nX: y")
+	if _, err := wrapper.New(); err == nil || !strings.Contains(err.Error(), wrapper.EnvServerKey) {
+		t.Errorf("New accepted %s with CRLF: %v", wrapper.EnvServerKey, err)
+	}
+	t.Setenv(wrapper.EnvServerKey, "")
+
+	fs := newFaultServer(t, ok(`{"count":0,"results":[]}`))
+	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_ok"))
+	_, err := c.API().ListCustomers(context.Background(), nil, func(_ context.Context, r *http.Request) error {
+		r.Header["X-Bad"] = []string{"a\r\nb"}
+		return nil
+	})
+	if err == nil || fs.seen.Load() != 0 {
+		t.Fatalf("err = %v, server saw %d", err, fs.seen.Load())
+	}
+	if strings.Contains(err.Error(), "after") {
+		t.Errorf("a request that cannot be built was retried: %v", err)
+	}
+}
