@@ -83,3 +83,32 @@ func TestREADMEGoSnippetsBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEFirstScreen keeps the README's first screen to what a newcomer
+// needs on a fresh machine: the main job and the test command, and the
+// install lines for the library and the CLI.
+func TestREADMEFirstScreen(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(readme), "\n")
+	first := strings.Join(lines[:min(len(lines), 24)], "\n")
+	block := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(first)
+	if block == nil {
+		t.Fatalf("no shell block in the README's first 24 lines:\n%s", first)
+	}
+	var cmds []string
+	for _, l := range strings.Split(strings.TrimSpace(block[1]), "\n") {
+		cmd, _, _ := strings.Cut(l, "#")
+		cmds = append(cmds, strings.TrimSpace(cmd))
+	}
+	if strings.Join(cmds, "; ") != "go run ./cmd/kelviq demo; make test" {
+		t.Fatalf("the first commands should be the demo and make test, got %q", cmds)
+	}
+	for _, s := range []string{"go install github.com/kelviq/kelviq-go/cmd/kelviq@latest", "C compiler"} {
+		if !strings.Contains(string(readme), s) {
+			t.Errorf("README.md does not mention %q", s)
+		}
+	}
+}
