@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -26,14 +25,19 @@ func makeTestPlan(t *testing.T, env []string, args ...string) string {
 	return string(out)
 }
 
-// goBinary is the go command running this test.
+// goBinary is the go command on PATH (go test puts its own first), as an
+// absolute path so that it can be run with another PATH.
 func goBinary(t *testing.T) string {
 	t.Helper()
-	g := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(g); err != nil {
-		t.Skipf("no go binary under GOROOT (%v): cannot run the Makefile", err)
+	g, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command on PATH (%v): cannot run the go tool", err)
 	}
-	return g
+	abs, err := filepath.Abs(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }
 
 // baseEnv is the environment minus the variables the test sets itself.

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +74,7 @@ func TestREADMEGoSnippetsBuild(t *testing.T) {
 	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin := goBinary(t)
 	for _, pkg := range pkgs {
 		cmd := exec.Command(goBin, "build", "-overlay="+overlayFile, "-o", os.DevNull, pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
