@@ -15,8 +15,19 @@ all: check-generated lint test spec-check ## everything CI runs
 demo: ## the main job: the whole partner flow against the in-process fake, no account needed
 	$(GO) run ./cmd/kelviq demo
 
-test: vet ## vet, then every test with the race detector
-	$(GO) test -race -count=1 $(PKGS)
+# The race detector needs cgo, hence a C compiler: RACE is -race when cgo is
+# on and $(go env CC) is found, else empty, and `make test` says why.
+CGO_ON  := $(shell $(GO) env CGO_ENABLED 2>/dev/null)
+GO_CC   := $(shell $(GO) env CC 2>/dev/null)
+CC_PATH := $(shell command -v $(firstword $(GO_CC)) 2>/dev/null)
+RACE    ?= $(if $(and $(filter 1,$(CGO_ON)),$(CC_PATH)),-race)
+NORACE_WHY = $(if $(filter 1,$(CGO_ON)),the C compiler $(firstword $(GO_CC)) (go env CC) is not on PATH,cgo is off (go env CGO_ENABLED is $(or $(CGO_ON),unset): no C compiler on PATH, or CGO_ENABLED=0))
+
+test: vet ## vet, then every test, with the race detector when cgo and a C compiler are available
+ifeq ($(RACE),)
+	@echo "make test: running WITHOUT the race detector: -race needs cgo and a C compiler, and $(NORACE_WHY); install gcc (apt-get install gcc) to enable it"
+endif
+	$(GO) test $(RACE) -count=1 $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -1,7 +1,9 @@
-// Package kelviqtest is an in-memory fake of the kelviq API for tests.
+// Package kelviqtest is an in-memory fake of the kelviq API, for tests and for
+// programs run without a kelviq account.
 //
-// New starts a server on the loopback interface that answers every operation
-// of openapi.json under BasePath (/api/v1), edge operations included:
+// A Server listens on the loopback interface and answers every operation of
+// openapi.json under BasePath (/api/v1), edge operations included. In a
+// test, start one with NewServer, which closes it when the test ends:
 //
 //	srv := kelviqtest.NewServer(t)           // closed by t.Cleanup
 //	client := srv.Client()                   // *wrapper.Client with the partner key
@@ -9,6 +11,16 @@
 //		ExternalID: "northwind-0042", Email: "owner@northwind.example",
 //	})
 //	orgClient, err := client.ForOrganization(org) // uses org's server key
+//
+// Anywhere else, such as a main program, a demo or a local development
+// server, start one with New and stop it with Close; it needs no testing.T:
+//
+//	srv, err := kelviqtest.New(kelviqtest.WithAddr("127.0.0.1:8080")) // or New() for a free port
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer srv.Close()
+//	client := srv.Client() // or wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithPartnerKey(srv.PartnerKey()))
 //
 // What the fake does, in order, for every request:
 //

@@ -138,6 +138,15 @@ type app struct {
 	g              globals
 	path           []string // command words, for messages
 	secrets        []string // more values for scrub, e.g. --secret
+	bases          bases    // where requests went, set by client
+}
+
+// bases are the base URLs a client sends to, and where each came from (a
+// flag, an environment variable, or "" for the environment's default), so
+// that an API error can name the URL it called.
+type bases struct {
+	api, edge       string
+	apiSrc, edgeSrc string
 }
 
 // usageError is a bad command line or input refused locally: exit 2,
@@ -233,7 +242,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a.g.register(gfs)
 
 	// Walk the command words; global flags may sit among them.
-	node, help := root, false
+	node, help, versionFlag := root, false, false
 	i := 0
 walk:
 	for i < len(args) {
@@ -245,6 +254,14 @@ walk:
 			name, _, _ := flagName(arg)
 			if name == "h" || name == "help" {
 				help = true
+				i++
+				continue
+			}
+			if node == root && name == "version" {
+				// kelviq --version is kelviq version, printed as one line
+				// unless --output json asks otherwise.
+				node, versionFlag = root.child("version"), true
+				a.path = append(a.path, "version")
 				i++
 				continue
 			}
@@ -280,11 +297,11 @@ walk:
 			return 0
 		}
 		if len(rest) > 0 && rest[0] != "--" {
-			return a.fail(node, usagef("unknown flag %s", rest[0]))
+			return a.fail(node, unknownFlag(rest[0]))
 		}
-		if node == root {
-			a.printHelp(a.stderr, node, nil)
-			return 2
+		if node == root { // kelviq alone: the help, as asked for
+			a.printHelp(a.stdout, node, nil)
+			return 0
 		}
 		return a.fail(node, usagef("%s needs a subcommand", a.cmdline()))
 	}
@@ -305,6 +322,9 @@ walk:
 	}
 	if err := a.checkGlobals(); err != nil {
 		return a.fail(node, err)
+	}
+	if versionFlag && a.g.output == "" {
+		a.g.output = "table"
 	}
 	if !node.noTimeout {
 		d := a.g.overallDeadline()
@@ -371,6 +391,9 @@ func isTerminal(w io.Writer) bool {
 // fail prints err as one line on stderr and returns its exit code.
 func (a *app) fail(node *command, err error) int {
 	code, msg := classify(err, a.g.timeout)
+	if where := a.describeCall(err); where != "" {
+		msg += " (" + where + ")"
+	}
 	fmt.Fprintf(a.stderr, "error: %s\n", oneLine(a.scrub(msg)))
 	if code == 2 {
 		var ue *usageError
@@ -478,6 +501,11 @@ func (a *app) client() (*wrapper.Client, error) {
 	if k := a.getenv(envServerKey); strings.TrimSpace(k) != "" {
 		opts = append(opts, wrapper.WithServerKey(k))
 	}
+	env := wrapper.Production
+	if a.g.sandbox {
+		env = wrapper.Sandbox
+	}
+	a.bases = bases{api: env.BaseURL, edge: env.EdgeURL}
 	for _, u := range []struct{ flag, env, val string }{
 		{"--base-url", envBaseURL, a.g.baseURL},
 		{"--edge-url", envEdgeURL, a.g.edgeURL},
@@ -492,6 +520,12 @@ func (a *app) client() (*wrapper.Client, error) {
 		opt := wrapper.WithBaseURL(val)
 		if u.flag == "--edge-url" {
 			opt = wrapper.WithEdgeURL(val)
+			a.bases.edge, a.bases.edgeSrc = val, src
+		} else {
+			a.bases.api, a.bases.apiSrc = val, src
+			if a.bases.edgeSrc == "" { // edge operations follow the base URL
+				a.bases.edge, a.bases.edgeSrc = val, src
+			}
 		}
 		if _, err := wrapper.New(wrapper.WithoutEnvKeys(), opt); err != nil {
 			msg := trimPrefix(err.Error())
@@ -509,6 +543,7 @@ func (a *app) client() (*wrapper.Client, error) {
 	if err != nil {
 		return nil, configf("%s", trimPrefix(err.Error()))
 	}
+	a.bases.api, a.bases.edge = c.BaseURL(), strings.TrimSuffix(a.bases.edge, "/")
 	return c, nil
 }
 
@@ -559,6 +594,9 @@ func parseOne(primary *flag.FlagSet, args []string, secondary *flag.FlagSet) (in
 			fs = secondary
 		}
 	}
+	if f == nil && name != "h" && name != "help" {
+		return 1, unknownFlag(args[0])
+	}
 	n := 1
 	if f != nil && !hasValue {
 		if bf, ok := f.Value.(boolFlag); !ok || !bf.IsBoolFlag() {
@@ -577,6 +615,21 @@ func parseOne(primary *flag.FlagSet, args []string, secondary *flag.FlagSet) (in
 		return n, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	return n, nil
+}
+
+// unknownFlag is the one wording for a flag no command defines, naming it
+// as users type it: "unknown flag --bogus".
+func unknownFlag(arg string) error {
+	name, _, _ := flagName(arg)
+	return usagef("unknown flag %s", dashed(name))
+}
+
+// dashed writes a flag name with the dashes users type: -p, --email.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // fixFlagDashes makes the flag package's messages name flags as users type
@@ -654,7 +707,8 @@ func (a *app) printHelp(w io.Writer, node *command, fs *flag.FlagSet) {
 	for _, u := range node.usage {
 		fmt.Fprintf(&b, "  kelviq %s\n", u)
 	}
-	if node.long != "" {
+	root := node.name == "kelviq"
+	if node.long != "" && !root {
 		fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(node.long))
 	}
 	if len(node.children) > 0 {
@@ -678,7 +732,11 @@ func (a *app) printHelp(w io.Writer, node *command, fs *flag.FlagSet) {
 	g.register(gfs)
 	b.WriteString("\nGlobal flags (before or after the command words):\n")
 	printFlags(&b, gfs)
-	if node.name == "kelviq" {
+	if root {
+		// The commands first; the fine print on time limits after the flags.
+		if node.long != "" {
+			fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(node.long))
+		}
 		b.WriteString("\nEnvironment:\n")
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  %s\tpartner key (kvqp_...), for the partner operations\n", envPartnerKey)

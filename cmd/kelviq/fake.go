@@ -58,7 +58,7 @@ is lost when it stops. --timeout, --retries and --deadline do not apply.`,
 				defer stop()
 				srv, err := kelviqtest.New(opts...)
 				if err != nil {
-					return fmt.Errorf("starting the fake: %w", err)
+					return fmt.Errorf("starting the fake: %w", portInUse(err, *addr))
 				}
 				defer srv.Close()
 				fmt.Fprintf(a.stdout, "# kelviq fake API (in memory; stop with Ctrl-C)\nexport %s=%s\nexport %s=%s\n",

@@ -25,15 +25,16 @@
 //	                              printing export lines for its URL and partner key
 //	demo                          run a provision → customer → product → plan
 //	                              walkthrough against an in-process fake
-//	version                       print the version
-//	help [COMMAND...]             print help for a command
+//	version, --version            print the version and the Go version
+//	help [COMMAND...]             print help for a command (as does kelviq alone)
 //
 // Global flags may come before or after the command words:
 //
 //	--base-url URL       API base URL (env KELVIQ_BASE_URL; default production)
 //	--edge-url URL       edge base URL (env KELVIQ_EDGE_URL)
 //	--sandbox            use the sandbox environment
-//	--output FORMAT      json or table (default: table on a terminal, else json)
+//	--output FORMAT      json or table (default: table on a terminal, else json;
+//	                     call prints json unless --output table is given)
 //	--show-secrets       print server keys and other credentials in full
 //	--timeout DURATION   time limit for each attempt of a request (default 30s)
 //	--retries N          re-send a failed request at most N times (default 2;
@@ -52,8 +53,12 @@
 //
 //	go run ./cmd/kelviq demo
 //
+// Tables are never wider than the terminal (COLUMNS, else the terminal's
+// width, else 80 columns): long cells are cut with "…".
+//
 // Exit status: 0 on success; 1 when the API answered with an error (one line
-// on stderr, e.g. "error: 404 not found: Organization not found"), the
+// on stderr naming the call, e.g. "error: 404 not found: Organization not
+// found (GET https://api.kelviq.com/api/v1/partner/organizations/…/)"), the
 // network failed or timed out, or a webhook failed verification ("error:
 // invalid signature"); 2 on a usage or validation error, in which case
 // nothing was sent. Every command accepts --help.

@@ -94,13 +94,6 @@ func noArgs(args []string) error {
 	return nil
 }
 
-func (a *app) partnerClient(what string) (*wrapper.Client, error) {
-	if err := a.requireKey(wrapper.AuthPartnerKey, what); err != nil {
-		return nil, err
-	}
-	return a.client()
-}
-
 func provisionCommand() *command {
 	return &command{
 		name:    "provision",
@@ -122,13 +115,13 @@ The server key is printed as [REDACTED] unless --show-secrets is given.`,
 				if *email == "" {
 					return usagef("--email is required")
 				}
-				c, err := a.partnerClient("partner orgs provision")
+				c, err := a.client() // a missing key is reported after the input is checked (missingKey)
 				if err != nil {
 					return err
 				}
 				org, err := c.Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: *ext, Email: *email, BusinessName: *name})
 				if err != nil {
-					return asFlagError(err, map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"})
+					return asFlagError(missingKey(err, "partner orgs provision"), map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"})
 				}
 				return a.printOrg(org)
 			}
@@ -154,13 +147,13 @@ func listOrgsCommand() *command {
 					}
 					opts = &wrapper.ListPartnerOrganizationsOptions{ExternalID: *ext}
 				}
-				c, err := a.partnerClient("partner orgs list")
+				c, err := a.client() // a missing key is reported after the input is checked (missingKey)
 				if err != nil {
 					return err
 				}
 				orgs, err := c.Partner.List(ctx, opts)
 				if err != nil {
-					return asFlagError(err, map[string]string{"external_id": "--external-id", "externalId": "--external-id"})
+					return asFlagError(missingKey(err, "partner orgs list"), map[string]string{"external_id": "--external-id", "externalId": "--external-id"})
 				}
 				return a.printOrgs(orgs)
 			}
@@ -190,7 +183,7 @@ found by the ID the partner gave it at provisioning.`,
 				case len(args) > 1:
 					return usagef("unexpected argument %q", args[1])
 				}
-				c, err := a.partnerClient("partner orgs get")
+				c, err := a.client() // a missing key is reported after the input is checked (missingKey)
 				if err != nil {
 					return err
 				}
@@ -201,7 +194,7 @@ found by the ID the partner gave it at provisioning.`,
 					org, err = c.Partner.Get(ctx, args[0])
 				}
 				if err != nil {
-					return asFlagError(err, map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"})
+					return asFlagError(missingKey(err, "partner orgs get"), map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"})
 				}
 				return a.printOrg(org)
 			}

@@ -64,7 +64,7 @@ func TestRetries(t *testing.T) {
 		srv, n := flakyServer(t, 1)
 		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "0")...)
 		want(t, r, 1)
-		if r.stderr != "error: 503 service unavailable\n" || r.stdout != "" {
+		if r.stderr != "error: 503 service unavailable (GET "+srv.URL+"/api/v1/customers/)\n" || r.stdout != "" {
 			t.Fatalf("want the 503 on stderr: %s", r)
 		}
 		if got := n.Load(); got != 1 {

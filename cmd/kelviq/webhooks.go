@@ -65,11 +65,9 @@ Example:
 					// Not echoed: it could be the secret or a body.
 					return usagef("unexpected argument: the body is read from standard input")
 				}
+				// The delivery's own flags first, then the secret (as for the
+				// API's keys, the input is checked before the key).
 				switch {
-				case key == "" && fromFlag:
-					return usagef("--secret: must not be empty")
-				case key == "":
-					return usagef("--secret is required (or set %s)", envWebhookSecret)
 				case *id == "":
 					return usagef("--id is required: the delivery's %s header", webhook.HeaderID)
 				case *ts == "":
@@ -78,6 +76,10 @@ Example:
 					return usagef("--signature is required: the delivery's %s header", webhook.HeaderSignature)
 				case *tol <= 0:
 					return usagef("--tolerance: %s is not a positive duration", *tol)
+				case key == "" && fromFlag:
+					return usagef("--secret: must not be empty")
+				case key == "":
+					return usagef("--secret is required (or set %s)", envWebhookSecret)
 				}
 				body, err := io.ReadAll(io.LimitReader(a.stdin, maxDataBytes+1))
 				if err != nil {

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// apiPathSuffix ends the path of every kelviq base URL.
+const apiPathSuffix = "/api/v1"
+
+// describeCall says what an error from the API was an answer to: the
+// method and the full URL (redacted: no password, no query), and for a 404
+// from a base URL whose path does not end in /api/v1, a hint that this is
+// the likelier cause than a missing resource. It returns "" for errors that
+// are not answers.
+func (a *app) describeCall(err error) string {
+	var (
+		method, path, opID string
+		status             int
+		apiErr             *wrapper.APIError
+		decErr             *wrapper.DecodeError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		method, path, opID, status = apiErr.Method, apiErr.Path, apiErr.OperationID, apiErr.StatusCode
+	case errors.As(err, &decErr):
+		method, path, status = decErr.Method, decErr.Path, decErr.StatusCode
+	default:
+		return ""
+	}
+	if method == "" && path == "" {
+		return ""
+	}
+	base, src := a.bases.api, a.bases.apiSrc
+	if op, ok := wrapper.LookupOperation(opID); ok && op.Edge() {
+		base, src = a.bases.edge, a.bases.edgeSrc
+	}
+	desc := strings.TrimSpace(method + " " + callURL(base, path))
+	if status == http.StatusNotFound && base != "" && !hasAPIPath(base) {
+		where := "the base URL"
+		if src != "" {
+			where += " (" + src + ")"
+		}
+		desc += fmt.Sprintf("; is %s missing %s?", where, apiPathSuffix)
+	}
+	return desc
+}
+
+// callURL joins a base URL and a path relative to it, with any user
+// information redacted. A path that is already absolute (or a base that
+// is unknown) is returned as it is.
+func callURL(base, path string) string {
+	if base == "" || strings.Contains(path, "://") {
+		return path
+	}
+	u, err := url.Parse(strings.TrimSuffix(base, "/") + path)
+	if err != nil {
+		return path
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.Redacted()
+}
+
+// hasAPIPath reports whether base's path ends in /api/v1 (a trailing slash
+// aside).
+func hasAPIPath(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return true // not ours to judge
+	}
+	return strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), apiPathSuffix)
+}
+
+// missingKey turns the wrapper's *CredentialError for a command into the
+// CLI's message naming the environment variable to set; other errors are
+// returned as they are. The wrapper checks the input first, so a command
+// with bad input and no key reports the input.
+func missingKey(err error, what string) error {
+	var ce *wrapper.CredentialError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	if ce.Auth == wrapper.AuthPartnerKey {
+		return configf("missing partner key: %s needs %s to be set", what, envPartnerKey)
+	}
+	return configf("missing server key: %s needs %s to be set", what, envServerKey)
+}
+
+// portInUse adds a hint to an error from listening on addr when the address
+// is taken; other errors are returned as they are.
+func portInUse(err error, addr string) error {
+	if !errors.Is(err, syscall.EADDRINUSE) && !strings.Contains(err.Error(), "address already in use") {
+		return err
+	}
+	return &hintError{
+		msg: fmt.Sprintf("%s is already in use (another 'kelviq fake'?): stop that program, or choose another address with --addr, e.g. --addr 127.0.0.1:0 for a free port", addr),
+		err: err,
+	}
+}
+
+// hintError replaces an error's message with a more helpful one, keeping
+// the error for errors.Is and errors.As.
+type hintError struct {
+	msg string
+	err error
+}
+
+func (e *hintError) Error() string { return e.msg }
+func (e *hintError) Unwrap() error { return e.err }
