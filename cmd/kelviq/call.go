@@ -36,7 +36,8 @@ func callCommand() *command {
 		summary: "call any API operation by its operationId",
 		usage:   []string{"call OPERATION_ID [-p NAME=VALUE]... [--data JSON|@FILE|-] [--all]"},
 		long: `Sends one request for the operation (see 'kelviq ops' for the list) and prints
-the response body as indented JSON. -p fills the operation's path and query
+the response body as indented JSON (--output table: a list's results, or an
+object, as a table that fits the terminal). -p fills the operation's path and query
 parameters by their names in the spec. --data is the JSON request body, given
 inline, read from FILE (@FILE) or from standard input (-); it is checked to be
 valid JSON before anything is sent. A redirect (e.g. downloadCatalogPlanFile)

@@ -431,7 +431,7 @@ func classify(err error, timeout time.Duration) (int, string) {
 		if credErr.Auth == wrapper.AuthPartnerKey {
 			env = envPartnerKey
 		}
-		return 2, fmt.Sprintf("%s needs the %s: set %s", credErr.OperationID, credErr.Auth, env)
+		return 2, fmt.Sprintf("missing %s: %s needs %s to be set", credErr.Auth, credErr.OperationID, env)
 	case errors.Is(err, wrapper.ErrInvalidInput):
 		return 2, trimPrefix(err.Error())
 	case errors.Is(err, wrapper.ErrMissingCredential):
