@@ -65,6 +65,8 @@ type settings struct {
 	maxBody               int64
 	userAgent             string
 	retry                 retryPolicy
+	observers             []Observer
+	middleware            []Middleware
 }
 
 // WithPartnerKey sets the partner key (it must start with "kvqp_"), used on
@@ -370,6 +372,9 @@ func New(opts ...Option) (*Client, error) {
 		maxBody:   s.maxBody,
 		userAgent: ua,
 		retry:     s.retry,
+	}
+	if len(s.observers) > 0 || len(s.middleware) > 0 {
+		snd.obs = &observe{observers: s.observers, middleware: s.middleware}
 	}
 	if s.partnerKey != nil {
 		snd.partnerKey = NewSecret(*s.partnerKey)

@@ -31,6 +31,7 @@ type sender struct {
 	userAgent             string
 	doer                  Doer
 	retry                 retryPolicy
+	obs                   *observe // nil: no observers or middleware
 }
 
 // credentialHeaders are the headers that can carry a credential, from the
@@ -114,11 +115,22 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	if req.Header.Get("Accept") == "" {
 		req.Header["Accept"] = []string{"application/json"}
 	}
-	ctx := req.Context()
 	if op.Redirects() {
-		ctx = context.WithValue(ctx, redirectKey{}, true)
-		req = req.WithContext(ctx)
+		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
 	}
+	if s.obs == nil {
+		return s.send(req, op, nil)
+	}
+	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host}
+	ctx := s.obs.start(req.Context(), info)
+	resp, err := s.send(req.WithContext(ctx), op, &info)
+	s.obs.end(ctx, info, err)
+	return resp, err
+}
+
+// send sends req with retries; info is set when the call is observed.
+func (s *sender) send(req *http.Request, op api.Op, info *CallInfo) (*http.Response, error) {
+	ctx := req.Context()
 	pol := s.retry.forCall(ctx)
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil && pol.maxRetries > 0 {
 		// Make a streamed body replayable across attempts.
@@ -150,7 +162,11 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 				areq.Body = body
 			}
 		}
-		resp, err := s.attempt(areq)
+		var start time.Time
+		if info != nil {
+			start = time.Now()
+		}
+		resp, err := s.attempt(areq, info, attempt)
 		if err != nil {
 			release(cancel)
 			err = s.scrubErr(err)
@@ -159,6 +175,7 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 			if retry {
 				wait = pol.backoff(attempt)
 			}
+			s.report(ctx, info, attempt, start, 0, err, wait)
 			if retry {
 				if werr := sleep(ctx, wait); werr != nil {
 					return nil, fmt.Errorf("kelviq: %s: gave up waiting to retry after %d attempts: %w (last error: %w)", op.ID(), attempt, werr, err)
@@ -171,6 +188,7 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 			return nil, fmt.Errorf("kelviq: %s: %w", op.ID(), err)
 		}
 		if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.Declares(resp.StatusCode) {
+			s.report(ctx, info, attempt, start, resp.StatusCode, nil, 0)
 			if resp.ContentLength > s.maxBody {
 				resp.Body.Close()
 				release(cancel)
@@ -189,15 +207,13 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 		if retry {
 			wait = pol.backoff(attempt)
 			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-				if ra > pol.maxRetryAfter {
-					retry = false
-				}
-				wait = ra
+				retry, wait = ra <= pol.maxRetryAfter, ra
 			}
 		}
 		if !retry {
 			wait = 0
 		}
+		s.report(ctx, info, attempt, start, resp.StatusCode, apiErr, wait)
 		if !retry {
 			return nil, apiErr
 		}
@@ -207,14 +223,24 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	}
 }
 
-// attempt sends one attempt through the Doer. A panic
-// in the Doer becomes an error, scrubbed like any other.
-func (s *sender) attempt(req *http.Request) (resp *http.Response, err error) {
+// report tells the observers about an attempt, when the call is observed.
+func (s *sender) report(ctx context.Context, info *CallInfo, attempt int, start time.Time, status int, err error, wait time.Duration) {
+	if info != nil {
+		s.obs.attempt(ctx, AttemptInfo{CallInfo: *info, Attempt: attempt, StatusCode: status, Err: err, Duration: time.Since(start), RetryWait: wait})
+	}
+}
+
+// attempt sends one attempt through the middleware and the Doer. A panic
+// in either becomes an error, scrubbed like any other.
+func (s *sender) attempt(req *http.Request, info *CallInfo, n int) (resp *http.Response, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			resp, err = nil, &doerPanic{msg: s.scrub(fmt.Sprint(r))}
 		}
 	}()
+	if info != nil && len(s.obs.middleware) > 0 {
+		return s.obs.send(req, AttemptInfo{CallInfo: *info, Attempt: n}, s.doer.Do)
+	}
 	return s.doer.Do(req)
 }
 

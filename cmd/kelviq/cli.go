@@ -547,20 +547,6 @@ func (a *app) client() (*wrapper.Client, error) {
 	return c, nil
 }
 
-// requireKey refuses, before anything is sent, a command whose key is unset.
-func (a *app) requireKey(auth wrapper.Auth, what string) error {
-	switch auth {
-	case wrapper.AuthPartnerKey:
-		if strings.TrimSpace(a.getenv(envPartnerKey)) == "" {
-			return configf("missing partner key: %s needs %s to be set", what, envPartnerKey)
-		}
-	case wrapper.AuthServerKey:
-		if strings.TrimSpace(a.getenv(envServerKey)) == "" {
-			return configf("missing server key: %s needs %s to be set", what, envServerKey)
-		}
-	}
-	return nil
-}
 
 // ---- flag parsing ----
 
