@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"sort"
@@ -25,6 +26,7 @@ const (
 	envBaseURL       = "KELVIQ_BASE_URL"
 	envEdgeURL       = "KELVIQ_EDGE_URL"
 	envWebhookSecret = "KELVIQ_WEBHOOK_SECRET"
+	envDebug         = "KELVIQ_DEBUG"
 )
 
 // Time limits and retries. --timeout bounds each attempt of a request;
@@ -47,6 +49,7 @@ type globals struct {
 	timeout          time.Duration // per attempt
 	retries          int
 	deadline         deadlineFlag // whole command; 0 is auto
+	verbose          bool
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -57,6 +60,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.showSecrets, "show-secrets", false, "print server keys and other credentials in full instead of [REDACTED]")
 	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for each attempt of a request (sending it, waiting for the answer, reading it), e.g. 10s or 2m")
 	fs.IntVar(&g.retries, "retries", defaultRetries, fmt.Sprintf("re-send a failed request at most `N` times, 0 to disable (at most %d); POST and PATCH only if they never reached the server", maxRetries))
+	fs.BoolVar(&g.verbose, "verbose", false, "print one line per attempt of every request to standard error (also "+envDebug+"=1); keys are never printed")
 	g.deadline = 0 // auto; also makes the help show "(default auto)"
 	fs.Var(&g.deadline, "deadline", "time limit for the whole command, retries included, as a `DURATION` or auto: (retries+1) × timeout + the waits between attempts + 1s")
 }
@@ -485,10 +489,29 @@ func (a *app) scrub(s string) string {
 
 const redacted = "[REDACTED]"
 
+// debugLogger writes the client's attempt records to stderr as text,
+// scrubbed of the configured keys like everything else the CLI prints.
+func (a *app) debugLogger() *slog.Logger {
+	w := writerFunc(func(p []byte) (int, error) {
+		if _, err := io.WriteString(a.stderr, a.scrub(string(p))); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 // client builds a wrapper client from the globals and the environment.
 func (a *app) client() (*wrapper.Client, error) {
 	opts := []wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithUserAgent("kelviq-cli/" + wrapper.Version)}
 	opts = append(opts, a.g.retryOptions()...)
+	if a.g.verbose || a.getenv(envDebug) == "1" {
+		opts = append(opts, wrapper.WithLogger(a.debugLogger()))
+	}
 	if a.g.sandbox {
 		opts = append(opts, wrapper.WithEnvironment(wrapper.Sandbox))
 	}
@@ -546,7 +569,6 @@ func (a *app) client() (*wrapper.Client, error) {
 	a.bases.api, a.bases.edge = c.BaseURL(), strings.TrimSuffix(a.bases.edge, "/")
 	return c, nil
 }
-
 
 // ---- flag parsing ----
 
