@@ -3921,7 +3921,7 @@ type ClientInterface interface {
 	// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 	RetrieveCheckoutSession(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListCheckoutSessionEvents Timeline of a checkout session
+	// ListCheckoutSessionEvents Trace a checkout session step by step
 	//
 	// Lists what happened during a checkout session, latest event first.
 	//
@@ -4071,7 +4071,7 @@ type ClientInterface interface {
 	// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 	RetrieveOrder(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListOrderEvents Timeline of an order
+	// ListOrderEvents Trace an order step by step
 	//
 	// Lists events of the order and of the other orders that share its subscription, latest first.
 	//
@@ -4278,11 +4278,7 @@ type ClientInterface interface {
 	ListWebhookEventLogs(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// ListCatalogFeatures Browse catalog features
-//
-// Lists your organization's features that are not archived.
-//
-// Corresponds with GET /catalog/features/ (the `ListCatalogFeatures` operationId).
+// ListCatalogFeatures sends listCatalogFeatures (GET /catalog/features/). The operation: Browse catalog features.
 func (c *Client) ListCatalogFeatures(ctx context.Context, params *ListCatalogFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCatalogFeaturesRequest(ctx, params)
 	if err != nil {
@@ -4291,13 +4287,7 @@ func (c *Client) ListCatalogFeatures(ctx context.Context, params *ListCatalogFea
 	return c.send(ctx, req, OpListCatalogFeatures, reqEditors)
 }
 
-// CreateCatalogFeatureWithBody Define a new feature
-//
-// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
+// CreateCatalogFeatureWithBody sends createCatalogFeature (POST /catalog/features/) with a body of the given content type. The operation: Define a new feature.
 func (c *Client) CreateCatalogFeatureWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateCatalogFeatureRequest(ctx, contentType, body)
 	if err != nil {
@@ -4306,13 +4296,7 @@ func (c *Client) CreateCatalogFeatureWithBody(ctx context.Context, contentType s
 	return c.send(ctx, req, OpCreateCatalogFeature, reqEditors)
 }
 
-// CreateCatalogFeature Define a new feature
-//
-// Metered features need featureDetails with a featureSubType and units; RAW_EVENTS features need a meter as well.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /catalog/features/ (the `CreateCatalogFeature` operationId).
+// CreateCatalogFeature sends createCatalogFeature (POST /catalog/features/) with body as JSON. The operation: Define a new feature.
 func (c *Client) CreateCatalogFeature(ctx context.Context, body CreateCatalogFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4325,11 +4309,7 @@ func (c *Client) CreateCatalogFeature(ctx context.Context, body CreateCatalogFea
 	return c.send(ctx, req, OpCreateCatalogFeature, reqEditors)
 }
 
-// DeleteCatalogFeature Archive a catalog feature
-//
-// Archives the feature and refreshes published pricing tables that used it.
-//
-// Corresponds with DELETE /catalog/features/{pk}/ (the `DeleteCatalogFeature` operationId).
+// DeleteCatalogFeature sends deleteCatalogFeature (DELETE /catalog/features/{pk}/). The operation: Archive a catalog feature.
 func (c *Client) DeleteCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDeleteCatalogFeatureRequest(ctx, pk)
 	if err != nil {
@@ -4338,9 +4318,7 @@ func (c *Client) DeleteCatalogFeature(ctx context.Context, pk openapi_types.UUID
 	return c.send(ctx, req, OpDeleteCatalogFeature, reqEditors)
 }
 
-// RetrieveCatalogFeature Fetch one catalog feature
-//
-// Corresponds with GET /catalog/features/{pk}/ (the `RetrieveCatalogFeature` operationId).
+// RetrieveCatalogFeature sends retrieveCatalogFeature (GET /catalog/features/{pk}/). The operation: Fetch one catalog feature.
 func (c *Client) RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveCatalogFeatureRequest(ctx, pk)
 	if err != nil {
@@ -4349,11 +4327,7 @@ func (c *Client) RetrieveCatalogFeature(ctx context.Context, pk openapi_types.UU
 	return c.send(ctx, req, OpRetrieveCatalogFeature, reqEditors)
 }
 
-// ListCatalogPlans Browse catalog plans
-//
-// Lists each plan once, in its newest version; archived plans and plans of archived products are skipped.
-//
-// Corresponds with GET /catalog/plans/ (the `ListCatalogPlans` operationId).
+// ListCatalogPlans sends listCatalogPlans (GET /catalog/plans/). The operation: Browse catalog plans.
 func (c *Client) ListCatalogPlans(ctx context.Context, params *ListCatalogPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCatalogPlansRequest(ctx, params)
 	if err != nil {
@@ -4362,13 +4336,7 @@ func (c *Client) ListCatalogPlans(ctx context.Context, params *ListCatalogPlansP
 	return c.send(ctx, req, OpListCatalogPlans, reqEditors)
 }
 
-// CreateCatalogPlanWithBody Draft a new plan
-//
-// Creates a plan under a product as an unpublished draft; publish it to make it live.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
+// CreateCatalogPlanWithBody sends createCatalogPlan (POST /catalog/plans/) with a body of the given content type. The operation: Draft a new plan.
 func (c *Client) CreateCatalogPlanWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateCatalogPlanRequest(ctx, contentType, body)
 	if err != nil {
@@ -4377,13 +4345,7 @@ func (c *Client) CreateCatalogPlanWithBody(ctx context.Context, contentType stri
 	return c.send(ctx, req, OpCreateCatalogPlan, reqEditors)
 }
 
-// CreateCatalogPlan Draft a new plan
-//
-// Creates a plan under a product as an unpublished draft; publish it to make it live.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /catalog/plans/ (the `CreateCatalogPlan` operationId).
+// CreateCatalogPlan sends createCatalogPlan (POST /catalog/plans/) with body as JSON. The operation: Draft a new plan.
 func (c *Client) CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4396,11 +4358,7 @@ func (c *Client) CreateCatalogPlan(ctx context.Context, body CreateCatalogPlanJS
 	return c.send(ctx, req, OpCreateCatalogPlan, reqEditors)
 }
 
-// DeleteCatalogPlan Archive a catalog plan
-//
-// Archives every version of the plan.
-//
-// Corresponds with DELETE /catalog/plans/{identifier}/ (the `DeleteCatalogPlan` operationId).
+// DeleteCatalogPlan sends deleteCatalogPlan (DELETE /catalog/plans/{identifier}/). The operation: Archive a catalog plan.
 func (c *Client) DeleteCatalogPlan(ctx context.Context, identifier string, params *DeleteCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDeleteCatalogPlanRequest(ctx, identifier, params)
 	if err != nil {
@@ -4409,11 +4367,7 @@ func (c *Client) DeleteCatalogPlan(ctx context.Context, identifier string, param
 	return c.send(ctx, req, OpDeleteCatalogPlan, reqEditors)
 }
 
-// RetrieveCatalogPlan Fetch one catalog plan
-//
-// Gets the latest version of a plan, or the one named by the version query parameter.
-//
-// Corresponds with GET /catalog/plans/{identifier}/ (the `RetrieveCatalogPlan` operationId).
+// RetrieveCatalogPlan sends retrieveCatalogPlan (GET /catalog/plans/{identifier}/). The operation: Fetch one catalog plan.
 func (c *Client) RetrieveCatalogPlan(ctx context.Context, identifier string, params *RetrieveCatalogPlanParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveCatalogPlanRequest(ctx, identifier, params)
 	if err != nil {
@@ -4422,13 +4376,7 @@ func (c *Client) RetrieveCatalogPlan(ctx context.Context, identifier string, par
 	return c.send(ctx, req, OpRetrieveCatalogPlan, reqEditors)
 }
 
-// UpdateCatalogPlanWithBody Edit a catalog plan
-//
-// Edits the open draft, or starts one automatically when only a published version exists.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
+// UpdateCatalogPlanWithBody sends updateCatalogPlan (PATCH /catalog/plans/{identifier}/) with a body of the given content type. The operation: Edit a catalog plan.
 func (c *Client) UpdateCatalogPlanWithBody(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCatalogPlanRequest(ctx, identifier, params, contentType, body)
 	if err != nil {
@@ -4437,13 +4385,7 @@ func (c *Client) UpdateCatalogPlanWithBody(ctx context.Context, identifier strin
 	return c.send(ctx, req, OpUpdateCatalogPlan, reqEditors)
 }
 
-// UpdateCatalogPlan Edit a catalog plan
-//
-// Edits the open draft, or starts one automatically when only a published version exists.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /catalog/plans/{identifier}/ (the `UpdateCatalogPlan` operationId).
+// UpdateCatalogPlan sends updateCatalogPlan (PATCH /catalog/plans/{identifier}/) with body as JSON. The operation: Edit a catalog plan.
 func (c *Client) UpdateCatalogPlan(ctx context.Context, identifier string, params *UpdateCatalogPlanParams, body UpdateCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4456,11 +4398,7 @@ func (c *Client) UpdateCatalogPlan(ctx context.Context, identifier string, param
 	return c.send(ctx, req, OpUpdateCatalogPlan, reqEditors)
 }
 
-// DiscardCatalogPlanDraft Throw away a plan draft
-//
-// Deletes the unpublished newest version; the published version stays as it is.
-//
-// Corresponds with DELETE /catalog/plans/{identifier}/discard/ (the `DiscardCatalogPlanDraft` operationId).
+// DiscardCatalogPlanDraft sends discardCatalogPlanDraft (DELETE /catalog/plans/{identifier}/discard/). The operation: Throw away a plan draft.
 func (c *Client) DiscardCatalogPlanDraft(ctx context.Context, identifier string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDiscardCatalogPlanDraftRequest(ctx, identifier)
 	if err != nil {
@@ -4469,11 +4407,7 @@ func (c *Client) DiscardCatalogPlanDraft(ctx context.Context, identifier string,
 	return c.send(ctx, req, OpDiscardCatalogPlanDraft, reqEditors)
 }
 
-// ListCatalogPlanFeatures List a plan's entitlements
-//
-// Shows which features the plan grants and with what limits.
-//
-// Corresponds with GET /catalog/plans/{identifier}/features/ (the `ListCatalogPlanFeatures` operationId).
+// ListCatalogPlanFeatures sends listCatalogPlanFeatures (GET /catalog/plans/{identifier}/features/). The operation: List a plan's entitlements.
 func (c *Client) ListCatalogPlanFeatures(ctx context.Context, identifier string, params *ListCatalogPlanFeaturesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCatalogPlanFeaturesRequest(ctx, identifier, params)
 	if err != nil {
@@ -4482,13 +4416,7 @@ func (c *Client) ListCatalogPlanFeatures(ctx context.Context, identifier string,
 	return c.send(ctx, req, OpListCatalogPlanFeatures, reqEditors)
 }
 
-// AddCatalogPlanFeaturesWithBody Grant features on a plan
-//
-// Grants more features to the plan, opening a new draft version when needed.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
+// AddCatalogPlanFeaturesWithBody sends addCatalogPlanFeatures (POST /catalog/plans/{identifier}/features/) with a body of the given content type. The operation: Grant features on a plan.
 func (c *Client) AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newAddCatalogPlanFeaturesRequest(ctx, identifier, params, contentType, body)
 	if err != nil {
@@ -4497,13 +4425,7 @@ func (c *Client) AddCatalogPlanFeaturesWithBody(ctx context.Context, identifier 
 	return c.send(ctx, req, OpAddCatalogPlanFeatures, reqEditors)
 }
 
-// AddCatalogPlanFeatures Grant features on a plan
-//
-// Grants more features to the plan, opening a new draft version when needed.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /catalog/plans/{identifier}/features/ (the `AddCatalogPlanFeatures` operationId).
+// AddCatalogPlanFeatures sends addCatalogPlanFeatures (POST /catalog/plans/{identifier}/features/) with body as JSON. The operation: Grant features on a plan.
 func (c *Client) AddCatalogPlanFeatures(ctx context.Context, identifier string, params *AddCatalogPlanFeaturesParams, body AddCatalogPlanFeaturesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4516,11 +4438,7 @@ func (c *Client) AddCatalogPlanFeatures(ctx context.Context, identifier string, 
 	return c.send(ctx, req, OpAddCatalogPlanFeatures, reqEditors)
 }
 
-// DeleteCatalogPlanFeature Drop a feature from a plan
-//
-// Removes the entitlement, opening a new draft version when needed.
-//
-// Corresponds with DELETE /catalog/plans/{identifier}/features/{feature_id}/ (the `DeleteCatalogPlanFeature` operationId).
+// DeleteCatalogPlanFeature sends deleteCatalogPlanFeature (DELETE /catalog/plans/{identifier}/features/{feature_id}/). The operation: Drop a feature from a plan.
 func (c *Client) DeleteCatalogPlanFeature(ctx context.Context, identifier string, featureId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDeleteCatalogPlanFeatureRequest(ctx, identifier, featureId)
 	if err != nil {
@@ -4529,13 +4447,7 @@ func (c *Client) DeleteCatalogPlanFeature(ctx context.Context, identifier string
 	return c.send(ctx, req, OpDeleteCatalogPlanFeature, reqEditors)
 }
 
-// UpdateCatalogPlanFeatureWithBody Change one entitlement's limits
-//
-// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
+// UpdateCatalogPlanFeatureWithBody sends updateCatalogPlanFeature (PATCH /catalog/plans/{identifier}/features/{feature_id}/) with a body of the given content type. The operation: Change one entitlement's limits.
 func (c *Client) UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifier string, featureId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCatalogPlanFeatureRequest(ctx, identifier, featureId, contentType, body)
 	if err != nil {
@@ -4544,13 +4456,7 @@ func (c *Client) UpdateCatalogPlanFeatureWithBody(ctx context.Context, identifie
 	return c.send(ctx, req, OpUpdateCatalogPlanFeature, reqEditors)
 }
 
-// UpdateCatalogPlanFeature Change one entitlement's limits
-//
-// Edits only the details of a single feature entitlement, such as its value, reset or hard limit.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /catalog/plans/{identifier}/features/{feature_id}/ (the `UpdateCatalogPlanFeature` operationId).
+// UpdateCatalogPlanFeature sends updateCatalogPlanFeature (PATCH /catalog/plans/{identifier}/features/{feature_id}/) with body as JSON. The operation: Change one entitlement's limits.
 func (c *Client) UpdateCatalogPlanFeature(ctx context.Context, identifier string, featureId string, body UpdateCatalogPlanFeatureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4563,11 +4469,7 @@ func (c *Client) UpdateCatalogPlanFeature(ctx context.Context, identifier string
 	return c.send(ctx, req, OpUpdateCatalogPlanFeature, reqEditors)
 }
 
-// DeleteCatalogPlanFile Remove a plan file
-//
-// Deletes the file, in a new draft version if the plan is published.
-//
-// Corresponds with DELETE /catalog/plans/{identifier}/file/{pk}/ (the `DeleteCatalogPlanFile` operationId).
+// DeleteCatalogPlanFile sends deleteCatalogPlanFile (DELETE /catalog/plans/{identifier}/file/{pk}/). The operation: Remove a plan file.
 func (c *Client) DeleteCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDeleteCatalogPlanFileRequest(ctx, identifier, pk)
 	if err != nil {
@@ -4576,13 +4478,7 @@ func (c *Client) DeleteCatalogPlanFile(ctx context.Context, identifier string, p
 	return c.send(ctx, req, OpDeleteCatalogPlanFile, reqEditors)
 }
 
-// UpdateCatalogPlanFileWithBody Edit a plan file
-//
-// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
+// UpdateCatalogPlanFileWithBody sends updateCatalogPlanFile (PATCH /catalog/plans/{identifier}/file/{pk}/) with a body of the given content type. The operation: Edit a plan file.
 func (c *Client) UpdateCatalogPlanFileWithBody(ctx context.Context, identifier string, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCatalogPlanFileRequest(ctx, identifier, pk, contentType, body)
 	if err != nil {
@@ -4591,13 +4487,7 @@ func (c *Client) UpdateCatalogPlanFileWithBody(ctx context.Context, identifier s
 	return c.send(ctx, req, OpUpdateCatalogPlanFile, reqEditors)
 }
 
-// UpdateCatalogPlanFile Edit a plan file
-//
-// Changes a plan file's name, ordering or enabled flag, in a new draft version if the plan is published.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /catalog/plans/{identifier}/file/{pk}/ (the `UpdateCatalogPlanFile` operationId).
+// UpdateCatalogPlanFile sends updateCatalogPlanFile (PATCH /catalog/plans/{identifier}/file/{pk}/) with body as JSON. The operation: Edit a plan file.
 func (c *Client) UpdateCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, body UpdateCatalogPlanFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4610,11 +4500,7 @@ func (c *Client) UpdateCatalogPlanFile(ctx context.Context, identifier string, p
 	return c.send(ctx, req, OpUpdateCatalogPlanFile, reqEditors)
 }
 
-// DownloadCatalogPlanFile Get a plan file
-//
-// Redirects (302) to a short-lived link that downloads the file; needs no credentials.
-//
-// Corresponds with GET /catalog/plans/{identifier}/file/{pk}/download/ (the `DownloadCatalogPlanFile` operationId).
+// DownloadCatalogPlanFile sends downloadCatalogPlanFile (GET /catalog/plans/{identifier}/file/{pk}/download/). The operation: Get a plan file.
 func (c *Client) DownloadCatalogPlanFile(ctx context.Context, identifier string, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDownloadCatalogPlanFileRequest(ctx, identifier, pk)
 	if err != nil {
@@ -4623,11 +4509,7 @@ func (c *Client) DownloadCatalogPlanFile(ctx context.Context, identifier string,
 	return c.send(ctx, req, OpDownloadCatalogPlanFile, reqEditors)
 }
 
-// ListCatalogPlanPrices List a plan's prices
-//
-// Returns one price for each currency, including how every feature is charged.
-//
-// Corresponds with GET /catalog/plans/{identifier}/prices/ (the `ListCatalogPlanPrices` operationId).
+// ListCatalogPlanPrices sends listCatalogPlanPrices (GET /catalog/plans/{identifier}/prices/). The operation: List a plan's prices.
 func (c *Client) ListCatalogPlanPrices(ctx context.Context, identifier string, params *ListCatalogPlanPricesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCatalogPlanPricesRequest(ctx, identifier, params)
 	if err != nil {
@@ -4636,13 +4518,7 @@ func (c *Client) ListCatalogPlanPrices(ctx context.Context, identifier string, p
 	return c.send(ctx, req, OpListCatalogPlanPrices, reqEditors)
 }
 
-// BulkSetCatalogPlanPricesWithBody Replace all prices of a plan
-//
-// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
+// BulkSetCatalogPlanPricesWithBody sends bulkSetCatalogPlanPrices (POST /catalog/plans/{identifier}/prices/bulk/) with a body of the given content type. The operation: Replace all prices of a plan.
 func (c *Client) BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newBulkSetCatalogPlanPricesRequest(ctx, identifier, contentType, body)
 	if err != nil {
@@ -4651,13 +4527,7 @@ func (c *Client) BulkSetCatalogPlanPricesWithBody(ctx context.Context, identifie
 	return c.send(ctx, req, OpBulkSetCatalogPlanPrices, reqEditors)
 }
 
-// BulkSetCatalogPlanPrices Replace all prices of a plan
-//
-// Swaps the plan's prices for the given list in one step, in a new draft version if the latest one is published.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /catalog/plans/{identifier}/prices/bulk/ (the `BulkSetCatalogPlanPrices` operationId).
+// BulkSetCatalogPlanPrices sends bulkSetCatalogPlanPrices (POST /catalog/plans/{identifier}/prices/bulk/) with body as JSON. The operation: Replace all prices of a plan.
 func (c *Client) BulkSetCatalogPlanPrices(ctx context.Context, identifier string, body BulkSetCatalogPlanPricesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4670,13 +4540,7 @@ func (c *Client) BulkSetCatalogPlanPrices(ctx context.Context, identifier string
 	return c.send(ctx, req, OpBulkSetCatalogPlanPrices, reqEditors)
 }
 
-// PublishCatalogPlanWithBody Make a plan draft live
-//
-// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
+// PublishCatalogPlanWithBody sends publishCatalogPlan (POST /catalog/plans/{identifier}/publish/) with a body of the given content type. The operation: Make a plan draft live.
 func (c *Client) PublishCatalogPlanWithBody(ctx context.Context, identifier string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newPublishCatalogPlanRequest(ctx, identifier, contentType, body)
 	if err != nil {
@@ -4685,13 +4549,7 @@ func (c *Client) PublishCatalogPlanWithBody(ctx context.Context, identifier stri
 	return c.send(ctx, req, OpPublishCatalogPlan, reqEditors)
 }
 
-// PublishCatalogPlan Make a plan draft live
-//
-// Publishes the newest draft version, retires the version published before it and can move existing customers onto the new features or prices.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /catalog/plans/{identifier}/publish/ (the `PublishCatalogPlan` operationId).
+// PublishCatalogPlan sends publishCatalogPlan (POST /catalog/plans/{identifier}/publish/) with body as JSON. The operation: Make a plan draft live.
 func (c *Client) PublishCatalogPlan(ctx context.Context, identifier string, body PublishCatalogPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4704,11 +4562,7 @@ func (c *Client) PublishCatalogPlan(ctx context.Context, identifier string, body
 	return c.send(ctx, req, OpPublishCatalogPlan, reqEditors)
 }
 
-// ListCatalogProducts Browse catalog products
-//
-// Lists the products of your catalog that are not archived.
-//
-// Corresponds with GET /catalog/products/ (the `ListCatalogProducts` operationId).
+// ListCatalogProducts sends listCatalogProducts (GET /catalog/products/). The operation: Browse catalog products.
 func (c *Client) ListCatalogProducts(ctx context.Context, params *ListCatalogProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCatalogProductsRequest(ctx, params)
 	if err != nil {
@@ -4717,11 +4571,7 @@ func (c *Client) ListCatalogProducts(ctx context.Context, params *ListCatalogPro
 	return c.send(ctx, req, OpListCatalogProducts, reqEditors)
 }
 
-// CreateCatalogProductWithBody Add a product to the catalog
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
+// CreateCatalogProductWithBody sends createCatalogProduct (POST /catalog/products/) with a body of the given content type. The operation: Add a product to the catalog.
 func (c *Client) CreateCatalogProductWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateCatalogProductRequest(ctx, contentType, body)
 	if err != nil {
@@ -4730,11 +4580,7 @@ func (c *Client) CreateCatalogProductWithBody(ctx context.Context, contentType s
 	return c.send(ctx, req, OpCreateCatalogProduct, reqEditors)
 }
 
-// CreateCatalogProduct Add a product to the catalog
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /catalog/products/ (the `CreateCatalogProduct` operationId).
+// CreateCatalogProduct sends createCatalogProduct (POST /catalog/products/) with body as JSON. The operation: Add a product to the catalog.
 func (c *Client) CreateCatalogProduct(ctx context.Context, body CreateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4747,11 +4593,7 @@ func (c *Client) CreateCatalogProduct(ctx context.Context, body CreateCatalogPro
 	return c.send(ctx, req, OpCreateCatalogProduct, reqEditors)
 }
 
-// DeleteCatalogProduct Archive a catalog product
-//
-// Archives the product instead of erasing it; a product that is already archived gives 400.
-//
-// Corresponds with DELETE /catalog/products/{pk}/ (the `DeleteCatalogProduct` operationId).
+// DeleteCatalogProduct sends deleteCatalogProduct (DELETE /catalog/products/{pk}/). The operation: Archive a catalog product.
 func (c *Client) DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDeleteCatalogProductRequest(ctx, pk)
 	if err != nil {
@@ -4760,11 +4602,7 @@ func (c *Client) DeleteCatalogProduct(ctx context.Context, pk openapi_types.UUID
 	return c.send(ctx, req, OpDeleteCatalogProduct, reqEditors)
 }
 
-// RetrieveCatalogProduct Fetch one catalog product
-//
-// Gets a product together with its published plans.
-//
-// Corresponds with GET /catalog/products/{pk}/ (the `RetrieveCatalogProduct` operationId).
+// RetrieveCatalogProduct sends retrieveCatalogProduct (GET /catalog/products/{pk}/). The operation: Fetch one catalog product.
 func (c *Client) RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveCatalogProductRequest(ctx, pk)
 	if err != nil {
@@ -4773,13 +4611,7 @@ func (c *Client) RetrieveCatalogProduct(ctx context.Context, pk openapi_types.UU
 	return c.send(ctx, req, OpRetrieveCatalogProduct, reqEditors)
 }
 
-// UpdateCatalogProductWithBody Edit a catalog product
-//
-// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
+// UpdateCatalogProductWithBody sends updateCatalogProduct (PATCH /catalog/products/{pk}/) with a body of the given content type. The operation: Edit a catalog product.
 func (c *Client) UpdateCatalogProductWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCatalogProductRequest(ctx, pk, contentType, body)
 	if err != nil {
@@ -4788,13 +4620,7 @@ func (c *Client) UpdateCatalogProductWithBody(ctx context.Context, pk openapi_ty
 	return c.send(ctx, req, OpUpdateCatalogProduct, reqEditors)
 }
 
-// UpdateCatalogProduct Edit a catalog product
-//
-// Changes some fields of a product; attach uploaded images or files by passing their upload keys in imageKeys or fileKeys.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /catalog/products/{pk}/ (the `UpdateCatalogProduct` operationId).
+// UpdateCatalogProduct sends updateCatalogProduct (PATCH /catalog/products/{pk}/) with body as JSON. The operation: Edit a catalog product.
 func (c *Client) UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4807,11 +4633,7 @@ func (c *Client) UpdateCatalogProduct(ctx context.Context, pk openapi_types.UUID
 	return c.send(ctx, req, OpUpdateCatalogProduct, reqEditors)
 }
 
-// GetCatalogProductSettings Read a product's settings
-//
-// Gets the product's currency, product URL and VPN, Tor and proxy rules, creating defaults on first access.
-//
-// Corresponds with GET /catalog/products/{pk}/settings/ (the `GetCatalogProductSettings` operationId).
+// GetCatalogProductSettings sends getCatalogProductSettings (GET /catalog/products/{pk}/settings/). The operation: Read a product's settings.
 func (c *Client) GetCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newGetCatalogProductSettingsRequest(ctx, pk)
 	if err != nil {
@@ -4820,13 +4642,7 @@ func (c *Client) GetCatalogProductSettings(ctx context.Context, pk openapi_types
 	return c.send(ctx, req, OpGetCatalogProductSettings, reqEditors)
 }
 
-// UpdateCatalogProductSettingsWithBody Change a product's settings
-//
-// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
+// UpdateCatalogProductSettingsWithBody sends updateCatalogProductSettings (PATCH /catalog/products/{pk}/settings/) with a body of the given content type. The operation: Change a product's settings.
 func (c *Client) UpdateCatalogProductSettingsWithBody(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCatalogProductSettingsRequest(ctx, pk, contentType, body)
 	if err != nil {
@@ -4835,13 +4651,7 @@ func (c *Client) UpdateCatalogProductSettingsWithBody(ctx context.Context, pk op
 	return c.send(ctx, req, OpUpdateCatalogProductSettings, reqEditors)
 }
 
-// UpdateCatalogProductSettings Change a product's settings
-//
-// Edits one or more settings; switching currency turns prices in that currency back on for the product's latest plans.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /catalog/products/{pk}/settings/ (the `UpdateCatalogProductSettings` operationId).
+// UpdateCatalogProductSettings sends updateCatalogProductSettings (PATCH /catalog/products/{pk}/settings/) with body as JSON. The operation: Change a product's settings.
 func (c *Client) UpdateCatalogProductSettings(ctx context.Context, pk openapi_types.UUID, body UpdateCatalogProductSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4854,11 +4664,7 @@ func (c *Client) UpdateCatalogProductSettings(ctx context.Context, pk openapi_ty
 	return c.send(ctx, req, OpUpdateCatalogProductSettings, reqEditors)
 }
 
-// DeleteCatalogProductImage Remove a product image
-//
-// Deletes the image for good.
-//
-// Corresponds with DELETE /catalog/products/{product_pk}/image/{pk}/ (the `DeleteCatalogProductImage` operationId).
+// DeleteCatalogProductImage sends deleteCatalogProductImage (DELETE /catalog/products/{product_pk}/image/{pk}/). The operation: Remove a product image.
 func (c *Client) DeleteCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newDeleteCatalogProductImageRequest(ctx, productPk, pk)
 	if err != nil {
@@ -4867,13 +4673,7 @@ func (c *Client) DeleteCatalogProductImage(ctx context.Context, productPk openap
 	return c.send(ctx, req, OpDeleteCatalogProductImage, reqEditors)
 }
 
-// UpdateCatalogProductImageWithBody Edit a product image
-//
-// Edits image metadata; marking one image as thumbnail unmarks the others.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
+// UpdateCatalogProductImageWithBody sends updateCatalogProductImage (PATCH /catalog/products/{product_pk}/image/{pk}/) with a body of the given content type. The operation: Edit a product image.
 func (c *Client) UpdateCatalogProductImageWithBody(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCatalogProductImageRequest(ctx, productPk, pk, contentType, body)
 	if err != nil {
@@ -4882,13 +4682,7 @@ func (c *Client) UpdateCatalogProductImageWithBody(ctx context.Context, productP
 	return c.send(ctx, req, OpUpdateCatalogProductImage, reqEditors)
 }
 
-// UpdateCatalogProductImage Edit a product image
-//
-// Edits image metadata; marking one image as thumbnail unmarks the others.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /catalog/products/{product_pk}/image/{pk}/ (the `UpdateCatalogProductImage` operationId).
+// UpdateCatalogProductImage sends updateCatalogProductImage (PATCH /catalog/products/{product_pk}/image/{pk}/) with body as JSON. The operation: Edit a product image.
 func (c *Client) UpdateCatalogProductImage(ctx context.Context, productPk openapi_types.UUID, pk openapi_types.UUID, body UpdateCatalogProductImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4901,13 +4695,7 @@ func (c *Client) UpdateCatalogProductImage(ctx context.Context, productPk openap
 	return c.send(ctx, req, OpUpdateCatalogProductImage, reqEditors)
 }
 
-// CreateChargeWithBody Bill a customer once, right away
-//
-// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /charges/ (the `CreateCharge` operationId).
+// CreateChargeWithBody sends createCharge (POST /charges/) with a body of the given content type. The operation: Bill a customer once, right away.
 func (c *Client) CreateChargeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateChargeRequest(ctx, contentType, body)
 	if err != nil {
@@ -4916,13 +4704,7 @@ func (c *Client) CreateChargeWithBody(ctx context.Context, contentType string, b
 	return c.send(ctx, req, OpCreateCharge, reqEditors)
 }
 
-// CreateCharge Bill a customer once, right away
-//
-// Takes a one-off payment with the customer's saved default payment method, skipping checkout; fails if no usable payment method is on file.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /charges/ (the `CreateCharge` operationId).
+// CreateCharge sends createCharge (POST /charges/) with body as JSON. The operation: Bill a customer once, right away.
 func (c *Client) CreateCharge(ctx context.Context, body CreateChargeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4935,13 +4717,7 @@ func (c *Client) CreateCharge(ctx context.Context, body CreateChargeJSONRequestB
 	return c.send(ctx, req, OpCreateCharge, reqEditors)
 }
 
-// CreateCheckoutSessionWithBody Start a hosted checkout
-//
-// Opens a checkout session and returns the URL to send the buyer to.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
+// CreateCheckoutSessionWithBody sends createCheckoutSession (POST /checkout/) with a body of the given content type. The operation: Start a hosted checkout.
 func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateCheckoutSessionRequest(ctx, contentType, body)
 	if err != nil {
@@ -4950,13 +4726,7 @@ func (c *Client) CreateCheckoutSessionWithBody(ctx context.Context, contentType 
 	return c.send(ctx, req, OpCreateCheckoutSession, reqEditors)
 }
 
-// CreateCheckoutSession Start a hosted checkout
-//
-// Opens a checkout session and returns the URL to send the buyer to.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /checkout/ (the `CreateCheckoutSession` operationId).
+// CreateCheckoutSession sends createCheckoutSession (POST /checkout/) with body as JSON. The operation: Start a hosted checkout.
 func (c *Client) CreateCheckoutSession(ctx context.Context, body CreateCheckoutSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -4969,11 +4739,7 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, body CreateCheckoutS
 	return c.send(ctx, req, OpCreateCheckoutSession, reqEditors)
 }
 
-// ListCheckoutSessions Browse checkout sessions
-//
-// Lists your organization's checkout sessions, latest first, with optional status, date and text filters.
-//
-// Corresponds with GET /checkout/sessions/ (the `ListCheckoutSessions` operationId).
+// ListCheckoutSessions sends listCheckoutSessions (GET /checkout/sessions/). The operation: Browse checkout sessions.
 func (c *Client) ListCheckoutSessions(ctx context.Context, params *ListCheckoutSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCheckoutSessionsRequest(ctx, params)
 	if err != nil {
@@ -4982,11 +4748,7 @@ func (c *Client) ListCheckoutSessions(ctx context.Context, params *ListCheckoutS
 	return c.send(ctx, req, OpListCheckoutSessions, reqEditors)
 }
 
-// RetrieveCheckoutSession Fetch one checkout session
-//
-// Gets one checkout session, including anything it produced (order, subscription, payment method).
-//
-// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
+// RetrieveCheckoutSession sends retrieveCheckoutSession (GET /checkout/sessions/{session_id}/). The operation: Fetch one checkout session.
 func (c *Client) RetrieveCheckoutSession(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveCheckoutSessionRequest(ctx, sessionId)
 	if err != nil {
@@ -4995,11 +4757,7 @@ func (c *Client) RetrieveCheckoutSession(ctx context.Context, sessionId string, 
 	return c.send(ctx, req, OpRetrieveCheckoutSession, reqEditors)
 }
 
-// ListCheckoutSessionEvents Timeline of a checkout session
-//
-// Lists what happened during a checkout session, latest event first.
-//
-// Corresponds with GET /checkout/sessions/{session_id}/events/ (the `ListCheckoutSessionEvents` operationId).
+// ListCheckoutSessionEvents sends listCheckoutSessionEvents (GET /checkout/sessions/{session_id}/events/). The operation: Trace a checkout session step by step.
 func (c *Client) ListCheckoutSessionEvents(ctx context.Context, sessionId string, params *ListCheckoutSessionEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCheckoutSessionEventsRequest(ctx, sessionId, params)
 	if err != nil {
@@ -5008,11 +4766,7 @@ func (c *Client) ListCheckoutSessionEvents(ctx context.Context, sessionId string
 	return c.send(ctx, req, OpListCheckoutSessionEvents, reqEditors)
 }
 
-// ListCustomers Page through your customers
-//
-// Lists customer records, most recently created first, with an optional text filter.
-//
-// Corresponds with GET /customers/ (the `ListCustomers` operationId).
+// ListCustomers sends listCustomers (GET /customers/). The operation: Page through your customers.
 func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListCustomersRequest(ctx, params)
 	if err != nil {
@@ -5021,13 +4775,7 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 	return c.send(ctx, req, OpListCustomers, reqEditors)
 }
 
-// CreateCustomerWithBody Register a new customer
-//
-// Adds a customer record keyed by your own customerId.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
+// CreateCustomerWithBody sends createCustomer (POST /customers/) with a body of the given content type. The operation: Register a new customer.
 func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateCustomerRequest(ctx, contentType, body)
 	if err != nil {
@@ -5036,13 +4784,7 @@ func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string,
 	return c.send(ctx, req, OpCreateCustomer, reqEditors)
 }
 
-// CreateCustomer Register a new customer
-//
-// Adds a customer record keyed by your own customerId.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /customers/ (the `CreateCustomer` operationId).
+// CreateCustomer sends createCustomer (POST /customers/) with body as JSON. The operation: Register a new customer.
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5055,13 +4797,7 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 	return c.send(ctx, req, OpCreateCustomer, reqEditors)
 }
 
-// UpdateCustomerWithBody Change details of an existing customer
-//
-// Edits the customer with the given customerId; fields you leave out keep their values.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
+// UpdateCustomerWithBody sends updateCustomer (PATCH /customers/{customerId}/) with a body of the given content type. The operation: Change details of an existing customer.
 func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateCustomerRequest(ctx, customerId, contentType, body)
 	if err != nil {
@@ -5070,13 +4806,7 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, customerId string, 
 	return c.send(ctx, req, OpUpdateCustomer, reqEditors)
 }
 
-// UpdateCustomer Change details of an existing customer
-//
-// Edits the customer with the given customerId; fields you leave out keep their values.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with PATCH /customers/{customerId}/ (the `UpdateCustomer` operationId).
+// UpdateCustomer sends updateCustomer (PATCH /customers/{customerId}/) with body as JSON. The operation: Change details of an existing customer.
 func (c *Client) UpdateCustomer(ctx context.Context, customerId string, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5089,11 +4819,7 @@ func (c *Client) UpdateCustomer(ctx context.Context, customerId string, body Upd
 	return c.send(ctx, req, OpUpdateCustomer, reqEditors)
 }
 
-// GetCustomerEntitlements Look up what a customer may use
-//
-// Gives the customer's access and usage for every feature, or only for one feature when feature_id is set.
-//
-// Corresponds with GET /entitlements/ (the `GetCustomerEntitlements` operationId).
+// GetCustomerEntitlements sends getCustomerEntitlements (GET /entitlements/). The operation: Look up what a customer may use.
 func (c *Client) GetCustomerEntitlements(ctx context.Context, params *GetCustomerEntitlementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newGetCustomerEntitlementsRequest(ctx, params)
 	if err != nil {
@@ -5102,13 +4828,7 @@ func (c *Client) GetCustomerEntitlements(ctx context.Context, params *GetCustome
 	return c.send(ctx, req, OpGetCustomerEntitlements, reqEditors)
 }
 
-// LicenseActivateWithBody Bind a license key to an instance
-//
-// Registers a new instance, such as a machine, against a license key within its activation limit.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
+// LicenseActivateWithBody sends licenseActivate (POST /license/activate/) with a body of the given content type. The operation: Bind a license key to an instance.
 func (c *Client) LicenseActivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newLicenseActivateRequest(ctx, contentType, body)
 	if err != nil {
@@ -5117,13 +4837,7 @@ func (c *Client) LicenseActivateWithBody(ctx context.Context, contentType string
 	return c.send(ctx, req, OpLicenseActivate, reqEditors)
 }
 
-// LicenseActivate Bind a license key to an instance
-//
-// Registers a new instance, such as a machine, against a license key within its activation limit.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /license/activate/ (the `LicenseActivate` operationId).
+// LicenseActivate sends licenseActivate (POST /license/activate/) with body as JSON. The operation: Bind a license key to an instance.
 func (c *Client) LicenseActivate(ctx context.Context, body LicenseActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5136,13 +4850,7 @@ func (c *Client) LicenseActivate(ctx context.Context, body LicenseActivateJSONRe
 	return c.send(ctx, req, OpLicenseActivate, reqEditors)
 }
 
-// LicenseDeactivateWithBody Release a license instance
-//
-// Frees the slot that an earlier activation took.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
+// LicenseDeactivateWithBody sends licenseDeactivate (POST /license/deactivate/) with a body of the given content type. The operation: Release a license instance.
 func (c *Client) LicenseDeactivateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newLicenseDeactivateRequest(ctx, contentType, body)
 	if err != nil {
@@ -5151,13 +4859,7 @@ func (c *Client) LicenseDeactivateWithBody(ctx context.Context, contentType stri
 	return c.send(ctx, req, OpLicenseDeactivate, reqEditors)
 }
 
-// LicenseDeactivate Release a license instance
-//
-// Frees the slot that an earlier activation took.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /license/deactivate/ (the `LicenseDeactivate` operationId).
+// LicenseDeactivate sends licenseDeactivate (POST /license/deactivate/) with body as JSON. The operation: Release a license instance.
 func (c *Client) LicenseDeactivate(ctx context.Context, body LicenseDeactivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5170,13 +4872,7 @@ func (c *Client) LicenseDeactivate(ctx context.Context, body LicenseDeactivateJS
 	return c.send(ctx, req, OpLicenseDeactivate, reqEditors)
 }
 
-// LicenseValidateWithBody Check a license instance
-//
-// Tells whether a license key and instance pair is valid right now.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
+// LicenseValidateWithBody sends licenseValidate (POST /license/validate/) with a body of the given content type. The operation: Check a license instance.
 func (c *Client) LicenseValidateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newLicenseValidateRequest(ctx, contentType, body)
 	if err != nil {
@@ -5185,13 +4881,7 @@ func (c *Client) LicenseValidateWithBody(ctx context.Context, contentType string
 	return c.send(ctx, req, OpLicenseValidate, reqEditors)
 }
 
-// LicenseValidate Check a license instance
-//
-// Tells whether a license key and instance pair is valid right now.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /license/validate/ (the `LicenseValidate` operationId).
+// LicenseValidate sends licenseValidate (POST /license/validate/) with body as JSON. The operation: Check a license instance.
 func (c *Client) LicenseValidate(ctx context.Context, body LicenseValidateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5204,13 +4894,7 @@ func (c *Client) LicenseValidate(ctx context.Context, body LicenseValidateJSONRe
 	return c.send(ctx, req, OpLicenseValidate, reqEditors)
 }
 
-// CreatePresignedUploadUrlWithBody Get an upload slot for a file
-//
-// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
+// CreatePresignedUploadUrlWithBody sends createPresignedUploadUrl (POST /media/) with a body of the given content type. The operation: Get an upload slot for a file.
 func (c *Client) CreatePresignedUploadUrlWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreatePresignedUploadUrlRequest(ctx, contentType, body)
 	if err != nil {
@@ -5219,13 +4903,7 @@ func (c *Client) CreatePresignedUploadUrlWithBody(ctx context.Context, contentTy
 	return c.send(ctx, req, OpCreatePresignedUploadUrl, reqEditors)
 }
 
-// CreatePresignedUploadUrl Get an upload slot for a file
-//
-// Returns a presigned POST form for sending one file straight to storage; then pass the returned fileKey in imageKeys or fileKeys.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /media/ (the `CreatePresignedUploadUrl` operationId).
+// CreatePresignedUploadUrl sends createPresignedUploadUrl (POST /media/) with body as JSON. The operation: Get an upload slot for a file.
 func (c *Client) CreatePresignedUploadUrl(ctx context.Context, body CreatePresignedUploadUrlJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5238,11 +4916,7 @@ func (c *Client) CreatePresignedUploadUrl(ctx context.Context, body CreatePresig
 	return c.send(ctx, req, OpCreatePresignedUploadUrl, reqEditors)
 }
 
-// GetProductOffering Get the pricing to show for a product
-//
-// Returns a product's plans with localized prices, plus the customer's current subscription when a customer is named; meant for pricing pages and paywalls.
-//
-// Corresponds with GET /monetization/product-offering/{product_id}/ (the `GetProductOffering` operationId).
+// GetProductOffering sends getProductOffering (GET /monetization/product-offering/{product_id}/). The operation: Get the pricing to show for a product.
 func (c *Client) GetProductOffering(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newGetProductOfferingRequest(ctx, productId, params)
 	if err != nil {
@@ -5251,11 +4925,7 @@ func (c *Client) GetProductOffering(ctx context.Context, productId openapi_types
 	return c.send(ctx, req, OpGetProductOffering, reqEditors)
 }
 
-// ListOrders Browse orders
-//
-// Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out.
-//
-// Corresponds with GET /orders/ (the `ListOrders` operationId).
+// ListOrders sends listOrders (GET /orders/). The operation: Browse orders.
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListOrdersRequest(ctx, params)
 	if err != nil {
@@ -5264,11 +4934,7 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, reqEd
 	return c.send(ctx, req, OpListOrders, reqEditors)
 }
 
-// RetrieveOrder Fetch one order
-//
-// Gets a single order by its order ID.
-//
-// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
+// RetrieveOrder sends retrieveOrder (GET /orders/{id}/). The operation: Fetch one order.
 func (c *Client) RetrieveOrder(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveOrderRequest(ctx, id)
 	if err != nil {
@@ -5277,11 +4943,7 @@ func (c *Client) RetrieveOrder(ctx context.Context, id string, reqEditors ...Req
 	return c.send(ctx, req, OpRetrieveOrder, reqEditors)
 }
 
-// ListOrderEvents Timeline of an order
-//
-// Lists events of the order and of the other orders that share its subscription, latest first.
-//
-// Corresponds with GET /orders/{id}/events/ (the `ListOrderEvents` operationId).
+// ListOrderEvents sends listOrderEvents (GET /orders/{id}/events/). The operation: Trace an order step by step.
 func (c *Client) ListOrderEvents(ctx context.Context, id string, params *ListOrderEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListOrderEventsRequest(ctx, id, params)
 	if err != nil {
@@ -5290,11 +4952,7 @@ func (c *Client) ListOrderEvents(ctx context.Context, id string, params *ListOrd
 	return c.send(ctx, req, OpListOrderEvents, reqEditors)
 }
 
-// ListPartnerOrganizations List a partner's organizations
-//
-// Lists the organizations that belong to the calling partner, optionally only the one with a given external_id.
-//
-// Corresponds with GET /partner/organizations/ (the `ListPartnerOrganizations` operationId).
+// ListPartnerOrganizations sends listPartnerOrganizations (GET /partner/organizations/). The operation: List a partner's organizations.
 func (c *Client) ListPartnerOrganizations(ctx context.Context, params *ListPartnerOrganizationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListPartnerOrganizationsRequest(ctx, params)
 	if err != nil {
@@ -5303,13 +4961,7 @@ func (c *Client) ListPartnerOrganizations(ctx context.Context, params *ListPartn
 	return c.send(ctx, req, OpListPartnerOrganizations, reqEditors)
 }
 
-// ProvisionPartnerOrganizationWithBody Create an organization for a partner account
-//
-// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
+// ProvisionPartnerOrganizationWithBody sends provisionPartnerOrganization (POST /partner/organizations/) with a body of the given content type. The operation: Create an organization for a partner account.
 func (c *Client) ProvisionPartnerOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newProvisionPartnerOrganizationRequest(ctx, contentType, body)
 	if err != nil {
@@ -5318,13 +4970,7 @@ func (c *Client) ProvisionPartnerOrganizationWithBody(ctx context.Context, conte
 	return c.send(ctx, req, OpProvisionPartnerOrganization, reqEditors)
 }
 
-// ProvisionPartnerOrganization Create an organization for a partner account
-//
-// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /partner/organizations/ (the `ProvisionPartnerOrganization` operationId).
+// ProvisionPartnerOrganization sends provisionPartnerOrganization (POST /partner/organizations/) with body as JSON. The operation: Create an organization for a partner account.
 func (c *Client) ProvisionPartnerOrganization(ctx context.Context, body ProvisionPartnerOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5337,9 +4983,7 @@ func (c *Client) ProvisionPartnerOrganization(ctx context.Context, body Provisio
 	return c.send(ctx, req, OpProvisionPartnerOrganization, reqEditors)
 }
 
-// RetrievePartnerOrganizationByExternalId Find a partner organization by its external ID
-//
-// Corresponds with GET /partner/organizations/by-external-id/{externalId}/ (the `RetrievePartnerOrganizationByExternalId` operationId).
+// RetrievePartnerOrganizationByExternalId sends retrievePartnerOrganizationByExternalId (GET /partner/organizations/by-external-id/{externalId}/). The operation: Find a partner organization by its external ID.
 func (c *Client) RetrievePartnerOrganizationByExternalId(ctx context.Context, externalId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrievePartnerOrganizationByExternalIdRequest(ctx, externalId)
 	if err != nil {
@@ -5348,9 +4992,7 @@ func (c *Client) RetrievePartnerOrganizationByExternalId(ctx context.Context, ex
 	return c.send(ctx, req, OpRetrievePartnerOrganizationByExternalId, reqEditors)
 }
 
-// RetrievePartnerOrganization Find a partner organization by its kelviq UUID
-//
-// Corresponds with GET /partner/organizations/{identifier}/ (the `RetrievePartnerOrganization` operationId).
+// RetrievePartnerOrganization sends retrievePartnerOrganization (GET /partner/organizations/{identifier}/). The operation: Find a partner organization by its kelviq UUID.
 func (c *Client) RetrievePartnerOrganization(ctx context.Context, identifier openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrievePartnerOrganizationRequest(ctx, identifier)
 	if err != nil {
@@ -5359,11 +5001,7 @@ func (c *Client) RetrievePartnerOrganization(ctx context.Context, identifier ope
 	return c.send(ctx, req, OpRetrievePartnerOrganization, reqEditors)
 }
 
-// ListPaymentMethods Browse saved payment methods
-//
-// Lists succeeded payment methods, newest first, optionally for one customer given by ID or email.
-//
-// Corresponds with GET /payment-methods/ (the `ListPaymentMethods` operationId).
+// ListPaymentMethods sends listPaymentMethods (GET /payment-methods/). The operation: Browse saved payment methods.
 func (c *Client) ListPaymentMethods(ctx context.Context, params *ListPaymentMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListPaymentMethodsRequest(ctx, params)
 	if err != nil {
@@ -5372,13 +5010,7 @@ func (c *Client) ListPaymentMethods(ctx context.Context, params *ListPaymentMeth
 	return c.send(ctx, req, OpListPaymentMethods, reqEditors)
 }
 
-// CreatePortalSessionWithBody Open a customer billing portal
-//
-// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
+// CreatePortalSessionWithBody sends createPortalSession (POST /portal/session/) with a body of the given content type. The operation: Open a customer billing portal.
 func (c *Client) CreatePortalSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreatePortalSessionRequest(ctx, contentType, body)
 	if err != nil {
@@ -5387,13 +5019,7 @@ func (c *Client) CreatePortalSessionWithBody(ctx context.Context, contentType st
 	return c.send(ctx, req, OpCreatePortalSession, reqEditors)
 }
 
-// CreatePortalSession Open a customer billing portal
-//
-// Returns a token and a link to the self-service billing portal; the customer needs an email address on file.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /portal/session/ (the `CreatePortalSession` operationId).
+// CreatePortalSession sends createPortalSession (POST /portal/session/) with body as JSON. The operation: Open a customer billing portal.
 func (c *Client) CreatePortalSession(ctx context.Context, body CreatePortalSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5406,11 +5032,7 @@ func (c *Client) CreatePortalSession(ctx context.Context, body CreatePortalSessi
 	return c.send(ctx, req, OpCreatePortalSession, reqEditors)
 }
 
-// GetPromotion Resolve the promotion for a visitor
-//
-// Returns the discount, coupon code, banner settings and VPN/proxy checks for the caller's location; call it with the client API key.
-//
-// Corresponds with GET /promotions (the `GetPromotion` operationId).
+// GetPromotion sends getPromotion (GET /promotions). The operation: Resolve the promotion for a visitor.
 func (c *Client) GetPromotion(ctx context.Context, params *GetPromotionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newGetPromotionRequest(ctx, params)
 	if err != nil {
@@ -5419,11 +5041,7 @@ func (c *Client) GetPromotion(ctx context.Context, params *GetPromotionParams, r
 	return c.send(ctx, req, OpGetPromotion, reqEditors)
 }
 
-// ListRefunds Browse refunds
-//
-// Lists your organization's refunds, latest first.
-//
-// Corresponds with GET /refunds/ (the `ListRefunds` operationId).
+// ListRefunds sends listRefunds (GET /refunds/). The operation: Browse refunds.
 func (c *Client) ListRefunds(ctx context.Context, params *ListRefundsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListRefundsRequest(ctx, params)
 	if err != nil {
@@ -5432,13 +5050,7 @@ func (c *Client) ListRefunds(ctx context.Context, params *ListRefundsParams, req
 	return c.send(ctx, req, OpListRefunds, reqEditors)
 }
 
-// CreateRefundWithBody Refund an order fully or in part
-//
-// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
+// CreateRefundWithBody sends createRefund (POST /refunds/) with a body of the given content type. The operation: Refund an order fully or in part.
 func (c *Client) CreateRefundWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateRefundRequest(ctx, contentType, body)
 	if err != nil {
@@ -5447,13 +5059,7 @@ func (c *Client) CreateRefundWithBody(ctx context.Context, contentType string, b
 	return c.send(ctx, req, OpCreateRefund, reqEditors)
 }
 
-// CreateRefund Refund an order fully or in part
-//
-// Set amountUnits or amount to refund only part; with neither, the whole refundable remainder goes back.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /refunds/ (the `CreateRefund` operationId).
+// CreateRefund sends createRefund (POST /refunds/) with body as JSON. The operation: Refund an order fully or in part.
 func (c *Client) CreateRefund(ctx context.Context, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5466,11 +5072,7 @@ func (c *Client) CreateRefund(ctx context.Context, body CreateRefundJSONRequestB
 	return c.send(ctx, req, OpCreateRefund, reqEditors)
 }
 
-// RetrieveRefund Fetch one refund
-//
-// Gets a refund by its UUID.
-//
-// Corresponds with GET /refunds/{refundId}/ (the `RetrieveRefund` operationId).
+// RetrieveRefund sends retrieveRefund (GET /refunds/{refundId}/). The operation: Fetch one refund.
 func (c *Client) RetrieveRefund(ctx context.Context, refundId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveRefundRequest(ctx, refundId)
 	if err != nil {
@@ -5479,13 +5081,7 @@ func (c *Client) RetrieveRefund(ctx context.Context, refundId openapi_types.UUID
 	return c.send(ctx, req, OpRetrieveRefund, reqEditors)
 }
 
-// ReportUsageWithBody Send aggregated feature usage
-//
-// Records usage of a metered feature that your application has already totalled.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
+// ReportUsageWithBody sends reportUsage (POST /report/usage/) with a body of the given content type. The operation: Send aggregated feature usage.
 func (c *Client) ReportUsageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newReportUsageRequest(ctx, contentType, body)
 	if err != nil {
@@ -5494,13 +5090,7 @@ func (c *Client) ReportUsageWithBody(ctx context.Context, contentType string, bo
 	return c.send(ctx, req, OpReportUsage, reqEditors)
 }
 
-// ReportUsage Send aggregated feature usage
-//
-// Records usage of a metered feature that your application has already totalled.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /report/usage/ (the `ReportUsage` operationId).
+// ReportUsage sends reportUsage (POST /report/usage/) with body as JSON. The operation: Send aggregated feature usage.
 func (c *Client) ReportUsage(ctx context.Context, body ReportUsageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5513,11 +5103,7 @@ func (c *Client) ReportUsage(ctx context.Context, body ReportUsageJSONRequestBod
 	return c.send(ctx, req, OpReportUsage, reqEditors)
 }
 
-// ListSubscriptions Browse subscriptions
-//
-// Lists subscriptions, optionally narrowed to one customer or to some statuses.
-//
-// Corresponds with GET /subscriptions/ (the `ListSubscriptions` operationId).
+// ListSubscriptions sends listSubscriptions (GET /subscriptions/). The operation: Browse subscriptions.
 func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListSubscriptionsRequest(ctx, params)
 	if err != nil {
@@ -5526,13 +5112,7 @@ func (c *Client) ListSubscriptions(ctx context.Context, params *ListSubscription
 	return c.send(ctx, req, OpListSubscriptions, reqEditors)
 }
 
-// CreateSubscriptionWithBody Subscribe a customer directly
-//
-// Starts a subscription for a customer without going through checkout.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
+// CreateSubscriptionWithBody sends createSubscription (POST /subscriptions/create/) with a body of the given content type. The operation: Subscribe a customer directly.
 func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCreateSubscriptionRequest(ctx, contentType, body)
 	if err != nil {
@@ -5541,13 +5121,7 @@ func (c *Client) CreateSubscriptionWithBody(ctx context.Context, contentType str
 	return c.send(ctx, req, OpCreateSubscription, reqEditors)
 }
 
-// CreateSubscription Subscribe a customer directly
-//
-// Starts a subscription for a customer without going through checkout.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /subscriptions/create/ (the `CreateSubscription` operationId).
+// CreateSubscription sends createSubscription (POST /subscriptions/create/) with body as JSON. The operation: Subscribe a customer directly.
 func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5560,11 +5134,7 @@ func (c *Client) CreateSubscription(ctx context.Context, body CreateSubscription
 	return c.send(ctx, req, OpCreateSubscription, reqEditors)
 }
 
-// RetrieveSubscription Fetch one subscription
-//
-// Gets a subscription by UUID.
-//
-// Corresponds with GET /subscriptions/{subscriptionId}/ (the `RetrieveSubscription` operationId).
+// RetrieveSubscription sends retrieveSubscription (GET /subscriptions/{subscriptionId}/). The operation: Fetch one subscription.
 func (c *Client) RetrieveSubscription(ctx context.Context, subscriptionId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newRetrieveSubscriptionRequest(ctx, subscriptionId)
 	if err != nil {
@@ -5573,13 +5143,7 @@ func (c *Client) RetrieveSubscription(ctx context.Context, subscriptionId openap
 	return c.send(ctx, req, OpRetrieveSubscription, reqEditors)
 }
 
-// CancelSubscriptionWithBody End a subscription
-//
-// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
+// CancelSubscriptionWithBody sends cancelSubscription (POST /subscriptions/{subscriptionId}/cancel/) with a body of the given content type. The operation: End a subscription.
 func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newCancelSubscriptionRequest(ctx, subscriptionId, contentType, body)
 	if err != nil {
@@ -5588,13 +5152,7 @@ func (c *Client) CancelSubscriptionWithBody(ctx context.Context, subscriptionId 
 	return c.send(ctx, req, OpCancelSubscription, reqEditors)
 }
 
-// CancelSubscription End a subscription
-//
-// Stops a subscription; the body says when the cancellation takes effect and can carry feedback.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /subscriptions/{subscriptionId}/cancel/ (the `CancelSubscription` operationId).
+// CancelSubscription sends cancelSubscription (POST /subscriptions/{subscriptionId}/cancel/) with body as JSON. The operation: End a subscription.
 func (c *Client) CancelSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body CancelSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5607,13 +5165,7 @@ func (c *Client) CancelSubscription(ctx context.Context, subscriptionId openapi_
 	return c.send(ctx, req, OpCancelSubscription, reqEditors)
 }
 
-// UpdateSubscriptionWithBody Move a subscription to another plan or period
-//
-// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
+// UpdateSubscriptionWithBody sends updateSubscription (POST /subscriptions/{subscriptionId}/update/) with a body of the given content type. The operation: Move a subscription to another plan or period.
 func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newUpdateSubscriptionRequest(ctx, subscriptionId, contentType, body)
 	if err != nil {
@@ -5622,13 +5174,7 @@ func (c *Client) UpdateSubscriptionWithBody(ctx context.Context, subscriptionId 
 	return c.send(ctx, req, OpUpdateSubscription, reqEditors)
 }
 
-// UpdateSubscription Move a subscription to another plan or period
-//
-// Changes the plan, charge period or feature quantities of a subscription; paymentBehavior decides whether the change waits for payment.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /subscriptions/{subscriptionId}/update/ (the `UpdateSubscription` operationId).
+// UpdateSubscription sends updateSubscription (POST /subscriptions/{subscriptionId}/update/) with body as JSON. The operation: Move a subscription to another plan or period.
 func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId openapi_types.UUID, body UpdateSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -5641,11 +5187,7 @@ func (c *Client) UpdateSubscription(ctx context.Context, subscriptionId openapi_
 	return c.send(ctx, req, OpUpdateSubscription, reqEditors)
 }
 
-// ListTransactions Browse money movements
-//
-// Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply.
-//
-// Corresponds with GET /transaction/ (the `ListTransactions` operationId).
+// ListTransactions sends listTransactions (GET /transaction/). The operation: Browse money movements.
 func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListTransactionsRequest(ctx, params)
 	if err != nil {
@@ -5654,11 +5196,7 @@ func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsP
 	return c.send(ctx, req, OpListTransactions, reqEditors)
 }
 
-// ListWebhookEventLogs Inspect webhook deliveries
-//
-// Lists webhook delivery attempts, retries included, from the last 30 days at most.
-//
-// Corresponds with GET /webhook/logs/ (the `ListWebhookEventLogs` operationId).
+// ListWebhookEventLogs sends listWebhookEventLogs (GET /webhook/logs/). The operation: Inspect webhook deliveries.
 func (c *Client) ListWebhookEventLogs(ctx context.Context, params *ListWebhookEventLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := c.newListWebhookEventLogsRequest(ctx, params)
 	if err != nil {
@@ -7419,7 +6957,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /checkout/sessions/{session_id}/ (the `RetrieveCheckoutSession` operationId).
 	RetrieveCheckoutSessionWithResponse(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*RetrieveCheckoutSessionHTTPResponse, error)
 
-	// ListCheckoutSessionEventsWithResponse Timeline of a checkout session
+	// ListCheckoutSessionEventsWithResponse Trace a checkout session step by step
 	//
 	// Lists what happened during a checkout session, latest event first.
 	//
@@ -7581,7 +7119,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /orders/{id}/ (the `RetrieveOrder` operationId).
 	RetrieveOrderWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetrieveOrderHTTPResponse, error)
 
-	// ListOrderEventsWithResponse Timeline of an order
+	// ListOrderEventsWithResponse Trace an order step by step
 	//
 	// Lists events of the order and of the other orders that share its subscription, latest first.
 	//
@@ -11160,7 +10698,7 @@ func (c *ClientWithResponses) RetrieveCheckoutSessionWithResponse(ctx context.Co
 	return ParseRetrieveCheckoutSessionHTTPResponse(rsp)
 }
 
-// ListCheckoutSessionEventsWithResponse Timeline of a checkout session
+// ListCheckoutSessionEventsWithResponse Trace a checkout session step by step
 //
 // Lists what happened during a checkout session, latest event first.
 //
@@ -11430,7 +10968,7 @@ func (c *ClientWithResponses) RetrieveOrderWithResponse(ctx context.Context, id 
 	return ParseRetrieveOrderHTTPResponse(rsp)
 }
 
-// ListOrderEventsWithResponse Timeline of an order
+// ListOrderEventsWithResponse Trace an order step by step
 //
 // Lists events of the order and of the other orders that share its subscription, latest first.
 //
@@ -13802,7 +13340,7 @@ type ServerInterface interface {
 	// RetrieveCheckoutSession Fetch one checkout session
 	// (GET /checkout/sessions/{session_id}/)
 	RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, sessionId string)
-	// ListCheckoutSessionEvents Timeline of a checkout session
+	// ListCheckoutSessionEvents Trace a checkout session step by step
 	// (GET /checkout/sessions/{session_id}/events/)
 	ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, sessionId string, params ListCheckoutSessionEventsParams)
 	// ListCustomers Page through your customers
@@ -13838,7 +13376,7 @@ type ServerInterface interface {
 	// RetrieveOrder Fetch one order
 	// (GET /orders/{id}/)
 	RetrieveOrder(w http.ResponseWriter, r *http.Request, id string)
-	// ListOrderEvents Timeline of an order
+	// ListOrderEvents Trace an order step by step
 	// (GET /orders/{id}/events/)
 	ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params ListOrderEventsParams)
 	// ListPartnerOrganizations List a partner's organizations

@@ -219,7 +219,7 @@ var serviceMethods = map[string]string{
 	"retrievePartnerOrganizationByExternalId": "Partner.GetByExternalID",
 }
 
-// List: Page through your customers.
+// List pages through your customers.
 //
 // Lists customer records, most recently created first, with an optional text
 // filter.
@@ -255,7 +255,7 @@ func (s *CustomersService) All(ctx context.Context, params *api.ListCustomersPar
 	})
 }
 
-// Create: Register a new customer.
+// Create registers a new customer.
 //
 // Adds a customer record keyed by your own customerId.
 //
@@ -270,7 +270,7 @@ func (s *CustomersService) Create(ctx context.Context, body api.CustomerCreateRe
 	return decode[api.CustomerResponse](s.c.api.CreateCustomer(ctx, body))
 }
 
-// Update: Change details of an existing customer.
+// Update changes details of an existing customer.
 //
 // Edits the customer with the given customerId; fields you leave out keep
 // their values.
@@ -286,7 +286,7 @@ func (s *CustomersService) Update(ctx context.Context, customerID string, body a
 	return decode[api.CustomerResponse](s.c.api.UpdateCustomer(ctx, customerID, body))
 }
 
-// CreateSession: Start a hosted checkout.
+// CreateSession starts a hosted checkout.
 //
 // Opens a checkout session and returns the URL to send the buyer to.
 //
@@ -308,7 +308,7 @@ func (s *CheckoutService) CreateSession(ctx context.Context, body api.CreateChec
 	return decode[api.CreateCheckoutSessionResponse](s.c.api.CreateCheckoutSession(ctx, body))
 }
 
-// List: Browse checkout sessions.
+// List browses checkout sessions.
 //
 // Lists your organization's checkout sessions, latest first, with optional
 // status, date and text filters.
@@ -345,7 +345,7 @@ func (s *CheckoutSessionsService) All(ctx context.Context, params *api.ListCheck
 	})
 }
 
-// Get: Fetch one checkout session.
+// Get fetches one checkout session.
 //
 // Gets one checkout session, including anything it produced (order,
 // subscription, payment method).
@@ -361,7 +361,7 @@ func (s *CheckoutSessionsService) Get(ctx context.Context, sessionID string) (*a
 	return decode[api.CheckoutSessionDetailResponse](s.c.api.RetrieveCheckoutSession(ctx, sessionID))
 }
 
-// ListEvents: Timeline of a checkout session.
+// ListEvents traces a checkout session step by step.
 //
 // Lists what happened during a checkout session, latest event first.
 //
@@ -408,7 +408,7 @@ func (s *CheckoutSessionsService) AllEvents(ctx context.Context, sessionID strin
 	})
 }
 
-// Get: Look up what a customer may use.
+// Get looks up what a customer may use.
 //
 // Gives the customer's access and usage for every feature, or only for one
 // feature when feature_id is set.
@@ -424,7 +424,7 @@ func (s *EntitlementsService) Get(ctx context.Context, params api.GetCustomerEnt
 	return decode[api.CheckEntitlementsResponse](s.c.api.GetCustomerEntitlements(ctx, &params))
 }
 
-// Activate: Bind a license key to an instance.
+// Activate binds a license key to an instance.
 //
 // Registers a new instance, such as a machine, against a license key within
 // its activation limit.
@@ -440,7 +440,7 @@ func (s *LicensesService) Activate(ctx context.Context, body api.LicenseActivati
 	return decode[api.LicenseActivationResponse](s.c.api.LicenseActivate(ctx, body))
 }
 
-// Deactivate: Release a license instance.
+// Deactivate releases a license instance.
 //
 // Frees the slot that an earlier activation took.
 //
@@ -459,7 +459,7 @@ func (s *LicensesService) Deactivate(ctx context.Context, body api.LicenseDeacti
 	return decode[api.LicenseDeactivationResponse](s.c.api.LicenseDeactivate(ctx, body))
 }
 
-// Validate: Check a license instance.
+// Validate checks a license instance.
 //
 // Tells whether a license key and instance pair is valid right now.
 //
@@ -474,7 +474,7 @@ func (s *LicensesService) Validate(ctx context.Context, body api.LicenseValidate
 	return decode[api.LicenseValidationResponse](s.c.api.LicenseValidate(ctx, body))
 }
 
-// Report: Send aggregated feature usage.
+// Report sends aggregated feature usage.
 //
 // Records usage of a metered feature that your application has already
 // totalled.
@@ -497,7 +497,7 @@ func (s *UsageService) Report(ctx context.Context, body api.ReportUsageRequest) 
 	return decode[api.ReportUsageResponse](s.c.api.ReportUsage(ctx, body))
 }
 
-// List: Browse money movements.
+// List browses money movements.
 //
 // Lists payments, refunds and other financial entries, latest first, with
 // Merchant of Record fee lines where they apply.
@@ -533,7 +533,7 @@ func (s *TransactionsService) All(ctx context.Context, params *api.ListTransacti
 	})
 }
 
-// List: Browse orders.
+// List browses orders.
 //
 // Lists paid and settled orders, most recently paid first; unpaid pending
 // orders and orders without a customer are left out.
@@ -569,7 +569,7 @@ func (s *OrdersService) All(ctx context.Context, params *api.ListOrdersParams) i
 	})
 }
 
-// Get: Fetch one order.
+// Get fetches one order.
 //
 // Gets a single order by its order ID.
 //
@@ -584,7 +584,7 @@ func (s *OrdersService) Get(ctx context.Context, orderID string) (*api.OrderResp
 	return decode[api.OrderResponse](s.c.api.RetrieveOrder(ctx, orderID))
 }
 
-// ListEvents: Timeline of an order.
+// ListEvents traces an order step by step.
 //
 // Lists events of the order and of the other orders that share its
 // subscription, latest first.
@@ -631,7 +631,7 @@ func (s *OrdersService) AllEvents(ctx context.Context, orderID string, params *a
 	})
 }
 
-// List: Inspect webhook deliveries.
+// List inspects webhook deliveries.
 //
 // Lists webhook delivery attempts, retries included, from the last 30 days at
 // most.
@@ -668,7 +668,7 @@ func (s *WebhookLogsService) All(ctx context.Context, params *api.ListWebhookEve
 	})
 }
 
-// List: Browse refunds.
+// List browses refunds.
 //
 // Lists your organization's refunds, latest first.
 //
@@ -703,7 +703,7 @@ func (s *RefundsService) All(ctx context.Context, params *api.ListRefundsParams)
 	})
 }
 
-// Create: Refund an order fully or in part.
+// Create refunds an order fully or in part.
 //
 // Set amountUnits or amount to refund only part; with neither, the whole
 // refundable remainder goes back.
@@ -719,7 +719,7 @@ func (s *RefundsService) Create(ctx context.Context, body api.RefundCreateReques
 	return decode[api.RefundResponse](s.c.api.CreateRefund(ctx, body))
 }
 
-// Get: Fetch one refund.
+// Get fetches one refund.
 //
 // Gets a refund by its UUID.
 //
@@ -735,7 +735,7 @@ func (s *RefundsService) Get(ctx context.Context, refundID string) (*api.RefundR
 	return decode[api.RefundResponse](s.c.api.RetrieveRefund(ctx, refundUUID))
 }
 
-// Create: Bill a customer once, right away.
+// Create bills a customer once, right away.
 //
 // Takes a one-off payment with the customer's saved default payment method,
 // skipping checkout; fails if no usable payment method is on file.
@@ -759,7 +759,7 @@ func (s *ChargesService) Create(ctx context.Context, body api.CreateChargeReques
 	return decode[api.CreateChargeResponse](s.c.api.CreateCharge(ctx, body))
 }
 
-// List: Browse subscriptions.
+// List browses subscriptions.
 //
 // Lists subscriptions, optionally narrowed to one customer or to some
 // statuses.
@@ -795,7 +795,7 @@ func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscrip
 	})
 }
 
-// Create: Subscribe a customer directly.
+// Create subscribes a customer directly.
 //
 // Starts a subscription for a customer without going through checkout.
 //
@@ -814,7 +814,7 @@ func (s *SubscriptionsService) Create(ctx context.Context, body api.CreateSubscr
 	return decode[api.CreateSubscriptionResponse](s.c.api.CreateSubscription(ctx, body))
 }
 
-// Get: Fetch one subscription.
+// Get fetches one subscription.
 //
 // Gets a subscription by UUID.
 //
@@ -830,7 +830,7 @@ func (s *SubscriptionsService) Get(ctx context.Context, subscriptionID string) (
 	return decode[api.Subscription](s.c.api.RetrieveSubscription(ctx, subscriptionUUID))
 }
 
-// Update: Move a subscription to another plan or period.
+// Update moves a subscription to another plan or period.
 //
 // Changes the plan, charge period or feature quantities of a subscription;
 // paymentBehavior decides whether the change waits for payment.
@@ -854,7 +854,7 @@ func (s *SubscriptionsService) Update(ctx context.Context, subscriptionID string
 	return decode[api.UpdateSubscriptionResponse](s.c.api.UpdateSubscription(ctx, subscriptionUUID, body))
 }
 
-// Cancel: End a subscription.
+// Cancel ends a subscription.
 //
 // Stops a subscription; the body says when the cancellation takes effect and
 // can carry feedback.
@@ -875,7 +875,7 @@ func (s *SubscriptionsService) Cancel(ctx context.Context, subscriptionID string
 	return decode[api.CancelSubscriptionResponse](s.c.api.CancelSubscription(ctx, subscriptionUUID, body))
 }
 
-// GetProductOffering: Get the pricing to show for a product.
+// GetProductOffering gets the pricing to show for a product.
 //
 // Returns a product's plans with localized prices, plus the customer's current
 // subscription when a customer is named; meant for pricing pages and paywalls.
@@ -892,7 +892,7 @@ func (s *MonetizationService) GetProductOffering(ctx context.Context, productID 
 	return decode[api.ProductOfferingResponse](s.c.api.GetProductOffering(ctx, productUUID, params))
 }
 
-// Get: Resolve the promotion for a visitor.
+// Get resolves the promotion for a visitor.
 //
 // Returns the discount, coupon code, banner settings and VPN/proxy checks for
 // the caller's location; call it with the client API key.
@@ -908,7 +908,7 @@ func (s *PromotionsService) Get(ctx context.Context, params api.GetPromotionPara
 	return decode[api.PromotionResponse](s.c.api.GetPromotion(ctx, &params))
 }
 
-// CreateSession: Open a customer billing portal.
+// CreateSession opens a customer billing portal.
 //
 // Returns a token and a link to the self-service billing portal; the customer
 // needs an email address on file.
@@ -924,7 +924,7 @@ func (s *PortalService) CreateSession(ctx context.Context, body api.CreatePortal
 	return decode[api.CreatePortalSessionResponse](s.c.api.CreatePortalSession(ctx, body))
 }
 
-// List: Browse catalog products.
+// List browses catalog products.
 //
 // Lists the products of your catalog that are not archived.
 //
@@ -959,7 +959,7 @@ func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalo
 	})
 }
 
-// Create: Add a product to the catalog.
+// Create adds a product to the catalog.
 //
 // Before anything is sent, body.Name (name) must not be empty and body.TaxCode
 // (taxCode) must not be empty; otherwise it returns a *ValidationError.
@@ -975,7 +975,7 @@ func (s *CatalogProductsService) Create(ctx context.Context, body api.ProductCre
 	return decode[api.Product](s.c.api.CreateCatalogProduct(ctx, body))
 }
 
-// Get: Fetch one catalog product.
+// Get fetches one catalog product.
 //
 // Gets a product together with its published plans.
 //
@@ -991,7 +991,7 @@ func (s *CatalogProductsService) Get(ctx context.Context, productID string) (*ap
 	return decode[api.ProductRetrieve](s.c.api.RetrieveCatalogProduct(ctx, productUUID))
 }
 
-// Update: Edit a catalog product.
+// Update edits a catalog product.
 //
 // Changes some fields of a product; attach uploaded images or files by passing
 // their upload keys in imageKeys or fileKeys.
@@ -1008,7 +1008,7 @@ func (s *CatalogProductsService) Update(ctx context.Context, productID string, b
 	return decode[api.Product](s.c.api.UpdateCatalogProduct(ctx, productUUID, body))
 }
 
-// Delete: Archive a catalog product.
+// Delete archives a catalog product.
 //
 // Archives the product instead of erasing it; a product that is already
 // archived gives 400.
@@ -1025,7 +1025,7 @@ func (s *CatalogProductsService) Delete(ctx context.Context, productID string) e
 	return noContent(s.c.api.DeleteCatalogProduct(ctx, productUUID))
 }
 
-// GetSettings: Read a product's settings.
+// GetSettings reads a product's settings.
 //
 // Gets the product's currency, product URL and VPN, Tor and proxy rules,
 // creating defaults on first access.
@@ -1042,7 +1042,7 @@ func (s *CatalogProductsService) GetSettings(ctx context.Context, productID stri
 	return decode[api.ProductSettings](s.c.api.GetCatalogProductSettings(ctx, productUUID))
 }
 
-// UpdateSettings: Change a product's settings.
+// UpdateSettings changes a product's settings.
 //
 // Edits one or more settings; switching currency turns prices in that currency
 // back on for the product's latest plans.
@@ -1059,7 +1059,7 @@ func (s *CatalogProductsService) UpdateSettings(ctx context.Context, productID s
 	return decode[api.ProductSettings](s.c.api.UpdateCatalogProductSettings(ctx, productUUID, body))
 }
 
-// UpdateImage: Edit a product image.
+// UpdateImage edits a product image.
 //
 // Edits image metadata; marking one image as thumbnail unmarks the others.
 //
@@ -1079,7 +1079,7 @@ func (s *CatalogProductsService) UpdateImage(ctx context.Context, productID, ima
 	return decode[api.ProductImage](s.c.api.UpdateCatalogProductImage(ctx, productUUID, imageUUID, body))
 }
 
-// DeleteImage: Remove a product image.
+// DeleteImage removes a product image.
 //
 // Deletes the image for good.
 //
@@ -1100,7 +1100,7 @@ func (s *CatalogProductsService) DeleteImage(ctx context.Context, productID, ima
 	return noContent(s.c.api.DeleteCatalogProductImage(ctx, productUUID, imageUUID))
 }
 
-// List: Browse catalog features.
+// List browses catalog features.
 //
 // Lists your organization's features that are not archived.
 //
@@ -1135,7 +1135,7 @@ func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalo
 	})
 }
 
-// Create: Define a new feature.
+// Create defines a new feature.
 //
 // Metered features need featureDetails with a featureSubType and units;
 // RAW_EVENTS features need a meter as well.
@@ -1155,7 +1155,7 @@ func (s *CatalogFeaturesService) Create(ctx context.Context, body api.FeatureCre
 	return decode[api.CatalogFeature](s.c.api.CreateCatalogFeature(ctx, body))
 }
 
-// Get: Fetch one catalog feature.
+// Get fetches one catalog feature.
 //
 // Before anything is sent, featureID (pk) must be a UUID; otherwise it returns
 // a *ValidationError.
@@ -1169,7 +1169,7 @@ func (s *CatalogFeaturesService) Get(ctx context.Context, featureID string) (*ap
 	return decode[api.CatalogFeature](s.c.api.RetrieveCatalogFeature(ctx, featureUUID))
 }
 
-// Delete: Archive a catalog feature.
+// Delete archives a catalog feature.
 //
 // Archives the feature and refreshes published pricing tables that used it.
 //
@@ -1185,7 +1185,7 @@ func (s *CatalogFeaturesService) Delete(ctx context.Context, featureID string) e
 	return noContent(s.c.api.DeleteCatalogFeature(ctx, featureUUID))
 }
 
-// List: Browse catalog plans.
+// List browses catalog plans.
 //
 // Lists each plan once, in its newest version; archived plans and plans of
 // archived products are skipped.
@@ -1221,7 +1221,7 @@ func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPl
 	})
 }
 
-// Create: Draft a new plan.
+// Create drafts a new plan.
 //
 // Creates a plan under a product as an unpublished draft; publish it to make
 // it live.
@@ -1240,7 +1240,7 @@ func (s *CatalogPlansService) Create(ctx context.Context, body api.PlanCreateReq
 	return decode[api.CatalogPlan](s.c.api.CreateCatalogPlan(ctx, body))
 }
 
-// Get: Fetch one catalog plan.
+// Get fetches one catalog plan.
 //
 // Gets the latest version of a plan, or the one named by the version query
 // parameter.
@@ -1256,7 +1256,7 @@ func (s *CatalogPlansService) Get(ctx context.Context, identifier string, params
 	return decode[api.CatalogPlan](s.c.api.RetrieveCatalogPlan(ctx, identifier, params))
 }
 
-// Update: Edit a catalog plan.
+// Update edits a catalog plan.
 //
 // Edits the open draft, or starts one automatically when only a published
 // version exists.
@@ -1272,7 +1272,7 @@ func (s *CatalogPlansService) Update(ctx context.Context, identifier string, par
 	return decode[api.CatalogPlan](s.c.api.UpdateCatalogPlan(ctx, identifier, params, body))
 }
 
-// Delete: Archive a catalog plan.
+// Delete archives a catalog plan.
 //
 // Archives every version of the plan.
 //
@@ -1288,7 +1288,7 @@ func (s *CatalogPlansService) Delete(ctx context.Context, identifier string, par
 	return noContent(s.c.api.DeleteCatalogPlan(ctx, identifier, params))
 }
 
-// Publish: Make a plan draft live.
+// Publish makes a plan draft live.
 //
 // Publishes the newest draft version, retires the version published before it
 // and can move existing customers onto the new features or prices.
@@ -1305,7 +1305,7 @@ func (s *CatalogPlansService) Publish(ctx context.Context, identifier string, bo
 	return decode[api.PlanPublishResponse](s.c.api.PublishCatalogPlan(ctx, identifier, body))
 }
 
-// DiscardDraft: Throw away a plan draft.
+// DiscardDraft throws away a plan draft.
 //
 // Deletes the unpublished newest version; the published version stays as it
 // is.
@@ -1321,7 +1321,7 @@ func (s *CatalogPlansService) DiscardDraft(ctx context.Context, identifier strin
 	return noContent(s.c.api.DiscardCatalogPlanDraft(ctx, identifier))
 }
 
-// ListPrices: List a plan's prices.
+// ListPrices lists a plan's prices.
 //
 // Returns one price for each currency, including how every feature is charged.
 //
@@ -1336,7 +1336,7 @@ func (s *CatalogPlansService) ListPrices(ctx context.Context, identifier string,
 	return decode[api.PaginatedPlanPrices](s.c.api.ListCatalogPlanPrices(ctx, identifier, params))
 }
 
-// BulkSetPrices: Replace all prices of a plan.
+// BulkSetPrices replaces all prices of a plan.
 //
 // Swaps the plan's prices for the given list in one step, in a new draft
 // version if the latest one is published.
@@ -1352,7 +1352,7 @@ func (s *CatalogPlansService) BulkSetPrices(ctx context.Context, identifier stri
 	return decode[api.PlanPriceBulkResponse](s.c.api.BulkSetCatalogPlanPrices(ctx, identifier, body))
 }
 
-// ListFeatures: List a plan's entitlements.
+// ListFeatures lists a plan's entitlements.
 //
 // Shows which features the plan grants and with what limits.
 //
@@ -1367,7 +1367,7 @@ func (s *CatalogPlansService) ListFeatures(ctx context.Context, identifier strin
 	return decode[api.PaginatedPlanFeatureEntitlements](s.c.api.ListCatalogPlanFeatures(ctx, identifier, params))
 }
 
-// AddFeatures: Grant features on a plan.
+// AddFeatures grants features on a plan.
 //
 // Grants more features to the plan, opening a new draft version when needed.
 //
@@ -1382,7 +1382,7 @@ func (s *CatalogPlansService) AddFeatures(ctx context.Context, identifier string
 	return decode[api.CatalogPlan](s.c.api.AddCatalogPlanFeatures(ctx, identifier, params, body))
 }
 
-// UpdateFeature: Change one entitlement's limits.
+// UpdateFeature changes one entitlement's limits.
 //
 // Edits only the details of a single feature entitlement, such as its value,
 // reset or hard limit.
@@ -1403,7 +1403,7 @@ func (s *CatalogPlansService) UpdateFeature(ctx context.Context, identifier, fea
 	return decodeRaw(s.c.api.UpdateCatalogPlanFeature(ctx, identifier, featureID, body))
 }
 
-// DeleteFeature: Drop a feature from a plan.
+// DeleteFeature drops a feature from a plan.
 //
 // Removes the entitlement, opening a new draft version when needed.
 //
@@ -1422,7 +1422,7 @@ func (s *CatalogPlansService) DeleteFeature(ctx context.Context, identifier, fea
 	return noContent(s.c.api.DeleteCatalogPlanFeature(ctx, identifier, featureID))
 }
 
-// UpdateFile: Edit a plan file.
+// UpdateFile edits a plan file.
 //
 // Changes a plan file's name, ordering or enabled flag, in a new draft version
 // if the plan is published.
@@ -1442,7 +1442,7 @@ func (s *CatalogPlansService) UpdateFile(ctx context.Context, identifier, fileID
 	return decode[api.PlanFile](s.c.api.UpdateCatalogPlanFile(ctx, identifier, fileUUID, body))
 }
 
-// DeleteFile: Remove a plan file.
+// DeleteFile removes a plan file.
 //
 // Deletes the file, in a new draft version if the plan is published.
 //
@@ -1462,7 +1462,7 @@ func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID
 	return noContent(s.c.api.DeleteCatalogPlanFile(ctx, identifier, fileUUID))
 }
 
-// DownloadURL: Get a plan file.
+// DownloadURL gets a plan file.
 //
 // Redirects (302) to a short-lived link that downloads the file; needs no
 // credentials.
@@ -1483,7 +1483,7 @@ func (s *CatalogPlansService) DownloadURL(ctx context.Context, identifier, fileI
 	return redirectLocation(s.c.api.DownloadCatalogPlanFile(ctx, identifier, fileUUID))
 }
 
-// CreateUploadURL: Get an upload slot for a file.
+// CreateUploadURL gets an upload slot for a file.
 //
 // Returns a presigned POST form for sending one file straight to storage; then
 // pass the returned fileKey in imageKeys or fileKeys.
@@ -1503,7 +1503,7 @@ func (s *MediaService) CreateUploadURL(ctx context.Context, body api.PresignedUp
 	return decode[api.PresignedUploadResponse](s.c.api.CreatePresignedUploadUrl(ctx, body))
 }
 
-// List: Browse saved payment methods.
+// List browses saved payment methods.
 //
 // Lists succeeded payment methods, newest first, optionally for one customer
 // given by ID or email.

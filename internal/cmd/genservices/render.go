@@ -481,6 +481,28 @@ func (r *renderer) comment(text string) {
 	}
 }
 
+// thirdPerson turns an imperative summary ("Page through your customers")
+// into the rest of a Go doc sentence ("pages through your customers").
+func thirdPerson(s string) string {
+	verb, rest, _ := strings.Cut(strings.TrimSpace(s), " ")
+	if verb == "" {
+		return s
+	}
+	v := strings.ToLower(verb[:1]) + verb[1:]
+	switch {
+	case strings.HasSuffix(v, "s"), strings.HasSuffix(v, "sh"), strings.HasSuffix(v, "ch"), strings.HasSuffix(v, "x"), strings.HasSuffix(v, "z"):
+		v += "es"
+	case strings.HasSuffix(v, "y") && len(v) > 1 && !strings.ContainsRune("aeiou", rune(v[len(v)-2])):
+		v = v[:len(v)-1] + "ies"
+	default:
+		v += "s"
+	}
+	if rest == "" {
+		return v
+	}
+	return v + " " + rest
+}
+
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s != "" && !strings.HasSuffix(s, ".") {
@@ -552,7 +574,7 @@ func (r *renderer) method(pl *methodPlan) {
 	sig, zero := pl.results()
 
 	var doc strings.Builder
-	fmt.Fprintf(&doc, "%s: %s\n", pl.name, sentence(o.Summary))
+	fmt.Fprintf(&doc, "%s %s\n", pl.name, sentence(thirdPerson(o.Summary)))
 	if o.Description != "" {
 		fmt.Fprintf(&doc, "\n%s\n", o.Description)
 	}
