@@ -275,46 +275,9 @@ type Client struct {
 	// Partner provisions and finds partner organizations (partner key).
 	Partner *PartnerService
 
-	// The services below hold a method for every other operation of the
-	// API (generated from openapi.json, see services.gen.go). They send the
-	// server key, except where the spec says an operation takes none.
-
-	// Customers registers, lists and updates your customers.
-	Customers *CustomersService
-	// Checkout starts hosted checkouts.
-	Checkout *CheckoutService
-	// CheckoutSessions reads checkout sessions and their timelines.
-	CheckoutSessions *CheckoutSessionsService
-	// Entitlements looks up what a customer may use (edge host).
-	Entitlements *EntitlementsService
-	// Licenses activates, deactivates and validates license keys.
-	Licenses *LicensesService
-	// Usage reports feature usage.
-	Usage *UsageService
-	// Transactions lists payments, refunds and other money movements.
-	Transactions *TransactionsService
-	// Orders reads orders and their timelines.
-	Orders *OrdersService
-	// WebhookLogs lists the logs of webhook deliveries.
-	WebhookLogs *WebhookLogsService
-	// Refunds refunds paid orders and reads refunds.
-	Refunds *RefundsService
-	// Charges takes one-off payments from a saved payment method.
-	Charges *ChargesService
-	// Subscriptions creates, reads, changes and cancels subscriptions.
-	Subscriptions *SubscriptionsService
-	// Monetization gets the pricing to show for a product.
-	Monetization *MonetizationService
-	// Promotions resolves promotions (edge host).
-	Promotions *PromotionsService
-	// Portal opens customer billing portals.
-	Portal *PortalService
-	// Catalog manages products, features and plans.
-	Catalog *CatalogService
-	// Media hands out presigned upload slots.
-	Media *MediaService
-	// PaymentMethods lists the payment methods customers have saved.
-	PaymentMethods *PaymentMethodsService
+	// Services holds a service for every other operation of the API
+	// (generated from openapi.json: see services.gen.go).
+	Services
 
 	api  *api.ClientWithResponses
 	raw  *api.Client

@@ -124,6 +124,49 @@ type CatalogService struct {
 	Plans *CatalogPlansService
 }
 
+// Services holds the Client's services, one per group of operations in
+// the spec; the Client embeds it (client.Customers, client.Catalog.Plans, ...).
+// They send the server key, except where the spec says an operation
+// takes none.
+type Services struct {
+	// Customers registers, lists and updates your customers.
+	Customers *CustomersService
+	// Checkout starts hosted checkouts.
+	Checkout *CheckoutService
+	// CheckoutSessions reads checkout sessions as the merchant sees them, and their timelines.
+	CheckoutSessions *CheckoutSessionsService
+	// Entitlements looks up what a customer may use. Its calls go to the edge host.
+	Entitlements *EntitlementsService
+	// Licenses activates, deactivates and validates license keys.
+	Licenses *LicensesService
+	// Usage reports feature usage.
+	Usage *UsageService
+	// Transactions lists payments, refunds and other money movements.
+	Transactions *TransactionsService
+	// Orders reads orders placed with your organization, and their timelines.
+	Orders *OrdersService
+	// WebhookLogs lists the logs of webhook deliveries to your endpoints.
+	WebhookLogs *WebhookLogsService
+	// Refunds refunds paid orders and reads refunds.
+	Refunds *RefundsService
+	// Charges takes one-off payments from a saved payment method.
+	Charges *ChargesService
+	// Subscriptions creates, reads, changes and cancels subscriptions.
+	Subscriptions *SubscriptionsService
+	// Monetization gets the pricing to show for a product.
+	Monetization *MonetizationService
+	// Promotions resolves promotions. Its calls go to the edge host.
+	Promotions *PromotionsService
+	// Portal opens customer billing portals.
+	Portal *PortalService
+	// Media hands out presigned upload slots for images and files.
+	Media *MediaService
+	// PaymentMethods lists the payment methods customers have saved.
+	PaymentMethods *PaymentMethodsService
+	// Catalog groups the catalog: products, features and plans.
+	Catalog *CatalogService
+}
+
 // initServices attaches every service to c. New calls it.
 func (c *Client) initServices() {
 	c.Customers = &CustomersService{c: c}

@@ -54,6 +54,21 @@ func (r *renderer) render(ops map[string]*op) ([]byte, error) {
 		r.p("}\n\n")
 	}
 
+	// The Client's fields for them.
+	r.p("// Services holds the Client's services, one per group of operations in\n")
+	r.p("// the spec; the Client embeds it (client.Customers, client.Catalog.Plans, ...).\n")
+	r.p("// They send the server key, except where the spec says an operation\n// takes none.\n")
+	r.p("type Services struct {\n")
+	for _, s := range services {
+		if _, _, ok := cutGroup(s.Path); !ok {
+			r.p("// %s %s\n%s *%s\n", s.Path, s.Doc, s.Path, typeNameOf(s.Path))
+		}
+	}
+	for _, gr := range groups {
+		r.p("// %s %s\n%s *%sService\n", gr.Name, gr.Doc, gr.Name, gr.Name)
+	}
+	r.p("}\n\n")
+
 	// Attaching them to the Client.
 	r.p("// initServices attaches every service to c. New calls it.\n")
 	r.p("func (c *Client) initServices() {\n")
