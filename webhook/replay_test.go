@@ -109,10 +109,14 @@ func TestMemoryReplayStore(t *testing.T) {
 		}
 	}
 	// Capacity 3: the last three are remembered, the first ones dropped.
-	for i, want := range map[int]bool{9: true, 8: true, 7: true, 0: false} {
-		seen, _ := s.Remember(ctx, fmt.Sprint("id", i), now.Add(time.Minute))
-		if seen != want {
-			t.Errorf("id%d: seen %v, want %v", i, seen, want)
+	// (In this order: remembering id0 again evicts one of the others.)
+	for _, c := range []struct {
+		i    int
+		want bool
+	}{{9, true}, {8, true}, {7, true}, {0, false}} {
+		seen, _ := s.Remember(ctx, fmt.Sprint("id", c.i), now.Add(time.Minute))
+		if seen != c.want {
+			t.Errorf("id%d: seen %v, want %v", c.i, seen, c.want)
 		}
 	}
 	// An expired id is new again.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/kelviq/kelviq-go/api"
 )
 
@@ -214,8 +213,6 @@ func checkParam(p Param, v string) (string, error) {
 		if _, err := api.PathSegment(p.Name, v); err != nil {
 			return "", err
 		}
-	} else if err := checkPathValue(p.Name, v); err != nil && v != "" {
-		return "", err // control characters and invalid UTF-8
 	}
 	switch p.Type {
 	case "integer":
@@ -244,7 +241,7 @@ func checkParam(p Param, v string) (string, error) {
 	}
 	switch p.Format {
 	case "uuid":
-		if _, err := uuid.Parse(v); err != nil || len(v) != 36 {
+		if _, err := checkUUID(p.Name, v); err != nil {
 			return "", bad(fmt.Sprintf("%q is not a UUID such as 8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f", v))
 		}
 	case "date":

@@ -232,7 +232,7 @@ func TestCheckEmail(t *testing.T) {
 	}
 }
 
-func TestCheckPathValueAndLengths(t *testing.T) {
+func TestPathSegmentAndLengths(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		v    string
@@ -247,32 +247,27 @@ func TestCheckPathValueAndLengths(t *testing.T) {
 		{"a\tb", "control"},
 		{"a\u0085b", "control"},
 		{"a\xffb", "UTF-8"},
-		{strings.Repeat("é", 128), ""},
-		{strings.Repeat("é", 129), "128"},
 	}
 	for _, tc := range cases {
-		err := checkExternalID("externalId", tc.v)
+		_, err := api.PathSegment("externalId", tc.v)
 		if tc.rule == "" {
 			if err != nil {
-				t.Errorf("checkExternalID(%q) = %v", tc.v, err)
+				t.Errorf("PathSegment(%q) = %v", tc.v, err)
 			}
 			continue
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.rule) || !errors.Is(err, ErrInvalidInput) {
-			t.Errorf("checkExternalID(%q) = %v, want an error about %q", tc.v, err, tc.rule)
+			t.Errorf("PathSegment(%q) = %v, want an error about %q", tc.v, err, tc.rule)
 		}
+	}
+	if err := checkMaxLen("externalId", strings.Repeat("é", 128), 128); err != nil {
+		t.Errorf("128 characters: %v", err)
+	}
+	if err := checkMaxLen("externalId", strings.Repeat("é", 129), 128); err == nil || !strings.Contains(err.Error(), "at most 128 characters") {
+		t.Errorf("129 characters: %v", err)
 	}
 	if _, err := checkUUID("identifier", "3F0C2A8E-5B7D-4C1E-9A2F-6D8E0B4C7A19"); err != nil {
 		t.Errorf("checkUUID(upper case) = %v", err)
-	}
-}
-
-func TestItoa(t *testing.T) {
-	t.Parallel()
-	for n, want := range map[int]string{0: "0", 7: "7", 128: "128", 200: "200", 1234567890: "1234567890"} {
-		if got := itoa(n); got != want {
-			t.Errorf("itoa(%d) = %q", n, got)
-		}
 	}
 }
 

@@ -54,7 +54,9 @@ func (o *orgWire) organization() PartnerOrganization {
 	}
 }
 
-// ProvisionParams is the input of Provision.
+// ProvisionParams is the input of Provision. Before anything is sent it is
+// checked against the spec's rules for the request (required fields,
+// lengths, the email format).
 type ProvisionParams struct {
 	// ExternalID is the partner's own ID for the organization: required,
 	// at most 128 characters, unique per partner.
@@ -69,18 +71,15 @@ type ProvisionParams struct {
 // returns it with its keys. The API answers 400 (ErrValidation) when the
 // external ID is taken and 409 (ErrConflict) when the email is.
 func (s *PartnerService) Provision(ctx context.Context, p ProvisionParams) (*PartnerOrganization, error) {
-	if err := checkExternalID("externalId", p.ExternalID); err != nil {
-		return nil, err
-	}
-	if err := checkEmail("email", p.Email); err != nil {
-		return nil, err
-	}
-	if err := checkMaxLen("businessName", p.BusinessName, maxBusinessName); err != nil {
-		return nil, err
-	}
 	body := api.PartnerOrganizationProvisionRequest{ExternalId: p.ExternalID, Email: p.Email}
 	if p.BusinessName != "" {
 		body.BusinessName = &p.BusinessName
+	}
+	if err := checkPartnerOrganizationProvisionRequest(body); err != nil {
+		return nil, err
+	}
+	if _, err := api.PathSegment("externalId", p.ExternalID); err != nil {
+		return nil, err // it could never be looked up by GetByExternalID
 	}
 	return organization(decode[orgWire](s.c.api.ProvisionPartnerOrganization(ctx, body)))
 }
@@ -96,8 +95,8 @@ type ListPartnerOrganizationsOptions struct {
 func (s *PartnerService) List(ctx context.Context, opts *ListPartnerOrganizationsOptions) ([]PartnerOrganization, error) {
 	params := &api.ListPartnerOrganizationsParams{}
 	if opts != nil && opts.ExternalID != "" {
-		if err := checkExternalID("external_id", opts.ExternalID); err != nil {
-			return nil, err
+		if _, err := api.PathSegment("external_id", opts.ExternalID); err != nil {
+			return nil, err // Provision refuses such an ID: none can match
 		}
 		params.ExternalId = &opts.ExternalID
 	}
@@ -127,9 +126,6 @@ func (s *PartnerService) Get(ctx context.Context, identifier string) (*PartnerOr
 // GetByExternalID returns the organization the partner provisioned with the
 // given external ID. An unknown one is an *APIError matching ErrNotFound.
 func (s *PartnerService) GetByExternalID(ctx context.Context, externalID string) (*PartnerOrganization, error) {
-	if err := checkExternalID("externalId", externalID); err != nil {
-		return nil, err
-	}
 	return organization(decode[orgWire](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
 }
 

@@ -302,13 +302,14 @@ func (s *CustomersService) All(ctx context.Context, params *api.ListCustomersPar
 //
 // Adds a customer record keyed by your own customerId.
 //
-// Before anything is sent, body.CustomerId (customerId) must not be empty;
-// otherwise it returns a *ValidationError.
+// Before anything is sent, body.CustomerId (customerId) must not be empty and
+// body.Email (email), when set, must be an email address; otherwise it returns
+// a *ValidationError.
 //
 // It calls createCustomer (POST /customers/).
 func (s *CustomersService) Create(ctx context.Context, body api.CustomerCreateRequest) (*api.CustomerResponse, error) {
-	if body.CustomerId == "" {
-		return nil, invalid("customerId", "must not be empty")
+	if err := checkCustomerCreateRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CustomerResponse](s.c.api.CreateCustomer(ctx, body))
 }
@@ -318,12 +319,13 @@ func (s *CustomersService) Create(ctx context.Context, body api.CustomerCreateRe
 // Edits the customer with the given customerId; fields you leave out keep
 // their values.
 //
-// Before anything is sent, customerID must be a non-empty path segment;
-// otherwise it returns a *ValidationError.
+// Before anything is sent, customerID must be a non-empty path segment and
+// body.Email (email), when set, must be an email address; otherwise it returns
+// a *ValidationError.
 //
 // It calls updateCustomer (PATCH /customers/{customerId}/).
 func (s *CustomersService) Update(ctx context.Context, customerID string, body api.CustomerUpdateRequest) (*api.CustomerResponse, error) {
-	if err := checkPathValue("customerId", customerID); err != nil {
+	if err := checkCustomerUpdateRequest(body); err != nil {
 		return nil, err
 	}
 	return decode[api.CustomerResponse](s.c.api.UpdateCustomer(ctx, customerID, body))
@@ -339,14 +341,8 @@ func (s *CustomersService) Update(ctx context.Context, customerID string, body a
 //
 // It calls createCheckoutSession (POST /checkout/).
 func (s *CheckoutService) CreateSession(ctx context.Context, body api.CreateCheckoutSessionRequest) (*api.CreateCheckoutSessionResponse, error) {
-	if body.PlanIdentifier == "" {
-		return nil, invalid("planIdentifier", "must not be empty")
-	}
-	if body.SuccessUrl == "" {
-		return nil, invalid("successUrl", "must not be empty")
-	}
-	if body.ChargePeriod == "" {
-		return nil, invalid("chargePeriod", "must not be empty")
+	if err := checkCreateCheckoutSessionRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CreateCheckoutSessionResponse](s.c.api.CreateCheckoutSession(ctx, body))
 }
@@ -398,9 +394,6 @@ func (s *CheckoutSessionsService) All(ctx context.Context, params *api.ListCheck
 //
 // It calls retrieveCheckoutSession (GET /checkout/sessions/{session_id}/).
 func (s *CheckoutSessionsService) Get(ctx context.Context, sessionID string) (*api.CheckoutSessionDetailResponse, error) {
-	if err := checkPathValue("session_id", sessionID); err != nil {
-		return nil, err
-	}
 	return decode[api.CheckoutSessionDetailResponse](s.c.api.RetrieveCheckoutSession(ctx, sessionID))
 }
 
@@ -414,9 +407,6 @@ func (s *CheckoutSessionsService) Get(ctx context.Context, sessionID string) (*a
 //
 // It calls listCheckoutSessionEvents (GET /checkout/sessions/{session_id}/events/).
 func (s *CheckoutSessionsService) ListEvents(ctx context.Context, sessionID string, params *api.ListCheckoutSessionEventsParams) (*api.CheckoutSessionEventListResponse, error) {
-	if err := checkPathValue("session_id", sessionID); err != nil {
-		return nil, err
-	}
 	return decode[api.CheckoutSessionEventListResponse](s.c.api.ListCheckoutSessionEvents(ctx, sessionID, params))
 }
 
@@ -433,9 +423,6 @@ func (s *CheckoutSessionsService) ListEvents(ctx context.Context, sessionID stri
 // Before anything is sent, sessionID must be a non-empty path segment;
 // otherwise it yields a *ValidationError.
 func (s *CheckoutSessionsService) AllEvents(ctx context.Context, sessionID string, params *api.ListCheckoutSessionEventsParams) iter.Seq2[api.CheckoutSessionEventResponse, error] {
-	if err := checkPathValue("session_id", sessionID); err != nil {
-		return failed[api.CheckoutSessionEventResponse](err)
-	}
 	var p api.ListCheckoutSessionEventsParams
 	if params != nil {
 		p = *params
@@ -477,8 +464,8 @@ func (s *EntitlementsService) Get(ctx context.Context, params api.GetCustomerEnt
 //
 // It calls licenseActivate (POST /license/activate/).
 func (s *LicensesService) Activate(ctx context.Context, body api.LicenseActivation) (*api.LicenseActivationResponse, error) {
-	if body.LicenseKey == "" {
-		return nil, invalid("licenseKey", "must not be empty")
+	if err := checkLicenseActivation(body); err != nil {
+		return nil, err
 	}
 	return decode[api.LicenseActivationResponse](s.c.api.LicenseActivate(ctx, body))
 }
@@ -493,11 +480,8 @@ func (s *LicensesService) Activate(ctx context.Context, body api.LicenseActivati
 //
 // It calls licenseDeactivate (POST /license/deactivate/).
 func (s *LicensesService) Deactivate(ctx context.Context, body api.LicenseDeactivation) (*api.LicenseDeactivationResponse, error) {
-	if body.InstanceId == uuid.Nil {
-		return nil, invalid("instanceId", "must not be the nil UUID")
-	}
-	if body.LicenseKey == "" {
-		return nil, invalid("licenseKey", "must not be empty")
+	if err := checkLicenseDeactivation(body); err != nil {
+		return nil, err
 	}
 	return decode[api.LicenseDeactivationResponse](s.c.api.LicenseDeactivate(ctx, body))
 }
@@ -511,8 +495,8 @@ func (s *LicensesService) Deactivate(ctx context.Context, body api.LicenseDeacti
 //
 // It calls licenseValidate (POST /license/validate/).
 func (s *LicensesService) Validate(ctx context.Context, body api.LicenseValidate) (*api.LicenseValidationResponse, error) {
-	if body.LicenseKey == "" {
-		return nil, invalid("licenseKey", "must not be empty")
+	if err := checkLicenseValidate(body); err != nil {
+		return nil, err
 	}
 	return decode[api.LicenseValidationResponse](s.c.api.LicenseValidate(ctx, body))
 }
@@ -528,14 +512,8 @@ func (s *LicensesService) Validate(ctx context.Context, body api.LicenseValidate
 //
 // It calls reportUsage (POST /report/usage/).
 func (s *UsageService) Report(ctx context.Context, body api.ReportUsageRequest) (*api.ReportUsageResponse, error) {
-	if body.CustomerId == "" {
-		return nil, invalid("customerId", "must not be empty")
-	}
-	if body.FeatureId == "" {
-		return nil, invalid("featureId", "must not be empty")
-	}
-	if body.Behaviour == "" {
-		return nil, invalid("behaviour", "must not be empty")
+	if err := checkReportUsageRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.ReportUsageResponse](s.c.api.ReportUsage(ctx, body))
 }
@@ -621,9 +599,6 @@ func (s *OrdersService) All(ctx context.Context, params *api.ListOrdersParams) i
 //
 // It calls retrieveOrder (GET /orders/{id}/).
 func (s *OrdersService) Get(ctx context.Context, orderID string) (*api.OrderResponse, error) {
-	if err := checkPathValue("id", orderID); err != nil {
-		return nil, err
-	}
 	return decode[api.OrderResponse](s.c.api.RetrieveOrder(ctx, orderID))
 }
 
@@ -638,9 +613,6 @@ func (s *OrdersService) Get(ctx context.Context, orderID string) (*api.OrderResp
 //
 // It calls listOrderEvents (GET /orders/{id}/events/).
 func (s *OrdersService) ListEvents(ctx context.Context, orderID string, params *api.ListOrderEventsParams) (*api.OrderEventListResponse, error) {
-	if err := checkPathValue("id", orderID); err != nil {
-		return nil, err
-	}
 	return decode[api.OrderEventListResponse](s.c.api.ListOrderEvents(ctx, orderID, params))
 }
 
@@ -656,9 +628,6 @@ func (s *OrdersService) ListEvents(ctx context.Context, orderID string, params *
 // Before anything is sent, orderID (id) must be a non-empty path segment;
 // otherwise it yields a *ValidationError.
 func (s *OrdersService) AllEvents(ctx context.Context, orderID string, params *api.ListOrderEventsParams) iter.Seq2[api.OrderEventResponse, error] {
-	if err := checkPathValue("id", orderID); err != nil {
-		return failed[api.OrderEventResponse](err)
-	}
 	var p api.ListOrderEventsParams
 	if params != nil {
 		p = *params
@@ -756,8 +725,8 @@ func (s *RefundsService) All(ctx context.Context, params *api.ListRefundsParams)
 //
 // It calls createRefund (POST /refunds/).
 func (s *RefundsService) Create(ctx context.Context, body api.RefundCreateRequest) (*api.RefundResponse, error) {
-	if body.OrderId == "" {
-		return nil, invalid("orderId", "must not be empty")
+	if err := checkRefundCreateRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.RefundResponse](s.c.api.CreateRefund(ctx, body))
 }
@@ -790,14 +759,8 @@ func (s *RefundsService) Get(ctx context.Context, refundID string) (*api.RefundR
 //
 // It calls createCharge (POST /charges/).
 func (s *ChargesService) Create(ctx context.Context, body api.CreateChargeRequest) (*api.CreateChargeResponse, error) {
-	if body.PlanIdentifier == "" {
-		return nil, invalid("planIdentifier", "must not be empty")
-	}
-	if body.ChargePeriod == "" {
-		return nil, invalid("chargePeriod", "must not be empty")
-	}
-	if body.CustomerId == "" {
-		return nil, invalid("customerId", "must not be empty")
+	if err := checkCreateChargeRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CreateChargeResponse](s.c.api.CreateCharge(ctx, body))
 }
@@ -848,11 +811,8 @@ func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscrip
 //
 // It calls createSubscription (POST /subscriptions/create/).
 func (s *SubscriptionsService) Create(ctx context.Context, body api.CreateSubscriptionRequest) (*api.CreateSubscriptionResponse, error) {
-	if body.PlanIdentifier == "" {
-		return nil, invalid("planIdentifier", "must not be empty")
-	}
-	if body.ChargePeriod == "" {
-		return nil, invalid("chargePeriod", "must not be empty")
+	if err := checkCreateSubscriptionRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CreateSubscriptionResponse](s.c.api.CreateSubscription(ctx, body))
 }
@@ -888,11 +848,8 @@ func (s *SubscriptionsService) Update(ctx context.Context, subscriptionID string
 	if err != nil {
 		return nil, err
 	}
-	if body.PlanIdentifier == "" {
-		return nil, invalid("planIdentifier", "must not be empty")
-	}
-	if body.ChargePeriod == "" {
-		return nil, invalid("chargePeriod", "must not be empty")
+	if err := checkUpdateSubscriptionRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.UpdateSubscriptionResponse](s.c.api.UpdateSubscription(ctx, subscriptionUUID, body))
 }
@@ -912,8 +869,8 @@ func (s *SubscriptionsService) Cancel(ctx context.Context, subscriptionID string
 	if err != nil {
 		return nil, err
 	}
-	if body.CancellationType == "" {
-		return nil, invalid("cancellationType", "must not be empty")
+	if err := checkCancelSubscriptionRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CancelSubscriptionResponse](s.c.api.CancelSubscription(ctx, subscriptionUUID, body))
 }
@@ -961,8 +918,8 @@ func (s *PromotionsService) Get(ctx context.Context, params api.GetPromotionPara
 //
 // It calls createPortalSession (POST /portal/session/).
 func (s *PortalService) CreateSession(ctx context.Context, body api.CreatePortalSessionRequest) (*api.CreatePortalSessionResponse, error) {
-	if body.CustomerId == "" {
-		return nil, invalid("customerId", "must not be empty")
+	if err := checkCreatePortalSessionRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CreatePortalSessionResponse](s.c.api.CreatePortalSession(ctx, body))
 }
@@ -1009,11 +966,8 @@ func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalo
 //
 // It calls createCatalogProduct (POST /catalog/products/).
 func (s *CatalogProductsService) Create(ctx context.Context, body api.ProductCreateRequest) (*api.Product, error) {
-	if body.Name == "" {
-		return nil, invalid("name", "must not be empty")
-	}
-	if body.TaxCode == "" {
-		return nil, invalid("taxCode", "must not be empty")
+	if err := checkProductCreateRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.Product](s.c.api.CreateCatalogProduct(ctx, body))
 }
@@ -1189,11 +1143,8 @@ func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalo
 //
 // It calls createCatalogFeature (POST /catalog/features/).
 func (s *CatalogFeaturesService) Create(ctx context.Context, body api.FeatureCreateRequest) (*api.CatalogFeature, error) {
-	if body.Name == "" {
-		return nil, invalid("name", "must not be empty")
-	}
-	if body.FeatureType == "" {
-		return nil, invalid("featureType", "must not be empty")
+	if err := checkFeatureCreateRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CatalogFeature](s.c.api.CreateCatalogFeature(ctx, body))
 }
@@ -1274,11 +1225,8 @@ func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPl
 //
 // It calls createCatalogPlan (POST /catalog/plans/).
 func (s *CatalogPlansService) Create(ctx context.Context, body api.PlanCreateRequest) (*api.CatalogPlan, error) {
-	if body.Name == "" {
-		return nil, invalid("name", "must not be empty")
-	}
-	if body.Product == uuid.Nil {
-		return nil, invalid("product", "must not be the nil UUID")
+	if err := checkPlanCreateRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.CatalogPlan](s.c.api.CreateCatalogPlan(ctx, body))
 }
@@ -1293,9 +1241,6 @@ func (s *CatalogPlansService) Create(ctx context.Context, body api.PlanCreateReq
 //
 // It calls retrieveCatalogPlan (GET /catalog/plans/{identifier}/).
 func (s *CatalogPlansService) Get(ctx context.Context, identifier string, params *api.RetrieveCatalogPlanParams) (*api.CatalogPlan, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.CatalogPlan](s.c.api.RetrieveCatalogPlan(ctx, identifier, params))
 }
 
@@ -1309,9 +1254,6 @@ func (s *CatalogPlansService) Get(ctx context.Context, identifier string, params
 //
 // It calls updateCatalogPlan (PATCH /catalog/plans/{identifier}/).
 func (s *CatalogPlansService) Update(ctx context.Context, identifier string, params *api.UpdateCatalogPlanParams, body api.PlanUpdateRequest) (*api.CatalogPlan, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.CatalogPlan](s.c.api.UpdateCatalogPlan(ctx, identifier, params, body))
 }
 
@@ -1325,9 +1267,6 @@ func (s *CatalogPlansService) Update(ctx context.Context, identifier string, par
 //
 // It calls deleteCatalogPlan (DELETE /catalog/plans/{identifier}/).
 func (s *CatalogPlansService) Delete(ctx context.Context, identifier string, params *api.DeleteCatalogPlanParams) error {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return err
-	}
 	return noContent(s.c.api.DeleteCatalogPlan(ctx, identifier, params))
 }
 
@@ -1342,9 +1281,6 @@ func (s *CatalogPlansService) Delete(ctx context.Context, identifier string, par
 //
 // It calls publishCatalogPlan (POST /catalog/plans/{identifier}/publish/).
 func (s *CatalogPlansService) Publish(ctx context.Context, identifier string, body api.PlanPublishRequest) (*api.PlanPublishResponse, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.PlanPublishResponse](s.c.api.PublishCatalogPlan(ctx, identifier, body))
 }
 
@@ -1358,9 +1294,6 @@ func (s *CatalogPlansService) Publish(ctx context.Context, identifier string, bo
 //
 // It calls discardCatalogPlanDraft (DELETE /catalog/plans/{identifier}/discard/).
 func (s *CatalogPlansService) DiscardDraft(ctx context.Context, identifier string) error {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return err
-	}
 	return noContent(s.c.api.DiscardCatalogPlanDraft(ctx, identifier))
 }
 
@@ -1373,9 +1306,6 @@ func (s *CatalogPlansService) DiscardDraft(ctx context.Context, identifier strin
 //
 // It calls listCatalogPlanPrices (GET /catalog/plans/{identifier}/prices/).
 func (s *CatalogPlansService) ListPrices(ctx context.Context, identifier string, params *api.ListCatalogPlanPricesParams) (*api.PaginatedPlanPrices, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.PaginatedPlanPrices](s.c.api.ListCatalogPlanPrices(ctx, identifier, params))
 }
 
@@ -1389,9 +1319,6 @@ func (s *CatalogPlansService) ListPrices(ctx context.Context, identifier string,
 //
 // It calls bulkSetCatalogPlanPrices (POST /catalog/plans/{identifier}/prices/bulk/).
 func (s *CatalogPlansService) BulkSetPrices(ctx context.Context, identifier string, body api.PlanPriceBulkRequest) (*api.PlanPriceBulkResponse, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.PlanPriceBulkResponse](s.c.api.BulkSetCatalogPlanPrices(ctx, identifier, body))
 }
 
@@ -1404,9 +1331,6 @@ func (s *CatalogPlansService) BulkSetPrices(ctx context.Context, identifier stri
 //
 // It calls listCatalogPlanFeatures (GET /catalog/plans/{identifier}/features/).
 func (s *CatalogPlansService) ListFeatures(ctx context.Context, identifier string, params *api.ListCatalogPlanFeaturesParams) (*api.PaginatedPlanFeatureEntitlements, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.PaginatedPlanFeatureEntitlements](s.c.api.ListCatalogPlanFeatures(ctx, identifier, params))
 }
 
@@ -1419,9 +1343,6 @@ func (s *CatalogPlansService) ListFeatures(ctx context.Context, identifier strin
 //
 // It calls addCatalogPlanFeatures (POST /catalog/plans/{identifier}/features/).
 func (s *CatalogPlansService) AddFeatures(ctx context.Context, identifier string, params *api.AddCatalogPlanFeaturesParams, body api.PlanFeaturesCreateRequest) (*api.CatalogPlan, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	return decode[api.CatalogPlan](s.c.api.AddCatalogPlanFeatures(ctx, identifier, params, body))
 }
 
@@ -1437,12 +1358,6 @@ func (s *CatalogPlansService) AddFeatures(ctx context.Context, identifier string
 //
 // It calls updateCatalogPlanFeature (PATCH /catalog/plans/{identifier}/features/{feature_id}/).
 func (s *CatalogPlansService) UpdateFeature(ctx context.Context, identifier, featureID string, body api.PlanFeaturePatchRequest) (json.RawMessage, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
-	if err := checkPathValue("feature_id", featureID); err != nil {
-		return nil, err
-	}
 	return decodeRaw(s.c.api.UpdateCatalogPlanFeature(ctx, identifier, featureID, body))
 }
 
@@ -1456,12 +1371,6 @@ func (s *CatalogPlansService) UpdateFeature(ctx context.Context, identifier, fea
 //
 // It calls deleteCatalogPlanFeature (DELETE /catalog/plans/{identifier}/features/{feature_id}/).
 func (s *CatalogPlansService) DeleteFeature(ctx context.Context, identifier, featureID string) error {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return err
-	}
-	if err := checkPathValue("feature_id", featureID); err != nil {
-		return err
-	}
 	return noContent(s.c.api.DeleteCatalogPlanFeature(ctx, identifier, featureID))
 }
 
@@ -1475,9 +1384,6 @@ func (s *CatalogPlansService) DeleteFeature(ctx context.Context, identifier, fea
 //
 // It calls updateCatalogPlanFile (PATCH /catalog/plans/{identifier}/file/{pk}/).
 func (s *CatalogPlansService) UpdateFile(ctx context.Context, identifier, fileID string, body api.PlanFileUpdateRequest) (*api.PlanFile, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	fileUUID, err := checkUUID("pk", fileID)
 	if err != nil {
 		return nil, err
@@ -1495,9 +1401,6 @@ func (s *CatalogPlansService) UpdateFile(ctx context.Context, identifier, fileID
 //
 // It calls deleteCatalogPlanFile (DELETE /catalog/plans/{identifier}/file/{pk}/).
 func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID string) error {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return err
-	}
 	fileUUID, err := checkUUID("pk", fileID)
 	if err != nil {
 		return err
@@ -1516,9 +1419,6 @@ func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID
 //
 // It calls downloadCatalogPlanFile (GET /catalog/plans/{identifier}/file/{pk}/download/).
 func (s *CatalogPlansService) DownloadURL(ctx context.Context, identifier, fileID string) (*url.URL, error) {
-	if err := checkPathValue("identifier", identifier); err != nil {
-		return nil, err
-	}
 	fileUUID, err := checkUUID("pk", fileID)
 	if err != nil {
 		return nil, err
@@ -1537,11 +1437,8 @@ func (s *CatalogPlansService) DownloadURL(ctx context.Context, identifier, fileI
 //
 // It calls createPresignedUploadUrl (POST /media/).
 func (s *MediaService) CreateUploadURL(ctx context.Context, body api.PresignedUploadRequest) (*api.PresignedUploadResponse, error) {
-	if body.FileName == "" {
-		return nil, invalid("fileName", "must not be empty")
-	}
-	if body.FileType == "" {
-		return nil, invalid("fileType", "must not be empty")
+	if err := checkPresignedUploadRequest(body); err != nil {
+		return nil, err
 	}
 	return decode[api.PresignedUploadResponse](s.c.api.CreatePresignedUploadUrl(ctx, body))
 }
@@ -1580,4 +1477,210 @@ func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPayment
 		}
 		return Deref(r.Results), hasNext(r.Next), nil
 	})
+}
+
+// checkCancelSubscriptionRequest applies the spec's rules for CancelSubscriptionRequest before anything is sent.
+func checkCancelSubscriptionRequest(body api.CancelSubscriptionRequest) error {
+	if body.CancellationType == "" {
+		return invalid("cancellationType", "must not be empty")
+	}
+	return nil
+}
+
+// checkCreateChargeRequest applies the spec's rules for CreateChargeRequest before anything is sent.
+func checkCreateChargeRequest(body api.CreateChargeRequest) error {
+	if body.PlanIdentifier == "" {
+		return invalid("planIdentifier", "must not be empty")
+	}
+	if body.ChargePeriod == "" {
+		return invalid("chargePeriod", "must not be empty")
+	}
+	if body.CustomerId == "" {
+		return invalid("customerId", "must not be empty")
+	}
+	return nil
+}
+
+// checkCreateCheckoutSessionRequest applies the spec's rules for CreateCheckoutSessionRequest before anything is sent.
+func checkCreateCheckoutSessionRequest(body api.CreateCheckoutSessionRequest) error {
+	if body.PlanIdentifier == "" {
+		return invalid("planIdentifier", "must not be empty")
+	}
+	if body.SuccessUrl == "" {
+		return invalid("successUrl", "must not be empty")
+	}
+	if body.ChargePeriod == "" {
+		return invalid("chargePeriod", "must not be empty")
+	}
+	return nil
+}
+
+// checkCreatePortalSessionRequest applies the spec's rules for CreatePortalSessionRequest before anything is sent.
+func checkCreatePortalSessionRequest(body api.CreatePortalSessionRequest) error {
+	if body.CustomerId == "" {
+		return invalid("customerId", "must not be empty")
+	}
+	return nil
+}
+
+// checkCreateSubscriptionRequest applies the spec's rules for CreateSubscriptionRequest before anything is sent.
+func checkCreateSubscriptionRequest(body api.CreateSubscriptionRequest) error {
+	if body.PlanIdentifier == "" {
+		return invalid("planIdentifier", "must not be empty")
+	}
+	if body.ChargePeriod == "" {
+		return invalid("chargePeriod", "must not be empty")
+	}
+	return nil
+}
+
+// checkCustomerCreateRequest applies the spec's rules for CustomerCreateRequest before anything is sent.
+func checkCustomerCreateRequest(body api.CustomerCreateRequest) error {
+	if body.CustomerId == "" {
+		return invalid("customerId", "must not be empty")
+	}
+	if v, err := body.Email.Get(); err == nil && v != "" {
+		if err := checkEmail("email", string(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCustomerUpdateRequest applies the spec's rules for CustomerUpdateRequest before anything is sent.
+func checkCustomerUpdateRequest(body api.CustomerUpdateRequest) error {
+	if v, err := body.Email.Get(); err == nil && v != "" {
+		if err := checkEmail("email", string(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFeatureCreateRequest applies the spec's rules for FeatureCreateRequest before anything is sent.
+func checkFeatureCreateRequest(body api.FeatureCreateRequest) error {
+	if body.Name == "" {
+		return invalid("name", "must not be empty")
+	}
+	if body.FeatureType == "" {
+		return invalid("featureType", "must not be empty")
+	}
+	return nil
+}
+
+// checkLicenseActivation applies the spec's rules for LicenseActivation before anything is sent.
+func checkLicenseActivation(body api.LicenseActivation) error {
+	if body.LicenseKey == "" {
+		return invalid("licenseKey", "must not be empty")
+	}
+	return nil
+}
+
+// checkLicenseDeactivation applies the spec's rules for LicenseDeactivation before anything is sent.
+func checkLicenseDeactivation(body api.LicenseDeactivation) error {
+	if body.InstanceId == uuid.Nil {
+		return invalid("instanceId", "must not be the nil UUID")
+	}
+	if body.LicenseKey == "" {
+		return invalid("licenseKey", "must not be empty")
+	}
+	return nil
+}
+
+// checkLicenseValidate applies the spec's rules for LicenseValidate before anything is sent.
+func checkLicenseValidate(body api.LicenseValidate) error {
+	if body.LicenseKey == "" {
+		return invalid("licenseKey", "must not be empty")
+	}
+	return nil
+}
+
+// checkPartnerOrganizationProvisionRequest applies the spec's rules for PartnerOrganizationProvisionRequest before anything is sent.
+func checkPartnerOrganizationProvisionRequest(body api.PartnerOrganizationProvisionRequest) error {
+	if body.ExternalId == "" {
+		return invalid("externalId", "must not be empty")
+	}
+	if err := checkMaxLen("externalId", string(body.ExternalId), 128); err != nil {
+		return err
+	}
+	if body.Email == "" {
+		return invalid("email", "must not be empty")
+	}
+	if body.Email != "" {
+		if err := checkEmail("email", string(body.Email)); err != nil {
+			return err
+		}
+	}
+	if body.BusinessName != nil && *body.BusinessName != "" {
+		if err := checkMaxLen("businessName", string(*body.BusinessName), 200); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPlanCreateRequest applies the spec's rules for PlanCreateRequest before anything is sent.
+func checkPlanCreateRequest(body api.PlanCreateRequest) error {
+	if body.Name == "" {
+		return invalid("name", "must not be empty")
+	}
+	if body.Product == uuid.Nil {
+		return invalid("product", "must not be the nil UUID")
+	}
+	return nil
+}
+
+// checkPresignedUploadRequest applies the spec's rules for PresignedUploadRequest before anything is sent.
+func checkPresignedUploadRequest(body api.PresignedUploadRequest) error {
+	if body.FileName == "" {
+		return invalid("fileName", "must not be empty")
+	}
+	if body.FileType == "" {
+		return invalid("fileType", "must not be empty")
+	}
+	return nil
+}
+
+// checkProductCreateRequest applies the spec's rules for ProductCreateRequest before anything is sent.
+func checkProductCreateRequest(body api.ProductCreateRequest) error {
+	if body.Name == "" {
+		return invalid("name", "must not be empty")
+	}
+	if body.TaxCode == "" {
+		return invalid("taxCode", "must not be empty")
+	}
+	return nil
+}
+
+// checkRefundCreateRequest applies the spec's rules for RefundCreateRequest before anything is sent.
+func checkRefundCreateRequest(body api.RefundCreateRequest) error {
+	if body.OrderId == "" {
+		return invalid("orderId", "must not be empty")
+	}
+	return nil
+}
+
+// checkReportUsageRequest applies the spec's rules for ReportUsageRequest before anything is sent.
+func checkReportUsageRequest(body api.ReportUsageRequest) error {
+	if body.CustomerId == "" {
+		return invalid("customerId", "must not be empty")
+	}
+	if body.FeatureId == "" {
+		return invalid("featureId", "must not be empty")
+	}
+	if body.Behaviour == "" {
+		return invalid("behaviour", "must not be empty")
+	}
+	return nil
+}
+
+// checkUpdateSubscriptionRequest applies the spec's rules for UpdateSubscriptionRequest before anything is sent.
+func checkUpdateSubscriptionRequest(body api.UpdateSubscriptionRequest) error {
+	if body.PlanIdentifier == "" {
+		return invalid("planIdentifier", "must not be empty")
+	}
+	if body.ChargePeriod == "" {
+		return invalid("chargePeriod", "must not be empty")
+	}
+	return nil
 }

@@ -69,7 +69,7 @@ func generate(cfg config) ([]byte, error) {
 	if err := checkTable(ops); err != nil {
 		return nil, err
 	}
-	r := &renderer{g: g, q: &qualifier{g: g, apiImport: cfg.APIImport, uses: map[string]string{}}, imports: map[string]string{}}
+	r := &renderer{g: g, q: &qualifier{g: g, apiImport: cfg.APIImport, uses: map[string]string{}}, imports: map[string]string{}, checks: map[string]checkSet{}}
 	body, err := r.render(ops)
 	if err != nil {
 		return nil, err

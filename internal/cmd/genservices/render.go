@@ -6,9 +6,12 @@ import (
 	"go/ast"
 	"go/printer"
 	"go/token"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
 const defaultMaxPageSize = 100
@@ -20,6 +23,13 @@ type renderer struct {
 	// qualifier's.
 	imports map[string]string
 	b       bytes.Buffer
+	// checks are the request-body check functions to write, by Go type.
+	checks map[string]checkSet
+}
+
+type checkSet struct {
+	typ    string // qualified Go type
+	checks []bodyCheck
 }
 
 func (r *renderer) use(path string) {
@@ -111,6 +121,39 @@ func (r *renderer) render(ops map[string]*op) ([]byte, error) {
 			}
 		}
 	}
+	// The hand-written services' bodies get their check functions too,
+	// so that their rules also come from the spec.
+	for _, s := range handWritten {
+		for _, m := range s.Methods {
+			o := ops[m.OperationID]
+			if o.Body == nil || o.BodySchema == "" {
+				continue
+			}
+			fs, err := r.g.fields(o.BodySchema)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", m.OperationID, err)
+			}
+			checks, err := r.bodyChecksFor(o.Body, fs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", m.OperationID, err)
+			}
+			if len(checks) > 0 {
+				typ, err := r.q.expr(ast.NewIdent(o.BodySchema))
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", m.OperationID, err)
+				}
+				r.checks[o.BodySchema] = checkSet{typ: typ, checks: checks}
+			}
+		}
+	}
+	names := make([]string, 0, len(r.checks))
+	for n := range r.checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r.checkFunc(n, r.checks[n].typ, r.checks[n].checks)
+	}
 	return r.b.Bytes(), nil
 }
 
@@ -130,10 +173,22 @@ type pathArg struct {
 	Local string // the parsed UUID's variable
 }
 
+// bodyCheck is one rule from the spec on a request-body property.
 type bodyCheck struct {
 	Prop, Field string
-	UUID        bool
+	Kind        checkKind
+	N           int    // maxLength
+	Wrap        string // "" (a value), "ptr" or "nullable"
 }
+
+type checkKind int
+
+const (
+	checkNonEmpty checkKind = iota // a required string
+	checkNilUUID                   // a required UUID
+	checkMaxLen                    // maxLength
+	checkEmail                     // format: email
+)
 
 type queryCheck struct{ Spec, Field string }
 
@@ -156,6 +211,7 @@ type methodPlan struct {
 	queryChecks []queryCheck
 	bodyType    string
 	bodyChecks  []bodyCheck
+	bodySchema  string // the body's component schema, for its check function
 	ret         retKind
 	retType     string // for retJSON: the qualified type T of *T
 	page        *paging
@@ -254,22 +310,13 @@ func (r *renderer) plan(s service, m method, o *op) (*methodPlan, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, prop := range o.Body.Required {
-				ps := o.Body.Properties[prop]
-				if ps == nil || ps.Type != "string" || ps.Nullable {
-					continue
-				}
-				f, ok := fieldBy(fs, func(f goField) bool { return f.JSON == prop })
-				if !ok {
-					return nil, fmt.Errorf("api: %s has no field for required property %s", name, prop)
-				}
-				switch {
-				case r.g.isString(f.Type):
-					pl.bodyChecks = append(pl.bodyChecks, bodyCheck{Prop: prop, Field: f.Name})
-				case r.g.isUUID(f.Type):
-					r.use("github.com/google/uuid")
-					pl.bodyChecks = append(pl.bodyChecks, bodyCheck{Prop: prop, Field: f.Name, UUID: true})
-				}
+			checks, err := r.bodyChecksFor(o.Body, fs)
+			if err != nil {
+				return nil, fmt.Errorf("api: %s: %w", name, err)
+			}
+			pl.bodyChecks, pl.bodySchema = checks, name
+			if len(checks) > 0 {
+				r.checks[name] = checkSet{typ: t, checks: checks}
 			}
 		default:
 			return nil, fmt.Errorf("api: %s: unexpected parameter %s %s", raw.Name, gp.Name, exprString(gp.Type))
@@ -544,7 +591,11 @@ func (pl *methodPlan) checksDoc() string {
 		parts = append(parts, "params."+c.Field+" ("+c.Spec+") must not be empty")
 	}
 	for _, c := range pl.bodyChecks {
-		if c.UUID {
+		if c.Kind == checkMaxLen {
+			parts = append(parts, fmt.Sprintf("body.%s (%s) must be at most %d characters", c.Field, c.Prop, c.N))
+		} else if c.Kind == checkEmail {
+			parts = append(parts, "body."+c.Field+" ("+c.Prop+"), when set, must be an email address")
+		} else if c.Kind == checkNilUUID {
 			parts = append(parts, "body."+c.Field+" ("+c.Prop+") must not be the nil UUID")
 		} else {
 			parts = append(parts, "body."+c.Field+" ("+c.Prop+") must not be empty")
@@ -564,23 +615,111 @@ func joinAnd(parts []string) string {
 }
 
 func (r *renderer) validation(pl *methodPlan, fail func(err string) string) {
+	// A string path parameter is checked (not empty, ".", "..") by the
+	// generated request builder, with the same *ValidationError.
 	for _, a := range pl.path {
 		if a.UUID {
 			r.p("%s, err := checkUUID(%q, %s)\nif err != nil {\n%s\n}\n", a.Local, a.Spec, a.Go, fail("err"))
-		} else {
-			r.p("if err := checkPathValue(%q, %s); err != nil {\n%s\n}\n", a.Spec, a.Go, fail("err"))
 		}
 	}
 	for _, c := range pl.queryChecks {
 		r.p("if params.%s == \"\" {\n%s\n}\n", c.Field, fail(fmt.Sprintf("invalid(%q, \"must not be empty\")", c.Spec)))
 	}
-	for _, c := range pl.bodyChecks {
-		if c.UUID {
-			r.p("if body.%s == uuid.Nil {\n%s\n}\n", c.Field, fail(fmt.Sprintf("invalid(%q, \"must not be the nil UUID\")", c.Prop)))
-		} else {
-			r.p("if body.%s == \"\" {\n%s\n}\n", c.Field, fail(fmt.Sprintf("invalid(%q, \"must not be empty\")", c.Prop)))
+	if len(pl.bodyChecks) > 0 {
+		r.p("if err := check%s(body); err != nil {\n%s\n}\n", pl.bodySchema, fail("err"))
+	}
+}
+
+// bodyChecksFor derives the checks on a request body from its schema:
+// required strings and UUIDs set, maxLength, and the email format.
+func (r *renderer) bodyChecksFor(body *specdoc.Schema, fs []goField) ([]bodyCheck, error) {
+	// Required properties first, in the spec's order, then the others.
+	var others []string
+	for p := range body.Properties {
+		if !slices.Contains(body.Required, p) {
+			others = append(others, p)
 		}
 	}
+	sort.Strings(others)
+	props := append(slices.Clone(body.Required), others...)
+	var out []bodyCheck
+	for _, prop := range props {
+		ps := body.Properties[prop]
+		if ps == nil || ps.Type != "string" {
+			continue
+		}
+		f, ok := fieldBy(fs, func(f goField) bool { return f.JSON == prop })
+		if !ok {
+			return nil, fmt.Errorf("no field for property %s", prop)
+		}
+		wrap := ""
+		switch t := f.Type.(type) {
+		case *ast.StarExpr:
+			if !r.g.isString(t.X) {
+				continue
+			}
+			wrap = "ptr"
+		case *ast.IndexExpr:
+			if !strings.HasSuffix(exprString(t.X), "Nullable") || !r.g.isString(t.Index) {
+				continue
+			}
+			wrap = "nullable"
+		}
+		required := slices.Contains(body.Required, prop)
+		switch {
+		case wrap == "" && r.g.isString(f.Type) && required && !ps.Nullable:
+			out = append(out, bodyCheck{Prop: prop, Field: f.Name, Kind: checkNonEmpty})
+		case wrap == "" && r.g.isUUID(f.Type) && required:
+			r.use("github.com/google/uuid")
+			out = append(out, bodyCheck{Prop: prop, Field: f.Name, Kind: checkNilUUID})
+			continue
+		case wrap == "" && !r.g.isString(f.Type):
+			continue
+		}
+		if ps.MaxLength != nil {
+			out = append(out, bodyCheck{Prop: prop, Field: f.Name, Kind: checkMaxLen, N: *ps.MaxLength, Wrap: wrap})
+		}
+		if ps.Format == "email" {
+			out = append(out, bodyCheck{Prop: prop, Field: f.Name, Kind: checkEmail, Wrap: wrap})
+		}
+	}
+	return out, nil
+}
+
+// checkFunc writes the check function of a request-body schema.
+func (r *renderer) checkFunc(schemaName, bodyType string, checks []bodyCheck) {
+	r.p("// check%s applies the spec's rules for %s before anything is sent.\n", schemaName, schemaName)
+	r.p("func check%s(body %s) error {\n", schemaName, bodyType)
+	for _, c := range checks {
+		ret := func(cond, err string) { r.p("if %s {\nreturn %s\n}\n", cond, err) }
+		value := "string(body." + c.Field + ")"
+		open, close := "", ""
+		switch c.Wrap {
+		case "ptr":
+			open, close, value = fmt.Sprintf("if body.%s != nil && *body.%s != \"\" {\n", c.Field, c.Field), "}\n", "string(*body."+c.Field+")"
+		case "nullable":
+			open, close, value = fmt.Sprintf("if v, err := body.%s.Get(); err == nil && v != \"\" {\n", c.Field), "}\n", "string(v)"
+		}
+		r.p("%s", open)
+		switch c.Kind {
+		case checkNonEmpty:
+			ret(fmt.Sprintf("body.%s == \"\"", c.Field), fmt.Sprintf("invalid(%q, \"must not be empty\")", c.Prop))
+		case checkNilUUID:
+			ret(fmt.Sprintf("body.%s == uuid.Nil", c.Field), fmt.Sprintf("invalid(%q, \"must not be the nil UUID\")", c.Prop))
+		case checkMaxLen:
+			r.p("if err := checkMaxLen(%q, %s, %d); err != nil {\nreturn err\n}\n", c.Prop, value, c.N)
+		case checkEmail:
+			if c.Wrap == "" {
+				r.p("if body.%s != \"\" {\n", c.Field)
+			}
+			r.p("if err := checkEmail(%q, %s); err != nil {\nreturn err\n}\n", c.Prop, value)
+			if c.Wrap == "" {
+				r.p("}\n")
+			}
+		}
+		r.p("%s", close)
+	}
+	r.p("return nil\n}\n\n")
 }
 
 func (r *renderer) method(pl *methodPlan) {
