@@ -11,7 +11,7 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // fileURL is where the fake says uploaded files live.
@@ -20,11 +20,11 @@ func fileURL(key string) string {
 }
 
 // imagesFor turns upload keys into product images, numbered from first.
-func imagesFor(keys []string, first int) []api.ProductImage {
-	out := make([]api.ProductImage, 0, len(keys))
+func imagesFor(keys []string, first int) []fakeapi.ProductImage {
+	out := make([]fakeapi.ProductImage, 0, len(keys))
 	for i, k := range keys {
 		id := newUUID()
-		img := api.ProductImage{
+		img := fakeapi.ProductImage{
 			Id:        &id,
 			Image:     ptr(fileURL(k)),
 			Enabled:   ptr(true),
@@ -43,7 +43,7 @@ func imagesFor(keys []string, first int) []api.ProductImage {
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.ProductCreateRequest
+	var body fakeapi.ProductCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -55,8 +55,8 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newUUID()
-	tax := api.ProductTaxCode(body.TaxCode)
-	p := &product{data: api.Product{
+	tax := fakeapi.ProductTaxCode(body.TaxCode)
+	p := &product{data: fakeapi.Product{
 		Id:          &id,
 		Identifier:  &ident,
 		Name:        &body.Name,
@@ -94,7 +94,7 @@ func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, tak
 
 // ListCatalogProducts lists the products that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
-func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params api.ListCatalogProductsParams) {
+func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogProductsParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -138,7 +138,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 			plans = append(plans, pl.identifier)
 		}
 	}
-	out := api.ProductRetrieve{
+	out := fakeapi.ProductRetrieve{
 		Id:          p.data.Id,
 		Identifier:  p.data.Identifier,
 		Name:        p.data.Name,
@@ -149,7 +149,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 		Plans:       &plans,
 	}
 	if p.data.TaxCode != nil {
-		out.TaxCode = ptr(api.ProductRetrieveTaxCode(*p.data.TaxCode))
+		out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
 	}
 	writeLocked(w, http.StatusOK, out)
 }
@@ -158,7 +158,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 // add images.
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	o := requireOrg(w, r)
-	var body api.ProductUpdateRequest
+	var body fakeapi.ProductUpdateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -177,7 +177,7 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		p.data.Description = body.Description
 	}
 	if body.TaxCode != nil {
-		p.data.TaxCode = ptr(api.ProductTaxCode(*body.TaxCode))
+		p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
 	}
 	if body.ImageKeys != nil {
 		images := deref(p.data.Images)
@@ -216,7 +216,7 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.FeatureCreateRequest
+	var body fakeapi.FeatureCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -228,14 +228,14 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newUUID()
-	kind := api.CatalogFeatureFeatureType(body.FeatureType)
+	kind := fakeapi.CatalogFeatureFeatureType(body.FeatureType)
 	orEmpty := func(m *map[string]any) *map[string]any {
 		if m == nil {
 			return &map[string]any{}
 		}
 		return m
 	}
-	feat := &feature{data: api.CatalogFeature{
+	feat := &feature{data: fakeapi.CatalogFeature{
 		Id:             &id,
 		Identifier:     &ident,
 		Name:           &body.Name,
@@ -259,7 +259,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 
 // ListCatalogFeatures lists the features that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
-func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params api.ListCatalogFeaturesParams) {
+func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogFeaturesParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -327,7 +327,7 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 // planJSON is a plan version as the API answers it: isLatest is computed,
 // and details carries the version's status ("draft", "published" or
 // "retired").
-func planJSON(p *plan, v *planVersion) api.CatalogPlan {
+func planJSON(p *plan, v *planVersion) fakeapi.CatalogPlan {
 	out := v.data
 	out.IsLatest = ptr(v == p.latest())
 	out.Details = &map[string]any{"status": v.status}
@@ -347,7 +347,7 @@ func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
 // organization's products that is not archived.
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.PlanCreateRequest
+	var body fakeapi.PlanCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -367,11 +367,11 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := now()
-	files := []api.PlanFile{}
+	files := []fakeapi.PlanFile{}
 	for i, k := range deref(body.FileKeys) {
 		files = append(files, planFile(ident, k, i))
 	}
-	v := &planVersion{status: planDraft, data: api.CatalogPlan{
+	v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
 		Identifier:  &ident,
 		Name:        &body.Name,
 		Description: body.Description,
@@ -397,7 +397,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 		v.data.IsVisible = ptr(true)
 	}
 	if v.data.Links == nil {
-		v.data.Links = &[]api.PlanLink{}
+		v.data.Links = &[]fakeapi.PlanLink{}
 	}
 	if body.Ordering != nil {
 		v.data.Ordering.Set(*body.Ordering)
@@ -411,9 +411,9 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 }
 
 // planFile is a plan file made from an upload key.
-func planFile(plan, key string, ordering int) api.PlanFile {
+func planFile(plan, key string, ordering int) fakeapi.PlanFile {
 	id := newUUID()
-	return api.PlanFile{
+	return fakeapi.PlanFile{
 		Id:          &id,
 		Name:        ptr(key),
 		File:        ptr(fileURL(key)),
@@ -425,7 +425,7 @@ func planFile(plan, key string, ordering int) api.PlanFile {
 
 // ListCatalogPlans lists each plan once, in its newest version, skipping
 // archived plans and plans of archived products.
-func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params api.ListCatalogPlansParams) {
+func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -448,7 +448,7 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params a
 }
 
 // RetrieveCatalogPlan answers the latest version, or the one asked for.
-func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params api.RetrieveCatalogPlanParams) {
+func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -473,9 +473,9 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 // UpdateCatalogPlan edits the open draft, or first opens one (a copy of the
 // latest version, numbered one higher) when the latest is published. Edits
 // always go to the draft, so the version query parameter is ignored.
-func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ api.UpdateCatalogPlanParams) {
+func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.UpdateCatalogPlanParams) {
 	o := requireOrg(w, r)
-	var body api.PlanUpdateRequest
+	var body fakeapi.PlanUpdateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -548,7 +548,7 @@ func (p *plan) draft() (*planVersion, error) {
 
 // DeleteCatalogPlan archives every version of the plan (the version query
 // parameter is ignored); an archived plan is 400.
-func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ api.DeleteCatalogPlanParams) {
+func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.DeleteCatalogPlanParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -575,7 +575,7 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 		return
 	}
 	if r.ContentLength > 0 {
-		var body api.PlanPublishRequest
+		var body fakeapi.PlanPublishRequest
 		if !decodeBody(w, r, &body) {
 			return
 		}
@@ -602,7 +602,7 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 	last := p.latest()
 	last.status = planPublished
 	last.data.ModifiedOn = ptr(now())
-	writeJSON(w, http.StatusOK, api.PlanPublishResponse{Status: ptr("published")})
+	writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
 }
 
 // DiscardCatalogPlanDraft deletes the newest version when it is a draft and

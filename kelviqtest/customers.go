@@ -7,14 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // CreateCustomer adds a customer to the organization; a customerId it
 // already has is 400.
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.CustomerCreateRequest
+	var body fakeapi.CustomerCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -28,7 +28,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	id := newUUID()
 	created := now().Format(time.RFC3339Nano)
 	details := map[string]any{}
-	c := &api.CustomerResponse{
+	c := &fakeapi.CustomerResponse{
 		Id:             &id,
 		CustomerId:     &body.CustomerId,
 		Details:        &details,
@@ -60,7 +60,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 // field, an explicit null clears it, a field left out keeps its value.
 func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
 	o := requireOrg(w, r)
-	var body api.CustomerUpdateRequest
+	var body fakeapi.CustomerUpdateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -91,7 +91,7 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 
 // ListCustomers lists the organization's customers, newest first, filtered
 // by search (customerId, name or email, case-insensitive) and paged.
-func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params api.ListCustomersParams) {
+func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fakeapi.ListCustomersParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return

@@ -5,19 +5,19 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // The operations below keep no state: each answers its first declared
 // success status with a body built from the spec (see generic).
 
 // ListCatalogPlanFeatures answers a sample response.
-func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, _ string, _ api.ListCatalogPlanFeaturesParams) {
+func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, _ string, _ fakeapi.ListCatalogPlanFeaturesParams) {
 	f.generic(w, r)
 }
 
 // AddCatalogPlanFeatures answers a sample response.
-func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, _ string, _ api.AddCatalogPlanFeaturesParams) {
+func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, _ string, _ fakeapi.AddCatalogPlanFeaturesParams) {
 	f.generic(w, r)
 }
 
@@ -42,7 +42,7 @@ func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, _ s
 }
 
 // ListCatalogPlanPrices answers a sample response.
-func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, _ string, _ api.ListCatalogPlanPricesParams) {
+func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, _ string, _ fakeapi.ListCatalogPlanPricesParams) {
 	f.generic(w, r)
 }
 
@@ -78,7 +78,7 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) { f.generic(
 func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) { f.generic(w, r) }
 
 // ListCheckoutSessions answers a sample response.
-func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, _ api.ListCheckoutSessionsParams) {
+func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, _ fakeapi.ListCheckoutSessionsParams) {
 	f.generic(w, r)
 }
 
@@ -88,12 +88,12 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, _
 }
 
 // ListCheckoutSessionEvents answers a sample response.
-func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, _ string, _ api.ListCheckoutSessionEventsParams) {
+func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, _ string, _ fakeapi.ListCheckoutSessionEventsParams) {
 	f.generic(w, r)
 }
 
 // GetCustomerEntitlements answers a sample response.
-func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, _ api.GetCustomerEntitlementsParams) {
+func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, _ fakeapi.GetCustomerEntitlementsParams) {
 	f.generic(w, r)
 }
 
@@ -110,12 +110,12 @@ func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) { f.gener
 func (f *fake) CreatePresignedUploadUrl(w http.ResponseWriter, r *http.Request) { f.generic(w, r) }
 
 // GetProductOffering answers a sample response.
-func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, _ openapi_types.UUID, _ api.GetProductOfferingParams) {
+func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, _ openapi_types.UUID, _ fakeapi.GetProductOfferingParams) {
 	f.generic(w, r)
 }
 
 // ListOrders answers a sample response.
-func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, _ api.ListOrdersParams) {
+func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, _ fakeapi.ListOrdersParams) {
 	f.generic(w, r)
 }
 
@@ -123,12 +123,12 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, _ api.ListOrde
 func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, _ string) { f.generic(w, r) }
 
 // ListOrderEvents answers a sample response.
-func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, _ string, _ api.ListOrderEventsParams) {
+func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, _ string, _ fakeapi.ListOrderEventsParams) {
 	f.generic(w, r)
 }
 
 // ListPaymentMethods answers a sample response.
-func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, _ api.ListPaymentMethodsParams) {
+func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, _ fakeapi.ListPaymentMethodsParams) {
 	f.generic(w, r)
 }
 
@@ -136,12 +136,12 @@ func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, _ api.
 func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) { f.generic(w, r) }
 
 // GetPromotion answers a sample response.
-func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, _ api.GetPromotionParams) {
+func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, _ fakeapi.GetPromotionParams) {
 	f.generic(w, r)
 }
 
 // ListRefunds answers a sample response.
-func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, _ api.ListRefundsParams) {
+func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, _ fakeapi.ListRefundsParams) {
 	f.generic(w, r)
 }
 
@@ -157,7 +157,7 @@ func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, _ openapi_
 func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) { f.generic(w, r) }
 
 // ListSubscriptions answers a sample response.
-func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, _ api.ListSubscriptionsParams) {
+func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, _ fakeapi.ListSubscriptionsParams) {
 	f.generic(w, r)
 }
 
@@ -180,11 +180,11 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, _ open
 }
 
 // ListTransactions answers a sample response.
-func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, _ api.ListTransactionsParams) {
+func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, _ fakeapi.ListTransactionsParams) {
 	f.generic(w, r)
 }
 
 // ListWebhookEventLogs answers a sample response.
-func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, _ api.ListWebhookEventLogsParams) {
+func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, _ fakeapi.ListWebhookEventLogsParams) {
 	f.generic(w, r)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -32,7 +32,7 @@ const (
 // generated router, which calls the fake's ServerInterface methods.
 func (s *Server) newHandler() http.Handler {
 	f := &fake{s: s}
-	inner := api.HandlerWithOptions(f, api.StdHTTPServerOptions{
+	inner := fakeapi.HandlerWithOptions(f, fakeapi.StdHTTPServerOptions{
 		BaseURL:          BasePath,
 		ErrorHandlerFunc: f.bindError,
 	})
@@ -220,10 +220,10 @@ func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent)
 func (f *fake) bindError(w http.ResponseWriter, r *http.Request, err error) {
 	name := ""
 	var (
-		invalid  *api.InvalidParamFormatError
-		required *api.RequiredParamError
-		many     *api.TooManyValuesForParamError
-		unmarsh  *api.UnmarshalingParamError
+		invalid  *fakeapi.InvalidParamFormatError
+		required *fakeapi.RequiredParamError
+		many     *fakeapi.TooManyValuesForParamError
+		unmarsh  *fakeapi.UnmarshalingParamError
 	)
 	switch {
 	case errors.As(err, &invalid):

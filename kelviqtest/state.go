@@ -11,7 +11,7 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // state is everything one Server remembers. mu guards all of it, the
@@ -47,8 +47,8 @@ type org struct {
 	clientKey          string
 	serverKey          string
 	userID             int
-	customers          []*api.CustomerResponse // in creation order
-	customerByID       map[string]*api.CustomerResponse
+	customers          []*fakeapi.CustomerResponse // in creation order
+	customerByID       map[string]*fakeapi.CustomerResponse
 	products           []*product
 	productByID        map[openapi_types.UUID]*product
 	features           []*feature
@@ -61,13 +61,13 @@ type org struct {
 
 // product is a catalog product; archived ones are left out of lists.
 type product struct {
-	data     api.Product
+	data     fakeapi.Product
 	archived bool
 }
 
 // feature is a catalog feature; data.IsArchived tells whether it is archived.
 type feature struct {
-	data api.CatalogFeature
+	data fakeapi.CatalogFeature
 }
 
 // plan is a catalog plan with its versions, oldest first. The last version is
@@ -81,7 +81,7 @@ type plan struct {
 
 // planVersion is one version of a plan.
 type planVersion struct {
-	data   api.CatalogPlan
+	data   fakeapi.CatalogPlan
 	status string // planDraft, planPublished or planRetired
 }
 
@@ -148,7 +148,7 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 		clientKey:          "ck_test_" + randomHex(16),
 		serverKey:          "sk_test_" + randomHex(24),
 		userID:             s.lastUserID,
-		customerByID:       map[string]*api.CustomerResponse{},
+		customerByID:       map[string]*fakeapi.CustomerResponse{},
 		productByID:        map[openapi_types.UUID]*product{},
 		featureByID:        map[openapi_types.UUID]*feature{},
 		planByIdentifier:   map[string]*plan{},
@@ -173,9 +173,9 @@ func (s *state) orgForKey(key string) *org {
 
 // toAPI is the organization as the partner operations answer it. The caller
 // holds s.mu or knows o is not changing (its partner fields never do).
-func (o *org) toAPI() api.PartnerOrganization {
+func (o *org) toAPI() fakeapi.PartnerOrganization {
 	id := o.id
-	var out api.PartnerOrganization
+	var out fakeapi.PartnerOrganization
 	out.OrganizationIdentifier = &id
 	out.OrganizationSlug.Set(o.slug)
 	out.PartnerExternalId.Set(o.externalID)
