@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -369,7 +367,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	t := now()
 	files := []fakeapi.PlanFile{}
 	for i, k := range deref(body.FileKeys) {
-		files = append(files, planFile(ident, k, i))
+		files = append(files, planFile(absoluteBase(r), ident, k, i))
 	}
 	v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
 		Identifier:  &ident,
@@ -411,7 +409,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 }
 
 // planFile is a plan file made from an upload key.
-func planFile(plan, key string, ordering int) fakeapi.PlanFile {
+func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 	id := newUUID()
 	return fakeapi.PlanFile{
 		Id:          &id,
@@ -419,7 +417,7 @@ func planFile(plan, key string, ordering int) fakeapi.PlanFile {
 		File:        ptr(fileURL(key)),
 		Enabled:     ptr(true),
 		Ordering:    ptr(ordering),
-		DownloadUrl: ptr(BasePath + "/catalog/plans/" + url.PathEscape(plan) + "/file/" + id.String() + "/download/"),
+		DownloadUrl: ptr(base + BasePath + "/catalog/plans/" + url.PathEscape(plan) + "/file/" + id.String() + "/download/"),
 	}
 }
 
@@ -517,7 +515,7 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 	if body.FileKeys != nil {
 		files := deref(d.Files)
 		for _, k := range *body.FileKeys {
-			files = append(files, planFile(p.identifier, k, len(files)))
+			files = append(files, planFile(absoluteBase(r), p.identifier, k, len(files)))
 		}
 		d.Files = &files
 	}
@@ -538,6 +536,12 @@ func (p *plan) draft() (*planVersion, error) {
 	v := &planVersion{status: planDraft}
 	if err := json.Unmarshal(b, &v.data); err != nil {
 		return nil, err
+	}
+	for _, pf := range last.features {
+		v.features = append(v.features, &planFeature{feature: pf.feature, details: cloneMap(pf.details)})
+	}
+	for _, pr := range last.prices {
+		v.prices = append(v.prices, cloneMap(pr))
 	}
 	t := now()
 	v.data.Version = ptr(deref(last.data.Version) + 1)
@@ -626,17 +630,6 @@ func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, i
 		p.versions = p.versions[:len(p.versions)-1]
 		writeNoContent(w)
 	}
-}
-
-// DownloadCatalogPlanFile redirects (302) to a short-lived signed link on
-// another host. It takes no credential, like the API.
-func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	q := url.Values{}
-	q.Set("expires", strconv.FormatInt(time.Now().Add(5*time.Minute).Unix(), 10))
-	q.Set("signature", randomHex(16))
-	u := "https://files.example.invalid/plans/" + url.PathEscape(identifier) + "/files/" + pk.String() + "?" + q.Encode()
-	w.Header().Set("Location", u)
-	w.WriteHeader(http.StatusFound)
 }
 
 // appendJSON encodes v onto items, answering 500 and reporting false if it

@@ -22,8 +22,13 @@ const BasePath = "/api/v1"
 type Option func(*config) error
 
 type config struct {
-	addr       string
-	partnerKey string
+	addr            string
+	partnerKey      string
+	webhookURL      string
+	webhookSecret   string
+	webhookAttempts int
+	webhookBackoff  time.Duration
+	noOrganization  bool
 }
 
 // WithAddr listens on addr (e.g. "127.0.0.1:8080") instead of a random
@@ -73,8 +78,12 @@ type Server struct {
 	httpServer *httptest.Server
 	closeOnce  sync.Once
 
-	spec  *specIndex
-	state *state
+	spec   *specIndex
+	state  *state
+	outbox *outbox // nil without WithWebhook
+
+	eventsMu sync.Mutex
+	events   []Event
 
 	logMu sync.Mutex
 	log   []Request
@@ -96,7 +105,7 @@ type Request struct {
 // New starts a fake on 127.0.0.1 (a random port unless WithAddr is given).
 // Call Close when done; NewServer does that for a test.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0"}
+	cfg := config{addr: "127.0.0.1:0", webhookAttempts: defaultWebhookAttempts, webhookBackoff: defaultWebhookBackoff}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -137,6 +146,7 @@ func New(opts ...Option) (*Server, error) {
 		Config:   &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second},
 	}
 	s.httpServer.Start()
+	s.outbox = newOutbox(cfg)
 	return s, nil
 }
 
@@ -170,7 +180,15 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close stops the server: it waits for the requests in flight and closes
 // every connection. It may be called more than once.
-func (s *Server) Close() { s.closeOnce.Do(s.httpServer.Close) }
+// Webhook deliveries still queued are dropped.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.httpServer.Close()
+		if s.outbox != nil {
+			s.outbox.stop()
+		}
+	})
+}
 
 // Requests returns the requests answered so far, oldest first.
 func (s *Server) Requests() []Request {

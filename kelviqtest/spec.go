@@ -1,7 +1,9 @@
 package kelviqtest
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,6 +66,8 @@ func loadSpec() (*specIndex, error) {
 		schemaOpts: []openapi3.SchemaValidationOption{
 			openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(uuidPattern)),
 			openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
+			openapi3.WithStringFormatValidator("uri", openapi3.NewCallbackValidator(checkAbsoluteURL)),
+			openapi3.WithStringFormatValidator("url", openapi3.NewCallbackValidator(checkAbsoluteURL)),
 		},
 	}
 	for path, item := range doc.Paths.Map() {
@@ -87,6 +91,19 @@ func loadSpec() (*specIndex, error) {
 		return nil, fmt.Errorf("kelviqtest: routing openapi.json: %w", err)
 	}
 	return idx, nil
+}
+
+// checkAbsoluteURL accepts an absolute http or https URL with a host, the
+// only kind of URL the API takes or gives.
+func checkAbsoluteURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("not an absolute http(s) URL")
+	}
+	return nil
 }
 
 // authOf returns the credential an operation needs. The wrapper's table,

@@ -25,6 +25,13 @@ type state struct {
 	byKey      map[string]*org // server key
 	slugs      map[string]bool
 	lastUserID int
+	// sessionOrg finds a checkout session's organization, for the checkout
+	// link and CompleteCheckout, which carry no server key.
+	sessionOrg map[string]*org
+	portalOrg  map[string]*org
+	// lastIntID numbers the objects the API identifies by integers
+	// (payment methods, checkout and order events).
+	lastIntID int
 }
 
 func newState() *state {
@@ -35,6 +42,8 @@ func newState() *state {
 		byKey:      map[string]*org{},
 		slugs:      map[string]bool{},
 		lastUserID: 1000,
+		sessionOrg: map[string]*org{},
+		portalOrg:  map[string]*org{},
 	}
 }
 
@@ -57,6 +66,31 @@ type org struct {
 	planByIdentifier   map[string]*plan
 	productIdentifiers map[string]bool
 	featureIdentifiers map[string]bool
+
+	// What the server key reaches beyond the catalog (see commerce.go).
+	numericID       int
+	productSettings map[openapi_types.UUID]map[string]any
+	subscriptions   []*subscription
+	subByID         map[openapi_types.UUID]*subscription
+	sessions        []*checkoutSession
+	sessionByID     map[string]*checkoutSession
+	orders          []*order
+	orderByID       map[string]*order
+	transactions    []*transaction
+	refunds         []*refund
+	refundByID      map[openapi_types.UUID]*refund
+	paymentMethods  []*paymentMethod
+	licenses        []*license
+	licenseByKey    map[string]*license
+	promotions      map[string]Promotion
+	portalTokens    map[string]string // token → customerId
+	// usage is what reportUsage recorded: customerId → feature identifier →
+	// current usage.
+	usage       map[string]map[string]int64
+	webhookLogs []*webhookLog
+	// logMu guards the delivery fields of webhookLogs' entries, which the
+	// delivery worker updates without the state's lock.
+	logMu sync.Mutex
 }
 
 // product is a catalog product; archived ones are left out of lists.
@@ -79,10 +113,20 @@ type plan struct {
 	versions   []*planVersion
 }
 
-// planVersion is one version of a plan.
+// planVersion is one version of a plan: its fields, the features it
+// grants (with their entitlement details) and its prices.
 type planVersion struct {
-	data   fakeapi.CatalogPlan
-	status string // planDraft, planPublished or planRetired
+	data     fakeapi.CatalogPlan
+	status   string // planDraft, planPublished or planRetired
+	features []*planFeature
+	prices   []map[string]any // PlanPrice objects, ids included
+}
+
+// planFeature is one feature of a plan version and its entitlement details
+// (value, hasUnlimitedUsage, hardLimit, reset, ...), as the API took them.
+type planFeature struct {
+	feature openapi_types.UUID
+	details map[string]any
 }
 
 const (
@@ -154,6 +198,16 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 		planByIdentifier:   map[string]*plan{},
 		productIdentifiers: map[string]bool{},
 		featureIdentifiers: map[string]bool{},
+		numericID:          s.lastUserID - 1000,
+		productSettings:    map[openapi_types.UUID]map[string]any{},
+		subByID:            map[openapi_types.UUID]*subscription{},
+		sessionByID:        map[string]*checkoutSession{},
+		orderByID:          map[string]*order{},
+		refundByID:         map[openapi_types.UUID]*refund{},
+		licenseByKey:       map[string]*license{},
+		promotions:         map[string]Promotion{},
+		portalTokens:       map[string]string{},
+		usage:              map[string]map[string]int64{},
 	}
 	s.slugs[slug] = true
 	s.orgs = append(s.orgs, o)
