@@ -53,6 +53,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	o.customers = append(o.customers, c)
 	o.customerByID[body.CustomerId] = c
+	f.s.emit(o, "customer.created", o.customerHook(c), nil)
 	writeLocked(w, http.StatusCreated, c)
 }
 
@@ -86,6 +87,7 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 	}
 	modified := now().Format(time.RFC3339Nano)
 	c.ModifiedOn = &modified
+	f.s.emit(o, "customer.updated", o.customerHook(c), nil)
 	writeLocked(w, http.StatusOK, c)
 }
 
