@@ -112,4 +112,3 @@ func TestSellAndMeterFlow(t *testing.T) {
 		t.Fatalf("entitlement after cancelling = %+v", e)
 	}
 }
-

@@ -571,6 +571,12 @@ func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, para
 // own controls (triggering events).
 const adminPrefix = "/_kelviqtest/"
 
+// TriggerPath is the fake's own endpoint, outside the API, that TriggerEvent
+// answers over HTTP: POST {"type": "customer.created"} with the partner key
+// in X-Kelviq-Partner-Key; the answer is 201 {"id": ..., "type": ...}.
+// `kelviq trigger` uses it.
+const TriggerPath = adminPrefix + "events"
+
 // serveAdmin serves the fake's own endpoints:
 //
 //	POST /_kelviqtest/events            {"type": "customer.created"} → 201 {"id": ...}
