@@ -156,6 +156,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	o.settle(now())
 	items := []obj{}
 	for _, s := range slices.Backward(o.subscriptions) {
 		if params.CustomerId != nil && s.customerID != *params.CustomerId {
@@ -181,6 +182,7 @@ func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id o
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	o.settle(now())
 	s := o.subByID[id]
 	if s == nil {
 		writeDetail(w, http.StatusNotFound, "Subscription not found.")

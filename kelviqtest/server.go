@@ -28,7 +28,6 @@ type config struct {
 	webhookSecret   string
 	webhookAttempts int
 	webhookBackoff  time.Duration
-	noOrganization  bool
 }
 
 // WithAddr listens on addr (e.g. "127.0.0.1:8080") instead of a random

@@ -134,27 +134,6 @@ func authOf(doc *openapi3.T, op *openapi3.Operation) wrapper.Auth {
 	return wrapper.AuthNone
 }
 
-// successStatus is the operation's lowest declared 2xx or 3xx status, and
-// its response; 200 and nil when it declares none.
-func (o *opInfo) successStatus() (int, *openapi3.Response) {
-	best := 0
-	var resp *openapi3.Response
-	for code, ref := range o.op.Responses.Map() {
-		n, err := strconv.Atoi(code)
-		if err != nil || n < 200 || n > 399 {
-			continue
-		}
-		if best == 0 || n < best {
-			best = n
-			resp = ref.Value
-		}
-	}
-	if best == 0 {
-		return 200, nil
-	}
-	return best, resp
-}
-
 // param returns the operation's parameter (its own or its path item's).
 func (s *specIndex) param(o *opInfo, in, name string) *openapi3.Parameter {
 	if p := o.op.Parameters.GetByInAndName(in, name); p != nil {
