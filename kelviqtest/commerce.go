@@ -958,7 +958,7 @@ func displayPeriod(cp string) string {
 // offeringPlan is a ProductPlan; it notes the charge periods it has prices
 // for in periods.
 func (o *org) offeringPlan(p *plan, v *planVersion, periods map[string]bool) obj {
-	price := obj{"id": newUUID().String(), "priceType": "FREE", "freeTrial": false, "trialPeriod": 0, "currency": defaultCurrency, "charges": []obj{}}
+	price := obj{"id": stableUUID("price", p.identifier, fmt.Sprint(deref(v.data.Version))).String(), "priceType": "FREE", "freeTrial": false, "trialPeriod": 0, "currency": defaultCurrency, "charges": []obj{}}
 	if len(v.prices) > 0 {
 		pr := v.prices[0]
 		price["id"] = pr["id"]
@@ -984,7 +984,7 @@ func (o *org) offeringPlan(p *plan, v *planVersion, periods map[string]bool) obj
 					tiers = []any{}
 				}
 				charges = append(charges, obj{
-					"id": newUUID().String(), "chargePeriod": cp, "tiers": tiers,
+					"id": stableUUID("charge", fmt.Sprint(price["id"]), fmt.Sprint(len(charges))).String(), "chargePeriod": cp, "tiers": tiers,
 					"priceData": mapOrEmpty(asMap(charge["priceData"])), "details": obj{},
 					"advanced": mapOrEmpty(asMap(charge["advanced"])), "featureQuantityPrice": 0,
 				})

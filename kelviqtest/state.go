@@ -2,6 +2,7 @@ package kelviqtest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -272,6 +273,17 @@ func newUUID() openapi_types.UUID {
 	var u openapi_types.UUID
 	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
 	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u
+}
+
+// stableUUID is a UUID (version 5 layout) derived from parts: the same
+// parts give the same UUID, so repeated reads of a derived object agree.
+func stableUUID(parts ...string) openapi_types.UUID {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	var u openapi_types.UUID
+	copy(u[:], h[:16])
+	u[6] = (u[6] & 0x0f) | 0x50
 	u[8] = (u[8] & 0x3f) | 0x80
 	return u
 }
