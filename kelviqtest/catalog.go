@@ -2,6 +2,7 @@ package kelviqtest
 
 import (
 	"encoding/json"
+	"time"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -61,7 +62,7 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 		Description: body.Description,
 		TaxCode:     &tax,
 		CreatedBy:   ptr(o.email),
-		ModifiedOn:  ptr(now()),
+		ModifiedOn:  ptr(f.s.now()),
 		Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
 	}}
 	if p.data.Description == nil {
@@ -182,7 +183,7 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		images = append(images, imagesFor(*body.ImageKeys, len(images))...)
 		p.data.Images = &images
 	}
-	p.data.ModifiedOn = ptr(now())
+	p.data.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, p.data)
 }
 
@@ -203,7 +204,7 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		writeDetail(w, http.StatusBadRequest, "The product is already archived.")
 	default:
 		p.archived = true
-		p.data.ModifiedOn = ptr(now())
+		p.data.ModifiedOn = ptr(f.s.now())
 		writeNoContent(w)
 	}
 }
@@ -244,7 +245,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 		Metadata:       orEmpty(body.Metadata),
 		Details:        &map[string]any{},
 		IsArchived:     ptr(false),
-		ModifiedOn:     ptr(now()),
+		ModifiedOn:     ptr(f.s.now()),
 	}}
 	if feat.data.Description == nil {
 		feat.data.Description = ptr("")
@@ -315,7 +316,7 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 		writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
 	default:
 		ft.data.IsArchived = ptr(true)
-		ft.data.ModifiedOn = ptr(now())
+		ft.data.ModifiedOn = ptr(f.s.now())
 		writeNoContent(w)
 	}
 }
@@ -364,7 +365,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	t := now()
+	t := f.s.now()
 	files := []fakeapi.PlanFile{}
 	for i, k := range deref(body.FileKeys) {
 		files = append(files, planFile(absoluteBase(r), ident, k, i))
@@ -488,7 +489,7 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
 		return
 	}
-	v, err := p.draft()
+	v, err := p.draft(f.s.now())
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
 		return
@@ -519,12 +520,12 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 		}
 		d.Files = &files
 	}
-	d.ModifiedOn = ptr(now())
+	d.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, planJSON(p, v))
 }
 
 // draft returns the plan's open draft, opening one when there is none.
-func (p *plan) draft() (*planVersion, error) {
+func (p *plan) draft(t time.Time) (*planVersion, error) {
 	last := p.latest()
 	if last.status == planDraft {
 		return last, nil
@@ -543,7 +544,6 @@ func (p *plan) draft() (*planVersion, error) {
 	for _, pr := range last.prices {
 		v.prices = append(v.prices, cloneMap(pr))
 	}
-	t := now()
 	v.data.Version = ptr(deref(last.data.Version) + 1)
 	v.data.CreatedOn, v.data.ModifiedOn = &t, &t
 	p.versions = append(p.versions, v)
@@ -605,7 +605,7 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 	}
 	last := p.latest()
 	last.status = planPublished
-	last.data.ModifiedOn = ptr(now())
+	last.data.ModifiedOn = ptr(f.s.now())
 	writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
 }
 

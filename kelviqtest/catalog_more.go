@@ -117,7 +117,7 @@ func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request,
 		}
 		img.Thumbnail = ptr(*body.Thumbnail)
 	}
-	p.data.ModifiedOn = ptr(now())
+	p.data.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, *img)
 }
 
@@ -221,7 +221,7 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 			return
 		}
 	}
-	v, err := p.draft()
+	v, err := p.draft(f.s.now())
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
 		return
@@ -237,7 +237,7 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 		}
 		v.features = append(v.features, &planFeature{feature: pe.Feature, details: d})
 	}
-	v.data.ModifiedOn = ptr(now())
+	v.data.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusCreated, planJSON(p, v))
 }
 
@@ -274,7 +274,7 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	v, err := p.draft()
+	v, err := p.draft(f.s.now())
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
 		return
@@ -283,7 +283,7 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 	for k, val := range body.Details {
 		v.features[i].details[k] = val
 	}
-	v.data.ModifiedOn = ptr(now())
+	v.data.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, o.planFeatureObj(v.features[i]))
 }
 
@@ -305,14 +305,14 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	v, err := p.draft()
+	v, err := p.draft(f.s.now())
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
 		return
 	}
 	i := o.planFeatureIndex(v, featureID)
 	v.features = slices.Delete(v.features, i, i+1)
-	v.data.ModifiedOn = ptr(now())
+	v.data.ModifiedOn = ptr(f.s.now())
 	writeNoContent(w)
 }
 
@@ -363,7 +363,7 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
 		return
 	}
-	v, err := p.draft()
+	v, err := p.draft(f.s.now())
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
 		return
@@ -380,7 +380,7 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 		prices = append(prices, out)
 	}
 	v.prices = prices
-	v.data.ModifiedOn = ptr(now())
+	v.data.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, obj{"prices": prices})
 }
 
@@ -495,7 +495,7 @@ func (f *fake) CreatePresignedUploadUrl(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	key := "uploads/" + o.slug + "/" + newUUID().String() + "/" + path.Base(body.FileName)
-	policy, _ := json.Marshal(obj{"key": key, "content-type": body.FileType, "expires": rfc3339(now().Add(time.Hour))})
+	policy, _ := json.Marshal(obj{"key": key, "content-type": body.FileType, "expires": rfc3339(f.s.now().Add(time.Hour))})
 	writeJSON(w, http.StatusOK, obj{
 		"url":     absoluteBase(r) + adminPrefix + "uploads/",
 		"fields":  map[string]string{"key": key, "Content-Type": body.FileType, "policy": string(policy), "signature": randomHex(20)},

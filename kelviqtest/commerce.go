@@ -36,7 +36,7 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 	if v == nil {
 		return nil, errBadRequest(fmt.Sprintf("Plan %q is not published.", planIdent))
 	}
-	t := now()
+	t := s.now()
 	units, cur := v.price(chargePeriod)
 	sub := &subscription{
 		id:           newUUID(),
@@ -115,7 +115,8 @@ func featureInputs(in *[]fakeapi.FeatureInput) []obj {
 	return out
 }
 
-// CreateSubscription subscribes an existing customer to a published plan.
+// CreateSubscription subscribes an existing customer to a published plan
+// and charges the first period (an order with its transaction).
 func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
 	var body fakeapi.CreateSubscriptionRequest
@@ -143,6 +144,8 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	// The first period is charged at once, as a completed checkout is.
+	sub.orderID = f.s.placeOrder(o, sub, false).id
 	writeLocked(w, http.StatusCreated, o.createdSubscriptionObj(sub))
 }
 
@@ -156,7 +159,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o.settle(now())
+	f.s.settle(o)
 	items := []obj{}
 	for _, s := range slices.Backward(o.subscriptions) {
 		if params.CustomerId != nil && s.customerID != *params.CustomerId {
@@ -182,7 +185,7 @@ func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id o
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o.settle(now())
+	f.s.settle(o)
 	s := o.subByID[id]
 	if s == nil {
 		writeDetail(w, http.StatusNotFound, "Subscription not found.")
@@ -202,6 +205,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	f.s.settle(o)
 	s := o.subByID[id]
 	if s == nil {
 		writeDetail(w, http.StatusNotFound, "Subscription not found.")
@@ -222,7 +226,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 	}
 	prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
 	changedPlan := s.plan != body.PlanIdentifier
-	t := now()
+	t := f.s.now()
 	s.plan, s.version, s.chargePeriod = body.PlanIdentifier, deref(v.data.Version), string(body.ChargePeriod)
 	s.amountUnits, s.currency = v.price(s.chargePeriod)
 	s.periodStart, s.periodEnd = t, periodEnd(t, s.chargePeriod)
@@ -250,6 +254,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	f.s.settle(o)
 	s := o.subByID[id]
 	if s == nil {
 		writeDetail(w, http.StatusNotFound, "Subscription not found.")
@@ -259,7 +264,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 		writeDetail(w, http.StatusBadRequest, "The subscription is already cancelled.")
 		return
 	}
-	t := now()
+	t := f.s.now()
 	var end time.Time
 	switch body.CancellationType {
 	case "IMMEDIATE":
@@ -295,12 +300,50 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 	writeLocked(w, http.StatusOK, obj{"message": msg})
 }
 
-// settle ends, as time passes, the subscriptions whose end date is past.
-// The caller holds the lock.
-func (o *org) settle(t time.Time) {
-	for _, s := range o.subscriptions {
-		if s.status == "active" && s.endDate != nil && !t.Before(*s.endDate) {
-			s.status = "canceled"
+// settle brings the organization's subscriptions up to the clock: one
+// whose end date has passed ends; an active subscription whose billing
+// period is over renews (a renewal order with its transaction and webhooks,
+// and usage of features that reset each period back to zero). The caller
+// holds the lock.
+func (s *Server) settle(o *org) {
+	t := o.now()
+	for _, sub := range o.subscriptions {
+		if sub.status != "active" {
+			continue
+		}
+		for n := 0; n < maxRenewals && sub.billingType == "SUBSCRIPTION" && !t.Before(sub.periodEnd) &&
+			(sub.endDate == nil || sub.periodEnd.Before(*sub.endDate)); n++ {
+			prev := obj{"billing_period_start_time": rfc3339(sub.periodStart), "billing_period_end_time": rfc3339(sub.periodEnd)}
+			sub.periodStart = sub.periodEnd
+			sub.periodEnd = periodEnd(sub.periodStart, sub.chargePeriod)
+			s.placeOrder(o, sub, true)
+			o.resetUsage(sub)
+			s.emit(o, "subscription.updated", o.subscriptionHook(sub), prev)
+		}
+		if sub.endDate != nil && !t.Before(*sub.endDate) {
+			sub.status = "canceled"
+		}
+	}
+}
+
+// maxRenewals bounds the renewals one settle makes for a subscription (a
+// clock moved years ahead of a daily plan).
+const maxRenewals = 1000
+
+// resetUsage sets back to zero the customer's usage of the features the
+// subscription's plan resets each period.
+func (o *org) resetUsage(sub *subscription) {
+	_, v := o.planVersion(sub.plan, sub.version)
+	u := o.usage[sub.customerID]
+	if v == nil || u == nil {
+		return
+	}
+	for _, pf := range v.features {
+		if r, _ := pf.details["reset"].(string); r == "" || r == "NEVER" {
+			continue
+		}
+		if f := o.featureByID[pf.feature]; f != nil {
+			delete(u, deref(f.data.Identifier))
 		}
 	}
 }
@@ -328,7 +371,7 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	od := f.s.placeOrder(o, sub)
+	od := f.s.placeOrder(o, sub, false)
 	sub.orderID = od.id
 	out := o.createdSubscriptionObj(sub)
 	out["billingType"] = "ONE_TIME"
@@ -339,9 +382,10 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 }
 
 // placeOrder records the paid order, its transaction, order events and
-// webhooks for a new subscription or purchase. The caller holds the lock.
-func (s *Server) placeOrder(o *org, sub *subscription) *order {
-	t := now()
+// webhooks for a new subscription or purchase, or for the renewal of a
+// subscription. The caller holds the lock.
+func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
+	t := s.now()
 	p := o.planByIdentifier[sub.plan]
 	od := &order{
 		id:          newUUID().String(),
@@ -356,6 +400,7 @@ func (s *Server) placeOrder(o *org, sub *subscription) *order {
 		totalUnits:  sub.amountUnits,
 		currency:    sub.currency,
 		invoiceID:   "inv_" + randomHex(10),
+		isRenewal:   renewal,
 	}
 	if sub.billingType == "SUBSCRIPTION" {
 		od.subID = &sub.id
@@ -418,7 +463,7 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 		chargePeriod: string(body.ChargePeriod),
 		successURL:   body.SuccessUrl,
 		status:       "open",
-		created:      now(),
+		created:      f.s.now(),
 		metadata:     map[string]any{},
 	}
 	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
@@ -457,12 +502,12 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if cs.status != "open" {
 		return errBadRequest("the checkout session is not open")
 	}
-	t := now()
+	t := s.now()
 	if cs.customerID == "" {
 		cs.customerID = "cus_" + randomHex(8)
 	}
 	if o.customer(cs.customerID) == nil {
-		c := newCustomer(cs.customerID)
+		c := newCustomer(cs.customerID, t)
 		c.Email.Set(strings.ToLower(cs.customerID) + "@customers.example.com")
 		o.customers = append(o.customers, c)
 		o.customerByID[cs.customerID] = c
@@ -472,7 +517,7 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if err != nil {
 		return err
 	}
-	od := s.placeOrder(o, sub)
+	od := s.placeOrder(o, sub, false)
 	sub.orderID = od.id
 	cs.orderID = od.id
 	if sub.billingType == "SUBSCRIPTION" {
@@ -593,6 +638,7 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	f.s.settle(o)
 	items := []obj{}
 	for _, od := range slices.Backward(o.orders) {
 		switch {
@@ -656,6 +702,7 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	f.s.settle(o)
 	items := []obj{}
 	for _, t := range slices.Backward(o.transactions) {
 		if (params.Status != nil && string(*params.Status) != "success") ||
@@ -710,7 +757,7 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, obj{"error": fmt.Sprintf("The refund (%s) is more than what is left of the order (%s).", money(units), money(left))})
 		return
 	}
-	t := now()
+	t := f.s.now()
 	rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil}
 	if body.Reason != nil {
 		rf.reason = string(*body.Reason)
@@ -1021,9 +1068,9 @@ func parseUUID(s string) (openapi_types.UUID, error) {
 
 // newCustomer is a customer with only its ID set, as createCustomer makes
 // one from {"customerId": id}.
-func newCustomer(id string) *fakeapi.CustomerResponse {
+func newCustomer(id string, t time.Time) *fakeapi.CustomerResponse {
 	uid := newUUID()
-	created := rfc3339(now())
+	created := rfc3339(t)
 	c := &fakeapi.CustomerResponse{Id: &uid, CustomerId: ptr(id), Details: &map[string]any{}, CreatedOn: &created, ModifiedOn: &created}
 	c.Name.SetNull()
 	c.Email.SetNull()

@@ -26,7 +26,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newUUID()
-	created := now().Format(time.RFC3339Nano)
+	created := f.s.now().Format(time.RFC3339Nano)
 	details := map[string]any{}
 	c := &fakeapi.CustomerResponse{
 		Id:             &id,
@@ -85,7 +85,7 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 	if body.BillingAddress.IsSpecified() {
 		c.BillingAddress = body.BillingAddress
 	}
-	modified := now().Format(time.RFC3339Nano)
+	modified := f.s.now().Format(time.RFC3339Nano)
 	c.ModifiedOn = &modified
 	f.s.emit(o, "customer.updated", o.customerHook(c), nil)
 	writeLocked(w, http.StatusOK, c)

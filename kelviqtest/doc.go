@@ -55,8 +55,10 @@
 // completed by opening its checkoutUrl or with CompleteCheckout, which
 // creates the customer when new, the subscription (or a one-time purchase),
 // the order, its transaction and payment method, and a license when the
-// plan issues one. Time moves only as the wall clock does: subscriptions
-// cancelled for a later date end then, but billing periods do not renew.
+// plan issues one. Time follows the fake's clock (WithClock; the wall clock
+// by default): when a billing period is over the subscription renews (a
+// renewal order, usage of features that reset each period back to zero),
+// and a subscription cancelled for a later date ends then.
 //
 // With WithWebhook the fake delivers webhooks for the changes it makes
 // (customer, checkout, order, invoice, subscription, refund, payment method

@@ -25,7 +25,6 @@ type entitlement struct {
 // plan versions they subscribe to, in catalog order. The caller holds the
 // lock.
 func (o *org) entitlements(customerID string, t time.Time) []*entitlement {
-	o.settle(t)
 	byFeature := map[string]*entitlement{}
 	var order []string
 	for _, s := range o.subscriptions {
@@ -130,9 +129,10 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 		writeDetail(w, http.StatusNotFound, "Customer not found.")
 		return
 	}
+	f.s.settle(o)
 	list := []obj{}
 	usage := o.usage[params.CustomerId]
-	for _, e := range o.entitlements(params.CustomerId, now()) {
+	for _, e := range o.entitlements(params.CustomerId, f.s.now()) {
 		ident := deref(e.feature.data.Identifier)
 		if params.FeatureId != nil && *params.FeatureId != ident {
 			continue
@@ -164,6 +164,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusNotFound, "Feature not found.")
 		return
 	}
+	f.s.settle(o)
 	if body.Behaviour == "SET" && body.Value < 0 {
 		writeFieldErrors(w, "value", "Ensure this value is greater than or equal to 0.")
 		return
@@ -179,7 +180,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 		after = max(before+int64(body.Value), 0)
 	}
 	u[body.FeatureId] = after
-	t := now()
+	t := f.s.now()
 	for _, e := range o.entitlements(body.CustomerId, t) {
 		if e.feature == feat && !e.unlimited && e.limit > 0 && before < e.limit && after >= e.limit {
 			f.s.emit(o, "feature.usage_alert", o.usageAlertHook(body.CustomerId, e, after), nil)
@@ -216,6 +217,7 @@ func (s *Server) Usage(organizationID, customerID, featureID string) (int64, err
 	if o.customer(customerID) == nil {
 		return 0, fmt.Errorf("kelviqtest: Usage: organization %s has no customer %q", organizationID, customerID)
 	}
+	s.settle(o)
 	return o.usage[customerID][featureID], nil
 }
 
@@ -238,7 +240,7 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusNotFound, "License not found.")
 		return
 	}
-	t := now()
+	t := f.s.now()
 	switch {
 	case body.CustomerId != nil && *body.CustomerId != "" && *body.CustomerId != l.customerID:
 		writeDetail(w, http.StatusForbidden, "The license belongs to another customer.")
@@ -290,7 +292,7 @@ func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.instances = slices.Delete(l.instances, i, i+1)
-	writeLocked(w, http.StatusOK, obj{"message": "Instance deactivated.", "deactivatedAt": rfc3339(now())})
+	writeLocked(w, http.StatusOK, obj{"message": "Instance deactivated.", "deactivatedAt": rfc3339(f.s.now())})
 }
 
 // LicenseValidate says whether a license (and, when given, one of its
@@ -313,7 +315,7 @@ func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !l.enabled:
 		valid, code, detail = false, "DISABLED", "The license is disabled."
-	case l.expires != nil && !now().Before(*l.expires):
+	case l.expires != nil && !f.s.now().Before(*l.expires):
 		valid, code, detail = false, "EXPIRED", "The license has expired."
 	case body.InstanceId != nil:
 		i := slices.IndexFunc(l.instances, func(in *licenseInstance) bool { return in.id == *body.InstanceId })

@@ -28,6 +28,7 @@ type config struct {
 	webhookSecret   string
 	webhookAttempts int
 	webhookBackoff  time.Duration
+	clock           func() time.Time
 }
 
 // WithAddr listens on addr (e.g. "127.0.0.1:8080") instead of a random
@@ -43,6 +44,21 @@ func WithAddr(addr string) Option {
 			return fmt.Errorf("kelviqtest: WithAddr: %q is not a loopback address", addr)
 		}
 		c.addr = addr
+		return nil
+	}
+}
+
+// WithClock makes now the fake's clock: the time stamps it writes, billing
+// periods, renewals, cancellations that take effect later and license
+// expiry all follow it. A test can move time forward with a clock of its
+// own; the default is time.Now. Webhook signatures always use the real time,
+// as receivers check it.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("kelviqtest: WithClock: now is nil")
+		}
+		c.clock = now
 		return nil
 	}
 }
@@ -104,7 +120,7 @@ type Request struct {
 // New starts a fake on 127.0.0.1 (a random port unless WithAddr is given).
 // Call Close when done; NewServer does that for a test.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0", webhookAttempts: defaultWebhookAttempts, webhookBackoff: defaultWebhookBackoff}
+	cfg := config{addr: "127.0.0.1:0", clock: time.Now, webhookAttempts: defaultWebhookAttempts, webhookBackoff: defaultWebhookBackoff}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -120,7 +136,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState()}
+	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState(cfg.clock)}
 	s.handler = s.newHandler()
 
 	ln, err := net.Listen("tcp", cfg.addr)

@@ -30,13 +30,16 @@ type state struct {
 	// link and CompleteCheckout, which carry no server key.
 	sessionOrg map[string]*org
 	portalOrg  map[string]*org
+	// clock is the fake's time (WithClock).
+	clock func() time.Time
 	// lastIntID numbers the objects the API identifies by integers
 	// (payment methods, checkout and order events).
 	lastIntID int
 }
 
-func newState() *state {
+func newState(clock func() time.Time) *state {
 	return &state{
+		clock:      clock,
 		byID:       map[openapi_types.UUID]*org{},
 		byExternal: map[string]*org{},
 		byEmail:    map[string]*org{},
@@ -89,6 +92,8 @@ type org struct {
 	// current usage.
 	usage       map[string]map[string]int64
 	webhookLogs []*webhookLog
+	// st is the state the organization belongs to (for its clock).
+	st *state
 	// logMu guards the delivery fields of webhookLogs' entries, which the
 	// delivery worker updates without the state's lock.
 	logMu sync.Mutex
@@ -199,6 +204,7 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 		planByIdentifier:   map[string]*plan{},
 		productIdentifiers: map[string]bool{},
 		featureIdentifiers: map[string]bool{},
+		st:                 s,
 		numericID:          s.lastUserID - 1000,
 		productSettings:    map[openapi_types.UUID]map[string]any{},
 		subByID:            map[openapi_types.UUID]*subscription{},
@@ -295,6 +301,12 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// now is the time stamps' clock, in UTC and to the microsecond, as the API
-// writes them.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the fake's clock (see WithClock), in UTC and to the microsecond, as
+// the API writes time stamps.
+func (s *state) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// now is the server's clock.
+func (s *Server) now() time.Time { return s.state.now() }
+
+// now is the clock of the server the organization belongs to.
+func (o *org) now() time.Time { return o.st.now() }

@@ -118,7 +118,7 @@ func newOutbox(cfg config) *outbox {
 // caller holds the state's lock; nothing here blocks.
 func (s *Server) emit(o *org, typ string, object, previous obj) string {
 	id := newUUID()
-	env := obj{"id": id.String(), "type": typ, "created_at": rfc3339(now()), "data": obj{"object": object}}
+	env := obj{"id": id.String(), "type": typ, "created_at": rfc3339(s.now()), "data": obj{"object": object}}
 	if previous != nil {
 		env["data"].(obj)["previous_attributes"] = previous
 	}
@@ -134,7 +134,7 @@ func (s *Server) emit(o *org, typ string, object, previous obj) string {
 	}
 	var payload obj
 	_ = json.Unmarshal(body, &payload)
-	t := now()
+	t := s.now()
 	lg := &webhookLog{id: newUUID(), eventID: id, endpoint: s.outbox.endpointID, eventType: typ, created: t, lastAttempt: t, payload: payload}
 	if o != nil {
 		o.webhookLogs = append(o.webhookLogs, lg)
@@ -249,7 +249,7 @@ func (o *org) noteAttempt(lg *webhookLog, status int, ok bool, attempt int) {
 	}
 	lg.success = ok
 	lg.retries = attempt - 1
-	lg.lastAttempt = now()
+	lg.lastAttempt = o.now()
 }
 
 // idle reports whether nothing is queued or being delivered.
@@ -295,7 +295,7 @@ func (s *Server) TriggerEvent(eventType string) (string, error) {
 	st := s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return s.emit(nil, eventType, sampleObject(eventType), nil), nil
+	return s.emit(nil, eventType, sampleObject(eventType, s.now()), nil), nil
 }
 
 func knownTypes() string {
@@ -307,8 +307,8 @@ func knownTypes() string {
 }
 
 // sampleObject is a made-up resource for a triggered event.
-func sampleObject(eventType string) obj {
-	t := rfc3339(now())
+func sampleObject(eventType string, at time.Time) obj {
+	t := rfc3339(at)
 	cust := obj{"object": "customer", "id": newUUID().String(), "customer_id": "cus_sample", "name": "Sample Customer",
 		"email": "sample@customers.example.com", "details": obj{}, "metadata": obj{}, "created_on": t, "modified_on": t}
 	plan := obj{"name": "Sample plan", "identifier": "sample-plan", "version": 1}
@@ -327,7 +327,7 @@ func sampleObject(eventType string) obj {
 	case "subscription":
 		base["object"], base["status"], base["plan"], base["product"], base["customer"] = "subscription", "active", plan, product, cust
 		base["amount"], base["amount_units"], base["currency"], base["recurrence"] = "29.00", 2900, defaultCurrency, "month"
-		base["start_date"], base["billing_period_start_time"], base["billing_period_end_time"] = dateOnly(now()), t, rfc3339(now().AddDate(0, 1, 0))
+		base["start_date"], base["billing_period_start_time"], base["billing_period_end_time"] = dateOnly(at), t, rfc3339(at.AddDate(0, 1, 0))
 	case "feature":
 		base["object"], base["customer"], base["usage_limit"], base["current_usage"] = "feature_usage_alert", cust, 100, 100
 		base["feature"] = obj{"id": newUUID().String(), "name": "API calls", "identifier": "api-calls", "feature_type": "METER"}
@@ -340,7 +340,7 @@ func sampleObject(eventType string) obj {
 		base["reason"], base["order_id"] = "REQUESTED_BY_CUSTOMER", newUUID().String()
 	case "payment_method":
 		return obj{"object": "payment_method", "id": 1, "customer_id": "cus_sample", "customer": cust, "method_type": "card",
-			"method_data": obj{"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": now().Year() + 3, "funding": "credit", "country": "US"},
+			"method_data": obj{"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": at.Year() + 3, "funding": "credit", "country": "US"},
 			"is_default":  true, "status": "succeeded"}
 	}
 	return base
@@ -454,7 +454,7 @@ func (o *org) subscriptionHook(s *subscription) obj {
 	out["product"] = o.productRef(s.plan)
 	out["customer"] = o.customerRef(s.customerID)
 	out["amount_units"] = s.amountUnits
-	out["created_on"], out["modified_on"] = rfc3339(s.created), rfc3339(now())
+	out["created_on"], out["modified_on"] = rfc3339(s.created), rfc3339(o.now())
 	return out
 }
 
@@ -467,7 +467,7 @@ func (o *org) orderHook(od *order) obj {
 	if od.subID != nil {
 		out["subscription_id"] = od.subID.String()
 	}
-	out["created_on"], out["modified_on"] = rfc3339(od.created), rfc3339(now())
+	out["created_on"], out["modified_on"] = rfc3339(od.created), rfc3339(o.now())
 	return out
 }
 
@@ -495,7 +495,7 @@ func (o *org) checkoutHook(cs *checkoutSession) obj {
 	if od := o.orderByID[cs.orderID]; od != nil {
 		out["amount"], out["amount_units"], out["currency"] = money(od.totalUnits), od.totalUnits, od.currency
 	}
-	out["modified_on"] = rfc3339(now())
+	out["modified_on"] = rfc3339(o.now())
 	return out
 }
 
@@ -520,10 +520,10 @@ func (o *org) usageAlertHook(customerID string, e *entitlement, usage int64) obj
 		"feature":     obj{"id": deref(d.Id).String(), "name": deref(d.Name), "identifier": deref(d.Identifier), "feature_type": string(deref(d.FeatureType))},
 		"customer":    o.customerRef(customerID),
 		"usage_limit": e.limit, "current_usage": usage, "threshold_type": "PERCENTAGE", "threshold_value": 100,
-		"created_on": rfc3339(now()), "modified_on": rfc3339(now()),
+		"created_on": rfc3339(o.now()), "modified_on": rfc3339(o.now()),
 	}
 	for _, s := range o.subscriptions {
-		if s.customerID == customerID && s.grants(now()) {
+		if s.customerID == customerID && s.grants(o.now()) {
 			out["subscription_id"] = s.id.String()
 			out["period_start_time"], out["period_end_time"] = rfc3339(s.periodStart), rfc3339(s.periodEnd)
 			break
