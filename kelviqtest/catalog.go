@@ -2,11 +2,11 @@ package kelviqtest
 
 import (
 	"encoding/json"
-	"time"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
