@@ -90,6 +90,10 @@ func TestSellAndMeterFlow(t *testing.T) {
 	if got, want := readMeter(t, entitlement(t, c, "cus_flow", featureID)), (meter{true, 5, 4, 1, true}); got != want {
 		t.Fatalf("entitlement at 4 of 5 = %+v, want %+v", got, want)
 	}
+	// The wrapper's access checker reads the same answer.
+	if ok := must(must(wrapper.NewAccessChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); !ok {
+		t.Fatal("AccessChecker: no access at 4 of 5")
+	}
 	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_flow", FeatureId: featureID, Value: 2, Behaviour: "DELTA"}))(t)
 	alert := must(rcv.expect(t, "feature.usage_alert").FeatureUsageAlert())(t)
 	if alert.Feature.Identifier != featureID || alert.CurrentUsage.String() != "6" || alert.UsageLimit.String() != "5" || alert.Customer.CustomerID != "cus_flow" {
@@ -97,6 +101,9 @@ func TestSellAndMeterFlow(t *testing.T) {
 	}
 	if got, want := readMeter(t, entitlement(t, c, "cus_flow", featureID)), (meter{false, 5, 6, 0, true}); got != want {
 		t.Fatalf("entitlement past the hard limit = %+v, want %+v", got, want)
+	}
+	if ok := must(must(wrapper.NewAccessChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); ok {
+		t.Fatal("AccessChecker: access past the hard limit")
 	}
 	if n := must(srv.Usage(org.Identifier.String(), "cus_flow", featureID))(t); n != 6 {
 		t.Fatalf("Server.Usage = %d", n)
