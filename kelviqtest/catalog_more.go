@@ -214,10 +214,9 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
 		return
 	}
-	for i, pe := range body.PlanEntitlements {
+	for _, pe := range body.PlanEntitlements {
 		if ft := o.featureByID[pe.Feature]; ft == nil || deref(ft.data.IsArchived) {
 			writeJSON(w, http.StatusBadRequest, obj{"planEntitlements": []obj{{"feature": []string{fmt.Sprintf("Invalid pk %q - object does not exist.", pe.Feature.String())}}}})
-			_ = i
 			return
 		}
 	}

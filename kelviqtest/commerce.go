@@ -103,7 +103,7 @@ func licenseKey() string {
 	return "KQ-" + h[0:4] + "-" + h[4:8] + "-" + h[8:12] + "-" + h[12:16]
 }
 
-// features reads FeatureInput lists.
+// featureInputs turns FeatureInput lists into JSON objects.
 func featureInputs(in *[]fakeapi.FeatureInput) []obj {
 	out := []obj{}
 	if in == nil {

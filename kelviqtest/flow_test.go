@@ -2,7 +2,9 @@ package kelviqtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/oapi-codegen/nullable"
@@ -118,4 +120,43 @@ func TestSellAndMeterFlow(t *testing.T) {
 	if e := entitlement(t, c, "cus_flow", featureID); e != nil {
 		t.Fatalf("entitlement after cancelling = %+v", e)
 	}
+
+	// Webhook payloads are snake_case, as kelviq's are (free-form maps such
+	// as metadata aside).
+	for _, e := range srv.Events() {
+		var env map[string]any
+		if err := json.Unmarshal(e.Payload, &env); err != nil {
+			t.Fatal(err)
+		}
+		if k := camelKey(env); k != "" {
+			t.Errorf("%s: camelCase key %q in %s", e.Type, k, e.Payload)
+		}
+	}
+}
+
+// camelKey finds a key with an upper-case letter, not looking inside
+// free-form maps.
+func camelKey(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if strings.ContainsAny(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+				return k
+			}
+			switch k {
+			case "metadata", "details", "custom_fields_data", "customization", "price_data", "feature_details", "meter", "rollover":
+				continue
+			}
+			if ck := camelKey(val); ck != "" {
+				return ck
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if ck := camelKey(item); ck != "" {
+				return ck
+			}
+		}
+	}
+	return ""
 }

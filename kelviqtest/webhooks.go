@@ -349,7 +349,7 @@ func sampleObject(eventType string, at time.Time) obj {
 // ---- webhook payloads: the API's objects in snake_case ----
 
 // snakeKeys converts an object's keys to snake_case, leaving the keys of
-// free-form maps (metadata, details, data, ...) as they are.
+// the free-form maps clients fill (metadata, priceData, ...) as they are.
 func snakeKeys(v any) any {
 	switch x := v.(type) {
 	case obj:
@@ -357,7 +357,7 @@ func snakeKeys(v any) any {
 		for k, val := range x {
 			sk := camelToSnake(k)
 			switch k {
-			case "metadata", "details", "data", "customFieldsData", "selectedData", "offeringData", "customization", "priceData":
+			case "metadata", "details", "customFieldsData", "customization", "priceData", "featureDetails", "meter", "rollover":
 				out[sk] = val
 			default:
 				out[sk] = snakeKeys(val)
@@ -377,11 +377,8 @@ func snakeKeys(v any) any {
 		}
 		return out
 	}
-	if _, ok := v.(json.Marshaler); ok || v == nil {
-		return v
-	}
 	switch v.(type) {
-	case string, bool, int, int64, float64, json.Number:
+	case nil, string, bool, int, int64, float64, json.Number:
 		return v
 	}
 	// A generated type: go through JSON.
