@@ -27,12 +27,11 @@ func fakeCommand() *command {
 	return &command{
 		name:    "fake",
 		summary: "serve the in-memory fake kelviq API until interrupted",
-		usage: []string{"fake [--addr HOST:PORT] [--partner-key KEY] [--no-organization]",
-			"     [--webhook-url URL [--webhook-secret kq_whsec_...]]"},
+		usage:   []string{"fake [--addr HOST:PORT] [--partner-key KEY] [--no-organization] [--webhook-url URL]"},
 		long: `Serves kelviqtest, an in-memory fake of the kelviq API, until interrupted
 (Ctrl-C or SIGTERM). At start it provisions an organization (external ID
-"` + fakeOrgExternalID + `"; --no-organization to skip) and prints the export
-lines that point this CLI (or any program using kelviq-go) at it, e.g.:
+"` + fakeOrgExternalID + `"; --no-organization to skip) and prints the export lines
+that point this CLI (or any program using kelviq-go) at it, e.g.:
 
   export KELVIQ_BASE_URL=http://127.0.0.1:8080/api/v1
   export KELVIQ_PARTNER_KEY=kvqp_...
