@@ -143,6 +143,10 @@ func (s *Server) emit(o *org, typ string, object, previous obj) string {
 	return id.String()
 }
 
+// ErrClosed is returned by FlushWebhooks once the server is closed: the
+// deliveries still queued are dropped.
+var ErrClosed = errors.New("kelviqtest: server closed")
+
 // Event is a webhook event the fake emitted, as Events reports it.
 type Event struct {
 	// ID is the event's id (and its deliveries' webhook-id).
@@ -265,7 +269,8 @@ func (ob *outbox) stop() {
 }
 
 // FlushWebhooks waits until every webhook emitted so far has been delivered
-// or given up on, or ctx ends. Without a webhook endpoint it returns at once.
+// or given up on, or ctx ends. Without a webhook endpoint it returns at once;
+// after Close it fails with ErrClosed.
 func (s *Server) FlushWebhooks(ctx context.Context) error {
 	if s.outbox == nil {
 		return nil
@@ -273,6 +278,9 @@ func (s *Server) FlushWebhooks(ctx context.Context) error {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for !s.outbox.idle() {
+		if s.outbox.ctx.Err() != nil {
+			return ErrClosed
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

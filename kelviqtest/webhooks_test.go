@@ -2,6 +2,7 @@ package kelviqtest_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -100,6 +101,23 @@ func TestTriggeredEventsArriveSignedAndTyped(t *testing.T) {
 	}
 	if _, err := srv.TriggerEvent("customer.exploded"); err == nil {
 		t.Fatal("an unknown event type was triggered")
+	}
+}
+
+func TestFlushAfterCloseFails(t *testing.T) {
+	t.Parallel()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL
+	dead.Close() // every delivery fails to connect
+	srv := kelviqtest.NewServer(t, kelviqtest.WithWebhook(url, "kq_whsec_closed"), kelviqtest.WithWebhookRetries(10, time.Hour))
+	if _, err := srv.TriggerEvent("customer.created"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close() // drops the delivery waiting an hour to retry
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.FlushWebhooks(ctx); !errors.Is(err, kelviqtest.ErrClosed) {
+		t.Fatalf("FlushWebhooks after Close = %v, want ErrClosed", err)
 	}
 }
 
