@@ -26,5 +26,6 @@ var spec []byte
 func OpenAPISpec() []byte { return append([]byte(nil), spec...) }
 
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.yaml openapi.json
+//go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.fake.yaml openapi.json
 //go:generate go run ./internal/cmd/genops -spec openapi.json -out api/operations.gen.go
 //go:generate go run ./internal/cmd/genservices -spec openapi.json -api api/api.gen.go -out wrapper/services.gen.go

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // fileURL is where the fake says uploaded files live.
@@ -20,11 +19,11 @@ func fileURL(key string) string {
 }
 
 // imagesFor turns upload keys into product images, numbered from first.
-func imagesFor(keys []string, first int) []api.ProductImage {
-	out := make([]api.ProductImage, 0, len(keys))
+func imagesFor(keys []string, first int) []fakeapi.ProductImage {
+	out := make([]fakeapi.ProductImage, 0, len(keys))
 	for i, k := range keys {
 		id := newUUID()
-		img := api.ProductImage{
+		img := fakeapi.ProductImage{
 			Id:        &id,
 			Image:     ptr(fileURL(k)),
 			Enabled:   ptr(true),
@@ -43,7 +42,7 @@ func imagesFor(keys []string, first int) []api.ProductImage {
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.ProductCreateRequest
+	var body fakeapi.ProductCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -55,15 +54,15 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newUUID()
-	tax := api.ProductTaxCode(body.TaxCode)
-	p := &product{data: api.Product{
+	tax := fakeapi.ProductTaxCode(body.TaxCode)
+	p := &product{data: fakeapi.Product{
 		Id:          &id,
 		Identifier:  &ident,
 		Name:        &body.Name,
 		Description: body.Description,
 		TaxCode:     &tax,
 		CreatedBy:   ptr(o.email),
-		ModifiedOn:  ptr(now()),
+		ModifiedOn:  ptr(f.s.now()),
 		Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
 	}}
 	if p.data.Description == nil {
@@ -94,7 +93,7 @@ func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, tak
 
 // ListCatalogProducts lists the products that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
-func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params api.ListCatalogProductsParams) {
+func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogProductsParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -138,7 +137,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 			plans = append(plans, pl.identifier)
 		}
 	}
-	out := api.ProductRetrieve{
+	out := fakeapi.ProductRetrieve{
 		Id:          p.data.Id,
 		Identifier:  p.data.Identifier,
 		Name:        p.data.Name,
@@ -149,7 +148,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 		Plans:       &plans,
 	}
 	if p.data.TaxCode != nil {
-		out.TaxCode = ptr(api.ProductRetrieveTaxCode(*p.data.TaxCode))
+		out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
 	}
 	writeLocked(w, http.StatusOK, out)
 }
@@ -158,7 +157,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 // add images.
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	o := requireOrg(w, r)
-	var body api.ProductUpdateRequest
+	var body fakeapi.ProductUpdateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -177,14 +176,14 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		p.data.Description = body.Description
 	}
 	if body.TaxCode != nil {
-		p.data.TaxCode = ptr(api.ProductTaxCode(*body.TaxCode))
+		p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
 	}
 	if body.ImageKeys != nil {
 		images := deref(p.data.Images)
 		images = append(images, imagesFor(*body.ImageKeys, len(images))...)
 		p.data.Images = &images
 	}
-	p.data.ModifiedOn = ptr(now())
+	p.data.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, p.data)
 }
 
@@ -205,7 +204,7 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		writeDetail(w, http.StatusBadRequest, "The product is already archived.")
 	default:
 		p.archived = true
-		p.data.ModifiedOn = ptr(now())
+		p.data.ModifiedOn = ptr(f.s.now())
 		writeNoContent(w)
 	}
 }
@@ -216,7 +215,7 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.FeatureCreateRequest
+	var body fakeapi.FeatureCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -228,14 +227,14 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newUUID()
-	kind := api.CatalogFeatureFeatureType(body.FeatureType)
+	kind := fakeapi.CatalogFeatureFeatureType(body.FeatureType)
 	orEmpty := func(m *map[string]any) *map[string]any {
 		if m == nil {
 			return &map[string]any{}
 		}
 		return m
 	}
-	feat := &feature{data: api.CatalogFeature{
+	feat := &feature{data: fakeapi.CatalogFeature{
 		Id:             &id,
 		Identifier:     &ident,
 		Name:           &body.Name,
@@ -246,7 +245,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 		Metadata:       orEmpty(body.Metadata),
 		Details:        &map[string]any{},
 		IsArchived:     ptr(false),
-		ModifiedOn:     ptr(now()),
+		ModifiedOn:     ptr(f.s.now()),
 	}}
 	if feat.data.Description == nil {
 		feat.data.Description = ptr("")
@@ -259,7 +258,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 
 // ListCatalogFeatures lists the features that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
-func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params api.ListCatalogFeaturesParams) {
+func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogFeaturesParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -317,7 +316,7 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 		writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
 	default:
 		ft.data.IsArchived = ptr(true)
-		ft.data.ModifiedOn = ptr(now())
+		ft.data.ModifiedOn = ptr(f.s.now())
 		writeNoContent(w)
 	}
 }
@@ -327,7 +326,7 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 // planJSON is a plan version as the API answers it: isLatest is computed,
 // and details carries the version's status ("draft", "published" or
 // "retired").
-func planJSON(p *plan, v *planVersion) api.CatalogPlan {
+func planJSON(p *plan, v *planVersion) fakeapi.CatalogPlan {
 	out := v.data
 	out.IsLatest = ptr(v == p.latest())
 	out.Details = &map[string]any{"status": v.status}
@@ -347,7 +346,7 @@ func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
 // organization's products that is not archived.
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.PlanCreateRequest
+	var body fakeapi.PlanCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -366,12 +365,12 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	t := now()
-	files := []api.PlanFile{}
+	t := f.s.now()
+	files := []fakeapi.PlanFile{}
 	for i, k := range deref(body.FileKeys) {
-		files = append(files, planFile(ident, k, i))
+		files = append(files, planFile(absoluteBase(r), ident, k, i))
 	}
-	v := &planVersion{status: planDraft, data: api.CatalogPlan{
+	v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
 		Identifier:  &ident,
 		Name:        &body.Name,
 		Description: body.Description,
@@ -397,7 +396,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 		v.data.IsVisible = ptr(true)
 	}
 	if v.data.Links == nil {
-		v.data.Links = &[]api.PlanLink{}
+		v.data.Links = &[]fakeapi.PlanLink{}
 	}
 	if body.Ordering != nil {
 		v.data.Ordering.Set(*body.Ordering)
@@ -411,21 +410,21 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 }
 
 // planFile is a plan file made from an upload key.
-func planFile(plan, key string, ordering int) api.PlanFile {
+func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 	id := newUUID()
-	return api.PlanFile{
+	return fakeapi.PlanFile{
 		Id:          &id,
 		Name:        ptr(key),
 		File:        ptr(fileURL(key)),
 		Enabled:     ptr(true),
 		Ordering:    ptr(ordering),
-		DownloadUrl: ptr(BasePath + "/catalog/plans/" + url.PathEscape(plan) + "/file/" + id.String() + "/download/"),
+		DownloadUrl: ptr(base + BasePath + "/catalog/plans/" + url.PathEscape(plan) + "/file/" + id.String() + "/download/"),
 	}
 }
 
 // ListCatalogPlans lists each plan once, in its newest version, skipping
 // archived plans and plans of archived products.
-func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params api.ListCatalogPlansParams) {
+func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -448,7 +447,7 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params a
 }
 
 // RetrieveCatalogPlan answers the latest version, or the one asked for.
-func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params api.RetrieveCatalogPlanParams) {
+func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -473,9 +472,9 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 // UpdateCatalogPlan edits the open draft, or first opens one (a copy of the
 // latest version, numbered one higher) when the latest is published. Edits
 // always go to the draft, so the version query parameter is ignored.
-func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ api.UpdateCatalogPlanParams) {
+func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.UpdateCatalogPlanParams) {
 	o := requireOrg(w, r)
-	var body api.PlanUpdateRequest
+	var body fakeapi.PlanUpdateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -490,7 +489,7 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
 		return
 	}
-	v, err := p.draft()
+	v, err := p.draft(f.s.now())
 	if err != nil {
 		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
 		return
@@ -517,16 +516,16 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 	if body.FileKeys != nil {
 		files := deref(d.Files)
 		for _, k := range *body.FileKeys {
-			files = append(files, planFile(p.identifier, k, len(files)))
+			files = append(files, planFile(absoluteBase(r), p.identifier, k, len(files)))
 		}
 		d.Files = &files
 	}
-	d.ModifiedOn = ptr(now())
+	d.ModifiedOn = ptr(f.s.now())
 	writeLocked(w, http.StatusOK, planJSON(p, v))
 }
 
 // draft returns the plan's open draft, opening one when there is none.
-func (p *plan) draft() (*planVersion, error) {
+func (p *plan) draft(t time.Time) (*planVersion, error) {
 	last := p.latest()
 	if last.status == planDraft {
 		return last, nil
@@ -539,7 +538,12 @@ func (p *plan) draft() (*planVersion, error) {
 	if err := json.Unmarshal(b, &v.data); err != nil {
 		return nil, err
 	}
-	t := now()
+	for _, pf := range last.features {
+		v.features = append(v.features, &planFeature{feature: pf.feature, details: cloneMap(pf.details)})
+	}
+	for _, pr := range last.prices {
+		v.prices = append(v.prices, cloneMap(pr))
+	}
 	v.data.Version = ptr(deref(last.data.Version) + 1)
 	v.data.CreatedOn, v.data.ModifiedOn = &t, &t
 	p.versions = append(p.versions, v)
@@ -548,7 +552,7 @@ func (p *plan) draft() (*planVersion, error) {
 
 // DeleteCatalogPlan archives every version of the plan (the version query
 // parameter is ignored); an archived plan is 400.
-func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ api.DeleteCatalogPlanParams) {
+func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.DeleteCatalogPlanParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return
@@ -575,7 +579,7 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 		return
 	}
 	if r.ContentLength > 0 {
-		var body api.PlanPublishRequest
+		var body fakeapi.PlanPublishRequest
 		if !decodeBody(w, r, &body) {
 			return
 		}
@@ -601,8 +605,8 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 	}
 	last := p.latest()
 	last.status = planPublished
-	last.data.ModifiedOn = ptr(now())
-	writeJSON(w, http.StatusOK, api.PlanPublishResponse{Status: ptr("published")})
+	last.data.ModifiedOn = ptr(f.s.now())
+	writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
 }
 
 // DiscardCatalogPlanDraft deletes the newest version when it is a draft and
@@ -626,17 +630,6 @@ func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, i
 		p.versions = p.versions[:len(p.versions)-1]
 		writeNoContent(w)
 	}
-}
-
-// DownloadCatalogPlanFile redirects (302) to a short-lived signed link on
-// another host. It takes no credential, like the API.
-func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	q := url.Values{}
-	q.Set("expires", strconv.FormatInt(time.Now().Add(5*time.Minute).Unix(), 10))
-	q.Set("signature", randomHex(16))
-	u := "https://files.example.invalid/plans/" + url.PathEscape(identifier) + "/files/" + pk.String() + "?" + q.Encode()
-	w.Header().Set("Location", u)
-	w.WriteHeader(http.StatusFound)
 }
 
 // appendJSON encodes v onto items, answering 500 and reporting false if it

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // CreateCustomer adds a customer to the organization; a customerId it
 // already has is 400.
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)
-	var body api.CustomerCreateRequest
+	var body fakeapi.CustomerCreateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -26,9 +26,9 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newUUID()
-	created := now().Format(time.RFC3339Nano)
+	created := f.s.now().Format(time.RFC3339Nano)
 	details := map[string]any{}
-	c := &api.CustomerResponse{
+	c := &fakeapi.CustomerResponse{
 		Id:             &id,
 		CustomerId:     &body.CustomerId,
 		Details:        &details,
@@ -53,6 +53,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	o.customers = append(o.customers, c)
 	o.customerByID[body.CustomerId] = c
+	f.s.emit(o, "customer.created", o.customerHook(c), nil)
 	writeLocked(w, http.StatusCreated, c)
 }
 
@@ -60,7 +61,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 // field, an explicit null clears it, a field left out keeps its value.
 func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
 	o := requireOrg(w, r)
-	var body api.CustomerUpdateRequest
+	var body fakeapi.CustomerUpdateRequest
 	if o == nil || !decodeBody(w, r, &body) {
 		return
 	}
@@ -84,14 +85,15 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 	if body.BillingAddress.IsSpecified() {
 		c.BillingAddress = body.BillingAddress
 	}
-	modified := now().Format(time.RFC3339Nano)
+	modified := f.s.now().Format(time.RFC3339Nano)
 	c.ModifiedOn = &modified
+	f.s.emit(o, "customer.updated", o.customerHook(c), nil)
 	writeLocked(w, http.StatusOK, c)
 }
 
 // ListCustomers lists the organization's customers, newest first, filtered
 // by search (customerId, name or email, case-insensitive) and paged.
-func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params api.ListCustomersParams) {
+func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fakeapi.ListCustomersParams) {
 	o := requireOrg(w, r)
 	if o == nil {
 		return

@@ -1,5 +1,5 @@
-// Package kelviqtest is an in-memory fake of the kelviq API, for tests and for
-// programs run without a kelviq account.
+// Package kelviqtest is an in-memory fake of the kelviq API for tests, and
+// the server behind `kelviq fake`.
 //
 // A Server listens on the loopback interface and answers every operation of
 // openapi.json under BasePath (/api/v1), edge operations included. In a
@@ -24,38 +24,60 @@
 //
 // What the fake does, in order, for every request:
 //
-//  1. It finds the operation with kin-openapi's router; an unknown path is
-//     404 and a known path with another method is 405.
-//  2. It checks the credential the spec names for the operation (see
-//     wrapper.Operation.Auth): the partner key in X-Kelviq-Partner-Key for the
-//     partner operations, nothing for downloadCatalogPlanFile, and a server
-//     key issued by this fake (Authorization: Bearer ...) for every other
-//     operation. A missing or wrong key is 401 {"detail": "..."}.
-//  3. It validates the request against openapi.json with kin-openapi's
-//     openapi3filter. An invalid query or body is 400 with field errors in
-//     the shape Django REST framework uses, {"field": ["message"]} (nested
-//     fields as nested objects); an invalid path parameter is 404, as a URL
-//     that matches no route would be on the real API.
-//  4. It runs the operation.
+//  1. It finds the operation with kin-openapi's router. A path the
+//     reference writes with a trailing slash is also served without it, and
+//     the other way round (kelviq's official SDKs call /entitlements). An
+//     unknown path is 404 and a known path with another method is 405.
+//  2. It checks the credential the spec names for the operation: the
+//     partner key in X-Kelviq-Partner-Key for the partner operations,
+//     nothing for downloadCatalogPlanFile, and a server key issued by this
+//     fake (Authorization: Bearer ...) for every other operation. A missing
+//     or wrong key is 401 {"detail": "..."}.
+//  3. It accepts both key styles, as the real API does: query parameters
+//     sent in camelCase (customerId) are read as the reference's snake_case
+//     (customer_id), and body fields sent in snake_case (plan_identifier) as
+//     the reference's camelCase (planIdentifier). Keys of free-form maps such
+//     as metadata are left as sent. Answers are always camelCase.
+//  4. It validates the request against openapi.json with kin-openapi's
+//     openapi3filter, formats included. An invalid query or body is 400 with
+//     field errors in the shape Django REST framework uses, {"field":
+//     ["message"]}; an invalid path parameter is 404.
+//  5. It runs the operation on the state of the organization whose server
+//     key is used (one organization never sees another's data).
 //
-// These operations keep real state, scoped to the organization whose server
-// key is used (one organization never sees another's data):
+// Every resource keeps real state: partner organizations, customers, the
+// catalog (products with settings and images, features, plans with their
+// draft/published versions, features and entitlement details, prices and
+// files), checkout sessions and their events, subscriptions, orders and their
+// events, transactions, charges, refunds, licenses and their instances,
+// portal sessions, promotions (added with AddPromotion), product offerings,
+// payment methods and webhook event logs. An identifier that names nothing
+// is 404, with the error body the reference declares for the operation.
+// Links the fake hands out (checkout and portal pages, upload and download
+// URLs, a plan file's downloadUrl) are absolute URLs on the fake itself.
 //
-//   - partner organizations: provision, list (with the external_id filter),
-//     retrieve by identifier and by external ID, with the API's 400 for a
-//     taken external ID and 409 for a taken email;
-//   - customers: create, PATCH update (fields left out keep their values,
-//     an explicit null clears a nullable field) and list with search and
-//     page/page_size paging, next/previous being absolute URLs;
-//   - catalog products, features and plans: create, list, retrieve, update
-//     (products and plans), delete (which archives), and for plans the draft
-//     and version life cycle: publish and discard.
+// Money and access follow the catalog: a subscription costs what the plan's
+// prices say for its charge period; a customer's entitlements are the
+// features of the plans they are subscribed to now (usage limits and hard
+// limits from the plan's entitlement details, summed over plans);
+// reportUsage with SET or DELTA moves the usage that getCustomerEntitlements
+// reports as currentUsage and remaining, and hasAccess turns false past a
+// hard limit. Usage returns a customer's usage to a test. A checkout is
+// completed by opening its checkoutUrl or with CompleteCheckout, which
+// creates the customer when new, the subscription (or a one-time purchase),
+// the order, its transaction and payment method, and a license when the
+// plan issues one. Time follows the fake's clock (WithClock; the wall clock
+// by default): when a billing period is over the subscription renews (a
+// renewal order, usage of features that reset each period back to zero),
+// and a subscription cancelled for a later date ends then.
 //
-// Every other operation answers its declared success status with a body
-// built from the response schema in openapi.json (the schema's example
-// where it has a valid one, else a value of the right type and format), list
-// operations an empty page, and downloadCatalogPlanFile a 302 to a fake
-// signed URL on files.example.invalid.
+// With WithWebhook the fake delivers webhooks for the changes it makes
+// (customer, checkout, order, invoice, subscription, refund, payment method
+// and usage alert events), signed as kelviq signs them, one at a time in the
+// order they happened, retrying a delivery that gets no 2xx answer with
+// exponential backoff (WithWebhookRetries). TriggerEvent sends an event on
+// demand; FlushWebhooks waits for the deliveries; Events lists every event.
+// The deliveries of every organization go to the one endpoint.
 //
 // State lives in the Server value and is guarded by a mutex, so tests may run
 // in parallel, each with its own server or sharing one.

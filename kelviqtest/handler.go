@@ -14,7 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -32,7 +32,7 @@ const (
 // generated router, which calls the fake's ServerInterface methods.
 func (s *Server) newHandler() http.Handler {
 	f := &fake{s: s}
-	inner := api.HandlerWithOptions(f, api.StdHTTPServerOptions{
+	inner := fakeapi.HandlerWithOptions(f, fakeapi.StdHTTPServerOptions{
 		BaseURL:          BasePath,
 		ErrorHandlerFunc: f.bindError,
 	})
@@ -44,6 +44,10 @@ func (s *Server) newHandler() http.Handler {
 		SchemaValidationOptions:    s.spec.schemaOpts,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, adminPrefix) {
+			s.serveAdmin(w, r)
+			return
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		entry := Request{Method: r.Method, Path: r.URL.Path}
 		defer func() {
@@ -59,7 +63,8 @@ func (s *Server) newHandler() http.Handler {
 
 // serve runs one request and returns the operation it matched, if any.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, opts *openapi3filter.Options) *opInfo {
-	route, pathParams, err := s.spec.router.FindRoute(r)
+	normalizeQuery(r)
+	route, pathParams, err := s.spec.findRoute(r)
 	if err != nil {
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			writeDetail(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", r.Method))
@@ -77,12 +82,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	ctx := context.WithValue(r.Context(), opCtxKey, info)
 	switch info.auth {
 	case wrapper.AuthPartnerKey:
-		key := r.Header.Get("X-Kelviq-Partner-Key")
-		if key == "" {
+		if r.Header.Get(partnerKeyHeader) == "" {
 			writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 			return info
 		}
-		if subtle.ConstantTimeCompare([]byte(key), []byte(s.partnerKey)) != 1 {
+		if !s.partnerKeyOK(r) {
 			writeDetail(w, http.StatusUnauthorized, "Invalid partner key.")
 			return info
 		}
@@ -116,6 +120,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			return info
 		}
 	}
+	body = normalizeBody(route.Operation, body)
 	setBody(r, body)
 	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
@@ -125,6 +130,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	setBody(r, body)
 	next.ServeHTTP(w, r.WithContext(ctx))
 	return info
+}
+
+// partnerKeyHeader carries the partner key.
+const partnerKeyHeader = "X-Kelviq-Partner-Key"
+
+// partnerKeyOK reports whether r carries the fake's partner key.
+func (s *Server) partnerKeyOK(r *http.Request) bool {
+	key := r.Header.Get(partnerKeyHeader)
+	return key != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.partnerKey)) == 1
 }
 
 // setBody makes body the request's (re-readable) body.
@@ -220,10 +234,10 @@ func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent)
 func (f *fake) bindError(w http.ResponseWriter, r *http.Request, err error) {
 	name := ""
 	var (
-		invalid  *api.InvalidParamFormatError
-		required *api.RequiredParamError
-		many     *api.TooManyValuesForParamError
-		unmarsh  *api.UnmarshalingParamError
+		invalid  *fakeapi.InvalidParamFormatError
+		required *fakeapi.RequiredParamError
+		many     *fakeapi.TooManyValuesForParamError
+		unmarsh  *fakeapi.UnmarshalingParamError
 	)
 	switch {
 	case errors.As(err, &invalid):

@@ -7,14 +7,14 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
-// fake implements api.ServerInterface on a Server's state. The middleware
+// fake implements fakeapi.ServerInterface on a Server's state. The middleware
 // has authenticated and validated every request before a method runs.
 type fake struct{ s *Server }
 
-var _ api.ServerInterface = (*fake)(nil)
+var _ fakeapi.ServerInterface = (*fake)(nil)
 
 // decodeBody reads the (already validated) JSON body into v; a body that
 // does not fit v's Go type is answered 400 and reported false.
@@ -29,7 +29,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 // ProvisionPartnerOrganization creates an organization: 400 when the
 // external ID is taken, 409 when the email is.
 func (f *fake) ProvisionPartnerOrganization(w http.ResponseWriter, r *http.Request) {
-	var body api.PartnerOrganizationProvisionRequest
+	var body fakeapi.PartnerOrganizationProvisionRequest
 	if !decodeBody(w, r, &body) {
 		return
 	}
@@ -52,10 +52,10 @@ func (f *fake) ProvisionPartnerOrganization(w http.ResponseWriter, r *http.Reque
 
 // ListPartnerOrganizations lists the partner's organizations, oldest first,
 // or only the one with the given external_id.
-func (f *fake) ListPartnerOrganizations(w http.ResponseWriter, r *http.Request, params api.ListPartnerOrganizationsParams) {
+func (f *fake) ListPartnerOrganizations(w http.ResponseWriter, r *http.Request, params fakeapi.ListPartnerOrganizationsParams) {
 	st := f.s.state
 	st.mu.Lock()
-	results := []api.PartnerOrganization{}
+	results := []fakeapi.PartnerOrganization{}
 	for _, o := range st.orgs {
 		if params.ExternalId != nil && o.externalID != *params.ExternalId {
 			continue
@@ -64,7 +64,7 @@ func (f *fake) ListPartnerOrganizations(w http.ResponseWriter, r *http.Request, 
 	}
 	st.mu.Unlock()
 	count := len(results)
-	writeJSON(w, http.StatusOK, api.PartnerOrganizationList{Count: &count, Results: &results})
+	writeJSON(w, http.StatusOK, fakeapi.PartnerOrganizationList{Count: &count, Results: &results})
 }
 
 // RetrievePartnerOrganization finds an organization by its UUID.

@@ -22,8 +22,13 @@ const BasePath = "/api/v1"
 type Option func(*config) error
 
 type config struct {
-	addr       string
-	partnerKey string
+	addr            string
+	partnerKey      string
+	webhookURL      string
+	webhookSecret   string
+	webhookAttempts int
+	webhookBackoff  time.Duration
+	clock           func() time.Time
 }
 
 // WithAddr listens on addr (e.g. "127.0.0.1:8080") instead of a random
@@ -39,6 +44,21 @@ func WithAddr(addr string) Option {
 			return fmt.Errorf("kelviqtest: WithAddr: %q is not a loopback address", addr)
 		}
 		c.addr = addr
+		return nil
+	}
+}
+
+// WithClock makes now the fake's clock: the time stamps it writes, billing
+// periods, renewals, cancellations that take effect later and license
+// expiry all follow it. A test can move time forward with a clock of its
+// own; the default is time.Now. Webhook signatures always use the real time,
+// as receivers check it.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("kelviqtest: WithClock: now is nil")
+		}
+		c.clock = now
 		return nil
 	}
 }
@@ -73,8 +93,12 @@ type Server struct {
 	httpServer *httptest.Server
 	closeOnce  sync.Once
 
-	spec  *specIndex
-	state *state
+	spec   *specIndex
+	state  *state
+	outbox *outbox // nil without WithWebhook
+
+	eventsMu sync.Mutex
+	events   []Event
 
 	logMu sync.Mutex
 	log   []Request
@@ -96,7 +120,7 @@ type Request struct {
 // New starts a fake on 127.0.0.1 (a random port unless WithAddr is given).
 // Call Close when done; NewServer does that for a test.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0"}
+	cfg := config{addr: "127.0.0.1:0", clock: time.Now, webhookAttempts: defaultWebhookAttempts, webhookBackoff: defaultWebhookBackoff}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -112,7 +136,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState()}
+	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState(cfg.clock)}
 	s.handler = s.newHandler()
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -137,6 +161,7 @@ func New(opts ...Option) (*Server, error) {
 		Config:   &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second},
 	}
 	s.httpServer.Start()
+	s.outbox = newOutbox(cfg)
 	return s, nil
 }
 
@@ -170,7 +195,15 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close stops the server: it waits for the requests in flight and closes
 // every connection. It may be called more than once.
-func (s *Server) Close() { s.closeOnce.Do(s.httpServer.Close) }
+// Webhook deliveries still queued are dropped.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.httpServer.Close()
+		if s.outbox != nil {
+			s.outbox.stop()
+		}
+	})
+}
 
 // Requests returns the requests answered so far, oldest first.
 func (s *Server) Requests() []Request {

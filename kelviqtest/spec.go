@@ -1,7 +1,9 @@
 package kelviqtest
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,6 +66,8 @@ func loadSpec() (*specIndex, error) {
 		schemaOpts: []openapi3.SchemaValidationOption{
 			openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(uuidPattern)),
 			openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
+			openapi3.WithStringFormatValidator("uri", openapi3.NewCallbackValidator(checkAbsoluteURL)),
+			openapi3.WithStringFormatValidator("url", openapi3.NewCallbackValidator(checkAbsoluteURL)),
 		},
 	}
 	for path, item := range doc.Paths.Map() {
@@ -87,6 +91,19 @@ func loadSpec() (*specIndex, error) {
 		return nil, fmt.Errorf("kelviqtest: routing openapi.json: %w", err)
 	}
 	return idx, nil
+}
+
+// checkAbsoluteURL accepts an absolute http or https URL with a host, the
+// only kind of URL the API takes or gives.
+func checkAbsoluteURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("not an absolute http(s) URL")
+	}
+	return nil
 }
 
 // authOf returns the credential an operation needs. The wrapper's table,
@@ -115,27 +132,6 @@ func authOf(doc *openapi3.T, op *openapi3.Operation) wrapper.Auth {
 		}
 	}
 	return wrapper.AuthNone
-}
-
-// successStatus is the operation's lowest declared 2xx or 3xx status, and
-// its response; 200 and nil when it declares none.
-func (o *opInfo) successStatus() (int, *openapi3.Response) {
-	best := 0
-	var resp *openapi3.Response
-	for code, ref := range o.op.Responses.Map() {
-		n, err := strconv.Atoi(code)
-		if err != nil || n < 200 || n > 399 {
-			continue
-		}
-		if best == 0 || n < best {
-			best = n
-			resp = ref.Value
-		}
-	}
-	if best == 0 {
-		return 200, nil
-	}
-	return best, resp
 }
 
 // param returns the operation's parameter (its own or its path item's).

@@ -2,6 +2,7 @@ package kelviqtest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -11,7 +12,7 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
-	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // state is everything one Server remembers. mu guards all of it, the
@@ -25,16 +26,28 @@ type state struct {
 	byKey      map[string]*org // server key
 	slugs      map[string]bool
 	lastUserID int
+	// sessionOrg finds a checkout session's organization, for the checkout
+	// link and CompleteCheckout, which carry no server key.
+	sessionOrg map[string]*org
+	portalOrg  map[string]*org
+	// clock is the fake's time (WithClock).
+	clock func() time.Time
+	// lastIntID numbers the objects the API identifies by integers
+	// (payment methods, checkout and order events).
+	lastIntID int
 }
 
-func newState() *state {
+func newState(clock func() time.Time) *state {
 	return &state{
+		clock:      clock,
 		byID:       map[openapi_types.UUID]*org{},
 		byExternal: map[string]*org{},
 		byEmail:    map[string]*org{},
 		byKey:      map[string]*org{},
 		slugs:      map[string]bool{},
 		lastUserID: 1000,
+		sessionOrg: map[string]*org{},
+		portalOrg:  map[string]*org{},
 	}
 }
 
@@ -47,8 +60,8 @@ type org struct {
 	clientKey          string
 	serverKey          string
 	userID             int
-	customers          []*api.CustomerResponse // in creation order
-	customerByID       map[string]*api.CustomerResponse
+	customers          []*fakeapi.CustomerResponse // in creation order
+	customerByID       map[string]*fakeapi.CustomerResponse
 	products           []*product
 	productByID        map[openapi_types.UUID]*product
 	features           []*feature
@@ -57,17 +70,44 @@ type org struct {
 	planByIdentifier   map[string]*plan
 	productIdentifiers map[string]bool
 	featureIdentifiers map[string]bool
+
+	// What the server key reaches beyond the catalog (see commerce.go).
+	numericID       int
+	productSettings map[openapi_types.UUID]map[string]any
+	subscriptions   []*subscription
+	subByID         map[openapi_types.UUID]*subscription
+	sessions        []*checkoutSession
+	sessionByID     map[string]*checkoutSession
+	orders          []*order
+	orderByID       map[string]*order
+	transactions    []*transaction
+	refunds         []*refund
+	refundByID      map[openapi_types.UUID]*refund
+	paymentMethods  []*paymentMethod
+	licenses        []*license
+	licenseByKey    map[string]*license
+	promotions      map[string]Promotion
+	portalTokens    map[string]string // token → customerId
+	// usage is what reportUsage recorded: customerId → feature identifier →
+	// current usage.
+	usage       map[string]map[string]int64
+	webhookLogs []*webhookLog
+	// st is the state the organization belongs to (for its clock).
+	st *state
+	// logMu guards the delivery fields of webhookLogs' entries, which the
+	// delivery worker updates without the state's lock.
+	logMu sync.Mutex
 }
 
 // product is a catalog product; archived ones are left out of lists.
 type product struct {
-	data     api.Product
+	data     fakeapi.Product
 	archived bool
 }
 
 // feature is a catalog feature; data.IsArchived tells whether it is archived.
 type feature struct {
-	data api.CatalogFeature
+	data fakeapi.CatalogFeature
 }
 
 // plan is a catalog plan with its versions, oldest first. The last version is
@@ -79,10 +119,20 @@ type plan struct {
 	versions   []*planVersion
 }
 
-// planVersion is one version of a plan.
+// planVersion is one version of a plan: its fields, the features it
+// grants (with their entitlement details) and its prices.
 type planVersion struct {
-	data   api.CatalogPlan
-	status string // planDraft, planPublished or planRetired
+	data     fakeapi.CatalogPlan
+	status   string // planDraft, planPublished or planRetired
+	features []*planFeature
+	prices   []map[string]any // PlanPrice objects, ids included
+}
+
+// planFeature is one feature of a plan version and its entitlement details
+// (value, hasUnlimitedUsage, hardLimit, reset, ...), as the API took them.
+type planFeature struct {
+	feature openapi_types.UUID
+	details map[string]any
 }
 
 const (
@@ -148,12 +198,23 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 		clientKey:          "ck_test_" + randomHex(16),
 		serverKey:          "sk_test_" + randomHex(24),
 		userID:             s.lastUserID,
-		customerByID:       map[string]*api.CustomerResponse{},
+		customerByID:       map[string]*fakeapi.CustomerResponse{},
 		productByID:        map[openapi_types.UUID]*product{},
 		featureByID:        map[openapi_types.UUID]*feature{},
 		planByIdentifier:   map[string]*plan{},
 		productIdentifiers: map[string]bool{},
 		featureIdentifiers: map[string]bool{},
+		st:                 s,
+		numericID:          s.lastUserID - 1000,
+		productSettings:    map[openapi_types.UUID]map[string]any{},
+		subByID:            map[openapi_types.UUID]*subscription{},
+		sessionByID:        map[string]*checkoutSession{},
+		orderByID:          map[string]*order{},
+		refundByID:         map[openapi_types.UUID]*refund{},
+		licenseByKey:       map[string]*license{},
+		promotions:         map[string]Promotion{},
+		portalTokens:       map[string]string{},
+		usage:              map[string]map[string]int64{},
 	}
 	s.slugs[slug] = true
 	s.orgs = append(s.orgs, o)
@@ -173,9 +234,9 @@ func (s *state) orgForKey(key string) *org {
 
 // toAPI is the organization as the partner operations answer it. The caller
 // holds s.mu or knows o is not changing (its partner fields never do).
-func (o *org) toAPI() api.PartnerOrganization {
+func (o *org) toAPI() fakeapi.PartnerOrganization {
 	id := o.id
-	var out api.PartnerOrganization
+	var out fakeapi.PartnerOrganization
 	out.OrganizationIdentifier = &id
 	out.OrganizationSlug.Set(o.slug)
 	out.PartnerExternalId.Set(o.externalID)
@@ -222,6 +283,17 @@ func newUUID() openapi_types.UUID {
 	return u
 }
 
+// stableUUID is a UUID (version 5 layout) derived from parts: the same
+// parts give the same UUID, so repeated reads of a derived object agree.
+func stableUUID(parts ...string) openapi_types.UUID {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	var u openapi_types.UUID
+	copy(u[:], h[:16])
+	u[6] = (u[6] & 0x0f) | 0x50
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u
+}
+
 // randomHex returns n random bytes in hex.
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -229,6 +301,12 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// now is the time stamps' clock, in UTC and to the microsecond, as the API
-// writes them.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the fake's clock (see WithClock), in UTC and to the microsecond, as
+// the API writes time stamps.
+func (s *state) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// now is the server's clock.
+func (s *Server) now() time.Time { return s.state.now() }
+
+// now is the clock of the server the organization belongs to.
+func (o *org) now() time.Time { return o.st.now() }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -25,20 +27,33 @@ func fakeCommand() *command {
 	return &command{
 		name:    "fake",
 		summary: "serve the in-memory fake kelviq API until interrupted",
-		usage:   []string{"fake [--addr HOST:PORT] [--partner-key KEY]"},
+		usage:   []string{"fake [--addr HOST:PORT] [--partner-key KEY] [--no-organization] [--webhook-url URL]"},
 		long: `Serves kelviqtest, an in-memory fake of the kelviq API, until interrupted
-(Ctrl-C or SIGTERM). It prints the export lines that point this CLI (or any
-program using kelviq-go) at it, e.g.:
+(Ctrl-C or SIGTERM). At start it provisions an organization (external ID
+"` + fakeOrgExternalID + `"; --no-organization to skip) and prints the export lines
+that point this CLI (or any program using kelviq-go) at it, e.g.:
 
   export KELVIQ_BASE_URL=http://127.0.0.1:8080/api/v1
   export KELVIQ_PARTNER_KEY=kvqp_...
+  export KELVIQ_SERVER_API_KEY=sk_test_...
 
-The partner key is printed in full: it opens only this in-memory fake, and
-is lost when it stops. --timeout, --retries and --deadline do not apply.`,
+Paste those lines into another shell and 'kelviq call listCustomers' works
+at once. The keys are printed in full: they open only this in-memory fake,
+and are lost when it stops.
+
+With --webhook-url the fake delivers signed webhooks (customer, checkout,
+order, invoice, subscription, refund, payment method and usage alert events)
+to URL as state changes, retrying failed deliveries with backoff. The
+signing secret comes from --webhook-secret or KELVIQ_WEBHOOK_SECRET and must
+start with kq_whsec_; it is never printed. 'kelviq trigger EVENT_TYPE' sends
+one event on demand. --timeout, --retries and --deadline do not apply.`,
 		noTimeout: true,
 		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			addr := fs.String("addr", "127.0.0.1:8080", "listen address `HOST:PORT` (port 0 picks a free one)")
 			key := fs.String("partner-key", "", "partner `KEY` the fake accepts (must start with kvqp_; default: generated)")
+			noOrg := fs.Bool("no-organization", false, "do not provision an organization at start (no "+envServerKey+" line)")
+			hookURL := fs.String("webhook-url", "", "deliver signed webhooks to `URL` (http or https)")
+			hookSecret := fs.String("webhook-secret", "", "webhook signing `SECRET`, kq_whsec_... (default: "+envWebhookSecret+")")
 			return func(ctx context.Context, a *app, args []string) error {
 				if err := noArgs(args); err != nil {
 					return err
@@ -54,6 +69,23 @@ is lost when it stops. --timeout, --retries and --deadline do not apply.`,
 					}
 					opts = append(opts, kelviqtest.WithPartnerKey(k))
 				}
+				secret := *hookSecret
+				if !isSet(fs, "webhook-secret") {
+					secret = a.getenv(envWebhookSecret)
+				}
+				a.secrets = append(a.secrets, secret) // scrubbed from anything printed
+				switch {
+				case *hookURL == "" && isSet(fs, "webhook-secret"):
+					return usagef("--webhook-secret: needs --webhook-url")
+				case *hookURL != "":
+					if u, err := url.Parse(*hookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+						return usagef("--webhook-url: %q is not an absolute http(s) URL", *hookURL)
+					}
+					if !strings.HasPrefix(secret, kelviqtest.WebhookSecretPrefix) || len(secret) == len(kelviqtest.WebhookSecretPrefix) || strings.IndexFunc(secret, unicode.IsSpace) >= 0 {
+						return usagef("--webhook-url: needs a signing secret starting with %q (--webhook-secret or %s)", kelviqtest.WebhookSecretPrefix, envWebhookSecret)
+					}
+					opts = append(opts, kelviqtest.WithWebhook(*hookURL, secret))
+				}
 				ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 				defer stop()
 				srv, err := kelviqtest.New(opts...)
@@ -61,8 +93,24 @@ is lost when it stops. --timeout, --retries and --deadline do not apply.`,
 					return fmt.Errorf("starting the fake: %w", portInUse(err, *addr))
 				}
 				defer srv.Close()
-				fmt.Fprintf(a.stdout, "# kelviq fake API (in memory; stop with Ctrl-C)\nexport %s=%s\nexport %s=%s\n",
+				// All lines in one write: whoever reads the first has them all.
+				var b strings.Builder
+				fmt.Fprintf(&b, "# kelviq fake API (in memory; stop with Ctrl-C)\nexport %s=%s\nexport %s=%s\n",
 					envBaseURL, shellQuote(srv.URL()), envPartnerKey, shellQuote(srv.PartnerKey()))
+				if !*noOrg {
+					org, err := srv.ProvisionOrganization(fakeOrgExternalID, fakeOrgEmail)
+					if err != nil {
+						return fmt.Errorf("provisioning the organization: %w", err)
+					}
+					fmt.Fprintf(&b, "# organization %q (%s), provisioned at start\nexport %s=%s\n",
+						org.ExternalID, org.Identifier, envServerKey, shellQuote(org.ServerKey.Reveal()))
+				}
+				if *hookURL != "" {
+					fmt.Fprintf(&b, "# webhooks go to %s ('kelviq trigger EVENT_TYPE' sends one)\n", *hookURL)
+				}
+				if _, err := io.WriteString(a.stdout, b.String()); err != nil {
+					return err
+				}
 				<-ctx.Done()
 				srv.Close()
 				fmt.Fprintln(a.stderr, "kelviq fake: stopped")
@@ -71,6 +119,12 @@ is lost when it stops. --timeout, --retries and --deadline do not apply.`,
 		},
 	}
 }
+
+// The organization `kelviq fake` provisions at start.
+const (
+	fakeOrgExternalID = "local-dev"
+	fakeOrgEmail      = "owner@local-dev.example.com"
+)
 
 // checkLoopbackAddr accepts HOST:PORT on a loopback host (the wrapper takes
 // plain http only there).

@@ -546,9 +546,27 @@ func TestCallAll(t *testing.T) {
 func TestCallRedirect(t *testing.T) {
 	t.Parallel()
 	srv := kelviqtest.NewServer(t)
+	org, err := srv.ProvisionOrganization("redirect", "redirect@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, err := srv.Client().ForOrganization(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	product, err := shop.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Redirect", TaxCode: api.ProductCreateRequestTaxCodeSaas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ident := "x"
+	plan, err := shop.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "x", Identifier: &ident, Product: *product.Id, FileKeys: &[]string{"guide.pdf"}})
+	if err != nil || plan.Files == nil || len(*plan.Files) != 1 {
+		t.Fatalf("plan %+v, %v", plan, err)
+	}
 	// downloadCatalogPlanFile takes no credential: no key in the environment.
 	r := cli(t, map[string]string{envBaseURL: srv.URL()}, "", "call", "downloadCatalogPlanFile",
-		"-p", "identifier=x", "-p", "pk=8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f")
+		"-p", "identifier=x", "-p", "pk="+(*plan.Files)[0].Id.String())
 	want(t, r, 0)
 	loc := strings.TrimSpace(r.stdout)
 	if !regexp.MustCompile(`^https?://\S+$`).MatchString(loc) || strings.Contains(r.stdout, "\n\n") {
@@ -700,6 +718,13 @@ func TestEdgeURL(t *testing.T) {
 	}
 	deadURL := dead.URL()
 	dead.Close()
+	shop, err := srv.Client().ForOrganization(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shop.Customers.Create(context.Background(), api.CustomerCreateRequest{CustomerId: "c1"}); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{envServerKey: org.ServerKey.Reveal(), envBaseURL: srv.URL()}
 	// Edge operations go to the edge URL, the others to the base URL.
 	r := cli(t, env, "", "call", "getCustomerEntitlements", "-p", "customer_id=c1")

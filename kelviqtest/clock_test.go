@@ -1,0 +1,108 @@
+package kelviqtest_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/kelviqtest"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// testClock is a clock a test moves by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestBillingPeriodsRenewAndEndWithTheClock(t *testing.T) {
+	t.Parallel()
+	clk := &testClock{t: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)}
+	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
+	ctx := context.Background()
+	org := must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "clocked", Email: "clocked@example.com"}))(t)
+	c := must(srv.Client().ForOrganization(org))(t)
+	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Calls", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
+	featureID, planID := "calls", "monthly"
+	feature := must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Calls", Identifier: &featureID, FeatureType: "METER"}))(t)
+	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Monthly", Identifier: &planID, Product: *product.Id}))(t)
+	limit, reset := any(10), api.PlanEntitlementDetailsReset("EVERY_MONTH")
+	must(c.Catalog.Plans.AddFeatures(ctx, planID, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
+		{Feature: *feature.Id, Details: api.PlanEntitlementDetails{Value: &limit, HardLimit: ptr(true), Reset: &reset}},
+	}}))(t)
+	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
+		PriceType: "PAID", Currency: ptr("USD"),
+		ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
+			ChargePeriod: ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "10.00"},
+		}}}},
+	}}}))(t)
+	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
+	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_t"}))(t)
+	created := must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: planID, ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_t")}))(t)
+	subID := created.Id.String()
+	if created.StartDate == nil || created.StartDate.String() != "2026-01-15" || *created.Amount != "10.00" {
+		t.Fatalf("created subscription = start %v amount %v", created.StartDate, created.Amount)
+	}
+	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_t", FeatureId: featureID, Value: 3, Behaviour: "SET"}))(t)
+
+	orders := func() []api.OrderResponse {
+		t.Helper()
+		return *must(c.Orders.List(ctx, nil))(t).Results
+	}
+	if n := len(orders()); n != 1 {
+		t.Fatalf("%d orders after subscribing, want 1", n)
+	}
+
+	// A month later the period has renewed: a renewal order, usage reset.
+	clk.Advance(31 * 24 * time.Hour)
+	sub := must(c.Subscriptions.Get(ctx, subID))(t)
+	if want := time.Date(2026, 2, 15, 10, 0, 0, 0, time.UTC); !sub.BillingPeriodStartTime.Equal(want) || !sub.BillingPeriodEndTime.Equal(want.AddDate(0, 1, 0)) {
+		t.Fatalf("period after a month = %v – %v", sub.BillingPeriodStartTime, sub.BillingPeriodEndTime)
+	}
+	list := orders()
+	if len(list) != 2 || list[0].AmountTotalUnits.MustGet() != 1000 {
+		t.Fatalf("orders after a month = %d", len(list))
+	}
+	if n := must(srv.Usage(org.Identifier.String(), "cus_t", featureID))(t); n != 0 {
+		t.Fatalf("usage after the monthly reset = %d", n)
+	}
+	renewed := false
+	for _, e := range srv.Events() {
+		renewed = renewed || e.Type == "subscription.updated"
+	}
+	if !renewed {
+		t.Fatal("no subscription.updated event for the renewal")
+	}
+
+	// Cancelled at the period's end: active until then, gone after.
+	must(c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "CURRENT_PERIOD_ENDS"}))(t)
+	if e := entitlement(t, c, "cus_t", featureID); e == nil || !*e.HasAccess {
+		t.Fatalf("entitlement before the period's end = %+v", e)
+	}
+	clk.Advance(30 * 24 * time.Hour)
+	if s := must(c.Subscriptions.Get(ctx, subID))(t); *s.Status != "canceled" {
+		t.Fatalf("status after the period's end = %s", *s.Status)
+	}
+	if e := entitlement(t, c, "cus_t", featureID); e != nil {
+		t.Fatalf("entitlement after the period's end = %+v", e)
+	}
+	if n := len(orders()); n != 2 {
+		t.Fatalf("%d orders after the cancellation took effect, want 2 (no renewal)", n)
+	}
+}

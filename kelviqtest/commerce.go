@@ -1,0 +1,1080 @@
+package kelviqtest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
+)
+
+// ---- subscriptions ----
+
+// errBadRequest is an error answered as 400 {"detail": msg}.
+type errBadRequest string
+
+func (e errBadRequest) Error() string { return string(e) }
+
+// subscribe creates a subscription (or, for ONE_TIME, a purchase) of the
+// plan's published version for an existing customer, its license when the
+// plan issues one, and the webhooks that go with them. The caller holds the
+// lock.
+func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, features []obj, orderID string) (*subscription, error) {
+	if o.customer(customerID) == nil {
+		return nil, errBadRequest(fmt.Sprintf("Customer %q does not exist.", customerID))
+	}
+	p := o.planByIdentifier[planIdent]
+	if p == nil || p.archived {
+		return nil, errBadRequest(fmt.Sprintf("Plan %q does not exist.", planIdent))
+	}
+	v := p.liveVersion()
+	if v == nil {
+		return nil, errBadRequest(fmt.Sprintf("Plan %q is not published.", planIdent))
+	}
+	t := s.now()
+	units, cur := v.price(chargePeriod)
+	sub := &subscription{
+		id:           newUUID(),
+		externalID:   "sub_" + randomHex(12),
+		customerID:   customerID,
+		plan:         planIdent,
+		version:      deref(v.data.Version),
+		chargePeriod: chargePeriod,
+		billingType:  "SUBSCRIPTION",
+		status:       "active",
+		amountUnits:  units,
+		currency:     cur,
+		created:      t,
+		periodStart:  t,
+		periodEnd:    periodEnd(t, chargePeriod),
+		features:     features,
+		orderID:      orderID,
+	}
+	if chargePeriod == "ONE_TIME" {
+		sub.billingType = "ONE_TIME"
+		sub.periodEnd = t
+	}
+	if sub.features == nil {
+		sub.features = []obj{}
+	}
+	o.subscriptions = append(o.subscriptions, sub)
+	o.subByID[sub.id] = sub
+	if lc := v.data.License; lc != nil && deref(lc.Enabled) {
+		l := &license{
+			id:         newUUID(),
+			key:        licenseKey(),
+			customerID: customerID,
+			plan:       planIdent,
+			version:    sub.version,
+			subID:      &sub.id,
+			limit:      max(1, deref(lc.ActivationLimit)),
+			limited:    deref(lc.ActivationLimitEnabled),
+			created:    t,
+			enabled:    true,
+		}
+		if deref(lc.HasExpiry) {
+			n := max(1, deref(lc.DurationValue))
+			var exp time.Time
+			switch deref(lc.DurationUnit) {
+			case "DAY":
+				exp = t.AddDate(0, 0, n)
+			case "YEAR":
+				exp = t.AddDate(n, 0, 0)
+			default:
+				exp = t.AddDate(0, n, 0)
+			}
+			l.expires = &exp
+		}
+		o.licenses = append(o.licenses, l)
+		o.licenseByKey[l.key] = l
+	}
+	s.emit(o, "subscription.created", o.subscriptionHook(sub), nil)
+	return sub, nil
+}
+
+// licenseKey returns a key such as "KQ-1A2B-3C4D-5E6F-7A8B".
+func licenseKey() string {
+	h := strings.ToUpper(randomHex(8))
+	return "KQ-" + h[0:4] + "-" + h[4:8] + "-" + h[8:12] + "-" + h[12:16]
+}
+
+// featureInputs turns FeatureInput lists into JSON objects.
+func featureInputs(in *[]fakeapi.FeatureInput) []obj {
+	out := []obj{}
+	if in == nil {
+		return out
+	}
+	for _, f := range *in {
+		out = append(out, obj{"identifier": f.Identifier, "quantity": f.Quantity})
+	}
+	return out
+}
+
+// CreateSubscription subscribes an existing customer to a published plan
+// and charges the first period (an order with its transaction).
+func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body fakeapi.CreateSubscriptionRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	customerID := ""
+	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
+		customerID = body.CustomerId.MustGet()
+	}
+	if customerID == "" {
+		writeDetail(w, http.StatusBadRequest, "customerId is required.")
+		return
+	}
+	var feats *[]fakeapi.FeatureInput
+	if body.Features.IsSpecified() && !body.Features.IsNull() {
+		v := body.Features.MustGet()
+		feats = &v
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(feats), "")
+	if err != nil {
+		writeDetail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	// The first period is charged at once, as a completed checkout is.
+	sub.orderID = f.s.placeOrder(o, sub, false).id
+	writeLocked(w, http.StatusCreated, o.createdSubscriptionObj(sub))
+}
+
+// ListSubscriptions lists subscriptions, newest first, by customer and
+// status.
+func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params fakeapi.ListSubscriptionsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f.s.settle(o)
+	items := []obj{}
+	for _, s := range slices.Backward(o.subscriptions) {
+		if params.CustomerId != nil && s.customerID != *params.CustomerId {
+			continue
+		}
+		if params.Status != nil && !strings.EqualFold(s.status, *params.Status) {
+			continue
+		}
+		items = append(items, o.subscriptionObj(s))
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveSubscription answers one subscription; an unknown one is 404
+// {"detail": ...}, as the reference declares.
+func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f.s.settle(o)
+	s := o.subByID[id]
+	if s == nil {
+		writeDetail(w, http.StatusNotFound, "Subscription not found.")
+		return
+	}
+	writeLocked(w, http.StatusOK, o.subscriptionObj(s))
+}
+
+// UpdateSubscription moves an active subscription to another published plan
+// (or charge period); the new billing period starts now.
+func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	o := requireOrg(w, r)
+	var body fakeapi.UpdateSubscriptionRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f.s.settle(o)
+	s := o.subByID[id]
+	if s == nil {
+		writeDetail(w, http.StatusNotFound, "Subscription not found.")
+		return
+	}
+	if s.status != "active" {
+		writeDetail(w, http.StatusBadRequest, "Only an active subscription can be changed.")
+		return
+	}
+	p := o.planByIdentifier[body.PlanIdentifier]
+	var v *planVersion
+	if p != nil && !p.archived {
+		v = p.liveVersion()
+	}
+	if v == nil {
+		writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", body.PlanIdentifier))
+		return
+	}
+	prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
+	changedPlan := s.plan != body.PlanIdentifier
+	t := f.s.now()
+	s.plan, s.version, s.chargePeriod = body.PlanIdentifier, deref(v.data.Version), string(body.ChargePeriod)
+	s.amountUnits, s.currency = v.price(s.chargePeriod)
+	s.periodStart, s.periodEnd = t, periodEnd(t, s.chargePeriod)
+	if body.Features.IsSpecified() && !body.Features.IsNull() {
+		fs := body.Features.MustGet()
+		s.features = featureInputs(&fs)
+	}
+	typ := "subscription.updated"
+	if changedPlan {
+		typ = "subscription.plan_changed"
+	}
+	f.s.emit(o, typ, o.subscriptionHook(s), prev)
+	writeLocked(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
+}
+
+// CancelSubscription ends a subscription now (IMMEDIATE), at the end of the
+// billing period (CURRENT_PERIOD_ENDS) or on a date (SPECIFIC_DATE). Access
+// lasts until the end date.
+func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	o := requireOrg(w, r)
+	var body fakeapi.CancelSubscriptionRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f.s.settle(o)
+	s := o.subByID[id]
+	if s == nil {
+		writeDetail(w, http.StatusNotFound, "Subscription not found.")
+		return
+	}
+	if s.status != "active" || s.canceledAt != nil {
+		writeDetail(w, http.StatusBadRequest, "The subscription is already cancelled.")
+		return
+	}
+	t := f.s.now()
+	var end time.Time
+	switch body.CancellationType {
+	case "IMMEDIATE":
+		end = t
+	case "CURRENT_PERIOD_ENDS":
+		end = s.periodEnd
+	default: // SPECIFIC_DATE
+		if !body.CancellationDate.IsSpecified() || body.CancellationDate.IsNull() {
+			writeFieldErrors(w, "cancellationDate", "This field is required when cancellationType is SPECIFIC_DATE.")
+			return
+		}
+		end = body.CancellationDate.MustGet().Time.UTC()
+		if end.Before(t) {
+			end = t
+		}
+	}
+	s.canceledAt, s.endDate = &t, &end
+	s.cancellationReason = "CANCELLED_BY_MERCHANT"
+	if body.CancellationFeedback.IsSpecified() && !body.CancellationFeedback.IsNull() {
+		s.feedback = string(body.CancellationFeedback.MustGet())
+	}
+	if body.CancellationComment.IsSpecified() && !body.CancellationComment.IsNull() {
+		s.comment = body.CancellationComment.MustGet()
+	}
+	if !end.After(t) {
+		s.status = "canceled"
+	}
+	f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
+	msg := "Subscription cancelled."
+	if s.status == "active" {
+		msg = "Subscription will be cancelled on " + dateOnly(end) + "."
+	}
+	writeLocked(w, http.StatusOK, obj{"message": msg})
+}
+
+// settle brings the organization's subscriptions up to the clock: one
+// whose end date has passed ends; an active subscription whose billing
+// period is over renews (a renewal order with its transaction and webhooks,
+// and usage of features that reset each period back to zero). The caller
+// holds the lock.
+func (s *Server) settle(o *org) {
+	t := o.now()
+	for _, sub := range o.subscriptions {
+		if sub.status != "active" {
+			continue
+		}
+		for n := 0; n < maxRenewals && sub.billingType == "SUBSCRIPTION" && !t.Before(sub.periodEnd) &&
+			(sub.endDate == nil || sub.periodEnd.Before(*sub.endDate)); n++ {
+			prev := obj{"billing_period_start_time": rfc3339(sub.periodStart), "billing_period_end_time": rfc3339(sub.periodEnd)}
+			sub.periodStart = sub.periodEnd
+			sub.periodEnd = periodEnd(sub.periodStart, sub.chargePeriod)
+			s.placeOrder(o, sub, true)
+			o.resetUsage(sub)
+			s.emit(o, "subscription.updated", o.subscriptionHook(sub), prev)
+		}
+		if sub.endDate != nil && !t.Before(*sub.endDate) {
+			sub.status = "canceled"
+		}
+	}
+}
+
+// maxRenewals bounds the renewals one settle makes for a subscription (a
+// clock moved years ahead of a daily plan).
+const maxRenewals = 1000
+
+// resetUsage sets back to zero the customer's usage of the features the
+// subscription's plan resets each period.
+func (o *org) resetUsage(sub *subscription) {
+	_, v := o.planVersion(sub.plan, sub.version)
+	u := o.usage[sub.customerID]
+	if v == nil || u == nil {
+		return
+	}
+	for _, pf := range v.features {
+		if r, _ := pf.details["reset"].(string); r == "" || r == "NEVER" {
+			continue
+		}
+		if f := o.featureByID[pf.feature]; f != nil {
+			delete(u, deref(f.data.Identifier))
+		}
+	}
+}
+
+// ---- charges ----
+
+// CreateCharge charges an existing customer once for a published plan: an
+// order and a one-time purchase that grants the plan's features.
+func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body fakeapi.CreateChargeRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	var feats *[]fakeapi.FeatureInput
+	if body.Features.IsSpecified() && !body.Features.IsNull() {
+		v := body.Features.MustGet()
+		feats = &v
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(feats), "")
+	if err != nil {
+		writeDetail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	od := f.s.placeOrder(o, sub, false)
+	sub.orderID = od.id
+	out := o.createdSubscriptionObj(sub)
+	out["billingType"] = "ONE_TIME"
+	for _, k := range []string{"files", "links", "license"} {
+		delete(out, k)
+	}
+	writeLocked(w, http.StatusCreated, out)
+}
+
+// placeOrder records the paid order, its transaction, order events and
+// webhooks for a new subscription or purchase, or for the renewal of a
+// subscription. The caller holds the lock.
+func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
+	t := s.now()
+	p := o.planByIdentifier[sub.plan]
+	od := &order{
+		id:          newUUID().String(),
+		customerID:  sub.customerID,
+		plan:        sub.plan,
+		version:     sub.version,
+		product:     p.product,
+		billingType: sub.billingType,
+		status:      "COMPLETE",
+		created:     t,
+		paidAt:      t,
+		totalUnits:  sub.amountUnits,
+		currency:    sub.currency,
+		invoiceID:   "inv_" + randomHex(10),
+		isRenewal:   renewal,
+	}
+	if sub.billingType == "SUBSCRIPTION" {
+		od.subID = &sub.id
+	}
+	od.events = []obj{
+		s.eventEntry(od.id, "Order created", "order_created", t),
+		s.eventEntry(od.id, "Payment succeeded", "payment_succeeded", t),
+	}
+	o.orders = append(o.orders, od)
+	o.orderByID[od.id] = od
+	o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "CHARGE", units: od.totalUnits, created: t})
+	if !slices.ContainsFunc(o.paymentMethods, func(pm *paymentMethod) bool { return pm.customerID == sub.customerID }) {
+		s.state.lastIntID++
+		pm := &paymentMethod{id: s.state.lastIntID, customerID: sub.customerID, created: t, last4: "4242", brand: "visa"}
+		o.paymentMethods = append(o.paymentMethods, pm)
+		s.emit(o, "payment_method.created", o.paymentMethodHook(pm), nil)
+	}
+	s.emit(o, "order.created", o.orderHook(od), nil)
+	s.emit(o, "invoice.paid", o.invoiceHook(od), nil)
+	return od
+}
+
+// eventEntry is one order or checkout event; order is "" for a checkout's.
+func (s *Server) eventEntry(order, title, code string, t time.Time) obj {
+	s.state.lastIntID++
+	e := obj{"id": s.state.lastIntID, "title": title, "code": code, "status": "success", "timestamp": rfc3339(t), "metadata": obj{}}
+	if order != "" {
+		e["order"] = order
+	}
+	return e
+}
+
+// ---- checkout ----
+
+// CreateCheckoutSession opens a checkout for a published plan. Its
+// checkoutUrl points at the fake: opening it (or calling
+// Server.CompleteCheckout) completes the checkout as a paying customer would.
+func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body fakeapi.CreateCheckoutSessionRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := o.planByIdentifier[body.PlanIdentifier]
+	var v *planVersion
+	if p != nil && !p.archived {
+		v = p.liveVersion()
+	}
+	if v == nil {
+		writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", body.PlanIdentifier))
+		return
+	}
+	cs := &checkoutSession{
+		id:           newUUID().String(),
+		plan:         body.PlanIdentifier,
+		version:      deref(v.data.Version),
+		chargePeriod: string(body.ChargePeriod),
+		successURL:   body.SuccessUrl,
+		status:       "open",
+		created:      f.s.now(),
+		metadata:     map[string]any{},
+	}
+	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
+		cs.customerID = body.CustomerId.MustGet()
+	}
+	if body.CancelUrl.IsSpecified() && !body.CancelUrl.IsNull() {
+		cs.cancelURL = body.CancelUrl.MustGet()
+	}
+	if body.Metadata.IsSpecified() && !body.Metadata.IsNull() {
+		cs.metadata = body.Metadata.MustGet()
+	}
+	if body.DiscountCode.IsSpecified() && !body.DiscountCode.IsNull() {
+		cs.discountCode = body.DiscountCode.MustGet()
+	}
+	var feats *[]fakeapi.FeatureInput
+	if body.Features.IsSpecified() && !body.Features.IsNull() {
+		fs := body.Features.MustGet()
+		feats = &fs
+	}
+	cs.features = featureInputs(feats)
+	cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
+	cs.events[0]["status"] = "pending"
+	o.sessions = append(o.sessions, cs)
+	o.sessionByID[cs.id] = cs
+	st.sessionOrg[cs.id] = o
+	writeLocked(w, http.StatusCreated, obj{
+		"checkoutUrl":       absoluteBase(r) + adminPrefix + "checkout/" + url.PathEscape(cs.id),
+		"checkoutSessionId": cs.id,
+	})
+}
+
+// completeCheckout completes an open checkout: the customer (created when
+// new), the subscription or purchase, the order and the webhooks. The caller
+// holds the lock.
+func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
+	if cs.status != "open" {
+		return errBadRequest("the checkout session is not open")
+	}
+	t := s.now()
+	if cs.customerID == "" {
+		cs.customerID = "cus_" + randomHex(8)
+	}
+	if o.customer(cs.customerID) == nil {
+		c := newCustomer(cs.customerID, t)
+		c.Email.Set(strings.ToLower(cs.customerID) + "@customers.example.com")
+		o.customers = append(o.customers, c)
+		o.customerByID[cs.customerID] = c
+		s.emit(o, "customer.created", o.customerHook(c), nil)
+	}
+	sub, err := s.subscribe(o, cs.customerID, cs.plan, cs.chargePeriod, cs.features, "")
+	if err != nil {
+		return err
+	}
+	od := s.placeOrder(o, sub, false)
+	sub.orderID = od.id
+	cs.orderID = od.id
+	if sub.billingType == "SUBSCRIPTION" {
+		cs.subID = &sub.id
+	}
+	cs.status = "complete"
+	cs.events[0]["status"] = "success"
+	cs.events = append(cs.events, s.eventEntry("", "Payment succeeded", "payment_succeeded", t),
+		s.eventEntry("", "Checkout completed", "checkout_completed", t))
+	s.emit(o, "checkout.completed", o.checkoutHook(cs), nil)
+	return nil
+}
+
+// CompleteCheckout completes an open checkout session as a paying customer
+// would: it creates the customer when the session named none or a new one,
+// the subscription (or one-time purchase), the order, its transaction and
+// payment method, and sends their webhooks.
+func (s *Server) CompleteCheckout(sessionID string) error {
+	st := s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	o := st.sessionOrg[sessionID]
+	if o == nil {
+		return fmt.Errorf("kelviqtest: CompleteCheckout: no checkout session %q", sessionID)
+	}
+	if err := s.completeCheckout(o, o.sessionByID[sessionID]); err != nil {
+		return fmt.Errorf("kelviqtest: CompleteCheckout: %w", err)
+	}
+	return nil
+}
+
+// inDates reports whether t falls between the start and end dates
+// (inclusive) when given.
+func inDates(t time.Time, start, end *openapi_types.Date) bool {
+	if start != nil && t.Before(start.Time) {
+		return false
+	}
+	if end != nil && !t.Before(end.Time.AddDate(0, 0, 1)) {
+		return false
+	}
+	return true
+}
+
+// ListCheckoutSessions lists checkout sessions, newest first.
+func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, params fakeapi.ListCheckoutSessionsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := strings.ToLower(deref(params.Search))
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []obj{}
+	for _, cs := range slices.Backward(o.sessions) {
+		if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
+			continue
+		}
+		if search != "" && !containsFold(search, cs.id, cs.customerID, cs.plan) {
+			continue
+		}
+		if !inDates(cs.created, params.StartDate, params.EndDate) {
+			continue
+		}
+		items = append(items, o.checkoutObj(cs, false))
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveCheckoutSession answers a session with its order and subscription
+// once completed.
+func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	cs := o.sessionByID[id]
+	if cs == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	writeLocked(w, http.StatusOK, o.checkoutObj(cs, true))
+}
+
+// ListCheckoutSessionEvents lists a session's events, oldest first.
+func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListCheckoutSessionEventsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	cs := o.sessionByID[id]
+	if cs == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	if pg, ok := paginate(w, r, f.s.spec, cs.events, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// ---- orders, transactions, refunds, payment methods ----
+
+// ListOrders lists orders, newest first, with the reference's filters.
+func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi.ListOrdersParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := strings.ToLower(deref(params.Search))
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f.s.settle(o)
+	items := []obj{}
+	for _, od := range slices.Backward(o.orders) {
+		switch {
+		case params.Status != nil && od.status != string(*params.Status),
+			params.BillingType != nil && od.billingType != string(*params.BillingType),
+			params.IsRenewal != nil && od.isRenewal != *params.IsRenewal,
+			search != "" && !containsFold(search, od.id, od.customerID, od.plan),
+			!inDates(od.created, params.StartDate, params.EndDate):
+			continue
+		}
+		items = append(items, o.orderObj(od))
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveOrder answers one order.
+func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	od := o.orderByID[id]
+	if od == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	writeLocked(w, http.StatusOK, o.orderObj(od))
+}
+
+// ListOrderEvents lists an order's events, oldest first.
+func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	od := o.orderByID[id]
+	if od == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	if pg, ok := paginate(w, r, f.s.spec, od.events, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// ListTransactions lists charges and refunds, newest first.
+func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params fakeapi.ListTransactionsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := strings.ToLower(deref(params.Search))
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f.s.settle(o)
+	items := []obj{}
+	for _, t := range slices.Backward(o.transactions) {
+		if (params.Status != nil && string(*params.Status) != "success") ||
+			(search != "" && !containsFold(search, t.id.String(), t.orderID)) ||
+			!inDates(t.created, params.StartDate, params.EndDate) {
+			continue
+		}
+		items = append(items, o.transactionObj(t))
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// CreateRefund refunds part or all of what is left of an order: amountUnits
+// or amount, else everything left. More than is left is 400 {"error": ...}.
+func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body fakeapi.RefundCreateRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	od := o.orderByID[body.OrderId]
+	if od == nil {
+		writeDetail(w, http.StatusNotFound, "Order not found.")
+		return
+	}
+	left := od.totalUnits - od.refundedUnits
+	units := left
+	switch {
+	case body.AmountUnits != nil:
+		units = *body.AmountUnits
+	case body.Amount != nil:
+		u, ok := parseMoney(*body.Amount)
+		if !ok {
+			writeJSON(w, http.StatusBadRequest, obj{"error": "amount is not a valid amount."})
+			return
+		}
+		units = u
+	}
+	switch {
+	case od.status != "COMPLETE" && od.status != "PARTIAL_REFUND":
+		writeJSON(w, http.StatusBadRequest, obj{"error": "Only a paid order can be refunded."})
+		return
+	case units <= 0 || left <= 0:
+		writeJSON(w, http.StatusBadRequest, obj{"error": "Nothing is left to refund on this order."})
+		return
+	case units > left:
+		writeJSON(w, http.StatusBadRequest, obj{"error": fmt.Sprintf("The refund (%s) is more than what is left of the order (%s).", money(units), money(left))})
+		return
+	}
+	t := f.s.now()
+	rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil}
+	if body.Reason != nil {
+		rf.reason = string(*body.Reason)
+	}
+	if body.InternalNote.IsSpecified() && !body.InternalNote.IsNull() {
+		rf.note = ptr(body.InternalNote.MustGet())
+	}
+	od.refundedUnits += units
+	od.status = "PARTIAL_REFUND"
+	if od.refundedUnits >= od.totalUnits {
+		od.status = "REFUNDED"
+	}
+	od.events = append(od.events, f.s.eventEntry(od.id, "Refund issued", "refund_created", t))
+	o.refunds = append(o.refunds, rf)
+	o.refundByID[rf.id] = rf
+	o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
+	f.s.emit(o, "refund.created", o.refundHook(rf), nil)
+	f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": "COMPLETE"})
+	writeLocked(w, http.StatusOK, o.refundObj(rf))
+}
+
+// ListRefunds lists refunds, newest first.
+func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeapi.ListRefundsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	search := strings.ToLower(deref(params.Search))
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []obj{}
+	for _, rf := range slices.Backward(o.refunds) {
+		if (params.Status != nil && string(*params.Status) != "SUCCEEDED") ||
+			(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
+			!inDates(rf.created, params.StartDate, params.EndDate) {
+			continue
+		}
+		items = append(items, o.refundObj(rf))
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// RetrieveRefund answers one refund.
+func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rf := o.refundByID[id]
+	if rf == nil {
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	writeLocked(w, http.StatusOK, o.refundObj(rf))
+}
+
+// ListPaymentMethods lists the cards customers paid with, by customer ID or
+// email.
+func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params fakeapi.ListPaymentMethodsParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	items := []obj{}
+	for _, pm := range slices.Backward(o.paymentMethods) {
+		if params.CustomerId != nil && pm.customerID != *params.CustomerId {
+			continue
+		}
+		if params.CustomerEmail != nil {
+			c := o.customer(pm.customerID)
+			if c == nil || !strings.EqualFold(c.Email.GetOrEmpty(), *params.CustomerEmail) {
+				continue
+			}
+		}
+		items = append(items, o.paymentMethodObj(pm))
+	}
+	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
+		writeLocked(w, http.StatusOK, pg)
+	}
+}
+
+// ---- portal, promotions, product offering ----
+
+// CreatePortalSession opens the customer portal for a customer with an
+// email address; the link points at the fake.
+func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
+	o := requireOrg(w, r)
+	var body fakeapi.CreatePortalSessionRequest
+	if o == nil || !decodeBody(w, r, &body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := o.customer(body.CustomerId)
+	if c == nil {
+		writeFieldErrors(w, "customerId", "Customer not found.")
+		return
+	}
+	email := c.Email.GetOrEmpty()
+	if email == "" {
+		writeFieldErrors(w, "customerId", "The customer has no email address.")
+		return
+	}
+	token := randomHex(20)
+	o.portalTokens[token] = body.CustomerId
+	st.portalOrg[token] = o
+	writeLocked(w, http.StatusOK, obj{
+		"token":             token,
+		"email":             email,
+		"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/" + token,
+	})
+}
+
+// AddPromotion adds a promotion that getPromotion answers for the
+// organization with the given identifier.
+func (s *Server) AddPromotion(organizationID string, p Promotion) error {
+	if strings.TrimSpace(p.ID) == "" {
+		return fmt.Errorf("kelviqtest: AddPromotion: Promotion.ID is empty")
+	}
+	id, err := parseUUID(organizationID)
+	if err != nil {
+		return fmt.Errorf("kelviqtest: AddPromotion: organizationID: %w", err)
+	}
+	st := s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	o := st.byID[id]
+	if o == nil {
+		return fmt.Errorf("kelviqtest: AddPromotion: no organization %s", organizationID)
+	}
+	o.promotions[p.ID] = p
+	return nil
+}
+
+// GetPromotion answers a promotion added with AddPromotion.
+func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, params fakeapi.GetPromotionParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	p, ok := o.promotions[params.PromotionId]
+	st.mu.Unlock()
+	if !ok {
+		writeDetail(w, http.StatusNotFound, "Promotion not found.")
+		return
+	}
+	writeJSON(w, http.StatusOK, obj{
+		"country": p.Country, "countryCode": p.CountryCode, "percentage": p.Percentage, "code": p.Code, "message": p.Message,
+		"widgets": []obj{{
+			"type": "BANNER", "backgroundColor": "#1f2937", "fontColor": "#ffffff", "highlightFontColor": "#facc15",
+			"fontSize": "14px", "borderRadius": "4px", "placement": "top", "unStyled": false, "addCloseIcon": true,
+			"countryMessage": p.Message,
+		}},
+		"security": obj{"vpn": false, "tor": false, "proxy": false, "relay": false, "crawler": false},
+	})
+}
+
+// GetProductOffering answers a product's published, visible plans with their
+// prices, and the customer's current subscription to it. An unknown product
+// is 404 {"status": ..., "message": ...}, as the reference declares.
+func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, productID openapi_types.UUID, params fakeapi.GetProductOfferingParams) {
+	o := requireOrg(w, r)
+	if o == nil {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	prod := o.productByID[productID]
+	if prod == nil || prod.archived {
+		writeJSON(w, http.StatusNotFound, obj{"status": "error", "message": "Product not found."})
+		return
+	}
+	var only map[string]bool
+	if params.PlansEnabled != nil && *params.PlansEnabled != "" {
+		only = map[string]bool{}
+		for _, id := range strings.Split(*params.PlansEnabled, ",") {
+			only[strings.TrimSpace(id)] = true
+		}
+	}
+	plans := []obj{}
+	periods := map[string]bool{}
+	for _, p := range o.plans {
+		v := p.liveVersion()
+		if p.product != productID || p.archived || v == nil || !deref(v.data.IsVisible) || (only != nil && !only[p.identifier]) {
+			continue
+		}
+		plans = append(plans, o.offeringPlan(p, v, periods))
+	}
+	billing := []obj{}
+	for _, cp := range []string{"MONTHLY", "YEARLY", "QUARTERLY", "DAILY", "ONE_TIME"} {
+		if periods[cp] {
+			billing = append(billing, obj{"enabled": true, "displayName": displayPeriod(cp), "chargePeriod": cp, "promoCaption": ""})
+		}
+	}
+	sub := obj{"hasPreviousSubscription": false, "planIdentifier": nil, "subscriptionId": nil, "chargePeriod": nil}
+	exists := false
+	if params.CustomerId != nil {
+		exists = o.customer(*params.CustomerId) != nil
+		for _, s := range slices.Backward(o.subscriptions) {
+			if s.customerID != *params.CustomerId {
+				continue
+			}
+			if pl := o.planByIdentifier[s.plan]; pl == nil || pl.product != productID {
+				continue
+			}
+			sub = obj{"hasPreviousSubscription": true, "planIdentifier": s.plan, "subscriptionId": s.id.String(), "chargePeriod": s.chargePeriod}
+			break
+		}
+	}
+	writeLocked(w, http.StatusOK, obj{
+		"organizationId": o.numericID, "countryCode": "US", "pricingLocale": "en-US",
+		"currencyCode": defaultCurrency, "currencySymbol": currencySymbol, "currencyConversionRate": 1,
+		"baseCurrencyCode": defaultCurrency, "baseCurrencySymbol": currencySymbol,
+		"plans": plans, "subscription": sub, "isCustomerExists": exists, "billingPeriods": billing,
+	})
+}
+
+func displayPeriod(cp string) string {
+	switch cp {
+	case "MONTHLY":
+		return "Monthly"
+	case "YEARLY":
+		return "Yearly"
+	case "QUARTERLY":
+		return "Quarterly"
+	case "DAILY":
+		return "Daily"
+	}
+	return "One time"
+}
+
+// offeringPlan is a ProductPlan; it notes the charge periods it has prices
+// for in periods.
+func (o *org) offeringPlan(p *plan, v *planVersion, periods map[string]bool) obj {
+	price := obj{"id": stableUUID("price", p.identifier, fmt.Sprint(deref(v.data.Version))).String(), "priceType": "FREE", "freeTrial": false, "trialPeriod": 0, "currency": defaultCurrency, "charges": []obj{}}
+	if len(v.prices) > 0 {
+		pr := v.prices[0]
+		price["id"] = pr["id"]
+		for _, k := range []string{"priceType", "freeTrial", "trialPeriod", "currency"} {
+			if val, ok := pr[k]; ok {
+				price[k] = val
+			}
+		}
+		charges := []obj{}
+		ccps, _ := pr["chargeCatalogPrice"].([]any)
+		for _, c := range ccps {
+			ccp, _ := c.(map[string]any)
+			list, _ := ccp["charges"].([]any)
+			for _, ch := range list {
+				charge, _ := ch.(map[string]any)
+				if charge == nil {
+					continue
+				}
+				cp, _ := charge["chargePeriod"].(string)
+				periods[cp] = true
+				tiers, _ := charge["tiers"].([]any)
+				if tiers == nil {
+					tiers = []any{}
+				}
+				charges = append(charges, obj{
+					"id": stableUUID("charge", fmt.Sprint(price["id"]), fmt.Sprint(len(charges))).String(), "chargePeriod": cp, "tiers": tiers,
+					"priceData": mapOrEmpty(asMap(charge["priceData"])), "details": obj{},
+					"advanced": mapOrEmpty(asMap(charge["advanced"])), "featureQuantityPrice": 0,
+				})
+			}
+		}
+		price["charges"] = charges
+	}
+	feats := []any{}
+	for _, sf := range o.subscriptionFeatures(v) {
+		feats = append(feats, sf)
+	}
+	return obj{
+		"name": deref(v.data.Name), "description": deref(v.data.Description), "identifier": p.identifier,
+		"details": obj{}, "isVisible": deref(v.data.IsVisible), "metadata": mapOrEmpty(v.data.Metadata),
+		"basePlan": nil, "price": price, "originalPrice": obj{}, "features": feats, "shouldHighlight": false,
+		"enabled": true, "displayName": deref(v.data.Name), "displayDescription": deref(v.data.Description), "includes": "",
+	}
+}
+
+func asMap(v any) *map[string]any {
+	if m, ok := v.(map[string]any); ok {
+		return &m
+	}
+	return nil
+}
+
+func parseUUID(s string) (openapi_types.UUID, error) {
+	var u openapi_types.UUID
+	if err := u.UnmarshalText([]byte(s)); err != nil {
+		return u, fmt.Errorf("%q is not a UUID", s)
+	}
+	return u, nil
+}
+
+// newCustomer is a customer with only its ID set, as createCustomer makes
+// one from {"customerId": id}.
+func newCustomer(id string, t time.Time) *fakeapi.CustomerResponse {
+	uid := newUUID()
+	created := rfc3339(t)
+	c := &fakeapi.CustomerResponse{Id: &uid, CustomerId: ptr(id), Details: &map[string]any{}, CreatedOn: &created, ModifiedOn: &created}
+	c.Name.SetNull()
+	c.Email.SetNull()
+	c.Metadata.Set(map[string]string{})
+	c.BillingAddress.SetNull()
+	return c
+}

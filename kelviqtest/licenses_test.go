@@ -1,0 +1,59 @@
+package kelviqtest_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/kelviqtest"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	ctx := context.Background()
+	org := must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "licensed", Email: "licensed@example.com"}))(t)
+	c := must(srv.Client().ForOrganization(org))(t)
+	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Desktop app", TaxCode: api.ProductCreateRequestTaxCodeSoftware}))(t)
+	planID := "desktop"
+	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Desktop", Identifier: &planID, Product: *product.Id,
+		License: &api.LicenseConfig{Enabled: ptr(true), ActivationLimit: ptr(2), ActivationLimitEnabled: ptr(true)}}))(t)
+	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
+	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_dev", Email: nullable.NewNullableWithValue("dev@example.com")}))(t)
+	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_other"}))(t)
+	sub := must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: planID, ChargePeriod: "YEARLY", CustomerId: nullable.NewNullableWithValue("cus_dev")}))(t)
+	if sub.License == nil || len(*sub.License) != 1 {
+		t.Fatalf("subscription licenses = %+v", sub.License)
+	}
+	key := (*sub.License)[0].LicenseKey.MustGet()
+
+	activate := func(name string) (*api.LicenseActivationResponse, error) {
+		return c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: ptr("cus_dev"), InstanceName: &name})
+	}
+	first := must(activate("laptop"))(t)
+	must(activate("desktop"))(t)
+	_, err := activate("third") // over the limit of 2
+	apiError(t, err, http.StatusBadRequest)
+	if first.License == nil || *first.License.ActivationLimit != 2 {
+		t.Fatalf("activation = %+v", first)
+	}
+	_, err = c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: ptr("cus_other")})
+	apiError(t, err, http.StatusForbidden)
+
+	v := must(c.Licenses.Validate(ctx, api.LicenseValidate{LicenseKey: key, InstanceId: first.InstanceId}))(t)
+	if !*v.Valid || *v.License.ActivationUsage != 2 {
+		t.Fatalf("validate = %+v", v)
+	}
+	must(c.Licenses.Deactivate(ctx, api.LicenseDeactivation{LicenseKey: key, InstanceId: *first.InstanceId}))(t)
+	v = must(c.Licenses.Validate(ctx, api.LicenseValidate{LicenseKey: key, InstanceId: first.InstanceId}))(t)
+	if *v.Valid || *v.Code != "INSTANCE_NOT_FOUND" || *v.License.ActivationUsage != 1 {
+		t.Fatalf("validate a deactivated instance = %+v", v)
+	}
+	_, err = c.Licenses.Deactivate(ctx, api.LicenseDeactivation{LicenseKey: key, InstanceId: *first.InstanceId})
+	apiError(t, err, http.StatusNotFound)
+	must(activate("third"))(t) // the freed place is usable
+}

@@ -1,0 +1,501 @@
+package kelviqtest
+
+import (
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+)
+
+// The functions below render the fake's state as the API answers it
+// (camelCase) and as webhooks carry it (snake_case). The caller holds the
+// state's lock.
+
+// orderCustomer is the OrderCustomer object: customerId, name and email.
+func (o *org) orderCustomer(customerID string) obj {
+	out := obj{"customerId": customerID, "name": nil, "email": nil}
+	if c := o.customer(customerID); c != nil {
+		if c.Name.IsSpecified() && !c.Name.IsNull() {
+			out["name"] = c.Name.MustGet()
+		}
+		if c.Email.IsSpecified() && !c.Email.IsNull() {
+			out["email"] = c.Email.MustGet()
+		}
+	}
+	return out
+}
+
+func (o *org) productObj(id openapi_types.UUID) obj {
+	if p := o.productByID[id]; p != nil {
+		return toObj(p.data)
+	}
+	return obj{"id": id.String()}
+}
+
+func (o *org) planVersion(ident string, version int) (*plan, *planVersion) {
+	p := o.planByIdentifier[ident]
+	if p == nil {
+		return nil, nil
+	}
+	return p, p.version(version)
+}
+
+// subscriptionFeatures is the SubscriptionFeatureDetail list of a plan
+// version: each feature with its entitlement's value and hard limit.
+func (o *org) subscriptionFeatures(v *planVersion) []obj {
+	out := []obj{}
+	if v == nil {
+		return out
+	}
+	for _, pf := range v.features {
+		f := o.featureByID[pf.feature]
+		if f == nil {
+			continue
+		}
+		d := f.data
+		item := obj{
+			"id":             pf.feature.String(),
+			"identifier":     deref(d.Identifier),
+			"name":           deref(d.Name),
+			"description":    deref(d.Description),
+			"featureType":    string(deref(d.FeatureType)),
+			"details":        obj{},
+			"isArchived":     deref(d.IsArchived),
+			"metadata":       mapOrEmpty(d.Metadata),
+			"modifiedOn":     rfc3339(deref(d.ModifiedOn)),
+			"meter":          mapOrEmpty(d.Meter),
+			"featureDetails": mapOrEmpty(d.FeatureDetails),
+			"reset":          nil,
+			"resetTime":      nil,
+			"hardLimit":      pf.details["hardLimit"] == true,
+		}
+		if r, ok := pf.details["reset"].(string); ok {
+			item["reset"] = r
+		}
+		if r, ok := pf.details["resetTime"].(string); ok {
+			item["resetTime"] = r
+		}
+		if n, ok := intValue(pf.details["value"]); ok {
+			item["value"] = n
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+func mapOrEmpty(m *map[string]any) map[string]any {
+	if m == nil || *m == nil {
+		return map[string]any{}
+	}
+	return *m
+}
+
+// intValue reads an entitlement value as an integer: a number, a numeric
+// string, or true (1) / false (0) for a boolean feature.
+func intValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int64(x), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case string:
+		if u, ok := parseMoney(x); ok {
+			return u / 100, true
+		}
+	}
+	return 0, false
+}
+
+// licenseSummaries is the SubscriptionLicense list of a subscription.
+func (o *org) licenseSummaries(subID openapi_types.UUID) []obj {
+	out := []obj{}
+	for _, l := range o.licenses {
+		if l.subID != nil && *l.subID == subID {
+			out = append(out, l.summary())
+		}
+	}
+	return out
+}
+
+func (l *license) summary() obj {
+	return obj{
+		"id":              l.id.String(),
+		"licenseKey":      l.key,
+		"activatedOn":     timeOrNil(l.activated),
+		"expiresOn":       timeOrNil(l.expires),
+		"activationUsage": len(l.instances),
+		"activationLimit": l.limit,
+		"enabled":         l.enabled,
+	}
+}
+
+func timeOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return rfc3339(*t)
+}
+
+func dateOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return dateOnly(*t)
+}
+
+func strOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// subscriptionObj is the Subscription object (retrieveSubscription,
+// listSubscriptions).
+func (o *org) subscriptionObj(s *subscription) obj {
+	p, v := o.planVersion(s.plan, s.version)
+	word, kind, unit := recurrence(s.chargePeriod)
+	out := obj{
+		"id":                     s.id.String(),
+		"externalSubscriptionId": s.externalID,
+		"startDate":              dateOnly(s.created),
+		"endDate":                dateOrNil(s.endDate),
+		"billingPeriodStartTime": rfc3339(s.periodStart),
+		"billingPeriodEndTime":   rfc3339(s.periodEnd),
+		"amount":                 money(s.amountUnits),
+		"recurrence":             word,
+		"currency":               s.currency,
+		"status":                 s.status,
+		"plan":                   obj{"name": "", "identifier": s.plan},
+		"features":               o.subscriptionFeatures(v),
+		"trialDaysRemaining":     0,
+		"customerId":             s.customerID,
+		"billingType":            s.billingType,
+		"recurrenceUnit":         nil,
+		"recurrenceType":         nil,
+		"files":                  []any{},
+		"links":                  []any{},
+		"license":                o.licenseSummaries(s.id),
+		"canceledAt":             timeOrNil(s.canceledAt),
+		"cancellationReason":     strOrNil(s.cancellationReason),
+		"cancellationFeedback":   strOrNil(s.feedback),
+		"cancellationComment":    strOrNil(s.comment),
+	}
+	if kind != "" {
+		out["recurrenceUnit"], out["recurrenceType"] = unit, kind
+	}
+	if p != nil {
+		out["product"] = p.product.String()
+	}
+	if v != nil {
+		out["plan"] = obj{"name": deref(v.data.Name), "identifier": s.plan}
+		if v.data.Files != nil {
+			out["files"] = *v.data.Files
+		}
+		if v.data.Links != nil {
+			out["links"] = *v.data.Links
+		}
+	}
+	return out
+}
+
+// createdSubscriptionObj is the CreateSubscriptionResponse (and
+// CreateChargeResponse) object.
+func (o *org) createdSubscriptionObj(s *subscription) obj {
+	full := o.subscriptionObj(s)
+	out := obj{}
+	for _, k := range []string{"id", "startDate", "endDate", "billingPeriodStartTime", "billingPeriodEndTime", "amount",
+		"recurrence", "currency", "status", "plan", "features", "trialDaysRemaining", "customerId", "files", "links", "license"} {
+		out[k] = full[k]
+	}
+	if p := o.planByIdentifier[s.plan]; p != nil {
+		prod := o.productByID[p.product]
+		out["product"] = obj{"id": p.product.String(), "name": "", "identifier": ""}
+		if prod != nil {
+			out["product"] = obj{"id": p.product.String(), "name": deref(prod.data.Name), "identifier": deref(prod.data.Identifier)}
+		}
+	}
+	return out
+}
+
+// checkoutObj is the CheckoutSessionResponse object; detail adds order,
+// subscription and payment method (CheckoutSessionDetailResponse).
+func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
+	out := obj{
+		"id":               cs.id,
+		"billingAddress":   nil,
+		"discountCode":     strOrNil(cs.discountCode),
+		"taxId":            nil,
+		"currency":         defaultCurrency,
+		"currencySymbol":   currencySymbol,
+		"status":           cs.status,
+		"createdOn":        rfc3339(cs.created),
+		"selectedData":     obj{"planIdentifier": cs.plan, "chargePeriod": cs.chargePeriod, "features": cs.features},
+		"offeringData":     obj{"planVersion": cs.version},
+		"data":             obj{"successUrl": cs.successURL, "cancelUrl": strOrNil(cs.cancelURL)},
+		"customFieldsData": obj{},
+		"metadata":         mapOrEmpty(&cs.metadata),
+		"customization":    obj{},
+		"trialPeriod":      0,
+	}
+	if cs.customerID != "" {
+		out["customer"] = o.orderCustomer(cs.customerID)
+		if c := o.customer(cs.customerID); c != nil && c.BillingAddress.IsSpecified() && !c.BillingAddress.IsNull() {
+			out["billingAddress"] = c.BillingAddress.MustGet()
+		}
+	}
+	if p := o.planByIdentifier[cs.plan]; p != nil {
+		out["product"] = o.productObj(p.product)
+	}
+	if !detail {
+		return out
+	}
+	out["paymentMethod"] = nil
+	if od := o.orderByID[cs.orderID]; od != nil {
+		out["order"] = obj{
+			"id":                 od.id,
+			"status":             od.status,
+			"paidAt":             rfc3339(od.paidAt),
+			"createdOn":          rfc3339(od.created),
+			"billingType":        od.billingType,
+			"isTrial":            false,
+			"amountSubtotal":     money(od.totalUnits),
+			"amountDiscount":     money(0),
+			"amountTax":          money(0),
+			"amountTotal":        money(od.totalUnits),
+			"saleCurrency":       od.currency,
+			"saleCurrencySymbol": currencySymbol,
+			"invoiceId":          od.invoiceID,
+		}
+		out["paymentMethod"] = o.orderPaymentMethod(od.customerID)
+	}
+	if cs.subID != nil {
+		if s := o.subByID[*cs.subID]; s != nil {
+			full := o.subscriptionObj(s)
+			sub := obj{}
+			for _, k := range []string{"id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime", "startDate", "endDate",
+				"status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType"} {
+				sub[k] = full[k]
+			}
+			out["subscription"] = sub
+		}
+	}
+	return out
+}
+
+func (o *org) orderPaymentMethod(customerID string) any {
+	for _, pm := range o.paymentMethods {
+		if pm.customerID == customerID {
+			return obj{"paymentMethodType": "card", "paymentMethodName": pm.brand, "last4": pm.last4}
+		}
+	}
+	return nil
+}
+
+// orderObj is the OrderResponse object.
+func (o *org) orderObj(od *order) obj {
+	out := obj{
+		"id":                  od.id,
+		"customer":            o.orderCustomer(od.customerID),
+		"product":             o.productObj(od.product),
+		"status":              od.status,
+		"paidAt":              rfc3339(od.paidAt),
+		"amountSubtotal":      money(od.totalUnits),
+		"amountDiscount":      money(0),
+		"amountTax":           money(0),
+		"amountTotal":         money(od.totalUnits),
+		"saleCurrency":        od.currency,
+		"amountSubtotalUnits": od.totalUnits,
+		"amountDiscountUnits": 0,
+		"amountTaxUnits":      0,
+		"amountTotalUnits":    od.totalUnits,
+		"refundedTotalUnits":  od.refundedUnits,
+		"saleCurrencySymbol":  currencySymbol,
+		"billingAddress":      nil,
+		"billingType":         od.billingType,
+		"license":             []obj{},
+		"isTrial":             false,
+		"invoiceId":           od.invoiceID,
+		"customFieldsData":    obj{},
+		"paymentMethod":       o.orderPaymentMethod(od.customerID),
+	}
+	if p, v := o.planVersion(od.plan, od.version); v != nil {
+		out["plan"] = planJSON(p, v)
+	}
+	if od.subID != nil {
+		if s := o.subByID[*od.subID]; s != nil {
+			word, _, _ := recurrence(s.chargePeriod)
+			out["subscription"] = obj{
+				"id":              s.id.String(),
+				"status":          s.status,
+				"amount":          money(s.amountUnits),
+				"currency":        s.currency,
+				"interval":        word,
+				"currencySymbol":  currencySymbol,
+				"nextInvoiceDate": nextInvoice(s),
+			}
+			out["license"] = o.licenseSummaries(s.id)
+		}
+	}
+	return out
+}
+
+func nextInvoice(s *subscription) any {
+	if s.status != "active" || s.endDate != nil || s.billingType == "ONE_TIME" {
+		return nil
+	}
+	return rfc3339(s.periodEnd)
+}
+
+// orderRef is the order object nested in refunds and transactions.
+func (od *order) ref() obj {
+	return obj{
+		"id":                 od.id,
+		"status":             od.status,
+		"amountTotal":        money(od.totalUnits),
+		"amountTotalUnits":   od.totalUnits,
+		"refundedTotalUnits": od.refundedUnits,
+		"saleCurrency":       od.currency,
+		"customerId":         od.customerID,
+	}
+}
+
+// fee is the fake's merchant-of-record fee on a charge: 5 % plus 0.50.
+func fee(units int64) int64 {
+	if units <= 0 {
+		return 0
+	}
+	return units*5/100 + 50
+}
+
+// transactionObj is the TransactionResponse object.
+func (o *org) transactionObj(t *transaction) obj {
+	od := o.orderByID[t.orderID]
+	f := int64(0)
+	if t.kind == "CHARGE" {
+		f = fee(t.units)
+	}
+	avail := t.created.AddDate(0, 0, 7)
+	out := obj{
+		"id":             t.id.String(),
+		"order":          obj{"id": t.orderID},
+		"createdOn":      rfc3339(t.created),
+		"currency":       defaultCurrency,
+		"currencySymbol": currencySymbol,
+		"amountTotal":    decimal(t.units),
+		"morFee":         decimal(f),
+		"morFeeBreakdown": []obj{
+			{"name": "base_fee", "percentage": "5.00", "valueUnits": f - min(f, 50), "currency": defaultCurrency},
+			{"name": "fixed_fee", "percentage": nil, "valueUnits": min(f, 50), "currency": defaultCurrency},
+		},
+		"collectedTax":      decimal(0),
+		"netPayout":         decimal(t.units - f),
+		"status":            "success",
+		"transactionType":   t.kind,
+		"paymentMethodType": "card",
+		"availableOn":       dateOnly(avail),
+		"isSettled":         false,
+		"paymentMethodName": "visa",
+		"last4":             "4242",
+	}
+	if od != nil {
+		out["order"] = od.ref()
+		out["currency"] = od.currency
+	}
+	return out
+}
+
+// refundObj is the RefundResponse object.
+func (o *org) refundObj(rf *refund) obj {
+	out := obj{
+		"id":            rf.id.String(),
+		"reason":        strOrNil(rf.reason),
+		"amountUnits":   rf.units,
+		"amount":        decimal(rf.units),
+		"internalNote":  nil,
+		"failureReason": nil,
+		"status":        "SUCCEEDED",
+		"order":         obj{"id": rf.orderID},
+	}
+	if rf.note != nil {
+		out["internalNote"] = *rf.note
+	}
+	if od := o.orderByID[rf.orderID]; od != nil {
+		out["order"] = od.ref()
+	}
+	return out
+}
+
+// paymentMethodObj is the PaymentMethodResponse object.
+func (o *org) paymentMethodObj(pm *paymentMethod) obj {
+	cust := o.orderCustomer(pm.customerID)
+	cust["billingAddress"] = nil
+	if c := o.customer(pm.customerID); c != nil && c.BillingAddress.IsSpecified() && !c.BillingAddress.IsNull() {
+		cust["billingAddress"] = c.BillingAddress.MustGet()
+	}
+	return obj{
+		"id":         pm.id,
+		"customer":   cust,
+		"methodType": "card",
+		"methodData": obj{"brand": pm.brand, "last4": pm.last4, "exp_month": 12, "exp_year": pm.created.Year() + 3, "funding": "credit", "country": "US"},
+		"isDefault":  true,
+		"status":     "succeeded",
+		"createdOn":  rfc3339(pm.created),
+		"modifiedOn": rfc3339(pm.created),
+	}
+}
+
+// licenseDetails is the LicenseDetails object.
+func (o *org) licenseDetails(l *license) obj {
+	cust := obj{"customerId": l.customerID}
+	if c := o.customer(l.customerID); c != nil {
+		if c.Name.IsSpecified() && !c.Name.IsNull() {
+			cust["name"] = c.Name.MustGet()
+		}
+		if c.Email.IsSpecified() && !c.Email.IsNull() {
+			cust["email"] = c.Email.MustGet()
+		}
+	}
+	out := obj{
+		"id":              l.id.String(),
+		"licenseKey":      l.key,
+		"activatedOn":     timeOrNil(l.activated),
+		"expiresOn":       timeOrNil(l.expires),
+		"activationUsage": len(l.instances),
+		"activationLimit": l.limit,
+		"enabled":         l.enabled,
+		"customer":        cust,
+		"subscription":    nil,
+	}
+	if p, v := o.planVersion(l.plan, l.version); v != nil {
+		pl := obj{
+			"identifier":  l.plan,
+			"name":        deref(v.data.Name),
+			"description": deref(v.data.Description),
+			"version":     l.version,
+			"isLatest":    v == p.latest(),
+		}
+		if prod := o.productByID[p.product]; prod != nil {
+			mod := rfc3339(deref(prod.data.ModifiedOn))
+			pl["product"] = obj{
+				"id": p.product.String(), "identifier": deref(prod.data.Identifier), "name": deref(prod.data.Name),
+				"taxCode": string(deref(prod.data.TaxCode)), "createdOn": mod, "modifiedOn": mod,
+			}
+		}
+		out["plan"] = pl
+	}
+	if l.subID != nil {
+		if s := o.subByID[*l.subID]; s != nil {
+			full := o.subscriptionObj(s)
+			sub := obj{}
+			for _, k := range []string{"id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime", "startDate", "endDate",
+				"status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType"} {
+				sub[k] = full[k]
+			}
+			out["subscription"] = sub
+		}
+	}
+	return out
+}
