@@ -25,7 +25,7 @@ var spec []byte
 // OpenAPISpec returns a copy of the openapi.json this module was generated from.
 func OpenAPISpec() []byte { return append([]byte(nil), spec...) }
 
+//go:generate go run ./internal/cmd/genops -spec openapi.json -out api/operations.gen.go -overlay oapi-codegen.overlay.yaml -overlay-out api/overlay.gen.yaml
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.yaml openapi.json
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.fake.yaml openapi.json
-//go:generate go run ./internal/cmd/genops -spec openapi.json -out api/operations.gen.go
 //go:generate go run ./internal/cmd/genservices -spec openapi.json -api api/api.gen.go -out wrapper/services.gen.go

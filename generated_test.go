@@ -95,11 +95,11 @@ func TestGeneratedTypesDecode(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"email":"","name":null}`), &cust); err != nil {
 		t.Fatalf("empty email must decode: %v", err)
 	}
-	if v, err := cust.Email.Get(); err != nil || v != "" {
+	if v, err := ptrGet(cust.Email); err != nil || v != "" {
 		t.Errorf("email = %q, %v; want empty string value", v, err)
 	}
-	if !cust.Name.IsNull() || cust.Metadata.IsSpecified() {
-		t.Errorf("name null = %v, metadata specified = %v; want true, false", cust.Name.IsNull(), cust.Metadata.IsSpecified())
+	if !(cust.Name == nil) || (cust.Metadata != nil) {
+		t.Errorf("name null = %v, metadata specified = %v; want true, false", (cust.Name == nil), (cust.Metadata != nil))
 	}
 
 	for _, raw := range []string{`{"amount":1234567890.10}`, `{"amount":"1234567890.10"}`} {

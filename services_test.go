@@ -620,7 +620,7 @@ func TestServicesDecodeAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wrapper.Deref(o.Id) != "ord_7" || o.AmountTotal.MustGet() != "12.50" || wrapper.Deref(o.IsTrial) {
+	if wrapper.Deref(o.Id) != "ord_7" || (*o.AmountTotal) != "12.50" || wrapper.Deref(o.IsTrial) {
 		t.Errorf("order = %+v", o)
 	}
 	cu, err := c.Customers.Update(ctx, "cus_42", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Ada")})

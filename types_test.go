@@ -70,7 +70,7 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		} else if r.Status.Valid() {
 			t.Errorf("unknown status %q reports Valid", *r.Status)
 		}
-		if reason, err := r.Reason.Get(); err != nil || reason != "CHARGEBACK_LOST" || reason.Valid() {
+		if reason, err := ptrGet(r.Reason); err != nil || reason != "CHARGEBACK_LOST" || reason.Valid() {
 			t.Errorf("Reason = %q, %v (Valid %v)", reason, err, reason.Valid())
 		}
 
@@ -83,7 +83,7 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		default:
 			t.Errorf("switch on %q missed RefundResponseStatusSUCCEEDED", *r.Status)
 		}
-		if reason := r.Reason.MustGet(); reason != api.RefundResponseReasonDUPLICATE || !reason.Valid() {
+		if reason := (*r.Reason); reason != api.RefundResponseReasonDUPLICATE || !reason.Valid() {
 			t.Errorf("Reason = %q, want RefundResponseReasonDUPLICATE", reason)
 		}
 	})
@@ -109,14 +109,14 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		if s.BillingType == nil || string(*s.BillingType) != "metered_v2" || s.BillingType.Valid() {
 			t.Errorf("BillingType = %v", s.BillingType)
 		}
-		if got, err := s.CancellationReason.Get(); err != nil || string(got) != "CANCELLED_BY_REGULATOR" || got.Valid() {
+		if got, err := ptrGet(s.CancellationReason); err != nil || string(got) != "CANCELLED_BY_REGULATOR" || got.Valid() {
 			t.Errorf("CancellationReason = %q, %v", got, err)
 		}
 		if wrapper.Deref(s.Status) != "paused_by_regulator" {
 			t.Errorf("Status = %v", s.Status)
 		}
 		typesUnmarshal(t, `{"cancellationReason":"CANCELLED_BY_CUSTOMER"}`, &s)
-		if got := s.CancellationReason.MustGet(); got != api.CANCELLEDBYCUSTOMER {
+		if got := (*s.CancellationReason); got != api.CANCELLEDBYCUSTOMER {
 			t.Errorf("CancellationReason = %q, want CANCELLEDBYCUSTOMER", got)
 		}
 	})
@@ -414,10 +414,10 @@ func TestTypesUnknownFieldsIgnored(t *testing.T) {
 		`"billingAddress":{"country":"DE","futureLine":"y"},"metadata":{"k":"v"},"name":null}`
 	check := func(t *testing.T, c *api.CustomerResponse) {
 		t.Helper()
-		if wrapper.Deref(c.CustomerId) != "cus_1" || c.Email.MustGet() != "a@example.com" || !c.Name.IsNull() {
+		if wrapper.Deref(c.CustomerId) != "cus_1" || (*c.Email) != "a@example.com" || !(c.Name == nil) {
 			t.Errorf("customer = %+v", c)
 		}
-		if md, err := c.Metadata.Get(); err != nil || md["k"] != "v" {
+		if md, err := ptrGet(c.Metadata); err != nil || md["k"] != "v" {
 			t.Errorf("Metadata = %v, %v", md, err)
 		}
 		if !c.BillingAddress.IsSpecified() || c.BillingAddress.IsNull() {

@@ -1392,7 +1392,7 @@ type CatalogPlan struct {
 	Metadata   *map[string]interface{} `json:"metadata,omitempty"`
 	ModifiedOn *time.Time              `json:"modifiedOn,omitempty"`
 	Name       *string                 `json:"name,omitempty"`
-	Ordering   nullable.Nullable[int]  `json:"ordering,omitempty"`
+	Ordering   *int                    `json:"ordering,omitempty"`
 	Product    *openapi_types.UUID     `json:"product,omitempty"`
 	Version    *int                    `json:"version,omitempty"`
 }
@@ -1419,18 +1419,18 @@ type CheckoutSessionDetailResponse struct {
 	// BillingAddress Postal billing address.
 	BillingAddress   nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
 	CreatedOn        *time.Time                        `json:"createdOn,omitempty"`
-	Currency         nullable.Nullable[string]         `json:"currency,omitempty"`
+	Currency         *string                           `json:"currency,omitempty"`
 	CurrencySymbol   *string                           `json:"currencySymbol,omitempty"`
 	CustomFieldsData *map[string]interface{}           `json:"customFieldsData,omitempty"`
 
 	// Customer The customer of an order.
-	Customer      *OrderCustomer            `json:"customer,omitempty"`
-	Customization *map[string]interface{}   `json:"customization,omitempty"`
-	Data          *map[string]interface{}   `json:"data,omitempty"`
-	DiscountCode  nullable.Nullable[string] `json:"discountCode,omitempty"`
-	Id            *string                   `json:"id,omitempty"`
-	Metadata      *map[string]interface{}   `json:"metadata,omitempty"`
-	OfferingData  *map[string]interface{}   `json:"offeringData,omitempty"`
+	Customer      *OrderCustomer          `json:"customer,omitempty"`
+	Customization *map[string]interface{} `json:"customization,omitempty"`
+	Data          *map[string]interface{} `json:"data,omitempty"`
+	DiscountCode  *string                 `json:"discountCode,omitempty"`
+	Id            *string                 `json:"id,omitempty"`
+	Metadata      *map[string]interface{} `json:"metadata,omitempty"`
+	OfferingData  *map[string]interface{} `json:"offeringData,omitempty"`
 
 	// Order Order created by a checkout session.
 	Order *CheckoutSessionOrder `json:"order,omitempty"`
@@ -1445,15 +1445,15 @@ type CheckoutSessionDetailResponse struct {
 
 	// Subscription Subscription created by a checkout session.
 	Subscription *CheckoutSessionSubscription `json:"subscription,omitempty"`
-	TaxId        nullable.Nullable[string]    `json:"taxId,omitempty"`
+	TaxId        *string                      `json:"taxId,omitempty"`
 	TrialPeriod  *int                         `json:"trialPeriod,omitempty"`
 }
 
 // CheckoutSessionEventListResponse One page of checkout session events.
 type CheckoutSessionEventListResponse struct {
 	Count    *int                            `json:"count,omitempty"`
-	Next     nullable.Nullable[string]       `json:"next,omitempty"`
-	Previous nullable.Nullable[string]       `json:"previous,omitempty"`
+	Next     *string                         `json:"next,omitempty"`
+	Previous *string                         `json:"previous,omitempty"`
 	Results  *[]CheckoutSessionEventResponse `json:"results,omitempty"`
 }
 
@@ -1473,26 +1473,26 @@ type CheckoutSessionEventResponseStatus string
 // CheckoutSessionListResponse One page of checkout sessions.
 type CheckoutSessionListResponse struct {
 	Count    *int                       `json:"count,omitempty"`
-	Next     nullable.Nullable[string]  `json:"next,omitempty"`
-	Previous nullable.Nullable[string]  `json:"previous,omitempty"`
+	Next     *string                    `json:"next,omitempty"`
+	Previous *string                    `json:"previous,omitempty"`
 	Results  *[]CheckoutSessionResponse `json:"results,omitempty"`
 }
 
 // CheckoutSessionOrder Order created by a checkout session.
 type CheckoutSessionOrder struct {
-	AmountDiscount     *string                                            `json:"amountDiscount,omitempty"`
-	AmountSubtotal     nullable.Nullable[string]                          `json:"amountSubtotal,omitempty"`
-	AmountTax          nullable.Nullable[string]                          `json:"amountTax,omitempty"`
-	AmountTotal        nullable.Nullable[string]                          `json:"amountTotal,omitempty"`
-	BillingType        nullable.Nullable[CheckoutSessionOrderBillingType] `json:"billingType,omitempty"`
-	CreatedOn          *time.Time                                         `json:"createdOn,omitempty"`
-	Id                 *string                                            `json:"id,omitempty"`
-	InvoiceId          nullable.Nullable[string]                          `json:"invoiceId,omitempty"`
-	IsTrial            *bool                                              `json:"isTrial,omitempty"`
-	PaidAt             nullable.Nullable[time.Time]                       `json:"paidAt,omitempty"`
-	SaleCurrency       *string                                            `json:"saleCurrency,omitempty"`
-	SaleCurrencySymbol *string                                            `json:"saleCurrencySymbol,omitempty"`
-	Status             *CheckoutSessionOrderStatus                        `json:"status,omitempty"`
+	AmountDiscount     *string                          `json:"amountDiscount,omitempty"`
+	AmountSubtotal     *string                          `json:"amountSubtotal,omitempty"`
+	AmountTax          *string                          `json:"amountTax,omitempty"`
+	AmountTotal        *string                          `json:"amountTotal,omitempty"`
+	BillingType        *CheckoutSessionOrderBillingType `json:"billingType,omitempty"`
+	CreatedOn          *time.Time                       `json:"createdOn,omitempty"`
+	Id                 *string                          `json:"id,omitempty"`
+	InvoiceId          *string                          `json:"invoiceId,omitempty"`
+	IsTrial            *bool                            `json:"isTrial,omitempty"`
+	PaidAt             *time.Time                       `json:"paidAt,omitempty"`
+	SaleCurrency       *string                          `json:"saleCurrency,omitempty"`
+	SaleCurrencySymbol *string                          `json:"saleCurrencySymbol,omitempty"`
+	Status             *CheckoutSessionOrderStatus      `json:"status,omitempty"`
 }
 
 // CheckoutSessionOrderBillingType defines model for CheckoutSessionOrder.BillingType.
@@ -1506,39 +1506,39 @@ type CheckoutSessionResponse struct {
 	// BillingAddress Postal billing address.
 	BillingAddress   nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
 	CreatedOn        *time.Time                        `json:"createdOn,omitempty"`
-	Currency         nullable.Nullable[string]         `json:"currency,omitempty"`
+	Currency         *string                           `json:"currency,omitempty"`
 	CurrencySymbol   *string                           `json:"currencySymbol,omitempty"`
 	CustomFieldsData *map[string]interface{}           `json:"customFieldsData,omitempty"`
 
 	// Customer The customer of an order.
-	Customer      *OrderCustomer            `json:"customer,omitempty"`
-	Customization *map[string]interface{}   `json:"customization,omitempty"`
-	Data          *map[string]interface{}   `json:"data,omitempty"`
-	DiscountCode  nullable.Nullable[string] `json:"discountCode,omitempty"`
-	Id            *string                   `json:"id,omitempty"`
-	Metadata      *map[string]interface{}   `json:"metadata,omitempty"`
-	OfferingData  *map[string]interface{}   `json:"offeringData,omitempty"`
+	Customer      *OrderCustomer          `json:"customer,omitempty"`
+	Customization *map[string]interface{} `json:"customization,omitempty"`
+	Data          *map[string]interface{} `json:"data,omitempty"`
+	DiscountCode  *string                 `json:"discountCode,omitempty"`
+	Id            *string                 `json:"id,omitempty"`
+	Metadata      *map[string]interface{} `json:"metadata,omitempty"`
+	OfferingData  *map[string]interface{} `json:"offeringData,omitempty"`
 
 	// Product A catalog product.
-	Product      *Product                  `json:"product,omitempty"`
-	SelectedData *map[string]interface{}   `json:"selectedData,omitempty"`
-	Status       *string                   `json:"status,omitempty"`
-	TaxId        nullable.Nullable[string] `json:"taxId,omitempty"`
-	TrialPeriod  *int                      `json:"trialPeriod,omitempty"`
+	Product      *Product                `json:"product,omitempty"`
+	SelectedData *map[string]interface{} `json:"selectedData,omitempty"`
+	Status       *string                 `json:"status,omitempty"`
+	TaxId        *string                 `json:"taxId,omitempty"`
+	TrialPeriod  *int                    `json:"trialPeriod,omitempty"`
 }
 
 // CheckoutSessionSubscription Subscription created by a checkout session.
 type CheckoutSessionSubscription struct {
-	Amount                 nullable.Nullable[string]               `json:"amount,omitempty"`
-	BillingPeriodEndTime   nullable.Nullable[time.Time]            `json:"billingPeriodEndTime,omitempty"`
-	BillingPeriodStartTime nullable.Nullable[time.Time]            `json:"billingPeriodStartTime,omitempty"`
+	Amount                 *string                                 `json:"amount,omitempty"`
+	BillingPeriodEndTime   *time.Time                              `json:"billingPeriodEndTime,omitempty"`
+	BillingPeriodStartTime *time.Time                              `json:"billingPeriodStartTime,omitempty"`
 	BillingType            *CheckoutSessionSubscriptionBillingType `json:"billingType,omitempty"`
-	Currency               nullable.Nullable[string]               `json:"currency,omitempty"`
-	EndDate                nullable.Nullable[openapi_types.Date]   `json:"endDate,omitempty"`
+	Currency               *string                                 `json:"currency,omitempty"`
+	EndDate                *openapi_types.Date                     `json:"endDate,omitempty"`
 	Id                     *openapi_types.UUID                     `json:"id,omitempty"`
-	Recurrence             nullable.Nullable[string]               `json:"recurrence,omitempty"`
-	RecurrenceType         nullable.Nullable[string]               `json:"recurrenceType,omitempty"`
-	RecurrenceUnit         nullable.Nullable[int]                  `json:"recurrenceUnit,omitempty"`
+	Recurrence             *string                                 `json:"recurrence,omitempty"`
+	RecurrenceType         *string                                 `json:"recurrenceType,omitempty"`
+	RecurrenceUnit         *int                                    `json:"recurrenceUnit,omitempty"`
 	StartDate              *openapi_types.Date                     `json:"startDate,omitempty"`
 	Status                 *string                                 `json:"status,omitempty"`
 	TrialDaysRemaining     *int                                    `json:"trialDaysRemaining,omitempty"`
@@ -1562,15 +1562,15 @@ type CreateChargeRequestChargePeriod string
 
 // CreateChargeResponse The charge that was just made.
 type CreateChargeResponse struct {
-	Amount                 *string                               `json:"amount,omitempty"`
-	BillingPeriodEndTime   nullable.Nullable[time.Time]          `json:"billingPeriodEndTime,omitempty"`
-	BillingPeriodStartTime nullable.Nullable[time.Time]          `json:"billingPeriodStartTime,omitempty"`
-	BillingType            *string                               `json:"billingType,omitempty"`
-	Currency               *string                               `json:"currency,omitempty"`
-	CustomerId             *string                               `json:"customerId,omitempty"`
-	EndDate                nullable.Nullable[openapi_types.Date] `json:"endDate,omitempty"`
-	Features               *[]interface{}                        `json:"features,omitempty"`
-	Id                     *openapi_types.UUID                   `json:"id,omitempty"`
+	Amount                 *string             `json:"amount,omitempty"`
+	BillingPeriodEndTime   *time.Time          `json:"billingPeriodEndTime,omitempty"`
+	BillingPeriodStartTime *time.Time          `json:"billingPeriodStartTime,omitempty"`
+	BillingType            *string             `json:"billingType,omitempty"`
+	Currency               *string             `json:"currency,omitempty"`
+	CustomerId             *string             `json:"customerId,omitempty"`
+	EndDate                *openapi_types.Date `json:"endDate,omitempty"`
+	Features               *[]interface{}      `json:"features,omitempty"`
+	Id                     *openapi_types.UUID `json:"id,omitempty"`
 	Plan                   *struct {
 		Identifier *string `json:"identifier,omitempty"`
 		Name       *string `json:"name,omitempty"`
@@ -1645,17 +1645,17 @@ type CreateSubscriptionRequestChargePeriod string
 
 // CreateSubscriptionResponse The subscription that was just created.
 type CreateSubscriptionResponse struct {
-	Amount                 *string                               `json:"amount,omitempty"`
-	BillingPeriodEndTime   *time.Time                            `json:"billingPeriodEndTime,omitempty"`
-	BillingPeriodStartTime *time.Time                            `json:"billingPeriodStartTime,omitempty"`
-	Currency               *string                               `json:"currency,omitempty"`
-	CustomerId             *string                               `json:"customerId,omitempty"`
-	EndDate                nullable.Nullable[openapi_types.Date] `json:"endDate,omitempty"`
-	Features               *[]interface{}                        `json:"features,omitempty"`
-	Files                  *[]PlanFile                           `json:"files,omitempty"`
-	Id                     *openapi_types.UUID                   `json:"id,omitempty"`
-	License                *[]SubscriptionLicense                `json:"license,omitempty"`
-	Links                  *[]PlanLink                           `json:"links,omitempty"`
+	Amount                 *string                `json:"amount,omitempty"`
+	BillingPeriodEndTime   *time.Time             `json:"billingPeriodEndTime,omitempty"`
+	BillingPeriodStartTime *time.Time             `json:"billingPeriodStartTime,omitempty"`
+	Currency               *string                `json:"currency,omitempty"`
+	CustomerId             *string                `json:"customerId,omitempty"`
+	EndDate                *openapi_types.Date    `json:"endDate,omitempty"`
+	Features               *[]interface{}         `json:"features,omitempty"`
+	Files                  *[]PlanFile            `json:"files,omitempty"`
+	Id                     *openapi_types.UUID    `json:"id,omitempty"`
+	License                *[]SubscriptionLicense `json:"license,omitempty"`
+	Links                  *[]PlanLink            `json:"links,omitempty"`
 	Plan                   *struct {
 		Identifier *string `json:"identifier,omitempty"`
 		Name       *string `json:"name,omitempty"`
@@ -1683,24 +1683,24 @@ type CustomerCreateRequest struct {
 
 // CustomerListResponse One page of customers.
 type CustomerListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]CustomerResponse       `json:"results,omitempty"`
+	Count    *int                `json:"count,omitempty"`
+	Next     *string             `json:"next,omitempty"`
+	Previous *string             `json:"previous,omitempty"`
+	Results  *[]CustomerResponse `json:"results,omitempty"`
 }
 
 // CustomerResponse A customer as stored by kelviq.
 type CustomerResponse struct {
 	// BillingAddress Postal billing address.
-	BillingAddress nullable.Nullable[BillingAddress]    `json:"billingAddress,omitempty"`
-	CreatedOn      *string                              `json:"createdOn,omitempty"`
-	CustomerId     *string                              `json:"customerId,omitempty"`
-	Details        *map[string]interface{}              `json:"details,omitempty"`
-	Email          nullable.Nullable[string]            `json:"email,omitempty"`
-	Id             *openapi_types.UUID                  `json:"id,omitempty"`
-	Metadata       nullable.Nullable[map[string]string] `json:"metadata,omitempty"`
-	ModifiedOn     *string                              `json:"modifiedOn,omitempty"`
-	Name           nullable.Nullable[string]            `json:"name,omitempty"`
+	BillingAddress nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
+	CreatedOn      *string                           `json:"createdOn,omitempty"`
+	CustomerId     *string                           `json:"customerId,omitempty"`
+	Details        *map[string]interface{}           `json:"details,omitempty"`
+	Email          *string                           `json:"email,omitempty"`
+	Id             *openapi_types.UUID               `json:"id,omitempty"`
+	Metadata       *map[string]string                `json:"metadata,omitempty"`
+	ModifiedOn     *string                           `json:"modifiedOn,omitempty"`
+	Name           *string                           `json:"name,omitempty"`
 }
 
 // CustomerUpdateRequest Fields to change on a customer; all optional.
@@ -1719,14 +1719,14 @@ type DetailErrorResponse struct {
 
 // EntitlementDetail Access and usage of one feature for a customer.
 type EntitlementDetail struct {
-	CurrentUsage nullable.Nullable[int32] `json:"currentUsage,omitempty"`
-	FeatureId    *string                  `json:"featureId,omitempty"`
-	FeatureType  *string                  `json:"featureType,omitempty"`
-	HardLimit    nullable.Nullable[bool]  `json:"hardLimit,omitempty"`
-	HasAccess    *bool                    `json:"hasAccess,omitempty"`
-	Remaining    nullable.Nullable[int32] `json:"remaining,omitempty"`
-	ResetAt      *string                  `json:"resetAt,omitempty"`
-	UsageLimit   nullable.Nullable[int32] `json:"usageLimit,omitempty"`
+	CurrentUsage *int32  `json:"currentUsage,omitempty"`
+	FeatureId    *string `json:"featureId,omitempty"`
+	FeatureType  *string `json:"featureType,omitempty"`
+	HardLimit    *bool   `json:"hardLimit,omitempty"`
+	HasAccess    *bool   `json:"hasAccess,omitempty"`
+	Remaining    *int32  `json:"remaining,omitempty"`
+	ResetAt      *string `json:"resetAt,omitempty"`
+	UsageLimit   *int32  `json:"usageLimit,omitempty"`
 }
 
 // ErrorResponse Error with a status and a message.
@@ -1775,9 +1775,9 @@ type LicenseActivation struct {
 
 // LicenseActivationResponse Result of an activation: the new instance and its license.
 type LicenseActivationResponse struct {
-	ActivatedAt *time.Time                   `json:"activatedAt,omitempty"`
-	ExpiresOn   nullable.Nullable[time.Time] `json:"expiresOn,omitempty"`
-	InstanceId  *openapi_types.UUID          `json:"instanceId,omitempty"`
+	ActivatedAt *time.Time          `json:"activatedAt,omitempty"`
+	ExpiresOn   *time.Time          `json:"expiresOn,omitempty"`
+	InstanceId  *openapi_types.UUID `json:"instanceId,omitempty"`
 
 	// License A license with its customer, plan and subscription.
 	License *LicenseDetails `json:"license,omitempty"`
@@ -1810,18 +1810,18 @@ type LicenseDeactivationResponse struct {
 
 // LicenseDetails A license with its customer, plan and subscription.
 type LicenseDetails struct {
-	ActivatedOn     nullable.Nullable[time.Time] `json:"activatedOn,omitempty"`
-	ActivationLimit *int                         `json:"activationLimit,omitempty"`
-	ActivationUsage *int                         `json:"activationUsage,omitempty"`
+	ActivatedOn     *time.Time `json:"activatedOn,omitempty"`
+	ActivationLimit *int       `json:"activationLimit,omitempty"`
+	ActivationUsage *int       `json:"activationUsage,omitempty"`
 	Customer        *struct {
 		CustomerId *string `json:"customerId,omitempty"`
 		Email      *string `json:"email,omitempty"`
 		Name       *string `json:"name,omitempty"`
 	} `json:"customer,omitempty"`
-	Enabled    *bool                        `json:"enabled,omitempty"`
-	ExpiresOn  nullable.Nullable[time.Time] `json:"expiresOn,omitempty"`
-	Id         *openapi_types.UUID          `json:"id,omitempty"`
-	LicenseKey *string                      `json:"licenseKey,omitempty"`
+	Enabled    *bool               `json:"enabled,omitempty"`
+	ExpiresOn  *time.Time          `json:"expiresOn,omitempty"`
+	Id         *openapi_types.UUID `json:"id,omitempty"`
+	LicenseKey *string             `json:"licenseKey,omitempty"`
 	Plan       *struct {
 		Description *string `json:"description,omitempty"`
 		Identifier  *string `json:"identifier,omitempty"`
@@ -1837,7 +1837,7 @@ type LicenseDetails struct {
 		} `json:"product,omitempty"`
 		Version *int `json:"version,omitempty"`
 	} `json:"plan,omitempty"`
-	Subscription nullable.Nullable[struct {
+	Subscription *struct {
 		Amount                 nullable.Nullable[string]              `json:"amount,omitempty"`
 		BillingPeriodEndTime   nullable.Nullable[time.Time]           `json:"billingPeriodEndTime,omitempty"`
 		BillingPeriodStartTime nullable.Nullable[time.Time]           `json:"billingPeriodStartTime,omitempty"`
@@ -1851,7 +1851,7 @@ type LicenseDetails struct {
 		StartDate              *openapi_types.Date                    `json:"startDate,omitempty"`
 		Status                 nullable.Nullable[string]              `json:"status,omitempty"`
 		TrialDaysRemaining     *int                                   `json:"trialDaysRemaining,omitempty"`
-	}] `json:"subscription,omitempty"`
+	} `json:"subscription,omitempty"`
 }
 
 // LicenseDetailsSubscriptionBillingType defines model for LicenseDetails.Subscription.BillingType.
@@ -1883,7 +1883,7 @@ type MessageResponse struct {
 type MorFeeBreakdownComponent struct {
 	Currency   string                       `json:"currency"`
 	Name       MorFeeBreakdownComponentName `json:"name"`
-	Percentage nullable.Nullable[string]    `json:"percentage"`
+	Percentage string                       `json:"percentage"`
 	ValueUnits int64                        `json:"valueUnits"`
 }
 
@@ -1892,17 +1892,17 @@ type MorFeeBreakdownComponentName string
 
 // OrderCustomer The customer of an order.
 type OrderCustomer struct {
-	CustomerId *string                   `json:"customerId,omitempty"`
-	Email      nullable.Nullable[string] `json:"email,omitempty"`
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
+	CustomerId *string `json:"customerId,omitempty"`
+	Email      *string `json:"email,omitempty"`
+	Name       *string `json:"name,omitempty"`
 }
 
 // OrderEventListResponse One page of order events.
 type OrderEventListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]OrderEventResponse     `json:"results,omitempty"`
+	Count    *int                  `json:"count,omitempty"`
+	Next     *string               `json:"next,omitempty"`
+	Previous *string               `json:"previous,omitempty"`
+	Results  *[]OrderEventResponse `json:"results,omitempty"`
 }
 
 // OrderEventResponse One entry of an order's event history.
@@ -1921,42 +1921,42 @@ type OrderEventResponseStatus string
 
 // OrderListResponse One page of orders.
 type OrderListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]OrderResponse          `json:"results,omitempty"`
+	Count    *int             `json:"count,omitempty"`
+	Next     *string          `json:"next,omitempty"`
+	Previous *string          `json:"previous,omitempty"`
+	Results  *[]OrderResponse `json:"results,omitempty"`
 }
 
 // OrderPaymentMethod Payment method used for an order.
 type OrderPaymentMethod struct {
-	Last4             nullable.Nullable[string] `json:"last4,omitempty"`
-	PaymentMethodName nullable.Nullable[string] `json:"paymentMethodName,omitempty"`
-	PaymentMethodType *string                   `json:"paymentMethodType,omitempty"`
+	Last4             *string `json:"last4,omitempty"`
+	PaymentMethodName *string `json:"paymentMethodName,omitempty"`
+	PaymentMethodType *string `json:"paymentMethodType,omitempty"`
 }
 
 // OrderResponse An order with its amounts, customer and payment details.
 type OrderResponse struct {
-	AmountDiscount      *string                   `json:"amountDiscount,omitempty"`
-	AmountDiscountUnits *int64                    `json:"amountDiscountUnits,omitempty"`
-	AmountSubtotal      nullable.Nullable[string] `json:"amountSubtotal,omitempty"`
-	AmountSubtotalUnits nullable.Nullable[int64]  `json:"amountSubtotalUnits,omitempty"`
-	AmountTax           nullable.Nullable[string] `json:"amountTax,omitempty"`
-	AmountTaxUnits      nullable.Nullable[int64]  `json:"amountTaxUnits,omitempty"`
-	AmountTotal         nullable.Nullable[string] `json:"amountTotal,omitempty"`
-	AmountTotalUnits    nullable.Nullable[int64]  `json:"amountTotalUnits,omitempty"`
+	AmountDiscount      *string `json:"amountDiscount,omitempty"`
+	AmountDiscountUnits *int64  `json:"amountDiscountUnits,omitempty"`
+	AmountSubtotal      *string `json:"amountSubtotal,omitempty"`
+	AmountSubtotalUnits *int64  `json:"amountSubtotalUnits,omitempty"`
+	AmountTax           *string `json:"amountTax,omitempty"`
+	AmountTaxUnits      *int64  `json:"amountTaxUnits,omitempty"`
+	AmountTotal         *string `json:"amountTotal,omitempty"`
+	AmountTotalUnits    *int64  `json:"amountTotalUnits,omitempty"`
 
 	// BillingAddress Postal billing address.
-	BillingAddress   nullable.Nullable[BillingAddress]           `json:"billingAddress,omitempty"`
-	BillingType      nullable.Nullable[OrderResponseBillingType] `json:"billingType,omitempty"`
-	CustomFieldsData *map[string]interface{}                     `json:"customFieldsData,omitempty"`
+	BillingAddress   nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
+	BillingType      *OrderResponseBillingType         `json:"billingType,omitempty"`
+	CustomFieldsData *map[string]interface{}           `json:"customFieldsData,omitempty"`
 
 	// Customer The customer of an order.
-	Customer  *OrderCustomer               `json:"customer,omitempty"`
-	Id        *string                      `json:"id,omitempty"`
-	InvoiceId nullable.Nullable[string]    `json:"invoiceId,omitempty"`
-	IsTrial   *bool                        `json:"isTrial,omitempty"`
-	License   *[]SubscriptionLicense       `json:"license,omitempty"`
-	PaidAt    nullable.Nullable[time.Time] `json:"paidAt,omitempty"`
+	Customer  *OrderCustomer         `json:"customer,omitempty"`
+	Id        *string                `json:"id,omitempty"`
+	InvoiceId *string                `json:"invoiceId,omitempty"`
+	IsTrial   *bool                  `json:"isTrial,omitempty"`
+	License   *[]SubscriptionLicense `json:"license,omitempty"`
+	PaidAt    *time.Time             `json:"paidAt,omitempty"`
 
 	// PaymentMethod Payment method used for an order.
 	PaymentMethod nullable.Nullable[OrderPaymentMethod] `json:"paymentMethod,omitempty"`
@@ -1983,53 +1983,53 @@ type OrderResponseStatus string
 
 // OrderSubscriptionSummary Short view of the subscription behind an order.
 type OrderSubscriptionSummary struct {
-	Amount          nullable.Nullable[string]    `json:"amount,omitempty"`
-	Currency        nullable.Nullable[string]    `json:"currency,omitempty"`
-	CurrencySymbol  *string                      `json:"currencySymbol,omitempty"`
-	Id              *openapi_types.UUID          `json:"id,omitempty"`
-	Interval        *string                      `json:"interval,omitempty"`
-	NextInvoiceDate nullable.Nullable[time.Time] `json:"nextInvoiceDate,omitempty"`
-	Status          *string                      `json:"status,omitempty"`
+	Amount          *string             `json:"amount,omitempty"`
+	Currency        *string             `json:"currency,omitempty"`
+	CurrencySymbol  *string             `json:"currencySymbol,omitempty"`
+	Id              *openapi_types.UUID `json:"id,omitempty"`
+	Interval        *string             `json:"interval,omitempty"`
+	NextInvoiceDate *time.Time          `json:"nextInvoiceDate,omitempty"`
+	Status          *string             `json:"status,omitempty"`
 }
 
 // PaginatedFeatures One page of features.
 type PaginatedFeatures struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]CatalogFeature         `json:"results,omitempty"`
+	Count    *int              `json:"count,omitempty"`
+	Next     *string           `json:"next,omitempty"`
+	Previous *string           `json:"previous,omitempty"`
+	Results  *[]CatalogFeature `json:"results,omitempty"`
 }
 
 // PaginatedPlanFeatureEntitlements One page of plan entitlements.
 type PaginatedPlanFeatureEntitlements struct {
 	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
+	Next     *string                   `json:"next,omitempty"`
+	Previous *string                   `json:"previous,omitempty"`
 	Results  *[]PlanFeatureEntitlement `json:"results,omitempty"`
 }
 
 // PaginatedPlanPrices One page of plan prices.
 type PaginatedPlanPrices struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]PlanPrice              `json:"results,omitempty"`
+	Count    *int         `json:"count,omitempty"`
+	Next     *string      `json:"next,omitempty"`
+	Previous *string      `json:"previous,omitempty"`
+	Results  *[]PlanPrice `json:"results,omitempty"`
 }
 
 // PaginatedPlans One page of plans.
 type PaginatedPlans struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]CatalogPlan            `json:"results,omitempty"`
+	Count    *int           `json:"count,omitempty"`
+	Next     *string        `json:"next,omitempty"`
+	Previous *string        `json:"previous,omitempty"`
+	Results  *[]CatalogPlan `json:"results,omitempty"`
 }
 
 // PaginatedProducts One page of products.
 type PaginatedProducts struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]Product                `json:"results,omitempty"`
+	Count    *int       `json:"count,omitempty"`
+	Next     *string    `json:"next,omitempty"`
+	Previous *string    `json:"previous,omitempty"`
+	Results  *[]Product `json:"results,omitempty"`
 }
 
 // PartnerOrganization A partner-managed organization and its API keys.
@@ -2037,7 +2037,7 @@ type PartnerOrganization struct {
 	// ClientKey Client API key of the organization.
 	//
 	// Example: clientkey_northwind_demo
-	ClientKey nullable.Nullable[string] `json:"clientKey,omitempty"`
+	ClientKey *string `json:"clientKey,omitempty"`
 
 	// OrganizationIdentifier kelviq UUID of the organization.
 	//
@@ -2047,22 +2047,22 @@ type PartnerOrganization struct {
 	// OrganizationSlug URL-friendly name of the organization.
 	//
 	// Example: northwind-outfitters
-	OrganizationSlug nullable.Nullable[string] `json:"organizationSlug,omitempty"`
+	OrganizationSlug *string `json:"organizationSlug,omitempty"`
 
 	// PartnerExternalId The partner's own ID for the organization.
 	//
 	// Example: northwind-0042
-	PartnerExternalId nullable.Nullable[string] `json:"partnerExternalId,omitempty"`
+	PartnerExternalId *string `json:"partnerExternalId,omitempty"`
 
 	// ServerKey Server API key of the organization; keep it secret.
 	//
 	// Example: serverkey_northwind_demo
-	ServerKey nullable.Nullable[string] `json:"serverKey,omitempty"`
+	ServerKey *string `json:"serverKey,omitempty"`
 
 	// UserId kelviq ID of the owning user.
 	//
 	// Example: 5120
-	UserId nullable.Nullable[int] `json:"userId,omitempty"`
+	UserId *int `json:"userId,omitempty"`
 }
 
 // PartnerOrganizationList Organizations of a partner.
@@ -2094,16 +2094,16 @@ type PaymentMethodCustomer struct {
 	// BillingAddress Postal billing address.
 	BillingAddress nullable.Nullable[BillingAddress] `json:"billingAddress,omitempty"`
 	CustomerId     *string                           `json:"customerId,omitempty"`
-	Email          nullable.Nullable[string]         `json:"email,omitempty"`
-	Name           nullable.Nullable[string]         `json:"name,omitempty"`
+	Email          *string                           `json:"email,omitempty"`
+	Name           *string                           `json:"name,omitempty"`
 }
 
 // PaymentMethodListResponse One page of payment methods.
 type PaymentMethodListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]PaymentMethodResponse  `json:"results,omitempty"`
+	Count    *int                     `json:"count,omitempty"`
+	Next     *string                  `json:"next,omitempty"`
+	Previous *string                  `json:"previous,omitempty"`
+	Results  *[]PaymentMethodResponse `json:"results,omitempty"`
 }
 
 // PaymentMethodResponse A saved payment method.
@@ -2379,12 +2379,12 @@ type ProductCreateRequestTaxCode string
 
 // ProductImage An image shown for a product.
 type ProductImage struct {
-	Enabled   *bool                     `json:"enabled,omitempty"`
-	Id        *openapi_types.UUID       `json:"id,omitempty"`
-	Image     *string                   `json:"image,omitempty"`
-	Name      nullable.Nullable[string] `json:"name,omitempty"`
-	Ordering  *int                      `json:"ordering,omitempty"`
-	Thumbnail *bool                     `json:"thumbnail,omitempty"`
+	Enabled   *bool               `json:"enabled,omitempty"`
+	Id        *openapi_types.UUID `json:"id,omitempty"`
+	Image     *string             `json:"image,omitempty"`
+	Name      *string             `json:"name,omitempty"`
+	Ordering  *int                `json:"ordering,omitempty"`
+	Thumbnail *bool               `json:"thumbnail,omitempty"`
 }
 
 // ProductImageUpdateRequest Fields to change on a product image.
@@ -2418,19 +2418,19 @@ type ProductOfferingResponse struct {
 
 // ProductPlan A plan as shown in a product offering.
 type ProductPlan struct {
-	BasePlan           nullable.Nullable[interface{}] `json:"basePlan,omitempty"`
-	Description        *string                        `json:"description,omitempty"`
-	Details            *map[string]interface{}        `json:"details,omitempty"`
-	DisplayDescription *string                        `json:"displayDescription,omitempty"`
-	DisplayName        *string                        `json:"displayName,omitempty"`
-	Enabled            *bool                          `json:"enabled,omitempty"`
-	Features           *[]interface{}                 `json:"features,omitempty"`
-	Identifier         *string                        `json:"identifier,omitempty"`
-	Includes           *string                        `json:"includes,omitempty"`
-	IsVisible          *bool                          `json:"isVisible,omitempty"`
-	Metadata           *map[string]interface{}        `json:"metadata,omitempty"`
-	Name               *string                        `json:"name,omitempty"`
-	OriginalPrice      *map[string]interface{}        `json:"originalPrice,omitempty"`
+	BasePlan           interface{}             `json:"basePlan,omitempty"`
+	Description        *string                 `json:"description,omitempty"`
+	Details            *map[string]interface{} `json:"details,omitempty"`
+	DisplayDescription *string                 `json:"displayDescription,omitempty"`
+	DisplayName        *string                 `json:"displayName,omitempty"`
+	Enabled            *bool                   `json:"enabled,omitempty"`
+	Features           *[]interface{}          `json:"features,omitempty"`
+	Identifier         *string                 `json:"identifier,omitempty"`
+	Includes           *string                 `json:"includes,omitempty"`
+	IsVisible          *bool                   `json:"isVisible,omitempty"`
+	Metadata           *map[string]interface{} `json:"metadata,omitempty"`
+	Name               *string                 `json:"name,omitempty"`
+	OriginalPrice      *map[string]interface{} `json:"originalPrice,omitempty"`
 
 	// Price Price of a plan in one currency.
 	Price           *FeaturePrice `json:"price,omitempty"`
@@ -2455,11 +2455,11 @@ type ProductRetrieveTaxCode string
 
 // ProductSettings Settings of a product.
 type ProductSettings struct {
-	Currency   *string                   `json:"currency,omitempty"`
-	ProductUrl nullable.Nullable[string] `json:"productUrl,omitempty"`
-	Proxy      *bool                     `json:"proxy,omitempty"`
-	Tor        *bool                     `json:"tor,omitempty"`
-	Vpn        *bool                     `json:"vpn,omitempty"`
+	Currency   *string `json:"currency,omitempty"`
+	ProductUrl *string `json:"productUrl,omitempty"`
+	Proxy      *bool   `json:"proxy,omitempty"`
+	Tor        *bool   `json:"tor,omitempty"`
+	Vpn        *bool   `json:"vpn,omitempty"`
 }
 
 // ProductSettingsUpdateRequest Settings to change on a product.
@@ -2545,22 +2545,22 @@ type RefundErrorResponse struct {
 
 // RefundListResponse One page of refunds.
 type RefundListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]RefundResponse         `json:"results,omitempty"`
+	Count    *int              `json:"count,omitempty"`
+	Next     *string           `json:"next,omitempty"`
+	Previous *string           `json:"previous,omitempty"`
+	Results  *[]RefundResponse `json:"results,omitempty"`
 }
 
 // RefundResponse A refund.
 type RefundResponse struct {
-	Amount        *json.Number                            `json:"amount,omitempty"`
-	AmountUnits   *int64                                  `json:"amountUnits,omitempty"`
-	FailureReason nullable.Nullable[string]               `json:"failureReason,omitempty"`
-	Id            *openapi_types.UUID                     `json:"id,omitempty"`
-	InternalNote  nullable.Nullable[string]               `json:"internalNote,omitempty"`
-	Order         *map[string]interface{}                 `json:"order,omitempty"`
-	Reason        nullable.Nullable[RefundResponseReason] `json:"reason,omitempty"`
-	Status        *RefundResponseStatus                   `json:"status,omitempty"`
+	Amount        *json.Number            `json:"amount,omitempty"`
+	AmountUnits   *int64                  `json:"amountUnits,omitempty"`
+	FailureReason *string                 `json:"failureReason,omitempty"`
+	Id            *openapi_types.UUID     `json:"id,omitempty"`
+	InternalNote  *string                 `json:"internalNote,omitempty"`
+	Order         *map[string]interface{} `json:"order,omitempty"`
+	Reason        *RefundResponseReason   `json:"reason,omitempty"`
+	Status        *RefundResponseStatus   `json:"status,omitempty"`
 }
 
 // RefundResponseReason defines model for RefundResponse.Reason.
@@ -2597,33 +2597,33 @@ type ReportUsageResponseBehaviour string
 
 // Subscription A customer's subscription.
 type Subscription struct {
-	Amount                 *string                                             `json:"amount,omitempty"`
-	BillingPeriodEndTime   *time.Time                                          `json:"billingPeriodEndTime,omitempty"`
-	BillingPeriodStartTime *time.Time                                          `json:"billingPeriodStartTime,omitempty"`
-	BillingType            *SubscriptionBillingType                            `json:"billingType,omitempty"`
-	CanceledAt             nullable.Nullable[time.Time]                        `json:"canceledAt,omitempty"`
-	CancellationComment    nullable.Nullable[string]                           `json:"cancellationComment,omitempty"`
-	CancellationFeedback   nullable.Nullable[SubscriptionCancellationFeedback] `json:"cancellationFeedback,omitempty"`
-	CancellationReason     nullable.Nullable[SubscriptionCancellationReason]   `json:"cancellationReason,omitempty"`
-	Currency               *string                                             `json:"currency,omitempty"`
-	CustomerId             *string                                             `json:"customerId,omitempty"`
-	EndDate                nullable.Nullable[openapi_types.Date]               `json:"endDate,omitempty"`
-	ExternalSubscriptionId *string                                             `json:"externalSubscriptionId,omitempty"`
-	Features               *[]SubscriptionFeatureDetail                        `json:"features,omitempty"`
-	Files                  *[]PlanFile                                         `json:"files,omitempty"`
-	Id                     *openapi_types.UUID                                 `json:"id,omitempty"`
-	License                *[]SubscriptionLicense                              `json:"license,omitempty"`
-	Links                  *[]PlanLink                                         `json:"links,omitempty"`
+	Amount                 *string                           `json:"amount,omitempty"`
+	BillingPeriodEndTime   *time.Time                        `json:"billingPeriodEndTime,omitempty"`
+	BillingPeriodStartTime *time.Time                        `json:"billingPeriodStartTime,omitempty"`
+	BillingType            *SubscriptionBillingType          `json:"billingType,omitempty"`
+	CanceledAt             *time.Time                        `json:"canceledAt,omitempty"`
+	CancellationComment    *string                           `json:"cancellationComment,omitempty"`
+	CancellationFeedback   *SubscriptionCancellationFeedback `json:"cancellationFeedback,omitempty"`
+	CancellationReason     *SubscriptionCancellationReason   `json:"cancellationReason,omitempty"`
+	Currency               *string                           `json:"currency,omitempty"`
+	CustomerId             *string                           `json:"customerId,omitempty"`
+	EndDate                *openapi_types.Date               `json:"endDate,omitempty"`
+	ExternalSubscriptionId *string                           `json:"externalSubscriptionId,omitempty"`
+	Features               *[]SubscriptionFeatureDetail      `json:"features,omitempty"`
+	Files                  *[]PlanFile                       `json:"files,omitempty"`
+	Id                     *openapi_types.UUID               `json:"id,omitempty"`
+	License                *[]SubscriptionLicense            `json:"license,omitempty"`
+	Links                  *[]PlanLink                       `json:"links,omitempty"`
 
 	// Plan Name and identifier of a subscribed plan.
-	Plan               *SubscriptionPlan         `json:"plan,omitempty"`
-	Product            *string                   `json:"product,omitempty"`
-	Recurrence         *string                   `json:"recurrence,omitempty"`
-	RecurrenceType     nullable.Nullable[string] `json:"recurrenceType,omitempty"`
-	RecurrenceUnit     nullable.Nullable[int]    `json:"recurrenceUnit,omitempty"`
-	StartDate          *openapi_types.Date       `json:"startDate,omitempty"`
-	Status             *string                   `json:"status,omitempty"`
-	TrialDaysRemaining *int                      `json:"trialDaysRemaining,omitempty"`
+	Plan               *SubscriptionPlan   `json:"plan,omitempty"`
+	Product            *string             `json:"product,omitempty"`
+	Recurrence         *string             `json:"recurrence,omitempty"`
+	RecurrenceType     *string             `json:"recurrenceType,omitempty"`
+	RecurrenceUnit     *int                `json:"recurrenceUnit,omitempty"`
+	StartDate          *openapi_types.Date `json:"startDate,omitempty"`
+	Status             *string             `json:"status,omitempty"`
+	TrialDaysRemaining *int                `json:"trialDaysRemaining,omitempty"`
 }
 
 // SubscriptionBillingType defines model for Subscription.BillingType.
@@ -2645,37 +2645,37 @@ type SubscriptionFeatureDetail struct {
 			Singular *string `json:"singular,omitempty"`
 		} `json:"units,omitempty"`
 	} `json:"featureDetails,omitempty"`
-	FeatureType *string                   `json:"featureType,omitempty"`
-	HardLimit   *bool                     `json:"hardLimit,omitempty"`
-	Id          *openapi_types.UUID       `json:"id,omitempty"`
-	Identifier  *string                   `json:"identifier,omitempty"`
-	IsArchived  *bool                     `json:"isArchived,omitempty"`
-	Metadata    *map[string]interface{}   `json:"metadata,omitempty"`
-	Meter       *map[string]interface{}   `json:"meter,omitempty"`
-	ModifiedOn  *time.Time                `json:"modifiedOn,omitempty"`
-	Name        *string                   `json:"name,omitempty"`
-	Reset       nullable.Nullable[string] `json:"reset,omitempty"`
-	ResetTime   nullable.Nullable[string] `json:"resetTime,omitempty"`
-	Value       *int                      `json:"value,omitempty"`
+	FeatureType *string                 `json:"featureType,omitempty"`
+	HardLimit   *bool                   `json:"hardLimit,omitempty"`
+	Id          *openapi_types.UUID     `json:"id,omitempty"`
+	Identifier  *string                 `json:"identifier,omitempty"`
+	IsArchived  *bool                   `json:"isArchived,omitempty"`
+	Metadata    *map[string]interface{} `json:"metadata,omitempty"`
+	Meter       *map[string]interface{} `json:"meter,omitempty"`
+	ModifiedOn  *time.Time              `json:"modifiedOn,omitempty"`
+	Name        *string                 `json:"name,omitempty"`
+	Reset       *string                 `json:"reset,omitempty"`
+	ResetTime   *string                 `json:"resetTime,omitempty"`
+	Value       *int                    `json:"value,omitempty"`
 }
 
 // SubscriptionLicense License issued with a subscription.
 type SubscriptionLicense struct {
-	ActivatedOn     nullable.Nullable[time.Time]          `json:"activatedOn,omitempty"`
-	ActivationLimit nullable.Nullable[int]                `json:"activationLimit,omitempty"`
-	ActivationUsage nullable.Nullable[int]                `json:"activationUsage,omitempty"`
-	Enabled         nullable.Nullable[bool]               `json:"enabled,omitempty"`
-	ExpiresOn       nullable.Nullable[time.Time]          `json:"expiresOn,omitempty"`
-	Id              nullable.Nullable[openapi_types.UUID] `json:"id,omitempty"`
-	LicenseKey      nullable.Nullable[string]             `json:"licenseKey,omitempty"`
+	ActivatedOn     *time.Time          `json:"activatedOn,omitempty"`
+	ActivationLimit *int                `json:"activationLimit,omitempty"`
+	ActivationUsage *int                `json:"activationUsage,omitempty"`
+	Enabled         *bool               `json:"enabled,omitempty"`
+	ExpiresOn       *time.Time          `json:"expiresOn,omitempty"`
+	Id              *openapi_types.UUID `json:"id,omitempty"`
+	LicenseKey      *string             `json:"licenseKey,omitempty"`
 }
 
 // SubscriptionListResponse One page of subscriptions.
 type SubscriptionListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]Subscription           `json:"results,omitempty"`
+	Count    *int            `json:"count,omitempty"`
+	Next     *string         `json:"next,omitempty"`
+	Previous *string         `json:"previous,omitempty"`
+	Results  *[]Subscription `json:"results,omitempty"`
 }
 
 // SubscriptionPlan Name and identifier of a subscribed plan.
@@ -2686,31 +2686,31 @@ type SubscriptionPlan struct {
 
 // TransactionListResponse One page of transactions.
 type TransactionListResponse struct {
-	Count    *int                      `json:"count,omitempty"`
-	Next     nullable.Nullable[string] `json:"next,omitempty"`
-	Previous nullable.Nullable[string] `json:"previous,omitempty"`
-	Results  *[]TransactionResponse    `json:"results,omitempty"`
+	Count    *int                   `json:"count,omitempty"`
+	Next     *string                `json:"next,omitempty"`
+	Previous *string                `json:"previous,omitempty"`
+	Results  *[]TransactionResponse `json:"results,omitempty"`
 }
 
 // TransactionResponse A money movement with its fees, tax and payout.
 type TransactionResponse struct {
-	AmountTotal       *json.Number                          `json:"amountTotal,omitempty"`
-	AvailableOn       nullable.Nullable[openapi_types.Date] `json:"availableOn,omitempty"`
-	CollectedTax      *json.Number                          `json:"collectedTax,omitempty"`
-	CreatedOn         *time.Time                            `json:"createdOn,omitempty"`
-	Currency          *string                               `json:"currency,omitempty"`
-	CurrencySymbol    *string                               `json:"currencySymbol,omitempty"`
-	Id                *openapi_types.UUID                   `json:"id,omitempty"`
-	IsSettled         *bool                                 `json:"isSettled,omitempty"`
-	Last4             nullable.Nullable[string]             `json:"last4,omitempty"`
-	MorFee            *json.Number                          `json:"morFee,omitempty"`
-	MorFeeBreakdown   *[]MorFeeBreakdownComponent           `json:"morFeeBreakdown,omitempty"`
-	NetPayout         *json.Number                          `json:"netPayout,omitempty"`
-	Order             *map[string]interface{}               `json:"order,omitempty"`
-	PaymentMethodName nullable.Nullable[string]             `json:"paymentMethodName,omitempty"`
-	PaymentMethodType *string                               `json:"paymentMethodType,omitempty"`
-	Status            *TransactionResponseStatus            `json:"status,omitempty"`
-	TransactionType   *TransactionResponseTransactionType   `json:"transactionType,omitempty"`
+	AmountTotal       *json.Number                        `json:"amountTotal,omitempty"`
+	AvailableOn       *openapi_types.Date                 `json:"availableOn,omitempty"`
+	CollectedTax      *json.Number                        `json:"collectedTax,omitempty"`
+	CreatedOn         *time.Time                          `json:"createdOn,omitempty"`
+	Currency          *string                             `json:"currency,omitempty"`
+	CurrencySymbol    *string                             `json:"currencySymbol,omitempty"`
+	Id                *openapi_types.UUID                 `json:"id,omitempty"`
+	IsSettled         *bool                               `json:"isSettled,omitempty"`
+	Last4             *string                             `json:"last4,omitempty"`
+	MorFee            *json.Number                        `json:"morFee,omitempty"`
+	MorFeeBreakdown   *[]MorFeeBreakdownComponent         `json:"morFeeBreakdown,omitempty"`
+	NetPayout         *json.Number                        `json:"netPayout,omitempty"`
+	Order             *map[string]interface{}             `json:"order,omitempty"`
+	PaymentMethodName *string                             `json:"paymentMethodName,omitempty"`
+	PaymentMethodType *string                             `json:"paymentMethodType,omitempty"`
+	Status            *TransactionResponseStatus          `json:"status,omitempty"`
+	TransactionType   *TransactionResponseTransactionType `json:"transactionType,omitempty"`
 }
 
 // TransactionResponseStatus defines model for TransactionResponse.Status.
@@ -2743,8 +2743,8 @@ type UpdateSubscriptionResponse struct {
 // WebhookEventLogListResponse One page of webhook delivery attempts.
 type WebhookEventLogListResponse struct {
 	Count    *int                       `json:"count,omitempty"`
-	Next     nullable.Nullable[string]  `json:"next,omitempty"`
-	Previous nullable.Nullable[string]  `json:"previous,omitempty"`
+	Next     *string                    `json:"next,omitempty"`
+	Previous *string                    `json:"previous,omitempty"`
 	Results  *[]WebhookEventLogResponse `json:"results,omitempty"`
 }
 
@@ -2759,7 +2759,7 @@ type WebhookEventLogResponse struct {
 	LastAttempt time.Time              `json:"lastAttempt"`
 	Payload     map[string]interface{} `json:"payload"`
 	RetryCount  int                    `json:"retryCount"`
-	StatusCode  nullable.Nullable[int] `json:"statusCode"`
+	StatusCode  int                    `json:"statusCode"`
 }
 
 // ListCatalogFeaturesParams defines parameters for ListCatalogFeatures.

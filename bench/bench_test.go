@@ -329,7 +329,7 @@ func BenchmarkAutoPaging(b *testing.B) {
 					b.Fatal(err, r.StatusCode())
 				}
 				n += len(*r.JSON200.Results)
-				if next, err := r.JSON200.Next.Get(); err != nil || next == "" {
+				if next, err := ptrGet(r.JSON200.Next); err != nil || next == "" {
 					break
 				}
 			}

@@ -76,7 +76,7 @@ func TestBillingPeriodsRenewAndEndWithTheClock(t *testing.T) {
 		t.Fatalf("period after a month = %v – %v", sub.BillingPeriodStartTime, sub.BillingPeriodEndTime)
 	}
 	list := orders()
-	if len(list) != 2 || list[0].AmountTotalUnits.MustGet() != 1000 {
+	if len(list) != 2 || (*list[0].AmountTotalUnits) != 1000 {
 		t.Fatalf("orders after a month = %d", len(list))
 	}
 	if n := must(srv.Usage(org.Identifier.String(), "cus_t", featureID))(t); n != 0 {

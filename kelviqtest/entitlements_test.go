@@ -72,10 +72,10 @@ func readMeter(t *testing.T, e *api.EntitlementDetail) meter {
 	}
 	return meter{
 		access:    *e.HasAccess,
-		limit:     e.UsageLimit.MustGet(),
-		usage:     e.CurrentUsage.MustGet(),
-		remaining: e.Remaining.MustGet(),
-		hard:      e.HardLimit.MustGet(),
+		limit:     (*e.UsageLimit),
+		usage:     (*e.CurrentUsage),
+		remaining: (*e.Remaining),
+		hard:      (*e.HardLimit),
 	}
 }
 
@@ -97,7 +97,7 @@ func TestEntitlementsFollowSubscriptionsAndUsage(t *testing.T) {
 	if got, want := readMeter(t, entitlement(t, s.c, "cus_1", "seats")), (meter{true, 3, 0, 3, true}); got != want {
 		t.Fatalf("seats after subscribing = %+v, want %+v", got, want)
 	}
-	if e := entitlement(t, s.c, "cus_1", "sso"); e == nil || !*e.HasAccess || !e.UsageLimit.IsNull() {
+	if e := entitlement(t, s.c, "cus_1", "sso"); e == nil || !*e.HasAccess || !(e.UsageLimit == nil) {
 		t.Fatalf("sso = %+v", e)
 	}
 
@@ -163,7 +163,7 @@ func TestEntitlementsFollowSubscriptionsAndUsage(t *testing.T) {
 		t.Fatalf("seats after an immediate cancellation = %+v", e)
 	}
 	got := must(s.c.Subscriptions.Get(ctx, sub2.Id.String()))(t)
-	if got.Status == nil || *got.Status != "canceled" || got.CanceledAt.IsNull() {
+	if got.Status == nil || *got.Status != "canceled" || (got.CanceledAt == nil) {
 		t.Fatalf("cancelled subscription = %+v", got)
 	}
 }
@@ -207,7 +207,7 @@ func TestRefundsStayWithinTheOrder(t *testing.T) {
 		t.Fatal("a checkout completed twice")
 	}
 	detail := must(s.c.CheckoutSessions.Get(ctx, *session.CheckoutSessionId))(t)
-	if detail.Order == nil || detail.Order.Id == nil || detail.Order.AmountTotal.MustGet() != "12.50" {
+	if detail.Order == nil || detail.Order.Id == nil || (*detail.Order.AmountTotal) != "12.50" {
 		t.Fatalf("completed checkout = %+v", detail)
 	}
 	orderID := *detail.Order.Id

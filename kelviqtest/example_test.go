@@ -126,7 +126,7 @@ func ExampleServer_CompleteCheckout() {
 		return
 	}
 	e := (*ents.Entitlements)[0]
-	fmt.Println(*e.HasAccess, e.UsageLimit.MustGet(), e.CurrentUsage.MustGet(), e.Remaining.MustGet())
+	fmt.Println(*e.HasAccess, (*e.UsageLimit), (*e.CurrentUsage), (*e.Remaining))
 	used, _ := srv.Usage(org.Identifier.String(), "cus_7", featureID)
 	fmt.Println(used)
 	// Output:

@@ -29,7 +29,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	if sub.License == nil || len(*sub.License) != 1 {
 		t.Fatalf("subscription licenses = %+v", sub.License)
 	}
-	key := (*sub.License)[0].LicenseKey.MustGet()
+	key := (*(*sub.License)[0].LicenseKey)
 
 	activate := func(name string) (*api.LicenseActivationResponse, error) {
 		return c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: ptr("cus_dev"), InstanceName: &name})

@@ -71,17 +71,17 @@ func fromAPIEntitlement(d *api.EntitlementDetail) Entitlement {
 	if d.ResetAt != nil {
 		e.ResetAt = *d.ResetAt
 	}
-	if v, err := d.UsageLimit.Get(); err == nil {
-		e.Limited, e.UsageLimit = true, int(v)
+	if d.UsageLimit != nil {
+		e.Limited, e.UsageLimit = true, int(*d.UsageLimit)
 	}
-	if v, err := d.CurrentUsage.Get(); err == nil {
-		e.CurrentUsage = int(v)
+	if d.CurrentUsage != nil {
+		e.CurrentUsage = int(*d.CurrentUsage)
 	}
-	if v, err := d.Remaining.Get(); err == nil {
-		e.Remaining = int(v)
+	if d.Remaining != nil {
+		e.Remaining = int(*d.Remaining)
 	}
-	if v, err := d.HardLimit.Get(); err == nil {
-		e.HardLimit = v
+	if d.HardLimit != nil {
+		e.HardLimit = *d.HardLimit
 	}
 	return e
 }

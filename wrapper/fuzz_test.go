@@ -327,7 +327,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := decode[orgWire](s.DoOperation(req, op))
+		v, err := decode[api.PartnerOrganization](s.DoOperation(req, op))
 
 		if sent == nil {
 			t.Fatalf("nothing sent; err = %v", err)
@@ -340,7 +340,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		success := (status >= 200 && status <= 299) || op.Declares(status)
 		tooLarge := len(body) > fuzzBodyCap
-		var want orgWire
+		var want api.PartnerOrganization
 		decodable := json.Unmarshal(body, &want) == nil
 
 		if v != nil {

@@ -3,8 +3,6 @@ package wrapper
 import (
 	"context"
 	"iter"
-
-	"github.com/oapi-codegen/nullable"
 )
 
 // fetchPage gets one page of a list: its items, and whether the answer says
@@ -64,7 +62,4 @@ func failed[T any](err error) iter.Seq2[T, error] {
 
 // hasNext reports whether a list answer's next link is present: set, not
 // null and not empty.
-func hasNext(next nullable.Nullable[string]) bool {
-	v, err := next.Get()
-	return err == nil && v != ""
-}
+func hasNext(next *string) bool { return next != nil && *next != "" }

@@ -29,29 +29,15 @@ type PartnerOrganization struct {
 	UserID int
 }
 
-// orgWire decodes a partner organization. It mirrors api.PartnerOrganization
-// without that type's nullable wrappers (a map per field), as the partner
-// lookups are the hot path; null decodes as the zero value, which is what
-// PartnerOrganization reports anyway. A test keeps its JSON names equal to
-// the generated type's.
-type orgWire struct {
-	UserID                 int       `json:"userId"`
-	OrganizationIdentifier uuid.UUID `json:"organizationIdentifier"`
-	OrganizationSlug       string    `json:"organizationSlug"`
-	ClientKey              string    `json:"clientKey"`
-	ServerKey              string    `json:"serverKey"`
-	PartnerExternalID      string    `json:"partnerExternalId"`
-}
-
-func (o *orgWire) organization() PartnerOrganization {
-	return PartnerOrganization{
-		Identifier: o.OrganizationIdentifier,
-		Slug:       o.OrganizationSlug,
-		ExternalID: o.PartnerExternalID,
-		ClientKey:  o.ClientKey,
-		ServerKey:  NewSecret(o.ServerKey),
-		UserID:     o.UserID,
+func fromAPI(o *api.PartnerOrganization) PartnerOrganization {
+	out := PartnerOrganization{
+		Slug: Deref(o.OrganizationSlug), ExternalID: Deref(o.PartnerExternalId), ClientKey: Deref(o.ClientKey),
+		ServerKey: NewSecret(Deref(o.ServerKey)), UserID: Deref(o.UserId),
 	}
+	if o.OrganizationIdentifier != nil {
+		out.Identifier = *o.OrganizationIdentifier
+	}
+	return out
 }
 
 // ProvisionParams is the input of Provision. Before anything is sent it is
@@ -81,7 +67,7 @@ func (s *PartnerService) Provision(ctx context.Context, p ProvisionParams) (*Par
 	if _, err := api.PathSegment("externalId", p.ExternalID); err != nil {
 		return nil, err // it could never be looked up by GetByExternalID
 	}
-	return organization(decode[orgWire](s.c.api.ProvisionPartnerOrganization(ctx, body)))
+	return organization(decode[api.PartnerOrganization](s.c.api.ProvisionPartnerOrganization(ctx, body)))
 }
 
 // ListPartnerOrganizationsOptions filters List.
@@ -100,15 +86,14 @@ func (s *PartnerService) List(ctx context.Context, opts *ListPartnerOrganization
 		}
 		params.ExternalId = &opts.ExternalID
 	}
-	list, err := decode[struct {
-		Results []orgWire `json:"results"`
-	}](s.c.api.ListPartnerOrganizations(ctx, params))
+	list, err := decode[api.PartnerOrganizationList](s.c.api.ListPartnerOrganizations(ctx, params))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PartnerOrganization, len(list.Results))
-	for i := range list.Results {
-		out[i] = list.Results[i].organization()
+	results := Deref(list.Results)
+	out := make([]PartnerOrganization, len(results))
+	for i := range results {
+		out[i] = fromAPI(&results[i])
 	}
 	return out, nil
 }
@@ -120,20 +105,20 @@ func (s *PartnerService) Get(ctx context.Context, identifier string) (*PartnerOr
 	if err != nil {
 		return nil, err
 	}
-	return organization(decode[orgWire](s.c.api.RetrievePartnerOrganization(ctx, id)))
+	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganization(ctx, id)))
 }
 
 // GetByExternalID returns the organization the partner provisioned with the
 // given external ID. An unknown one is an *APIError matching ErrNotFound.
 func (s *PartnerService) GetByExternalID(ctx context.Context, externalID string) (*PartnerOrganization, error) {
-	return organization(decode[orgWire](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
+	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
 }
 
-func organization(o *orgWire, err error) (*PartnerOrganization, error) {
+func organization(o *api.PartnerOrganization, err error) (*PartnerOrganization, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := o.organization()
+	out := fromAPI(o)
 	return &out, nil
 }
 

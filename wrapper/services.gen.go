@@ -294,7 +294,7 @@ func (s *CustomersService) All(ctx context.Context, params *api.ListCustomersPar
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -380,7 +380,7 @@ func (s *CheckoutSessionsService) All(ctx context.Context, params *api.ListCheck
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -434,7 +434,7 @@ func (s *CheckoutSessionsService) AllEvents(ctx context.Context, sessionID strin
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -550,7 +550,7 @@ func (s *TransactionsService) All(ctx context.Context, params *api.ListTransacti
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -586,7 +586,7 @@ func (s *OrdersService) All(ctx context.Context, params *api.ListOrdersParams) i
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -639,7 +639,7 @@ func (s *OrdersService) AllEvents(ctx context.Context, orderID string, params *a
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -676,7 +676,7 @@ func (s *WebhookLogsService) All(ctx context.Context, params *api.ListWebhookEve
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -711,7 +711,7 @@ func (s *RefundsService) All(ctx context.Context, params *api.ListRefundsParams)
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -797,7 +797,7 @@ func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscrip
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -955,7 +955,7 @@ func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalo
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -1128,7 +1128,7 @@ func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalo
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -1211,7 +1211,7 @@ func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPl
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 
@@ -1475,7 +1475,7 @@ func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPayment
 		if err != nil {
 			return nil, false, err
 		}
-		return Deref(r.Results), hasNext(r.Next), nil
+		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
 }
 

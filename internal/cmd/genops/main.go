@@ -29,6 +29,8 @@ func main() {
 	specPath := flag.String("spec", "openapi.json", "OpenAPI document to read")
 	out := flag.String("out", "api/operations.gen.go", "Go file to write")
 	pkg := flag.String("package", "api", "package name of the output")
+	hand := flag.String("overlay", "", "hand-written oapi-codegen overlay to extend (with -overlay-out)")
+	overlayOut := flag.String("overlay-out", "", "where to write the overlay for api/: -overlay plus the answers' actions")
 	flag.Parse()
 	src, err := generate(*specPath, *pkg)
 	if err != nil {
@@ -36,6 +38,15 @@ func main() {
 	}
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatalf("genops: %v", err)
+	}
+	if *overlayOut != "" {
+		ov, err := responseOverlay(*specPath, *hand)
+		if err != nil {
+			log.Fatalf("genops: %v", err)
+		}
+		if err := os.WriteFile(*overlayOut, ov, 0o644); err != nil {
+			log.Fatalf("genops: %v", err)
+		}
 	}
 }
 
