@@ -334,6 +334,7 @@ func New(opts ...Option) (*Client, error) {
 		base:      base,
 		maxBody:   s.maxBody,
 		userAgent: ua,
+		uaHeader:  []string{ua},
 		retry:     s.retry,
 	}
 	if len(s.observers) > 0 || len(s.middleware) > 0 {

@@ -25,22 +25,21 @@ type Secret struct {
 	b *secretBytes
 }
 
-type secretBytes struct {
-	masked, pad []byte
-}
+// secretBytes holds the masked value followed by its pad, in one slice.
+type secretBytes struct{ b []byte }
 
 // NewSecret wraps s in a Secret.
 func NewSecret(s string) Secret {
 	if s == "" {
 		return Secret{}
 	}
-	pad := make([]byte, len(s))
+	b := make([]byte, 2*len(s))
+	masked, pad := b[:len(s)], b[len(s):]
 	_, _ = rand.Read(pad) // never fails (crypto/rand)
-	masked := make([]byte, len(s))
 	for i := range masked {
 		masked[i] = s[i] ^ pad[i]
 	}
-	return Secret{b: &secretBytes{masked: masked, pad: pad}}
+	return Secret{b: &secretBytes{b: b}}
 }
 
 // Reveal returns the secret value. Handle the result with care.
@@ -51,17 +50,18 @@ func (s Secret) reveal(prefix string) string {
 	if s.b == nil {
 		return prefix
 	}
+	n := len(s.b.b) / 2
 	var sb strings.Builder
-	sb.Grow(len(prefix) + len(s.b.masked))
+	sb.Grow(len(prefix) + n)
 	sb.WriteString(prefix)
-	for i, m := range s.b.masked {
-		sb.WriteByte(m ^ s.b.pad[i])
+	for i, m := range s.b.b[:n] {
+		sb.WriteByte(m ^ s.b.b[n+i])
 	}
 	return sb.String()
 }
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.b == nil || len(s.b.masked) == 0 }
+func (s Secret) IsZero() bool { return s.b == nil || len(s.b.b) == 0 }
 
 // String returns "[REDACTED]", or "" for an empty secret.
 func (s Secret) String() string {

@@ -29,6 +29,7 @@ type sender struct {
 	partnerKey, serverKey Secret
 	maxBody               int64
 	userAgent             string
+	uaHeader              []string // {userAgent}, shared by every request
 	doer                  Doer
 	retry                 retryPolicy
 	obs                   *observe // nil: no observers or middleware
@@ -87,6 +88,11 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted())
 }
 
+// acceptJSON is the Accept header's value, shared by every request: a
+// header value slice is only read once the request is sent (its length is
+// its capacity, so an append elsewhere copies it).
+var acceptJSON = []string{"application/json"}
+
 // redirectKey marks, in a request's context, an operation whose success is
 // a redirect, for the redirect guard.
 type redirectKey struct{}
@@ -111,9 +117,9 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 		}
 		req.Header["Authorization"] = []string{s.serverKey.reveal("Bearer ")}
 	}
-	req.Header["User-Agent"] = []string{s.userAgent}
+	req.Header["User-Agent"] = s.uaHeader
 	if req.Header.Get("Accept") == "" {
-		req.Header["Accept"] = []string{"application/json"}
+		req.Header["Accept"] = acceptJSON
 	}
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
