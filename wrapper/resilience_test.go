@@ -21,24 +21,25 @@ import (
 const orgJSON = `{"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","partnerExternalId":"northwind-0042","serverKey":"sk_test_resilience"}`
 
 // faultServer answers each request with the handler for its number (1-based);
-// requests past the list get the last handler. It counts what it saw.
+// requests past the list get the last handler. It counts what it saw. It is
+// the shared test server with an answer function.
 type faultServer struct {
-	*httptest.Server
+	*testServer
 	seen     atomic.Int64
 	handlers []http.HandlerFunc
 }
 
 func newFaultServer(t *testing.T, handlers ...http.HandlerFunc) *faultServer {
 	t.Helper()
-	fs := &faultServer{handlers: handlers}
-	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	fs := &faultServer{testServer: newTestServer(t), handlers: handlers}
+	fs.setAnswer(func(w http.ResponseWriter, r *http.Request, _ testRequest) bool {
 		n := int(fs.seen.Add(1))
 		if n > len(fs.handlers) {
 			n = len(fs.handlers)
 		}
 		fs.handlers[n-1](w, r)
-	}))
-	t.Cleanup(fs.Close)
+		return true
+	})
 	return fs
 }
 

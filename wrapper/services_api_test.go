@@ -1,4 +1,4 @@
-package kelviq_test
+package wrapper_test
 
 // Tests of the generated services (wrapper/services.gen.go): every operation
 // of the API is called through the wrapper against one httptest server,
@@ -39,122 +39,7 @@ const (
 	svcEdgePrefix = "/edge/v1"
 )
 
-// svcRequest is what the test server saw.
-type svcRequest struct {
-	OpID   string // "" when the request matched no operation
-	Edge   bool   // came in under the edge prefix
-	Method string
-	Path   string // escaped, relative to the prefix
-	Query  url.Values
-	Header http.Header
-	Body   []byte
-}
-
-// svcServer serves both the API (/api/v1) and the edge (/edge/v1) and
-// answers each operation with its declared success status.
-type svcServer struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []svcRequest
-	// answer, when set, overrides the default answer.
-	answer func(w http.ResponseWriter, r *http.Request, req svcRequest) bool
-}
-
-func newSvcServer(t *testing.T) *svcServer {
-	t.Helper()
-	s := &svcServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *svcServer) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	p := r.URL.EscapedPath()
-	req := svcRequest{Method: r.Method, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body}
-	switch {
-	case strings.HasPrefix(p, svcAPIPrefix+"/"):
-		req.Path = strings.TrimPrefix(p, svcAPIPrefix)
-	case strings.HasPrefix(p, svcEdgePrefix+"/"):
-		req.Path, req.Edge = strings.TrimPrefix(p, svcEdgePrefix), true
-	default:
-		req.Path = p
-	}
-	op, ok := svcMatch(r.Method, req.Path)
-	if ok {
-		req.OpID = op.ID
-	}
-	s.mu.Lock()
-	s.reqs = append(s.reqs, req)
-	answer := s.answer
-	s.mu.Unlock()
-	if answer != nil && answer(w, r, req) {
-		return
-	}
-	if !ok {
-		http.Error(w, `{"detail":"no such operation"}`, http.StatusNotFound)
-		return
-	}
-	status := op.SuccessCodes[0]
-	switch {
-	case status == http.StatusNoContent:
-		w.WriteHeader(status)
-	case status >= 300 && status < 400:
-		w.Header().Set("Location", svcSignedURL)
-		w.WriteHeader(status)
-	default:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, `{}`)
-	}
-}
-
-func (s *svcServer) requests() []svcRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.reqs)
-}
-
-func (s *svcServer) setAnswer(f func(w http.ResponseWriter, r *http.Request, req svcRequest) bool) {
-	s.mu.Lock()
-	s.answer = f
-	s.mu.Unlock()
-}
-
-// svcMatch finds the operation whose method and path template match an
-// escaped path, preferring the template with the most literal segments. It
-// is written independently of the wrapper's own matcher.
-func svcMatch(method, escapedPath string) (wrapper.Operation, bool) {
-	got := strings.Split(escapedPath, "/")
-	var best wrapper.Operation
-	bestLiterals := -1
-	for _, op := range wrapper.Operations() {
-		want := strings.Split(op.Path, "/")
-		if op.Method != method || len(want) != len(got) {
-			continue
-		}
-		literals, ok := 0, true
-		for i, w := range want {
-			if strings.HasPrefix(w, "{") {
-				if got[i] == "" {
-					ok = false
-				}
-				continue
-			}
-			if w != got[i] {
-				ok = false
-				break
-			}
-			literals++
-		}
-		if ok && literals > bestLiterals {
-			best, bestLiterals = op, literals
-		}
-	}
-	return best, bestLiterals >= 0
-}
-
-func svcClient(t *testing.T, srv *svcServer, opts ...wrapper.Option) *wrapper.Client {
+func svcClient(t *testing.T, srv *testServer, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
 	all := []wrapper.Option{
 		wrapper.WithoutEnvKeys(),
@@ -509,7 +394,7 @@ func svcSameJSON(a, b []byte) bool {
 // single right credential and the body. It fails if any operation of
 // wrapper.Operations() was not called.
 func TestServicesCallEveryOperation(t *testing.T) {
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	c := svcClient(t, srv)
 	ctx := context.Background()
 	calls := svcCalls()
@@ -598,8 +483,8 @@ func TestServicesCallEveryOperation(t *testing.T) {
 
 // TestServicesDecodeAnswers checks that results come back decoded.
 func TestServicesDecodeAnswers(t *testing.T) {
-	srv := newSvcServer(t)
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req svcRequest) bool {
+	srv := newTestServer(t)
+	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		switch req.OpID {
 		case "retrieveOrder":
@@ -646,8 +531,8 @@ func TestServicesDecodeAnswers(t *testing.T) {
 // TestServicesErrorsAreAPIErrors checks that a non-success answer comes back
 // as the sender's *APIError through a generated method.
 func TestServicesErrorsAreAPIErrors(t *testing.T) {
-	srv := newSvcServer(t)
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req svcRequest) bool {
+	srv := newTestServer(t)
+	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"detail":"No Refund matches the given query."}`)
@@ -670,7 +555,7 @@ func TestServicesErrorsAreAPIErrors(t *testing.T) {
 // TestServicesValidateBeforeIO checks that bad input fails before anything
 // is sent, with a *ValidationError naming the spec's parameter or property.
 func TestServicesValidateBeforeIO(t *testing.T) {
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	c := svcClient(t, srv)
 	ctx := context.Background()
 	drain := func(seq func(func(api.OrderEventResponse, error) bool)) error {
@@ -725,8 +610,8 @@ func TestServicesValidateBeforeIO(t *testing.T) {
 
 // svcPages serves n orders in pages, as the API would: next is an absolute
 // URL (on nextHost when set) while there are more items.
-func svcPages(total int, nextHost string) func(w http.ResponseWriter, r *http.Request, req svcRequest) bool {
-	return func(w http.ResponseWriter, r *http.Request, req svcRequest) bool {
+func svcPages(total int, nextHost string) func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
+	return func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		if req.OpID != "listOrders" {
 			return false
 		}
@@ -754,8 +639,8 @@ func svcPages(total int, nextHost string) func(w http.ResponseWriter, r *http.Re
 	}
 }
 
-func svcListRequests(srv *svcServer) []svcRequest {
-	var out []svcRequest
+func svcListRequests(srv *testServer) []testRequest {
+	var out []testRequest
 	for _, r := range srv.requests() {
 		if r.OpID == "listOrders" {
 			out = append(out, r)
@@ -765,7 +650,7 @@ func svcListRequests(srv *svcServer) []svcRequest {
 }
 
 func TestServicesAllWalksEveryPage(t *testing.T) {
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	srv.setAnswer(svcPages(230, ""))
 	c := svcClient(t, srv)
 	var ids []string
@@ -807,7 +692,7 @@ func TestServicesAllPageSize(t *testing.T) {
 		{"negative", new(-5), "100", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newSvcServer(t)
+			srv := newTestServer(t)
 			srv.setAnswer(svcPages(45, ""))
 			c := svcClient(t, srv)
 			n := 0
@@ -840,7 +725,7 @@ func TestServicesAllNeverFollowsNext(t *testing.T) {
 		http.Error(w, "should not be called", http.StatusTeapot)
 	}))
 	defer other.Close()
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	srv.setAnswer(svcPages(150, other.URL))
 	c := svcClient(t, srv)
 	n := 0
@@ -861,9 +746,9 @@ func TestServicesAllNeverFollowsNext(t *testing.T) {
 }
 
 func TestServicesAllStopsAtFirstError(t *testing.T) {
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	pages := svcPages(1000, "")
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req svcRequest) bool {
+	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		if req.Query.Get("page") == "2" {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
@@ -893,7 +778,7 @@ func TestServicesAllStopsAtFirstError(t *testing.T) {
 }
 
 func TestServicesAllBreakStopsRequests(t *testing.T) {
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	srv.setAnswer(svcPages(1000, ""))
 	c := svcClient(t, srv)
 	n := 0
@@ -912,7 +797,7 @@ func TestServicesAllBreakStopsRequests(t *testing.T) {
 }
 
 func TestServicesAllHonorsContext(t *testing.T) {
-	srv := newSvcServer(t)
+	srv := newTestServer(t)
 	srv.setAnswer(svcPages(1000, ""))
 	c := svcClient(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -942,8 +827,8 @@ func TestServicesAllHonorsContext(t *testing.T) {
 // An answer that claims a next page but has no results ends the walk
 // instead of looping.
 func TestServicesAllEmptyPageWithNextStops(t *testing.T) {
-	srv := newSvcServer(t)
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req svcRequest) bool {
+	srv := newTestServer(t)
+	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"count":5,"next":"http://`+r.Host+svcAPIPrefix+`/orders/events/?page=9","results":[]}`)
 		return true

@@ -1,4 +1,4 @@
-package kelviq_test
+package wrapper_test
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"go/token"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"reflect"
 	"regexp"
@@ -34,15 +33,15 @@ import (
 func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomic.Int32) {
 	t.Helper()
 	hits := new(atomic.Int32)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := newTestServer(t)
+	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, _ testRequest) bool {
 		hits.Add(1)
-		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"),
+		return true
+	})
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+svcAPIPrefix),
 		wrapper.WithServerKey("sk_types_test"), wrapper.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +240,7 @@ func TestTypesNoFloat32InGeneratedPackage(t *testing.T) {
 		}
 	}
 
-	src, err := os.ReadFile("api/api.gen.go")
+	src, err := os.ReadFile("../api/api.gen.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +256,7 @@ func TestTypesNoFloat32InGeneratedPackage(t *testing.T) {
 		t.Errorf("checker finds %v in api.gen.go with one float32 field, want exactly that one", uses)
 	}
 
-	fset, f = typesParse(t, "api/api.gen.go", src)
+	fset, f = typesParse(t, "../api/api.gen.go", src)
 	uses, exprs := typesIdentInTypes(fset, f, "float32")
 	if len(uses) > 0 {
 		t.Errorf("api.gen.go uses float32 (use json.Number for decimals, float64 otherwise): %s", strings.Join(uses, ", "))
@@ -326,7 +325,7 @@ func TestTypesDecimalsAreJSONNumbers(t *testing.T) {
 
 	// And every decimal the spec declares, so that a new one cannot slip in
 	// as a float.
-	raw, err := os.ReadFile("openapi.json")
+	raw, err := os.ReadFile("../openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,10 @@
-package kelviq_test
+package wrapper_test
 
 import (
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/oapi-codegen/nullable"
@@ -19,13 +18,14 @@ import (
 func captureBody(t *testing.T, answer string) (*wrapper.Client, *[]byte) {
 	t.Helper()
 	var got []byte
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, _ = io.ReadAll(r.Body)
+	srv := newTestServer(t)
+	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, req testRequest) bool {
+		got = req.Body
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, answer)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"), wrapper.WithServerKey("sk_test_generated"))
+		return true
+	})
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+svcAPIPrefix), wrapper.WithServerKey("sk_test_generated"))
 	if err != nil {
 		t.Fatal(err)
 	}
