@@ -3,9 +3,12 @@
 package wrapper
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
+	"net/http"
 	"net/url"
 
 	"github.com/google/uuid"
@@ -1477,6 +1480,639 @@ func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPayment
 		}
 		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
+}
+
+// callOp sends op through the generated client, with params given by
+// their names in the spec and body (nil for none) as JSON. It checks each
+// value against the parameter's schema before anything is sent.
+func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string, body []byte) (*http.Response, error) {
+	switch op {
+	case api.OpAddCatalogPlanFeatures:
+		var p api.AddCatalogPlanFeaturesParams
+		if v, ok := params["version"]; ok {
+			x, err := intParam("version", v, 0, false, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Version = &x
+		}
+		return c.raw.AddCatalogPlanFeaturesWithBody(ctx, params["identifier"], &p, "application/json", bytes.NewReader(body))
+	case api.OpBulkSetCatalogPlanPrices:
+		return c.raw.BulkSetCatalogPlanPricesWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
+	case api.OpCancelSubscription:
+		subscriptionId, err := checkUUID("subscriptionId", params["subscriptionId"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.CancelSubscriptionWithBody(ctx, subscriptionId, "application/json", bytes.NewReader(body))
+	case api.OpCreateCatalogFeature:
+		return c.raw.CreateCatalogFeatureWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateCatalogPlan:
+		return c.raw.CreateCatalogPlanWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateCatalogProduct:
+		return c.raw.CreateCatalogProductWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateCharge:
+		return c.raw.CreateChargeWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateCheckoutSession:
+		return c.raw.CreateCheckoutSessionWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateCustomer:
+		return c.raw.CreateCustomerWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreatePortalSession:
+		return c.raw.CreatePortalSessionWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreatePresignedUploadUrl:
+		return c.raw.CreatePresignedUploadUrlWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateRefund:
+		return c.raw.CreateRefundWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpCreateSubscription:
+		return c.raw.CreateSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpDeleteCatalogFeature:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.DeleteCatalogFeature(ctx, pk)
+	case api.OpDeleteCatalogPlan:
+		var p api.DeleteCatalogPlanParams
+		if v, ok := params["version"]; ok {
+			x, err := intParam("version", v, 0, false, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Version = &x
+		}
+		return c.raw.DeleteCatalogPlan(ctx, params["identifier"], &p)
+	case api.OpDeleteCatalogPlanFeature:
+		return c.raw.DeleteCatalogPlanFeature(ctx, params["identifier"], params["feature_id"])
+	case api.OpDeleteCatalogPlanFile:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.DeleteCatalogPlanFile(ctx, params["identifier"], pk)
+	case api.OpDeleteCatalogProduct:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.DeleteCatalogProduct(ctx, pk)
+	case api.OpDeleteCatalogProductImage:
+		productPk, err := checkUUID("product_pk", params["product_pk"])
+		if err != nil {
+			return nil, err
+		}
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.DeleteCatalogProductImage(ctx, productPk, pk)
+	case api.OpDiscardCatalogPlanDraft:
+		return c.raw.DiscardCatalogPlanDraft(ctx, params["identifier"])
+	case api.OpDownloadCatalogPlanFile:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.DownloadCatalogPlanFile(ctx, params["identifier"], pk)
+	case api.OpGetCatalogProductSettings:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.GetCatalogProductSettings(ctx, pk)
+	case api.OpGetCustomerEntitlements:
+		var p api.GetCustomerEntitlementsParams
+		if v, ok := params["customer_id"]; ok {
+			x := string(v)
+			p.CustomerId = x
+		}
+		if v, ok := params["feature_id"]; ok {
+			x := string(v)
+			p.FeatureId = &x
+		}
+		return c.raw.GetCustomerEntitlements(ctx, &p)
+	case api.OpGetProductOffering:
+		productId, err := checkUUID("product_id", params["product_id"])
+		if err != nil {
+			return nil, err
+		}
+		var p api.GetProductOfferingParams
+		if v, ok := params["customer_id"]; ok {
+			x := string(v)
+			p.CustomerId = &x
+		}
+		if v, ok := params["plans_enabled"]; ok {
+			x := string(v)
+			p.PlansEnabled = &x
+		}
+		if v, ok := params["ip_address"]; ok {
+			x := string(v)
+			p.IpAddress = &x
+		}
+		return c.raw.GetProductOffering(ctx, productId, &p)
+	case api.OpGetPromotion:
+		var p api.GetPromotionParams
+		if v, ok := params["promotion_id"]; ok {
+			x := string(v)
+			p.PromotionId = x
+		}
+		return c.raw.GetPromotion(ctx, &p)
+	case api.OpLicenseActivate:
+		return c.raw.LicenseActivateWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpLicenseDeactivate:
+		return c.raw.LicenseDeactivateWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpLicenseValidate:
+		return c.raw.LicenseValidateWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpListCatalogFeatures:
+		var p api.ListCatalogFeaturesParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		return c.raw.ListCatalogFeatures(ctx, &p)
+	case api.OpListCatalogPlanFeatures:
+		var p api.ListCatalogPlanFeaturesParams
+		if v, ok := params["version"]; ok {
+			x, err := intParam("version", v, 0, false, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Version = &x
+		}
+		return c.raw.ListCatalogPlanFeatures(ctx, params["identifier"], &p)
+	case api.OpListCatalogPlanPrices:
+		var p api.ListCatalogPlanPricesParams
+		if v, ok := params["version"]; ok {
+			x, err := intParam("version", v, 0, false, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Version = &x
+		}
+		return c.raw.ListCatalogPlanPrices(ctx, params["identifier"], &p)
+	case api.OpListCatalogPlans:
+		var p api.ListCatalogPlansParams
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		return c.raw.ListCatalogPlans(ctx, &p)
+	case api.OpListCatalogProducts:
+		var p api.ListCatalogProductsParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		return c.raw.ListCatalogProducts(ctx, &p)
+	case api.OpListCheckoutSessionEvents:
+		var p api.ListCheckoutSessionEventsParams
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListCheckoutSessionEvents(ctx, params["session_id"], &p)
+	case api.OpListCheckoutSessions:
+		var p api.ListCheckoutSessionsParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["status"]; ok {
+			x := string(v)
+			p.Status = &x
+		}
+		if v, ok := params["start_date"]; ok {
+			x, err := dateParam("start_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.StartDate = &x
+		}
+		if v, ok := params["end_date"]; ok {
+			x, err := dateParam("end_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.EndDate = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListCheckoutSessions(ctx, &p)
+	case api.OpListCustomers:
+		var p api.ListCustomersParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListCustomers(ctx, &p)
+	case api.OpListOrderEvents:
+		var p api.ListOrderEventsParams
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListOrderEvents(ctx, params["id"], &p)
+	case api.OpListOrders:
+		var p api.ListOrdersParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["status"]; ok {
+			x := api.ListOrdersParamsStatus(v)
+			p.Status = &x
+		}
+		if v, ok := params["billing_type"]; ok {
+			x := api.ListOrdersParamsBillingType(v)
+			p.BillingType = &x
+		}
+		if v, ok := params["is_renewal"]; ok {
+			x, err := boolParam("is_renewal", v)
+			if err != nil {
+				return nil, err
+			}
+			p.IsRenewal = &x
+		}
+		if v, ok := params["start_date"]; ok {
+			x, err := dateParam("start_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.StartDate = &x
+		}
+		if v, ok := params["end_date"]; ok {
+			x, err := dateParam("end_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.EndDate = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListOrders(ctx, &p)
+	case api.OpListPartnerOrganizations:
+		var p api.ListPartnerOrganizationsParams
+		if v, ok := params["external_id"]; ok {
+			x := string(v)
+			p.ExternalId = &x
+		}
+		return c.raw.ListPartnerOrganizations(ctx, &p)
+	case api.OpListPaymentMethods:
+		var p api.ListPaymentMethodsParams
+		if v, ok := params["customer_id"]; ok {
+			x := string(v)
+			p.CustomerId = &x
+		}
+		if v, ok := params["customer_email"]; ok {
+			x := string(v)
+			p.CustomerEmail = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListPaymentMethods(ctx, &p)
+	case api.OpListRefunds:
+		var p api.ListRefundsParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["status"]; ok {
+			x := api.ListRefundsParamsStatus(v)
+			p.Status = &x
+		}
+		if v, ok := params["start_date"]; ok {
+			x, err := dateParam("start_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.StartDate = &x
+		}
+		if v, ok := params["end_date"]; ok {
+			x, err := dateParam("end_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.EndDate = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListRefunds(ctx, &p)
+	case api.OpListSubscriptions:
+		var p api.ListSubscriptionsParams
+		if v, ok := params["customer_id"]; ok {
+			x := string(v)
+			p.CustomerId = &x
+		}
+		if v, ok := params["status"]; ok {
+			x := string(v)
+			p.Status = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListSubscriptions(ctx, &p)
+	case api.OpListTransactions:
+		var p api.ListTransactionsParams
+		if v, ok := params["search"]; ok {
+			x := string(v)
+			p.Search = &x
+		}
+		if v, ok := params["status"]; ok {
+			x := api.ListTransactionsParamsStatus(v)
+			p.Status = &x
+		}
+		if v, ok := params["start_date"]; ok {
+			x, err := dateParam("start_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.StartDate = &x
+		}
+		if v, ok := params["end_date"]; ok {
+			x, err := dateParam("end_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.EndDate = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListTransactions(ctx, &p)
+	case api.OpListWebhookEventLogs:
+		var p api.ListWebhookEventLogsParams
+		if v, ok := params["start_date"]; ok {
+			x, err := dateParam("start_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.StartDate = &x
+		}
+		if v, ok := params["end_date"]; ok {
+			x, err := dateParam("end_date", v)
+			if err != nil {
+				return nil, err
+			}
+			p.EndDate = &x
+		}
+		if v, ok := params["page_size"]; ok {
+			x, err := intParam("page_size", v, 1, true, 100, true)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize = &x
+		}
+		if v, ok := params["page"]; ok {
+			x, err := intParam("page", v, 1, true, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Page = &x
+		}
+		return c.raw.ListWebhookEventLogs(ctx, &p)
+	case api.OpProvisionPartnerOrganization:
+		return c.raw.ProvisionPartnerOrganizationWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpPublishCatalogPlan:
+		return c.raw.PublishCatalogPlanWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
+	case api.OpReportUsage:
+		return c.raw.ReportUsageWithBody(ctx, "application/json", bytes.NewReader(body))
+	case api.OpRetrieveCatalogFeature:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.RetrieveCatalogFeature(ctx, pk)
+	case api.OpRetrieveCatalogPlan:
+		var p api.RetrieveCatalogPlanParams
+		if v, ok := params["version"]; ok {
+			x, err := intParam("version", v, 0, false, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Version = &x
+		}
+		return c.raw.RetrieveCatalogPlan(ctx, params["identifier"], &p)
+	case api.OpRetrieveCatalogProduct:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.RetrieveCatalogProduct(ctx, pk)
+	case api.OpRetrieveCheckoutSession:
+		return c.raw.RetrieveCheckoutSession(ctx, params["session_id"])
+	case api.OpRetrieveOrder:
+		return c.raw.RetrieveOrder(ctx, params["id"])
+	case api.OpRetrievePartnerOrganization:
+		identifier, err := checkUUID("identifier", params["identifier"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.RetrievePartnerOrganization(ctx, identifier)
+	case api.OpRetrievePartnerOrganizationByExternalId:
+		return c.raw.RetrievePartnerOrganizationByExternalId(ctx, params["externalId"])
+	case api.OpRetrieveRefund:
+		refundId, err := checkUUID("refundId", params["refundId"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.RetrieveRefund(ctx, refundId)
+	case api.OpRetrieveSubscription:
+		subscriptionId, err := checkUUID("subscriptionId", params["subscriptionId"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.RetrieveSubscription(ctx, subscriptionId)
+	case api.OpUpdateCatalogPlan:
+		var p api.UpdateCatalogPlanParams
+		if v, ok := params["version"]; ok {
+			x, err := intParam("version", v, 0, false, 0, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Version = &x
+		}
+		return c.raw.UpdateCatalogPlanWithBody(ctx, params["identifier"], &p, "application/json", bytes.NewReader(body))
+	case api.OpUpdateCatalogPlanFeature:
+		return c.raw.UpdateCatalogPlanFeatureWithBody(ctx, params["identifier"], params["feature_id"], "application/json", bytes.NewReader(body))
+	case api.OpUpdateCatalogPlanFile:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.UpdateCatalogPlanFileWithBody(ctx, params["identifier"], pk, "application/json", bytes.NewReader(body))
+	case api.OpUpdateCatalogProduct:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.UpdateCatalogProductWithBody(ctx, pk, "application/json", bytes.NewReader(body))
+	case api.OpUpdateCatalogProductImage:
+		productPk, err := checkUUID("product_pk", params["product_pk"])
+		if err != nil {
+			return nil, err
+		}
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.UpdateCatalogProductImageWithBody(ctx, productPk, pk, "application/json", bytes.NewReader(body))
+	case api.OpUpdateCatalogProductSettings:
+		pk, err := checkUUID("pk", params["pk"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.UpdateCatalogProductSettingsWithBody(ctx, pk, "application/json", bytes.NewReader(body))
+	case api.OpUpdateCustomer:
+		return c.raw.UpdateCustomerWithBody(ctx, params["customerId"], "application/json", bytes.NewReader(body))
+	case api.OpUpdateSubscription:
+		subscriptionId, err := checkUUID("subscriptionId", params["subscriptionId"])
+		if err != nil {
+			return nil, err
+		}
+		return c.raw.UpdateSubscriptionWithBody(ctx, subscriptionId, "application/json", bytes.NewReader(body))
+	}
+	return nil, fmt.Errorf("%w: %v", ErrUnknownOperation, op)
 }
 
 // checkCancelSubscriptionRequest applies the spec's rules for CancelSubscriptionRequest before anything is sent.

@@ -146,8 +146,8 @@ func TestLocalInputBeforeMissingKey(t *testing.T) {
 		{[]string{"partner", "orgs", "list", "--external-id", "."}, "error: --external-id: "},
 		{[]string{"partner", "orgs", "provision", "--external-id", "x", "--email", "not-an-email"}, "error: --email: "},
 		{[]string{"partner", "orgs", "provision", "--external-id", strings.Repeat("x", 129), "--email", "a@example.com"}, "error: --external-id: "},
-		{[]string{"call", "retrievePartnerOrganization", "-p", "identifier=BAD"}, `error: -p identifier: "BAD" is not a UUID`},
-		{[]string{"call", "retrieveCatalogProduct", "-p", "pk=BAD"}, `error: -p pk: "BAD" is not a UUID`},
+		{[]string{"call", "retrievePartnerOrganization", "-p", "identifier=BAD"}, "error: -p identifier: must be a UUID"},
+		{[]string{"call", "retrieveCatalogProduct", "-p", "pk=BAD"}, "error: -p pk: must be a UUID"},
 		{[]string{"webhooks", "verify", "--timestamp", "1", "--signature", "v1,x"}, "error: --id is required"},
 		// Good input: now the key is what is missing.
 		{[]string{"partner", "orgs", "get", "8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"}, "error: missing partner key: partner orgs get needs KELVIQ_PARTNER_KEY to be set"},

@@ -146,6 +146,9 @@ func (r *renderer) render(ops map[string]*op) ([]byte, error) {
 			}
 		}
 	}
+	if err := r.callOp(ops); err != nil {
+		return nil, err
+	}
 	names := make([]string, 0, len(r.checks))
 	for n := range r.checks {
 		names = append(names, n)
