@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -132,8 +133,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	return info
 }
 
-// partnerKeyHeader carries the partner key.
-const partnerKeyHeader = "X-Kelviq-Partner-Key"
+// partnerKeyHeader carries the partner key: the header the spec names for
+// the partner operations.
+var partnerKeyHeader = api.OpProvisionPartnerOrganization.CredentialHeader()
 
 // partnerKeyOK reports whether r carries the fake's partner key.
 func (s *Server) partnerKeyOK(r *http.Request) bool {

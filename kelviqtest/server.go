@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -222,8 +223,8 @@ func (s *Server) record(r Request) {
 // as provisionPartnerOrganization would, and returns it with its server key.
 // It fails, as the API would, when the external ID or the email is taken.
 func (s *Server) ProvisionOrganization(externalID, email string) (*wrapper.PartnerOrganization, error) {
-	if strings.TrimSpace(externalID) == "" || len(externalID) > 128 {
-		return nil, errors.New("kelviqtest: ProvisionOrganization: externalID must be 1 to 128 characters")
+	if max := provisionMaxLength("externalId"); strings.TrimSpace(externalID) == "" || max > 0 && utf8.RuneCountInString(externalID) > max {
+		return nil, fmt.Errorf("kelviqtest: ProvisionOrganization: externalID must not be empty, nor longer than the spec's %d characters", max)
 	}
 	if !strings.Contains(email, "@") {
 		return nil, errors.New("kelviqtest: ProvisionOrganization: email is not an email address")

@@ -175,3 +175,17 @@ func (s *specIndex) maxPageSize(o *opInfo) int {
 	}
 	return 100
 }
+
+// provisionMaxLength is the spec's maxLength for a property of the
+// provisioning request (0 when it gives none or cannot be read).
+func provisionMaxLength(prop string) int {
+	idx, err := sharedSpec()
+	if err != nil {
+		return 0
+	}
+	ref := idx.doc.Components.Schemas["PartnerOrganizationProvisionRequest"]
+	if ref == nil || ref.Value == nil || ref.Value.Properties[prop] == nil || ref.Value.Properties[prop].Value.MaxLength == nil {
+		return 0
+	}
+	return int(*ref.Value.Properties[prop].Value.MaxLength)
+}
