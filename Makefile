@@ -55,14 +55,10 @@ spec-diff: ## make spec-diff NEW=path/to/new/openapi.json: what a newer spec cha
 	@echo "== all changes =="
 	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff changelog openapi.json "$(NEW)"
 
-BENCHCOUNT ?= 6
-bench: ## the three clients side by side; rounds interleaved so that noise hits all alike; see BENCH.md
-	$(GO) test -c -o bench/bench.test ./bench/
-	@rm -f bench/results.txt; for i in $$(seq $(BENCHCOUNT)); do \
-	  echo "round $$i/$(BENCHCOUNT)" >&2; \
-	  (cd bench && ./bench.test -test.run '^$$' -test.bench . -test.benchmem -test.count 1) | tee -a bench/results.txt >/dev/null; \
-	done; rm -f bench/bench.test
-	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/results.txt | tee bench/benchstat.txt
+bench: ## the wrapper against a tuned hand-written client, in paired alternating blocks; see BENCH.md
+	$(GO) test -run '^$$' -bench '^BenchmarkPaired$$' -benchtime 1x -benchmem ./bench/ | tee bench/paired.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkClientOverhead$$' -benchmem -count 6 ./bench/ | tee bench/overhead.txt
+	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/overhead.txt | tee bench/overhead-benchstat.txt
 
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME (the seed corpora also run in make test)
