@@ -1,4 +1,4 @@
-package wrapper_test
+package entitlements_test
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kelviq/kelviq-go/entitlements"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // Check a customer's access to a feature, with the default 60-second cache
 // and a stale window that rides out short outages of the edge host.
-func ExampleAccessChecker_HasAccess() {
+func ExampleChecker_HasAccess() {
 	// A stand-in for the kelviq edge host.
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +32,7 @@ func ExampleAccessChecker_HasAccess() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	checker, err := wrapper.NewAccessChecker(client, wrapper.WithStaleWindow(5*time.Minute))
+	checker, err := entitlements.NewChecker(client, entitlements.WithStaleWindow(5*time.Minute))
 	if err != nil {
 		log.Fatal(err)
 	}
