@@ -110,15 +110,18 @@ type MemoryQueue struct {
 	mu      sync.Mutex
 	max     int
 	seq     uint64
-	entries []memEntry // in ID order
+	entries []memEntry // entries[start:] are the queue, in ID order
+	start   int        // first entry not removed
+	next    int        // first unclaimed entry
+	live    int        // entries not removed
 	parked  []ParkedReport
 	now     func() time.Time
 }
 
 type memEntry struct {
-	seq     uint64
-	r       Report
-	claimed bool
+	seq           uint64
+	r             Report
+	claimed, gone bool
 }
 
 // NewMemoryQueue returns an in-memory Queue holding at most size reports
@@ -137,11 +140,20 @@ func memID(seq uint64) string { return "0-" + strconv.FormatUint(seq, 10) }
 func (q *MemoryQueue) Push(_ context.Context, r Report) (string, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.entries) >= q.max {
+	if q.live >= q.max {
 		return "", ErrQueueFull
+	}
+	if q.start > 0 && q.start >= len(q.entries)/2 && len(q.entries) == cap(q.entries) {
+		// Reuse the room of removed entries before growing.
+		n := copy(q.entries, q.entries[q.start:])
+		clear(q.entries[n:])
+		q.entries = q.entries[:n]
+		q.next -= q.start
+		q.start = 0
 	}
 	q.seq++
 	q.entries = append(q.entries, memEntry{seq: q.seq, r: r})
+	q.live++
 	return memID(q.seq), nil
 }
 
@@ -149,16 +161,17 @@ func (q *MemoryQueue) Push(_ context.Context, r Report) (string, error) {
 func (q *MemoryQueue) Claim(_ context.Context, max int) ([]Entry, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []Entry
-	for i := range q.entries {
-		if len(out) >= max {
-			break
-		}
-		if e := &q.entries[i]; !e.claimed {
-			e.claimed = true
-			out = append(out, Entry{ID: memID(e.seq), Report: e.r})
-		}
+	n := min(max, len(q.entries)-q.next)
+	if n <= 0 {
+		return nil, nil
 	}
+	out := make([]Entry, n)
+	for i := range out {
+		e := &q.entries[q.next+i]
+		e.claimed = true
+		out[i] = Entry{ID: memID(e.seq), Report: e.r}
+	}
+	q.next += n
 	return out, nil
 }
 
@@ -166,7 +179,7 @@ func (q *MemoryQueue) Claim(_ context.Context, max int) ([]Entry, error) {
 func (q *MemoryQueue) Hold(_ context.Context, ids []string, _ bool) ([]string, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	held := ids[:0:0]
+	held := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if i, ok := q.find(id); ok && q.entries[i].claimed {
 			held = append(held, id)
@@ -175,22 +188,22 @@ func (q *MemoryQueue) Hold(_ context.Context, ids []string, _ bool) ([]string, e
 	return held, nil
 }
 
-// find returns the index of the entry with id.
+// find returns the index of the queued entry with id.
 func (q *MemoryQueue) find(id string) (int, bool) {
 	_, seq, err := ParseID(id)
 	if err != nil {
 		return 0, false
 	}
-	lo, hi := 0, len(q.entries)
+	lo, hi := q.start, len(q.entries)
 	for lo < hi {
-		m := (lo + hi) / 2
+		m := int(uint(lo+hi) >> 1)
 		if q.entries[m].seq < seq {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(q.entries) && q.entries[lo].seq == seq
+	return lo, lo < len(q.entries) && q.entries[lo].seq == seq && !q.entries[lo].gone
 }
 
 // Ack removes the entries.
@@ -202,24 +215,39 @@ func (q *MemoryQueue) Ack(_ context.Context, ids []string) error {
 }
 
 func (q *MemoryQueue) remove(ids []string) {
-	drop := make(map[uint64]bool, len(ids))
 	for _, id := range ids {
 		if i, ok := q.find(id); ok {
-			drop[q.entries[i].seq] = true
+			q.entries[i].gone = true
+			q.entries[i].r = Report{}
+			q.live--
 		}
 	}
-	if len(drop) == 0 {
+	for q.start < len(q.entries) && q.entries[q.start].gone {
+		q.start++
+	}
+	q.next = max(q.next, q.start)
+	if q.start == len(q.entries) {
+		q.entries, q.start, q.next = q.entries[:0], 0, 0
 		return
 	}
-	kept := q.entries[:0]
-	for _, e := range q.entries {
-		if drop[e.seq] {
-			continue
+	// Removed entries behind one that stays (e.g. one being retried) are
+	// dropped once they outnumber the queued ones.
+	if window := len(q.entries) - q.start; window > 64 && window-q.live > q.live {
+		kept, next := q.entries[:0], 0
+		for i, e := range q.entries[q.start:] {
+			if q.start+i == q.next {
+				next = len(kept)
+			}
+			if !e.gone {
+				kept = append(kept, e)
+			}
 		}
-		kept = append(kept, e)
+		if q.next == len(q.entries) {
+			next = len(kept)
+		}
+		clear(q.entries[len(kept):])
+		q.entries, q.start, q.next = kept, 0, next
 	}
-	clear(q.entries[len(kept):])
-	q.entries = kept
 }
 
 // Park removes the entries and keeps r.
@@ -247,12 +275,25 @@ func (q *MemoryQueue) Done(_ context.Context, id string) (bool, error) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.entries) == 0 || q.entries[0].seq > seq, nil
+	return q.start == len(q.entries) || q.entries[q.start].seq > seq, nil
 }
 
 // Len returns how many reports are queued, claimed ones included.
 func (q *MemoryQueue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.entries)
+	return q.live
+}
+
+// pending returns the queued reports, oldest first.
+func (q *MemoryQueue) pending() []Report {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []Report
+	for _, e := range q.entries[q.start:] {
+		if !e.gone {
+			out = append(out, e.r)
+		}
+	}
+	return out
 }

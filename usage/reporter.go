@@ -441,13 +441,7 @@ func (r *Reporter) Close(ctx context.Context) error {
 		return nil
 	}
 	if r.memory != nil {
-		var left []Report
-		r.memory.mu.Lock()
-		for _, e := range r.memory.entries {
-			left = append(left, e.r)
-		}
-		r.memory.mu.Unlock()
-		if len(left) > 0 {
+		if left := r.memory.pending(); len(left) > 0 {
 			return &NotDeliveredError{Reports: left, Err: ferr}
 		}
 	}
