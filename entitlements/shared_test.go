@@ -86,7 +86,8 @@ func TestSharedStoreForeignValuesIgnored(t *testing.T) {
 			accessMustHave(t, a, "cust-1", "team-seats", true) // from the API, not the stored false
 			accessWantRequests(t, srv, 1)
 			if ops, _ := hook.list(); len(ops) != 1 || ops[0] != "decode" {
-				_, es := hook.list(); t.Errorf("hook ops = %v %v, want [decode]", ops, es)
+				_, es := hook.list()
+				t.Errorf("hook ops = %v %v, want [decode]", ops, es)
 			}
 			raw, _, _ := store.Get(context.Background(), "cust-1", "f:team-seats")
 			if _, err := decodeAnswer(raw); err != nil {
