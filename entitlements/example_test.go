@@ -6,10 +6,13 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/kelviq/kelviq-go/entitlements"
+	"github.com/kelviq/kelviq-go/webhook"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -65,4 +68,84 @@ func ExampleChecker_HasAccess() {
 	// sso (not in the plan): false
 	// team-seats usage: 3 of 10, 7 left
 	// requests sent: 2
+}
+
+// Drop a customer's cached entitlements when kelviq says they changed: a
+// webhook handler for subscription events (and usage alerts) calls
+// Invalidate. With a shared store (entitlements.WithStore(
+// redisstore.NewCache(rdb))) this drops them for every instance.
+func ExampleChecker_Invalidate() {
+	// A stand-in for the kelviq edge host: the plan changes after the
+	// first lookup.
+	var plan atomic.Value
+	plan.Store("starter")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"customerId":%q,"entitlements":[{"featureId":"sso","hasAccess":%t}]}`,
+			r.URL.Query().Get("customer_id"), plan.Load() == "growth")
+	}))
+	defer srv.Close()
+
+	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"),
+		wrapper.WithServerKey("sk_test_x"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	checker, err := entitlements.NewChecker(client)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	secret := "kq_whsec_example" // in production: os.Getenv("KELVIQ_WEBHOOK_SECRET")
+	handler, err := webhook.NewHandler(secret, func(ctx context.Context, e webhook.Event) error {
+		var customerID string
+		switch e.Type {
+		case webhook.EventSubscriptionCreated, webhook.EventSubscriptionUpdated,
+			webhook.EventSubscriptionCancelled, webhook.EventSubscriptionPlanChanged:
+			sub, err := e.Subscription()
+			if err != nil {
+				return err
+			}
+			customerID = sub.Customer.CustomerID
+		case webhook.EventFeatureUsageAlert:
+			alert, err := e.FeatureUsageAlert()
+			if err != nil {
+				return err
+			}
+			customerID = alert.Customer.CustomerID
+		default:
+			return nil
+		}
+		// An error makes the handler answer 500, so kelviq delivers again.
+		return checker.Invalidate(ctx, customerID)
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx := context.Background()
+	ok, _ := checker.HasAccess(ctx, "cust-42", "sso")
+	fmt.Println("sso on starter:", ok)
+
+	// The customer upgrades; kelviq sends subscription.plan_changed.
+	plan.Store("growth")
+	now := time.Now()
+	body := `{"id":"evt_1","type":"subscription.plan_changed","data":{"object":{"object":"subscription",` +
+		`"plan":{"identifier":"growth"},"customer":{"customer_id":"cust-42"}}}}`
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/kelviq", strings.NewReader(body))
+	req.Header.Set(webhook.HeaderID, "evt_1")
+	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(webhook.HeaderSignature, webhook.Sign(secret, "evt_1", now, []byte(body)))
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+	fmt.Println("webhook:", rec.Code)
+
+	// Without Invalidate the cached "false" would stand for up to 60 s.
+	ok, _ = checker.HasAccess(ctx, "cust-42", "sso")
+	fmt.Println("sso on growth:", ok)
+
+	// Output:
+	// sso on starter: false
+	// webhook: 204
+	// sso on growth: true
 }

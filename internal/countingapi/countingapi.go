@@ -43,6 +43,10 @@ const (
 	DropUnapplied
 	// Status400 answers 400 without applying.
 	Status400
+	// Hold reads the report, waits until the channel given to SetHold is
+	// closed, then applies it and answers 200 (if the client is still
+	// there). Held values are listed by HeldValues.
+	Hold
 )
 
 // Server is a running stand-in. Its methods are safe for concurrent use.
@@ -67,6 +71,23 @@ type Server struct {
 	inFlight    atomic.Int64
 	refuse      atomic.Bool
 	deadAddr    string
+	hold        chan struct{}
+	held        []int
+}
+
+// SetHold sets the channel that held requests (Fault Hold) wait for.
+func (s *Server) SetHold(ch chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = ch
+}
+
+// HeldValues returns the values of the requests that were held, in order
+// of arrival.
+func (s *Server) HeldValues() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.held...)
 }
 
 // Start runs a server on a free loopback port, closed in t.Cleanup.
@@ -238,7 +259,14 @@ func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 	if s.faults != nil {
 		fault = s.faults(int(n))
 	}
+	hold := s.hold
+	if fault == Hold {
+		s.held = append(s.held, *b.Value)
+	}
 	s.mu.Unlock()
+	if fault == Hold && hold != nil {
+		<-hold
+	}
 	switch fault {
 	case Status429:
 		w.Header().Set("Retry-After", "0")
