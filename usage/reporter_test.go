@@ -341,7 +341,9 @@ func TestNewReporterOptions(t *testing.T) {
 
 func errorNames(err error, name string) bool { return err != nil && contains(err.Error(), name) }
 
-func contains(s, sub string) bool { return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))
+}
 
 // 64 goroutines report 10,000 DELTAs each while the API refuses
 // connections for a while and answers 429 to every third request: the
