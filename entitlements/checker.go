@@ -272,9 +272,9 @@ func WithOnStale(f func(customerID, featureID string, age time.Duration, err err
 
 // WithOnStoreError calls f each time the shared Store fails or holds a value
 // that is not a valid answer (which is then ignored); op is "get", "set",
-// "lock", "unlock" or "invalidate" (the last only from Invalidate, which
-// also returns the error), or "decode" for a value that is corrupt, of
-// another format version or foreign. The lookup goes on without the Store.
+// "lock", "unlock", "subscribe" or "invalidate" (the last only from
+// Invalidate, which also returns the error), or "decode" for a value that
+// is corrupt, of another format version or foreign. The lookup goes on without the Store.
 // f may be called from a background goroutine and must be safe for
 // concurrent use.
 func WithOnStoreError(f func(op string, err error)) Option {
@@ -291,8 +291,8 @@ func WithOnStoreError(f func(op string, err error)) Option {
 // front of GET /entitlements/ (sent to the edge host with the client's
 // server key). Concurrent identical lookups in one process share one
 // request; with a shared Store, concurrent misses across processes share
-// about one. It is safe for concurrent use; create it with NewChecker and
-// keep it for the life of the Client.
+// about one. It is safe for concurrent use; create it with NewChecker, keep
+// it for the life of the Client, and Close it when done.
 //
 // Lookups of one feature and lookups of all of a customer's features are
 // cached separately. A shared request runs with the values (not the
@@ -317,6 +317,10 @@ type Checker struct {
 	// invalidations counts Invalidate calls; an answer fetched across one
 	// is not kept in process.
 	invalidations atomic.Uint64
+	// stopWatch ends the subscription to a Notifier store; watching is
+	// closed when it has ended.
+	stopWatch context.CancelFunc
+	watching  chan struct{}
 }
 
 // NewChecker returns a Checker that looks entitlements up with c, which
@@ -348,7 +352,51 @@ func NewChecker(c *wrapper.Client, opts ...Option) (*Checker, error) {
 	if s.ttl > 0 || s.stale > 0 {
 		a.local = newMemoryStore(s.maxEntries, s.ttl+s.stale, s.now)
 	}
+	if n, ok := a.shared.(Notifier); ok && a.local != nil {
+		var ctx context.Context
+		ctx, a.stopWatch = context.WithCancel(context.Background())
+		a.watching = make(chan struct{})
+		go a.watch(ctx, n)
+	}
 	return a, nil
+}
+
+// watch drops in-process answers of customers invalidated elsewhere, and
+// subscribes again after a failure, until ctx ends.
+func (a *Checker) watch(ctx context.Context, n Notifier) {
+	defer close(a.watching)
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := n.Subscribe(ctx, func(customerID string) {
+			a.invalidations.Add(1)
+			a.local.dropCustomer(customerID)
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			a.storeFailed("subscribe", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+// Close stops the Checker's subscription to invalidations made by other
+// processes (see Notifier), if it has one; lookups keep working. Call it
+// when the Checker is no longer needed, so that its goroutine ends.
+func (a *Checker) Close() error {
+	if a.stopWatch != nil {
+		a.stopWatch()
+		<-a.watching
+	}
+	return nil
 }
 
 // HasAccess reports whether the customer (your ID of them) may use the
@@ -409,8 +457,9 @@ func (a *Checker) Entitlements(ctx context.Context, customerID string) ([]Entitl
 
 // Invalidate drops every cached answer for the customer: in this process at
 // once, in the shared Store (so in every process that asks it next), and in
-// the in-process layer of other processes within their local TTL (see
-// WithLocalTTL). Call it when the customer's entitlements change, e.g. from
+// the in-process layer of other processes as soon as the Store tells them
+// (a Store that is a Notifier, such as redisstore's), else within their
+// local TTL (see WithLocalTTL). Call it when the customer's entitlements change, e.g. from
 // a webhook for a subscription event. An empty customer ID is a
 // *wrapper.ValidationError; a Store failure is returned (and reported to
 // WithOnStoreError).

@@ -40,6 +40,19 @@ type Store interface {
 	Lock(ctx context.Context, customerID, field string, ttl time.Duration) (release func(context.Context) error, err error)
 }
 
+// Notifier is implemented by a Store that can tell a Checker about
+// Invalidate calls made by other Checkers on the same store (redisstore's
+// Cache does, with Redis pub/sub), so that their in-process answers are
+// dropped at once rather than within the local TTL.
+type Notifier interface {
+	// Subscribe calls invalidated with the customer ID of each Invalidate
+	// made through the store anywhere, until ctx ends. It returns when
+	// ctx ends, or with an error when it cannot subscribe at all. Messages
+	// missed while the store is unreachable are lost; the local TTL bounds
+	// what that costs.
+	Subscribe(ctx context.Context, invalidated func(customerID string)) error
+}
+
 // formatVersion is the version of the encoding of values in a Store. A
 // value of another version is ignored.
 const formatVersion = 1

@@ -118,12 +118,50 @@ return 1
 `)
 
 // Invalidate drops the customer's values and gives it a new epoch, so that
-// an answer fetched before is not stored after.
+// an answer fetched before is not stored after, then tells the Checkers of
+// other processes (see Subscribe).
 func (c *Cache) Invalidate(ctx context.Context, customerID string) error {
 	if c.rdb == nil {
 		return errNoClient
 	}
-	return invalidateScript.Run(ctx, c.rdb, []string{c.key(customerID)}, token(), epochKeep.Milliseconds()).Err()
+	if err := invalidateScript.Run(ctx, c.rdb, []string{c.key(customerID)}, token(), epochKeep.Milliseconds()).Err(); err != nil {
+		return err
+	}
+	return c.rdb.Publish(ctx, c.channel(), customerID).Err()
+}
+
+func (c *Cache) channel() string { return c.prefix + "ent:invalidated" }
+
+var _ entitlements.Notifier = (*Cache)(nil)
+
+// Subscribe calls invalidated with the customer ID of every Invalidate made
+// on this Redis with the same prefix, until ctx ends (it then returns nil).
+// go-redis subscribes again by itself after a lost connection; what is
+// published meanwhile is missed.
+func (c *Cache) Subscribe(ctx context.Context, invalidated func(customerID string)) error {
+	if c.rdb == nil {
+		return errNoClient
+	}
+	ps := c.rdb.Subscribe(ctx, c.channel())
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil { // the confirmation
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	ch := ps.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-ch:
+			if !ok {
+				return errors.New("redisstore: subscription closed")
+			}
+			invalidated(m.Payload)
+		}
+	}
 }
 
 var unlockScript = redis.NewScript(`
