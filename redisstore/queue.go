@@ -1,11 +1,13 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +49,11 @@ type Queue struct {
 	mu     sync.Mutex
 	cursor string // where XAUTOCLAIM goes on
 	ready  bool   // the group exists
+	claims int    // Claim calls, for the occasional sweep of consumers
+
+	pmu     sync.Mutex
+	pending []*pushReq // Pushes waiting for the next round trip
+	pushing bool       // a Push is sending them
 }
 
 var _ usage.Queue = (*Queue)(nil)
@@ -146,12 +153,36 @@ func (q *Queue) withGroup(ctx context.Context, f func() error) error {
 	return err
 }
 
+// pushScript appends ARGV[2..] to the stream, as many as fit under the
+// bound ARGV[1] (0: none); it returns an ID, or false, for each.
 var pushScript = redis.NewScript(`
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[2]) then return false end
-return redis.call('XADD', KEYS[1], '*', 'r', ARGV[1])
+local room = -1
+if tonumber(ARGV[1]) > 0 then room = tonumber(ARGV[1]) - redis.call('XLEN', KEYS[1]) end
+local out = {}
+for i = 2, #ARGV do
+  if room == 0 then
+    out[#out+1] = false
+  else
+    out[#out+1] = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i])
+    if room > 0 then room = room - 1 end
+  end
+end
+return out
 `)
 
-// Push appends r to the stream.
+// pushReq is one Push waiting for the round trip that stores it.
+type pushReq struct {
+	payload []byte
+	id      string
+	err     error
+	done    chan struct{}
+}
+
+// Push appends r to the stream and returns once Redis has it. Concurrent
+// Pushes share round trips: the first caller sends every report waiting
+// at that moment in one script call, and the others wait for it. Once
+// handed over, a report is stored or not whatever happens to ctx, so Push
+// waits for the outcome rather than return while it is unknown.
 func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
@@ -160,18 +191,97 @@ func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if q.maxLen <= 0 {
-		return q.rdb.XAdd(ctx, &redis.XAddArgs{Stream: q.stream, Values: []any{"r", payload}}).Result()
+	if err := ctx.Err(); err != nil {
+		return "", err
 	}
-	id, err := pushScript.Run(ctx, q.rdb, []string{q.stream}, payload, q.maxLen).Text()
-	if errors.Is(err, redis.Nil) {
-		return "", usage.ErrQueueFull
+	req := &pushReq{payload: payload, done: make(chan struct{})}
+	q.pmu.Lock()
+	q.pending = append(q.pending, req)
+	if q.pushing {
+		q.pmu.Unlock()
+		<-req.done
+		return req.id, req.err
 	}
-	return id, err
+	q.pushing = true
+	for len(q.pending) > 0 {
+		batch := q.pending
+		q.pending = nil
+		q.pmu.Unlock()
+		q.pushBatch(context.WithoutCancel(ctx), batch)
+		q.pmu.Lock()
+	}
+	q.pushing = false
+	q.pmu.Unlock()
+	<-req.done
+	return req.id, req.err
 }
 
-// Claim takes over entries idle for the lease, then reads new ones.
+// maxPushBatch bounds the reports sent in one script call.
+const maxPushBatch = 512
+
+func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
+	for len(batch) > 0 {
+		n := min(len(batch), maxPushBatch)
+		part := batch[:n]
+		batch = batch[n:]
+		args := make([]any, 0, n+1)
+		args = append(args, q.maxLen)
+		for _, p := range part {
+			args = append(args, p.payload)
+		}
+		ids, err := pushScript.Run(ctx, q.rdb, []string{q.stream}, args...).Slice()
+		for i, p := range part {
+			switch {
+			case err != nil:
+				p.err = err
+			case i >= len(ids):
+				p.err = errors.New("redisstore: push: short answer")
+			default:
+				if id, ok := ids[i].(string); ok {
+					p.id = id
+				} else {
+					p.err = usage.ErrQueueFull
+				}
+			}
+			close(p.done)
+		}
+	}
+}
+
+// sweepScript removes consumers of the group that hold nothing and have
+// been idle longer than ARGV[2] ms (processes that ended), except ARGV[3].
+// Checking and removing in one script keeps a consumer from claiming an
+// entry in between (removing a consumer drops its pending entries).
+var sweepScript = redis.NewScript(`
+local n = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i+1] end
+  if f['pending'] == 0 and f['idle'] > tonumber(ARGV[2]) and f['name'] ~= ARGV[3] then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// sweepEvery is how many Claim calls pass between sweeps of ended
+// consumers.
+const sweepEvery = 100
+
+// Claim takes over entries idle for the lease, then reads new ones. Every
+// so often it also removes consumers that hold nothing and have been idle
+// for ten leases, so that ended processes do not pile up in the group.
 func (q *Queue) Claim(ctx context.Context, max int) ([]usage.Entry, error) {
+	q.mu.Lock()
+	q.claims++
+	sweep := q.claims%sweepEvery == 1
+	q.mu.Unlock()
+	if sweep {
+		_ = q.withGroup(ctx, func() error {
+			return sweepScript.Run(ctx, q.rdb, []string{q.stream}, group, (10 * q.lease).Milliseconds(), q.consumer).Err()
+		})
+	}
 	var out []usage.Entry
 	err := q.withGroup(ctx, func() error {
 		out = out[:0]
@@ -242,22 +352,37 @@ func (q *Queue) entry(ctx context.Context, m redis.XMessage) (usage.Entry, bool)
 	return usage.Entry{ID: m.ID, Report: r}, true
 }
 
+// holdScript renews the claim of consumer ARGV[2] on those of the IDs
+// ARGV[4..] (sorted) it still holds, marks them as being sent (ARGV[3] "1")
+// or not, and returns them. XPENDING over the IDs' range, a page at a
+// time, finds them.
 var holdScript = redis.NewScript(`
-local out = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)
-  if #p == 1 and p[1][2] == ARGV[2] then
-    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID')
-    if ARGV[3] == '1' then
-      redis.call('HSET', KEYS[2], id, ARGV[2])
-    else
-      redis.call('HDEL', KEYS[2], id)
-    end
-    out[#out+1] = id
+local want = {}
+for i = 4, #ARGV do want[ARGV[i]] = true end
+local held = {}
+local from = ARGV[4]
+while true do
+  local page = redis.call('XPENDING', KEYS[1], ARGV[1], from, ARGV[#ARGV], 1000, ARGV[2])
+  for _, p in ipairs(page) do
+    if want[p[1]] then held[#held+1] = p[1] end
+  end
+  if #page < 1000 then break end
+  from = '(' .. page[#page][1]
+end
+for i = 1, #held, 500 do
+  local part = {unpack(held, i, math.min(i + 499, #held))}
+  local args = {unpack(part)}
+  args[#args+1] = 'JUSTID'
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(args))
+  if ARGV[3] == '1' then
+    local kv = {}
+    for _, id in ipairs(part) do kv[#kv+1] = id; kv[#kv+1] = ARGV[2] end
+    redis.call('HSET', KEYS[2], unpack(kv))
+  else
+    redis.call('HDEL', KEYS[2], unpack(part))
   end
 end
-return out
+return held
 `)
 
 // Hold renews this holder's claim on the entries it still has, and marks
@@ -270,9 +395,11 @@ func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string,
 	if sending {
 		mark = "1"
 	}
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, compareIDs)
 	var held []string
 	err := q.withGroup(ctx, func() error {
-		args := append([]any{group, q.consumer, mark}, anys(ids)...)
+		args := append([]any{group, q.consumer, mark}, anys(sorted)...)
 		var err error
 		held, err = holdScript.Run(ctx, q.rdb, []string{q.stream, q.sending}, args...).StringSlice()
 		return err
@@ -281,10 +408,11 @@ func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string,
 }
 
 var ackScript = redis.NewScript(`
-for i = 2, #ARGV do
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
-  redis.call('XDEL', KEYS[1], ARGV[i])
-  redis.call('HDEL', KEYS[2], ARGV[i])
+for i = 2, #ARGV, 500 do
+  local part = {unpack(ARGV, i, math.min(i + 499, #ARGV))}
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(part))
+  redis.call('XDEL', KEYS[1], unpack(part))
+  redis.call('HDEL', KEYS[2], unpack(part))
 end
 return 1
 `)
@@ -302,10 +430,11 @@ func (q *Queue) Ack(ctx context.Context, ids []string) error {
 
 var parkScript = redis.NewScript(`
 redis.call('XADD', KEYS[3], '*', 'r', ARGV[2], 'reason', ARGV[3], 'at', ARGV[4])
-for i = 5, #ARGV do
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
-  redis.call('XDEL', KEYS[1], ARGV[i])
-  redis.call('HDEL', KEYS[2], ARGV[i])
+for i = 5, #ARGV, 500 do
+  local part = {unpack(ARGV, i, math.min(i + 499, #ARGV))}
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(part))
+  redis.call('XDEL', KEYS[1], unpack(part))
+  redis.call('HDEL', KEYS[2], unpack(part))
 end
 return 1
 `)
@@ -361,6 +490,26 @@ func (q *Queue) Done(ctx context.Context, id string) (bool, error) {
 		return false, err
 	}
 	return len(msgs) == 0, nil
+}
+
+// compareIDs orders stream IDs; malformed ones sort first.
+func compareIDs(a, b string) int {
+	am, as, aerr := usage.ParseID(a)
+	bm, bs, berr := usage.ParseID(b)
+	switch {
+	case aerr != nil || berr != nil:
+		return cmp.Compare(boolInt(berr != nil), boolInt(aerr != nil))
+	case am != bm:
+		return cmp.Compare(am, bm)
+	}
+	return cmp.Compare(as, bs)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func anys(ss []string) []any {

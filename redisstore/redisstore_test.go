@@ -242,3 +242,83 @@ type redisArgs struct {
 }
 
 func (a redisArgs) args() *redis.XAddArgs { return &redis.XAddArgs{Stream: a.stream, Values: a.values} }
+
+// Consumers of ended processes that hold nothing are removed; one that
+// holds entries is kept, and so are its entries.
+func TestQueueSweepsEndedConsumers(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	lease := 20 * time.Millisecond
+	idle := redisstore.NewQueue(rdb, "q", redisstore.WithLease(lease), redisstore.WithConsumer("ended-idle"))
+	holder := redisstore.NewQueue(rdb, "q", redisstore.WithLease(time.Hour), redisstore.WithConsumer("ended-holding"))
+	if _, err := idle.Claim(ctx, 1); err != nil { // registers the consumer
+		t.Fatal(err)
+	}
+	if _, err := holder.Push(ctx, report("c", 1, usage.Delta)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := holder.Claim(ctx, 1); err != nil || len(got) != 1 {
+		t.Fatal(got, err)
+	}
+	time.Sleep(15 * lease)
+	live := redisstore.NewQueue(rdb, "q", redisstore.WithLease(lease))
+	if _, err := live.Claim(ctx, 1); err != nil { // the first Claim sweeps
+		t.Fatal(err)
+	}
+	names := map[string]int64{}
+	for _, c := range rdb.XInfoConsumers(ctx, "q", "kelviq-usage").Val() {
+		names[c.Name] = c.Pending
+	}
+	if _, ok := names["ended-idle"]; ok {
+		t.Errorf("the idle ended consumer was kept: %v", names)
+	}
+	if names["ended-holding"] != 1 && names[live.Consumer()] != 1 {
+		t.Errorf("the claimed entry was lost with its consumer: %v", names)
+	}
+}
+
+// Hold finds a holder's entries among many others of its own, a page of
+// XPENDING at a time.
+func TestQueueHoldAmongManyEntries(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	q := redisstore.NewQueue(rdb, "q")
+	for i := range 2500 {
+		if _, err := q.Push(ctx, report("c", i+1, usage.Delta)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := q.Claim(ctx, 2500)
+	if err != nil || len(got) != 2500 {
+		t.Fatalf("Claim: %d, %v", len(got), err)
+	}
+	// Every 7th, first (2499 = 7*357) and last included, in reverse order.
+	var ids []string
+	for i := len(got) - 1; i >= 0; i -= 7 {
+		ids = append(ids, got[i].ID)
+	}
+	if ids[len(ids)-1] != got[0].ID {
+		t.Fatal("the first entry is not among the IDs")
+	}
+	held, err := q.Hold(ctx, ids, true)
+	if err != nil || len(held) != len(ids) {
+		t.Fatalf("Hold = %d of %d, %v", len(held), len(ids), err)
+	}
+	if n := rdb.HLen(ctx, "q:sending").Val(); n != int64(len(ids)) {
+		t.Errorf("%d marks, want %d", n, len(ids))
+	}
+	if held, err := redisstore.NewQueue(rdb, "q").Hold(ctx, ids, true); err != nil || len(held) != 0 {
+		t.Errorf("another consumer holds %d, %v", len(held), err)
+	}
+	if err := q.Ack(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.HLen(ctx, "q:sending").Val(); n != 0 {
+		t.Errorf("%d marks after Ack", n)
+	}
+	if n := rdb.XLen(ctx, "q").Val(); n != int64(2500-len(ids)) {
+		t.Errorf("stream holds %d, want %d", n, 2500-len(ids))
+	}
+}

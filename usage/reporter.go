@@ -497,6 +497,12 @@ func (r *Reporter) loop() {
 				break
 			}
 			r.deliver(ctx, entries)
+			if len(entries) < r.s.batch {
+				// Less than a batch was waiting: the rest waits for the
+				// interval, a full batch or Flush, so that a steady trickle
+				// is still sent in batches.
+				break
+			}
 		}
 	}
 }
