@@ -266,3 +266,87 @@ func TestMaybeSentEntries(t *testing.T) {
 		t.Errorf("parked = %+v", parked)
 	}
 }
+
+// The 64-goroutine test of reporter_test.go on the Redis queue (1,000
+// DELTAs each, to keep the race detector's run short): refused
+// connections and 429s, an exact total.
+func TestConcurrentDeltasThroughRedisQueue(t *testing.T) {
+	const goroutines, each = 64, 1000
+	rs := redistest.Start(t)
+	srv := countingapi.Start(t)
+	srv.SetFaults(func(n int) countingapi.Fault {
+		if n%3 == 0 {
+			return countingapi.Status429
+		}
+		return countingapi.OK
+	})
+	var h handedBack
+	rep := newReporter(t, srv, &h, usage.WithInterval(5*time.Millisecond),
+		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "{acme}:usage")))
+	srv.Refuse(true)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for range each {
+				if err := rep.Report(context.Background(), usage.Report{CustomerID: "cus-" + strconv.Itoa(g%4), FeatureID: "api-calls", Value: 1, Behaviour: usage.Delta}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		if g == goroutines/2 {
+			srv.Refuse(false)
+		}
+	}
+	wg.Wait()
+	mustFlush(t, rep)
+	for c := range 4 {
+		wantTotal(t, srv, "cus-"+strconv.Itoa(c), "api-calls", goroutines/4*each)
+	}
+	if st := rep.Stats(); st.Sent != goroutines*each || st.Uncertain != 0 || st.Rejected != 0 || st.Retried == 0 {
+		t.Errorf("Stats = %+v", st)
+	}
+}
+
+// Redis dies with reports queued: Report fails with an error (nothing is
+// dropped silently), the loop reports the queue failures and retries; once
+// Redis is back (its append-only file kept the stream), everything queued
+// before is delivered, exactly once.
+func TestRedisKilledWithReportsQueued(t *testing.T) {
+	rs := redistest.Start(t, redistest.Args("--appendonly", "yes", "--appendfsync", "always"))
+	srv := countingapi.Start(t)
+	var mu sync.Mutex
+	var queueErrs []string
+	rep := newReporter(t, srv, nil, usage.WithInterval(5*time.Millisecond),
+		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "acme:usage")),
+		usage.WithOnQueueError(func(op string, err error) { mu.Lock(); queueErrs = append(queueErrs, op); mu.Unlock() }))
+	srv.Refuse(true) // nothing is delivered before Redis dies
+	for i := 1; i <= 100; i++ {
+		mustReport(t, rep, "cus-1", "api-calls", i, usage.Delta)
+	}
+	rs.Kill()
+	err := rep.Report(context.Background(), usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: 1000, Behaviour: usage.Delta})
+	if err == nil {
+		t.Fatal("Report with Redis down returned no error")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(queueErrs)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no queue error reported while Redis was down")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rs.Restart(t)
+	srv.Refuse(false)
+	mustFlush(t, rep)
+	wantTotal(t, srv, "cus-1", "api-calls", 5050)
+	if st := rep.Stats(); st.Queued != 100 || st.Sent != 100 || st.Uncertain != 0 {
+		t.Errorf("Stats = %+v", st)
+	}
+}
