@@ -600,6 +600,15 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 			a.storeFailed("unlock", err)
 		}
 	}()
+	// The holder before us may have stored its answer and let go between
+	// our Get and our Lock.
+	if v, ep, err := a.sharedGet(ctx, customerID, fld); err == nil {
+		if v != nil {
+			a.keepLocal(key, *v, gen)
+			return *v, nil
+		}
+		epoch = ep
+	}
 	return a.fetch(ctx, key, customerID, featureID, gen, &epoch)
 }
 
