@@ -19,6 +19,18 @@
 //     it is handed to WithOnUncertain and parked in the queue for
 //     reconciliation (Reporter.Uncertain).
 //
+// Nothing is dropped silently: a report is delivered, handed back, parked,
+// or still queued (Close says which reports of the in-memory queue were
+// left). The library never counts a report twice; a DELTA whose fate it
+// cannot know is parked for you to reconcile.
+//
+// Order: a reporter settles each request (delivered, handed back or
+// parked) before it sends anything it claimed later. With several
+// reporters on one shared queue, reports for the same customer and feature
+// may go out from different processes: DELTAs add up in any order, but the
+// last SET to arrive wins, so send the SETs of one customer and feature
+// from one process.
+//
 // The default queue is in memory (NewMemoryQueue); redisstore.NewQueue keeps
 // reports in Redis, where they survive the process and another reporter on
 // the same queue delivers them.
@@ -325,7 +337,8 @@ var ErrClosed = errors.New("kelviq: usage: reporter is closed")
 // the queue (for a durable queue: stored), not when it is delivered. When
 // the queue is full it waits for room until ctx ends, or returns
 // ErrQueueFull at once with WithFailWhenFull. Invalid input is a
-// *wrapper.ValidationError and is not queued.
+// *wrapper.ValidationError and is not queued; so is a report the queue
+// could not store (e.g. Redis is down), whose error is returned.
 func (r *Reporter) Report(ctx context.Context, rep Report) error {
 	if err := rep.Validate(); err != nil {
 		return err
