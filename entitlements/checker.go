@@ -108,9 +108,9 @@ func fromAPI(d *api.EntitlementDetail) Entitlement {
 	return e
 }
 
-// Answer is one cached answer: the entitlements it listed and when the
+// answer is one cached answer: the entitlements it listed and when the
 // request for it was sent.
-type Answer struct {
+type answer struct {
 	// Entitlements are the entitlements in the answer. For a one-feature
 	// lookup it holds only that feature's (none when the customer has no
 	// entitlement for it).
@@ -522,7 +522,7 @@ func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]E
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	v, err := a.flight.do(ctx, key, func(fctx context.Context) (Answer, error) {
+	v, err := a.flight.do(ctx, key, func(fctx context.Context) (answer, error) {
 		// Another lookup may have stored an answer since ours missed.
 		if v, ok := a.localFresh(key, a.localTTL); ok {
 			return v, nil
@@ -550,20 +550,20 @@ func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]E
 
 // localFresh returns the in-process answer for key when it is younger than
 // maxAge.
-func (a *Checker) localFresh(key string, maxAge time.Duration) (Answer, bool) {
+func (a *Checker) localFresh(key string, maxAge time.Duration) (answer, bool) {
 	if maxAge <= 0 || a.local == nil {
-		return Answer{}, false
+		return answer{}, false
 	}
 	v, ok := a.local.get(key)
 	if !ok || a.now().Sub(v.FetchedAt) >= maxAge {
-		return Answer{}, false
+		return answer{}, false
 	}
 	return v, true
 }
 
 // miss looks past the in-process layer: the shared Store, then (under the
 // Store's lock, when another process is not already asking) the API.
-func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (Answer, error) {
+func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (answer, error) {
 	gen := a.invalidations.Load()
 	if a.shared == nil {
 		return a.fetch(ctx, key, customerID, featureID, gen, nil)
@@ -614,32 +614,32 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 
 // awaitShared polls the Store until a fresh answer appears or the lock's
 // life is over.
-func (a *Checker) awaitShared(ctx context.Context, customerID, fld string) (Answer, bool) {
+func (a *Checker) awaitShared(ctx context.Context, customerID, fld string) (answer, bool) {
 	deadline := time.Now().Add(a.lockTTL)
 	t := time.NewTimer(a.lockPoll)
 	defer t.Stop()
 	for time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
-			return Answer{}, false
+			return answer{}, false
 		case <-t.C:
 		}
 		v, _, err := a.sharedGet(ctx, customerID, fld)
 		if err != nil {
-			return Answer{}, false
+			return answer{}, false
 		}
 		if v != nil {
 			return *v, true
 		}
 		t.Reset(a.lockPoll)
 	}
-	return Answer{}, false
+	return answer{}, false
 }
 
 // sharedGet reads and decodes the Store's answer; it returns nil for none,
 // a stale one, or one that does not decode. epoch is the Store's token for
 // a later Set.
-func (a *Checker) sharedGet(ctx context.Context, customerID, fld string) (*Answer, string, error) {
+func (a *Checker) sharedGet(ctx context.Context, customerID, fld string) (*answer, string, error) {
 	var raw []byte
 	var epoch string
 	err := a.storeCall(ctx, func(ctx context.Context) error {
@@ -713,7 +713,7 @@ func (a *Checker) storeFailed(op string, err error) {
 }
 
 // keepLocal stores v in process unless an Invalidate happened since gen.
-func (a *Checker) keepLocal(key string, v Answer, gen uint64) {
+func (a *Checker) keepLocal(key string, v answer, gen uint64) {
 	if a.local != nil && a.invalidations.Load() == gen {
 		a.local.set(key, v)
 	}
@@ -721,7 +721,7 @@ func (a *Checker) keepLocal(key string, v Answer, gen uint64) {
 
 // fetch sends one request and keeps its answer in process and, when epoch
 // is not nil, in the shared Store.
-func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, gen uint64, epoch *string) (Answer, error) {
+func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, gen uint64, epoch *string) (answer, error) {
 	if a.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.timeout)
@@ -734,7 +734,7 @@ func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, 
 	sent := a.now()
 	body, err := a.client.Entitlements.Get(ctx, params)
 	if err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	list := []Entitlement{}
 	if body.Entitlements != nil {
@@ -745,7 +745,7 @@ func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, 
 			}
 		}
 	}
-	v := Answer{Entitlements: list, FetchedAt: sent}
+	v := answer{Entitlements: list, FetchedAt: sent}
 	a.keepLocal(key, v, gen)
 	if epoch != nil && a.shared != nil {
 		raw := encodeAnswer(v)

@@ -672,7 +672,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 	clock := newAccessClock()
 	s := newMemoryStore(3, time.Minute, clock.Now)
 	for i := range 5 {
-		s.set(fmt.Sprint("k", i), Answer{FetchedAt: clock.Now()})
+		s.set(fmt.Sprint("k", i), answer{FetchedAt: clock.Now()})
 	}
 	if s.len() != 3 {
 		t.Fatalf("len = %d, want 3", s.len())
@@ -683,8 +683,8 @@ func TestMemoryStoreBounded(t *testing.T) {
 		}
 	}
 	// Re-setting a key makes it the newest.
-	s.set("k2", Answer{FetchedAt: clock.Now()})
-	s.set("k5", Answer{FetchedAt: clock.Now()})
+	s.set("k2", answer{FetchedAt: clock.Now()})
+	s.set("k5", answer{FetchedAt: clock.Now()})
 	if _, ok := s.get("k2"); !ok {
 		t.Error("re-set k2 was evicted")
 	}
@@ -693,7 +693,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 	}
 	// Expired entries go on the next Set, even below the bound.
 	clock.Advance(time.Minute)
-	s.set("k6", Answer{FetchedAt: clock.Now()})
+	s.set("k6", answer{FetchedAt: clock.Now()})
 	if s.len() != 1 {
 		t.Errorf("len after expiry = %d, want 1", s.len())
 	}
@@ -701,7 +701,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 
 func TestFlightPanicBecomesError(t *testing.T) {
 	var g flightGroup
-	_, err := g.do(context.Background(), "k", func(context.Context) (Answer, error) { panic("boom") })
+	_, err := g.do(context.Background(), "k", func(context.Context) (answer, error) { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("err = %v", err)
 	}

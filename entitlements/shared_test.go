@@ -236,7 +236,7 @@ func TestSharedLockWaitsForTheHolder(t *testing.T) {
 	}()
 	accessWaitFor(t, func() bool { return store.count("lock") >= 1 && store.count("get") >= 2 })
 	// The holder's answer lands in the store; a takes it.
-	store.put("cust-1", "f:team-seats", encodeAnswer(Answer{
+	store.put("cust-1", "f:team-seats", encodeAnswer(answer{
 		Entitlements: []Entitlement{{FeatureID: "team-seats", HasAccess: true}}, FetchedAt: time.Now()}))
 	_ = release(context.Background())
 	if err := <-done; err != nil {

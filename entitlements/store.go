@@ -75,7 +75,7 @@ type wireEntitled struct {
 	Reset string `json:"ra,omitempty"`
 }
 
-func encodeAnswer(v Answer) []byte {
+func encodeAnswer(v answer) []byte {
 	w := wireAnswer{V: formatVersion, At: v.FetchedAt.UnixNano(), E: make([]wireEntitled, len(v.Entitlements))}
 	for i, e := range v.Entitlements {
 		w.E[i] = wireEntitled{e.FeatureID, e.FeatureType, e.HasAccess, e.Limited, e.UsageLimit, e.CurrentUsage, e.Remaining, e.HardLimit, e.ResetAt}
@@ -86,27 +86,27 @@ func encodeAnswer(v Answer) []byte {
 
 // decodeAnswer decodes a Store value; anything that is not exactly a value
 // of this format version is an error.
-func decodeAnswer(b []byte) (Answer, error) {
+func decodeAnswer(b []byte) (answer, error) {
 	var w struct {
 		V  *int            `json:"v"`
 		At *int64          `json:"at"`
 		E  *[]wireEntitled `json:"e"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
-		return Answer{}, fmt.Errorf("stored answer does not decode: %w", err)
+		return answer{}, fmt.Errorf("stored answer does not decode: %w", err)
 	}
 	switch {
 	case w.V == nil || w.At == nil || w.E == nil:
-		return Answer{}, errors.New("stored value is not an entitlements answer")
+		return answer{}, errors.New("stored value is not an entitlements answer")
 	case *w.V != formatVersion:
-		return Answer{}, fmt.Errorf("stored answer has format version %d, want %d", *w.V, formatVersion)
+		return answer{}, fmt.Errorf("stored answer has format version %d, want %d", *w.V, formatVersion)
 	case *w.At <= 0:
-		return Answer{}, errors.New("stored answer has no fetch time")
+		return answer{}, errors.New("stored answer has no fetch time")
 	}
-	v := Answer{FetchedAt: time.Unix(0, *w.At), Entitlements: make([]Entitlement, len(*w.E))}
+	v := answer{FetchedAt: time.Unix(0, *w.At), Entitlements: make([]Entitlement, len(*w.E))}
 	for i, e := range *w.E {
 		if e.ID == "" {
-			return Answer{}, errors.New("stored answer has an entitlement without a feature ID")
+			return answer{}, errors.New("stored answer has an entitlement without a feature ID")
 		}
 		v.Entitlements[i] = Entitlement{e.ID, e.Type, e.Has, e.Lim, e.Limit, e.Used, e.Left, e.Hard, e.Reset}
 	}
@@ -124,11 +124,11 @@ type flightGroup struct {
 type flightCall struct {
 	done    chan struct{}
 	waiters int // callers that joined, the first included; guarded by flightGroup.mu
-	val     Answer
+	val     answer
 	err     error
 }
 
-func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (Answer, error)) (Answer, error) {
+func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (answer, error)) (answer, error) {
 	g.mu.Lock()
 	c, ok := g.calls[key]
 	if !ok {
@@ -145,11 +145,11 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 	case <-c.done:
 		return c.val, c.err
 	case <-ctx.Done():
-		return Answer{}, ctx.Err()
+		return answer{}, ctx.Err()
 	}
 }
 
-func (g *flightGroup) run(ctx context.Context, key string, c *flightCall, fn func(context.Context) (Answer, error)) {
+func (g *flightGroup) run(ctx context.Context, key string, c *flightCall, fn func(context.Context) (answer, error)) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.err = fmt.Errorf("kelviq: entitlements lookup panicked: %v", r)
@@ -188,7 +188,7 @@ type memoryStore struct {
 
 type memoryEntry struct {
 	key, customer string
-	v             Answer
+	v             answer
 }
 
 func newMemoryStore(max int, keep time.Duration, now func() time.Time) *memoryStore {
@@ -196,17 +196,17 @@ func newMemoryStore(max int, keep time.Duration, now func() time.Time) *memorySt
 		items: map[string]*list.Element{}, byCus: map[string]map[string]struct{}{}}
 }
 
-func (s *memoryStore) get(key string) (Answer, bool) {
+func (s *memoryStore) get(key string) (answer, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	el, ok := s.items[key]
 	if !ok {
-		return Answer{}, false
+		return answer{}, false
 	}
 	return el.Value.(*memoryEntry).v, true
 }
 
-func (s *memoryStore) set(key string, v Answer) {
+func (s *memoryStore) set(key string, v answer) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
