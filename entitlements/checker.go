@@ -324,7 +324,10 @@ type Checker struct {
 }
 
 // NewChecker returns a Checker that looks entitlements up with c, which
-// needs a server key. An invalid option is an error naming the option.
+// needs a server key. An invalid option is an error naming the option. With
+// a Store that is a Notifier, the Checker listens for invalidations made
+// elsewhere in a goroutine (and, for redisstore, a Redis connection) until
+// Close.
 func NewChecker(c *wrapper.Client, opts ...Option) (*Checker, error) {
 	if c == nil {
 		return nil, errors.New("kelviq: entitlements.NewChecker: client is nil")
@@ -459,10 +462,10 @@ func (a *Checker) Entitlements(ctx context.Context, customerID string) ([]Entitl
 // once, in the shared Store (so in every process that asks it next), and in
 // the in-process layer of other processes as soon as the Store tells them
 // (a Store that is a Notifier, such as redisstore's), else within their
-// local TTL (see WithLocalTTL). Call it when the customer's entitlements change, e.g. from
-// a webhook for a subscription event. An empty customer ID is a
-// *wrapper.ValidationError; a Store failure is returned (and reported to
-// WithOnStoreError).
+// local TTL (see WithLocalTTL). Call it when the customer's entitlements
+// change, e.g. from a webhook for a subscription event. An empty customer
+// ID is a *wrapper.ValidationError; a Store failure is returned (and
+// reported to WithOnStoreError).
 func (a *Checker) Invalidate(ctx context.Context, customerID string) error {
 	if err := checkID("customer_id", customerID); err != nil {
 		return err
