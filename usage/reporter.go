@@ -285,14 +285,15 @@ type Reporter struct {
 	memory *MemoryQueue // the default queue, nil with WithQueue
 	s      settings
 
-	wake     chan struct{} // send now
-	stop     chan struct{} // closed by Close
-	stopped  chan struct{} // closed when the loop ends
-	loopCtx  context.Context
-	loopStop context.CancelFunc
-	closing  sync.Once
-	closed   atomic.Bool
-	pending  atomic.Int64 // reports pushed since the loop last looked
+	wake      chan struct{} // send now
+	stop      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the loop ends
+	loopCtx   context.Context
+	loopStop  context.CancelFunc
+	closing   sync.Once
+	closed    atomic.Bool
+	reporting atomic.Int64 // Report calls in progress
+	pending   atomic.Int64 // reports pushed since the loop last looked
 
 	lastMu sync.Mutex
 	last   string // ID of the newest report pushed here
@@ -343,6 +344,10 @@ func (r *Reporter) Report(ctx context.Context, rep Report) error {
 	if err := rep.Validate(); err != nil {
 		return err
 	}
+	// Close waits for the Reports in progress, so that none slips into the
+	// queue after its final flush.
+	r.reporting.Add(1)
+	defer r.reporting.Add(-1)
 	if r.closed.Load() {
 		return ErrClosed
 	}
@@ -362,6 +367,9 @@ func (r *Reporter) Report(ctx context.Context, rep Report) error {
 		}
 		if r.s.failWhenFull {
 			return err
+		}
+		if r.closed.Load() {
+			return ErrClosed
 		}
 		r.kick()
 		if err := sleep(ctx, wait); err != nil {
@@ -443,6 +451,11 @@ func (e *NotDeliveredError) Unwrap() error { return e.Err }
 // its outcome is known.
 func (r *Reporter) Close(ctx context.Context) error {
 	r.closed.Store(true)
+	for r.reporting.Load() > 0 {
+		if err := sleep(ctx, time.Millisecond); err != nil {
+			break
+		}
+	}
 	ferr := r.Flush(ctx)
 	r.closing.Do(func() { close(r.stop) })
 	if ferr != nil {
