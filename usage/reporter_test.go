@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -415,4 +416,43 @@ func TestConcurrentDeltasThroughRefusalsAnd429(t *testing.T) {
 		t.Error("no retries: the faults did not happen")
 	}
 	t.Logf("%d reports in %d requests (%d retried)", st.Queued, st.Requests, st.Retried)
+}
+
+// Reports racing with Close are either delivered by it or refused with
+// ErrClosed: none is left behind in the in-memory queue.
+func TestCloseWhileReporting(t *testing.T) {
+	srv := countingapi.Start(t)
+	rep, err := usage.NewReporter(srv.Client(t), usage.WithInterval(time.Millisecond), usage.WithBatchSize(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var accepted atomic.Int64
+	for range 16 {
+		wg.Go(func() {
+			for {
+				err := rep.Report(context.Background(), usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: 1, Behaviour: usage.Delta})
+				if errors.Is(err, usage.ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				accepted.Add(1)
+			}
+		})
+	}
+	for accepted.Load() < 2000 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := rep.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	wg.Wait()
+	if got, want := srv.Total("cus-1", "api-calls"), int(accepted.Load()); got != want {
+		t.Errorf("total %d, want the %d accepted reports", got, want)
+	}
 }
