@@ -3,7 +3,13 @@ package usage
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"syscall"
 	"testing"
+
+	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 func TestMemoryQueue(t *testing.T) {
@@ -87,12 +93,35 @@ func TestMemoryQueue(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	// The statuses and errors are built by the wrapper in the other tests;
-	// here only the rules that need no server.
-	if classify(nil) != delivered {
-		t.Error("nil is not delivered")
-	}
-	if classify(errors.New("connection reset by peer")) != maybeApplied {
-		t.Error("an unknown transport error is not uncertain")
+	dial := &url.Error{Op: "Post", URL: "https://api.kelviq.com/api/v1/report/usage/",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	read := &url.Error{Op: "Post", URL: "https://api.kelviq.com/api/v1/report/usage/",
+		Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want outcome
+	}{
+		{"nil", nil, delivered},
+		{"2xx that does not decode", &wrapper.DecodeError{StatusCode: 200, Err: errors.New("bad json")}, delivered},
+		{"400", &wrapper.APIError{StatusCode: 400}, rejected},
+		{"422", &wrapper.APIError{StatusCode: 422}, rejected},
+		{"401", &wrapper.APIError{StatusCode: 401}, rejected},
+		{"404", &wrapper.APIError{StatusCode: 404}, rejected},
+		{"invalid input", &wrapper.ValidationError{Field: "customerId", Rule: "must not be empty"}, rejected},
+		{"no key", fmt.Errorf("wrapped: %w", wrapper.ErrMissingCredential), rejected},
+		{"429", &wrapper.APIError{StatusCode: 429}, notApplied},
+		{"refused", dial, notApplied},
+		{"unknown host", &url.Error{Op: "Post", Err: &net.DNSError{Err: "no such host", Name: "x"}}, notApplied},
+		{"408", &wrapper.APIError{StatusCode: 408}, maybeApplied},
+		{"500", &wrapper.APIError{StatusCode: 500}, maybeApplied},
+		{"503", &wrapper.APIError{StatusCode: 503}, maybeApplied},
+		{"reset after sending", read, maybeApplied},
+		{"timeout", fmt.Errorf("kelviq: %w", context.DeadlineExceeded), maybeApplied},
+		{"unknown", errors.New("something else"), maybeApplied},
+	} {
+		if got := classify(tc.err); got != tc.want {
+			t.Errorf("%s: classify = %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }

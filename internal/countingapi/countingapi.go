@@ -4,7 +4,12 @@
 // /api/v1/entitlements/) as openapi.json describes them, keeps exact usage
 // totals per customer and feature, counts requests, and fails on demand: a
 // status such as 429 or 503, a connection dropped after the body was read
-// (with or without applying it), or a refused connection (Down).
+// (with or without applying it), or a refused connection (Refuse).
+//
+// It is kept small on purpose: when kelviqtest keeps usage totals and can
+// inject these faults, the tests can switch to it through the same few
+// calls (Start, URL, Client, Total, UsageRequests, EntitlementRequests,
+// SetFaults, Refuse).
 package countingapi
 
 import (
