@@ -10,6 +10,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/entitlements"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -93,7 +94,7 @@ func TestSellAndMeterFlow(t *testing.T) {
 		t.Fatalf("entitlement at 4 of 5 = %+v, want %+v", got, want)
 	}
 	// The wrapper's access checker reads the same answer.
-	if ok := must(must(wrapper.NewAccessChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); !ok {
+	if ok := must(must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); !ok {
 		t.Fatal("AccessChecker: no access at 4 of 5")
 	}
 	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_flow", FeatureId: featureID, Value: 2, Behaviour: "DELTA"}))(t)
@@ -104,7 +105,7 @@ func TestSellAndMeterFlow(t *testing.T) {
 	if got, want := readMeter(t, entitlement(t, c, "cus_flow", featureID)), (meter{false, 5, 6, 0, true}); got != want {
 		t.Fatalf("entitlement past the hard limit = %+v, want %+v", got, want)
 	}
-	if ok := must(must(wrapper.NewAccessChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); ok {
+	if ok := must(must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); ok {
 		t.Fatal("AccessChecker: access past the hard limit")
 	}
 	if n := must(srv.Usage(org.Identifier.String(), "cus_flow", featureID))(t); n != 6 {

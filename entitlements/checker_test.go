@@ -1,4 +1,4 @@
-package wrapper
+package entitlements
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 const accessTestKey = "sk_test_x"
@@ -125,20 +127,20 @@ func (c *accessClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newAccessChecker(t *testing.T, srv *accessServer, opts ...AccessOption) *AccessChecker {
+func newAccessChecker(t *testing.T, srv *accessServer, opts ...Option) *Checker {
 	t.Helper()
-	c, err := New(WithoutEnvKeys(), WithBaseURL(srv.URL+"/api/v1"), WithServerKey(accessTestKey))
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"), wrapper.WithServerKey(accessTestKey))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	a, err := NewAccessChecker(c, opts...)
+	a, err := NewChecker(c, opts...)
 	if err != nil {
-		t.Fatalf("NewAccessChecker: %v", err)
+		t.Fatalf("NewChecker: %v", err)
 	}
 	return a
 }
 
-func accessMustHave(t *testing.T, a *AccessChecker, customerID, featureID string, want bool) {
+func accessMustHave(t *testing.T, a *Checker, customerID, featureID string, want bool) {
 	t.Helper()
 	got, err := a.HasAccess(context.Background(), customerID, featureID)
 	if err != nil {
@@ -156,7 +158,7 @@ func accessWantRequests(t *testing.T, srv *accessServer, n int) {
 	}
 }
 
-func TestAccessCheckerRequestAndAnswer(t *testing.T) {
+func TestCheckerRequestAndAnswer(t *testing.T) {
 	srv := newAccessServer(t)
 	a := newAccessChecker(t, srv)
 
@@ -184,7 +186,7 @@ func TestAccessCheckerRequestAndAnswer(t *testing.T) {
 	}
 }
 
-func TestAccessCheckerEntitlements(t *testing.T) {
+func TestCheckerEntitlements(t *testing.T) {
 	srv := newAccessServer(t)
 	a := newAccessChecker(t, srv)
 	ctx := context.Background()
@@ -237,7 +239,7 @@ func TestAccessCheckerEntitlements(t *testing.T) {
 	}
 }
 
-func TestAccessCheckerCacheTTL(t *testing.T) {
+func TestCheckerCacheTTL(t *testing.T) {
 	srv := newAccessServer(t)
 	clock := newAccessClock()
 	a := newAccessChecker(t, srv, WithClock(clock.Now))
@@ -276,21 +278,21 @@ func TestAccessCheckerCacheTTL(t *testing.T) {
 	accessWantRequests(t, srv2, 2)
 }
 
-func TestAccessCheckerTTLZeroDisablesCache(t *testing.T) {
+func TestCheckerTTLZeroDisablesCache(t *testing.T) {
 	srv := newAccessServer(t)
 	a := newAccessChecker(t, srv, WithCacheTTL(0))
 	for range 3 {
 		accessMustHave(t, a, "cust-1", "team-seats", true)
 	}
 	accessWantRequests(t, srv, 3)
-	if a.store != nil {
+	if a.local != nil {
 		t.Error("TTL 0 without a stale window still keeps answers")
 	}
 }
 
 // accessBlockUntilWaiting makes the server hold the request until n callers share
 // the lookup for key, so that the test does not depend on timing.
-func accessBlockUntilWaiting(t *testing.T, a **AccessChecker, key string, n int) func(http.ResponseWriter, *http.Request) {
+func accessBlockUntilWaiting(t *testing.T, a **Checker, key string, n int) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
 		deadline := time.Now().Add(10 * time.Second)
 		for (*a).flight.waiting(key) < n {
@@ -304,19 +306,19 @@ func accessBlockUntilWaiting(t *testing.T, a **AccessChecker, key string, n int)
 	}
 }
 
-func TestAccessCheckerCollapsesConcurrentLookups(t *testing.T) {
+func TestCheckerCollapsesConcurrentLookups(t *testing.T) {
 	const n = 50
 	for _, tc := range []struct {
 		name string
-		opts []AccessOption
+		opts []Option
 	}{
 		{"default TTL", nil},
-		{"TTL 0", []AccessOption{WithCacheTTL(0)}},
+		{"TTL 0", []Option{WithCacheTTL(0)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newAccessServer(t)
-			var a *AccessChecker
-			srv.setRespond(accessBlockUntilWaiting(t, &a, entitlementsKey("cust-1", "team-seats"), n))
+			var a *Checker
+			srv.setRespond(accessBlockUntilWaiting(t, &a, localKey("cust-1", "team-seats"), n))
 			a = newAccessChecker(t, srv, tc.opts...)
 
 			var wg sync.WaitGroup
@@ -338,7 +340,7 @@ func TestAccessCheckerCollapsesConcurrentLookups(t *testing.T) {
 				t.Error(err)
 			}
 			accessWantRequests(t, srv, 1)
-			if w := a.flight.waiting(entitlementsKey("cust-1", "team-seats")); w != 0 {
+			if w := a.flight.waiting(localKey("cust-1", "team-seats")); w != 0 {
 				t.Errorf("finished lookup still in flight with %d waiters", w)
 			}
 		})
@@ -346,8 +348,8 @@ func TestAccessCheckerCollapsesConcurrentLookups(t *testing.T) {
 
 	t.Run("all features", func(t *testing.T) {
 		srv := newAccessServer(t)
-		var a *AccessChecker
-		srv.setRespond(accessBlockUntilWaiting(t, &a, entitlementsKey("cust-1", ""), n))
+		var a *Checker
+		srv.setRespond(accessBlockUntilWaiting(t, &a, localKey("cust-1", ""), n))
 		a = newAccessChecker(t, srv, WithCacheTTL(0))
 		var wg sync.WaitGroup
 		var failed atomic.Int32
@@ -366,7 +368,7 @@ func TestAccessCheckerCollapsesConcurrentLookups(t *testing.T) {
 	})
 }
 
-func TestAccessCheckerCallerCancelDoesNotCancelSharedLookup(t *testing.T) {
+func TestCheckerCallerCancelDoesNotCancelSharedLookup(t *testing.T) {
 	srv := newAccessServer(t)
 	release := make(chan struct{})
 	var serverCtxErr atomic.Value
@@ -382,7 +384,7 @@ func TestAccessCheckerCallerCancelDoesNotCancelSharedLookup(t *testing.T) {
 		accessOK(w, r)
 	})
 	a := newAccessChecker(t, srv, WithCacheTTL(0))
-	key := entitlementsKey("cust-1", "team-seats")
+	key := localKey("cust-1", "team-seats")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	firstErr := make(chan error, 1)
@@ -435,7 +437,7 @@ func accessWaitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-func TestAccessCheckerStaleWindowOn5xx(t *testing.T) {
+func TestCheckerStaleWindowOn5xx(t *testing.T) {
 	srv := newAccessServer(t)
 	clock := newAccessClock()
 	type staleEvent struct {
@@ -453,7 +455,7 @@ func TestAccessCheckerStaleWindowOn5xx(t *testing.T) {
 	clock.Advance(61 * time.Second) // past the TTL, inside the stale window
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	n := accessWantMoreRequests(t, srv, 1) // it did ask
-	if len(events) != 1 || events[0].age != 61*time.Second || !errors.Is(events[0].err, ErrServer) ||
+	if len(events) != 1 || events[0].age != 61*time.Second || !errors.Is(events[0].err, wrapper.ErrServer) ||
 		events[0].customerID != "cust-1" || events[0].featureID != "team-seats" {
 		t.Errorf("stale events = %+v", events)
 	}
@@ -464,8 +466,8 @@ func TestAccessCheckerStaleWindowOn5xx(t *testing.T) {
 
 	clock.Advance(time.Second) // 90 s = TTL + window: too old
 	_, err := a.HasAccess(context.Background(), "cust-1", "team-seats")
-	var apiErr *APIError
-	if !errors.Is(err, ErrServer) || !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+	var apiErr *wrapper.APIError
+	if !errors.Is(err, wrapper.ErrServer) || !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
 		t.Fatalf("after the window: %v, want the 503", err)
 	}
 	n = accessWantMoreRequests(t, srv, n)
@@ -485,12 +487,12 @@ func TestAccessCheckerStaleWindowOn5xx(t *testing.T) {
 	accessMustHave(t, b, "cust-1", "team-seats", true)
 	srv2.setRespond(accessStatus(http.StatusBadGateway, ``))
 	clock.Advance(time.Minute)
-	if _, err := b.HasAccess(context.Background(), "cust-1", "team-seats"); !errors.Is(err, ErrServer) {
-		t.Fatalf("no stale window: %v, want ErrServer", err)
+	if _, err := b.HasAccess(context.Background(), "cust-1", "team-seats"); !errors.Is(err, wrapper.ErrServer) {
+		t.Fatalf("no stale window: %v, want wrapper.ErrServer", err)
 	}
 }
 
-func TestAccessCheckerStaleWindowOnNetworkError(t *testing.T) {
+func TestCheckerStaleWindowOnNetworkError(t *testing.T) {
 	srv := newAccessServer(t)
 	clock := newAccessClock()
 	a := newAccessChecker(t, srv, WithClock(clock.Now), WithStaleWindow(time.Hour))
@@ -508,7 +510,7 @@ func TestAccessCheckerStaleWindowOnNetworkError(t *testing.T) {
 		t.Fatalf("stale Entitlements = %+v, %v", again, err)
 	}
 	// Nothing known for this customer: the network error itself.
-	if _, err := a.HasAccess(context.Background(), "cust-2", "team-seats"); err == nil || errors.Is(err, ErrServer) {
+	if _, err := a.HasAccess(context.Background(), "cust-2", "team-seats"); err == nil || errors.Is(err, wrapper.ErrServer) {
 		t.Fatalf("unknown customer while down: %v, want a network error", err)
 	}
 	clock.Advance(time.Hour) // past TTL + window
@@ -517,7 +519,7 @@ func TestAccessCheckerStaleWindowOnNetworkError(t *testing.T) {
 	}
 }
 
-func TestAccessCheckerStaleWindowWithTTLZero(t *testing.T) {
+func TestCheckerStaleWindowWithTTLZero(t *testing.T) {
 	srv := newAccessServer(t)
 	clock := newAccessClock()
 	a := newAccessChecker(t, srv, WithClock(clock.Now), WithCacheTTL(0), WithStaleWindow(time.Minute))
@@ -530,17 +532,17 @@ func TestAccessCheckerStaleWindowWithTTLZero(t *testing.T) {
 	accessWantMoreRequests(t, srv, 2)
 }
 
-func TestAccessCheckerClientErrorsNeverMaskedByStale(t *testing.T) {
+func TestCheckerClientErrorsNeverMaskedByStale(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		respond func(http.ResponseWriter, *http.Request)
 		is      error
 	}{
-		{"401", accessStatus(http.StatusUnauthorized, `{"detail":"Invalid token sk_test_x"}`), ErrUnauthorized},
-		{"403", accessStatus(http.StatusForbidden, `{"detail":"no"}`), ErrForbidden},
-		{"404", accessStatus(http.StatusNotFound, `{"detail":"Customer not found"}`), ErrNotFound},
-		{"429", accessStatus(http.StatusTooManyRequests, `{"detail":"slow down"}`), ErrRateLimited},
-		{"undecodable 200", accessStatus(http.StatusOK, `{"entitlements":"nope"`), ErrDecode},
+		{"401", accessStatus(http.StatusUnauthorized, `{"detail":"Invalid token sk_test_x"}`), wrapper.ErrUnauthorized},
+		{"403", accessStatus(http.StatusForbidden, `{"detail":"no"}`), wrapper.ErrForbidden},
+		{"404", accessStatus(http.StatusNotFound, `{"detail":"Customer not found"}`), wrapper.ErrNotFound},
+		{"429", accessStatus(http.StatusTooManyRequests, `{"detail":"slow down"}`), wrapper.ErrRateLimited},
+		{"undecodable 200", accessStatus(http.StatusOK, `{"entitlements":"nope"`), wrapper.ErrDecode},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newAccessServer(t)
@@ -565,62 +567,7 @@ func TestAccessCheckerClientErrorsNeverMaskedByStale(t *testing.T) {
 	}
 }
 
-// accessCountingStore is a CacheStore that counts its calls.
-type accessCountingStore struct {
-	mu         sync.Mutex
-	m          map[string]CachedEntitlements
-	gets, sets int
-}
-
-func (s *accessCountingStore) Get(key string) (CachedEntitlements, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gets++
-	v, ok := s.m[key]
-	return v, ok
-}
-
-func (s *accessCountingStore) Set(key string, v CachedEntitlements) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sets++
-	s.m[key] = v
-}
-
-func (s *accessCountingStore) counts() (int, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.gets, s.sets
-}
-
-func TestAccessCheckerCustomStore(t *testing.T) {
-	srv := newAccessServer(t)
-	clock := newAccessClock()
-	store := &accessCountingStore{m: map[string]CachedEntitlements{}}
-	a := newAccessChecker(t, srv, WithClock(clock.Now), WithCacheStore(store))
-
-	accessMustHave(t, a, "cust-1", "team-seats", true)
-	if g, s := store.counts(); g != 2 || s != 1 { // a miss, a re-check inside the shared lookup, the answer
-		t.Errorf("after a miss: %d gets, %d sets; want 2, 1", g, s)
-	}
-	v, ok := store.m[entitlementsKey("cust-1", "team-seats")]
-	if !ok || !v.FetchedAt.Equal(clock.Now()) || len(v.Entitlements) != 1 || v.Entitlements[0].FeatureID != "team-seats" {
-		t.Errorf("stored %+v, %t", v, ok)
-	}
-	accessMustHave(t, a, "cust-1", "team-seats", true)
-	if g, s := store.counts(); g != 3 || s != 1 {
-		t.Errorf("after a hit: %d gets, %d sets; want 3, 1", g, s)
-	}
-	accessWantRequests(t, srv, 1)
-
-	// Whatever the store holds is the answer while it is fresh.
-	store.Set(entitlementsKey("cust-9", "sso"), CachedEntitlements{
-		Entitlements: []Entitlement{{FeatureID: "sso", HasAccess: true}}, FetchedAt: clock.Now().Add(-10 * time.Second)})
-	accessMustHave(t, a, "cust-9", "sso", true)
-	accessWantRequests(t, srv, 1)
-}
-
-func TestAccessCheckerValidation(t *testing.T) {
+func TestCheckerValidation(t *testing.T) {
 	srv := newAccessServer(t)
 	a := newAccessChecker(t, srv)
 	ctx := context.Background()
@@ -635,9 +582,9 @@ func TestAccessCheckerValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, err := a.HasAccess(ctx, tc.customer, tc.feature)
-			var ve *ValidationError
-			if ok || !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, ErrInvalidInput) {
-				t.Fatalf("HasAccess = %t, %v; want a *ValidationError for %s", ok, err, tc.field)
+			var ve *wrapper.ValidationError
+			if ok || !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, wrapper.ErrInvalidInput) {
+				t.Fatalf("HasAccess = %t, %v; want a *wrapper.ValidationError for %s", ok, err, tc.field)
 			}
 			if _, err := a.Entitlement(ctx, tc.customer, tc.feature); !errors.As(err, &ve) || ve.Field != tc.field {
 				t.Errorf("Entitlement: %v", err)
@@ -645,105 +592,116 @@ func TestAccessCheckerValidation(t *testing.T) {
 		})
 	}
 	list, err := a.Entitlements(ctx, "")
-	var ve *ValidationError
+	var ve *wrapper.ValidationError
 	if list != nil || !errors.As(err, &ve) || ve.Field != "customer_id" || ve.Rule != "must not be empty" {
 		t.Errorf("Entitlements(\"\") = %v, %v", list, err)
 	}
 	accessWantRequests(t, srv, 0)
 }
 
-func TestAccessCheckerMissingKey(t *testing.T) {
+func TestCheckerMissingKey(t *testing.T) {
 	srv := newAccessServer(t)
-	c, err := New(WithoutEnvKeys(), WithBaseURL(srv.URL+"/api/v1"))
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := NewAccessChecker(c, WithStaleWindow(time.Hour))
+	a, err := NewChecker(c, WithStaleWindow(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.HasAccess(context.Background(), "cust-1", "team-seats"); !errors.Is(err, ErrMissingCredential) {
+	if _, err := a.HasAccess(context.Background(), "cust-1", "team-seats"); !errors.Is(err, wrapper.ErrMissingCredential) {
 		t.Fatalf("no server key: %v", err)
 	}
 	accessWantRequests(t, srv, 0)
 }
 
-func TestNewAccessCheckerOptions(t *testing.T) {
-	c, err := New(WithoutEnvKeys(), WithServerKey(accessTestKey))
+func TestNewCheckerOptions(t *testing.T) {
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithServerKey(accessTestKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name string
-		opts []AccessOption
+		opts []Option
 		want string
 	}{
-		{"negative TTL", []AccessOption{WithCacheTTL(-time.Second)}, "WithCacheTTL"},
-		{"negative stale window", []AccessOption{WithStaleWindow(-1)}, "WithStaleWindow"},
-		{"negative fetch timeout", []AccessOption{WithFetchTimeout(-1)}, "WithFetchTimeout"},
-		{"zero max entries", []AccessOption{WithMaxEntries(0)}, "WithMaxEntries"},
-		{"nil store", []AccessOption{WithCacheStore(nil)}, "WithCacheStore"},
-		{"nil clock", []AccessOption{WithClock(nil)}, "WithClock"},
-		{"nil stale hook", []AccessOption{WithOnStale(nil)}, "WithOnStale"},
-		{"max entries with a store", []AccessOption{WithCacheStore(&accessCountingStore{}), WithMaxEntries(5)}, "WithMaxEntries"},
+		{"negative TTL", []Option{WithCacheTTL(-time.Second)}, "WithCacheTTL"},
+		{"negative stale window", []Option{WithStaleWindow(-1)}, "WithStaleWindow"},
+		{"negative fetch timeout", []Option{WithFetchTimeout(-1)}, "WithFetchTimeout"},
+		{"zero max entries", []Option{WithMaxEntries(0)}, "WithMaxEntries"},
+		{"nil store", []Option{WithStore(nil)}, "WithStore"},
+		{"nil clock", []Option{WithClock(nil)}, "WithClock"},
+		{"nil stale hook", []Option{WithOnStale(nil)}, "WithOnStale"},
+		{"nil store hook", []Option{WithOnStoreError(nil)}, "WithOnStoreError"},
+		{"negative local TTL", []Option{WithLocalTTL(-1)}, "WithLocalTTL"},
+		{"zero store timeout", []Option{WithStoreTimeout(0)}, "WithStoreTimeout"},
+		{"zero lock TTL", []Option{WithLockTTL(0)}, "WithLockTTL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := NewAccessChecker(c, tc.opts...)
+			a, err := NewChecker(c, tc.opts...)
 			if a != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("NewAccessChecker = %v, %v; want an error naming %s", a, err, tc.want)
+				t.Fatalf("NewChecker = %v, %v; want an error naming %s", a, err, tc.want)
 			}
 		})
 	}
-	if _, err := NewAccessChecker(nil); err == nil {
+	if _, err := NewChecker(nil); err == nil {
 		t.Error("nil client accepted")
 	}
-	a, err := NewAccessChecker(c, nil, WithCacheTTL(0), WithStaleWindow(0), WithFetchTimeout(0), WithMaxEntries(1))
-	if err != nil || a.ttl != 0 || a.store != nil || a.timeout != 0 {
+	a, err := NewChecker(c, nil, WithCacheTTL(0), WithStaleWindow(0), WithFetchTimeout(0), WithMaxEntries(1))
+	if err != nil || a.ttl != 0 || a.local != nil || a.shared != nil || a.timeout != 0 {
 		t.Errorf("zero values: %+v, %v", a, err)
 	}
-	a, err = NewAccessChecker(c)
-	if err != nil || a.ttl != DefaultAccessCacheTTL || a.stale != 0 || a.timeout != DefaultAccessFetchTimeout {
+	a, err = NewChecker(c)
+	if err != nil || a.ttl != DefaultCacheTTL || a.stale != 0 || a.timeout != DefaultFetchTimeout {
 		t.Fatalf("defaults: %v", err)
 	}
-	if ms, ok := a.store.(*memoryStore); !ok || ms.max != DefaultAccessMaxEntries {
-		t.Errorf("default store = %T", a.store)
+	if a.local == nil || a.local.max != DefaultMaxEntries || a.shared != nil || a.localTTL != DefaultCacheTTL {
+		t.Errorf("default layers: local %+v, shared %v, local TTL %v", a.local, a.shared, a.localTTL)
+	}
+	a, err = NewChecker(c, WithStore(newMapStore()))
+	if err != nil || a.shared == nil || a.localTTL != DefaultLocalTTL || a.storeTimeout != DefaultStoreTimeout || a.lockTTL != DefaultLockTTL {
+		t.Errorf("defaults with a store: %v", err)
+	}
+	a, err = NewChecker(c, WithStore(newMapStore()), WithCacheTTL(0))
+	if err != nil || a.shared != nil || a.local != nil {
+		t.Errorf("TTL 0 with a store keeps answers: %v", err)
 	}
 }
 
-func TestAccessMemoryStoreBounded(t *testing.T) {
+func TestMemoryStoreBounded(t *testing.T) {
 	clock := newAccessClock()
 	s := newMemoryStore(3, time.Minute, clock.Now)
 	for i := range 5 {
-		s.Set(fmt.Sprint("k", i), CachedEntitlements{FetchedAt: clock.Now()})
+		s.set(fmt.Sprint("k", i), answer{FetchedAt: clock.Now()})
 	}
 	if s.len() != 3 {
 		t.Fatalf("len = %d, want 3", s.len())
 	}
 	for i, want := range []bool{false, false, true, true, true} {
-		if _, ok := s.Get(fmt.Sprint("k", i)); ok != want {
+		if _, ok := s.get(fmt.Sprint("k", i)); ok != want {
 			t.Errorf("k%d present = %t, want %t", i, ok, want)
 		}
 	}
 	// Re-setting a key makes it the newest.
-	s.Set("k2", CachedEntitlements{FetchedAt: clock.Now()})
-	s.Set("k5", CachedEntitlements{FetchedAt: clock.Now()})
-	if _, ok := s.Get("k2"); !ok {
+	s.set("k2", answer{FetchedAt: clock.Now()})
+	s.set("k5", answer{FetchedAt: clock.Now()})
+	if _, ok := s.get("k2"); !ok {
 		t.Error("re-set k2 was evicted")
 	}
-	if _, ok := s.Get("k3"); ok {
+	if _, ok := s.get("k3"); ok {
 		t.Error("oldest k3 was kept")
 	}
 	// Expired entries go on the next Set, even below the bound.
 	clock.Advance(time.Minute)
-	s.Set("k6", CachedEntitlements{FetchedAt: clock.Now()})
+	s.set("k6", answer{FetchedAt: clock.Now()})
 	if s.len() != 1 {
 		t.Errorf("len after expiry = %d, want 1", s.len())
 	}
 }
 
-func TestAccessFlightPanicBecomesError(t *testing.T) {
+func TestFlightPanicBecomesError(t *testing.T) {
 	var g flightGroup
-	_, err := g.do(context.Background(), "k", func(context.Context) (CachedEntitlements, error) { panic("boom") })
+	_, err := g.do(context.Background(), "k", func(context.Context) (answer, error) { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("err = %v", err)
 	}

@@ -1,0 +1,48 @@
+package redisstore_test
+
+import (
+	"context"
+	"log"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kelviq/kelviq-go/entitlements"
+	"github.com/kelviq/kelviq-go/redisstore"
+	"github.com/kelviq/kelviq-go/usage"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// Every instance of a service shares the entitlements cache and the usage
+// queue in Redis. (Not run: it needs a Redis and a server key.)
+func Example() {
+	client, err := wrapper.New() // the server key from KELVIQ_SERVER_API_KEY
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Any redis.UniversalClient: a single node, Sentinel or Cluster.
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"localhost:6379"},
+		ContextTimeoutEnabled: true})
+
+	checker, err := entitlements.NewChecker(client,
+		entitlements.WithStore(redisstore.NewCache(rdb, redisstore.WithPrefix("acme:"))),
+		entitlements.WithOnStoreError(func(op string, err error) { log.Printf("redis %s: %v", op, err) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// A hash tag keeps the queue's keys in one Cluster slot.
+	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "{acme:usage}")))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx := context.Background()
+	if ok, err := checker.HasAccess(ctx, "cus-1", "api-calls"); err != nil || !ok {
+		return
+	}
+	_ = rep.Report(ctx, usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: 1, Behaviour: usage.Delta})
+
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = rep.Close(ctx) // what is not delivered stays in Redis for the next instance
+}

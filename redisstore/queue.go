@@ -1,0 +1,521 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kelviq/kelviq-go/usage"
+)
+
+// DefaultLease is how long a queue entry stays with a holder that stops
+// renewing it before another may take it over. Keep it above the usage
+// reporter's request timeout and backoff cap.
+const DefaultLease = time.Minute
+
+// group is the consumer group every Queue on a stream shares.
+const group = "kelviq-usage"
+
+// Queue is a durable usage.Queue on a Redis stream. Reports pushed by any
+// process wait in the stream; reporters on the same stream share a consumer
+// group, so each entry is claimed by one of them; a claim is a lease that
+// the holder renews while it delivers, and that another holder takes over
+// (XAUTOCLAIM) once it has been idle for the lease, e.g. after its process
+// died. Entries the dead holder had marked as being sent come back flagged
+// MaybeSent, so that a DELTA is not sent twice.
+//
+// Keys: the stream is name; name+":sending" is a hash of the entries being
+// sent; name+":parked" is a stream of the reports parked for
+// reconciliation. Create it with NewQueue; it is safe for concurrent use.
+type Queue struct {
+	rdb      redis.UniversalClient
+	stream   string
+	sending  string
+	parked   string
+	consumer string
+	lease    time.Duration
+	maxLen   int64
+
+	mu     sync.Mutex
+	cursor string // where XAUTOCLAIM goes on
+	ready  bool   // the group exists
+	claims int    // Claim calls, for the occasional sweep of consumers
+
+	pmu     sync.Mutex
+	pending []*pushReq // Pushes waiting for the next round trip
+	pushing bool       // a Push is sending them
+}
+
+var _ usage.Queue = (*Queue)(nil)
+
+// QueueOption configures a Queue.
+type QueueOption func(*Queue)
+
+// WithLease sets how long an idle claim lasts (default DefaultLease).
+func WithLease(d time.Duration) QueueOption {
+	return func(q *Queue) {
+		if d > 0 {
+			q.lease = d
+		}
+	}
+}
+
+// WithMaxLen bounds the stream: Push returns usage.ErrQueueFull when it
+// holds n entries (default 0, no bound).
+func WithMaxLen(n int64) QueueOption {
+	return func(q *Queue) {
+		if n > 0 {
+			q.maxLen = n
+		}
+	}
+}
+
+// WithConsumer names this holder in the consumer group (default: host name,
+// process ID and a random part). Two live Queues must not share a name.
+func WithConsumer(name string) QueueOption {
+	return func(q *Queue) {
+		if name != "" {
+			q.consumer = name
+		}
+	}
+}
+
+// NewQueue returns a Queue on the stream called name.
+func NewQueue(rdb redis.UniversalClient, name string, opts ...QueueOption) *Queue {
+	host, _ := os.Hostname()
+	q := &Queue{rdb: rdb, stream: name, sending: name + ":sending", parked: name + ":parked",
+		consumer: host + "-" + strconv.Itoa(os.Getpid()) + "-" + token()[:8], lease: DefaultLease, cursor: "0-0"}
+	for _, o := range opts {
+		if o != nil {
+			o(q)
+		}
+	}
+	return q
+}
+
+// Consumer returns this holder's name in the consumer group.
+func (q *Queue) Consumer() string { return q.consumer }
+
+func (q *Queue) check() error {
+	switch {
+	case q.rdb == nil:
+		return errNoClient
+	case q.stream == "":
+		return errors.New("redisstore: queue name is empty")
+	}
+	return nil
+}
+
+// ensureGroup creates the stream and the consumer group when missing.
+func (q *Queue) ensureGroup(ctx context.Context, force bool) error {
+	q.mu.Lock()
+	ready := q.ready
+	q.mu.Unlock()
+	if ready && !force {
+		return nil
+	}
+	err := q.rdb.XGroupCreateMkStream(ctx, q.stream, group, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return err
+	}
+	q.mu.Lock()
+	q.ready = true
+	q.mu.Unlock()
+	return nil
+}
+
+// withGroup runs f, creating the group first and again if Redis lost it
+// (e.g. a restart without persistence).
+func (q *Queue) withGroup(ctx context.Context, f func() error) error {
+	if err := q.check(); err != nil {
+		return err
+	}
+	if err := q.ensureGroup(ctx, false); err != nil {
+		return err
+	}
+	err := f()
+	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		if err := q.ensureGroup(ctx, true); err != nil {
+			return err
+		}
+		err = f()
+	}
+	return err
+}
+
+// pushScript appends ARGV[2..] to the stream, as many as fit under the
+// bound ARGV[1] (0: none); it returns an ID, or false, for each.
+var pushScript = redis.NewScript(`
+local room = -1
+if tonumber(ARGV[1]) > 0 then room = tonumber(ARGV[1]) - redis.call('XLEN', KEYS[1]) end
+local out = {}
+for i = 2, #ARGV do
+  if room == 0 then
+    out[#out+1] = false
+  else
+    out[#out+1] = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i])
+    if room > 0 then room = room - 1 end
+  end
+end
+return out
+`)
+
+// pushReq is one Push waiting for the round trip that stores it.
+type pushReq struct {
+	payload []byte
+	id      string
+	err     error
+	done    chan struct{}
+}
+
+// Push appends r to the stream and returns once Redis has it. Concurrent
+// Pushes share round trips: the first caller sends every report waiting
+// at that moment in one script call, and the others wait for it. Once
+// handed over, a report is stored or not whatever happens to ctx, so Push
+// waits for the outcome rather than return while it is unknown.
+func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
+	if err := q.check(); err != nil {
+		return "", err
+	}
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	req := &pushReq{payload: payload, done: make(chan struct{})}
+	q.pmu.Lock()
+	q.pending = append(q.pending, req)
+	if q.pushing {
+		q.pmu.Unlock()
+		<-req.done
+		return req.id, req.err
+	}
+	q.pushing = true
+	for len(q.pending) > 0 {
+		batch := q.pending
+		q.pending = nil
+		q.pmu.Unlock()
+		q.pushBatch(context.WithoutCancel(ctx), batch)
+		q.pmu.Lock()
+	}
+	q.pushing = false
+	q.pmu.Unlock()
+	<-req.done
+	return req.id, req.err
+}
+
+// maxPushBatch bounds the reports sent in one script call.
+const maxPushBatch = 512
+
+func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
+	for len(batch) > 0 {
+		n := min(len(batch), maxPushBatch)
+		part := batch[:n]
+		batch = batch[n:]
+		args := make([]any, 0, n+1)
+		args = append(args, q.maxLen)
+		for _, p := range part {
+			args = append(args, p.payload)
+		}
+		ids, err := pushScript.Run(ctx, q.rdb, []string{q.stream}, args...).Slice()
+		for i, p := range part {
+			switch {
+			case err != nil:
+				p.err = err
+			case i >= len(ids):
+				p.err = errors.New("redisstore: push: short answer")
+			default:
+				if id, ok := ids[i].(string); ok {
+					p.id = id
+				} else {
+					p.err = usage.ErrQueueFull
+				}
+			}
+			close(p.done)
+		}
+	}
+}
+
+// sweepScript removes consumers of the group that hold nothing and have
+// been idle longer than ARGV[2] ms (processes that ended), except ARGV[3].
+// Checking and removing in one script keeps a consumer from claiming an
+// entry in between (removing a consumer drops its pending entries).
+var sweepScript = redis.NewScript(`
+local n = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i+1] end
+  if f['pending'] == 0 and f['idle'] > tonumber(ARGV[2]) and f['name'] ~= ARGV[3] then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// sweepEvery is how many Claim calls pass between sweeps of ended
+// consumers.
+const sweepEvery = 100
+
+// Claim takes over entries idle for the lease, then reads new ones. Every
+// so often it also removes consumers that hold nothing and have been idle
+// for ten leases, so that ended processes do not pile up in the group.
+func (q *Queue) Claim(ctx context.Context, max int) ([]usage.Entry, error) {
+	q.mu.Lock()
+	q.claims++
+	sweep := q.claims%sweepEvery == 1
+	q.mu.Unlock()
+	if sweep {
+		_ = q.withGroup(ctx, func() error {
+			return sweepScript.Run(ctx, q.rdb, []string{q.stream}, group, (10 * q.lease).Milliseconds(), q.consumer).Err()
+		})
+	}
+	var out []usage.Entry
+	err := q.withGroup(ctx, func() error {
+		out = out[:0]
+		q.mu.Lock()
+		cursor := q.cursor
+		q.mu.Unlock()
+		msgs, next, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: q.stream, Group: group,
+			MinIdle: q.lease, Start: cursor, Count: int64(max), Consumer: q.consumer}).Result()
+		if err != nil {
+			return err
+		}
+		q.mu.Lock()
+		q.cursor = next
+		q.mu.Unlock()
+		if len(msgs) > 0 {
+			ids := make([]string, len(msgs))
+			for i, m := range msgs {
+				ids[i] = m.ID
+			}
+			marks, err := q.rdb.HMGet(ctx, q.sending, ids...).Result()
+			if err != nil {
+				return err
+			}
+			for i, m := range msgs {
+				e, ok := q.entry(ctx, m)
+				if ok {
+					e.MaybeSent = marks[i] != nil
+					out = append(out, e)
+				}
+			}
+		}
+		if len(out) >= max {
+			return nil
+		}
+		streams, err := q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: q.consumer,
+			Streams: []string{q.stream, ">"}, Count: int64(max - len(out)), Block: -1}).Result()
+		if errors.Is(err, redis.Nil) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, s := range streams {
+			for _, m := range s.Messages {
+				if e, ok := q.entry(ctx, m); ok {
+					out = append(out, e)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// entry decodes a stream message; one that is not a report is parked at
+// once with its raw content, and skipped.
+func (q *Queue) entry(ctx context.Context, m redis.XMessage) (usage.Entry, bool) {
+	raw, _ := m.Values["r"].(string)
+	var r usage.Report
+	err := json.Unmarshal([]byte(raw), &r)
+	if err == nil {
+		err = r.Validate()
+	}
+	if err != nil {
+		_ = q.Park(ctx, []string{m.ID}, usage.Report{}, fmt.Sprintf("entry is not a usage report (%v): %.200q", err, raw))
+		return usage.Entry{}, false
+	}
+	return usage.Entry{ID: m.ID, Report: r}, true
+}
+
+// holdScript renews the claim of consumer ARGV[2] on those of the IDs
+// ARGV[4..] (sorted) it still holds, marks them as being sent (ARGV[3] "1")
+// or not, and returns them. XPENDING over the IDs' range, a page at a
+// time, finds them.
+var holdScript = redis.NewScript(`
+local want = {}
+for i = 4, #ARGV do want[ARGV[i]] = true end
+local held = {}
+local from = ARGV[4]
+while true do
+  local page = redis.call('XPENDING', KEYS[1], ARGV[1], from, ARGV[#ARGV], 1000, ARGV[2])
+  for _, p in ipairs(page) do
+    if want[p[1]] then held[#held+1] = p[1] end
+  end
+  if #page < 1000 then break end
+  from = '(' .. page[#page][1]
+end
+for i = 1, #held, 500 do
+  local part = {unpack(held, i, math.min(i + 499, #held))}
+  local args = {unpack(part)}
+  args[#args+1] = 'JUSTID'
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(args))
+  if ARGV[3] == '1' then
+    local kv = {}
+    for _, id in ipairs(part) do kv[#kv+1] = id; kv[#kv+1] = ARGV[2] end
+    redis.call('HSET', KEYS[2], unpack(kv))
+  else
+    redis.call('HDEL', KEYS[2], unpack(part))
+  end
+end
+return held
+`)
+
+// Hold renews this holder's claim on the entries it still has, and marks
+// them as being sent or not.
+func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	mark := "0"
+	if sending {
+		mark = "1"
+	}
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, compareIDs)
+	var held []string
+	err := q.withGroup(ctx, func() error {
+		args := append([]any{group, q.consumer, mark}, anys(sorted)...)
+		var err error
+		held, err = holdScript.Run(ctx, q.rdb, []string{q.stream, q.sending}, args...).StringSlice()
+		return err
+	})
+	return held, err
+}
+
+var ackScript = redis.NewScript(`
+for i = 2, #ARGV, 500 do
+  local part = {unpack(ARGV, i, math.min(i + 499, #ARGV))}
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(part))
+  redis.call('XDEL', KEYS[1], unpack(part))
+  redis.call('HDEL', KEYS[2], unpack(part))
+end
+return 1
+`)
+
+// Ack removes the entries from the stream, the group and the marks.
+func (q *Queue) Ack(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := q.check(); err != nil {
+		return err
+	}
+	return ackScript.Run(ctx, q.rdb, []string{q.stream, q.sending}, append([]any{group}, anys(ids)...)...).Err()
+}
+
+var parkScript = redis.NewScript(`
+redis.call('XADD', KEYS[3], '*', 'r', ARGV[2], 'reason', ARGV[3], 'at', ARGV[4])
+for i = 5, #ARGV, 500 do
+  local part = {unpack(ARGV, i, math.min(i + 499, #ARGV))}
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(part))
+  redis.call('XDEL', KEYS[1], unpack(part))
+  redis.call('HDEL', KEYS[2], unpack(part))
+end
+return 1
+`)
+
+// Park removes the entries and adds r to the parked stream, in one step.
+func (q *Queue) Park(ctx context.Context, ids []string, r usage.Report, reason string) error {
+	if err := q.check(); err != nil {
+		return err
+	}
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	args := append([]any{group, payload, reason, time.Now().UnixMilli()}, anys(ids)...)
+	return parkScript.Run(ctx, q.rdb, []string{q.stream, q.sending, q.parked}, args...).Err()
+}
+
+// Parked lists the parked reports, oldest first.
+func (q *Queue) Parked(ctx context.Context) ([]usage.ParkedReport, error) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	msgs, err := q.rdb.XRange(ctx, q.parked, "-", "+").Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]usage.ParkedReport, 0, len(msgs))
+	for _, m := range msgs {
+		p := usage.ParkedReport{ID: m.ID}
+		raw, _ := m.Values["r"].(string)
+		_ = json.Unmarshal([]byte(raw), &p.Report)
+		p.Reason, _ = m.Values["reason"].(string)
+		if at, ok := m.Values["at"].(string); ok {
+			if ms, err := strconv.ParseInt(at, 10, 64); err == nil {
+				p.At = time.UnixMilli(ms)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Done reports whether the stream holds no entry with an ID up to id.
+func (q *Queue) Done(ctx context.Context, id string) (bool, error) {
+	if err := q.check(); err != nil {
+		return false, err
+	}
+	if _, _, err := usage.ParseID(id); err != nil {
+		return false, err
+	}
+	msgs, err := q.rdb.XRangeN(ctx, q.stream, "-", id, 1).Result()
+	if err != nil {
+		return false, err
+	}
+	return len(msgs) == 0, nil
+}
+
+// compareIDs orders stream IDs; malformed ones sort first.
+func compareIDs(a, b string) int {
+	am, as, aerr := usage.ParseID(a)
+	bm, bs, berr := usage.ParseID(b)
+	switch {
+	case aerr != nil || berr != nil:
+		return cmp.Compare(boolInt(berr != nil), boolInt(aerr != nil))
+	case am != bm:
+		return cmp.Compare(am, bm)
+	}
+	return cmp.Compare(as, bs)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
