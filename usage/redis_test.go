@@ -2,6 +2,7 @@ package usage_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/countingapi"
 	"github.com/kelviq/kelviq-go/internal/redistest"
+	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/usage"
 	"github.com/kelviq/kelviq-go/wrapper"
@@ -33,12 +36,20 @@ func TestChildReporter(t *testing.T) {
 	}
 	n, _ := strconv.Atoi(os.Getenv("REPORTS"))
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), ContextTimeoutEnabled: true})
-	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(os.Getenv("API_URL")), wrapper.WithServerKey("sk_test_child"))
+	key, interval := cmp.Or(os.Getenv("API_KEY"), "sk_test_child"), 20*time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("INTERVAL")); err == nil {
+		interval = d
+	}
+	batch := 50
+	if b, err := strconv.Atoi(os.Getenv("BATCH")); err == nil {
+		batch = b
+	}
+	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(os.Getenv("API_URL")), wrapper.WithServerKey(key))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "acme:usage")),
-		usage.WithInterval(20*time.Millisecond), usage.WithBatchSize(50), usage.WithConcurrency(1))
+		usage.WithInterval(interval), usage.WithBatchSize(batch), usage.WithConcurrency(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,3 +361,104 @@ func TestRedisKilledWithReportsQueued(t *testing.T) {
 		t.Errorf("Stats = %+v", st)
 	}
 }
+
+// The same against the in-memory fake, end to end: a reporter process
+// takes 300 DELTAs into the Redis queue and is SIGKILLed before sending
+// any; a second reporter on the queue delivers them, and the fake's usage
+// totals are exact.
+func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
+	const n = 300
+	rs := redistest.Start(t)
+	srv := kelviqtest.NewServer(t)
+	org, err := srv.ProvisionOrganization("usage-sigkill", "usage-sigkill@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := srv.Client().ForOrganization(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := client.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus-" + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "API calls", Identifier: ptr("api-calls"), FeatureType: api.FeatureCreateRequestFeatureTypeMETER}); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildReporter$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "REPORTS="+strconv.Itoa(n), "REDIS_ADDR="+rs.Addr,
+		"API_URL="+srv.URL(), "API_KEY="+org.ServerKey.Reveal(), "INTERVAL=1h", "BATCH=1000")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	queued := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "queued" {
+				queued <- true
+			}
+		}
+		close(queued)
+	}()
+	select {
+	case ok := <-queued:
+		if !ok {
+			t.Fatal("child ended before queueing")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("child did not queue within 60s")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if got, _ := srv.Usage(org.Identifier.String(), "cus-1", "api-calls"); got != 0 {
+		t.Fatalf("the child sent reports before it was killed (usage %d); the test needs them queued", got)
+	}
+
+	rdb := rs.Client(t)
+	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "acme:usage", redisstore.WithLease(200*time.Millisecond))),
+		usage.WithInterval(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second reporter reported nothing itself: wait until the stream,
+	// where the dead one left its reports, is empty.
+	deadline := time.Now().Add(30 * time.Second)
+	for rdb.XLen(ctx, "acme:usage").Val() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d entries left undelivered; stats %+v", rdb.XLen(ctx, "acme:usage").Val(), rep.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := rep.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for c := range 3 {
+		var want int64
+		for i := 1; i <= n; i++ {
+			if i%3 == c {
+				want += int64(i)
+			}
+		}
+		got, err := srv.Usage(org.Identifier.String(), "cus-"+strconv.Itoa(c), "api-calls")
+		if err != nil || got != want {
+			t.Errorf("cus-%d: the fake's usage is %d (%v), want %d", c, got, err, want)
+		}
+	}
+	if st := rep.Stats(); st.Uncertain != 0 || st.Rejected != 0 {
+		t.Errorf("stats %+v: want nothing uncertain or rejected", st)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
