@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"syscall"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -92,9 +94,22 @@ func TestMemoryQueue(t *testing.T) {
 	}
 }
 
+// sendErr is the error the wrapper gives for a report whose connection
+// fails with dialErr.
+func sendErr(t *testing.T, dialErr error) error {
+	t.Helper()
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) { return nil, dialErr }}}
+	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL("http://127.0.0.1:9/api/v1"), wrapper.WithServerKey("sk_classify"),
+		wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Usage.Report(context.Background(), api.ReportUsageRequest{CustomerId: "c", FeatureId: "f", Behaviour: api.ReportUsageRequestBehaviourDELTA})
+	return err
+}
+
 func TestClassify(t *testing.T) {
-	dial := &url.Error{Op: "Post", URL: "https://api.kelviq.com/api/v1/report/usage/",
-		Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	dial := sendErr(t, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
 	read := &url.Error{Op: "Post", URL: "https://api.kelviq.com/api/v1/report/usage/",
 		Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
 	for _, tc := range []struct {
@@ -112,7 +127,8 @@ func TestClassify(t *testing.T) {
 		{"no key", fmt.Errorf("wrapped: %w", wrapper.ErrMissingCredential), rejected},
 		{"429", &wrapper.APIError{StatusCode: 429}, notApplied},
 		{"refused", dial, notApplied},
-		{"unknown host", &url.Error{Op: "Post", Err: &net.DNSError{Err: "no such host", Name: "x"}}, notApplied},
+		{"unknown host", sendErr(t, &net.DNSError{Err: "no such host", Name: "x"}), notApplied},
+		{"refused, not as the wrapper reports it", &url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, maybeApplied},
 		{"408", &wrapper.APIError{StatusCode: 408}, maybeApplied},
 		{"500", &wrapper.APIError{StatusCode: 500}, maybeApplied},
 		{"503", &wrapper.APIError{StatusCode: 503}, maybeApplied},

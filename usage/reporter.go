@@ -40,8 +40,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -51,6 +49,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/backoff"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -620,22 +619,10 @@ func classify(err error) outcome {
 	case errors.Is(err, wrapper.ErrInvalidInput), errors.Is(err, wrapper.ErrMissingCredential),
 		errors.Is(err, wrapper.ErrUnknownOperation):
 		return rejected // refused before sending; sending again cannot help
-	case neverSent(err):
+	case errors.Is(err, wrapper.ErrNotSent):
 		return notApplied
 	}
 	return maybeApplied
-}
-
-// neverSent reports whether err shows the request could not have reached
-// the server: the connection was never opened (a dial error, which covers
-// a refused connection and an unknown host).
-func neverSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	var dns *net.DNSError
-	return errors.As(err, &dns)
 }
 
 // send delivers one group, retrying as the rules allow, until it is
@@ -746,32 +733,14 @@ func (r *Reporter) settle(ctx context.Context, f func(context.Context) error, op
 	}
 }
 
+// backoff returns the wait before retry number n (1-based): equal jitter
+// over the exponential window.
 func (r *Reporter) backoff(n int) time.Duration {
-	w := r.s.backoffC
-	if n < 32 {
-		if b := r.s.backoffBase << (n - 1); b > 0 && b < w {
-			w = b
-		}
-	}
-	return r.jitter(w)
+	return backoff.Equal(r.s.backoffBase, r.s.backoffC, n)
 }
 
 // jitter returns a wait in [w/2, w] (equal jitter).
-func (r *Reporter) jitter(w time.Duration) time.Duration {
-	return w/2 + rand.N(w/2+1)
-}
+func (r *Reporter) jitter(w time.Duration) time.Duration { return backoff.Equal(w, w, 1) }
 
 // sleep waits d, or less if ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }

@@ -45,6 +45,11 @@ var (
 	// request matches no operation in the API spec (for example a path that
 	// an identifier such as ".." would rewrite).
 	ErrUnknownOperation = errors.New("kelviq: request matches no API operation")
+	// ErrNotSent matches the error of a request that provably never
+	// reached the server (the connection could not be opened: refused,
+	// unknown host): sending it again cannot repeat an effect, whatever
+	// the method.
+	ErrNotSent = errors.New("kelviq: request not sent")
 	// ErrDecode matches a *DecodeError: a success answer whose body could not
 	// be decoded.
 	ErrDecode = errors.New("kelviq: cannot decode response")

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/kelviq/kelviq-go/internal/backoff"
 )
 
 // Retry defaults. See WithMaxRetries for the rule.
@@ -168,15 +169,7 @@ func neverSent(err error) bool {
 
 // backoff returns the wait before retry number n (1-based): full jitter
 // over an exponential window.
-func (p retryPolicy) backoff(n int) time.Duration {
-	window := p.cap
-	if n < 32 {
-		if w := p.base << (n - 1); w > 0 && w < p.cap {
-			window = w
-		}
-	}
-	return rand.N(min(window, math.MaxInt64-1) + 1)
-}
+func (p retryPolicy) backoff(n int) time.Duration { return backoff.Full(p.base, p.cap, n) }
 
 // retryAfter parses a Retry-After header: delay seconds or an HTTP date.
 // A delay too long for a time.Duration comes back as the longest one, so
@@ -208,16 +201,4 @@ func isDigits(s string) bool {
 }
 
 // sleep waits d, or less if ctx ends first; it leaves no timer behind.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -229,5 +230,25 @@ func TestCRLFKeyRefusedAndBadRequestNotRetried(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "after") {
 		t.Errorf("a request that cannot be built was retried: %v", err)
+	}
+}
+
+// A request whose connection could not be opened comes back matching
+// ErrNotSent (and still the transport's own error), POST included; one
+// that reached the server does not.
+func TestErrNotSent(t *testing.T) {
+	checkNoLeak(t)
+	hc, dials := dialFailsOnce(t)
+	fs := newFaultServer(t, ok(orgJSON))
+	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0))
+	_, err := c.Partner.Provision(context.Background(), provision)
+	var op *net.OpError
+	if !errors.Is(err, wrapper.ErrNotSent) || !errors.As(err, &op) || dials.Load() != 1 || fs.seen.Load() != 0 {
+		t.Fatalf("err = %v (dials %d, server saw %d); want ErrNotSent and the *net.OpError", err, dials.Load(), fs.seen.Load())
+	}
+	fs2 := newFaultServer(t, drop)
+	c2 := fastClient(t, fs2.URL, wrapper.WithMaxRetries(0))
+	if _, err := c2.Partner.Provision(context.Background(), provision); err == nil || errors.Is(err, wrapper.ErrNotSent) {
+		t.Fatalf("a request the server read: err = %v, want an error that is not ErrNotSent", err)
 	}
 }

@@ -188,6 +188,9 @@ func (s *sender) send(req *http.Request, op api.Op, info *CallInfo) (*http.Respo
 				}
 				continue
 			}
+			if neverSent(err) {
+				err = &notSentError{err}
+			}
 			if attempt > 1 {
 				return nil, fmt.Errorf("kelviq: %s: after %d attempts: %w", op.ID(), attempt, err)
 			}
@@ -249,6 +252,14 @@ func (s *sender) attempt(req *http.Request, info *CallInfo, n int) (resp *http.R
 	}
 	return s.doer.Do(req)
 }
+
+// notSentError marks an error from a request that provably never reached
+// the server: it matches ErrNotSent.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string   { return "not sent (no connection): " + e.err.Error() }
+func (e *notSentError) Unwrap() error   { return e.err }
+func (e *notSentError) Is(t error) bool { return t == ErrNotSent }
 
 // doerPanic reports a panic in the Doer; it is never retried.
 type doerPanic struct{ msg string }
