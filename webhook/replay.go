@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -72,8 +73,11 @@ func (s *memoryReplayStore) Remember(_ context.Context, id string, expires time.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if exp, ok := s.ids[id]; ok && now.Before(exp) {
-		return true, nil
+	if exp, ok := s.ids[id]; ok {
+		if now.Before(exp) {
+			return true, nil
+		}
+		s.remove(id) // expired: remembered anew below, once
 	}
 	for len(s.ids) >= s.cap && len(s.order) > 0 {
 		s.evictOne(now)
@@ -103,14 +107,16 @@ func (s *memoryReplayStore) evictOne(now time.Time) {
 func (s *memoryReplayStore) Forget(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.ids, id)
-	for i, v := range s.order {
-		if v == id {
-			s.order = append(s.order[:i], s.order[i+1:]...)
-			break
-		}
-	}
+	s.remove(id)
 	return nil
+}
+
+// remove drops id from the map and the eviction order.
+func (s *memoryReplayStore) remove(id string) {
+	delete(s.ids, id)
+	if i := slices.Index(s.order, id); i >= 0 {
+		s.order = slices.Delete(s.order, i, i+1)
+	}
 }
 
 // guard applies the replay guard around fn.

@@ -141,3 +141,19 @@ func TestMemoryReplayStore(t *testing.T) {
 		t.Errorf("32 concurrent copies processed %d times, want 1", n)
 	}
 }
+
+// An id remembered again after it expired is held once, not once more
+// each time: the store's memory stays bounded by its capacity.
+func TestMemoryReplayStoreReRememberedIDsStayBounded(t *testing.T) {
+	ctx := context.Background()
+	s := webhook.NewMemoryReplayStore(10)
+	past := time.Now().Add(-time.Second)
+	for range 100000 {
+		if seen, err := s.Remember(ctx, "msg_again", past); seen || err != nil {
+			t.Fatalf("seen %v, err %v", seen, err)
+		}
+	}
+	if n := webhook.ReplayStoreLen(s); n != 1 {
+		t.Fatalf("the store holds %d entries for one id", n)
+	}
+}

@@ -331,11 +331,12 @@ func New(opts ...Option) (*Client, error) {
 		ua = s.userAgent + " " + ua
 	}
 	snd := &sender{
-		base:      base,
-		maxBody:   s.maxBody,
-		userAgent: ua,
-		uaHeader:  []string{ua},
-		retry:     s.retry,
+		base:       base,
+		maxBody:    s.maxBody,
+		userAgent:  ua,
+		origin:     originOf(base),
+		edgeOrigin: originOf(edge),
+		retry:      s.retry,
 	}
 	if len(s.observers) > 0 || len(s.middleware) > 0 {
 		snd.obs = &observe{observers: s.observers, middleware: s.middleware}

@@ -104,6 +104,8 @@ func testSender(t *testing.T) *sender {
 	t.Helper()
 	return &sender{
 		base:       "http://127.0.0.1:8080/api/v1",
+		origin:     "http://127.0.0.1:8080",
+		edgeOrigin: "http://127.0.0.1:8080",
 		partnerKey: NewSecret("kvqp_internal_partner"),
 		serverKey:  NewSecret("sk_internal_server"),
 		maxBody:    DefaultMaxBodyBytes,

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -250,5 +253,94 @@ func TestErrNotSent(t *testing.T) {
 	c2 := fastClient(t, fs2.URL, wrapper.WithMaxRetries(0))
 	if _, err := c2.Partner.Provision(context.Background(), provision); err == nil || errors.Is(err, wrapper.ErrNotSent) {
 		t.Fatalf("a request the server read: err = %v, want an error that is not ErrNotSent", err)
+	}
+}
+
+// A request editor that moves a request to another host or scheme gets an
+// error; the other host receives nothing, no credential above all.
+func TestEditorCannotMoveRequestElsewhere(t *testing.T) {
+	var other atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
+	defer evil.Close()
+	fs := newFaultServer(t, ok(`{"count":0,"results":[]}`))
+	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_editor_SECRET"))
+	evilURL, _ := url.Parse(evil.URL)
+	for name, edit := range map[string]func(*http.Request){
+		"host":   func(r *http.Request) { r.URL.Host = evilURL.Host },
+		"scheme": func(r *http.Request) { r.URL.Scheme = "https" },
+	} {
+		_, err := c.API().ListCustomers(context.Background(), nil, func(_ context.Context, r *http.Request) error { edit(r); return nil })
+		if err == nil || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%s: err = %v, want a refusal without the key", name, err)
+		}
+	}
+	if other.Load() != 0 || fs.seen.Load() != 0 {
+		t.Fatalf("requests sent: other host %d, API %d; want none", other.Load(), fs.seen.Load())
+	}
+	if _, err := c.API().ListCustomers(context.Background(), nil); err != nil || fs.seen.Load() != 1 {
+		t.Fatalf("an unmoved request: %v", err)
+	}
+}
+
+// Header values are the request's own: middleware that edits one in place
+// on one client changes nothing for another (and is race-free).
+func TestHeaderValuesAreNotShared(t *testing.T) {
+	var accepts sync.Map
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		accepts.Store(r.Header.Get("User-Agent")+"|"+r.Header.Get("Accept"), true)
+		ok(`{"count":0,"results":[]}`)(w, r)
+	})
+	mw := func(req *http.Request, _ wrapper.AttemptInfo, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+		for _, v := range req.Header {
+			for i := range v {
+				v[i] = strings.ToUpper(v[i]) // in place
+			}
+		}
+		return next(req)
+	}
+	loud := fastClient(t, fs.URL, wrapper.WithServerKey("sk_a"), wrapper.WithMiddleware(mw), wrapper.WithUserAgent("shared"))
+	quiet := fastClient(t, fs.URL, wrapper.WithServerKey("sk_b"), wrapper.WithUserAgent("shared"))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { _, _ = loud.Customers.List(context.Background(), nil) })
+		wg.Go(func() { _, _ = quiet.Customers.List(context.Background(), nil) })
+	}
+	wg.Wait()
+	accepts.Range(func(k, _ any) bool {
+		if ua, accept, _ := strings.Cut(k.(string), "|"); strings.HasPrefix(ua, "shared") && accept != "application/json" {
+			t.Errorf("the quiet client sent %q", k)
+		}
+		return true
+	})
+}
+
+// A key the server echoes with JSON escapes is scrubbed from every field
+// and rendering of the error, as the plain key is.
+func TestEscapedKeyScrubbedFromErrors(t *testing.T) {
+	checkNoLeak(t)
+	escaped := `kvqp\u005ftest_resilience` // the fast client's partner key
+	for _, body := range []string{
+		`{"detail":"bad key ` + escaped + `"}`,
+		`{"detail":"bad key ` + escaped, // cut short
+		`{"detail":"bad key \u006bvqp\u005f\u0074est_resilience"}`,
+	} {
+		fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, body)
+		})
+		c := fastClient(t, fs.URL)
+		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
+		var apiErr *wrapper.APIError
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("err = %v", err)
+		}
+		js, _ := json.Marshal(apiErr)
+		var back wrapper.APIError
+		_ = json.Unmarshal(js, &back)
+		for what, s := range map[string]string{"Body": apiErr.Body, "Message": apiErr.Message, "JSON": string(js), "decoded JSON": back.Body + back.Message, "%+v": fmt.Sprintf("%+v", apiErr)} {
+			if strings.Contains(s, "test_resilience") {
+				t.Errorf("%s: %s shows the key: %s", body, what, s)
+			}
+		}
 	}
 }

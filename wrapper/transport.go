@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,10 +30,12 @@ type sender struct {
 	partnerKey, serverKey Secret
 	maxBody               int64
 	userAgent             string
-	uaHeader              []string // {userAgent}, shared by every request
-	doer                  Doer
-	retry                 retryPolicy
-	obs                   *observe // nil: no observers or middleware
+	// origins are the scheme://host of the base URL and of the edge URL:
+	// the only places a credential is sent.
+	origin, edgeOrigin string
+	doer               Doer
+	retry              retryPolicy
+	obs                *observe // nil: no observers or middleware
 }
 
 // credentialHeaders are the headers that can carry a credential, from the
@@ -88,11 +91,6 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted())
 }
 
-// acceptJSON is the Accept header's value, shared by every request: a
-// header value slice is only read once the request is sent (its length is
-// its capacity, so an append elsewhere copies it).
-var acceptJSON = []string{"application/json"}
-
 // redirectKey marks, in a request's context, an operation whose success is
 // a redirect, for the redirect guard.
 type redirectKey struct{}
@@ -104,6 +102,11 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	}
 	for _, h := range credentialHeaders {
 		req.Header.Del(h)
+	}
+	if want := s.originFor(op); !sameOrigin(req.URL, want) {
+		// A request editor moved the request elsewhere: no credential
+		// goes there, and the request is not sent.
+		return nil, fmt.Errorf("%w: %s was moved to %s://%s, not %s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want)
 	}
 	switch auth := op.Auth(); auth {
 	case AuthPartnerKey:
@@ -117,9 +120,9 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 		}
 		req.Header["Authorization"] = []string{s.serverKey.reveal("Bearer ")}
 	}
-	req.Header["User-Agent"] = s.uaHeader
+	req.Header["User-Agent"] = []string{s.userAgent}
 	if req.Header.Get("Accept") == "" {
-		req.Header["Accept"] = acceptJSON
+		req.Header["Accept"] = []string{"application/json"}
 	}
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
@@ -132,6 +135,30 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	resp, err := s.send(req.WithContext(ctx), op, &info)
 	s.obs.end(ctx, info, err)
 	return resp, err
+}
+
+// originFor returns the scheme://host op is sent to.
+func (s *sender) originFor(op api.Op) string {
+	if op.OwnServers() {
+		return s.edgeOrigin
+	}
+	return s.origin
+}
+
+// sameOrigin reports whether u is on origin (scheme://host, as originOf
+// gives it), ignoring case.
+func sameOrigin(u *url.URL, origin string) bool {
+	scheme, host, _ := strings.Cut(origin, "://")
+	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, host)
+}
+
+// originOf returns raw's scheme://host.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // send sends req with retries; info is set when the call is observed.
@@ -312,12 +339,39 @@ func (s *sender) relPath(u *url.URL) string {
 // scrub removes the client's keys, and the value of any serverKey member,
 // from text that goes into an error.
 func (s *sender) scrub(text string) string {
+	text = unescapeASCII(text)
 	for _, k := range []Secret{s.partnerKey, s.serverKey} {
 		if !k.IsZero() {
 			text = strings.ReplaceAll(text, k.Reveal(), redacted)
 		}
 	}
 	return redactServerKeys(text)
+}
+
+// unescapeASCII writes JSON's \uXXXX escapes of printable ASCII (other
+// than the quote and the backslash) as the characters themselves, so that
+// a key spelled with escapes ("kvqp\u005f...") is found by the scrub.
+func unescapeASCII(text string) string {
+	if !strings.Contains(text, `\u`) {
+		return text
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' || i+1 >= len(text) {
+			b.WriteByte(text[i])
+			continue
+		}
+		if text[i+1] == 'u' && i+6 <= len(text) {
+			if n, err := strconv.ParseUint(text[i+2:i+6], 16, 16); err == nil && n >= 0x20 && n < 0x7f && n != '"' && n != '\\' {
+				b.WriteByte(byte(n))
+				i += 5
+				continue
+			}
+		}
+		b.WriteString(text[i : i+2]) // another escape: keep it whole
+		i++
+	}
+	return b.String()
 }
 
 // scrubErr keeps err's chain for errors.Is/As but removes credentials from
