@@ -206,13 +206,13 @@ func BenchmarkPaired(b *testing.B) {
 		return nil
 	}
 	pairs := []pair{
-		{name: "get/callers=1", blocks: 31, units: 1000, unit: "call",
+		{name: "get/callers=1", blocks: 61, units: 1000, unit: "call",
 			raw: func(ctx context.Context) error { return parallel(ctx, 1, 1000, getRaw) },
 			lib: func(ctx context.Context) error { return parallel(ctx, 1, 1000, getLib) }},
-		{name: "get/callers=64", blocks: 31, units: 64 * 40, unit: "call",
+		{name: "get/callers=64", blocks: 61, units: 64 * 40, unit: "call",
 			raw: func(ctx context.Context) error { return parallel(ctx, 64, 40, getRaw) },
 			lib: func(ctx context.Context) error { return parallel(ctx, 64, 40, getLib) }},
-		{name: "paging", blocks: 31, units: pagingItems, unit: "item",
+		{name: "paging", blocks: 41, units: pagingItems, unit: "item",
 			raw: pageRaw, lib: pageLib},
 	}
 	for _, p := range pairs {

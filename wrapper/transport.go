@@ -108,21 +108,27 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 		// goes there, and the request is not sent.
 		return nil, fmt.Errorf("%w: %s was moved to %s://%s, not %s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want)
 	}
+	// One backing array for the values the sender sets; each is capped at
+	// its length, so an append to one elsewhere copies it.
+	vals := make([]string, 3)
+	vals[0], vals[1] = s.userAgent, "application/json"
+	req.Header["User-Agent"] = vals[0:1:1]
+	if req.Header.Get("Accept") == "" {
+		req.Header["Accept"] = vals[1:2:2]
+	}
 	switch auth := op.Auth(); auth {
 	case AuthPartnerKey:
 		if s.partnerKey.IsZero() {
 			return nil, &CredentialError{OperationID: op.ID(), Auth: auth}
 		}
-		req.Header[http.CanonicalHeaderKey(op.CredentialHeader())] = []string{s.partnerKey.reveal("")}
+		vals[2] = s.partnerKey.reveal("")
+		req.Header[http.CanonicalHeaderKey(op.CredentialHeader())] = vals[2:3:3]
 	case AuthServerKey:
 		if s.serverKey.IsZero() {
 			return nil, &CredentialError{OperationID: op.ID(), Auth: auth}
 		}
-		req.Header["Authorization"] = []string{s.serverKey.reveal("Bearer ")}
-	}
-	req.Header["User-Agent"] = []string{s.userAgent}
-	if req.Header.Get("Accept") == "" {
-		req.Header["Accept"] = []string{"application/json"}
+		vals[2] = s.serverKey.reveal("Bearer ")
+		req.Header["Authorization"] = vals[2:3:3]
 	}
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
