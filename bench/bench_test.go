@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,23 +85,7 @@ func (s *server) usePages(n int) {
 	if _, ok := s.pages[n]; ok {
 		return
 	}
-	var bodies [][]byte
-	for start, page := 0, 1; start < n; start, page = start+pageSize, page+1 {
-		var sb strings.Builder
-		next := "null"
-		if start+pageSize < n {
-			next = fmt.Sprintf(`"%s/api/v1/customers/?page=%d&page_size=%d"`, s.URL, page+1, pageSize)
-		}
-		fmt.Fprintf(&sb, `{"count":%d,"next":%s,"previous":null,"results":[`, n, next)
-		for i := start; i < min(start+pageSize, n); i++ {
-			if i > start {
-				sb.WriteByte(',')
-			}
-			fmt.Fprintf(&sb, `{"id":"00000000-0000-4000-8000-%012d","customerId":"cus_%06d","email":"c%06d@northwind.example","name":"Customer %d","metadata":{"tier":"gold"},"createdOn":"2026-01-02T03:04:05Z"}`, i, i, i, i)
-		}
-		sb.WriteString("]}")
-		bodies = append(bodies, []byte(sb.String()))
-	}
+	bodies := customerPages(s.URL, n)
 	s.pages[n] = bodies
 }
 

@@ -63,25 +63,12 @@ func TestChildReporter(t *testing.T) {
 	time.Sleep(time.Minute) // killed long before
 }
 
-// A reporter process is SIGKILLed with reports queued and one request in
-// flight; a second reporter on the same Redis queue delivers the rest. The
-// in-flight DELTA (which the API did apply) is parked as uncertain, not
-// sent again: the totals are exact.
-func TestReportsSurviveSIGKILL(t *testing.T) {
-	const n = 600
-	rs := redistest.Start(t)
-	api := countingapi.Start(t)
-	release := make(chan struct{})
-	api.SetHold(release)
-	api.SetFaults(func(k int) countingapi.Fault {
-		if k == 1 {
-			return countingapi.Hold // the child's first request hangs until it is dead
-		}
-		return countingapi.OK
-	})
-
+// startChildReporter runs TestChildReporter in a process of its own with
+// env, and returns once the child says its reports are queued.
+func startChildReporter(t *testing.T, env ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildReporter$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "REPORTS="+strconv.Itoa(n), "REDIS_ADDR="+rs.Addr, "API_URL="+api.URL)
+	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +96,27 @@ func TestReportsSurviveSIGKILL(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("child did not queue within 60s")
 	}
+	return cmd
+}
+
+// A reporter process is SIGKILLed with reports queued and one request in
+// flight; a second reporter on the same Redis queue delivers the rest. The
+// in-flight DELTA (which the API did apply) is parked as uncertain, not
+// sent again: the totals are exact.
+func TestReportsSurviveSIGKILL(t *testing.T) {
+	const n = 600
+	rs := redistest.Start(t)
+	api := countingapi.Start(t)
+	release := make(chan struct{})
+	api.SetHold(release)
+	api.SetFaults(func(k int) countingapi.Fault {
+		if k == 1 {
+			return countingapi.Hold // the child's first request hangs until it is dead
+		}
+		return countingapi.OK
+	})
+
+	cmd := startChildReporter(t, "REPORTS="+strconv.Itoa(n), "REDIS_ADDR="+rs.Addr, "API_URL="+api.URL)
 	deadline := time.Now().Add(30 * time.Second)
 	for len(api.HeldValues()) == 0 {
 		if time.Now().After(deadline) {
@@ -388,36 +396,8 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildReporter$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "REPORTS="+strconv.Itoa(n), "REDIS_ADDR="+rs.Addr,
+	cmd := startChildReporter(t, "REPORTS="+strconv.Itoa(n), "REDIS_ADDR="+rs.Addr,
 		"API_URL="+srv.URL(), "API_KEY="+org.ServerKey.Reveal(), "INTERVAL=1h", "BATCH=1000")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	queued := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "queued" {
-				queued <- true
-			}
-		}
-		close(queued)
-	}()
-	select {
-	case ok := <-queued:
-		if !ok {
-			t.Fatal("child ended before queueing")
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("child did not queue within 60s")
-	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

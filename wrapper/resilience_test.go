@@ -328,6 +328,8 @@ func TestRetryWaitEndsWhenContextIsCancelled(t *testing.T) {
 	}
 }
 
+// A user's client that follows redirects, given through WithHTTPClient or
+// WithDoer: the credential must not follow to another host.
 func TestRedirectToAnotherHostCarriesNoCredential(t *testing.T) {
 	checkNoLeak(t)
 	var leaked atomic.Value
@@ -339,13 +341,18 @@ func TestRedirectToAnotherHostCarriesNoCredential(t *testing.T) {
 	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	})
-	// A user client that follows redirects: the credential must not follow.
-	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(&http.Client{}))
-	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := leaked.Load().(string); v != "" {
-		t.Fatalf("the other host received a credential (%d bytes)", len(v))
+	for name, opt := range map[string]wrapper.Option{
+		"WithHTTPClient": wrapper.WithHTTPClient(&http.Client{}),
+		"WithDoer":       wrapper.WithDoer(&http.Client{}),
+	} {
+		leaked.Store("")
+		c := fastClient(t, fs.URL, opt)
+		if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if v, _ := leaked.Load().(string); v != "" {
+			t.Fatalf("%s: the other host received a credential (%d bytes)", name, len(v))
+		}
 	}
 }
 

@@ -56,28 +56,6 @@ func TestDecodeErrorHidesServerKeys(t *testing.T) {
 	}
 }
 
-// A user's *http.Client given through WithDoer follows redirects; the
-// credential must not follow to another host, as with WithHTTPClient.
-func TestWithDoerHTTPClientRedirectCarriesNoCredential(t *testing.T) {
-	checkNoLeak(t)
-	var leaked atomic.Value
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		leaked.Store(r.Header.Get("X-Kelviq-Partner-Key") + r.Header.Get("Authorization"))
-		ok(orgJSON)(w, r)
-	}))
-	defer other.Close()
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
-	})
-	c := fastClient(t, fs.URL, wrapper.WithDoer(&http.Client{}))
-	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := leaked.Load().(string); v != "" {
-		t.Fatalf("the other host received a credential (%d bytes)", len(v))
-	}
-}
-
 // A Retry-After too long for a time.Duration ends the retries; it does not
 // wrap around into an immediate re-send.
 func TestRetryAfterOverflowEndsRetries(t *testing.T) {
