@@ -305,7 +305,8 @@ func versionCommand() *command {
 					return err
 				}
 				build := buildVersion()
-				if a.jsonOutput() {
+				if a.g.output == "json" { // one line unless JSON is asked for, as with --version
+
 					return a.writeJSON(struct {
 						Version  string `json:"version"`
 						Build    string `json:"build,omitempty"`

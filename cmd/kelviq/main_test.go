@@ -442,6 +442,12 @@ func TestVersion(t *testing.T) {
 	if decodeOut[map[string]any](t, r)["version"] != wrapper.Version {
 		t.Fatalf("version: %s", r)
 	}
+	// Piped, with no --output: still one line, as --version prints it.
+	r = cli(t, nil, "", "version")
+	want(t, r, 0)
+	if !strings.HasPrefix(r.stdout, "kelviq "+wrapper.Version) || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("version: %s", r)
+	}
 }
 
 func TestCallCustomers(t *testing.T) {
