@@ -105,14 +105,10 @@ func Start(t testing.TB) *Server {
 	s := &Server{addr: ln.Addr().String(), totals: map[[2]string]int{},
 		entitled: map[string]bool{"seats": true, "api-calls": true, "sso": false}}
 	s.URL = "http://" + s.addr + "/api/v1"
-	// A port that was free a moment ago and is closed now: dialing it is
-	// refused by the kernel.
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.deadAddr = dead.Addr().String()
-	_ = dead.Close()
+	// Port 0, where nothing can listen: the kernel refuses every
+	// connection to it. (A port that was free a moment ago could be taken
+	// by another test's server in the meantime, which would then answer.)
+	s.deadAddr = "127.0.0.1:0"
 	s.serve(ln)
 	t.Cleanup(s.Close)
 	return s
