@@ -71,7 +71,7 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 	o.productIdentifiers[ident] = true
 	o.products = append(o.products, p)
 	o.productByID[id] = p
-	writeLocked(w, http.StatusCreated, p.data)
+	writeJSON(w, http.StatusCreated, p.data)
 }
 
 // pickIdentifier returns the identifier asked for, answering 400 when taken,
@@ -150,7 +150,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 	if p.data.TaxCode != nil {
 		out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
 	}
-	writeLocked(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // UpdateCatalogProduct changes the fields present in the body; imageKeys
@@ -184,7 +184,7 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		p.data.Images = &images
 	}
 	p.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, p.data)
+	writeJSON(w, http.StatusOK, p.data)
 }
 
 // DeleteCatalogProduct archives the product; an archived one is 400.
@@ -253,7 +253,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 	o.featureIdentifiers[ident] = true
 	o.features = append(o.features, feat)
 	o.featureByID[id] = feat
-	writeLocked(w, http.StatusCreated, feat.data)
+	writeJSON(w, http.StatusCreated, feat.data)
 }
 
 // ListCatalogFeatures lists the features that are not archived, oldest
@@ -296,7 +296,7 @@ func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	writeLocked(w, http.StatusOK, ft.data)
+	writeJSON(w, http.StatusOK, ft.data)
 }
 
 // DeleteCatalogFeature archives the feature; an archived one is 400.
@@ -406,7 +406,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
 	o.plans = append(o.plans, p)
 	o.planByIdentifier[ident] = p
-	writeLocked(w, http.StatusCreated, planJSON(p, v))
+	writeJSON(w, http.StatusCreated, planJSON(p, v))
 }
 
 // planFile is a plan file made from an upload key.
@@ -466,7 +466,7 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 			return
 		}
 	}
-	writeLocked(w, http.StatusOK, planJSON(p, v))
+	writeJSON(w, http.StatusOK, planJSON(p, v))
 }
 
 // UpdateCatalogPlan edits the open draft, or first opens one (a copy of the
@@ -521,7 +521,7 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 		d.Files = &files
 	}
 	d.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, planJSON(p, v))
+	writeJSON(w, http.StatusOK, planJSON(p, v))
 }
 
 // draft returns the plan's open draft, opening one when there is none.

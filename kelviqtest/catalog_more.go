@@ -38,7 +38,7 @@ func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request,
 	if set == nil {
 		set = defaultProductSettings()
 	}
-	writeLocked(w, http.StatusOK, set)
+	writeJSON(w, http.StatusOK, set)
 }
 
 // UpdateCatalogProductSettings changes the settings present in the body.
@@ -65,7 +65,7 @@ func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Reque
 			set[k] = v
 		}
 	}
-	writeLocked(w, http.StatusOK, set)
+	writeJSON(w, http.StatusOK, set)
 }
 
 // findImage returns a product's image, or answers 404.
@@ -118,7 +118,7 @@ func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request,
 		img.Thumbnail = ptr(*body.Thumbnail)
 	}
 	p.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, *img)
+	writeJSON(w, http.StatusOK, *img)
 }
 
 // DeleteCatalogProductImage removes an image.
@@ -185,7 +185,7 @@ func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, i
 		items = append(items, o.planFeatureObj(pf))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r)))); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -237,7 +237,7 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 		v.features = append(v.features, &planFeature{feature: pe.Feature, details: d})
 	}
 	v.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusCreated, planJSON(p, v))
+	writeJSON(w, http.StatusCreated, planJSON(p, v))
 }
 
 // planFeatureIndex finds a feature of a plan version by its UUID or its
@@ -283,7 +283,7 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 		v.features[i].details[k] = val
 	}
 	v.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, o.planFeatureObj(v.features[i]))
+	writeJSON(w, http.StatusOK, o.planFeatureObj(v.features[i]))
 }
 
 // DeleteCatalogPlanFeature removes a feature from the draft (opened when
@@ -337,7 +337,7 @@ func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, ide
 	}
 	items := append([]map[string]any{}, v.prices...)
 	if pg, ok := paginate(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r)))); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -380,7 +380,7 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 	}
 	v.prices = prices
 	v.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, obj{"prices": prices})
+	writeJSON(w, http.StatusOK, obj{"prices": prices})
 }
 
 // ---- plan files ----
@@ -426,7 +426,7 @@ func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, ide
 	if body.Enabled != nil {
 		file.Enabled = body.Enabled
 	}
-	writeLocked(w, http.StatusOK, *file)
+	writeJSON(w, http.StatusOK, *file)
 }
 
 // DeleteCatalogPlanFile removes a file from the latest version.

@@ -146,7 +146,7 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 	}
 	// The first period is charged at once, as a completed checkout is.
 	sub.orderID = f.s.placeOrder(o, sub, false).id
-	writeLocked(w, http.StatusCreated, o.createdSubscriptionObj(sub))
+	writeJSON(w, http.StatusCreated, o.createdSubscriptionObj(sub))
 }
 
 // ListSubscriptions lists subscriptions, newest first, by customer and
@@ -171,7 +171,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 		items = append(items, o.subscriptionObj(s))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -191,7 +191,7 @@ func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id o
 		writeDetail(w, http.StatusNotFound, "Subscription not found.")
 		return
 	}
-	writeLocked(w, http.StatusOK, o.subscriptionObj(s))
+	writeJSON(w, http.StatusOK, o.subscriptionObj(s))
 }
 
 // UpdateSubscription moves an active subscription to another published plan
@@ -239,7 +239,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 		typ = "subscription.plan_changed"
 	}
 	f.s.emit(o, typ, o.subscriptionHook(s), prev)
-	writeLocked(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
+	writeJSON(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
 }
 
 // CancelSubscription ends a subscription now (IMMEDIATE), at the end of the
@@ -297,7 +297,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 	if s.status == "active" {
 		msg = "Subscription will be cancelled on " + dateOnly(end) + "."
 	}
-	writeLocked(w, http.StatusOK, obj{"message": msg})
+	writeJSON(w, http.StatusOK, obj{"message": msg})
 }
 
 // settle brings the organization's subscriptions up to the clock: one
@@ -378,7 +378,7 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"files", "links", "license"} {
 		delete(out, k)
 	}
-	writeLocked(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // placeOrder records the paid order, its transaction, order events and
@@ -489,7 +489,7 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 	o.sessions = append(o.sessions, cs)
 	o.sessionByID[cs.id] = cs
 	st.sessionOrg[cs.id] = o
-	writeLocked(w, http.StatusCreated, obj{
+	writeJSON(w, http.StatusCreated, obj{
 		"checkoutUrl":       absoluteBase(r) + adminPrefix + "checkout/" + url.PathEscape(cs.id),
 		"checkoutSessionId": cs.id,
 	})
@@ -585,7 +585,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 		items = append(items, o.checkoutObj(cs, false))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -604,7 +604,7 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, i
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	writeLocked(w, http.StatusOK, o.checkoutObj(cs, true))
+	writeJSON(w, http.StatusOK, o.checkoutObj(cs, true))
 }
 
 // ListCheckoutSessionEvents lists a session's events, oldest first.
@@ -622,7 +622,7 @@ func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if pg, ok := paginate(w, r, f.s.spec, cs.events, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -652,7 +652,7 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 		items = append(items, o.orderObj(od))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -670,7 +670,7 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	writeLocked(w, http.StatusOK, o.orderObj(od))
+	writeJSON(w, http.StatusOK, o.orderObj(od))
 }
 
 // ListOrderEvents lists an order's events, oldest first.
@@ -688,7 +688,7 @@ func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string
 		return
 	}
 	if pg, ok := paginate(w, r, f.s.spec, od.events, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -713,7 +713,7 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 		items = append(items, o.transactionObj(t))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -776,7 +776,7 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 	o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
 	f.s.emit(o, "refund.created", o.refundHook(rf), nil)
 	f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": "COMPLETE"})
-	writeLocked(w, http.StatusOK, o.refundObj(rf))
+	writeJSON(w, http.StatusOK, o.refundObj(rf))
 }
 
 // ListRefunds lists refunds, newest first.
@@ -799,7 +799,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 		items = append(items, o.refundObj(rf))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -817,7 +817,7 @@ func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	writeLocked(w, http.StatusOK, o.refundObj(rf))
+	writeJSON(w, http.StatusOK, o.refundObj(rf))
 }
 
 // ListPaymentMethods lists the cards customers paid with, by customer ID or
@@ -844,7 +844,7 @@ func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params
 		items = append(items, o.paymentMethodObj(pm))
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
@@ -874,7 +874,7 @@ func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
 	token := randomHex(20)
 	o.portalTokens[token] = body.CustomerId
 	st.portalOrg[token] = o
-	writeLocked(w, http.StatusOK, obj{
+	writeJSON(w, http.StatusOK, obj{
 		"token":             token,
 		"email":             email,
 		"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/" + token,
@@ -980,7 +980,7 @@ func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, produc
 			break
 		}
 	}
-	writeLocked(w, http.StatusOK, obj{
+	writeJSON(w, http.StatusOK, obj{
 		"organizationId": o.numericID, "countryCode": "US", "pricingLocale": "en-US",
 		"currencyCode": defaultCurrency, "currencySymbol": currencySymbol, "currencyConversionRate": 1,
 		"baseCurrencyCode": defaultCurrency, "baseCurrencySymbol": currencySymbol,

@@ -54,7 +54,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	o.customers = append(o.customers, c)
 	o.customerByID[body.CustomerId] = c
 	f.s.emit(o, "customer.created", o.customerHook(c), nil)
-	writeLocked(w, http.StatusCreated, c)
+	writeJSON(w, http.StatusCreated, c)
 }
 
 // UpdateCustomer changes the fields present in the body: a value sets the
@@ -88,7 +88,7 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 	modified := f.s.now().Format(time.RFC3339Nano)
 	c.ModifiedOn = &modified
 	f.s.emit(o, "customer.updated", o.customerHook(c), nil)
-	writeLocked(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c)
 }
 
 // ListCustomers lists the organization's customers, newest first, filtered
@@ -117,17 +117,6 @@ func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fake
 	if p, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
 		writeJSON(w, http.StatusOK, p)
 	}
-}
-
-// writeLocked encodes v while the caller still holds the state's lock, so
-// that the answer is a consistent snapshot.
-func writeLocked(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
-		return
-	}
-	writeJSON(w, status, json.RawMessage(b))
 }
 
 // containsFold reports whether any of fields contains needle, which is

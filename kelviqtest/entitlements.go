@@ -139,7 +139,7 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 		}
 		list = append(list, e.detail(usage[ident]))
 	}
-	writeLocked(w, http.StatusOK, obj{"customerId": params.CustomerId, "entitlements": list})
+	writeJSON(w, http.StatusOK, obj{"customerId": params.CustomerId, "entitlements": list})
 }
 
 // ReportUsage records usage of a feature by a customer: SET replaces the
@@ -186,7 +186,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 			f.s.emit(o, "feature.usage_alert", o.usageAlertHook(body.CustomerId, e, after), nil)
 		}
 	}
-	writeLocked(w, http.StatusOK, obj{
+	writeJSON(w, http.StatusOK, obj{
 		"value":          body.Value,
 		"customerId":     body.CustomerId,
 		"featureId":      body.FeatureId,
@@ -263,7 +263,7 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 	if l.activated == nil {
 		l.activated = &t
 	}
-	writeLocked(w, http.StatusCreated, obj{
+	writeJSON(w, http.StatusCreated, obj{
 		"instanceId":  in.id.String(),
 		"activatedAt": rfc3339(t),
 		"expiresOn":   timeOrNil(l.expires),
@@ -292,7 +292,7 @@ func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.instances = slices.Delete(l.instances, i, i+1)
-	writeLocked(w, http.StatusOK, obj{"message": "Instance deactivated.", "deactivatedAt": rfc3339(f.s.now())})
+	writeJSON(w, http.StatusOK, obj{"message": "Instance deactivated.", "deactivatedAt": rfc3339(f.s.now())})
 }
 
 // LicenseValidate says whether a license (and, when given, one of its
@@ -325,5 +325,5 @@ func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
 			meta = l.instances[i].metadata
 		}
 	}
-	writeLocked(w, http.StatusOK, obj{"valid": valid, "code": code, "detail": detail, "metadata": meta, "license": o.licenseDetails(l)})
+	writeJSON(w, http.StatusOK, obj{"valid": valid, "code": code, "detail": detail, "metadata": meta, "license": o.licenseDetails(l)})
 }

@@ -202,7 +202,9 @@ func requireOrg(w http.ResponseWriter, r *http.Request) *org {
 	return o
 }
 
-// writeJSON answers status with v as JSON.
+// writeJSON answers status with v as JSON. It encodes v before it returns,
+// so a handler that still holds the state's lock answers a consistent
+// snapshot.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -565,7 +565,7 @@ func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, para
 		})
 	}
 	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
+		writeJSON(w, http.StatusOK, pg)
 	}
 }
 
