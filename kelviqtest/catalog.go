@@ -41,14 +41,12 @@ func imagesFor(keys []string, first int) []fakeapi.ProductImage {
 // CreateCatalogProduct adds a product; an identifier already used in the
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.ProductCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
 	if !ok {
 		return
@@ -94,14 +92,12 @@ func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, tak
 // ListCatalogProducts lists the products that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
 func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogProductsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	items := []json.RawMessage{}
 	for _, p := range o.products {
 		if p.archived || (search != "" && !containsFold(search, deref(p.data.Name), deref(p.data.Identifier), deref(p.data.Description))) {
@@ -119,13 +115,11 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 // RetrieveCatalogProduct answers the product with the identifiers of its
 // published plans; a product of another organization is 404.
 func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := o.productByID[pk]
 	if p == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -156,14 +150,12 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 // UpdateCatalogProduct changes the fields present in the body; imageKeys
 // add images.
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.ProductUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := o.productByID[pk]
 	if p == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -189,13 +181,11 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 
 // DeleteCatalogProduct archives the product; an archived one is 400.
 func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := o.productByID[pk]
 	switch {
 	case p == nil:
@@ -214,14 +204,12 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // CreateCatalogFeature defines a feature; an identifier already used in the
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.FeatureCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
 	if !ok {
 		return
@@ -259,14 +247,12 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 // ListCatalogFeatures lists the features that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
 func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogFeaturesParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	items := []json.RawMessage{}
 	for _, ft := range o.features {
 		d := ft.data
@@ -284,13 +270,11 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 
 // RetrieveCatalogFeature answers one feature, archived or not.
 func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	ft := o.featureByID[pk]
 	if ft == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -301,13 +285,11 @@ func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk
 
 // DeleteCatalogFeature archives the feature; an archived one is 400.
 func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	ft := o.featureByID[pk]
 	switch {
 	case ft == nil:
@@ -345,14 +327,12 @@ func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
 // CreateCatalogPlan drafts a plan (version 1) under one of the
 // organization's products that is not archived.
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.PlanCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	if prod := o.productByID[body.Product]; prod == nil || prod.archived {
 		writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
 		return
@@ -425,13 +405,11 @@ func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 // ListCatalogPlans lists each plan once, in its newest version, skipping
 // archived plans and plans of archived products.
 func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	items := []json.RawMessage{}
 	for _, p := range o.plans {
 		if prod := o.productByID[p.product]; p.archived || prod == nil || prod.archived {
@@ -448,13 +426,11 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params f
 
 // RetrieveCatalogPlan answers the latest version, or the one asked for.
 func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -473,14 +449,12 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 // latest version, numbered one higher) when the latest is published. Edits
 // always go to the draft, so the version query parameter is ignored.
 func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.UpdateCatalogPlanParams) {
-	o := requireOrg(w, r)
 	var body fakeapi.PlanUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -553,13 +527,11 @@ func (p *plan) draft(t time.Time) (*planVersion, error) {
 // DeleteCatalogPlan archives every version of the plan (the version query
 // parameter is ignored); an archived plan is 400.
 func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.DeleteCatalogPlanParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	switch {
 	case p == nil:
@@ -574,19 +546,15 @@ func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 // PublishCatalogPlan publishes the newest draft and retires the version
 // published before it; without a draft it is 400.
 func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string) {
-	o := requireOrg(w, r)
+	var body any // the body is optional
+	if r.ContentLength > 0 {
+		body = &fakeapi.PlanPublishRequest{}
+	}
+	o, unlock := f.begin(w, r, body)
 	if o == nil {
 		return
 	}
-	if r.ContentLength > 0 {
-		var body fakeapi.PlanPublishRequest
-		if !decodeBody(w, r, &body) {
-			return
-		}
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	switch {
 	case p == nil:
@@ -612,13 +580,11 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 // DiscardCatalogPlanDraft deletes the newest version when it is a draft and
 // an older version exists; otherwise it is 400.
 func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, identifier string) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	switch {
 	case p == nil:

@@ -23,13 +23,11 @@ func defaultProductSettings() map[string]any {
 
 // GetCatalogProductSettings answers a product's settings.
 func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	if o.productByID[pk] == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
@@ -43,14 +41,12 @@ func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request,
 
 // UpdateCatalogProductSettings changes the settings present in the body.
 func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body map[string]any
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	if o.productByID[pk] == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
@@ -86,14 +82,12 @@ func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) 
 // UpdateCatalogProductImage changes an image's name, order, thumbnail flag
 // or enabled flag; making one the thumbnail unsets the others.
 func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request, productPK, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.ProductImageUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p, i := findImage(w, o, productPK, pk)
 	if p == nil {
 		return
@@ -123,13 +117,11 @@ func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request,
 
 // DeleteCatalogProductImage removes an image.
 func (f *fake) DeleteCatalogProductImage(w http.ResponseWriter, r *http.Request, productPK, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p, i := findImage(w, o, productPK, pk)
 	if p == nil {
 		return
@@ -165,13 +157,11 @@ func versionOrLatest(w http.ResponseWriter, p *plan, version *int) *planVersion 
 // ListCatalogPlanFeatures lists the features of the latest version (or the
 // one asked for) with their entitlement details.
 func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanFeaturesParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -193,19 +183,17 @@ func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, i
 // already there) on the plan's draft, opening one when the latest version
 // is published. A feature of no catalog is 400.
 func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.AddCatalogPlanFeaturesParams) {
-	o := requireOrg(w, r)
 	var body struct {
 		PlanEntitlements []struct {
 			Feature openapi_types.UUID `json:"feature"`
 			Details map[string]any     `json:"details"`
 		} `json:"planEntitlements"`
 	}
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -255,16 +243,14 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 // UpdateCatalogPlanFeature replaces a plan feature's entitlement details on
 // the draft (opened when needed); a feature the plan lacks is 404.
 func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
-	o := requireOrg(w, r)
 	var body struct {
 		Details map[string]any `json:"details"`
 	}
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -289,13 +275,11 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 // DeleteCatalogPlanFeature removes a feature from the draft (opened when
 // needed); a feature the plan lacks is 404.
 func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -320,13 +304,11 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 // ListCatalogPlanPrices lists the prices of the latest version (or the one
 // asked for).
 func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanPricesParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -344,16 +326,14 @@ func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, ide
 // BulkSetCatalogPlanPrices replaces the draft's prices (opening a draft
 // when the latest version is published).
 func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string) {
-	o := requireOrg(w, r)
 	var body struct {
 		Prices []map[string]any `json:"prices"`
 	}
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -400,14 +380,12 @@ func findFile(w http.ResponseWriter, p *plan, pk openapi_types.UUID) (*planVersi
 
 // UpdateCatalogPlanFile changes a file's name, order or enabled flag.
 func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.PlanFileUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return
@@ -431,13 +409,11 @@ func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, ide
 
 // DeleteCatalogPlanFile removes a file from the latest version.
 func (f *fake) DeleteCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	p := findPlan(w, o, identifier)
 	if p == nil {
 		return

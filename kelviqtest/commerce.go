@@ -118,11 +118,12 @@ func featureInputs(in *[]fakeapi.FeatureInput) []obj {
 // CreateSubscription subscribes an existing customer to a published plan
 // and charges the first period (an order with its transaction).
 func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreateSubscriptionRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
+	defer unlock()
 	customerID := ""
 	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
 		customerID = body.CustomerId.MustGet()
@@ -136,9 +137,6 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 		v := body.Features.MustGet()
 		feats = &v
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(feats), "")
 	if err != nil {
 		writeDetail(w, http.StatusBadRequest, err.Error())
@@ -152,13 +150,11 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 // ListSubscriptions lists subscriptions, newest first, by customer and
 // status.
 func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params fakeapi.ListSubscriptionsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	f.s.settle(o)
 	items := []obj{}
 	for _, s := range slices.Backward(o.subscriptions) {
@@ -178,13 +174,11 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 // RetrieveSubscription answers one subscription; an unknown one is 404
 // {"detail": ...}, as the reference declares.
 func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	f.s.settle(o)
 	s := o.subByID[id]
 	if s == nil {
@@ -197,14 +191,12 @@ func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id o
 // UpdateSubscription moves an active subscription to another published plan
 // (or charge period); the new billing period starts now.
 func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.UpdateSubscriptionRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	f.s.settle(o)
 	s := o.subByID[id]
 	if s == nil {
@@ -246,14 +238,12 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 // billing period (CURRENT_PERIOD_ENDS) or on a date (SPECIFIC_DATE). Access
 // lasts until the end date.
 func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.CancelSubscriptionRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	f.s.settle(o)
 	s := o.subByID[id]
 	if s == nil {
@@ -353,19 +343,17 @@ func (o *org) resetUsage(sub *subscription) {
 // CreateCharge charges an existing customer once for a published plan: an
 // order and a one-time purchase that grants the plan's features.
 func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreateChargeRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
+	defer unlock()
 	var feats *[]fakeapi.FeatureInput
 	if body.Features.IsSpecified() && !body.Features.IsNull() {
 		v := body.Features.MustGet()
 		feats = &v
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(feats), "")
 	if err != nil {
 		writeDetail(w, http.StatusBadRequest, err.Error())
@@ -439,14 +427,13 @@ func (s *Server) eventEntry(order, title, code string, t time.Time) obj {
 // checkoutUrl points at the fake: opening it (or calling
 // Server.CompleteCheckout) completes the checkout as a paying customer would.
 func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreateCheckoutSessionRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
+	defer unlock()
 	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	p := o.planByIdentifier[body.PlanIdentifier]
 	var v *planVersion
 	if p != nil && !p.archived {
@@ -563,14 +550,12 @@ func inDates(t time.Time, start, end *openapi_types.Date) bool {
 
 // ListCheckoutSessions lists checkout sessions, newest first.
 func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, params fakeapi.ListCheckoutSessionsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	items := []obj{}
 	for _, cs := range slices.Backward(o.sessions) {
 		if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
@@ -592,13 +577,11 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 // RetrieveCheckoutSession answers a session with its order and subscription
 // once completed.
 func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	cs := o.sessionByID[id]
 	if cs == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -609,13 +592,11 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, i
 
 // ListCheckoutSessionEvents lists a session's events, oldest first.
 func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListCheckoutSessionEventsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	cs := o.sessionByID[id]
 	if cs == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -630,14 +611,12 @@ func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request,
 
 // ListOrders lists orders, newest first, with the reference's filters.
 func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi.ListOrdersParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	f.s.settle(o)
 	items := []obj{}
 	for _, od := range slices.Backward(o.orders) {
@@ -658,13 +637,11 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 
 // RetrieveOrder answers one order.
 func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	od := o.orderByID[id]
 	if od == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -675,13 +652,11 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 
 // ListOrderEvents lists an order's events, oldest first.
 func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	od := o.orderByID[id]
 	if od == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -694,14 +669,12 @@ func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string
 
 // ListTransactions lists charges and refunds, newest first.
 func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params fakeapi.ListTransactionsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	f.s.settle(o)
 	items := []obj{}
 	for _, t := range slices.Backward(o.transactions) {
@@ -720,14 +693,12 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 // CreateRefund refunds part or all of what is left of an order: amountUnits
 // or amount, else everything left. More than is left is 400 {"error": ...}.
 func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.RefundCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	od := o.orderByID[body.OrderId]
 	if od == nil {
 		writeDetail(w, http.StatusNotFound, "Order not found.")
@@ -781,14 +752,12 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 
 // ListRefunds lists refunds, newest first.
 func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeapi.ListRefundsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	items := []obj{}
 	for _, rf := range slices.Backward(o.refunds) {
 		if (params.Status != nil && string(*params.Status) != "SUCCEEDED") ||
@@ -805,13 +774,11 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 
 // RetrieveRefund answers one refund.
 func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	rf := o.refundByID[id]
 	if rf == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -823,13 +790,11 @@ func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi
 // ListPaymentMethods lists the cards customers paid with, by customer ID or
 // email.
 func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params fakeapi.ListPaymentMethodsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	items := []obj{}
 	for _, pm := range slices.Backward(o.paymentMethods) {
 		if params.CustomerId != nil && pm.customerID != *params.CustomerId {
@@ -853,14 +818,13 @@ func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params
 // CreatePortalSession opens the customer portal for a customer with an
 // email address; the link points at the fake.
 func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreatePortalSessionRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
+	defer unlock()
 	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	c := o.customer(body.CustomerId)
 	if c == nil {
 		writeFieldErrors(w, "customerId", "Customer not found.")
@@ -904,14 +868,12 @@ func (s *Server) AddPromotion(organizationID string, p Promotion) error {
 
 // GetPromotion answers a promotion added with AddPromotion.
 func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, params fakeapi.GetPromotionParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
 	p, ok := o.promotions[params.PromotionId]
-	st.mu.Unlock()
+	unlock()
 	if !ok {
 		writeDetail(w, http.StatusNotFound, "Promotion not found.")
 		return
@@ -931,13 +893,11 @@ func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, params fakea
 // prices, and the customer's current subscription to it. An unknown product
 // is 404 {"status": ..., "message": ...}, as the reference declares.
 func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, productID openapi_types.UUID, params fakeapi.GetProductOfferingParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	prod := o.productByID[productID]
 	if prod == nil || prod.archived {
 		writeJSON(w, http.StatusNotFound, obj{"status": "error", "message": "Product not found."})

@@ -13,14 +13,12 @@ import (
 // CreateCustomer adds a customer to the organization; a customerId it
 // already has is 400.
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CustomerCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	if _, ok := o.customerByID[body.CustomerId]; ok {
 		writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
 		return
@@ -60,14 +58,12 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 // UpdateCustomer changes the fields present in the body: a value sets the
 // field, an explicit null clears it, a field left out keeps its value.
 func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
-	o := requireOrg(w, r)
 	var body fakeapi.CustomerUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	c := o.customerByID[customerID]
 	if c == nil {
 		writeDetail(w, http.StatusNotFound, "Not found.")
@@ -94,17 +90,15 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 // ListCustomers lists the organization's customers, newest first, filtered
 // by search (customerId, name or email, case-insensitive) and paged.
 func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fakeapi.ListCustomersParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
+	defer unlock()
 	search := ""
 	if params.Search != nil {
 		search = strings.ToLower(*params.Search)
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	items := []json.RawMessage{}
 	for _, c := range slices.Backward(o.customers) {
 		if search != "" && !containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {

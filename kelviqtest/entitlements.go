@@ -118,13 +118,11 @@ func clampInt32(n int64) int64 { return min(max(n, -1<<31), 1<<31-1) }
 // GetCustomerEntitlements answers the customer's entitlements, or the one
 // for feature_id. An unknown customer is 404.
 func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, params fakeapi.GetCustomerEntitlementsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	if o.customer(params.CustomerId) == nil {
 		writeDetail(w, http.StatusNotFound, "Customer not found.")
 		return
@@ -147,14 +145,12 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 // limit sends a feature.usage_alert webhook. An unknown customer or feature
 // is 404.
 func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.ReportUsageRequest
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	if o.customer(body.CustomerId) == nil {
 		writeDetail(w, http.StatusNotFound, "Customer not found.")
 		return
@@ -227,14 +223,12 @@ func (s *Server) Usage(organizationID, customerID, featureID string) (int64, err
 // limit when the limit is enforced. An unknown key is 404; a disabled or
 // expired license, or one of another customer, is 403.
 func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.LicenseActivation
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	l := o.licenseByKey[body.LicenseKey]
 	if l == nil {
 		writeDetail(w, http.StatusNotFound, "License not found.")
@@ -273,14 +267,12 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 
 // LicenseDeactivate removes an instance; an unknown key or instance is 404.
 func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.LicenseDeactivation
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	l := o.licenseByKey[body.LicenseKey]
 	if l == nil {
 		writeDetail(w, http.StatusNotFound, "License not found.")
@@ -298,14 +290,12 @@ func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 // LicenseValidate says whether a license (and, when given, one of its
 // instances) is valid; an unknown key is 404.
 func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.LicenseValidate
-	if o == nil || !decodeBody(w, r, &body) {
+	o, unlock := f.begin(w, r, &body)
+	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	l := o.licenseByKey[body.LicenseKey]
 	if l == nil {
 		writeDetail(w, http.StatusNotFound, "License not found.")

@@ -202,6 +202,21 @@ func requireOrg(w http.ResponseWriter, r *http.Request) *org {
 	return o
 }
 
+// begin starts a handler that acts for the request's organization: it
+// answers 401 without one, decodes the JSON body into body unless body is
+// nil (400 when it does not fit), then locks the state. It returns the
+// organization and the function that unlocks the state, or nil once it has
+// answered.
+func (f *fake) begin(w http.ResponseWriter, r *http.Request, body any) (*org, func()) {
+	o := requireOrg(w, r)
+	if o == nil || body != nil && !decodeBody(w, r, body) {
+		return nil, nil
+	}
+	st := f.s.state
+	st.mu.Lock()
+	return o, st.mu.Unlock
+}
+
 // writeJSON answers status with v as JSON. It encodes v before it returns,
 // so a handler that still holds the state's lock answers a consistent
 // snapshot.

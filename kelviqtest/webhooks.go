@@ -540,13 +540,11 @@ func (o *org) usageAlertHook(customerID string, e *entitlement, usage int64) obj
 // ListWebhookEventLogs lists the organization's webhook deliveries, newest
 // first.
 func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, params fakeapi.ListWebhookEventLogsParams) {
-	o := requireOrg(w, r)
+	o, unlock := f.begin(w, r, nil)
 	if o == nil {
 		return
 	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer unlock()
 	o.logMu.Lock()
 	defer o.logMu.Unlock()
 	items := []obj{}
