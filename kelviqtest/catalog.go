@@ -120,9 +120,8 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 		return
 	}
 	defer unlock()
-	p := o.productByID[pk]
+	p := lookup(w, o.productByID, pk, notFound)
 	if p == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	plans := []string{}
@@ -156,9 +155,8 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		return
 	}
 	defer unlock()
-	p := o.productByID[pk]
+	p := lookup(w, o.productByID, pk, notFound)
 	if p == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	if body.Name != nil {
@@ -186,10 +184,9 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		return
 	}
 	defer unlock()
-	p := o.productByID[pk]
+	p := lookup(w, o.productByID, pk, notFound)
 	switch {
 	case p == nil:
-		writeDetail(w, http.StatusNotFound, "Not found.")
 	case p.archived:
 		writeDetail(w, http.StatusBadRequest, "The product is already archived.")
 	default:
@@ -275,9 +272,8 @@ func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk
 		return
 	}
 	defer unlock()
-	ft := o.featureByID[pk]
+	ft := lookup(w, o.featureByID, pk, notFound)
 	if ft == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	writeJSON(w, http.StatusOK, ft.data)
@@ -290,10 +286,9 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 		return
 	}
 	defer unlock()
-	ft := o.featureByID[pk]
+	ft := lookup(w, o.featureByID, pk, notFound)
 	switch {
 	case ft == nil:
-		writeDetail(w, http.StatusNotFound, "Not found.")
 	case deref(ft.data.IsArchived):
 		writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
 	default:
@@ -317,11 +312,7 @@ func planJSON(p *plan, v *planVersion) fakeapi.CatalogPlan {
 
 // findPlan returns the organization's plan, or answers 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
-	p := o.planByIdentifier[identifier]
-	if p == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-	}
-	return p
+	return lookup(w, o.planByIdentifier, identifier, notFound)
 }
 
 // CreateCatalogPlan drafts a plan (version 1) under one of the
@@ -435,12 +426,9 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 	if p == nil {
 		return
 	}
-	v := p.latest()
-	if params.Version != nil {
-		if v = p.version(*params.Version); v == nil {
-			writeDetail(w, http.StatusNotFound, "Not found.")
-			return
-		}
+	v := versionOrLatest(w, p, params.Version)
+	if v == nil {
+		return
 	}
 	writeJSON(w, http.StatusOK, planJSON(p, v))
 }

@@ -28,8 +28,7 @@ func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	defer unlock()
-	if o.productByID[pk] == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+	if lookup(w, o.productByID, pk, notFound) == nil {
 		return
 	}
 	set := o.productSettings[pk]
@@ -47,8 +46,7 @@ func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	defer unlock()
-	if o.productByID[pk] == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+	if lookup(w, o.productByID, pk, notFound) == nil {
 		return
 	}
 	set := o.productSettings[pk]
@@ -68,12 +66,12 @@ func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Reque
 func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) (*product, int) {
 	p := o.productByID[productPK]
 	if p == nil || p.data.Images == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
 	}
 	i := slices.IndexFunc(*p.data.Images, func(img fakeapi.ProductImage) bool { return img.Id != nil && *img.Id == pk })
 	if i < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
 	}
 	return p, i
@@ -149,7 +147,7 @@ func versionOrLatest(w http.ResponseWriter, p *plan, version *int) *planVersion 
 	}
 	v := p.version(*version)
 	if v == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 	}
 	return v
 }
@@ -256,7 +254,7 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if o.planFeatureIndex(p.latest(), featureID) < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	v, err := p.draft(f.s.now())
@@ -285,7 +283,7 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if o.planFeatureIndex(p.latest(), featureID) < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	v, err := p.draft(f.s.now())
@@ -373,7 +371,7 @@ func findFile(w http.ResponseWriter, p *plan, pk openapi_types.UUID) (*planVersi
 		i = slices.IndexFunc(*v.data.Files, func(pf fakeapi.PlanFile) bool { return pf.Id != nil && *pf.Id == pk })
 	}
 	if i < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 	}
 	return v, i
 }
@@ -449,7 +447,7 @@ func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, i
 	}
 	st.mu.Unlock()
 	if file == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	q := url.Values{}

@@ -180,9 +180,8 @@ func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id o
 	}
 	defer unlock()
 	f.s.settle(o)
-	s := o.subByID[id]
+	s := lookup(w, o.subByID, id, "Subscription not found.")
 	if s == nil {
-		writeDetail(w, http.StatusNotFound, "Subscription not found.")
 		return
 	}
 	writeJSON(w, http.StatusOK, o.subscriptionObj(s))
@@ -198,9 +197,8 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 	}
 	defer unlock()
 	f.s.settle(o)
-	s := o.subByID[id]
+	s := lookup(w, o.subByID, id, "Subscription not found.")
 	if s == nil {
-		writeDetail(w, http.StatusNotFound, "Subscription not found.")
 		return
 	}
 	if s.status != "active" {
@@ -245,9 +243,8 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 	}
 	defer unlock()
 	f.s.settle(o)
-	s := o.subByID[id]
+	s := lookup(w, o.subByID, id, "Subscription not found.")
 	if s == nil {
-		writeDetail(w, http.StatusNotFound, "Subscription not found.")
 		return
 	}
 	if s.status != "active" || s.canceledAt != nil {
@@ -582,9 +579,8 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, i
 		return
 	}
 	defer unlock()
-	cs := o.sessionByID[id]
+	cs := lookup(w, o.sessionByID, id, notFound)
 	if cs == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	writeJSON(w, http.StatusOK, o.checkoutObj(cs, true))
@@ -597,9 +593,8 @@ func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	defer unlock()
-	cs := o.sessionByID[id]
+	cs := lookup(w, o.sessionByID, id, notFound)
 	if cs == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	if pg, ok := paginate(w, r, f.s.spec, cs.events, params.Page, params.PageSize); ok {
@@ -642,9 +637,8 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	defer unlock()
-	od := o.orderByID[id]
+	od := lookup(w, o.orderByID, id, notFound)
 	if od == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	writeJSON(w, http.StatusOK, o.orderObj(od))
@@ -657,9 +651,8 @@ func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string
 		return
 	}
 	defer unlock()
-	od := o.orderByID[id]
+	od := lookup(w, o.orderByID, id, notFound)
 	if od == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	if pg, ok := paginate(w, r, f.s.spec, od.events, params.Page, params.PageSize); ok {
@@ -699,9 +692,8 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	od := o.orderByID[body.OrderId]
+	od := lookup(w, o.orderByID, body.OrderId, "Order not found.")
 	if od == nil {
-		writeDetail(w, http.StatusNotFound, "Order not found.")
 		return
 	}
 	left := od.totalUnits - od.refundedUnits
@@ -779,9 +771,8 @@ func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi
 		return
 	}
 	defer unlock()
-	rf := o.refundByID[id]
+	rf := lookup(w, o.refundByID, id, notFound)
 	if rf == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	writeJSON(w, http.StatusOK, o.refundObj(rf))

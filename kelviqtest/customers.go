@@ -64,9 +64,8 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 		return
 	}
 	defer unlock()
-	c := o.customerByID[customerID]
+	c := lookup(w, o.customerByID, customerID, notFound)
 	if c == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
 	if body.Name.IsSpecified() {

@@ -123,8 +123,7 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 		return
 	}
 	defer unlock()
-	if o.customer(params.CustomerId) == nil {
-		writeDetail(w, http.StatusNotFound, "Customer not found.")
+	if lookup(w, o.customerByID, params.CustomerId, "Customer not found.") == nil {
 		return
 	}
 	f.s.settle(o)
@@ -151,8 +150,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	if o.customer(body.CustomerId) == nil {
-		writeDetail(w, http.StatusNotFound, "Customer not found.")
+	if lookup(w, o.customerByID, body.CustomerId, "Customer not found.") == nil {
 		return
 	}
 	feat := o.featureByIdentifier(body.FeatureId)
@@ -229,9 +227,8 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	l := o.licenseByKey[body.LicenseKey]
+	l := lookup(w, o.licenseByKey, body.LicenseKey, "License not found.")
 	if l == nil {
-		writeDetail(w, http.StatusNotFound, "License not found.")
 		return
 	}
 	t := f.s.now()
@@ -273,9 +270,8 @@ func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	l := o.licenseByKey[body.LicenseKey]
+	l := lookup(w, o.licenseByKey, body.LicenseKey, "License not found.")
 	if l == nil {
-		writeDetail(w, http.StatusNotFound, "License not found.")
 		return
 	}
 	i := slices.IndexFunc(l.instances, func(in *licenseInstance) bool { return in.id == body.InstanceId })
@@ -296,9 +292,8 @@ func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	l := o.licenseByKey[body.LicenseKey]
+	l := lookup(w, o.licenseByKey, body.LicenseKey, "License not found.")
 	if l == nil {
-		writeDetail(w, http.StatusNotFound, "License not found.")
 		return
 	}
 	valid, code, detail, meta := true, "VALID", "The license is valid.", map[string]any{}

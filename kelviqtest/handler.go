@@ -71,12 +71,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			writeDetail(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", r.Method))
 			return nil
 		}
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil
 	}
 	info := s.spec.ops[route.Operation.OperationID]
 	if info == nil { // cannot happen: every routed operation is indexed
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil
 	}
 
@@ -217,6 +217,19 @@ func (f *fake) begin(w http.ResponseWriter, r *http.Request, body any) (*org, fu
 	return o, st.mu.Unlock
 }
 
+// notFound is the API's detail for an object it does not find.
+const notFound = "Not found."
+
+// lookup returns m[key], or answers 404 {"detail": detail} and returns nil
+// when m has none.
+func lookup[K comparable, V any](w http.ResponseWriter, m map[K]*V, key K, detail string) *V {
+	v := m[key]
+	if v == nil {
+		writeDetail(w, http.StatusNotFound, detail)
+	}
+	return v
+}
+
 // writeJSON answers status with v as JSON. It encodes v before it returns,
 // so a handler that still holds the state's lock answers a consistent
 // snapshot.
@@ -270,7 +283,7 @@ func (f *fake) bindError(w http.ResponseWriter, r *http.Request, err error) {
 		name = unmarsh.ParamName
 	}
 	if info := opFrom(r); info != nil && name != "" && f.s.spec.param(info, "path", name) != nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	if name == "" {

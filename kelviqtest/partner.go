@@ -74,7 +74,7 @@ func (f *fake) RetrievePartnerOrganization(w http.ResponseWriter, r *http.Reques
 	o := st.byID[identifier]
 	st.mu.Unlock()
 	if o == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	writeJSON(w, http.StatusOK, o.toAPI())
@@ -88,7 +88,7 @@ func (f *fake) RetrievePartnerOrganizationByExternalId(w http.ResponseWriter, r 
 	o := st.byExternal[externalID]
 	st.mu.Unlock()
 	if o == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	writeJSON(w, http.StatusOK, o.toAPI())

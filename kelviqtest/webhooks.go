@@ -619,7 +619,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "checkout":
 		id, err := url.PathUnescape(strings.TrimSuffix(arg, "/"))
 		if err != nil {
-			writeDetail(w, http.StatusNotFound, "Not found.")
+			writeDetail(w, http.StatusNotFound, notFound)
 			return
 		}
 		st := s.state
@@ -635,7 +635,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		st.mu.Unlock()
 		switch {
 		case cs == nil:
-			writeDetail(w, http.StatusNotFound, "Not found.")
+			writeDetail(w, http.StatusNotFound, notFound)
 		case err != nil:
 			writeDetail(w, http.StatusBadRequest, err.Error())
 		case cs.successURL != "":
@@ -654,7 +654,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		st.mu.Unlock()
 		if o == nil {
-			writeDetail(w, http.StatusNotFound, "Not found.")
+			writeDetail(w, http.StatusNotFound, notFound)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -670,6 +670,6 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "kelviq fake: contents of %s\n", arg)
 	default:
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 	}
 }
