@@ -107,9 +107,7 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 			return
 		}
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveCatalogProduct answers the product with the identifiers of its
@@ -260,9 +258,7 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 			return
 		}
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveCatalogFeature answers one feature, archived or not.
@@ -410,9 +406,7 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params f
 			return
 		}
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveCatalogPlan answers the latest version, or the one asked for.

@@ -172,9 +172,7 @@ func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, i
 	for _, pf := range v.features {
 		items = append(items, o.planFeatureObj(pf))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r)))); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
 }
 
 // AddCatalogPlanFeatures adds features (or replaces the details of ones
@@ -316,9 +314,7 @@ func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, ide
 		return
 	}
 	items := append([]map[string]any{}, v.prices...)
-	if pg, ok := paginate(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r)))); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
 }
 
 // BulkSetCatalogPlanPrices replaces the draft's prices (opening a draft

@@ -166,9 +166,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 		}
 		items = append(items, o.subscriptionObj(s))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveSubscription answers one subscription; an unknown one is 404
@@ -566,9 +564,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 		}
 		items = append(items, o.checkoutObj(cs, false))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveCheckoutSession answers a session with its order and subscription
@@ -597,9 +593,7 @@ func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request,
 	if cs == nil {
 		return
 	}
-	if pg, ok := paginate(w, r, f.s.spec, cs.events, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, cs.events, params.Page, params.PageSize)
 }
 
 // ---- orders, transactions, refunds, payment methods ----
@@ -625,9 +619,7 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 		}
 		items = append(items, o.orderObj(od))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveOrder answers one order.
@@ -655,9 +647,7 @@ func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string
 	if od == nil {
 		return
 	}
-	if pg, ok := paginate(w, r, f.s.spec, od.events, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, od.events, params.Page, params.PageSize)
 }
 
 // ListTransactions lists charges and refunds, newest first.
@@ -678,9 +668,7 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 		}
 		items = append(items, o.transactionObj(t))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // CreateRefund refunds part or all of what is left of an order: amountUnits
@@ -759,9 +747,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 		}
 		items = append(items, o.refundObj(rf))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // RetrieveRefund answers one refund.
@@ -799,9 +785,7 @@ func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params
 		}
 		items = append(items, o.paymentMethodObj(pm))
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // ---- portal, promotions, product offering ----

@@ -107,9 +107,7 @@ func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fake
 			return
 		}
 	}
-	if p, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, p)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // containsFold reports whether any of fields contains needle, which is

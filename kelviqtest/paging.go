@@ -53,6 +53,14 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items
 	return out, true
 }
 
+// writePage answers 200 with the page of items the request asks for (see
+// paginate).
+func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T, pageNum, pageSize *int) {
+	if pg, ok := paginate(w, r, s, items, pageNum, pageSize); ok {
+		writeJSON(w, http.StatusOK, pg)
+	}
+}
+
 // pageURL is the request's absolute URL with its page parameter set to n
 // (removed for page 1).
 func pageURL(r *http.Request, n int) string {

@@ -562,9 +562,7 @@ func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, para
 			"createdOn": rfc3339(lg.created), "payload": lg.payload,
 		})
 	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 }
 
 // ---- the fake's own endpoints, outside the API ----
