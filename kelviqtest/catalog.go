@@ -311,6 +311,28 @@ func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
 	return lookup(w, o.planByIdentifier, identifier, notFound)
 }
 
+// editablePlan returns the organization's plan, or answers 404 when there
+// is none and 400 when it is archived.
+func editablePlan(w http.ResponseWriter, o *org, identifier string) *plan {
+	p := findPlan(w, o, identifier)
+	if p != nil && p.archived {
+		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
+		return nil
+	}
+	return p
+}
+
+// openDraft returns the plan's draft, opening one when there is none (see
+// plan.draft), or answers 500 when it cannot.
+func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
+	v, err := p.draft(t)
+	if err != nil {
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
+		return nil
+	}
+	return v
+}
+
 // CreateCatalogPlan drafts a plan (version 1) under one of the
 // organization's products that is not archived.
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
@@ -437,17 +459,12 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 		return
 	}
 	defer unlock()
-	p := findPlan(w, o, identifier)
+	p := editablePlan(w, o, identifier)
 	if p == nil {
 		return
 	}
-	if p.archived {
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
-		return
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
+	v := openDraft(w, p, f.s.now())
+	if v == nil {
 		return
 	}
 	d := &v.data
@@ -537,12 +554,9 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 		return
 	}
 	defer unlock()
-	p := findPlan(w, o, identifier)
+	p := editablePlan(w, o, identifier)
 	switch {
 	case p == nil:
-		return
-	case p.archived:
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
 		return
 	case p.latest().status != planDraft:
 		writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")

@@ -190,12 +190,8 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 		return
 	}
 	defer unlock()
-	p := findPlan(w, o, identifier)
+	p := editablePlan(w, o, identifier)
 	if p == nil {
-		return
-	}
-	if p.archived {
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
 		return
 	}
 	for _, pe := range body.PlanEntitlements {
@@ -204,9 +200,8 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 			return
 		}
 	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
+	v := openDraft(w, p, f.s.now())
+	if v == nil {
 		return
 	}
 	for _, pe := range body.PlanEntitlements {
@@ -236,6 +231,21 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 	})
 }
 
+// draftFeature returns the plan's draft, opened when needed, and the index
+// in it of the feature featureID names (see planFeatureIndex); it answers
+// 404 when the plan's latest version lacks that feature.
+func (o *org) draftFeature(w http.ResponseWriter, p *plan, featureID string, t time.Time) (*planVersion, int) {
+	if o.planFeatureIndex(p.latest(), featureID) < 0 {
+		writeDetail(w, http.StatusNotFound, notFound)
+		return nil, -1
+	}
+	v := openDraft(w, p, t)
+	if v == nil {
+		return nil, -1
+	}
+	return v, o.planFeatureIndex(v, featureID)
+}
+
 // UpdateCatalogPlanFeature replaces a plan feature's entitlement details on
 // the draft (opened when needed); a feature the plan lacks is 404.
 func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
@@ -251,16 +261,10 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 	if p == nil {
 		return
 	}
-	if o.planFeatureIndex(p.latest(), featureID) < 0 {
-		writeDetail(w, http.StatusNotFound, notFound)
+	v, i := o.draftFeature(w, p, featureID, f.s.now())
+	if v == nil {
 		return
 	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	i := o.planFeatureIndex(v, featureID)
 	for k, val := range body.Details {
 		v.features[i].details[k] = val
 	}
@@ -280,16 +284,10 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 	if p == nil {
 		return
 	}
-	if o.planFeatureIndex(p.latest(), featureID) < 0 {
-		writeDetail(w, http.StatusNotFound, notFound)
+	v, i := o.draftFeature(w, p, featureID, f.s.now())
+	if v == nil {
 		return
 	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	i := o.planFeatureIndex(v, featureID)
 	v.features = slices.Delete(v.features, i, i+1)
 	v.data.ModifiedOn = ptr(f.s.now())
 	writeNoContent(w)
@@ -328,17 +326,12 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	defer unlock()
-	p := findPlan(w, o, identifier)
+	p := editablePlan(w, o, identifier)
 	if p == nil {
 		return
 	}
-	if p.archived {
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
-		return
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
+	v := openDraft(w, p, f.s.now())
+	if v == nil {
 		return
 	}
 	prices := []map[string]any{}
