@@ -104,15 +104,25 @@ func licenseKey() string {
 }
 
 // featureInputs turns FeatureInput lists into JSON objects.
-func featureInputs(in *[]fakeapi.FeatureInput) []obj {
+func featureInputs(in []fakeapi.FeatureInput) []obj {
 	out := []obj{}
-	if in == nil {
-		return out
-	}
-	for _, f := range *in {
+	for _, f := range in {
 		out = append(out, obj{"identifier": f.Identifier, "quantity": f.Quantity})
 	}
 	return out
+}
+
+// livePlan is the published version of the organization's plan, or nil
+// after answering 400 on planIdentifier when the plan does not exist, is
+// archived or has no published version.
+func livePlan(w http.ResponseWriter, o *org, identifier string) *planVersion {
+	if p := o.planByIdentifier[identifier]; p != nil && !p.archived {
+		if v := p.liveVersion(); v != nil {
+			return v
+		}
+	}
+	writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", identifier))
+	return nil
 }
 
 // CreateSubscription subscribes an existing customer to a published plan
@@ -124,20 +134,12 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	customerID := ""
-	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
-		customerID = body.CustomerId.MustGet()
-	}
+	customerID := body.CustomerId.GetOrEmpty()
 	if customerID == "" {
 		writeDetail(w, http.StatusBadRequest, "customerId is required.")
 		return
 	}
-	var feats *[]fakeapi.FeatureInput
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		v := body.Features.MustGet()
-		feats = &v
-	}
-	sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(feats), "")
+	sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(body.Features.GetOrEmpty()), "")
 	if err != nil {
 		writeDetail(w, http.StatusBadRequest, err.Error())
 		return
@@ -203,13 +205,8 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 		writeDetail(w, http.StatusBadRequest, "Only an active subscription can be changed.")
 		return
 	}
-	p := o.planByIdentifier[body.PlanIdentifier]
-	var v *planVersion
-	if p != nil && !p.archived {
-		v = p.liveVersion()
-	}
+	v := livePlan(w, o, body.PlanIdentifier)
 	if v == nil {
-		writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", body.PlanIdentifier))
 		return
 	}
 	prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
@@ -219,8 +216,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 	s.amountUnits, s.currency = v.price(s.chargePeriod)
 	s.periodStart, s.periodEnd = t, periodEnd(t, s.chargePeriod)
 	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		fs := body.Features.MustGet()
-		s.features = featureInputs(&fs)
+		s.features = featureInputs(body.Features.MustGet())
 	}
 	typ := "subscription.updated"
 	if changedPlan {
@@ -344,12 +340,7 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	var feats *[]fakeapi.FeatureInput
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		v := body.Features.MustGet()
-		feats = &v
-	}
-	sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(feats), "")
+	sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "")
 	if err != nil {
 		writeDetail(w, http.StatusBadRequest, err.Error())
 		return
@@ -429,13 +420,8 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 	}
 	defer unlock()
 	st := f.s.state
-	p := o.planByIdentifier[body.PlanIdentifier]
-	var v *planVersion
-	if p != nil && !p.archived {
-		v = p.liveVersion()
-	}
+	v := livePlan(w, o, body.PlanIdentifier)
 	if v == nil {
-		writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", body.PlanIdentifier))
 		return
 	}
 	cs := &checkoutSession{
@@ -444,28 +430,17 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 		version:      deref(v.data.Version),
 		chargePeriod: string(body.ChargePeriod),
 		successURL:   body.SuccessUrl,
+		customerID:   body.CustomerId.GetOrEmpty(),
+		cancelURL:    body.CancelUrl.GetOrEmpty(),
+		discountCode: body.DiscountCode.GetOrEmpty(),
+		features:     featureInputs(body.Features.GetOrEmpty()),
 		status:       "open",
 		created:      f.s.now(),
 		metadata:     map[string]any{},
 	}
-	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
-		cs.customerID = body.CustomerId.MustGet()
+	if m := body.Metadata.GetOrEmpty(); m != nil {
+		cs.metadata = m
 	}
-	if body.CancelUrl.IsSpecified() && !body.CancelUrl.IsNull() {
-		cs.cancelURL = body.CancelUrl.MustGet()
-	}
-	if body.Metadata.IsSpecified() && !body.Metadata.IsNull() {
-		cs.metadata = body.Metadata.MustGet()
-	}
-	if body.DiscountCode.IsSpecified() && !body.DiscountCode.IsNull() {
-		cs.discountCode = body.DiscountCode.MustGet()
-	}
-	var feats *[]fakeapi.FeatureInput
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		fs := body.Features.MustGet()
-		feats = &fs
-	}
-	cs.features = featureInputs(feats)
 	cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
 	cs.events[0]["status"] = "pending"
 	o.sessions = append(o.sessions, cs)
