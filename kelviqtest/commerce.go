@@ -801,16 +801,12 @@ func (s *Server) AddPromotion(organizationID string, p Promotion) error {
 	if strings.TrimSpace(p.ID) == "" {
 		return fmt.Errorf("kelviqtest: AddPromotion: Promotion.ID is empty")
 	}
-	id, err := parseUUID(organizationID)
-	if err != nil {
-		return fmt.Errorf("kelviqtest: AddPromotion: organizationID: %w", err)
-	}
 	st := s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o := st.byID[id]
-	if o == nil {
-		return fmt.Errorf("kelviqtest: AddPromotion: no organization %s", organizationID)
+	o, err := st.orgByID("AddPromotion", organizationID)
+	if err != nil {
+		return err
 	}
 	o.promotions[p.ID] = p
 	return nil

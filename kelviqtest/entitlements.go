@@ -197,16 +197,12 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 // identifier: 0 when nothing was reported. It fails for an unknown
 // organization or customer.
 func (s *Server) Usage(organizationID, customerID, featureID string) (int64, error) {
-	id, err := parseUUID(organizationID)
-	if err != nil {
-		return 0, fmt.Errorf("kelviqtest: Usage: organizationID: %w", err)
-	}
 	st := s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o := st.byID[id]
-	if o == nil {
-		return 0, fmt.Errorf("kelviqtest: Usage: no organization %s", organizationID)
+	o, err := st.orgByID("Usage", organizationID)
+	if err != nil {
+		return 0, err
 	}
 	if o.customer(customerID) == nil {
 		return 0, fmt.Errorf("kelviqtest: Usage: organization %s has no customer %q", organizationID, customerID)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,6 +223,20 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 	s.byExternal[externalID] = o
 	s.byEmail[strings.ToLower(email)] = o
 	s.byKey[o.serverKey] = o
+	return o, nil
+}
+
+// orgByID returns the organization with the given identifier, for the
+// Server method named op; its errors name op. The caller holds s.mu.
+func (s *state) orgByID(op, organizationID string) (*org, error) {
+	id, err := parseUUID(organizationID)
+	if err != nil {
+		return nil, fmt.Errorf("kelviqtest: %s: organizationID: %w", op, err)
+	}
+	o := s.byID[id]
+	if o == nil {
+		return nil, fmt.Errorf("kelviqtest: %s: no organization %s", op, organizationID)
+	}
 	return o, nil
 }
 
