@@ -78,16 +78,7 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 			enabled:    true,
 		}
 		if deref(lc.HasExpiry) {
-			n := max(1, deref(lc.DurationValue))
-			var exp time.Time
-			switch deref(lc.DurationUnit) {
-			case "DAY":
-				exp = t.AddDate(0, 0, n)
-			case "YEAR":
-				exp = t.AddDate(n, 0, 0)
-			default:
-				exp = t.AddDate(0, n, 0)
-			}
+			exp := after(t, string(deref(lc.DurationUnit)), max(1, deref(lc.DurationValue)))
 			l.expires = &exp
 		}
 		o.licenses = append(o.licenses, l)
