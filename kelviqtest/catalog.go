@@ -98,13 +98,10 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 	}
 	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	items := []json.RawMessage{}
+	items := []fakeapi.Product{}
 	for _, p := range o.products {
-		if p.archived || (search != "" && !containsFold(search, deref(p.data.Name), deref(p.data.Identifier), deref(p.data.Description))) {
-			continue
-		}
-		if !appendJSON(w, &items, p.data) {
-			return
+		if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
+			items = append(items, p.data)
 		}
 	}
 	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
@@ -248,14 +245,10 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 	}
 	defer unlock()
 	search := strings.ToLower(deref(params.Search))
-	items := []json.RawMessage{}
+	items := []fakeapi.CatalogFeature{}
 	for _, ft := range o.features {
-		d := ft.data
-		if deref(d.IsArchived) || (search != "" && !containsFold(search, deref(d.Name), deref(d.Identifier), deref(d.Description))) {
-			continue
-		}
-		if !appendJSON(w, &items, d) {
-			return
+		if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
+			items = append(items, d)
 		}
 	}
 	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
@@ -419,13 +412,10 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params f
 		return
 	}
 	defer unlock()
-	items := []json.RawMessage{}
+	items := []fakeapi.CatalogPlan{}
 	for _, p := range o.plans {
-		if prod := o.productByID[p.product]; p.archived || prod == nil || prod.archived {
-			continue
-		}
-		if !appendJSON(w, &items, planJSON(p, p.latest())) {
-			return
+		if prod := o.productByID[p.product]; !p.archived && prod != nil && !prod.archived {
+			items = append(items, planJSON(p, p.latest()))
 		}
 	}
 	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
@@ -594,16 +584,10 @@ func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, i
 	}
 }
 
-// appendJSON encodes v onto items, answering 500 and reporting false if it
-// cannot be encoded.
-func appendJSON(w http.ResponseWriter, items *[]json.RawMessage, v any) bool {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
-		return false
-	}
-	*items = append(*items, b)
-	return true
+// matchesCatalog reports whether a catalog entry's name, identifier or
+// description contains search (lower-case), or search is empty.
+func matchesCatalog(search string, name, identifier, description *string) bool {
+	return search == "" || containsFold(search, deref(name), deref(identifier), deref(description))
 }
 
 func ptr[T any](v T) *T { return &v }

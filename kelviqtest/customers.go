@@ -1,7 +1,6 @@
 package kelviqtest
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -94,17 +93,11 @@ func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fake
 		return
 	}
 	defer unlock()
-	search := ""
-	if params.Search != nil {
-		search = strings.ToLower(*params.Search)
-	}
-	items := []json.RawMessage{}
+	search := strings.ToLower(deref(params.Search))
+	items := []*fakeapi.CustomerResponse{}
 	for _, c := range slices.Backward(o.customers) {
-		if search != "" && !containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
-			continue
-		}
-		if !appendJSON(w, &items, c) {
-			return
+		if search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
+			items = append(items, c)
 		}
 	}
 	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
