@@ -2,7 +2,6 @@ package kelviqtest
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/oapi-codegen/nullable"
@@ -64,10 +63,8 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, item
 // pageURL is the request's absolute URL with its page parameter set to n
 // (removed for page 1).
 func pageURL(r *http.Request, n int) string {
-	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath}
-	if r.TLS != nil {
-		u.Scheme = "https"
-	}
+	u := requestOrigin(r)
+	u.Path, u.RawPath = r.URL.Path, r.URL.RawPath
 	q := r.URL.Query()
 	if n <= 1 {
 		q.Del("page")
