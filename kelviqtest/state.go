@@ -186,10 +186,7 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 	if base == "" {
 		base = "organization"
 	}
-	slug := base
-	for n := 2; s.slugs[slug]; n++ {
-		slug = base + "-" + strconv.Itoa(n)
-	}
+	slug := uniqueIdentifier(base, func(id string) bool { return s.slugs[id] })
 	s.lastUserID++
 	o := &org{
 		id:                 newUUID(),
