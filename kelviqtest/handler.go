@@ -244,6 +244,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// writeText answers 200 with a plain-text page, the fake's stand-in for
+// the pages the real service serves elsewhere.
+func writeText(w http.ResponseWriter, format string, args ...any) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, format, args...)
+}
+
 // writeDetail answers status with {"detail": msg}, the API's error shape.
 func writeDetail(w http.ResponseWriter, status int, msg string) {
 	b, _ := json.Marshal(map[string]string{"detail": msg}) // a map of strings always encodes
