@@ -281,22 +281,12 @@ func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
 	}
 	out["paymentMethod"] = nil
 	if od := o.orderByID[cs.orderID]; od != nil {
-		out["order"] = obj{
-			"id":                 od.id,
-			"status":             od.status,
-			"paidAt":             rfc3339(od.paidAt),
-			"createdOn":          rfc3339(od.created),
-			"billingType":        od.billingType,
-			"isTrial":            false,
-			"amountSubtotal":     money(od.totalUnits),
-			"amountDiscount":     money(0),
-			"amountTax":          money(0),
-			"amountTotal":        money(od.totalUnits),
-			"saleCurrency":       od.currency,
-			"saleCurrencySymbol": currencySymbol,
-			"invoiceId":          od.invoiceID,
-		}
-		out["paymentMethod"] = o.orderPaymentMethod(od.customerID)
+		full := o.orderObj(od)
+		order := pick(full, "id", "status", "paidAt", "billingType", "isTrial", "amountSubtotal", "amountDiscount",
+			"amountTax", "amountTotal", "saleCurrency", "saleCurrencySymbol", "invoiceId")
+		order["createdOn"] = rfc3339(od.created)
+		out["order"] = order
+		out["paymentMethod"] = full["paymentMethod"]
 	}
 	if sub := o.subscriptionSummary(cs.subID); sub != nil {
 		out["subscription"] = sub
