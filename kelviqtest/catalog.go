@@ -42,34 +42,31 @@ func imagesFor(keys []string, first int) []fakeapi.ProductImage {
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.ProductCreateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
-	if !ok {
-		return
-	}
-	id := newUUID()
-	tax := fakeapi.ProductTaxCode(body.TaxCode)
-	p := &product{data: fakeapi.Product{
-		Id:          &id,
-		Identifier:  &ident,
-		Name:        &body.Name,
-		Description: body.Description,
-		TaxCode:     &tax,
-		CreatedBy:   ptr(o.email),
-		ModifiedOn:  ptr(f.s.now()),
-		Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
-	}}
-	if p.data.Description == nil {
-		p.data.Description = ptr("")
-	}
-	o.productIdentifiers[ident] = true
-	o.products = append(o.products, p)
-	o.productByID[id] = p
-	writeJSON(w, http.StatusCreated, p.data)
+	f.withOrg(w, r, &body, func(o *org) {
+		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
+		if !ok {
+			return
+		}
+		id := newUUID()
+		tax := fakeapi.ProductTaxCode(body.TaxCode)
+		p := &product{data: fakeapi.Product{
+			Id:          &id,
+			Identifier:  &ident,
+			Name:        &body.Name,
+			Description: body.Description,
+			TaxCode:     &tax,
+			CreatedBy:   ptr(o.email),
+			ModifiedOn:  ptr(f.s.now()),
+			Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
+		}}
+		if p.data.Description == nil {
+			p.data.Description = ptr("")
+		}
+		o.productIdentifiers[ident] = true
+		o.products = append(o.products, p)
+		o.productByID[id] = p
+		writeJSON(w, http.StatusCreated, p.data)
+	})
 }
 
 // pickIdentifier returns the identifier asked for, answering 400 when taken,
@@ -92,103 +89,91 @@ func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, tak
 // ListCatalogProducts lists the products that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
 func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogProductsParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	search := strings.ToLower(deref(params.Search))
-	items := []fakeapi.Product{}
-	for _, p := range o.products {
-		if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
-			items = append(items, p.data)
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []fakeapi.Product{}
+		for _, p := range o.products {
+			if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
+				items = append(items, p.data)
+			}
 		}
-	}
-	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCatalogProduct answers the product with the identifiers of its
 // published plans; a product of another organization is 404.
 func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := lookup(w, o.productByID, pk, notFound)
-	if p == nil {
-		return
-	}
-	plans := []string{}
-	for _, pl := range o.plans {
-		if pl.product == pk && !pl.archived && pl.published() {
-			plans = append(plans, pl.identifier)
+	f.withOrg(w, r, nil, func(o *org) {
+		p := lookup(w, o.productByID, pk, notFound)
+		if p == nil {
+			return
 		}
-	}
-	out := fakeapi.ProductRetrieve{
-		Id:          p.data.Id,
-		Identifier:  p.data.Identifier,
-		Name:        p.data.Name,
-		Description: p.data.Description,
-		CreatedBy:   p.data.CreatedBy,
-		ModifiedOn:  p.data.ModifiedOn,
-		Images:      p.data.Images,
-		Plans:       &plans,
-	}
-	if p.data.TaxCode != nil {
-		out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
-	}
-	writeJSON(w, http.StatusOK, out)
+		plans := []string{}
+		for _, pl := range o.plans {
+			if pl.product == pk && !pl.archived && pl.published() {
+				plans = append(plans, pl.identifier)
+			}
+		}
+		out := fakeapi.ProductRetrieve{
+			Id:          p.data.Id,
+			Identifier:  p.data.Identifier,
+			Name:        p.data.Name,
+			Description: p.data.Description,
+			CreatedBy:   p.data.CreatedBy,
+			ModifiedOn:  p.data.ModifiedOn,
+			Images:      p.data.Images,
+			Plans:       &plans,
+		}
+		if p.data.TaxCode != nil {
+			out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
 }
 
 // UpdateCatalogProduct changes the fields present in the body; imageKeys
 // add images.
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	var body fakeapi.ProductUpdateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := lookup(w, o.productByID, pk, notFound)
-	if p == nil {
-		return
-	}
-	if body.Name != nil {
-		p.data.Name = body.Name
-	}
-	if body.Description != nil {
-		p.data.Description = body.Description
-	}
-	if body.TaxCode != nil {
-		p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
-	}
-	if body.ImageKeys != nil {
-		images := deref(p.data.Images)
-		images = append(images, imagesFor(*body.ImageKeys, len(images))...)
-		p.data.Images = &images
-	}
-	p.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, p.data)
+	f.withOrg(w, r, &body, func(o *org) {
+		p := lookup(w, o.productByID, pk, notFound)
+		if p == nil {
+			return
+		}
+		if body.Name != nil {
+			p.data.Name = body.Name
+		}
+		if body.Description != nil {
+			p.data.Description = body.Description
+		}
+		if body.TaxCode != nil {
+			p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
+		}
+		if body.ImageKeys != nil {
+			images := deref(p.data.Images)
+			images = append(images, imagesFor(*body.ImageKeys, len(images))...)
+			p.data.Images = &images
+		}
+		p.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, p.data)
+	})
 }
 
 // DeleteCatalogProduct archives the product; an archived one is 400.
 func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := lookup(w, o.productByID, pk, notFound)
-	switch {
-	case p == nil:
-	case p.archived:
-		writeDetail(w, http.StatusBadRequest, "The product is already archived.")
-	default:
-		p.archived = true
-		p.data.ModifiedOn = ptr(f.s.now())
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		p := lookup(w, o.productByID, pk, notFound)
+		switch {
+		case p == nil:
+		case p.archived:
+			writeDetail(w, http.StatusBadRequest, "The product is already archived.")
+		default:
+			p.archived = true
+			p.data.ModifiedOn = ptr(f.s.now())
+			writeNoContent(w)
+		}
+	})
 }
 
 // ---- features ----
@@ -197,94 +182,82 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.FeatureCreateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
-	if !ok {
-		return
-	}
-	id := newUUID()
-	kind := fakeapi.CatalogFeatureFeatureType(body.FeatureType)
-	orEmpty := func(m *map[string]any) *map[string]any {
-		if m == nil {
-			return &map[string]any{}
+	f.withOrg(w, r, &body, func(o *org) {
+		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
+		if !ok {
+			return
 		}
-		return m
-	}
-	feat := &feature{data: fakeapi.CatalogFeature{
-		Id:             &id,
-		Identifier:     &ident,
-		Name:           &body.Name,
-		Description:    body.Description,
-		FeatureType:    &kind,
-		FeatureDetails: orEmpty(body.FeatureDetails),
-		Meter:          orEmpty(body.Meter),
-		Metadata:       orEmpty(body.Metadata),
-		Details:        &map[string]any{},
-		IsArchived:     ptr(false),
-		ModifiedOn:     ptr(f.s.now()),
-	}}
-	if feat.data.Description == nil {
-		feat.data.Description = ptr("")
-	}
-	o.featureIdentifiers[ident] = true
-	o.features = append(o.features, feat)
-	o.featureByID[id] = feat
-	writeJSON(w, http.StatusCreated, feat.data)
+		id := newUUID()
+		kind := fakeapi.CatalogFeatureFeatureType(body.FeatureType)
+		orEmpty := func(m *map[string]any) *map[string]any {
+			if m == nil {
+				return &map[string]any{}
+			}
+			return m
+		}
+		feat := &feature{data: fakeapi.CatalogFeature{
+			Id:             &id,
+			Identifier:     &ident,
+			Name:           &body.Name,
+			Description:    body.Description,
+			FeatureType:    &kind,
+			FeatureDetails: orEmpty(body.FeatureDetails),
+			Meter:          orEmpty(body.Meter),
+			Metadata:       orEmpty(body.Metadata),
+			Details:        &map[string]any{},
+			IsArchived:     ptr(false),
+			ModifiedOn:     ptr(f.s.now()),
+		}}
+		if feat.data.Description == nil {
+			feat.data.Description = ptr("")
+		}
+		o.featureIdentifiers[ident] = true
+		o.features = append(o.features, feat)
+		o.featureByID[id] = feat
+		writeJSON(w, http.StatusCreated, feat.data)
+	})
 }
 
 // ListCatalogFeatures lists the features that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
 func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogFeaturesParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	search := strings.ToLower(deref(params.Search))
-	items := []fakeapi.CatalogFeature{}
-	for _, ft := range o.features {
-		if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
-			items = append(items, d)
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []fakeapi.CatalogFeature{}
+		for _, ft := range o.features {
+			if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
+				items = append(items, d)
+			}
 		}
-	}
-	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCatalogFeature answers one feature, archived or not.
 func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	ft := lookup(w, o.featureByID, pk, notFound)
-	if ft == nil {
-		return
-	}
-	writeJSON(w, http.StatusOK, ft.data)
+	f.withOrg(w, r, nil, func(o *org) {
+		ft := lookup(w, o.featureByID, pk, notFound)
+		if ft == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, ft.data)
+	})
 }
 
 // DeleteCatalogFeature archives the feature; an archived one is 400.
 func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	ft := lookup(w, o.featureByID, pk, notFound)
-	switch {
-	case ft == nil:
-	case deref(ft.data.IsArchived):
-		writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
-	default:
-		ft.data.IsArchived = ptr(true)
-		ft.data.ModifiedOn = ptr(f.s.now())
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		ft := lookup(w, o.featureByID, pk, notFound)
+		switch {
+		case ft == nil:
+		case deref(ft.data.IsArchived):
+			writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
+		default:
+			ft.data.IsArchived = ptr(true)
+			ft.data.ModifiedOn = ptr(f.s.now())
+			writeNoContent(w)
+		}
+	})
 }
 
 // ---- plans ----
@@ -330,65 +303,62 @@ func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
 // organization's products that is not archived.
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.PlanCreateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	if prod := o.productByID[body.Product]; prod == nil || prod.archived {
-		writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
-		return
-	}
-	taken := map[string]bool{}
-	for k := range o.planByIdentifier {
-		taken[k] = true
-	}
-	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "plan", taken)
-	if !ok {
-		return
-	}
-	t := f.s.now()
-	files := []fakeapi.PlanFile{}
-	for i, k := range deref(body.FileKeys) {
-		files = append(files, planFile(absoluteBase(r), ident, k, i))
-	}
-	v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
-		Identifier:  &ident,
-		Name:        &body.Name,
-		Description: body.Description,
-		Product:     &body.Product,
-		Metadata:    body.Metadata,
-		Version:     ptr(1),
-		CreatedOn:   &t,
-		ModifiedOn:  &t,
-		IsVisible:   body.IsVisible,
-		IsImported:  ptr(false),
-		Countries:   &[]string{},
-		License:     body.License,
-		Links:       body.Links,
-		Files:       &files,
-	}}
-	if v.data.Description == nil {
-		v.data.Description = ptr("")
-	}
-	if v.data.Metadata == nil {
-		v.data.Metadata = &map[string]any{}
-	}
-	if v.data.IsVisible == nil {
-		v.data.IsVisible = ptr(true)
-	}
-	if v.data.Links == nil {
-		v.data.Links = &[]fakeapi.PlanLink{}
-	}
-	if body.Ordering != nil {
-		v.data.Ordering.Set(*body.Ordering)
-	} else {
-		v.data.Ordering.SetNull()
-	}
-	p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
-	o.plans = append(o.plans, p)
-	o.planByIdentifier[ident] = p
-	writeJSON(w, http.StatusCreated, planJSON(p, v))
+	f.withOrg(w, r, &body, func(o *org) {
+		if prod := o.productByID[body.Product]; prod == nil || prod.archived {
+			writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
+			return
+		}
+		taken := map[string]bool{}
+		for k := range o.planByIdentifier {
+			taken[k] = true
+		}
+		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "plan", taken)
+		if !ok {
+			return
+		}
+		t := f.s.now()
+		files := []fakeapi.PlanFile{}
+		for i, k := range deref(body.FileKeys) {
+			files = append(files, planFile(absoluteBase(r), ident, k, i))
+		}
+		v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
+			Identifier:  &ident,
+			Name:        &body.Name,
+			Description: body.Description,
+			Product:     &body.Product,
+			Metadata:    body.Metadata,
+			Version:     ptr(1),
+			CreatedOn:   &t,
+			ModifiedOn:  &t,
+			IsVisible:   body.IsVisible,
+			IsImported:  ptr(false),
+			Countries:   &[]string{},
+			License:     body.License,
+			Links:       body.Links,
+			Files:       &files,
+		}}
+		if v.data.Description == nil {
+			v.data.Description = ptr("")
+		}
+		if v.data.Metadata == nil {
+			v.data.Metadata = &map[string]any{}
+		}
+		if v.data.IsVisible == nil {
+			v.data.IsVisible = ptr(true)
+		}
+		if v.data.Links == nil {
+			v.data.Links = &[]fakeapi.PlanLink{}
+		}
+		if body.Ordering != nil {
+			v.data.Ordering.Set(*body.Ordering)
+		} else {
+			v.data.Ordering.SetNull()
+		}
+		p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
+		o.plans = append(o.plans, p)
+		o.planByIdentifier[ident] = p
+		writeJSON(w, http.StatusCreated, planJSON(p, v))
+	})
 }
 
 // planFile is a plan file made from an upload key.
@@ -407,36 +377,30 @@ func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 // ListCatalogPlans lists each plan once, in its newest version, skipping
 // archived plans and plans of archived products.
 func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	items := []fakeapi.CatalogPlan{}
-	for _, p := range o.plans {
-		if prod := o.productByID[p.product]; !p.archived && prod != nil && !prod.archived {
-			items = append(items, planJSON(p, p.latest()))
+	f.withOrg(w, r, nil, func(o *org) {
+		items := []fakeapi.CatalogPlan{}
+		for _, p := range o.plans {
+			if prod := o.productByID[p.product]; !p.archived && prod != nil && !prod.archived {
+				items = append(items, planJSON(p, p.latest()))
+			}
 		}
-	}
-	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCatalogPlan answers the latest version, or the one asked for.
 func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := versionOrLatest(w, p, params.Version)
-	if v == nil {
-		return
-	}
-	writeJSON(w, http.StatusOK, planJSON(p, v))
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v := versionOrLatest(w, p, params.Version)
+		if v == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, planJSON(p, v))
+	})
 }
 
 // UpdateCatalogPlan edits the open draft, or first opens one (a copy of the
@@ -444,47 +408,44 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 // always go to the draft, so the version query parameter is ignored.
 func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.UpdateCatalogPlanParams) {
 	var body fakeapi.PlanUpdateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := editablePlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := openDraft(w, p, f.s.now())
-	if v == nil {
-		return
-	}
-	d := &v.data
-	if body.Name != nil {
-		d.Name = body.Name
-	}
-	if body.Description != nil {
-		d.Description = body.Description
-	}
-	if body.Metadata != nil {
-		d.Metadata = body.Metadata
-	}
-	if body.IsVisible != nil {
-		d.IsVisible = body.IsVisible
-	}
-	if body.License != nil {
-		d.License = body.License
-	}
-	if body.Links != nil {
-		d.Links = body.Links
-	}
-	if body.FileKeys != nil {
-		files := deref(d.Files)
-		for _, k := range *body.FileKeys {
-			files = append(files, planFile(absoluteBase(r), p.identifier, k, len(files)))
+	f.withOrg(w, r, &body, func(o *org) {
+		p := editablePlan(w, o, identifier)
+		if p == nil {
+			return
 		}
-		d.Files = &files
-	}
-	d.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, planJSON(p, v))
+		v := openDraft(w, p, f.s.now())
+		if v == nil {
+			return
+		}
+		d := &v.data
+		if body.Name != nil {
+			d.Name = body.Name
+		}
+		if body.Description != nil {
+			d.Description = body.Description
+		}
+		if body.Metadata != nil {
+			d.Metadata = body.Metadata
+		}
+		if body.IsVisible != nil {
+			d.IsVisible = body.IsVisible
+		}
+		if body.License != nil {
+			d.License = body.License
+		}
+		if body.Links != nil {
+			d.Links = body.Links
+		}
+		if body.FileKeys != nil {
+			files := deref(d.Files)
+			for _, k := range *body.FileKeys {
+				files = append(files, planFile(absoluteBase(r), p.identifier, k, len(files)))
+			}
+			d.Files = &files
+		}
+		d.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, planJSON(p, v))
+	})
 }
 
 // draft returns the plan's open draft, opening one when there is none.
@@ -516,20 +477,17 @@ func (p *plan) draft(t time.Time) (*planVersion, error) {
 // DeleteCatalogPlan archives every version of the plan (the version query
 // parameter is ignored); an archived plan is 400.
 func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.DeleteCatalogPlanParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	switch {
-	case p == nil:
-	case p.archived:
-		writeDetail(w, http.StatusBadRequest, "The plan is already archived.")
-	default:
-		p.archived = true
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		switch {
+		case p == nil:
+		case p.archived:
+			writeDetail(w, http.StatusBadRequest, "The plan is already archived.")
+		default:
+			p.archived = true
+			writeNoContent(w)
+		}
+	})
 }
 
 // PublishCatalogPlan publishes the newest draft and retires the version
@@ -539,49 +497,43 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 	if r.ContentLength > 0 {
 		body = &fakeapi.PlanPublishRequest{}
 	}
-	o, unlock := f.begin(w, r, body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := editablePlan(w, o, identifier)
-	switch {
-	case p == nil:
-		return
-	case p.latest().status != planDraft:
-		writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")
-		return
-	}
-	for _, v := range p.versions {
-		if v.status == planPublished {
-			v.status = planRetired
+	f.withOrg(w, r, body, func(o *org) {
+		p := editablePlan(w, o, identifier)
+		switch {
+		case p == nil:
+			return
+		case p.latest().status != planDraft:
+			writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")
+			return
 		}
-	}
-	last := p.latest()
-	last.status = planPublished
-	last.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
+		for _, v := range p.versions {
+			if v.status == planPublished {
+				v.status = planRetired
+			}
+		}
+		last := p.latest()
+		last.status = planPublished
+		last.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
+	})
 }
 
 // DiscardCatalogPlanDraft deletes the newest version when it is a draft and
 // an older version exists; otherwise it is 400.
 func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, identifier string) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	switch {
-	case p == nil:
-	case p.latest().status != planDraft:
-		writeDetail(w, http.StatusBadRequest, "The plan has no draft to discard.")
-	case len(p.versions) == 1:
-		writeDetail(w, http.StatusBadRequest, "The plan has never been published; delete it instead.")
-	default:
-		p.versions = p.versions[:len(p.versions)-1]
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		switch {
+		case p == nil:
+		case p.latest().status != planDraft:
+			writeDetail(w, http.StatusBadRequest, "The plan has no draft to discard.")
+		case len(p.versions) == 1:
+			writeDetail(w, http.StatusBadRequest, "The plan has never been published; delete it instead.")
+		default:
+			p.versions = p.versions[:len(p.versions)-1]
+			writeNoContent(w)
+		}
+	})
 }
 
 // matchesCatalog reports whether a catalog entry's name, identifier or

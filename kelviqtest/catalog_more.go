@@ -23,43 +23,37 @@ func defaultProductSettings() map[string]any {
 
 // GetCatalogProductSettings answers a product's settings.
 func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	if lookup(w, o.productByID, pk, notFound) == nil {
-		return
-	}
-	set := o.productSettings[pk]
-	if set == nil {
-		set = defaultProductSettings()
-	}
-	writeJSON(w, http.StatusOK, set)
+	f.withOrg(w, r, nil, func(o *org) {
+		if lookup(w, o.productByID, pk, notFound) == nil {
+			return
+		}
+		set := o.productSettings[pk]
+		if set == nil {
+			set = defaultProductSettings()
+		}
+		writeJSON(w, http.StatusOK, set)
+	})
 }
 
 // UpdateCatalogProductSettings changes the settings present in the body.
 func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	var body map[string]any
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	if lookup(w, o.productByID, pk, notFound) == nil {
-		return
-	}
-	set := o.productSettings[pk]
-	if set == nil {
-		set = defaultProductSettings()
-		o.productSettings[pk] = set
-	}
-	for _, k := range []string{"vpn", "tor", "proxy", "currency", "productUrl"} {
-		if v, ok := body[k]; ok {
-			set[k] = v
+	f.withOrg(w, r, &body, func(o *org) {
+		if lookup(w, o.productByID, pk, notFound) == nil {
+			return
 		}
-	}
-	writeJSON(w, http.StatusOK, set)
+		set := o.productSettings[pk]
+		if set == nil {
+			set = defaultProductSettings()
+			o.productSettings[pk] = set
+		}
+		for _, k := range []string{"vpn", "tor", "proxy", "currency", "productUrl"} {
+			if v, ok := body[k]; ok {
+				set[k] = v
+			}
+		}
+		writeJSON(w, http.StatusOK, set)
+	})
 }
 
 // findImage returns a product's image, or answers 404.
@@ -81,52 +75,46 @@ func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) 
 // or enabled flag; making one the thumbnail unsets the others.
 func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request, productPK, pk openapi_types.UUID) {
 	var body fakeapi.ProductImageUpdateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p, i := findImage(w, o, productPK, pk)
-	if p == nil {
-		return
-	}
-	images := *p.data.Images
-	img := &images[i]
-	if body.Name != nil {
-		img.Name.Set(*body.Name)
-	}
-	if body.Ordering != nil {
-		img.Ordering = body.Ordering
-	}
-	if body.Enabled != nil {
-		img.Enabled = body.Enabled
-	}
-	if body.Thumbnail != nil {
-		if *body.Thumbnail {
-			for j := range images {
-				images[j].Thumbnail = ptr(false)
-			}
+	f.withOrg(w, r, &body, func(o *org) {
+		p, i := findImage(w, o, productPK, pk)
+		if p == nil {
+			return
 		}
-		img.Thumbnail = ptr(*body.Thumbnail)
-	}
-	p.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, *img)
+		images := *p.data.Images
+		img := &images[i]
+		if body.Name != nil {
+			img.Name.Set(*body.Name)
+		}
+		if body.Ordering != nil {
+			img.Ordering = body.Ordering
+		}
+		if body.Enabled != nil {
+			img.Enabled = body.Enabled
+		}
+		if body.Thumbnail != nil {
+			if *body.Thumbnail {
+				for j := range images {
+					images[j].Thumbnail = ptr(false)
+				}
+			}
+			img.Thumbnail = ptr(*body.Thumbnail)
+		}
+		p.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, *img)
+	})
 }
 
 // DeleteCatalogProductImage removes an image.
 func (f *fake) DeleteCatalogProductImage(w http.ResponseWriter, r *http.Request, productPK, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p, i := findImage(w, o, productPK, pk)
-	if p == nil {
-		return
-	}
-	images := slices.Delete(*p.data.Images, i, i+1)
-	p.data.Images = &images
-	writeNoContent(w)
+	f.withOrg(w, r, nil, func(o *org) {
+		p, i := findImage(w, o, productPK, pk)
+		if p == nil {
+			return
+		}
+		images := slices.Delete(*p.data.Images, i, i+1)
+		p.data.Images = &images
+		writeNoContent(w)
+	})
 }
 
 // ---- plan features ----
@@ -155,24 +143,21 @@ func versionOrLatest(w http.ResponseWriter, p *plan, version *int) *planVersion 
 // ListCatalogPlanFeatures lists the features of the latest version (or the
 // one asked for) with their entitlement details.
 func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanFeaturesParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := versionOrLatest(w, p, params.Version)
-	if v == nil {
-		return
-	}
-	items := []obj{}
-	for _, pf := range v.features {
-		items = append(items, o.planFeatureObj(pf))
-	}
-	writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v := versionOrLatest(w, p, params.Version)
+		if v == nil {
+			return
+		}
+		items := []obj{}
+		for _, pf := range v.features {
+			items = append(items, o.planFeatureObj(pf))
+		}
+		writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
+	})
 }
 
 // AddCatalogPlanFeatures adds features (or replaces the details of ones
@@ -185,38 +170,35 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 			Details map[string]any     `json:"details"`
 		} `json:"planEntitlements"`
 	}
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := editablePlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	for _, pe := range body.PlanEntitlements {
-		if ft := o.featureByID[pe.Feature]; ft == nil || deref(ft.data.IsArchived) {
-			writeJSON(w, http.StatusBadRequest, obj{"planEntitlements": []obj{{"feature": []string{fmt.Sprintf("Invalid pk %q - object does not exist.", pe.Feature.String())}}}})
+	f.withOrg(w, r, &body, func(o *org) {
+		p := editablePlan(w, o, identifier)
+		if p == nil {
 			return
 		}
-	}
-	v := openDraft(w, p, f.s.now())
-	if v == nil {
-		return
-	}
-	for _, pe := range body.PlanEntitlements {
-		d := pe.Details
-		if d == nil {
-			d = map[string]any{}
+		for _, pe := range body.PlanEntitlements {
+			if ft := o.featureByID[pe.Feature]; ft == nil || deref(ft.data.IsArchived) {
+				writeJSON(w, http.StatusBadRequest, obj{"planEntitlements": []obj{{"feature": []string{fmt.Sprintf("Invalid pk %q - object does not exist.", pe.Feature.String())}}}})
+				return
+			}
 		}
-		if i := slices.IndexFunc(v.features, func(pf *planFeature) bool { return pf.feature == pe.Feature }); i >= 0 {
-			v.features[i].details = d
-			continue
+		v := openDraft(w, p, f.s.now())
+		if v == nil {
+			return
 		}
-		v.features = append(v.features, &planFeature{feature: pe.Feature, details: d})
-	}
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusCreated, planJSON(p, v))
+		for _, pe := range body.PlanEntitlements {
+			d := pe.Details
+			if d == nil {
+				d = map[string]any{}
+			}
+			if i := slices.IndexFunc(v.features, func(pf *planFeature) bool { return pf.feature == pe.Feature }); i >= 0 {
+				v.features[i].details = d
+				continue
+			}
+			v.features = append(v.features, &planFeature{feature: pe.Feature, details: d})
+		}
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusCreated, planJSON(p, v))
+	})
 }
 
 // planFeatureIndex finds a feature of a plan version by its UUID or its
@@ -252,45 +234,39 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 	var body struct {
 		Details map[string]any `json:"details"`
 	}
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v, i := o.draftFeature(w, p, featureID, f.s.now())
-	if v == nil {
-		return
-	}
-	for k, val := range body.Details {
-		v.features[i].details[k] = val
-	}
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, o.planFeatureObj(v.features[i]))
+	f.withOrg(w, r, &body, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v, i := o.draftFeature(w, p, featureID, f.s.now())
+		if v == nil {
+			return
+		}
+		for k, val := range body.Details {
+			v.features[i].details[k] = val
+		}
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, o.planFeatureObj(v.features[i]))
+	})
 }
 
 // DeleteCatalogPlanFeature removes a feature from the draft (opened when
 // needed); a feature the plan lacks is 404.
 func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v, i := o.draftFeature(w, p, featureID, f.s.now())
-	if v == nil {
-		return
-	}
-	v.features = slices.Delete(v.features, i, i+1)
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeNoContent(w)
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v, i := o.draftFeature(w, p, featureID, f.s.now())
+		if v == nil {
+			return
+		}
+		v.features = slices.Delete(v.features, i, i+1)
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeNoContent(w)
+	})
 }
 
 // ---- plan prices ----
@@ -298,21 +274,18 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 // ListCatalogPlanPrices lists the prices of the latest version (or the one
 // asked for).
 func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanPricesParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := versionOrLatest(w, p, params.Version)
-	if v == nil {
-		return
-	}
-	items := append([]map[string]any{}, v.prices...)
-	writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v := versionOrLatest(w, p, params.Version)
+		if v == nil {
+			return
+		}
+		items := append([]map[string]any{}, v.prices...)
+		writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
+	})
 }
 
 // BulkSetCatalogPlanPrices replaces the draft's prices (opening a draft
@@ -321,33 +294,30 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 	var body struct {
 		Prices []map[string]any `json:"prices"`
 	}
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := editablePlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := openDraft(w, p, f.s.now())
-	if v == nil {
-		return
-	}
-	prices := []map[string]any{}
-	for _, pr := range body.Prices {
-		out := map[string]any{
-			"id": newUUID().String(), "currency": defaultCurrency, "freeTrial": false, "trialPeriod": 0,
-			"enabled": true, "taxBehavior": "UNSPECIFIED", "chargeCatalogPrice": []any{},
+	f.withOrg(w, r, &body, func(o *org) {
+		p := editablePlan(w, o, identifier)
+		if p == nil {
+			return
 		}
-		for k, val := range pr {
-			out[k] = val
+		v := openDraft(w, p, f.s.now())
+		if v == nil {
+			return
 		}
-		prices = append(prices, out)
-	}
-	v.prices = prices
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, obj{"prices": prices})
+		prices := []map[string]any{}
+		for _, pr := range body.Prices {
+			out := map[string]any{
+				"id": newUUID().String(), "currency": defaultCurrency, "freeTrial": false, "trialPeriod": 0,
+				"enabled": true, "taxBehavior": "UNSPECIFIED", "chargeCatalogPrice": []any{},
+			}
+			for k, val := range pr {
+				out[k] = val
+			}
+			prices = append(prices, out)
+		}
+		v.prices = prices
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, obj{"prices": prices})
+	})
 }
 
 // ---- plan files ----
@@ -368,50 +338,44 @@ func findFile(w http.ResponseWriter, p *plan, pk openapi_types.UUID) (*planVersi
 // UpdateCatalogPlanFile changes a file's name, order or enabled flag.
 func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
 	var body fakeapi.PlanFileUpdateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v, i := findFile(w, p, pk)
-	if i < 0 {
-		return
-	}
-	file := &(*v.data.Files)[i]
-	if body.Name != nil {
-		file.Name = body.Name
-	}
-	if body.Ordering != nil {
-		file.Ordering = body.Ordering
-	}
-	if body.Enabled != nil {
-		file.Enabled = body.Enabled
-	}
-	writeJSON(w, http.StatusOK, *file)
+	f.withOrg(w, r, &body, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v, i := findFile(w, p, pk)
+		if i < 0 {
+			return
+		}
+		file := &(*v.data.Files)[i]
+		if body.Name != nil {
+			file.Name = body.Name
+		}
+		if body.Ordering != nil {
+			file.Ordering = body.Ordering
+		}
+		if body.Enabled != nil {
+			file.Enabled = body.Enabled
+		}
+		writeJSON(w, http.StatusOK, *file)
+	})
 }
 
 // DeleteCatalogPlanFile removes a file from the latest version.
 func (f *fake) DeleteCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v, i := findFile(w, p, pk)
-	if i < 0 {
-		return
-	}
-	files := slices.Delete(*v.data.Files, i, i+1)
-	v.data.Files = &files
-	writeNoContent(w)
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		if p == nil {
+			return
+		}
+		v, i := findFile(w, p, pk)
+		if i < 0 {
+			return
+		}
+		files := slices.Delete(*v.data.Files, i, i+1)
+		v.data.Files = &files
+		writeNoContent(w)
+	})
 }
 
 // DownloadCatalogPlanFile redirects (302) to a short-lived signed link to

@@ -13,94 +13,85 @@ import (
 // already has is 400.
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CustomerCreateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	if _, ok := o.customerByID[body.CustomerId]; ok {
-		writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
-		return
-	}
-	id := newUUID()
-	created := f.s.now().Format(time.RFC3339Nano)
-	details := map[string]any{}
-	c := &fakeapi.CustomerResponse{
-		Id:             &id,
-		CustomerId:     &body.CustomerId,
-		Details:        &details,
-		CreatedOn:      &created,
-		ModifiedOn:     &created,
-		Name:           body.Name,
-		Email:          body.Email,
-		Metadata:       body.Metadata,
-		BillingAddress: body.BillingAddress,
-	}
-	if !c.Name.IsSpecified() {
-		c.Name.SetNull()
-	}
-	if !c.Email.IsSpecified() {
-		c.Email.SetNull()
-	}
-	if !c.Metadata.IsSpecified() {
-		c.Metadata.Set(map[string]string{})
-	}
-	if !c.BillingAddress.IsSpecified() {
-		c.BillingAddress.SetNull()
-	}
-	o.customers = append(o.customers, c)
-	o.customerByID[body.CustomerId] = c
-	f.s.emit(o, "customer.created", o.customerHook(c), nil)
-	writeJSON(w, http.StatusCreated, c)
+	f.withOrg(w, r, &body, func(o *org) {
+		if _, ok := o.customerByID[body.CustomerId]; ok {
+			writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
+			return
+		}
+		id := newUUID()
+		created := f.s.now().Format(time.RFC3339Nano)
+		details := map[string]any{}
+		c := &fakeapi.CustomerResponse{
+			Id:             &id,
+			CustomerId:     &body.CustomerId,
+			Details:        &details,
+			CreatedOn:      &created,
+			ModifiedOn:     &created,
+			Name:           body.Name,
+			Email:          body.Email,
+			Metadata:       body.Metadata,
+			BillingAddress: body.BillingAddress,
+		}
+		if !c.Name.IsSpecified() {
+			c.Name.SetNull()
+		}
+		if !c.Email.IsSpecified() {
+			c.Email.SetNull()
+		}
+		if !c.Metadata.IsSpecified() {
+			c.Metadata.Set(map[string]string{})
+		}
+		if !c.BillingAddress.IsSpecified() {
+			c.BillingAddress.SetNull()
+		}
+		o.customers = append(o.customers, c)
+		o.customerByID[body.CustomerId] = c
+		f.s.emit(o, "customer.created", o.customerHook(c), nil)
+		writeJSON(w, http.StatusCreated, c)
+	})
 }
 
 // UpdateCustomer changes the fields present in the body: a value sets the
 // field, an explicit null clears it, a field left out keeps its value.
 func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
 	var body fakeapi.CustomerUpdateRequest
-	o, unlock := f.begin(w, r, &body)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	c := lookup(w, o.customerByID, customerID, notFound)
-	if c == nil {
-		return
-	}
-	if body.Name.IsSpecified() {
-		c.Name = body.Name
-	}
-	if body.Email.IsSpecified() {
-		c.Email = body.Email
-	}
-	if body.Metadata.IsSpecified() {
-		c.Metadata = body.Metadata
-	}
-	if body.BillingAddress.IsSpecified() {
-		c.BillingAddress = body.BillingAddress
-	}
-	modified := f.s.now().Format(time.RFC3339Nano)
-	c.ModifiedOn = &modified
-	f.s.emit(o, "customer.updated", o.customerHook(c), nil)
-	writeJSON(w, http.StatusOK, c)
+	f.withOrg(w, r, &body, func(o *org) {
+		c := lookup(w, o.customerByID, customerID, notFound)
+		if c == nil {
+			return
+		}
+		if body.Name.IsSpecified() {
+			c.Name = body.Name
+		}
+		if body.Email.IsSpecified() {
+			c.Email = body.Email
+		}
+		if body.Metadata.IsSpecified() {
+			c.Metadata = body.Metadata
+		}
+		if body.BillingAddress.IsSpecified() {
+			c.BillingAddress = body.BillingAddress
+		}
+		modified := f.s.now().Format(time.RFC3339Nano)
+		c.ModifiedOn = &modified
+		f.s.emit(o, "customer.updated", o.customerHook(c), nil)
+		writeJSON(w, http.StatusOK, c)
+	})
 }
 
 // ListCustomers lists the organization's customers, newest first, filtered
 // by search (customerId, name or email, case-insensitive) and paged.
 func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fakeapi.ListCustomersParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	search := strings.ToLower(deref(params.Search))
-	items := []*fakeapi.CustomerResponse{}
-	for _, c := range slices.Backward(o.customers) {
-		if search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
-			items = append(items, c)
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []*fakeapi.CustomerResponse{}
+		for _, c := range slices.Backward(o.customers) {
+			if search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
+				items = append(items, c)
+			}
 		}
-	}
-	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // containsFold reports whether any of fields contains needle, which is

@@ -202,19 +202,19 @@ func requireOrg(w http.ResponseWriter, r *http.Request) *org {
 	return o
 }
 
-// begin starts a handler that acts for the request's organization: it
-// answers 401 without one, decodes the JSON body into body unless body is
-// nil (400 when it does not fit), then locks the state. It returns the
-// organization and the function that unlocks the state, or nil once it has
-// answered.
-func (f *fake) begin(w http.ResponseWriter, r *http.Request, body any) (*org, func()) {
+// withOrg runs fn for the request's organization with the state locked,
+// and unlocks it when fn returns. Before that it answers 401 when the
+// request has no organization and, unless body is nil, decodes the JSON body
+// into body (400 when it does not fit); fn is not called then.
+func (f *fake) withOrg(w http.ResponseWriter, r *http.Request, body any, fn func(o *org)) {
 	o := requireOrg(w, r)
 	if o == nil || body != nil && !decodeBody(w, r, body) {
-		return nil, nil
+		return
 	}
 	st := f.s.state
 	st.mu.Lock()
-	return o, st.mu.Unlock
+	defer st.mu.Unlock()
+	fn(o)
 }
 
 // notFound is the API's detail for an object it does not find.

@@ -543,29 +543,26 @@ func (o *org) usageAlertHook(customerID string, e *entitlement, usage int64) obj
 // ListWebhookEventLogs lists the organization's webhook deliveries, newest
 // first.
 func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, params fakeapi.ListWebhookEventLogsParams) {
-	o, unlock := f.begin(w, r, nil)
-	if o == nil {
-		return
-	}
-	defer unlock()
-	o.logMu.Lock()
-	defer o.logMu.Unlock()
-	items := []obj{}
-	for _, lg := range slices.Backward(o.webhookLogs) {
-		if !inDates(lg.created, params.StartDate, params.EndDate) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		o.logMu.Lock()
+		defer o.logMu.Unlock()
+		items := []obj{}
+		for _, lg := range slices.Backward(o.webhookLogs) {
+			if !inDates(lg.created, params.StartDate, params.EndDate) {
+				continue
+			}
+			var code any
+			if lg.statusCode != nil {
+				code = *lg.statusCode
+			}
+			items = append(items, obj{
+				"id": lg.id.String(), "eventId": lg.eventID.String(), "endpoint": lg.endpoint.String(), "eventType": lg.eventType,
+				"statusCode": code, "isSuccess": lg.success, "retryCount": lg.retries, "lastAttempt": rfc3339(lg.lastAttempt),
+				"createdOn": rfc3339(lg.created), "payload": lg.payload,
+			})
 		}
-		var code any
-		if lg.statusCode != nil {
-			code = *lg.statusCode
-		}
-		items = append(items, obj{
-			"id": lg.id.String(), "eventId": lg.eventID.String(), "endpoint": lg.endpoint.String(), "eventType": lg.eventType,
-			"statusCode": code, "isSuccess": lg.success, "retryCount": lg.retries, "lastAttempt": rfc3339(lg.lastAttempt),
-			"createdOn": rfc3339(lg.created), "payload": lg.payload,
-		})
-	}
-	writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // ---- the fake's own endpoints, outside the API ----
