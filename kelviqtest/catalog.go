@@ -391,11 +391,7 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params f
 // RetrieveCatalogPlan answers the latest version, or the one asked for.
 func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v := versionOrLatest(w, p, params.Version)
+		p, v := findPlanVersion(w, o, identifier, params.Version)
 		if v == nil {
 			return
 		}

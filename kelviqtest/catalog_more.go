@@ -128,27 +128,30 @@ func (o *org) planFeatureObj(pf *planFeature) obj {
 	return out
 }
 
-// versionOrLatest is the version asked for, or the latest; nil after a 404.
-func versionOrLatest(w http.ResponseWriter, p *plan, version *int) *planVersion {
+// findPlanVersion returns the organization's plan and the version asked
+// for (the latest when version is nil), or answers 404 when either is
+// missing.
+func findPlanVersion(w http.ResponseWriter, o *org, identifier string, version *int) (*plan, *planVersion) {
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return nil, nil
+	}
 	if version == nil {
-		return p.latest()
+		return p, p.latest()
 	}
 	v := p.version(*version)
 	if v == nil {
 		writeDetail(w, http.StatusNotFound, notFound)
+		return nil, nil
 	}
-	return v
+	return p, v
 }
 
 // ListCatalogPlanFeatures lists the features of the latest version (or the
 // one asked for) with their entitlement details.
 func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanFeaturesParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v := versionOrLatest(w, p, params.Version)
+		_, v := findPlanVersion(w, o, identifier, params.Version)
 		if v == nil {
 			return
 		}
@@ -156,7 +159,7 @@ func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, i
 		for _, pf := range v.features {
 			items = append(items, o.planFeatureObj(pf))
 		}
-		writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
+		writeLargestPage(w, r, f.s.spec, items)
 	})
 }
 
@@ -275,16 +278,12 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 // asked for).
 func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanPricesParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v := versionOrLatest(w, p, params.Version)
+		_, v := findPlanVersion(w, o, identifier, params.Version)
 		if v == nil {
 			return
 		}
 		items := append([]map[string]any{}, v.prices...)
-		writePage(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r))))
+		writeLargestPage(w, r, f.s.spec, items)
 	})
 }
 

@@ -60,6 +60,12 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, item
 	}
 }
 
+// writeLargestPage answers the first page of items at the largest page
+// size the operation allows, for lists that take no page parameters.
+func writeLargestPage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T) {
+	writePage(w, r, s, items, nil, ptr(s.maxPageSize(opFrom(r))))
+}
+
 // pageURL is the request's absolute URL with its page parameter set to n
 // (removed for page 1).
 func pageURL(r *http.Request, n int) string {
