@@ -288,6 +288,16 @@ func editablePlan(w http.ResponseWriter, o *org, identifier string) *plan {
 	return p
 }
 
+// editDraft returns the organization's plan and its draft, opened when
+// needed: editablePlan, then openDraft.
+func editDraft(w http.ResponseWriter, o *org, identifier string, t time.Time) (*plan, *planVersion) {
+	p := editablePlan(w, o, identifier)
+	if p == nil {
+		return nil, nil
+	}
+	return p, openDraft(w, p, t)
+}
+
 // openDraft returns the plan's draft, opening one when there is none (see
 // plan.draft), or answers 500 when it cannot.
 func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
@@ -405,11 +415,7 @@ func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, ident
 func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.UpdateCatalogPlanParams) {
 	var body fakeapi.PlanUpdateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		p := editablePlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v := openDraft(w, p, f.s.now())
+		p, v := editDraft(w, o, identifier, f.s.now())
 		if v == nil {
 			return
 		}

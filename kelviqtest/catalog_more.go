@@ -216,10 +216,15 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 	})
 }
 
-// draftFeature returns the plan's draft, opened when needed, and the index
-// in it of the feature featureID names (see planFeatureIndex); it answers
-// 404 when the plan's latest version lacks that feature.
-func (o *org) draftFeature(w http.ResponseWriter, p *plan, featureID string, t time.Time) (*planVersion, int) {
+// draftFeature returns the draft of the organization's plan, opened when
+// needed, and the index in it of the feature featureID names (see
+// planFeatureIndex); it answers 404 when there is no such plan or its latest
+// version lacks that feature.
+func (o *org) draftFeature(w http.ResponseWriter, identifier, featureID string, t time.Time) (*planVersion, int) {
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return nil, -1
+	}
 	if o.planFeatureIndex(p.latest(), featureID) < 0 {
 		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
@@ -238,11 +243,7 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 		Details map[string]any `json:"details"`
 	}
 	f.withOrg(w, r, &body, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v, i := o.draftFeature(w, p, featureID, f.s.now())
+		v, i := o.draftFeature(w, identifier, featureID, f.s.now())
 		if v == nil {
 			return
 		}
@@ -258,11 +259,7 @@ func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 // needed); a feature the plan lacks is 404.
 func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v, i := o.draftFeature(w, p, featureID, f.s.now())
+		v, i := o.draftFeature(w, identifier, featureID, f.s.now())
 		if v == nil {
 			return
 		}
@@ -294,11 +291,7 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 		Prices []map[string]any `json:"prices"`
 	}
 	f.withOrg(w, r, &body, func(o *org) {
-		p := editablePlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v := openDraft(w, p, f.s.now())
+		_, v := editDraft(w, o, identifier, f.s.now())
 		if v == nil {
 			return
 		}
