@@ -161,7 +161,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
 		f.s.settle(o)
-		s := lookup(w, o.subByID, id, "Subscription not found.")
+		s := lookup(w, o.subByID, id, subscriptionNotFound)
 		if s == nil {
 			return
 		}
@@ -175,7 +175,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 	var body fakeapi.UpdateSubscriptionRequest
 	f.withOrg(w, r, &body, func(o *org) {
 		f.s.settle(o)
-		s := lookup(w, o.subByID, id, "Subscription not found.")
+		s := lookup(w, o.subByID, id, subscriptionNotFound)
 		if s == nil {
 			return
 		}
@@ -212,7 +212,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 	var body fakeapi.CancelSubscriptionRequest
 	f.withOrg(w, r, &body, func(o *org) {
 		f.s.settle(o)
-		s := lookup(w, o.subByID, id, "Subscription not found.")
+		s := lookup(w, o.subByID, id, subscriptionNotFound)
 		if s == nil {
 			return
 		}

@@ -119,7 +119,7 @@ func clampInt32(n int64) int64 { return min(max(n, -1<<31), 1<<31-1) }
 // for feature_id. An unknown customer is 404.
 func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, params fakeapi.GetCustomerEntitlementsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		if lookup(w, o.customerByID, params.CustomerId, "Customer not found.") == nil {
+		if lookup(w, o.customerByID, params.CustomerId, customerNotFound) == nil {
 			return
 		}
 		f.s.settle(o)
@@ -143,7 +143,7 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.ReportUsageRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if lookup(w, o.customerByID, body.CustomerId, "Customer not found.") == nil {
+		if lookup(w, o.customerByID, body.CustomerId, customerNotFound) == nil {
 			return
 		}
 		feat := o.featureByIdentifier(body.FeatureId)
@@ -213,7 +213,7 @@ func (s *Server) Usage(organizationID, customerID, featureID string) (int64, err
 func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.LicenseActivation
 	f.withOrg(w, r, &body, func(o *org) {
-		l := lookup(w, o.licenseByKey, body.LicenseKey, "License not found.")
+		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
 		if l == nil {
 			return
 		}
@@ -253,7 +253,7 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.LicenseDeactivation
 	f.withOrg(w, r, &body, func(o *org) {
-		l := lookup(w, o.licenseByKey, body.LicenseKey, "License not found.")
+		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
 		if l == nil {
 			return
 		}
@@ -272,7 +272,7 @@ func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.LicenseValidate
 	f.withOrg(w, r, &body, func(o *org) {
-		l := lookup(w, o.licenseByKey, body.LicenseKey, "License not found.")
+		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
 		if l == nil {
 			return
 		}

@@ -217,8 +217,14 @@ func (f *fake) withOrg(w http.ResponseWriter, r *http.Request, body any, fn func
 	fn(o)
 }
 
-// notFound is the API's detail for an object it does not find.
-const notFound = "Not found."
+// The API's details for an object it does not find: notFound in general,
+// the others where the reference names the object.
+const (
+	notFound             = "Not found."
+	subscriptionNotFound = "Subscription not found."
+	customerNotFound     = "Customer not found."
+	licenseNotFound      = "License not found."
+)
 
 // lookup returns m[key], or answers 404 {"detail": detail} and returns nil
 // when m has none.
