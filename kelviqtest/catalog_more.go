@@ -314,8 +314,13 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 
 // ---- plan files ----
 
-// findFile finds a file of the plan's latest version, or answers 404.
-func findFile(w http.ResponseWriter, p *plan, pk openapi_types.UUID) (*planVersion, int) {
+// findFile finds a file of the latest version of the organization's plan,
+// or answers 404 (and returns -1) when there is no such plan or file.
+func findFile(w http.ResponseWriter, o *org, identifier string, pk openapi_types.UUID) (*planVersion, int) {
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return nil, -1
+	}
 	v := p.latest()
 	i := -1
 	if v.data.Files != nil {
@@ -331,11 +336,7 @@ func findFile(w http.ResponseWriter, p *plan, pk openapi_types.UUID) (*planVersi
 func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
 	var body fakeapi.PlanFileUpdateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v, i := findFile(w, p, pk)
+		v, i := findFile(w, o, identifier, pk)
 		if i < 0 {
 			return
 		}
@@ -356,11 +357,7 @@ func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, ide
 // DeleteCatalogPlanFile removes a file from the latest version.
 func (f *fake) DeleteCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := findPlan(w, o, identifier)
-		if p == nil {
-			return
-		}
-		v, i := findFile(w, p, pk)
+		v, i := findFile(w, o, identifier, pk)
 		if i < 0 {
 			return
 		}
