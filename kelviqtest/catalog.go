@@ -141,12 +141,8 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		if p == nil {
 			return
 		}
-		if body.Name != nil {
-			p.data.Name = body.Name
-		}
-		if body.Description != nil {
-			p.data.Description = body.Description
-		}
+		patch(&p.data.Name, body.Name)
+		patch(&p.data.Description, body.Description)
 		if body.TaxCode != nil {
 			p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
 		}
@@ -420,24 +416,12 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 			return
 		}
 		d := &v.data
-		if body.Name != nil {
-			d.Name = body.Name
-		}
-		if body.Description != nil {
-			d.Description = body.Description
-		}
-		if body.Metadata != nil {
-			d.Metadata = body.Metadata
-		}
-		if body.IsVisible != nil {
-			d.IsVisible = body.IsVisible
-		}
-		if body.License != nil {
-			d.License = body.License
-		}
-		if body.Links != nil {
-			d.Links = body.Links
-		}
+		patch(&d.Name, body.Name)
+		patch(&d.Description, body.Description)
+		patch(&d.Metadata, body.Metadata)
+		patch(&d.IsVisible, body.IsVisible)
+		patch(&d.License, body.License)
+		patch(&d.Links, body.Links)
 		if body.FileKeys != nil {
 			files := deref(d.Files)
 			for _, k := range *body.FileKeys {

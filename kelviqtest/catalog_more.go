@@ -85,12 +85,8 @@ func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request,
 		if body.Name != nil {
 			img.Name.Set(*body.Name)
 		}
-		if body.Ordering != nil {
-			img.Ordering = body.Ordering
-		}
-		if body.Enabled != nil {
-			img.Enabled = body.Enabled
-		}
+		patch(&img.Ordering, body.Ordering)
+		patch(&img.Enabled, body.Enabled)
 		if body.Thumbnail != nil {
 			if *body.Thumbnail {
 				for j := range images {
@@ -341,15 +337,9 @@ func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, ide
 			return
 		}
 		file := &(*v.data.Files)[i]
-		if body.Name != nil {
-			file.Name = body.Name
-		}
-		if body.Ordering != nil {
-			file.Ordering = body.Ordering
-		}
-		if body.Enabled != nil {
-			file.Enabled = body.Enabled
-		}
+		patch(&file.Name, body.Name)
+		patch(&file.Ordering, body.Ordering)
+		patch(&file.Enabled, body.Enabled)
 		writeJSON(w, http.StatusOK, *file)
 	})
 }

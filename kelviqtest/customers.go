@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
+
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
@@ -60,18 +62,10 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 		if c == nil {
 			return
 		}
-		if body.Name.IsSpecified() {
-			c.Name = body.Name
-		}
-		if body.Email.IsSpecified() {
-			c.Email = body.Email
-		}
-		if body.Metadata.IsSpecified() {
-			c.Metadata = body.Metadata
-		}
-		if body.BillingAddress.IsSpecified() {
-			c.BillingAddress = body.BillingAddress
-		}
+		patchNullable(&c.Name, body.Name)
+		patchNullable(&c.Email, body.Email)
+		patchNullable(&c.Metadata, body.Metadata)
+		patchNullable(&c.BillingAddress, body.BillingAddress)
 		modified := f.s.now().Format(time.RFC3339Nano)
 		c.ModifiedOn = &modified
 		f.s.emit(o, "customer.updated", o.customerHook(c), nil)
@@ -92,6 +86,22 @@ func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fake
 		}
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
+}
+
+// patch sets *field to v when the request body gives v (a field left out
+// of an update keeps its value).
+func patch[T any](field **T, v *T) {
+	if v != nil {
+		*field = v
+	}
+}
+
+// patchNullable sets *field to v when the request body names the field: a
+// value sets it, an explicit null clears it.
+func patchNullable[T any](field *nullable.Nullable[T], v nullable.Nullable[T]) {
+	if v.IsSpecified() {
+		*field = v
+	}
 }
 
 // containsFold reports whether any of fields contains needle, which is
