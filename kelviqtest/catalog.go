@@ -41,37 +41,32 @@ func imagesFor(keys []string, first int) []fakeapi.ProductImage {
 // CreateCatalogProduct adds a product; an identifier already used in the
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.ProductCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
-	if !ok {
-		return
-	}
-	id := newUUID()
-	tax := fakeapi.ProductTaxCode(body.TaxCode)
-	p := &product{data: fakeapi.Product{
-		Id:          &id,
-		Identifier:  &ident,
-		Name:        &body.Name,
-		Description: body.Description,
-		TaxCode:     &tax,
-		CreatedBy:   ptr(o.email),
-		ModifiedOn:  ptr(f.s.now()),
-		Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
-	}}
-	if p.data.Description == nil {
-		p.data.Description = ptr("")
-	}
-	o.productIdentifiers[ident] = true
-	o.products = append(o.products, p)
-	o.productByID[id] = p
-	writeLocked(w, http.StatusCreated, p.data)
+	f.withOrg(w, r, &body, func(o *org) {
+		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
+		if !ok {
+			return
+		}
+		id := newUUID()
+		tax := fakeapi.ProductTaxCode(body.TaxCode)
+		p := &product{data: fakeapi.Product{
+			Id:          &id,
+			Identifier:  &ident,
+			Name:        &body.Name,
+			Description: body.Description,
+			TaxCode:     &tax,
+			CreatedBy:   ptr(o.email),
+			ModifiedOn:  ptr(f.s.now()),
+			Images:      ptr(imagesFor(deref(body.ImageKeys), 0)),
+		}}
+		if p.data.Description == nil {
+			p.data.Description = ptr("")
+		}
+		o.productIdentifiers[ident] = true
+		o.products = append(o.products, p)
+		o.productByID[id] = p
+		writeJSON(w, http.StatusCreated, p.data)
+	})
 }
 
 // pickIdentifier returns the identifier asked for, answering 400 when taken,
@@ -94,119 +89,87 @@ func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, tak
 // ListCatalogProducts lists the products that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
 func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogProductsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []json.RawMessage{}
-	for _, p := range o.products {
-		if p.archived || (search != "" && !containsFold(search, deref(p.data.Name), deref(p.data.Identifier), deref(p.data.Description))) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []fakeapi.Product{}
+		for _, p := range o.products {
+			if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
+				items = append(items, p.data)
+			}
 		}
-		if !appendJSON(w, &items, p.data) {
-			return
-		}
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCatalogProduct answers the product with the identifiers of its
 // published plans; a product of another organization is 404.
 func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := o.productByID[pk]
-	if p == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	plans := []string{}
-	for _, pl := range o.plans {
-		if pl.product == pk && !pl.archived && pl.published() {
-			plans = append(plans, pl.identifier)
+	f.withOrg(w, r, nil, func(o *org) {
+		p := lookup(w, o.productByID, pk, notFound)
+		if p == nil {
+			return
 		}
-	}
-	out := fakeapi.ProductRetrieve{
-		Id:          p.data.Id,
-		Identifier:  p.data.Identifier,
-		Name:        p.data.Name,
-		Description: p.data.Description,
-		CreatedBy:   p.data.CreatedBy,
-		ModifiedOn:  p.data.ModifiedOn,
-		Images:      p.data.Images,
-		Plans:       &plans,
-	}
-	if p.data.TaxCode != nil {
-		out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
-	}
-	writeLocked(w, http.StatusOK, out)
+		plans := []string{}
+		for _, pl := range o.plans {
+			if pl.product == pk && !pl.archived && pl.published() {
+				plans = append(plans, pl.identifier)
+			}
+		}
+		out := fakeapi.ProductRetrieve{
+			Id:          p.data.Id,
+			Identifier:  p.data.Identifier,
+			Name:        p.data.Name,
+			Description: p.data.Description,
+			CreatedBy:   p.data.CreatedBy,
+			ModifiedOn:  p.data.ModifiedOn,
+			Images:      p.data.Images,
+			Plans:       &plans,
+		}
+		if p.data.TaxCode != nil {
+			out.TaxCode = ptr(fakeapi.ProductRetrieveTaxCode(*p.data.TaxCode))
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
 }
 
 // UpdateCatalogProduct changes the fields present in the body; imageKeys
 // add images.
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.ProductUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := o.productByID[pk]
-	if p == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	if body.Name != nil {
-		p.data.Name = body.Name
-	}
-	if body.Description != nil {
-		p.data.Description = body.Description
-	}
-	if body.TaxCode != nil {
-		p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
-	}
-	if body.ImageKeys != nil {
-		images := deref(p.data.Images)
-		images = append(images, imagesFor(*body.ImageKeys, len(images))...)
-		p.data.Images = &images
-	}
-	p.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, p.data)
+	f.withOrg(w, r, &body, func(o *org) {
+		p := lookup(w, o.productByID, pk, notFound)
+		if p == nil {
+			return
+		}
+		patch(&p.data.Name, body.Name)
+		patch(&p.data.Description, body.Description)
+		if body.TaxCode != nil {
+			p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
+		}
+		if body.ImageKeys != nil {
+			images := deref(p.data.Images)
+			images = append(images, imagesFor(*body.ImageKeys, len(images))...)
+			p.data.Images = &images
+		}
+		p.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, p.data)
+	})
 }
 
 // DeleteCatalogProduct archives the product; an archived one is 400.
 func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := o.productByID[pk]
-	switch {
-	case p == nil:
-		writeDetail(w, http.StatusNotFound, "Not found.")
-	case p.archived:
-		writeDetail(w, http.StatusBadRequest, "The product is already archived.")
-	default:
-		p.archived = true
-		p.data.ModifiedOn = ptr(f.s.now())
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		p := lookup(w, o.productByID, pk, notFound)
+		switch {
+		case p == nil:
+		case p.archived:
+			writeDetail(w, http.StatusBadRequest, "The product is already archived.")
+		default:
+			p.archived = true
+			p.data.ModifiedOn = ptr(f.s.now())
+			writeNoContent(w)
+		}
+	})
 }
 
 // ---- features ----
@@ -214,111 +177,83 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // CreateCatalogFeature defines a feature; an identifier already used in the
 // organization is 400. Without an identifier, one is made from the name.
 func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.FeatureCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
-	if !ok {
-		return
-	}
-	id := newUUID()
-	kind := fakeapi.CatalogFeatureFeatureType(body.FeatureType)
-	orEmpty := func(m *map[string]any) *map[string]any {
-		if m == nil {
-			return &map[string]any{}
+	f.withOrg(w, r, &body, func(o *org) {
+		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
+		if !ok {
+			return
 		}
-		return m
-	}
-	feat := &feature{data: fakeapi.CatalogFeature{
-		Id:             &id,
-		Identifier:     &ident,
-		Name:           &body.Name,
-		Description:    body.Description,
-		FeatureType:    &kind,
-		FeatureDetails: orEmpty(body.FeatureDetails),
-		Meter:          orEmpty(body.Meter),
-		Metadata:       orEmpty(body.Metadata),
-		Details:        &map[string]any{},
-		IsArchived:     ptr(false),
-		ModifiedOn:     ptr(f.s.now()),
-	}}
-	if feat.data.Description == nil {
-		feat.data.Description = ptr("")
-	}
-	o.featureIdentifiers[ident] = true
-	o.features = append(o.features, feat)
-	o.featureByID[id] = feat
-	writeLocked(w, http.StatusCreated, feat.data)
+		id := newUUID()
+		kind := fakeapi.CatalogFeatureFeatureType(body.FeatureType)
+		orEmpty := func(m *map[string]any) *map[string]any {
+			if m == nil {
+				return &map[string]any{}
+			}
+			return m
+		}
+		feat := &feature{data: fakeapi.CatalogFeature{
+			Id:             &id,
+			Identifier:     &ident,
+			Name:           &body.Name,
+			Description:    body.Description,
+			FeatureType:    &kind,
+			FeatureDetails: orEmpty(body.FeatureDetails),
+			Meter:          orEmpty(body.Meter),
+			Metadata:       orEmpty(body.Metadata),
+			Details:        &map[string]any{},
+			IsArchived:     ptr(false),
+			ModifiedOn:     ptr(f.s.now()),
+		}}
+		if feat.data.Description == nil {
+			feat.data.Description = ptr("")
+		}
+		o.featureIdentifiers[ident] = true
+		o.features = append(o.features, feat)
+		o.featureByID[id] = feat
+		writeJSON(w, http.StatusCreated, feat.data)
+	})
 }
 
 // ListCatalogFeatures lists the features that are not archived, oldest
 // first, filtered by search (name, identifier or description) and paged.
 func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogFeaturesParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []json.RawMessage{}
-	for _, ft := range o.features {
-		d := ft.data
-		if deref(d.IsArchived) || (search != "" && !containsFold(search, deref(d.Name), deref(d.Identifier), deref(d.Description))) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []fakeapi.CatalogFeature{}
+		for _, ft := range o.features {
+			if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
+				items = append(items, d)
+			}
 		}
-		if !appendJSON(w, &items, d) {
-			return
-		}
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCatalogFeature answers one feature, archived or not.
 func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ft := o.featureByID[pk]
-	if ft == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	writeLocked(w, http.StatusOK, ft.data)
+	f.withOrg(w, r, nil, func(o *org) {
+		ft := lookup(w, o.featureByID, pk, notFound)
+		if ft == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, ft.data)
+	})
 }
 
 // DeleteCatalogFeature archives the feature; an archived one is 400.
 func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ft := o.featureByID[pk]
-	switch {
-	case ft == nil:
-		writeDetail(w, http.StatusNotFound, "Not found.")
-	case deref(ft.data.IsArchived):
-		writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
-	default:
-		ft.data.IsArchived = ptr(true)
-		ft.data.ModifiedOn = ptr(f.s.now())
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		ft := lookup(w, o.featureByID, pk, notFound)
+		switch {
+		case ft == nil:
+		case deref(ft.data.IsArchived):
+			writeDetail(w, http.StatusBadRequest, "The feature is already archived.")
+		default:
+			ft.data.IsArchived = ptr(true)
+			ft.data.ModifiedOn = ptr(f.s.now())
+			writeNoContent(w)
+		}
+	})
 }
 
 // ---- plans ----
@@ -335,78 +270,101 @@ func planJSON(p *plan, v *planVersion) fakeapi.CatalogPlan {
 
 // findPlan returns the organization's plan, or answers 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
-	p := o.planByIdentifier[identifier]
-	if p == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+	return lookup(w, o.planByIdentifier, identifier, notFound)
+}
+
+// editablePlan returns the organization's plan, or answers 404 when there
+// is none and 400 when it is archived.
+func editablePlan(w http.ResponseWriter, o *org, identifier string) *plan {
+	p := findPlan(w, o, identifier)
+	if p != nil && p.archived {
+		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
+		return nil
 	}
 	return p
+}
+
+// editDraft returns the organization's plan and its draft, opened when
+// needed: editablePlan, then openDraft.
+func editDraft(w http.ResponseWriter, o *org, identifier string, t time.Time) (*plan, *planVersion) {
+	p := editablePlan(w, o, identifier)
+	if p == nil {
+		return nil, nil
+	}
+	return p, openDraft(w, p, t)
+}
+
+// openDraft returns the plan's draft, opening one when there is none (see
+// plan.draft), or answers 500 when it cannot.
+func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
+	v, err := p.draft(t)
+	if err != nil {
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
+		return nil
+	}
+	return v
 }
 
 // CreateCatalogPlan drafts a plan (version 1) under one of the
 // organization's products that is not archived.
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.PlanCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if prod := o.productByID[body.Product]; prod == nil || prod.archived {
-		writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
-		return
-	}
-	taken := map[string]bool{}
-	for k := range o.planByIdentifier {
-		taken[k] = true
-	}
-	ident, ok := pickIdentifier(w, body.Identifier, body.Name, "plan", taken)
-	if !ok {
-		return
-	}
-	t := f.s.now()
-	files := []fakeapi.PlanFile{}
-	for i, k := range deref(body.FileKeys) {
-		files = append(files, planFile(absoluteBase(r), ident, k, i))
-	}
-	v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
-		Identifier:  &ident,
-		Name:        &body.Name,
-		Description: body.Description,
-		Product:     &body.Product,
-		Metadata:    body.Metadata,
-		Version:     ptr(1),
-		CreatedOn:   &t,
-		ModifiedOn:  &t,
-		IsVisible:   body.IsVisible,
-		IsImported:  ptr(false),
-		Countries:   &[]string{},
-		License:     body.License,
-		Links:       body.Links,
-		Files:       &files,
-	}}
-	if v.data.Description == nil {
-		v.data.Description = ptr("")
-	}
-	if v.data.Metadata == nil {
-		v.data.Metadata = &map[string]any{}
-	}
-	if v.data.IsVisible == nil {
-		v.data.IsVisible = ptr(true)
-	}
-	if v.data.Links == nil {
-		v.data.Links = &[]fakeapi.PlanLink{}
-	}
-	if body.Ordering != nil {
-		v.data.Ordering.Set(*body.Ordering)
-	} else {
-		v.data.Ordering.SetNull()
-	}
-	p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
-	o.plans = append(o.plans, p)
-	o.planByIdentifier[ident] = p
-	writeLocked(w, http.StatusCreated, planJSON(p, v))
+	f.withOrg(w, r, &body, func(o *org) {
+		if prod := o.productByID[body.Product]; prod == nil || prod.archived {
+			writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
+			return
+		}
+		taken := map[string]bool{}
+		for k := range o.planByIdentifier {
+			taken[k] = true
+		}
+		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "plan", taken)
+		if !ok {
+			return
+		}
+		t := f.s.now()
+		files := []fakeapi.PlanFile{}
+		for i, k := range deref(body.FileKeys) {
+			files = append(files, planFile(absoluteBase(r), ident, k, i))
+		}
+		v := &planVersion{status: planDraft, data: fakeapi.CatalogPlan{
+			Identifier:  &ident,
+			Name:        &body.Name,
+			Description: body.Description,
+			Product:     &body.Product,
+			Metadata:    body.Metadata,
+			Version:     ptr(1),
+			CreatedOn:   &t,
+			ModifiedOn:  &t,
+			IsVisible:   body.IsVisible,
+			IsImported:  ptr(false),
+			Countries:   &[]string{},
+			License:     body.License,
+			Links:       body.Links,
+			Files:       &files,
+		}}
+		if v.data.Description == nil {
+			v.data.Description = ptr("")
+		}
+		if v.data.Metadata == nil {
+			v.data.Metadata = &map[string]any{}
+		}
+		if v.data.IsVisible == nil {
+			v.data.IsVisible = ptr(true)
+		}
+		if v.data.Links == nil {
+			v.data.Links = &[]fakeapi.PlanLink{}
+		}
+		if body.Ordering != nil {
+			v.data.Ordering.Set(*body.Ordering)
+		} else {
+			v.data.Ordering.SetNull()
+		}
+		p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
+		o.plans = append(o.plans, p)
+		o.planByIdentifier[ident] = p
+		writeJSON(w, http.StatusCreated, planJSON(p, v))
+	})
 }
 
 // planFile is a plan file made from an upload key.
@@ -425,103 +383,55 @@ func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 // ListCatalogPlans lists each plan once, in its newest version, skipping
 // archived plans and plans of archived products.
 func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []json.RawMessage{}
-	for _, p := range o.plans {
-		if prod := o.productByID[p.product]; p.archived || prod == nil || prod.archived {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		items := []fakeapi.CatalogPlan{}
+		for _, p := range o.plans {
+			if prod := o.productByID[p.product]; !p.archived && prod != nil && !prod.archived {
+				items = append(items, planJSON(p, p.latest()))
+			}
 		}
-		if !appendJSON(w, &items, planJSON(p, p.latest())) {
-			return
-		}
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCatalogPlan answers the latest version, or the one asked for.
 func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := p.latest()
-	if params.Version != nil {
-		if v = p.version(*params.Version); v == nil {
-			writeDetail(w, http.StatusNotFound, "Not found.")
+	f.withOrg(w, r, nil, func(o *org) {
+		p, v := findPlanVersion(w, o, identifier, params.Version)
+		if v == nil {
 			return
 		}
-	}
-	writeLocked(w, http.StatusOK, planJSON(p, v))
+		writeJSON(w, http.StatusOK, planJSON(p, v))
+	})
 }
 
 // UpdateCatalogPlan edits the open draft, or first opens one (a copy of the
 // latest version, numbered one higher) when the latest is published. Edits
 // always go to the draft, so the version query parameter is ignored.
 func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.UpdateCatalogPlanParams) {
-	o := requireOrg(w, r)
 	var body fakeapi.PlanUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	if p.archived {
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
-		return
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	d := &v.data
-	if body.Name != nil {
-		d.Name = body.Name
-	}
-	if body.Description != nil {
-		d.Description = body.Description
-	}
-	if body.Metadata != nil {
-		d.Metadata = body.Metadata
-	}
-	if body.IsVisible != nil {
-		d.IsVisible = body.IsVisible
-	}
-	if body.License != nil {
-		d.License = body.License
-	}
-	if body.Links != nil {
-		d.Links = body.Links
-	}
-	if body.FileKeys != nil {
-		files := deref(d.Files)
-		for _, k := range *body.FileKeys {
-			files = append(files, planFile(absoluteBase(r), p.identifier, k, len(files)))
+	f.withOrg(w, r, &body, func(o *org) {
+		p, v := editDraft(w, o, identifier, f.s.now())
+		if v == nil {
+			return
 		}
-		d.Files = &files
-	}
-	d.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, planJSON(p, v))
+		d := &v.data
+		patch(&d.Name, body.Name)
+		patch(&d.Description, body.Description)
+		patch(&d.Metadata, body.Metadata)
+		patch(&d.IsVisible, body.IsVisible)
+		patch(&d.License, body.License)
+		patch(&d.Links, body.Links)
+		if body.FileKeys != nil {
+			files := deref(d.Files)
+			for _, k := range *body.FileKeys {
+				files = append(files, planFile(absoluteBase(r), p.identifier, k, len(files)))
+			}
+			d.Files = &files
+		}
+		d.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, planJSON(p, v))
+	})
 }
 
 // draft returns the plan's open draft, opening one when there is none.
@@ -553,95 +463,69 @@ func (p *plan) draft(t time.Time) (*planVersion, error) {
 // DeleteCatalogPlan archives every version of the plan (the version query
 // parameter is ignored); an archived plan is 400.
 func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.DeleteCatalogPlanParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	switch {
-	case p == nil:
-	case p.archived:
-		writeDetail(w, http.StatusBadRequest, "The plan is already archived.")
-	default:
-		p.archived = true
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		switch {
+		case p == nil:
+		case p.archived:
+			writeDetail(w, http.StatusBadRequest, "The plan is already archived.")
+		default:
+			p.archived = true
+			writeNoContent(w)
+		}
+	})
 }
 
 // PublishCatalogPlan publishes the newest draft and retires the version
 // published before it; without a draft it is 400.
 func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
+	var body any // the body is optional
 	if r.ContentLength > 0 {
-		var body fakeapi.PlanPublishRequest
-		if !decodeBody(w, r, &body) {
+		body = &fakeapi.PlanPublishRequest{}
+	}
+	f.withOrg(w, r, body, func(o *org) {
+		p := editablePlan(w, o, identifier)
+		switch {
+		case p == nil:
+			return
+		case p.latest().status != planDraft:
+			writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")
 			return
 		}
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	switch {
-	case p == nil:
-		return
-	case p.archived:
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
-		return
-	case p.latest().status != planDraft:
-		writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")
-		return
-	}
-	for _, v := range p.versions {
-		if v.status == planPublished {
-			v.status = planRetired
+		for _, v := range p.versions {
+			if v.status == planPublished {
+				v.status = planRetired
+			}
 		}
-	}
-	last := p.latest()
-	last.status = planPublished
-	last.data.ModifiedOn = ptr(f.s.now())
-	writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
+		last := p.latest()
+		last.status = planPublished
+		last.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
+	})
 }
 
 // DiscardCatalogPlanDraft deletes the newest version when it is a draft and
 // an older version exists; otherwise it is 400.
 func (f *fake) DiscardCatalogPlanDraft(w http.ResponseWriter, r *http.Request, identifier string) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	switch {
-	case p == nil:
-	case p.latest().status != planDraft:
-		writeDetail(w, http.StatusBadRequest, "The plan has no draft to discard.")
-	case len(p.versions) == 1:
-		writeDetail(w, http.StatusBadRequest, "The plan has never been published; delete it instead.")
-	default:
-		p.versions = p.versions[:len(p.versions)-1]
-		writeNoContent(w)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		p := findPlan(w, o, identifier)
+		switch {
+		case p == nil:
+		case p.latest().status != planDraft:
+			writeDetail(w, http.StatusBadRequest, "The plan has no draft to discard.")
+		case len(p.versions) == 1:
+			writeDetail(w, http.StatusBadRequest, "The plan has never been published; delete it instead.")
+		default:
+			p.versions = p.versions[:len(p.versions)-1]
+			writeNoContent(w)
+		}
+	})
 }
 
-// appendJSON encodes v onto items, answering 500 and reporting false if it
-// cannot be encoded.
-func appendJSON(w http.ResponseWriter, items *[]json.RawMessage, v any) bool {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
-		return false
-	}
-	*items = append(*items, b)
-	return true
+// matchesCatalog reports whether a catalog entry's name, identifier or
+// description contains search (lower-case), or search is empty.
+func matchesCatalog(search string, name, identifier, description *string) bool {
+	return search == "" || containsFold(search, deref(name), deref(identifier), deref(description))
 }
 
 func ptr[T any](v T) *T { return &v }

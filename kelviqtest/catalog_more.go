@@ -23,61 +23,49 @@ func defaultProductSettings() map[string]any {
 
 // GetCatalogProductSettings answers a product's settings.
 func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if o.productByID[pk] == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	set := o.productSettings[pk]
-	if set == nil {
-		set = defaultProductSettings()
-	}
-	writeLocked(w, http.StatusOK, set)
+	f.withOrg(w, r, nil, func(o *org) {
+		if lookup(w, o.productByID, pk, notFound) == nil {
+			return
+		}
+		set := o.productSettings[pk]
+		if set == nil {
+			set = defaultProductSettings()
+		}
+		writeJSON(w, http.StatusOK, set)
+	})
 }
 
 // UpdateCatalogProductSettings changes the settings present in the body.
 func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body map[string]any
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if o.productByID[pk] == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	set := o.productSettings[pk]
-	if set == nil {
-		set = defaultProductSettings()
-		o.productSettings[pk] = set
-	}
-	for _, k := range []string{"vpn", "tor", "proxy", "currency", "productUrl"} {
-		if v, ok := body[k]; ok {
-			set[k] = v
+	f.withOrg(w, r, &body, func(o *org) {
+		if lookup(w, o.productByID, pk, notFound) == nil {
+			return
 		}
-	}
-	writeLocked(w, http.StatusOK, set)
+		set := o.productSettings[pk]
+		if set == nil {
+			set = defaultProductSettings()
+			o.productSettings[pk] = set
+		}
+		for _, k := range []string{"vpn", "tor", "proxy", "currency", "productUrl"} {
+			if v, ok := body[k]; ok {
+				set[k] = v
+			}
+		}
+		writeJSON(w, http.StatusOK, set)
+	})
 }
 
 // findImage returns a product's image, or answers 404.
 func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) (*product, int) {
 	p := o.productByID[productPK]
 	if p == nil || p.data.Images == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
 	}
 	i := slices.IndexFunc(*p.data.Images, func(img fakeapi.ProductImage) bool { return img.Id != nil && *img.Id == pk })
 	if i < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
 	}
 	return p, i
@@ -86,57 +74,43 @@ func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) 
 // UpdateCatalogProductImage changes an image's name, order, thumbnail flag
 // or enabled flag; making one the thumbnail unsets the others.
 func (f *fake) UpdateCatalogProductImage(w http.ResponseWriter, r *http.Request, productPK, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.ProductImageUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, i := findImage(w, o, productPK, pk)
-	if p == nil {
-		return
-	}
-	images := *p.data.Images
-	img := &images[i]
-	if body.Name != nil {
-		img.Name.Set(*body.Name)
-	}
-	if body.Ordering != nil {
-		img.Ordering = body.Ordering
-	}
-	if body.Enabled != nil {
-		img.Enabled = body.Enabled
-	}
-	if body.Thumbnail != nil {
-		if *body.Thumbnail {
-			for j := range images {
-				images[j].Thumbnail = ptr(false)
-			}
+	f.withOrg(w, r, &body, func(o *org) {
+		p, i := findImage(w, o, productPK, pk)
+		if p == nil {
+			return
 		}
-		img.Thumbnail = ptr(*body.Thumbnail)
-	}
-	p.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, *img)
+		images := *p.data.Images
+		img := &images[i]
+		if body.Name != nil {
+			img.Name.Set(*body.Name)
+		}
+		patch(&img.Ordering, body.Ordering)
+		patch(&img.Enabled, body.Enabled)
+		if body.Thumbnail != nil {
+			if *body.Thumbnail {
+				for j := range images {
+					images[j].Thumbnail = ptr(false)
+				}
+			}
+			img.Thumbnail = ptr(*body.Thumbnail)
+		}
+		p.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, *img)
+	})
 }
 
 // DeleteCatalogProductImage removes an image.
 func (f *fake) DeleteCatalogProductImage(w http.ResponseWriter, r *http.Request, productPK, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, i := findImage(w, o, productPK, pk)
-	if p == nil {
-		return
-	}
-	images := slices.Delete(*p.data.Images, i, i+1)
-	p.data.Images = &images
-	writeNoContent(w)
+	f.withOrg(w, r, nil, func(o *org) {
+		p, i := findImage(w, o, productPK, pk)
+		if p == nil {
+			return
+		}
+		images := slices.Delete(*p.data.Images, i, i+1)
+		p.data.Images = &images
+		writeNoContent(w)
+	})
 }
 
 // ---- plan features ----
@@ -150,94 +124,80 @@ func (o *org) planFeatureObj(pf *planFeature) obj {
 	return out
 }
 
-// versionOrLatest is the version asked for, or the latest; nil after a 404.
-func versionOrLatest(w http.ResponseWriter, p *plan, version *int) *planVersion {
+// findPlanVersion returns the organization's plan and the version asked
+// for (the latest when version is nil), or answers 404 when either is
+// missing.
+func findPlanVersion(w http.ResponseWriter, o *org, identifier string, version *int) (*plan, *planVersion) {
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return nil, nil
+	}
 	if version == nil {
-		return p.latest()
+		return p, p.latest()
 	}
 	v := p.version(*version)
 	if v == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
+		return nil, nil
 	}
-	return v
+	return p, v
 }
 
 // ListCatalogPlanFeatures lists the features of the latest version (or the
 // one asked for) with their entitlement details.
 func (f *fake) ListCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanFeaturesParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := versionOrLatest(w, p, params.Version)
-	if v == nil {
-		return
-	}
-	items := []obj{}
-	for _, pf := range v.features {
-		items = append(items, o.planFeatureObj(pf))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r)))); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		_, v := findPlanVersion(w, o, identifier, params.Version)
+		if v == nil {
+			return
+		}
+		items := []obj{}
+		for _, pf := range v.features {
+			items = append(items, o.planFeatureObj(pf))
+		}
+		writeLargestPage(w, r, f.s.spec, items)
+	})
 }
 
 // AddCatalogPlanFeatures adds features (or replaces the details of ones
 // already there) on the plan's draft, opening one when the latest version
 // is published. A feature of no catalog is 400.
 func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, identifier string, _ fakeapi.AddCatalogPlanFeaturesParams) {
-	o := requireOrg(w, r)
 	var body struct {
 		PlanEntitlements []struct {
 			Feature openapi_types.UUID `json:"feature"`
 			Details map[string]any     `json:"details"`
 		} `json:"planEntitlements"`
 	}
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	if p.archived {
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
-		return
-	}
-	for _, pe := range body.PlanEntitlements {
-		if ft := o.featureByID[pe.Feature]; ft == nil || deref(ft.data.IsArchived) {
-			writeJSON(w, http.StatusBadRequest, obj{"planEntitlements": []obj{{"feature": []string{fmt.Sprintf("Invalid pk %q - object does not exist.", pe.Feature.String())}}}})
+	f.withOrg(w, r, &body, func(o *org) {
+		p := editablePlan(w, o, identifier)
+		if p == nil {
 			return
 		}
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	for _, pe := range body.PlanEntitlements {
-		d := pe.Details
-		if d == nil {
-			d = map[string]any{}
+		for _, pe := range body.PlanEntitlements {
+			if ft := o.featureByID[pe.Feature]; ft == nil || deref(ft.data.IsArchived) {
+				writeJSON(w, http.StatusBadRequest, obj{"planEntitlements": []obj{{"feature": []string{fmt.Sprintf("Invalid pk %q - object does not exist.", pe.Feature.String())}}}})
+				return
+			}
 		}
-		if i := slices.IndexFunc(v.features, func(pf *planFeature) bool { return pf.feature == pe.Feature }); i >= 0 {
-			v.features[i].details = d
-			continue
+		v := openDraft(w, p, f.s.now())
+		if v == nil {
+			return
 		}
-		v.features = append(v.features, &planFeature{feature: pe.Feature, details: d})
-	}
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusCreated, planJSON(p, v))
+		for _, pe := range body.PlanEntitlements {
+			d := pe.Details
+			if d == nil {
+				d = map[string]any{}
+			}
+			if i := slices.IndexFunc(v.features, func(pf *planFeature) bool { return pf.feature == pe.Feature }); i >= 0 {
+				v.features[i].details = d
+				continue
+			}
+			v.features = append(v.features, &planFeature{feature: pe.Feature, details: d})
+		}
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusCreated, planJSON(p, v))
+	})
 }
 
 // planFeatureIndex finds a feature of a plan version by its UUID or its
@@ -252,67 +212,57 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 	})
 }
 
+// draftFeature returns the draft of the organization's plan, opened when
+// needed, and the index in it of the feature featureID names (see
+// planFeatureIndex); it answers 404 when there is no such plan or its latest
+// version lacks that feature.
+func (o *org) draftFeature(w http.ResponseWriter, identifier, featureID string, t time.Time) (*planVersion, int) {
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return nil, -1
+	}
+	if o.planFeatureIndex(p.latest(), featureID) < 0 {
+		writeDetail(w, http.StatusNotFound, notFound)
+		return nil, -1
+	}
+	v := openDraft(w, p, t)
+	if v == nil {
+		return nil, -1
+	}
+	return v, o.planFeatureIndex(v, featureID)
+}
+
 // UpdateCatalogPlanFeature replaces a plan feature's entitlement details on
 // the draft (opened when needed); a feature the plan lacks is 404.
 func (f *fake) UpdateCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
-	o := requireOrg(w, r)
 	var body struct {
 		Details map[string]any `json:"details"`
 	}
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	if o.planFeatureIndex(p.latest(), featureID) < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	i := o.planFeatureIndex(v, featureID)
-	for k, val := range body.Details {
-		v.features[i].details[k] = val
-	}
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, o.planFeatureObj(v.features[i]))
+	f.withOrg(w, r, &body, func(o *org) {
+		v, i := o.draftFeature(w, identifier, featureID, f.s.now())
+		if v == nil {
+			return
+		}
+		for k, val := range body.Details {
+			v.features[i].details[k] = val
+		}
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, o.planFeatureObj(v.features[i]))
+	})
 }
 
 // DeleteCatalogPlanFeature removes a feature from the draft (opened when
 // needed); a feature the plan lacks is 404.
 func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, identifier, featureID string) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	if o.planFeatureIndex(p.latest(), featureID) < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	i := o.planFeatureIndex(v, featureID)
-	v.features = slices.Delete(v.features, i, i+1)
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeNoContent(w)
+	f.withOrg(w, r, nil, func(o *org) {
+		v, i := o.draftFeature(w, identifier, featureID, f.s.now())
+		if v == nil {
+			return
+		}
+		v.features = slices.Delete(v.features, i, i+1)
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeNoContent(w)
+	})
 }
 
 // ---- plan prices ----
@@ -320,135 +270,91 @@ func (f *fake) DeleteCatalogPlanFeature(w http.ResponseWriter, r *http.Request, 
 // ListCatalogPlanPrices lists the prices of the latest version (or the one
 // asked for).
 func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.ListCatalogPlanPricesParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v := versionOrLatest(w, p, params.Version)
-	if v == nil {
-		return
-	}
-	items := append([]map[string]any{}, v.prices...)
-	if pg, ok := paginate(w, r, f.s.spec, items, nil, ptr(f.s.spec.maxPageSize(opFrom(r)))); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		_, v := findPlanVersion(w, o, identifier, params.Version)
+		if v == nil {
+			return
+		}
+		items := append([]map[string]any{}, v.prices...)
+		writeLargestPage(w, r, f.s.spec, items)
+	})
 }
 
 // BulkSetCatalogPlanPrices replaces the draft's prices (opening a draft
 // when the latest version is published).
 func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string) {
-	o := requireOrg(w, r)
 	var body struct {
 		Prices []map[string]any `json:"prices"`
 	}
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	if p.archived {
-		writeDetail(w, http.StatusBadRequest, "The plan is archived.")
-		return
-	}
-	v, err := p.draft(f.s.now())
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return
-	}
-	prices := []map[string]any{}
-	for _, pr := range body.Prices {
-		out := map[string]any{
-			"id": newUUID().String(), "currency": defaultCurrency, "freeTrial": false, "trialPeriod": 0,
-			"enabled": true, "taxBehavior": "UNSPECIFIED", "chargeCatalogPrice": []any{},
+	f.withOrg(w, r, &body, func(o *org) {
+		_, v := editDraft(w, o, identifier, f.s.now())
+		if v == nil {
+			return
 		}
-		for k, val := range pr {
-			out[k] = val
+		prices := []map[string]any{}
+		for _, pr := range body.Prices {
+			out := map[string]any{
+				"id": newUUID().String(), "currency": defaultCurrency, "freeTrial": false, "trialPeriod": 0,
+				"enabled": true, "taxBehavior": "UNSPECIFIED", "chargeCatalogPrice": []any{},
+			}
+			for k, val := range pr {
+				out[k] = val
+			}
+			prices = append(prices, out)
 		}
-		prices = append(prices, out)
-	}
-	v.prices = prices
-	v.data.ModifiedOn = ptr(f.s.now())
-	writeLocked(w, http.StatusOK, obj{"prices": prices})
+		v.prices = prices
+		v.data.ModifiedOn = ptr(f.s.now())
+		writeJSON(w, http.StatusOK, obj{"prices": prices})
+	})
 }
 
 // ---- plan files ----
 
-// findFile finds a file of the plan's latest version, or answers 404.
-func findFile(w http.ResponseWriter, p *plan, pk openapi_types.UUID) (*planVersion, int) {
+// findFile finds a file of the latest version of the organization's plan,
+// or answers 404 (and returns -1) when there is no such plan or file.
+func findFile(w http.ResponseWriter, o *org, identifier string, pk openapi_types.UUID) (*planVersion, int) {
+	p := findPlan(w, o, identifier)
+	if p == nil {
+		return nil, -1
+	}
 	v := p.latest()
 	i := -1
 	if v.data.Files != nil {
 		i = slices.IndexFunc(*v.data.Files, func(pf fakeapi.PlanFile) bool { return pf.Id != nil && *pf.Id == pk })
 	}
 	if i < 0 {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 	}
 	return v, i
 }
 
 // UpdateCatalogPlanFile changes a file's name, order or enabled flag.
 func (f *fake) UpdateCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.PlanFileUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v, i := findFile(w, p, pk)
-	if i < 0 {
-		return
-	}
-	file := &(*v.data.Files)[i]
-	if body.Name != nil {
-		file.Name = body.Name
-	}
-	if body.Ordering != nil {
-		file.Ordering = body.Ordering
-	}
-	if body.Enabled != nil {
-		file.Enabled = body.Enabled
-	}
-	writeLocked(w, http.StatusOK, *file)
+	f.withOrg(w, r, &body, func(o *org) {
+		v, i := findFile(w, o, identifier, pk)
+		if i < 0 {
+			return
+		}
+		file := &(*v.data.Files)[i]
+		patch(&file.Name, body.Name)
+		patch(&file.Ordering, body.Ordering)
+		patch(&file.Enabled, body.Enabled)
+		writeJSON(w, http.StatusOK, *file)
+	})
 }
 
 // DeleteCatalogPlanFile removes a file from the latest version.
 func (f *fake) DeleteCatalogPlanFile(w http.ResponseWriter, r *http.Request, identifier string, pk openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := findPlan(w, o, identifier)
-	if p == nil {
-		return
-	}
-	v, i := findFile(w, p, pk)
-	if i < 0 {
-		return
-	}
-	files := slices.Delete(*v.data.Files, i, i+1)
-	v.data.Files = &files
-	writeNoContent(w)
+	f.withOrg(w, r, nil, func(o *org) {
+		v, i := findFile(w, o, identifier, pk)
+		if i < 0 {
+			return
+		}
+		files := slices.Delete(*v.data.Files, i, i+1)
+		v.data.Files = &files
+		writeNoContent(w)
+	})
 }
 
 // DownloadCatalogPlanFile redirects (302) to a short-lived signed link to
@@ -473,7 +379,7 @@ func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, i
 	}
 	st.mu.Unlock()
 	if file == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	q := url.Values{}

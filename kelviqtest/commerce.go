@@ -78,16 +78,7 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 			enabled:    true,
 		}
 		if deref(lc.HasExpiry) {
-			n := max(1, deref(lc.DurationValue))
-			var exp time.Time
-			switch deref(lc.DurationUnit) {
-			case "DAY":
-				exp = t.AddDate(0, 0, n)
-			case "YEAR":
-				exp = t.AddDate(n, 0, 0)
-			default:
-				exp = t.AddDate(0, n, 0)
-			}
+			exp := after(t, string(deref(lc.DurationUnit)), max(1, deref(lc.DurationValue)))
 			l.expires = &exp
 		}
 		o.licenses = append(o.licenses, l)
@@ -104,200 +95,166 @@ func licenseKey() string {
 }
 
 // featureInputs turns FeatureInput lists into JSON objects.
-func featureInputs(in *[]fakeapi.FeatureInput) []obj {
+func featureInputs(in []fakeapi.FeatureInput) []obj {
 	out := []obj{}
-	if in == nil {
-		return out
-	}
-	for _, f := range *in {
+	for _, f := range in {
 		out = append(out, obj{"identifier": f.Identifier, "quantity": f.Quantity})
 	}
 	return out
 }
 
+// livePlan is the published version of the organization's plan, or nil
+// after answering 400 on planIdentifier when the plan does not exist, is
+// archived or has no published version.
+func livePlan(w http.ResponseWriter, o *org, identifier string) *planVersion {
+	if p := o.planByIdentifier[identifier]; p != nil && !p.archived {
+		if v := p.liveVersion(); v != nil {
+			return v
+		}
+	}
+	writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", identifier))
+	return nil
+}
+
 // CreateSubscription subscribes an existing customer to a published plan
 // and charges the first period (an order with its transaction).
 func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreateSubscriptionRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	customerID := ""
-	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
-		customerID = body.CustomerId.MustGet()
-	}
-	if customerID == "" {
-		writeDetail(w, http.StatusBadRequest, "customerId is required.")
-		return
-	}
-	var feats *[]fakeapi.FeatureInput
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		v := body.Features.MustGet()
-		feats = &v
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(feats), "")
-	if err != nil {
-		writeDetail(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	// The first period is charged at once, as a completed checkout is.
-	sub.orderID = f.s.placeOrder(o, sub, false).id
-	writeLocked(w, http.StatusCreated, o.createdSubscriptionObj(sub))
+	f.withOrg(w, r, &body, func(o *org) {
+		customerID := body.CustomerId.GetOrEmpty()
+		if customerID == "" {
+			writeDetail(w, http.StatusBadRequest, "customerId is required.")
+			return
+		}
+		sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(body.Features.GetOrEmpty()), "")
+		if err != nil {
+			writeDetail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		// The first period is charged at once, as a completed checkout is.
+		sub.orderID = f.s.placeOrder(o, sub, false).id
+		writeJSON(w, http.StatusCreated, o.createdSubscriptionObj(sub))
+	})
 }
 
 // ListSubscriptions lists subscriptions, newest first, by customer and
 // status.
 func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params fakeapi.ListSubscriptionsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f.s.settle(o)
-	items := []obj{}
-	for _, s := range slices.Backward(o.subscriptions) {
-		if params.CustomerId != nil && s.customerID != *params.CustomerId {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		f.s.settle(o)
+		items := []obj{}
+		for _, s := range slices.Backward(o.subscriptions) {
+			if params.CustomerId != nil && s.customerID != *params.CustomerId {
+				continue
+			}
+			if params.Status != nil && !strings.EqualFold(s.status, *params.Status) {
+				continue
+			}
+			items = append(items, o.subscriptionObj(s))
 		}
-		if params.Status != nil && !strings.EqualFold(s.status, *params.Status) {
-			continue
-		}
-		items = append(items, o.subscriptionObj(s))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveSubscription answers one subscription; an unknown one is 404
 // {"detail": ...}, as the reference declares.
 func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f.s.settle(o)
-	s := o.subByID[id]
-	if s == nil {
-		writeDetail(w, http.StatusNotFound, "Subscription not found.")
-		return
-	}
-	writeLocked(w, http.StatusOK, o.subscriptionObj(s))
+	f.withOrg(w, r, nil, func(o *org) {
+		f.s.settle(o)
+		s := lookup(w, o.subByID, id, subscriptionNotFound)
+		if s == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, o.subscriptionObj(s))
+	})
 }
 
 // UpdateSubscription moves an active subscription to another published plan
 // (or charge period); the new billing period starts now.
 func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.UpdateSubscriptionRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f.s.settle(o)
-	s := o.subByID[id]
-	if s == nil {
-		writeDetail(w, http.StatusNotFound, "Subscription not found.")
-		return
-	}
-	if s.status != "active" {
-		writeDetail(w, http.StatusBadRequest, "Only an active subscription can be changed.")
-		return
-	}
-	p := o.planByIdentifier[body.PlanIdentifier]
-	var v *planVersion
-	if p != nil && !p.archived {
-		v = p.liveVersion()
-	}
-	if v == nil {
-		writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", body.PlanIdentifier))
-		return
-	}
-	prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
-	changedPlan := s.plan != body.PlanIdentifier
-	t := f.s.now()
-	s.plan, s.version, s.chargePeriod = body.PlanIdentifier, deref(v.data.Version), string(body.ChargePeriod)
-	s.amountUnits, s.currency = v.price(s.chargePeriod)
-	s.periodStart, s.periodEnd = t, periodEnd(t, s.chargePeriod)
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		fs := body.Features.MustGet()
-		s.features = featureInputs(&fs)
-	}
-	typ := "subscription.updated"
-	if changedPlan {
-		typ = "subscription.plan_changed"
-	}
-	f.s.emit(o, typ, o.subscriptionHook(s), prev)
-	writeLocked(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
+	f.withOrg(w, r, &body, func(o *org) {
+		f.s.settle(o)
+		s := lookup(w, o.subByID, id, subscriptionNotFound)
+		if s == nil {
+			return
+		}
+		if s.status != "active" {
+			writeDetail(w, http.StatusBadRequest, "Only an active subscription can be changed.")
+			return
+		}
+		v := livePlan(w, o, body.PlanIdentifier)
+		if v == nil {
+			return
+		}
+		prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
+		changedPlan := s.plan != body.PlanIdentifier
+		t := f.s.now()
+		s.plan, s.version, s.chargePeriod = body.PlanIdentifier, deref(v.data.Version), string(body.ChargePeriod)
+		s.amountUnits, s.currency = v.price(s.chargePeriod)
+		s.periodStart, s.periodEnd = t, periodEnd(t, s.chargePeriod)
+		if body.Features.IsSpecified() && !body.Features.IsNull() {
+			s.features = featureInputs(body.Features.MustGet())
+		}
+		typ := "subscription.updated"
+		if changedPlan {
+			typ = "subscription.plan_changed"
+		}
+		f.s.emit(o, typ, o.subscriptionHook(s), prev)
+		writeJSON(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
+	})
 }
 
 // CancelSubscription ends a subscription now (IMMEDIATE), at the end of the
 // billing period (CURRENT_PERIOD_ENDS) or on a date (SPECIFIC_DATE). Access
 // lasts until the end date.
 func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
 	var body fakeapi.CancelSubscriptionRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f.s.settle(o)
-	s := o.subByID[id]
-	if s == nil {
-		writeDetail(w, http.StatusNotFound, "Subscription not found.")
-		return
-	}
-	if s.status != "active" || s.canceledAt != nil {
-		writeDetail(w, http.StatusBadRequest, "The subscription is already cancelled.")
-		return
-	}
-	t := f.s.now()
-	var end time.Time
-	switch body.CancellationType {
-	case "IMMEDIATE":
-		end = t
-	case "CURRENT_PERIOD_ENDS":
-		end = s.periodEnd
-	default: // SPECIFIC_DATE
-		if !body.CancellationDate.IsSpecified() || body.CancellationDate.IsNull() {
-			writeFieldErrors(w, "cancellationDate", "This field is required when cancellationType is SPECIFIC_DATE.")
+	f.withOrg(w, r, &body, func(o *org) {
+		f.s.settle(o)
+		s := lookup(w, o.subByID, id, subscriptionNotFound)
+		if s == nil {
 			return
 		}
-		end = body.CancellationDate.MustGet().Time.UTC()
-		if end.Before(t) {
-			end = t
+		if s.status != "active" || s.canceledAt != nil {
+			writeDetail(w, http.StatusBadRequest, "The subscription is already cancelled.")
+			return
 		}
-	}
-	s.canceledAt, s.endDate = &t, &end
-	s.cancellationReason = "CANCELLED_BY_MERCHANT"
-	if body.CancellationFeedback.IsSpecified() && !body.CancellationFeedback.IsNull() {
-		s.feedback = string(body.CancellationFeedback.MustGet())
-	}
-	if body.CancellationComment.IsSpecified() && !body.CancellationComment.IsNull() {
-		s.comment = body.CancellationComment.MustGet()
-	}
-	if !end.After(t) {
-		s.status = "canceled"
-	}
-	f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
-	msg := "Subscription cancelled."
-	if s.status == "active" {
-		msg = "Subscription will be cancelled on " + dateOnly(end) + "."
-	}
-	writeLocked(w, http.StatusOK, obj{"message": msg})
+		t := f.s.now()
+		var end time.Time
+		switch body.CancellationType {
+		case "IMMEDIATE":
+			end = t
+		case "CURRENT_PERIOD_ENDS":
+			end = s.periodEnd
+		default: // SPECIFIC_DATE
+			if !body.CancellationDate.IsSpecified() || body.CancellationDate.IsNull() {
+				writeFieldErrors(w, "cancellationDate", "This field is required when cancellationType is SPECIFIC_DATE.")
+				return
+			}
+			end = body.CancellationDate.MustGet().Time.UTC()
+			if end.Before(t) {
+				end = t
+			}
+		}
+		s.canceledAt, s.endDate = &t, &end
+		s.cancellationReason = "CANCELLED_BY_MERCHANT"
+		if body.CancellationFeedback.IsSpecified() && !body.CancellationFeedback.IsNull() {
+			s.feedback = string(body.CancellationFeedback.MustGet())
+		}
+		if body.CancellationComment.IsSpecified() && !body.CancellationComment.IsNull() {
+			s.comment = body.CancellationComment.MustGet()
+		}
+		if !end.After(t) {
+			s.status = "canceled"
+		}
+		f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
+		msg := "Subscription cancelled."
+		if s.status == "active" {
+			msg = "Subscription will be cancelled on " + dateOnly(end) + "."
+		}
+		writeJSON(w, http.StatusOK, obj{"message": msg})
+	})
 }
 
 // settle brings the organization's subscriptions up to the clock: one
@@ -353,32 +310,22 @@ func (o *org) resetUsage(sub *subscription) {
 // CreateCharge charges an existing customer once for a published plan: an
 // order and a one-time purchase that grants the plan's features.
 func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreateChargeRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	var feats *[]fakeapi.FeatureInput
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		v := body.Features.MustGet()
-		feats = &v
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(feats), "")
-	if err != nil {
-		writeDetail(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	od := f.s.placeOrder(o, sub, false)
-	sub.orderID = od.id
-	out := o.createdSubscriptionObj(sub)
-	out["billingType"] = "ONE_TIME"
-	for _, k := range []string{"files", "links", "license"} {
-		delete(out, k)
-	}
-	writeLocked(w, http.StatusCreated, out)
+	f.withOrg(w, r, &body, func(o *org) {
+		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "")
+		if err != nil {
+			writeDetail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		od := f.s.placeOrder(o, sub, false)
+		sub.orderID = od.id
+		out := o.createdSubscriptionObj(sub)
+		out["billingType"] = "ONE_TIME"
+		for _, k := range []string{"files", "links", "license"} {
+			delete(out, k)
+		}
+		writeJSON(w, http.StatusCreated, out)
+	})
 }
 
 // placeOrder records the paid order, its transaction, order events and
@@ -439,59 +386,39 @@ func (s *Server) eventEntry(order, title, code string, t time.Time) obj {
 // checkoutUrl points at the fake: opening it (or calling
 // Server.CompleteCheckout) completes the checkout as a paying customer would.
 func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreateCheckoutSessionRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := o.planByIdentifier[body.PlanIdentifier]
-	var v *planVersion
-	if p != nil && !p.archived {
-		v = p.liveVersion()
-	}
-	if v == nil {
-		writeFieldErrors(w, "planIdentifier", fmt.Sprintf("Plan %q does not exist or is not published.", body.PlanIdentifier))
-		return
-	}
-	cs := &checkoutSession{
-		id:           newUUID().String(),
-		plan:         body.PlanIdentifier,
-		version:      deref(v.data.Version),
-		chargePeriod: string(body.ChargePeriod),
-		successURL:   body.SuccessUrl,
-		status:       "open",
-		created:      f.s.now(),
-		metadata:     map[string]any{},
-	}
-	if body.CustomerId.IsSpecified() && !body.CustomerId.IsNull() {
-		cs.customerID = body.CustomerId.MustGet()
-	}
-	if body.CancelUrl.IsSpecified() && !body.CancelUrl.IsNull() {
-		cs.cancelURL = body.CancelUrl.MustGet()
-	}
-	if body.Metadata.IsSpecified() && !body.Metadata.IsNull() {
-		cs.metadata = body.Metadata.MustGet()
-	}
-	if body.DiscountCode.IsSpecified() && !body.DiscountCode.IsNull() {
-		cs.discountCode = body.DiscountCode.MustGet()
-	}
-	var feats *[]fakeapi.FeatureInput
-	if body.Features.IsSpecified() && !body.Features.IsNull() {
-		fs := body.Features.MustGet()
-		feats = &fs
-	}
-	cs.features = featureInputs(feats)
-	cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
-	cs.events[0]["status"] = "pending"
-	o.sessions = append(o.sessions, cs)
-	o.sessionByID[cs.id] = cs
-	st.sessionOrg[cs.id] = o
-	writeLocked(w, http.StatusCreated, obj{
-		"checkoutUrl":       absoluteBase(r) + adminPrefix + "checkout/" + url.PathEscape(cs.id),
-		"checkoutSessionId": cs.id,
+	f.withOrg(w, r, &body, func(o *org) {
+		st := f.s.state
+		v := livePlan(w, o, body.PlanIdentifier)
+		if v == nil {
+			return
+		}
+		cs := &checkoutSession{
+			id:           newUUID().String(),
+			plan:         body.PlanIdentifier,
+			version:      deref(v.data.Version),
+			chargePeriod: string(body.ChargePeriod),
+			successURL:   body.SuccessUrl,
+			customerID:   body.CustomerId.GetOrEmpty(),
+			cancelURL:    body.CancelUrl.GetOrEmpty(),
+			discountCode: body.DiscountCode.GetOrEmpty(),
+			features:     featureInputs(body.Features.GetOrEmpty()),
+			status:       "open",
+			created:      f.s.now(),
+			metadata:     map[string]any{},
+		}
+		if m := body.Metadata.GetOrEmpty(); m != nil {
+			cs.metadata = m
+		}
+		cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
+		cs.events[0]["status"] = "pending"
+		o.sessions = append(o.sessions, cs)
+		o.sessionByID[cs.id] = cs
+		st.sessionOrg[cs.id] = o
+		writeJSON(w, http.StatusCreated, obj{
+			"checkoutUrl":       absoluteBase(r) + adminPrefix + "checkout/" + url.PathEscape(cs.id),
+			"checkoutSessionId": cs.id,
+		})
 	})
 }
 
@@ -563,289 +490,214 @@ func inDates(t time.Time, start, end *openapi_types.Date) bool {
 
 // ListCheckoutSessions lists checkout sessions, newest first.
 func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, params fakeapi.ListCheckoutSessionsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []obj{}
-	for _, cs := range slices.Backward(o.sessions) {
-		if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []obj{}
+		for _, cs := range slices.Backward(o.sessions) {
+			if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
+				continue
+			}
+			if search != "" && !containsFold(search, cs.id, cs.customerID, cs.plan) {
+				continue
+			}
+			if !inDates(cs.created, params.StartDate, params.EndDate) {
+				continue
+			}
+			items = append(items, o.checkoutObj(cs, false))
 		}
-		if search != "" && !containsFold(search, cs.id, cs.customerID, cs.plan) {
-			continue
-		}
-		if !inDates(cs.created, params.StartDate, params.EndDate) {
-			continue
-		}
-		items = append(items, o.checkoutObj(cs, false))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveCheckoutSession answers a session with its order and subscription
 // once completed.
 func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	cs := o.sessionByID[id]
-	if cs == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	writeLocked(w, http.StatusOK, o.checkoutObj(cs, true))
+	f.withOrg(w, r, nil, func(o *org) {
+		cs := lookup(w, o.sessionByID, id, notFound)
+		if cs == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, o.checkoutObj(cs, true))
+	})
 }
 
 // ListCheckoutSessionEvents lists a session's events, oldest first.
 func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListCheckoutSessionEventsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	cs := o.sessionByID[id]
-	if cs == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	if pg, ok := paginate(w, r, f.s.spec, cs.events, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		cs := lookup(w, o.sessionByID, id, notFound)
+		if cs == nil {
+			return
+		}
+		writePage(w, r, f.s.spec, cs.events, params.Page, params.PageSize)
+	})
 }
 
 // ---- orders, transactions, refunds, payment methods ----
 
 // ListOrders lists orders, newest first, with the reference's filters.
 func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi.ListOrdersParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f.s.settle(o)
-	items := []obj{}
-	for _, od := range slices.Backward(o.orders) {
-		switch {
-		case params.Status != nil && od.status != string(*params.Status),
-			params.BillingType != nil && od.billingType != string(*params.BillingType),
-			params.IsRenewal != nil && od.isRenewal != *params.IsRenewal,
-			search != "" && !containsFold(search, od.id, od.customerID, od.plan),
-			!inDates(od.created, params.StartDate, params.EndDate):
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		f.s.settle(o)
+		items := []obj{}
+		for _, od := range slices.Backward(o.orders) {
+			switch {
+			case params.Status != nil && od.status != string(*params.Status),
+				params.BillingType != nil && od.billingType != string(*params.BillingType),
+				params.IsRenewal != nil && od.isRenewal != *params.IsRenewal,
+				search != "" && !containsFold(search, od.id, od.customerID, od.plan),
+				!inDates(od.created, params.StartDate, params.EndDate):
+				continue
+			}
+			items = append(items, o.orderObj(od))
 		}
-		items = append(items, o.orderObj(od))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveOrder answers one order.
 func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	od := o.orderByID[id]
-	if od == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	writeLocked(w, http.StatusOK, o.orderObj(od))
+	f.withOrg(w, r, nil, func(o *org) {
+		od := lookup(w, o.orderByID, id, notFound)
+		if od == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, o.orderObj(od))
+	})
 }
 
 // ListOrderEvents lists an order's events, oldest first.
 func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	od := o.orderByID[id]
-	if od == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	if pg, ok := paginate(w, r, f.s.spec, od.events, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+	f.withOrg(w, r, nil, func(o *org) {
+		od := lookup(w, o.orderByID, id, notFound)
+		if od == nil {
+			return
+		}
+		writePage(w, r, f.s.spec, od.events, params.Page, params.PageSize)
+	})
 }
 
 // ListTransactions lists charges and refunds, newest first.
 func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params fakeapi.ListTransactionsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f.s.settle(o)
-	items := []obj{}
-	for _, t := range slices.Backward(o.transactions) {
-		if (params.Status != nil && string(*params.Status) != "success") ||
-			(search != "" && !containsFold(search, t.id.String(), t.orderID)) ||
-			!inDates(t.created, params.StartDate, params.EndDate) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		f.s.settle(o)
+		items := []obj{}
+		for _, t := range slices.Backward(o.transactions) {
+			if (params.Status != nil && string(*params.Status) != "success") ||
+				(search != "" && !containsFold(search, t.id.String(), t.orderID)) ||
+				!inDates(t.created, params.StartDate, params.EndDate) {
+				continue
+			}
+			items = append(items, o.transactionObj(t))
 		}
-		items = append(items, o.transactionObj(t))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // CreateRefund refunds part or all of what is left of an order: amountUnits
 // or amount, else everything left. More than is left is 400 {"error": ...}.
 func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.RefundCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	od := o.orderByID[body.OrderId]
-	if od == nil {
-		writeDetail(w, http.StatusNotFound, "Order not found.")
-		return
-	}
-	left := od.totalUnits - od.refundedUnits
-	units := left
-	switch {
-	case body.AmountUnits != nil:
-		units = *body.AmountUnits
-	case body.Amount != nil:
-		u, ok := parseMoney(*body.Amount)
-		if !ok {
-			writeJSON(w, http.StatusBadRequest, obj{"error": "amount is not a valid amount."})
+	f.withOrg(w, r, &body, func(o *org) {
+		od := lookup(w, o.orderByID, body.OrderId, "Order not found.")
+		if od == nil {
 			return
 		}
-		units = u
-	}
-	switch {
-	case od.status != "COMPLETE" && od.status != "PARTIAL_REFUND":
-		writeJSON(w, http.StatusBadRequest, obj{"error": "Only a paid order can be refunded."})
-		return
-	case units <= 0 || left <= 0:
-		writeJSON(w, http.StatusBadRequest, obj{"error": "Nothing is left to refund on this order."})
-		return
-	case units > left:
-		writeJSON(w, http.StatusBadRequest, obj{"error": fmt.Sprintf("The refund (%s) is more than what is left of the order (%s).", money(units), money(left))})
-		return
-	}
-	t := f.s.now()
-	rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil}
-	if body.Reason != nil {
-		rf.reason = string(*body.Reason)
-	}
-	if body.InternalNote.IsSpecified() && !body.InternalNote.IsNull() {
-		rf.note = ptr(body.InternalNote.MustGet())
-	}
-	od.refundedUnits += units
-	od.status = "PARTIAL_REFUND"
-	if od.refundedUnits >= od.totalUnits {
-		od.status = "REFUNDED"
-	}
-	od.events = append(od.events, f.s.eventEntry(od.id, "Refund issued", "refund_created", t))
-	o.refunds = append(o.refunds, rf)
-	o.refundByID[rf.id] = rf
-	o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
-	f.s.emit(o, "refund.created", o.refundHook(rf), nil)
-	f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": "COMPLETE"})
-	writeLocked(w, http.StatusOK, o.refundObj(rf))
+		left := od.totalUnits - od.refundedUnits
+		units := left
+		switch {
+		case body.AmountUnits != nil:
+			units = *body.AmountUnits
+		case body.Amount != nil:
+			u, ok := parseMoney(*body.Amount)
+			if !ok {
+				writeJSON(w, http.StatusBadRequest, obj{"error": "amount is not a valid amount."})
+				return
+			}
+			units = u
+		}
+		switch {
+		case od.status != "COMPLETE" && od.status != "PARTIAL_REFUND":
+			writeJSON(w, http.StatusBadRequest, obj{"error": "Only a paid order can be refunded."})
+			return
+		case units <= 0 || left <= 0:
+			writeJSON(w, http.StatusBadRequest, obj{"error": "Nothing is left to refund on this order."})
+			return
+		case units > left:
+			writeJSON(w, http.StatusBadRequest, obj{"error": fmt.Sprintf("The refund (%s) is more than what is left of the order (%s).", money(units), money(left))})
+			return
+		}
+		t := f.s.now()
+		rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil}
+		if body.Reason != nil {
+			rf.reason = string(*body.Reason)
+		}
+		if body.InternalNote.IsSpecified() && !body.InternalNote.IsNull() {
+			rf.note = ptr(body.InternalNote.MustGet())
+		}
+		od.refundedUnits += units
+		od.status = "PARTIAL_REFUND"
+		if od.refundedUnits >= od.totalUnits {
+			od.status = "REFUNDED"
+		}
+		od.events = append(od.events, f.s.eventEntry(od.id, "Refund issued", "refund_created", t))
+		o.refunds = append(o.refunds, rf)
+		o.refundByID[rf.id] = rf
+		o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
+		f.s.emit(o, "refund.created", o.refundHook(rf), nil)
+		f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": "COMPLETE"})
+		writeJSON(w, http.StatusOK, o.refundObj(rf))
+	})
 }
 
 // ListRefunds lists refunds, newest first.
 func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeapi.ListRefundsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := strings.ToLower(deref(params.Search))
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []obj{}
-	for _, rf := range slices.Backward(o.refunds) {
-		if (params.Status != nil && string(*params.Status) != "SUCCEEDED") ||
-			(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
-			!inDates(rf.created, params.StartDate, params.EndDate) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []obj{}
+		for _, rf := range slices.Backward(o.refunds) {
+			if (params.Status != nil && string(*params.Status) != "SUCCEEDED") ||
+				(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
+				!inDates(rf.created, params.StartDate, params.EndDate) {
+				continue
+			}
+			items = append(items, o.refundObj(rf))
 		}
-		items = append(items, o.refundObj(rf))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // RetrieveRefund answers one refund.
 func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	rf := o.refundByID[id]
-	if rf == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	writeLocked(w, http.StatusOK, o.refundObj(rf))
+	f.withOrg(w, r, nil, func(o *org) {
+		rf := lookup(w, o.refundByID, id, notFound)
+		if rf == nil {
+			return
+		}
+		writeJSON(w, http.StatusOK, o.refundObj(rf))
+	})
 }
 
 // ListPaymentMethods lists the cards customers paid with, by customer ID or
 // email.
 func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params fakeapi.ListPaymentMethodsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []obj{}
-	for _, pm := range slices.Backward(o.paymentMethods) {
-		if params.CustomerId != nil && pm.customerID != *params.CustomerId {
-			continue
-		}
-		if params.CustomerEmail != nil {
-			c := o.customer(pm.customerID)
-			if c == nil || !strings.EqualFold(c.Email.GetOrEmpty(), *params.CustomerEmail) {
+	f.withOrg(w, r, nil, func(o *org) {
+		items := []obj{}
+		for _, pm := range slices.Backward(o.paymentMethods) {
+			if params.CustomerId != nil && pm.customerID != *params.CustomerId {
 				continue
 			}
+			if params.CustomerEmail != nil {
+				c := o.customer(pm.customerID)
+				if c == nil || !strings.EqualFold(c.Email.GetOrEmpty(), *params.CustomerEmail) {
+					continue
+				}
+			}
+			items = append(items, o.paymentMethodObj(pm))
 		}
-		items = append(items, o.paymentMethodObj(pm))
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // ---- portal, promotions, product offering ----
@@ -853,31 +705,27 @@ func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params
 // CreatePortalSession opens the customer portal for a customer with an
 // email address; the link points at the fake.
 func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CreatePortalSessionRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c := o.customer(body.CustomerId)
-	if c == nil {
-		writeFieldErrors(w, "customerId", "Customer not found.")
-		return
-	}
-	email := c.Email.GetOrEmpty()
-	if email == "" {
-		writeFieldErrors(w, "customerId", "The customer has no email address.")
-		return
-	}
-	token := randomHex(20)
-	o.portalTokens[token] = body.CustomerId
-	st.portalOrg[token] = o
-	writeLocked(w, http.StatusOK, obj{
-		"token":             token,
-		"email":             email,
-		"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/" + token,
+	f.withOrg(w, r, &body, func(o *org) {
+		st := f.s.state
+		c := o.customer(body.CustomerId)
+		if c == nil {
+			writeFieldErrors(w, "customerId", "Customer not found.")
+			return
+		}
+		email := c.Email.GetOrEmpty()
+		if email == "" {
+			writeFieldErrors(w, "customerId", "The customer has no email address.")
+			return
+		}
+		token := randomHex(20)
+		o.portalTokens[token] = body.CustomerId
+		st.portalOrg[token] = o
+		writeJSON(w, http.StatusOK, obj{
+			"token":             token,
+			"email":             email,
+			"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/" + token,
+		})
 	})
 }
 
@@ -887,16 +735,12 @@ func (s *Server) AddPromotion(organizationID string, p Promotion) error {
 	if strings.TrimSpace(p.ID) == "" {
 		return fmt.Errorf("kelviqtest: AddPromotion: Promotion.ID is empty")
 	}
-	id, err := parseUUID(organizationID)
-	if err != nil {
-		return fmt.Errorf("kelviqtest: AddPromotion: organizationID: %w", err)
-	}
 	st := s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o := st.byID[id]
-	if o == nil {
-		return fmt.Errorf("kelviqtest: AddPromotion: no organization %s", organizationID)
+	o, err := st.orgByID("AddPromotion", organizationID)
+	if err != nil {
+		return err
 	}
 	o.promotions[p.ID] = p
 	return nil
@@ -904,26 +748,21 @@ func (s *Server) AddPromotion(organizationID string, p Promotion) error {
 
 // GetPromotion answers a promotion added with AddPromotion.
 func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, params fakeapi.GetPromotionParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	p, ok := o.promotions[params.PromotionId]
-	st.mu.Unlock()
-	if !ok {
-		writeDetail(w, http.StatusNotFound, "Promotion not found.")
-		return
-	}
-	writeJSON(w, http.StatusOK, obj{
-		"country": p.Country, "countryCode": p.CountryCode, "percentage": p.Percentage, "code": p.Code, "message": p.Message,
-		"widgets": []obj{{
-			"type": "BANNER", "backgroundColor": "#1f2937", "fontColor": "#ffffff", "highlightFontColor": "#facc15",
-			"fontSize": "14px", "borderRadius": "4px", "placement": "top", "unStyled": false, "addCloseIcon": true,
-			"countryMessage": p.Message,
-		}},
-		"security": obj{"vpn": false, "tor": false, "proxy": false, "relay": false, "crawler": false},
+	f.withOrg(w, r, nil, func(o *org) {
+		p, ok := o.promotions[params.PromotionId]
+		if !ok {
+			writeDetail(w, http.StatusNotFound, "Promotion not found.")
+			return
+		}
+		writeJSON(w, http.StatusOK, obj{
+			"country": p.Country, "countryCode": p.CountryCode, "percentage": p.Percentage, "code": p.Code, "message": p.Message,
+			"widgets": []obj{{
+				"type": "BANNER", "backgroundColor": "#1f2937", "fontColor": "#ffffff", "highlightFontColor": "#facc15",
+				"fontSize": "14px", "borderRadius": "4px", "placement": "top", "unStyled": false, "addCloseIcon": true,
+				"countryMessage": p.Message,
+			}},
+			"security": obj{"vpn": false, "tor": false, "proxy": false, "relay": false, "crawler": false},
+		})
 	})
 }
 
@@ -931,60 +770,55 @@ func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, params fakea
 // prices, and the customer's current subscription to it. An unknown product
 // is 404 {"status": ..., "message": ...}, as the reference declares.
 func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, productID openapi_types.UUID, params fakeapi.GetProductOfferingParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	prod := o.productByID[productID]
-	if prod == nil || prod.archived {
-		writeJSON(w, http.StatusNotFound, obj{"status": "error", "message": "Product not found."})
-		return
-	}
-	var only map[string]bool
-	if params.PlansEnabled != nil && *params.PlansEnabled != "" {
-		only = map[string]bool{}
-		for _, id := range strings.Split(*params.PlansEnabled, ",") {
-			only[strings.TrimSpace(id)] = true
+	f.withOrg(w, r, nil, func(o *org) {
+		prod := o.productByID[productID]
+		if prod == nil || prod.archived {
+			writeJSON(w, http.StatusNotFound, obj{"status": "error", "message": "Product not found."})
+			return
 		}
-	}
-	plans := []obj{}
-	periods := map[string]bool{}
-	for _, p := range o.plans {
-		v := p.liveVersion()
-		if p.product != productID || p.archived || v == nil || !deref(v.data.IsVisible) || (only != nil && !only[p.identifier]) {
-			continue
+		var only map[string]bool
+		if params.PlansEnabled != nil && *params.PlansEnabled != "" {
+			only = map[string]bool{}
+			for _, id := range strings.Split(*params.PlansEnabled, ",") {
+				only[strings.TrimSpace(id)] = true
+			}
 		}
-		plans = append(plans, o.offeringPlan(p, v, periods))
-	}
-	billing := []obj{}
-	for _, cp := range []string{"MONTHLY", "YEARLY", "QUARTERLY", "DAILY", "ONE_TIME"} {
-		if periods[cp] {
-			billing = append(billing, obj{"enabled": true, "displayName": displayPeriod(cp), "chargePeriod": cp, "promoCaption": ""})
-		}
-	}
-	sub := obj{"hasPreviousSubscription": false, "planIdentifier": nil, "subscriptionId": nil, "chargePeriod": nil}
-	exists := false
-	if params.CustomerId != nil {
-		exists = o.customer(*params.CustomerId) != nil
-		for _, s := range slices.Backward(o.subscriptions) {
-			if s.customerID != *params.CustomerId {
+		plans := []obj{}
+		periods := map[string]bool{}
+		for _, p := range o.plans {
+			v := p.liveVersion()
+			if p.product != productID || p.archived || v == nil || !deref(v.data.IsVisible) || (only != nil && !only[p.identifier]) {
 				continue
 			}
-			if pl := o.planByIdentifier[s.plan]; pl == nil || pl.product != productID {
-				continue
-			}
-			sub = obj{"hasPreviousSubscription": true, "planIdentifier": s.plan, "subscriptionId": s.id.String(), "chargePeriod": s.chargePeriod}
-			break
+			plans = append(plans, o.offeringPlan(p, v, periods))
 		}
-	}
-	writeLocked(w, http.StatusOK, obj{
-		"organizationId": o.numericID, "countryCode": "US", "pricingLocale": "en-US",
-		"currencyCode": defaultCurrency, "currencySymbol": currencySymbol, "currencyConversionRate": 1,
-		"baseCurrencyCode": defaultCurrency, "baseCurrencySymbol": currencySymbol,
-		"plans": plans, "subscription": sub, "isCustomerExists": exists, "billingPeriods": billing,
+		billing := []obj{}
+		for _, cp := range []string{"MONTHLY", "YEARLY", "QUARTERLY", "DAILY", "ONE_TIME"} {
+			if periods[cp] {
+				billing = append(billing, obj{"enabled": true, "displayName": displayPeriod(cp), "chargePeriod": cp, "promoCaption": ""})
+			}
+		}
+		sub := obj{"hasPreviousSubscription": false, "planIdentifier": nil, "subscriptionId": nil, "chargePeriod": nil}
+		exists := false
+		if params.CustomerId != nil {
+			exists = o.customer(*params.CustomerId) != nil
+			for _, s := range slices.Backward(o.subscriptions) {
+				if s.customerID != *params.CustomerId {
+					continue
+				}
+				if pl := o.planByIdentifier[s.plan]; pl == nil || pl.product != productID {
+					continue
+				}
+				sub = obj{"hasPreviousSubscription": true, "planIdentifier": s.plan, "subscriptionId": s.id.String(), "chargePeriod": s.chargePeriod}
+				break
+			}
+		}
+		writeJSON(w, http.StatusOK, obj{
+			"organizationId": o.numericID, "countryCode": "US", "pricingLocale": "en-US",
+			"currencyCode": defaultCurrency, "currencySymbol": currencySymbol, "currencyConversionRate": 1,
+			"baseCurrencyCode": defaultCurrency, "baseCurrencySymbol": currencySymbol,
+			"plans": plans, "subscription": sub, "isCustomerExists": exists, "billingPeriods": billing,
+		})
 	})
 }
 

@@ -1,11 +1,12 @@
 package kelviqtest
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
@@ -13,121 +14,94 @@ import (
 // CreateCustomer adds a customer to the organization; a customerId it
 // already has is 400.
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.CustomerCreateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, ok := o.customerByID[body.CustomerId]; ok {
-		writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
-		return
-	}
-	id := newUUID()
-	created := f.s.now().Format(time.RFC3339Nano)
-	details := map[string]any{}
-	c := &fakeapi.CustomerResponse{
-		Id:             &id,
-		CustomerId:     &body.CustomerId,
-		Details:        &details,
-		CreatedOn:      &created,
-		ModifiedOn:     &created,
-		Name:           body.Name,
-		Email:          body.Email,
-		Metadata:       body.Metadata,
-		BillingAddress: body.BillingAddress,
-	}
-	if !c.Name.IsSpecified() {
-		c.Name.SetNull()
-	}
-	if !c.Email.IsSpecified() {
-		c.Email.SetNull()
-	}
-	if !c.Metadata.IsSpecified() {
-		c.Metadata.Set(map[string]string{})
-	}
-	if !c.BillingAddress.IsSpecified() {
-		c.BillingAddress.SetNull()
-	}
-	o.customers = append(o.customers, c)
-	o.customerByID[body.CustomerId] = c
-	f.s.emit(o, "customer.created", o.customerHook(c), nil)
-	writeLocked(w, http.StatusCreated, c)
+	f.withOrg(w, r, &body, func(o *org) {
+		if _, ok := o.customerByID[body.CustomerId]; ok {
+			writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
+			return
+		}
+		id := newUUID()
+		created := f.s.now().Format(time.RFC3339Nano)
+		details := map[string]any{}
+		c := &fakeapi.CustomerResponse{
+			Id:             &id,
+			CustomerId:     &body.CustomerId,
+			Details:        &details,
+			CreatedOn:      &created,
+			ModifiedOn:     &created,
+			Name:           body.Name,
+			Email:          body.Email,
+			Metadata:       body.Metadata,
+			BillingAddress: body.BillingAddress,
+		}
+		if !c.Name.IsSpecified() {
+			c.Name.SetNull()
+		}
+		if !c.Email.IsSpecified() {
+			c.Email.SetNull()
+		}
+		if !c.Metadata.IsSpecified() {
+			c.Metadata.Set(map[string]string{})
+		}
+		if !c.BillingAddress.IsSpecified() {
+			c.BillingAddress.SetNull()
+		}
+		o.customers = append(o.customers, c)
+		o.customerByID[body.CustomerId] = c
+		f.s.emit(o, "customer.created", o.customerHook(c), nil)
+		writeJSON(w, http.StatusCreated, c)
+	})
 }
 
 // UpdateCustomer changes the fields present in the body: a value sets the
 // field, an explicit null clears it, a field left out keeps its value.
 func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
-	o := requireOrg(w, r)
 	var body fakeapi.CustomerUpdateRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c := o.customerByID[customerID]
-	if c == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
-	}
-	if body.Name.IsSpecified() {
-		c.Name = body.Name
-	}
-	if body.Email.IsSpecified() {
-		c.Email = body.Email
-	}
-	if body.Metadata.IsSpecified() {
-		c.Metadata = body.Metadata
-	}
-	if body.BillingAddress.IsSpecified() {
-		c.BillingAddress = body.BillingAddress
-	}
-	modified := f.s.now().Format(time.RFC3339Nano)
-	c.ModifiedOn = &modified
-	f.s.emit(o, "customer.updated", o.customerHook(c), nil)
-	writeLocked(w, http.StatusOK, c)
+	f.withOrg(w, r, &body, func(o *org) {
+		c := lookup(w, o.customerByID, customerID, notFound)
+		if c == nil {
+			return
+		}
+		patchNullable(&c.Name, body.Name)
+		patchNullable(&c.Email, body.Email)
+		patchNullable(&c.Metadata, body.Metadata)
+		patchNullable(&c.BillingAddress, body.BillingAddress)
+		modified := f.s.now().Format(time.RFC3339Nano)
+		c.ModifiedOn = &modified
+		f.s.emit(o, "customer.updated", o.customerHook(c), nil)
+		writeJSON(w, http.StatusOK, c)
+	})
 }
 
 // ListCustomers lists the organization's customers, newest first, filtered
 // by search (customerId, name or email, case-insensitive) and paged.
 func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fakeapi.ListCustomersParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	search := ""
-	if params.Search != nil {
-		search = strings.ToLower(*params.Search)
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	items := []json.RawMessage{}
-	for _, c := range slices.Backward(o.customers) {
-		if search != "" && !containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		search := strings.ToLower(deref(params.Search))
+		items := []*fakeapi.CustomerResponse{}
+		for _, c := range slices.Backward(o.customers) {
+			if search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
+				items = append(items, c)
+			}
 		}
-		if !appendJSON(w, &items, c) {
-			return
-		}
-	}
-	if p, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeJSON(w, http.StatusOK, p)
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
+}
+
+// patch sets *field to v when the request body gives v (a field left out
+// of an update keeps its value).
+func patch[T any](field **T, v *T) {
+	if v != nil {
+		*field = v
 	}
 }
 
-// writeLocked encodes v while the caller still holds the state's lock, so
-// that the answer is a consistent snapshot.
-func writeLocked(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
-		return
+// patchNullable sets *field to v when the request body names the field: a
+// value sets it, an explicit null clears it.
+func patchNullable[T any](field *nullable.Nullable[T], v nullable.Nullable[T]) {
+	if v.IsSpecified() {
+		*field = v
 	}
-	writeJSON(w, status, json.RawMessage(b))
 }
 
 // containsFold reports whether any of fields contains needle, which is

@@ -118,28 +118,22 @@ func clampInt32(n int64) int64 { return min(max(n, -1<<31), 1<<31-1) }
 // GetCustomerEntitlements answers the customer's entitlements, or the one
 // for feature_id. An unknown customer is 404.
 func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, params fakeapi.GetCustomerEntitlementsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if o.customer(params.CustomerId) == nil {
-		writeDetail(w, http.StatusNotFound, "Customer not found.")
-		return
-	}
-	f.s.settle(o)
-	list := []obj{}
-	usage := o.usage[params.CustomerId]
-	for _, e := range o.entitlements(params.CustomerId, f.s.now()) {
-		ident := deref(e.feature.data.Identifier)
-		if params.FeatureId != nil && *params.FeatureId != ident {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		if lookup(w, o.customerByID, params.CustomerId, customerNotFound) == nil {
+			return
 		}
-		list = append(list, e.detail(usage[ident]))
-	}
-	writeLocked(w, http.StatusOK, obj{"customerId": params.CustomerId, "entitlements": list})
+		f.s.settle(o)
+		list := []obj{}
+		usage := o.usage[params.CustomerId]
+		for _, e := range o.entitlements(params.CustomerId, f.s.now()) {
+			ident := deref(e.feature.data.Identifier)
+			if params.FeatureId != nil && *params.FeatureId != ident {
+				continue
+			}
+			list = append(list, e.detail(usage[ident]))
+		}
+		writeJSON(w, http.StatusOK, obj{"customerId": params.CustomerId, "entitlements": list})
+	})
 }
 
 // ReportUsage records usage of a feature by a customer: SET replaces the
@@ -147,54 +141,48 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 // limit sends a feature.usage_alert webhook. An unknown customer or feature
 // is 404.
 func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.ReportUsageRequest
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if o.customer(body.CustomerId) == nil {
-		writeDetail(w, http.StatusNotFound, "Customer not found.")
-		return
-	}
-	feat := o.featureByIdentifier(body.FeatureId)
-	if feat == nil {
-		writeDetail(w, http.StatusNotFound, "Feature not found.")
-		return
-	}
-	f.s.settle(o)
-	if body.Behaviour == "SET" && body.Value < 0 {
-		writeFieldErrors(w, "value", "Ensure this value is greater than or equal to 0.")
-		return
-	}
-	u := o.usage[body.CustomerId]
-	if u == nil {
-		u = map[string]int64{}
-		o.usage[body.CustomerId] = u
-	}
-	before := u[body.FeatureId]
-	after := int64(body.Value)
-	if body.Behaviour == "DELTA" {
-		after = max(before+int64(body.Value), 0)
-	}
-	u[body.FeatureId] = after
-	t := f.s.now()
-	for _, e := range o.entitlements(body.CustomerId, t) {
-		if e.feature == feat && !e.unlimited && e.limit > 0 && before < e.limit && after >= e.limit {
-			f.s.emit(o, "feature.usage_alert", o.usageAlertHook(body.CustomerId, e, after), nil)
+	f.withOrg(w, r, &body, func(o *org) {
+		if lookup(w, o.customerByID, body.CustomerId, customerNotFound) == nil {
+			return
 		}
-	}
-	writeLocked(w, http.StatusOK, obj{
-		"value":          body.Value,
-		"customerId":     body.CustomerId,
-		"featureId":      body.FeatureId,
-		"behaviour":      string(body.Behaviour),
-		"orgId":          o.id.String(),
-		"eventName":      "usage_reported",
-		"idempotencyKey": newUUID().String(),
-		"timestamp":      rfc3339(t),
+		feat := o.featureByIdentifier(body.FeatureId)
+		if feat == nil {
+			writeDetail(w, http.StatusNotFound, "Feature not found.")
+			return
+		}
+		f.s.settle(o)
+		if body.Behaviour == "SET" && body.Value < 0 {
+			writeFieldErrors(w, "value", "Ensure this value is greater than or equal to 0.")
+			return
+		}
+		u := o.usage[body.CustomerId]
+		if u == nil {
+			u = map[string]int64{}
+			o.usage[body.CustomerId] = u
+		}
+		before := u[body.FeatureId]
+		after := int64(body.Value)
+		if body.Behaviour == "DELTA" {
+			after = max(before+int64(body.Value), 0)
+		}
+		u[body.FeatureId] = after
+		t := f.s.now()
+		for _, e := range o.entitlements(body.CustomerId, t) {
+			if e.feature == feat && !e.unlimited && e.limit > 0 && before < e.limit && after >= e.limit {
+				f.s.emit(o, "feature.usage_alert", o.usageAlertHook(body.CustomerId, e, after), nil)
+			}
+		}
+		writeJSON(w, http.StatusOK, obj{
+			"value":          body.Value,
+			"customerId":     body.CustomerId,
+			"featureId":      body.FeatureId,
+			"behaviour":      string(body.Behaviour),
+			"orgId":          o.id.String(),
+			"eventName":      "usage_reported",
+			"idempotencyKey": newUUID().String(),
+			"timestamp":      rfc3339(t),
+		})
 	})
 }
 
@@ -203,16 +191,12 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 // identifier: 0 when nothing was reported. It fails for an unknown
 // organization or customer.
 func (s *Server) Usage(organizationID, customerID, featureID string) (int64, error) {
-	id, err := parseUUID(organizationID)
-	if err != nil {
-		return 0, fmt.Errorf("kelviqtest: Usage: organizationID: %w", err)
-	}
 	st := s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o := st.byID[id]
-	if o == nil {
-		return 0, fmt.Errorf("kelviqtest: Usage: no organization %s", organizationID)
+	o, err := st.orgByID("Usage", organizationID)
+	if err != nil {
+		return 0, err
 	}
 	if o.customer(customerID) == nil {
 		return 0, fmt.Errorf("kelviqtest: Usage: organization %s has no customer %q", organizationID, customerID)
@@ -227,103 +211,85 @@ func (s *Server) Usage(organizationID, customerID, featureID string) (int64, err
 // limit when the limit is enforced. An unknown key is 404; a disabled or
 // expired license, or one of another customer, is 403.
 func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.LicenseActivation
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	l := o.licenseByKey[body.LicenseKey]
-	if l == nil {
-		writeDetail(w, http.StatusNotFound, "License not found.")
-		return
-	}
-	t := f.s.now()
-	switch {
-	case body.CustomerId != nil && *body.CustomerId != "" && *body.CustomerId != l.customerID:
-		writeDetail(w, http.StatusForbidden, "The license belongs to another customer.")
-		return
-	case !l.enabled:
-		writeDetail(w, http.StatusForbidden, "The license is disabled.")
-		return
-	case l.expires != nil && !t.Before(*l.expires):
-		writeDetail(w, http.StatusForbidden, "The license has expired.")
-		return
-	case l.limited && len(l.instances) >= l.limit:
-		writeDetail(w, http.StatusBadRequest, fmt.Sprintf("The license has reached its activation limit (%d).", l.limit))
-		return
-	}
-	in := &licenseInstance{id: newUUID(), name: deref(body.InstanceName), metadata: map[string]any{}, at: t}
-	if body.Metadata != nil {
-		in.metadata = *body.Metadata
-	}
-	l.instances = append(l.instances, in)
-	if l.activated == nil {
-		l.activated = &t
-	}
-	writeLocked(w, http.StatusCreated, obj{
-		"instanceId":  in.id.String(),
-		"activatedAt": rfc3339(t),
-		"expiresOn":   timeOrNil(l.expires),
-		"license":     o.licenseDetails(l),
+	f.withOrg(w, r, &body, func(o *org) {
+		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
+		if l == nil {
+			return
+		}
+		t := f.s.now()
+		switch {
+		case body.CustomerId != nil && *body.CustomerId != "" && *body.CustomerId != l.customerID:
+			writeDetail(w, http.StatusForbidden, "The license belongs to another customer.")
+			return
+		case !l.enabled:
+			writeDetail(w, http.StatusForbidden, "The license is disabled.")
+			return
+		case l.expires != nil && !t.Before(*l.expires):
+			writeDetail(w, http.StatusForbidden, "The license has expired.")
+			return
+		case l.limited && len(l.instances) >= l.limit:
+			writeDetail(w, http.StatusBadRequest, fmt.Sprintf("The license has reached its activation limit (%d).", l.limit))
+			return
+		}
+		in := &licenseInstance{id: newUUID(), name: deref(body.InstanceName), metadata: map[string]any{}, at: t}
+		if body.Metadata != nil {
+			in.metadata = *body.Metadata
+		}
+		l.instances = append(l.instances, in)
+		if l.activated == nil {
+			l.activated = &t
+		}
+		writeJSON(w, http.StatusCreated, obj{
+			"instanceId":  in.id.String(),
+			"activatedAt": rfc3339(t),
+			"expiresOn":   timeOrNil(l.expires),
+			"license":     o.licenseDetails(l),
+		})
 	})
 }
 
 // LicenseDeactivate removes an instance; an unknown key or instance is 404.
 func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.LicenseDeactivation
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	l := o.licenseByKey[body.LicenseKey]
-	if l == nil {
-		writeDetail(w, http.StatusNotFound, "License not found.")
-		return
-	}
-	i := slices.IndexFunc(l.instances, func(in *licenseInstance) bool { return in.id == body.InstanceId })
-	if i < 0 {
-		writeDetail(w, http.StatusNotFound, "Instance not found.")
-		return
-	}
-	l.instances = slices.Delete(l.instances, i, i+1)
-	writeLocked(w, http.StatusOK, obj{"message": "Instance deactivated.", "deactivatedAt": rfc3339(f.s.now())})
+	f.withOrg(w, r, &body, func(o *org) {
+		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
+		if l == nil {
+			return
+		}
+		i := slices.IndexFunc(l.instances, func(in *licenseInstance) bool { return in.id == body.InstanceId })
+		if i < 0 {
+			writeDetail(w, http.StatusNotFound, "Instance not found.")
+			return
+		}
+		l.instances = slices.Delete(l.instances, i, i+1)
+		writeJSON(w, http.StatusOK, obj{"message": "Instance deactivated.", "deactivatedAt": rfc3339(f.s.now())})
+	})
 }
 
 // LicenseValidate says whether a license (and, when given, one of its
 // instances) is valid; an unknown key is 404.
 func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
-	o := requireOrg(w, r)
 	var body fakeapi.LicenseValidate
-	if o == nil || !decodeBody(w, r, &body) {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	l := o.licenseByKey[body.LicenseKey]
-	if l == nil {
-		writeDetail(w, http.StatusNotFound, "License not found.")
-		return
-	}
-	valid, code, detail, meta := true, "VALID", "The license is valid.", map[string]any{}
-	switch {
-	case !l.enabled:
-		valid, code, detail = false, "DISABLED", "The license is disabled."
-	case l.expires != nil && !f.s.now().Before(*l.expires):
-		valid, code, detail = false, "EXPIRED", "The license has expired."
-	case body.InstanceId != nil:
-		i := slices.IndexFunc(l.instances, func(in *licenseInstance) bool { return in.id == *body.InstanceId })
-		if i < 0 {
-			valid, code, detail = false, "INSTANCE_NOT_FOUND", "The instance is not activated on this license."
-		} else {
-			meta = l.instances[i].metadata
+	f.withOrg(w, r, &body, func(o *org) {
+		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
+		if l == nil {
+			return
 		}
-	}
-	writeLocked(w, http.StatusOK, obj{"valid": valid, "code": code, "detail": detail, "metadata": meta, "license": o.licenseDetails(l)})
+		valid, code, detail, meta := true, "VALID", "The license is valid.", map[string]any{}
+		switch {
+		case !l.enabled:
+			valid, code, detail = false, "DISABLED", "The license is disabled."
+		case l.expires != nil && !f.s.now().Before(*l.expires):
+			valid, code, detail = false, "EXPIRED", "The license has expired."
+		case body.InstanceId != nil:
+			i := slices.IndexFunc(l.instances, func(in *licenseInstance) bool { return in.id == *body.InstanceId })
+			if i < 0 {
+				valid, code, detail = false, "INSTANCE_NOT_FOUND", "The instance is not activated on this license."
+			} else {
+				meta = l.instances[i].metadata
+			}
+		}
+		writeJSON(w, http.StatusOK, obj{"valid": valid, "code": code, "detail": detail, "metadata": meta, "license": o.licenseDetails(l)})
+	})
 }

@@ -31,7 +31,7 @@ func writeValidationError(w http.ResponseWriter, err error) {
 	res.collect(err)
 	switch {
 	case res.notFound:
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 	case res.badMediaType:
 		writeDetail(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", res.badMediaTypeVal))
 	case len(res.fields) > 0:

@@ -71,12 +71,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			writeDetail(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", r.Method))
 			return nil
 		}
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil
 	}
 	info := s.spec.ops[route.Operation.OperationID]
 	if info == nil { // cannot happen: every routed operation is indexed
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return nil
 	}
 
@@ -202,7 +202,43 @@ func requireOrg(w http.ResponseWriter, r *http.Request) *org {
 	return o
 }
 
-// writeJSON answers status with v as JSON.
+// withOrg runs fn for the request's organization with the state locked,
+// and unlocks it when fn returns. Before that it answers 401 when the
+// request has no organization and, unless body is nil, decodes the JSON body
+// into body (400 when it does not fit); fn is not called then.
+func (f *fake) withOrg(w http.ResponseWriter, r *http.Request, body any, fn func(o *org)) {
+	o := requireOrg(w, r)
+	if o == nil || body != nil && !decodeBody(w, r, body) {
+		return
+	}
+	st := f.s.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	fn(o)
+}
+
+// The API's details for an object it does not find: notFound in general,
+// the others where the reference names the object.
+const (
+	notFound             = "Not found."
+	subscriptionNotFound = "Subscription not found."
+	customerNotFound     = "Customer not found."
+	licenseNotFound      = "License not found."
+)
+
+// lookup returns m[key], or answers 404 {"detail": detail} and returns nil
+// when m has none.
+func lookup[K comparable, V any](w http.ResponseWriter, m map[K]*V, key K, detail string) *V {
+	v := m[key]
+	if v == nil {
+		writeDetail(w, http.StatusNotFound, detail)
+	}
+	return v
+}
+
+// writeJSON answers status with v as JSON. It encodes v before it returns,
+// so a handler that still holds the state's lock answers a consistent
+// snapshot.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -212,6 +248,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// writeText answers 200 with a plain-text page, the fake's stand-in for
+// the pages the real service serves elsewhere.
+func writeText(w http.ResponseWriter, format string, args ...any) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, format, args...)
 }
 
 // writeDetail answers status with {"detail": msg}, the API's error shape.
@@ -253,7 +296,7 @@ func (f *fake) bindError(w http.ResponseWriter, r *http.Request, err error) {
 		name = unmarsh.ParamName
 	}
 	if info := opFrom(r); info != nil && name != "" && f.s.spec.param(info, "path", name) != nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 		return
 	}
 	if name == "" {

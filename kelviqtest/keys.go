@@ -208,9 +208,15 @@ func (s *specIndex) findRoute(r *http.Request) (*routers.Route, map[string]strin
 // absoluteBase is the scheme and host the request came to, e.g.
 // "http://127.0.0.1:41234": links the fake hands out point back at itself.
 func absoluteBase(r *http.Request) string {
+	u := requestOrigin(r)
+	return u.String()
+}
+
+// requestOrigin is the URL of the scheme and host the request came to.
+func requestOrigin(r *http.Request) url.URL {
 	u := url.URL{Scheme: "http", Host: r.Host}
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}
-	return u.String()
+	return u
 }

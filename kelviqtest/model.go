@@ -265,25 +265,28 @@ func (p *plan) liveVersion() *planVersion {
 	return nil
 }
 
-// periodEnd is when a billing period that starts at t ends.
+// periodEnd is when a billing period that starts at t ends: its
+// recurrence later (a ONE_TIME period ends as it starts).
 func periodEnd(t time.Time, chargePeriod string) time.Time {
-	switch chargePeriod {
-	case "DAILY":
-		return t.AddDate(0, 0, 1)
-	case "WEEKLY":
-		return t.AddDate(0, 0, 7)
-	case "TWENTY_EIGHT_DAYS":
-		return t.AddDate(0, 0, 28)
-	case "THREE_MONTHS":
-		return t.AddDate(0, 3, 0)
-	case "SIX_MONTHS":
-		return t.AddDate(0, 6, 0)
-	case "YEARLY":
-		return t.AddDate(1, 0, 0)
-	case "ONE_TIME":
+	_, kind, n := recurrence(chargePeriod)
+	if kind == "" {
 		return t
 	}
-	return t.AddDate(0, 1, 0)
+	return after(t, kind, n)
+}
+
+// after is t plus n units of "DAY", "WEEK", "MONTH" or "YEAR" (any other
+// unit counts as a month).
+func after(t time.Time, unit string, n int) time.Time {
+	switch unit {
+	case "DAY":
+		return t.AddDate(0, 0, n)
+	case "WEEK":
+		return t.AddDate(0, 0, 7*n)
+	case "YEAR":
+		return t.AddDate(n, 0, 0)
+	}
+	return t.AddDate(0, n, 0)
 }
 
 // recurrence is the words the API uses for a charge period: its recurrence

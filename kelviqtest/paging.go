@@ -2,7 +2,6 @@ package kelviqtest
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/oapi-codegen/nullable"
@@ -53,13 +52,25 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items
 	return out, true
 }
 
+// writePage answers 200 with the page of items the request asks for (see
+// paginate).
+func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T, pageNum, pageSize *int) {
+	if pg, ok := paginate(w, r, s, items, pageNum, pageSize); ok {
+		writeJSON(w, http.StatusOK, pg)
+	}
+}
+
+// writeLargestPage answers the first page of items at the largest page
+// size the operation allows, for lists that take no page parameters.
+func writeLargestPage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T) {
+	writePage(w, r, s, items, nil, ptr(s.maxPageSize(opFrom(r))))
+}
+
 // pageURL is the request's absolute URL with its page parameter set to n
 // (removed for page 1).
 func pageURL(r *http.Request, n int) string {
-	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath}
-	if r.TLS != nil {
-		u.Scheme = "https"
-	}
+	u := requestOrigin(r)
+	u.Path, u.RawPath = r.URL.Path, r.URL.RawPath
 	q := r.URL.Query()
 	if n <= 1 {
 		q.Del("page")

@@ -71,13 +71,10 @@ func (f *fake) ListPartnerOrganizations(w http.ResponseWriter, r *http.Request, 
 func (f *fake) RetrievePartnerOrganization(w http.ResponseWriter, r *http.Request, identifier openapi_types.UUID) {
 	st := f.s.state
 	st.mu.Lock()
-	o := st.byID[identifier]
-	st.mu.Unlock()
-	if o == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
+	defer st.mu.Unlock()
+	if o := lookup(w, st.byID, identifier, notFound); o != nil {
+		writeJSON(w, http.StatusOK, o.toAPI())
 	}
-	writeJSON(w, http.StatusOK, o.toAPI())
 }
 
 // RetrievePartnerOrganizationByExternalId finds an organization by the
@@ -85,11 +82,8 @@ func (f *fake) RetrievePartnerOrganization(w http.ResponseWriter, r *http.Reques
 func (f *fake) RetrievePartnerOrganizationByExternalId(w http.ResponseWriter, r *http.Request, externalID string) {
 	st := f.s.state
 	st.mu.Lock()
-	o := st.byExternal[externalID]
-	st.mu.Unlock()
-	if o == nil {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return
+	defer st.mu.Unlock()
+	if o := lookup(w, st.byExternal, externalID, notFound); o != nil {
+		writeJSON(w, http.StatusOK, o.toAPI())
 	}
-	writeJSON(w, http.StatusOK, o.toAPI())
 }

@@ -12,7 +12,12 @@ import (
 
 // orderCustomer is the OrderCustomer object: customerId, name and email.
 func (o *org) orderCustomer(customerID string) obj {
-	out := obj{"customerId": customerID, "name": nil, "email": nil}
+	return o.addNameEmail(obj{"customerId": customerID, "name": nil, "email": nil}, customerID)
+}
+
+// addNameEmail sets the customer's name and email in out, those of the two
+// the customer has, and returns out.
+func (o *org) addNameEmail(out obj, customerID string) obj {
 	if c := o.customer(customerID); c != nil {
 		if c.Name.IsSpecified() && !c.Name.IsNull() {
 			out["name"] = c.Name.MustGet()
@@ -22,6 +27,34 @@ func (o *org) orderCustomer(customerID string) obj {
 		}
 	}
 	return out
+}
+
+// billingAddress is the customer's billing address, or nil when it has none.
+func (o *org) billingAddress(customerID string) any {
+	if c := o.customer(customerID); c != nil && c.BillingAddress.IsSpecified() && !c.BillingAddress.IsNull() {
+		return c.BillingAddress.MustGet()
+	}
+	return nil
+}
+
+// pick is a new object with the given keys of from (nil where from has none).
+func pick(from obj, keys ...string) obj {
+	out := make(obj, len(keys))
+	for _, k := range keys {
+		out[k] = from[k]
+	}
+	return out
+}
+
+// subscriptionSummary is the short subscription object that checkout
+// session details and license details nest, or nil when id is nil or names
+// no subscription.
+func (o *org) subscriptionSummary(id *openapi_types.UUID) obj {
+	if id == nil || o.subByID[*id] == nil {
+		return nil
+	}
+	return pick(o.subscriptionObj(o.subByID[*id]), "id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime",
+		"startDate", "endDate", "status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType")
 }
 
 func (o *org) productObj(id openapi_types.UUID) obj {
@@ -204,12 +237,8 @@ func (o *org) subscriptionObj(s *subscription) obj {
 // createdSubscriptionObj is the CreateSubscriptionResponse (and
 // CreateChargeResponse) object.
 func (o *org) createdSubscriptionObj(s *subscription) obj {
-	full := o.subscriptionObj(s)
-	out := obj{}
-	for _, k := range []string{"id", "startDate", "endDate", "billingPeriodStartTime", "billingPeriodEndTime", "amount",
-		"recurrence", "currency", "status", "plan", "features", "trialDaysRemaining", "customerId", "files", "links", "license"} {
-		out[k] = full[k]
-	}
+	out := pick(o.subscriptionObj(s), "id", "startDate", "endDate", "billingPeriodStartTime", "billingPeriodEndTime", "amount",
+		"recurrence", "currency", "status", "plan", "features", "trialDaysRemaining", "customerId", "files", "links", "license")
 	if p := o.planByIdentifier[s.plan]; p != nil {
 		prod := o.productByID[p.product]
 		out["product"] = obj{"id": p.product.String(), "name": "", "identifier": ""}
@@ -242,9 +271,7 @@ func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
 	}
 	if cs.customerID != "" {
 		out["customer"] = o.orderCustomer(cs.customerID)
-		if c := o.customer(cs.customerID); c != nil && c.BillingAddress.IsSpecified() && !c.BillingAddress.IsNull() {
-			out["billingAddress"] = c.BillingAddress.MustGet()
-		}
+		out["billingAddress"] = o.billingAddress(cs.customerID)
 	}
 	if p := o.planByIdentifier[cs.plan]; p != nil {
 		out["product"] = o.productObj(p.product)
@@ -254,33 +281,15 @@ func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
 	}
 	out["paymentMethod"] = nil
 	if od := o.orderByID[cs.orderID]; od != nil {
-		out["order"] = obj{
-			"id":                 od.id,
-			"status":             od.status,
-			"paidAt":             rfc3339(od.paidAt),
-			"createdOn":          rfc3339(od.created),
-			"billingType":        od.billingType,
-			"isTrial":            false,
-			"amountSubtotal":     money(od.totalUnits),
-			"amountDiscount":     money(0),
-			"amountTax":          money(0),
-			"amountTotal":        money(od.totalUnits),
-			"saleCurrency":       od.currency,
-			"saleCurrencySymbol": currencySymbol,
-			"invoiceId":          od.invoiceID,
-		}
-		out["paymentMethod"] = o.orderPaymentMethod(od.customerID)
+		full := o.orderObj(od)
+		order := pick(full, "id", "status", "paidAt", "billingType", "isTrial", "amountSubtotal", "amountDiscount",
+			"amountTax", "amountTotal", "saleCurrency", "saleCurrencySymbol", "invoiceId")
+		order["createdOn"] = rfc3339(od.created)
+		out["order"] = order
+		out["paymentMethod"] = full["paymentMethod"]
 	}
-	if cs.subID != nil {
-		if s := o.subByID[*cs.subID]; s != nil {
-			full := o.subscriptionObj(s)
-			sub := obj{}
-			for _, k := range []string{"id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime", "startDate", "endDate",
-				"status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType"} {
-				sub[k] = full[k]
-			}
-			out["subscription"] = sub
-		}
+	if sub := o.subscriptionSummary(cs.subID); sub != nil {
+		out["subscription"] = sub
 	}
 	return out
 }
@@ -431,10 +440,7 @@ func (o *org) refundObj(rf *refund) obj {
 // paymentMethodObj is the PaymentMethodResponse object.
 func (o *org) paymentMethodObj(pm *paymentMethod) obj {
 	cust := o.orderCustomer(pm.customerID)
-	cust["billingAddress"] = nil
-	if c := o.customer(pm.customerID); c != nil && c.BillingAddress.IsSpecified() && !c.BillingAddress.IsNull() {
-		cust["billingAddress"] = c.BillingAddress.MustGet()
-	}
+	cust["billingAddress"] = o.billingAddress(pm.customerID)
 	return obj{
 		"id":         pm.id,
 		"customer":   cust,
@@ -447,28 +453,12 @@ func (o *org) paymentMethodObj(pm *paymentMethod) obj {
 	}
 }
 
-// licenseDetails is the LicenseDetails object.
+// licenseDetails is the LicenseDetails object: the SubscriptionLicense
+// summary with the customer, plan and subscription.
 func (o *org) licenseDetails(l *license) obj {
-	cust := obj{"customerId": l.customerID}
-	if c := o.customer(l.customerID); c != nil {
-		if c.Name.IsSpecified() && !c.Name.IsNull() {
-			cust["name"] = c.Name.MustGet()
-		}
-		if c.Email.IsSpecified() && !c.Email.IsNull() {
-			cust["email"] = c.Email.MustGet()
-		}
-	}
-	out := obj{
-		"id":              l.id.String(),
-		"licenseKey":      l.key,
-		"activatedOn":     timeOrNil(l.activated),
-		"expiresOn":       timeOrNil(l.expires),
-		"activationUsage": len(l.instances),
-		"activationLimit": l.limit,
-		"enabled":         l.enabled,
-		"customer":        cust,
-		"subscription":    nil,
-	}
+	out := l.summary()
+	out["customer"] = o.addNameEmail(obj{"customerId": l.customerID}, l.customerID)
+	out["subscription"] = nil
 	if p, v := o.planVersion(l.plan, l.version); v != nil {
 		pl := obj{
 			"identifier":  l.plan,
@@ -486,16 +476,8 @@ func (o *org) licenseDetails(l *license) obj {
 		}
 		out["plan"] = pl
 	}
-	if l.subID != nil {
-		if s := o.subByID[*l.subID]; s != nil {
-			full := o.subscriptionObj(s)
-			sub := obj{}
-			for _, k := range []string{"id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime", "startDate", "endDate",
-				"status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType"} {
-				sub[k] = full[k]
-			}
-			out["subscription"] = sub
-		}
+	if sub := o.subscriptionSummary(l.subID); sub != nil {
+		out["subscription"] = sub
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,10 +186,7 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 	if base == "" {
 		base = "organization"
 	}
-	slug := base
-	for n := 2; s.slugs[slug]; n++ {
-		slug = base + "-" + strconv.Itoa(n)
-	}
+	slug := uniqueIdentifier(base, func(id string) bool { return s.slugs[id] })
 	s.lastUserID++
 	o := &org{
 		id:                 newUUID(),
@@ -222,6 +220,20 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 	s.byExternal[externalID] = o
 	s.byEmail[strings.ToLower(email)] = o
 	s.byKey[o.serverKey] = o
+	return o, nil
+}
+
+// orgByID returns the organization with the given identifier, for the
+// Server method named op; its errors name op. The caller holds s.mu.
+func (s *state) orgByID(op, organizationID string) (*org, error) {
+	id, err := parseUUID(organizationID)
+	if err != nil {
+		return nil, fmt.Errorf("kelviqtest: %s: organizationID: %w", op, err)
+	}
+	o := s.byID[id]
+	if o == nil {
+		return nil, fmt.Errorf("kelviqtest: %s: no organization %s", op, organizationID)
+	}
 	return o, nil
 }
 

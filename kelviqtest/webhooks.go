@@ -373,17 +373,9 @@ func snakeKeys(v any) any {
 		}
 		return out
 	case []obj:
-		out := make([]any, len(x))
-		for i, item := range x {
-			out[i] = snakeKeys(item)
-		}
-		return out
+		return snakeEach(x)
 	case []any:
-		out := make([]any, len(x))
-		for i, item := range x {
-			out[i] = snakeKeys(item)
-		}
-		return out
+		return snakeEach(x)
 	}
 	switch v.(type) {
 	case nil, string, bool, int, int64, float64, json.Number:
@@ -405,6 +397,15 @@ func snakeKeys(v any) any {
 		return snakeKeys(mm)
 	}
 	return m
+}
+
+// snakeEach is snakeKeys of each item.
+func snakeEach[T any](items []T) []any {
+	out := make([]any, len(items))
+	for i, item := range items {
+		out[i] = snakeKeys(item)
+	}
+	return out
 }
 
 func (o *org) hookBase(kind string, v obj) obj {
@@ -468,10 +469,7 @@ func (o *org) orderHook(od *order) obj {
 	out["plan"] = o.planRef(od.plan, od.version)
 	out["customer_id"], out["customer"] = od.customerID, o.customerRef(od.customerID)
 	out["currency"] = od.currency
-	out["subscription_id"] = ""
-	if od.subID != nil {
-		out["subscription_id"] = od.subID.String()
-	}
+	out["subscription_id"] = od.subscriptionID()
 	out["created_on"], out["modified_on"] = rfc3339(od.created), rfc3339(o.now())
 	return out
 }
@@ -482,12 +480,17 @@ func (o *org) invoiceHook(od *order) obj {
 		"amount_total": money(od.totalUnits), "amount_total_units": od.totalUnits, "currency": od.currency,
 		"due_date": dateOnly(od.created), "order_id": od.id, "customer_id": od.customerID,
 		"customer": o.customerRef(od.customerID), "organization": o.id.String(), "product": o.productRef(od.plan),
-		"subscription_id": "", "created_on": rfc3339(od.created), "modified_on": rfc3339(od.created),
-	}
-	if od.subID != nil {
-		out["subscription_id"] = od.subID.String()
+		"subscription_id": od.subscriptionID(), "created_on": rfc3339(od.created), "modified_on": rfc3339(od.created),
 	}
 	return out
+}
+
+// subscriptionID is the order's subscription's ID, or "" for a purchase.
+func (od *order) subscriptionID() string {
+	if od.subID == nil {
+		return ""
+	}
+	return od.subID.String()
 }
 
 func (o *org) checkoutHook(cs *checkoutSession) obj {
@@ -540,33 +543,26 @@ func (o *org) usageAlertHook(customerID string, e *entitlement, usage int64) obj
 // ListWebhookEventLogs lists the organization's webhook deliveries, newest
 // first.
 func (f *fake) ListWebhookEventLogs(w http.ResponseWriter, r *http.Request, params fakeapi.ListWebhookEventLogsParams) {
-	o := requireOrg(w, r)
-	if o == nil {
-		return
-	}
-	st := f.s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	o.logMu.Lock()
-	defer o.logMu.Unlock()
-	items := []obj{}
-	for _, lg := range slices.Backward(o.webhookLogs) {
-		if !inDates(lg.created, params.StartDate, params.EndDate) {
-			continue
+	f.withOrg(w, r, nil, func(o *org) {
+		o.logMu.Lock()
+		defer o.logMu.Unlock()
+		items := []obj{}
+		for _, lg := range slices.Backward(o.webhookLogs) {
+			if !inDates(lg.created, params.StartDate, params.EndDate) {
+				continue
+			}
+			var code any
+			if lg.statusCode != nil {
+				code = *lg.statusCode
+			}
+			items = append(items, obj{
+				"id": lg.id.String(), "eventId": lg.eventID.String(), "endpoint": lg.endpoint.String(), "eventType": lg.eventType,
+				"statusCode": code, "isSuccess": lg.success, "retryCount": lg.retries, "lastAttempt": rfc3339(lg.lastAttempt),
+				"createdOn": rfc3339(lg.created), "payload": lg.payload,
+			})
 		}
-		var code any
-		if lg.statusCode != nil {
-			code = *lg.statusCode
-		}
-		items = append(items, obj{
-			"id": lg.id.String(), "eventId": lg.eventID.String(), "endpoint": lg.endpoint.String(), "eventType": lg.eventType,
-			"statusCode": code, "isSuccess": lg.success, "retryCount": lg.retries, "lastAttempt": rfc3339(lg.lastAttempt),
-			"createdOn": rfc3339(lg.created), "payload": lg.payload,
-		})
-	}
-	if pg, ok := paginate(w, r, f.s.spec, items, params.Page, params.PageSize); ok {
-		writeLocked(w, http.StatusOK, pg)
-	}
+		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
+	})
 }
 
 // ---- the fake's own endpoints, outside the API ----
@@ -621,7 +617,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "checkout":
 		id, err := url.PathUnescape(strings.TrimSuffix(arg, "/"))
 		if err != nil {
-			writeDetail(w, http.StatusNotFound, "Not found.")
+			writeDetail(w, http.StatusNotFound, notFound)
 			return
 		}
 		st := s.state
@@ -637,14 +633,13 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		st.mu.Unlock()
 		switch {
 		case cs == nil:
-			writeDetail(w, http.StatusNotFound, "Not found.")
+			writeDetail(w, http.StatusNotFound, notFound)
 		case err != nil:
 			writeDetail(w, http.StatusBadRequest, err.Error())
 		case cs.successURL != "":
 			http.Redirect(w, r, cs.successURL, http.StatusSeeOther)
 		default:
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintf(w, "kelviq fake: checkout %s is complete.\n", id)
+			writeText(w, "kelviq fake: checkout %s is complete.\n", id)
 		}
 	case "portal":
 		st := s.state
@@ -656,11 +651,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		st.mu.Unlock()
 		if o == nil {
-			writeDetail(w, http.StatusNotFound, "Not found.")
+			writeDetail(w, http.StatusNotFound, notFound)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "kelviq fake: customer portal of %s.\n", customer)
+		writeText(w, "kelviq fake: customer portal of %s.\n", customer)
 	case "uploads":
 		if r.Method != http.MethodPost && r.Method != http.MethodPut {
 			w.Header().Set("Allow", "POST, PUT")
@@ -669,9 +663,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case "files":
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "kelviq fake: contents of %s\n", arg)
+		writeText(w, "kelviq fake: contents of %s\n", arg)
 	default:
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		writeDetail(w, http.StatusNotFound, notFound)
 	}
 }
