@@ -217,7 +217,7 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 // planFeatureIndex); it answers 404 when there is no such plan or its latest
 // version lacks that feature.
 func (o *org) draftFeature(w http.ResponseWriter, identifier, featureID string, t time.Time) (*planVersion, int) {
-	p := findPlan(w, o, identifier)
+	p := editablePlan(w, o, identifier) // an archived plan is not edited, as with every other plan edit
 	if p == nil {
 		return nil, -1
 	}

@@ -299,7 +299,7 @@ func recurrence(chargePeriod string) (word, kind string, unit int) {
 		return "week", "WEEK", 1
 	case "TWENTY_EIGHT_DAYS":
 		return "28 days", "DAY", 28
-	case "THREE_MONTHS":
+	case "THREE_MONTHS", "QUARTERLY":
 		return "3 months", "MONTH", 3
 	case "SIX_MONTHS":
 		return "6 months", "MONTH", 6
