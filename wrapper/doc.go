@@ -32,10 +32,13 @@
 // The Client has a service per resource, generated from openapi.json:
 // Partner, Customers, Orders, Subscriptions, Catalog.Products,
 // Catalog.Plans, Entitlements and more. Their methods take and return the
-// types of package api (github.com/kelviq/kelviq-go/api). Optional fields
-// that may be null are nullable.Nullable values: build them with Set and
-// Null, and read pointer fields with Deref. Client.API is the generated
-// client itself, with the same credentials, retries and errors.
+// types of package api (github.com/kelviq/kelviq-go/api). Optional request
+// fields that may be null are nullable.Nullable values: build them with Set
+// and Null. Answers use plain pointers for optional fields: read them with
+// Deref. Client.API is the generated client itself, and Client.Call sends
+// any operation by its operationId with parameters by their spec names;
+// every door builds its request knowing the operation and goes through the
+// same sender, with the same credentials, checks, retries and errors.
 //
 // # Errors
 //
@@ -54,7 +57,8 @@
 //
 // Input is checked before any request: a *ValidationError names the field and
 // the rule, and matches ErrInvalidInput. A success answer whose body does
-// not decode is a *DecodeError (ErrDecode).
+// not decode is a *DecodeError (ErrDecode). A request whose connection could
+// not be opened matches ErrNotSent: sending it again cannot repeat an effect.
 //
 // # Paging
 //
@@ -74,6 +78,12 @@
 // a write is never done twice. WithAttemptTimeout bounds each attempt and the
 // context bounds the whole call; WithCallOptions changes the retries for
 // one call.
+//
+// # Seeing what it does
+//
+// WithLogger logs one record per attempt (never a key), WithMiddleware wraps
+// each attempt and WithObserver sees each call; package kelviqotel traces
+// calls with OpenTelemetry.
 //
 // # Secrets
 //
