@@ -301,12 +301,60 @@ func collectFieldErrors(out map[string][]string, key string, raw json.RawMessage
 	}
 }
 
-// redactServerKeys replaces the value of every JSON member named serverKey
-// with "[REDACTED]". The name matches as Go's decoder would match it: in any
-// letter case and through JSON escapes ("serverkey", "server\u004bey"). A
-// string, list or object value is replaced whole, up to where it ends or,
-// in a truncated body, to the end of the text; null and numbers stay.
-func redactServerKeys(text string) string {
+// Redact returns text without credentials: every given secret (empty ones
+// are skipped), also where JSON escapes spell it ("kvqp\u005f..."), and the
+// value of every JSON member named like a credential (serverKey,
+// partnerKey, apiKey, secret, password, ...: see credentialMembers), matched
+// as Go's decoder matches names (any letter case, through escapes), and
+// replaced whole even when the text ends inside it. Each becomes
+// "[REDACTED]". The client applies it to everything that goes into an
+// error; a program can apply it to what it prints (the CLI does).
+func Redact(text string, secrets ...string) string {
+	text = unescapeASCII(text)
+	for _, k := range secrets {
+		if k != "" {
+			text = strings.ReplaceAll(text, k, redacted)
+		}
+	}
+	return redactCredentialMembers(text)
+}
+
+// credentialMembers are the JSON member names, lower case without "_" and
+// "-", whose values are credentials. The API's answers carry serverKey;
+// the others are the names credentials go by elsewhere.
+var credentialMembers = []string{"serverkey", "partnerkey", "apikey", "secretkey", "privatekey", "secret", "webhooksecret", "password", "clientsecret"}
+
+// unescapeASCII writes JSON's \uXXXX escapes of printable ASCII (other
+// than the quote and the backslash) as the characters themselves, so that
+// a key spelled with escapes is found.
+func unescapeASCII(text string) string {
+	if !strings.Contains(text, `\u`) {
+		return text
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' || i+1 >= len(text) {
+			b.WriteByte(text[i])
+			continue
+		}
+		if text[i+1] == 'u' && i+6 <= len(text) {
+			if n, err := strconv.ParseUint(text[i+2:i+6], 16, 16); err == nil && n >= 0x20 && n < 0x7f && n != '"' && n != '\\' {
+				b.WriteByte(byte(n))
+				i += 5
+				continue
+			}
+		}
+		b.WriteString(text[i : i+2]) // another escape: keep it whole
+		i++
+	}
+	return b.String()
+}
+
+// redactCredentialMembers replaces the value of every JSON member named
+// like a credential with "[REDACTED]". A string, list or object value is
+// replaced whole, up to where it ends or, in a truncated body, to the end
+// of the text; null and numbers stay.
+func redactCredentialMembers(text string) string {
 	var out strings.Builder
 	last := 0
 	for i := 0; i < len(text); {
@@ -316,7 +364,7 @@ func redactServerKeys(text string) string {
 		}
 		end := jsonValueEnd(text, i)
 		j := skipJSONSpace(text, end)
-		if j >= len(text) || text[j] != ':' || !isServerKeyName(text[i:end]) {
+		if j >= len(text) || text[j] != ':' || !isCredentialName(text[i:end]) {
 			i = end
 			continue
 		}
@@ -371,15 +419,21 @@ func skipJSONSpace(text string, i int) int {
 	return i
 }
 
-// isServerKeyName reports whether tok, a quoted JSON string, decodes to a
-// name that Go's decoder takes for the serverKey field.
-func isServerKeyName(tok string) bool {
-	if len(tok) < len(`"serverKey"`) || len(tok) > 128 {
+// isCredentialName reports whether tok, a quoted JSON string, decodes to a
+// name Go's decoder would take for one of credentialMembers.
+func isCredentialName(tok string) bool {
+	if len(tok) < len(`"secret"`) || len(tok) > 128 {
 		return false
 	}
 	var name string
 	if json.Unmarshal([]byte(tok), &name) != nil {
 		return false
 	}
-	return strings.EqualFold(name, "serverKey")
+	name = strings.NewReplacer("_", "", "-", "").Replace(name)
+	for _, c := range credentialMembers {
+		if strings.EqualFold(name, c) {
+			return true
+		}
+	}
+	return false
 }

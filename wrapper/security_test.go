@@ -322,3 +322,23 @@ func TestEscapedKeyScrubbedFromErrors(t *testing.T) {
 		}
 	}
 }
+
+// Redact, the one redaction the client and the CLI use: given secrets,
+// also spelled with escapes, and credential members by any spelling;
+// everything else as it was.
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{`token sk_live_123 here`, `token [REDACTED] here`},
+		{`{"detail":"sk\u005flive_123"}`, `{"detail":"[REDACTED]"}`},
+		{`{"serverKey":"x","clientKey":"ck"}`, `{"serverKey":"[REDACTED]","clientKey":"ck"}`},
+		{`{"partner_key":"p","api-key":"a","Password":"w","secret":{"v":1},"name":"n"}`, `{"partner_key":"[REDACTED]","api-key":"[REDACTED]","Password":"[REDACTED]","secret":"[REDACTED]","name":"n"}`},
+		{`{"webhookSecret":"kq_whsec_abc`, `{"webhookSecret":"[REDACTED]"`},
+		{`{"serverKey":null,"count":3}`, `{"serverKey":null,"count":3}`},
+		{`nothing to hide`, `nothing to hide`},
+	} {
+		if got := wrapper.Redact(tc.in, "sk_live_123", ""); got != tc.want {
+			t.Errorf("Redact(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -342,42 +341,10 @@ func (s *sender) relPath(u *url.URL) string {
 	return p
 }
 
-// scrub removes the client's keys, and the value of any serverKey member,
-// from text that goes into an error.
+// scrub removes the client's keys, and every credential member, from text
+// that goes into an error.
 func (s *sender) scrub(text string) string {
-	text = unescapeASCII(text)
-	for _, k := range []Secret{s.partnerKey, s.serverKey} {
-		if !k.IsZero() {
-			text = strings.ReplaceAll(text, k.Reveal(), redacted)
-		}
-	}
-	return redactServerKeys(text)
-}
-
-// unescapeASCII writes JSON's \uXXXX escapes of printable ASCII (other
-// than the quote and the backslash) as the characters themselves, so that
-// a key spelled with escapes ("kvqp\u005f...") is found by the scrub.
-func unescapeASCII(text string) string {
-	if !strings.Contains(text, `\u`) {
-		return text
-	}
-	var b strings.Builder
-	for i := 0; i < len(text); i++ {
-		if text[i] != '\\' || i+1 >= len(text) {
-			b.WriteByte(text[i])
-			continue
-		}
-		if text[i+1] == 'u' && i+6 <= len(text) {
-			if n, err := strconv.ParseUint(text[i+2:i+6], 16, 16); err == nil && n >= 0x20 && n < 0x7f && n != '"' && n != '\\' {
-				b.WriteByte(byte(n))
-				i += 5
-				continue
-			}
-		}
-		b.WriteString(text[i : i+2]) // another escape: keep it whole
-		i++
-	}
-	return b.String()
+	return Redact(text, s.partnerKey.Reveal(), s.serverKey.Reveal())
 }
 
 // scrubErr keeps err's chain for errors.Is/As but removes credentials from
@@ -481,7 +448,7 @@ func (b *cappedBody) Close() error {
 // describe names the request an answer belongs to, for errors: its method,
 // its path relative to the base URL, and the scrub function to apply.
 func describe(resp *http.Response) (method, path string, scrub func(string) string) {
-	scrub = redactServerKeys
+	scrub = func(t string) string { return Redact(t) }
 	if resp.Request != nil {
 		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
 		if b, ok := resp.Body.(*cappedBody); ok {

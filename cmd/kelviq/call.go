@@ -99,13 +99,13 @@ Examples:
 						if err != nil {
 							return callError(err)
 						}
-						v, err := decodeJSON(item)
+						v, err := decodeJSON([]byte(a.scrub(string(item))))
 						if err != nil {
 							return fmt.Errorf("%s: an item is not JSON: %w", op.ID, err)
 						}
 						items = append(items, v)
 					}
-					return a.writeJSON(a.redactValue(items))
+					return a.writeJSON(items)
 				}
 				resp, err := c.Call(ctx, op.ID, params, body)
 				if err != nil {
@@ -149,8 +149,8 @@ func callError(err error) error {
 }
 
 // printResponse prints a success answer: a redirect's Location, nothing
-// for an empty body, JSON indented (credentials redacted), anything else
-// as it came.
+// for an empty body, JSON indented, anything else as it came; credentials
+// redacted (see scrub).
 func (a *app) printResponse(op wrapper.Operation, resp *wrapper.RawResponse) error {
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		loc := resp.Header.Get("Location")
@@ -163,12 +163,13 @@ func (a *app) printResponse(op wrapper.Operation, resp *wrapper.RawResponse) err
 	if len(bytes.TrimSpace(resp.Body)) == 0 {
 		return nil // e.g. 204 No Content
 	}
-	v, err := decodeJSON(resp.Body)
+	body := a.scrub(string(resp.Body))
+	v, err := decodeJSON([]byte(body))
 	if err != nil { // not JSON: print it as it came
-		_, err := io.WriteString(a.stdout, a.scrub(string(resp.Body)))
+		_, err := io.WriteString(a.stdout, body)
 		return err
 	}
-	return a.writeJSON(a.redactValue(v))
+	return a.writeJSON(v)
 }
 
 // readData returns the --data body: inline JSON, @FILE or - (stdin),

@@ -470,22 +470,26 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// scrub removes the configured keys from text printed to the user.
+// scrub removes credentials from text printed to the user, with the
+// client's own redaction (wrapper.Redact): the configured keys, and the
+// value of every credential member of JSON (serverKey and the like),
+// unless --show-secrets.
 func (a *app) scrub(s string) string {
 	if a.g.showSecrets {
 		return s
 	}
+	var secrets []string
 	for _, env := range []string{envPartnerKey, envServerKey, envWebhookSecret} {
 		if k := strings.TrimSpace(a.getenv(env)); len(k) >= 8 {
-			s = strings.ReplaceAll(s, k, redacted)
+			secrets = append(secrets, k)
 		}
 	}
 	for _, k := range a.secrets {
 		if k = strings.TrimSpace(k); len(k) >= 8 {
-			s = strings.ReplaceAll(s, k, redacted)
+			secrets = append(secrets, k)
 		}
 	}
-	return s
+	return wrapper.Redact(s, secrets...)
 }
 
 const redacted = "[REDACTED]"

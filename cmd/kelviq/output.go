@@ -295,49 +295,6 @@ func cellText(s string) string {
 	return s
 }
 
-// secretFields are JSON member names whose values are credentials.
-var secretFields = map[string]bool{
-	"serverkey":     true,
-	"partnerkey":    true,
-	"apikey":        true,
-	"secretkey":     true,
-	"privatekey":    true,
-	"secret":        true,
-	"webhooksecret": true,
-	"password":      true,
-}
-
-func isSecretField(name string) bool {
-	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
-	return secretFields[n]
-}
-
-// redactValue replaces, in a decoded JSON value, every credential member
-// (serverKey and the like) with "[REDACTED]", and every occurrence of a
-// configured key in a string. It changes v in place and returns it.
-func (a *app) redactValue(v any) any {
-	if a.g.showSecrets {
-		return v
-	}
-	switch t := v.(type) {
-	case map[string]any:
-		for k, val := range t {
-			if s, ok := val.(string); ok && isSecretField(k) && s != "" {
-				t[k] = redacted
-				continue
-			}
-			t[k] = a.redactValue(val)
-		}
-	case []any:
-		for i := range t {
-			t[i] = a.redactValue(t[i])
-		}
-	case string:
-		return a.scrub(t)
-	}
-	return v
-}
-
 // decodeJSON decodes body keeping numbers exact.
 func decodeJSON(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
