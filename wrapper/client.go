@@ -331,13 +331,13 @@ func New(opts ...Option) (*Client, error) {
 		ua = s.userAgent + " " + ua
 	}
 	snd := &sender{
-		base:       base,
-		maxBody:    s.maxBody,
-		userAgent:  ua,
-		origin:     originOf(base),
-		edgeOrigin: originOf(edge),
-		retry:      s.retry,
+		base:      base,
+		maxBody:   s.maxBody,
+		userAgent: ua,
+		retry:     s.retry,
 	}
+	snd.origin, snd.basePath = originOf(base)
+	snd.edgeOrigin, snd.edgePath = originOf(edge)
 	if len(s.observers) > 0 || len(s.middleware) > 0 {
 		snd.obs = &observe{observers: s.observers, middleware: s.middleware}
 	}

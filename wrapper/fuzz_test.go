@@ -48,6 +48,8 @@ func fuzzSender(d Doer, maxBody int64) *sender {
 		base:       "https://api.kelviq.test/api/v1",
 		origin:     "https://api.kelviq.test",
 		edgeOrigin: "https://api.kelviq.test",
+		basePath:   "/api/v1",
+		edgePath:   "/api/v1",
 		partnerKey: NewSecret(fuzzPartnerKey),
 		serverKey:  NewSecret(fuzzServerKey),
 		maxBody:    maxBody,

@@ -29,12 +29,13 @@ type sender struct {
 	partnerKey, serverKey Secret
 	maxBody               int64
 	userAgent             string
-	// origins are the scheme://host of the base URL and of the edge URL:
-	// the only places a credential is sent.
-	origin, edgeOrigin string
-	doer               Doer
-	retry              retryPolicy
-	obs                *observe // nil: no observers or middleware
+	// origin and edgeOrigin are the scheme://host of the base URL and of
+	// the edge URL, the only places a credential is sent; basePath and
+	// edgePath their escaped paths, without a trailing slash.
+	origin, edgeOrigin, basePath, edgePath string
+	doer                                   Doer
+	retry                                  retryPolicy
+	obs                                    *observe // nil: no observers or middleware
 }
 
 // credentialHeaders are the headers that can carry a credential, from the
@@ -84,10 +85,16 @@ func (e *CredentialError) Is(target error) bool { return target == ErrMissingCre
 // request reaches the sender through DoOperation, from the generated client
 // or Call.
 func (s *sender) Do(req *http.Request) (*http.Response, error) {
+	return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
+}
+
+// refuse closes the body of a request that is not sent, as a Doer must,
+// and returns err.
+func refuse(req *http.Request, err error) error {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	return nil, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted())
+	return err
 }
 
 // redirectKey marks, in a request's context, an operation whose success is
@@ -97,7 +104,7 @@ type redirectKey struct{}
 // DoOperation implements api.OperationDoer: it sends req, a request for op.
 func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, error) {
 	if !op.Valid() {
-		return nil, fmt.Errorf("%w: %s %s", ErrUnknownOperation, req.Method, req.URL.Redacted())
+		return nil, refuse(req, fmt.Errorf("%w: %s %s", ErrUnknownOperation, req.Method, req.URL.Redacted()))
 	}
 	for _, h := range credentialHeaders {
 		req.Header.Del(h)
@@ -105,7 +112,7 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	if want := s.originFor(op); !sameOrigin(req.URL, want) {
 		// A request editor moved the request elsewhere: no credential
 		// goes there, and the request is not sent.
-		return nil, fmt.Errorf("%w: %s was moved to %s://%s, not %s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want)
+		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s, not %s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want))
 	}
 	// One backing array for the values the sender sets; each is capped at
 	// its length, so an append to one elsewhere copies it.
@@ -118,13 +125,13 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	switch auth := op.Auth(); auth {
 	case AuthPartnerKey:
 		if s.partnerKey.IsZero() {
-			return nil, &CredentialError{OperationID: op.ID(), Auth: auth}
+			return nil, refuse(req, &CredentialError{OperationID: op.ID(), Auth: auth})
 		}
 		vals[2] = s.partnerKey.reveal("")
 		req.Header[http.CanonicalHeaderKey(op.CredentialHeader())] = vals[2:3:3]
 	case AuthServerKey:
 		if s.serverKey.IsZero() {
-			return nil, &CredentialError{OperationID: op.ID(), Auth: auth}
+			return nil, refuse(req, &CredentialError{OperationID: op.ID(), Auth: auth})
 		}
 		vals[2] = s.serverKey.reveal("Bearer ")
 		req.Header["Authorization"] = vals[2:3:3]
@@ -157,13 +164,14 @@ func sameOrigin(u *url.URL, origin string) bool {
 	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, host)
 }
 
-// originOf returns raw's scheme://host.
-func originOf(raw string) string {
+// originOf returns raw's scheme://host and its escaped path without a
+// trailing slash.
+func originOf(raw string) (origin, path string) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	return u.Scheme + "://" + u.Host
+	return u.Scheme + "://" + u.Host, strings.TrimSuffix(u.EscapedPath(), "/")
 }
 
 // send sends req with retries; info is set when the call is observed.
@@ -330,13 +338,12 @@ func transient(err error) bool {
 // path when u is elsewhere, e.g. on the edge host), for errors.
 func (s *sender) relPath(u *url.URL) string {
 	p := u.EscapedPath()
-	if b, err := url.Parse(s.base); err == nil && strings.EqualFold(b.Host, u.Host) {
-		if rest, ok := strings.CutPrefix(p, strings.TrimSuffix(b.EscapedPath(), "/")); ok && strings.HasPrefix(rest, "/") {
-			return rest
+	for _, server := range [][2]string{{s.origin, s.basePath}, {s.edgeOrigin, s.edgePath}} {
+		if sameOrigin(u, server[0]) {
+			if rest, ok := strings.CutPrefix(p, server[1]); ok && strings.HasPrefix(rest, "/") {
+				return rest
+			}
 		}
-	}
-	if i := strings.Index(p, "/api/v1/"); i >= 0 {
-		return p[i+len("/api/v1"):]
 	}
 	return p
 }
