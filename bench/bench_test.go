@@ -43,6 +43,25 @@ type server struct {
 
 func newServer(b *testing.B) *server {
 	s := &server{pages: map[int][][]byte{}}
+	mux := apiMux(func() [][]byte {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.pages[s.items]
+	})
+	s.Server = httptest.NewServer(mux)
+	b.Cleanup(func() {
+		for _, f := range s.closers {
+			f()
+		}
+		s.Close()
+	})
+	return s
+}
+
+// apiMux answers the two operations the benchmarks use: the organization
+// by external ID (partner key) and pages of customers (server key), the
+// pages from pages().
+func apiMux(pages func() [][]byte) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/partner/organizations/by-external-id/{id}/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Kelviq-Partner-Key") != partnerKey {
@@ -53,10 +72,12 @@ func newServer(b *testing.B) *server {
 		_, _ = w.Write(orgBody)
 	})
 	mux.HandleFunc("GET /api/v1/customers/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+serverKey {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		bodies := pages()
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		s.mu.Lock()
-		bodies := s.pages[s.items]
-		s.mu.Unlock()
 		if page < 1 || page > len(bodies) {
 			w.WriteHeader(http.StatusNotFound)
 			return
@@ -64,14 +85,7 @@ func newServer(b *testing.B) *server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(bodies[page-1])
 	})
-	s.Server = httptest.NewServer(mux)
-	b.Cleanup(func() {
-		for _, f := range s.closers {
-			f()
-		}
-		s.Close()
-	})
-	return s
+	return mux
 }
 
 // onClose runs f when the server shuts down (before it closes).

@@ -52,29 +52,7 @@ func serveForever() {
 	}
 	base := "http://" + ln.Addr().String()
 	pages := customerPages(base, pagingItems)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/partner/organizations/by-external-id/{id}/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Kelviq-Partner-Key") != partnerKey {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(orgBody)
-	})
-	mux.HandleFunc("GET /api/v1/customers/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+serverKey {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var page int
-		_, _ = fmt.Sscan(r.URL.Query().Get("page"), &page)
-		if page < 1 || page > len(pages) {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(pages[page-1])
-	})
+	mux := apiMux(func() [][]byte { return pages })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Println("ADDR", base)
