@@ -5,8 +5,8 @@
 //
 // Each call becomes one client span named after its operation (e.g.
 // "listCustomers") with the standard HTTP client attributes
-// (http.request.method, server.address, url.path, http.response.status_code,
-// error.type); each attempt is an event on it ("attempt", with its number,
+// (http.request.method, server.address, server.port, url.full — without its
+// query string — http.response.status_code, error.type); each attempt is an event on it ("attempt", with its number,
 // status and the wait before a retry), a failed call records its error and
 // sets the span's status to Error, and the trace context travels to the
 // API in the request's headers. No credential is ever recorded.
@@ -78,8 +78,9 @@ type tracer struct {
 func (t *tracer) CallStart(ctx context.Context, c wrapper.CallInfo) context.Context {
 	attrs := []attribute.KeyValue{
 		semconv.HTTPRequestMethodKey.String(c.Method),
-		semconv.URLPath(c.Path),
+		semconv.URLFull(c.URL),
 		attribute.String("kelviq.operation_id", c.OperationID),
+		attribute.String("kelviq.path", c.Path),
 	}
 	host, port, err := net.SplitHostPort(c.Host)
 	if err != nil {

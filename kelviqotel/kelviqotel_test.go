@@ -71,7 +71,8 @@ func TestSpansForRetriedCall(t *testing.T) {
 		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	for k, want := range map[string]string{
-		"http.request.method": "GET", "url.path": "/partner/organizations/by-external-id/northwind-0042/",
+		"http.request.method": "GET", "url.full": srv.URL + "/api/v1/partner/organizations/by-external-id/northwind-0042/",
+		"kelviq.path":    "/partner/organizations/by-external-id/northwind-0042/",
 		"server.address": "127.0.0.1", "http.response.status_code": "200",
 	} {
 		if attrs[k] != want {

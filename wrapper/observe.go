@@ -15,8 +15,9 @@ type CallInfo struct {
 	// Method is the HTTP method; Path the request path relative to the
 	// base URL, escaped, without the query string.
 	Method, Path string
-	// Host is the host the call goes to.
-	Host string
+	// Host is the host the call goes to; URL the request's URL without its
+	// query string.
+	Host, URL string
 }
 
 // AttemptInfo describes one finished attempt of a call.

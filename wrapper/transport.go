@@ -142,7 +142,8 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	if s.obs == nil {
 		return s.send(req, op, nil)
 	}
-	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host}
+	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host,
+		URL: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
 	ctx := s.obs.start(req.Context(), info)
 	resp, err := s.send(req.WithContext(ctx), op, &info)
 	s.obs.end(ctx, info, err)
