@@ -336,8 +336,7 @@ func New(opts ...Option) (*Client, error) {
 		userAgent: ua,
 		retry:     s.retry,
 	}
-	snd.origin, snd.basePath = originOf(base)
-	snd.edgeOrigin, snd.edgePath = originOf(edge)
+	snd.baseServer, snd.edgeServer = parseServer(base), parseServer(edge)
 	if len(s.observers) > 0 || len(s.middleware) > 0 {
 		snd.obs = &observe{observers: s.observers, middleware: s.middleware}
 	}

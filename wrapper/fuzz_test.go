@@ -46,10 +46,8 @@ func (f fuzzDoer) Do(r *http.Request) (*http.Response, error) { return f(r) }
 func fuzzSender(d Doer, maxBody int64) *sender {
 	return &sender{
 		base:       "https://api.kelviq.test/api/v1",
-		origin:     "https://api.kelviq.test",
-		edgeOrigin: "https://api.kelviq.test",
-		basePath:   "/api/v1",
-		edgePath:   "/api/v1",
+		baseServer: parseServer("https://api.kelviq.test/api/v1"),
+		edgeServer: parseServer("https://api.kelviq.test/api/v1"),
 		partnerKey: NewSecret(fuzzPartnerKey),
 		serverKey:  NewSecret(fuzzServerKey),
 		maxBody:    maxBody,

@@ -104,10 +104,8 @@ func testSender(t *testing.T) *sender {
 	t.Helper()
 	return &sender{
 		base:       "http://127.0.0.1:8080/api/v1",
-		origin:     "http://127.0.0.1:8080",
-		edgeOrigin: "https://edge.example",
-		basePath:   "/api/v1",
-		edgePath:   "/api/v1",
+		baseServer: parseServer("http://127.0.0.1:8080/api/v1"),
+		edgeServer: parseServer("https://edge.example/api/v1"),
 		partnerKey: NewSecret("kvqp_internal_partner"),
 		serverKey:  NewSecret("sk_internal_server"),
 		maxBody:    DefaultMaxBodyBytes,

@@ -29,13 +29,12 @@ type sender struct {
 	partnerKey, serverKey Secret
 	maxBody               int64
 	userAgent             string
-	// origin and edgeOrigin are the scheme://host of the base URL and of
-	// the edge URL, the only places a credential is sent; basePath and
-	// edgePath their escaped paths, without a trailing slash.
-	origin, edgeOrigin, basePath, edgePath string
-	doer                                   Doer
-	retry                                  retryPolicy
-	obs                                    *observe // nil: no observers or middleware
+	// baseServer and edgeServer are the base URL and the edge URL taken apart,
+	// the only places a credential is sent.
+	baseServer, edgeServer server
+	doer                   Doer
+	retry                  retryPolicy
+	obs                    *observe // nil: no observers or middleware
 }
 
 // credentialHeaders are the headers that can carry a credential, from the
@@ -109,10 +108,10 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	for _, h := range credentialHeaders {
 		req.Header.Del(h)
 	}
-	if want := s.originFor(op); !sameOrigin(req.URL, want) {
+	if want := s.serverFor(op); !want.serves(req.URL) {
 		// A request editor moved the request elsewhere: no credential
 		// goes there, and the request is not sent.
-		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s, not %s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want))
+		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s, not %s://%s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want.scheme, want.host))
 	}
 	// One backing array for the values the sender sets; each is capped at
 	// its length, so an append to one elsewhere copies it.
@@ -150,29 +149,30 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	return resp, err
 }
 
-// originFor returns the scheme://host op is sent to.
-func (s *sender) originFor(op api.Op) string {
-	if op.OwnServers() {
-		return s.edgeOrigin
-	}
-	return s.origin
-}
+// server is a base URL taken apart once: its scheme, host, and escaped
+// path without a trailing slash.
+type server struct{ scheme, host, path string }
 
-// sameOrigin reports whether u is on origin (scheme://host, as originOf
-// gives it), ignoring case.
-func sameOrigin(u *url.URL, origin string) bool {
-	scheme, host, _ := strings.Cut(origin, "://")
-	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, host)
-}
-
-// originOf returns raw's scheme://host and its escaped path without a
-// trailing slash.
-func originOf(raw string) (origin, path string) {
+// parseServer takes a checked base URL apart.
+func parseServer(raw string) server {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", ""
+		return server{}
 	}
-	return u.Scheme + "://" + u.Host, strings.TrimSuffix(u.EscapedPath(), "/")
+	return server{scheme: u.Scheme, host: u.Host, path: strings.TrimSuffix(u.EscapedPath(), "/")}
+}
+
+// serves reports whether u is on the server's scheme and host.
+func (sv server) serves(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, sv.scheme) && strings.EqualFold(u.Host, sv.host)
+}
+
+// serverFor returns the server op is sent to.
+func (s *sender) serverFor(op api.Op) server {
+	if op.OwnServers() {
+		return s.edgeServer
+	}
+	return s.baseServer
 }
 
 // send sends req with retries; info is set when the call is observed.
@@ -217,7 +217,8 @@ func (s *sender) send(req *http.Request, op api.Op, info *CallInfo) (*http.Respo
 		if err != nil {
 			release(cancel)
 			err = s.scrubErr(err)
-			retry := attempt <= pol.maxRetries && ctx.Err() == nil && transient(err) && (idempotent(req.Method) || neverSent(err))
+			notSent := neverSent(err)
+			retry := attempt <= pol.maxRetries && ctx.Err() == nil && transient(err) && (idempotent(req.Method) || notSent)
 			var wait time.Duration
 			if retry {
 				wait = pol.backoff(attempt)
@@ -229,7 +230,7 @@ func (s *sender) send(req *http.Request, op api.Op, info *CallInfo) (*http.Respo
 				}
 				continue
 			}
-			if neverSent(err) {
+			if notSent {
 				err = &notSentError{err}
 			}
 			if attempt > 1 {
@@ -339,9 +340,9 @@ func transient(err error) bool {
 // path when u is elsewhere, e.g. on the edge host), for errors.
 func (s *sender) relPath(u *url.URL) string {
 	p := u.EscapedPath()
-	for _, server := range [][2]string{{s.origin, s.basePath}, {s.edgeOrigin, s.edgePath}} {
-		if sameOrigin(u, server[0]) {
-			if rest, ok := strings.CutPrefix(p, server[1]); ok && strings.HasPrefix(rest, "/") {
+	for _, sv := range []server{s.baseServer, s.edgeServer} {
+		if sv.serves(u) {
+			if rest, ok := strings.CutPrefix(p, sv.path); ok && strings.HasPrefix(rest, "/") {
 				return rest
 			}
 		}
