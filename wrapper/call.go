@@ -118,25 +118,28 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		}
 		size = n
 	}
+	id := op.Op()
 	return paginate(ctx, size, func(ctx context.Context, page, size int) ([]json.RawMessage, bool, error) {
 		q := make(map[string]string, len(params)+2)
 		for k, v := range params {
 			q[k] = v
 		}
 		q["page"], q["page_size"] = strconv.Itoa(page), strconv.Itoa(size)
-		r, err := c.Call(ctx, operationID, q, nil)
+		if err := checkCall(op, q, nil); err != nil {
+			return nil, false, err
+		}
+		list, err := decode[rawPage](c.callOp(ctx, id, q, nil))
 		if err != nil {
 			return nil, false, err
 		}
-		var list struct {
-			Results []json.RawMessage `json:"results"`
-			Next    *string           `json:"next"`
-		}
-		if err := json.Unmarshal(r.Body, &list); err != nil {
-			return nil, false, &DecodeError{StatusCode: r.StatusCode, Method: op.Method, Path: op.Path, Body: sample([]byte(c.send.scrub(string(r.Body)))), Err: err}
-		}
 		return list.Results, hasNext(list.Next), nil
 	})
+}
+
+// rawPage is one page of a list, its items left as they came.
+type rawPage struct {
+	Results []json.RawMessage `json:"results"`
+	Next    *string           `json:"next"`
 }
 
 // The conversions callOp (generated) applies to parameters given as text.
