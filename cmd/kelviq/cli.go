@@ -432,11 +432,7 @@ func classify(err error, timeout time.Duration) (int, string) {
 	case errors.As(err, &valErr):
 		return 2, fmt.Sprintf("invalid %s: %s", valErr.Field, valErr.Rule)
 	case errors.As(err, &credErr):
-		env := envServerKey
-		if credErr.Auth == wrapper.AuthPartnerKey {
-			env = envPartnerKey
-		}
-		return 2, fmt.Sprintf("missing %s: %s needs %s to be set", credErr.Auth, credErr.OperationID, env)
+		return 2, missingKeyMessage(credErr.Auth, credErr.OperationID)
 	case errors.Is(err, wrapper.ErrInvalidInput):
 		return 2, trimPrefix(err.Error())
 	case errors.Is(err, wrapper.ErrMissingCredential):

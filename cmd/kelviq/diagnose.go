@@ -86,10 +86,17 @@ func missingKey(err error, what string) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	if ce.Auth == wrapper.AuthPartnerKey {
-		return configf("missing partner key: %s needs %s to be set", what, envPartnerKey)
+	return configf("%s", missingKeyMessage(ce.Auth, what))
+}
+
+// missingKeyMessage says which key what needs and the variable that sets
+// it: the one wording for a missing key, from any command.
+func missingKeyMessage(auth wrapper.Auth, what string) string {
+	env := envServerKey
+	if auth == wrapper.AuthPartnerKey {
+		env = envPartnerKey
 	}
-	return configf("missing server key: %s needs %s to be set", what, envServerKey)
+	return fmt.Sprintf("missing %s: %s needs %s to be set", auth, what, env)
 }
 
 // portInUse adds a hint to an error from listening on addr when the address
