@@ -98,6 +98,10 @@ type Doc struct {
 	ByID map[string]*Op
 	// Schemas are the component schemas by name.
 	Schemas map[string]*Schema
+	// AnswerOnly are the names of the component schemas that answers use
+	// (directly or through other schemas) and no request body or parameter
+	// does, sorted.
+	AnswerOnly []string
 }
 
 // Resolve follows $refs to a component schema and returns it with the
@@ -172,6 +176,7 @@ func Parse(raw []byte) (*Doc, error) {
 		return nil, err
 	}
 	d := &Doc{ByID: map[string]*Op{}, Schemas: rd.Components.Schemas}
+	var inRequests, inAnswers []string
 	for _, s := range rd.Servers {
 		d.Servers = append(d.Servers, s.URL)
 	}
@@ -187,6 +192,7 @@ func Parse(raw []byte) (*Doc, error) {
 			if err := json.Unmarshal(rp, &shared); err != nil {
 				return nil, fmt.Errorf("%s parameters: %w", p, err)
 			}
+			inRequests = append(inRequests, refs(rp)...)
 		}
 		var pathServers []struct{ URL string }
 		if rs, ok := item["servers"]; ok {
@@ -203,6 +209,11 @@ func Parse(raw []byte) (*Doc, error) {
 			if err := json.Unmarshal(rawItem, &ro); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", m, p, err)
 			}
+			var parts struct{ Parameters, RequestBody, Responses json.RawMessage }
+			_ = json.Unmarshal(rawItem, &parts) // it decoded as rawOp just above
+			inRequests = append(inRequests, refs(parts.Parameters)...)
+			inRequests = append(inRequests, refs(parts.RequestBody)...)
+			inAnswers = append(inAnswers, refs(parts.Responses)...)
 			where := strings.ToUpper(m) + " " + p
 			if ro.OperationID == "" || d.ByID[ro.OperationID] != nil {
 				return nil, fmt.Errorf("%s: missing or duplicate operationId %q", where, ro.OperationID)
@@ -215,6 +226,9 @@ func Parse(raw []byte) (*Doc, error) {
 			d.Ops = append(d.Ops, o)
 			d.ByID[o.ID] = o
 		}
+	}
+	if err := d.answerOnly(raw, inRequests, inAnswers); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -331,4 +345,68 @@ func mergeParams(shared, own []Param) []Param {
 		}
 	}
 	return append(out, own...)
+}
+
+// answerOnly sets AnswerOnly from the schemas requests and answers refer
+// to, following references between component schemas.
+func (d *Doc) answerOnly(raw []byte, inRequests, inAnswers []string) error {
+	var comp struct {
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &comp); err != nil {
+		return err
+	}
+	closure := func(names []string) map[string]bool {
+		seen := map[string]bool{}
+		for len(names) > 0 {
+			n := names[len(names)-1]
+			names = names[:len(names)-1]
+			if seen[n] {
+				continue
+			}
+			if s, ok := comp.Components.Schemas[n]; ok {
+				seen[n] = true
+				names = append(names, refs(s)...)
+			}
+		}
+		return seen
+	}
+	req := closure(inRequests)
+	for n := range closure(inAnswers) {
+		if !req[n] {
+			d.AnswerOnly = append(d.AnswerOnly, n)
+		}
+	}
+	sort.Strings(d.AnswerOnly)
+	return nil
+}
+
+// refs returns the component schema names raw refers to.
+func refs(raw json.RawMessage) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			if r, ok := t["$ref"].(string); ok {
+				if n, ok := strings.CutPrefix(r, "#/components/schemas/"); ok {
+					out = append(out, n)
+				}
+			}
+			for _, x := range t {
+				walk(x)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x)
+			}
+		}
+	}
+	var v any
+	if json.Unmarshal(raw, &v) == nil {
+		walk(v)
+	}
+	return out
 }
