@@ -13,6 +13,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
 // RawResponse is a success answer as Call returns it.
@@ -54,7 +55,7 @@ func (c *Client) Call(ctx context.Context, operationID string, params map[string
 		return nil, err
 	}
 	out := &RawResponse{StatusCode: resp.StatusCode, Header: resp.Header}
-	if out.Body, err = readBody(resp); err != nil {
+	if out.Body, err = transport.ReadBody(resp); err != nil {
 		return nil, err
 	}
 	if len(out.Body) == 0 {

@@ -9,9 +9,10 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/redact"
+	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
 // Version is the version of this library, sent in the User-Agent header.
@@ -64,7 +65,7 @@ type settings struct {
 	doer                  Doer
 	maxBody               int64
 	userAgent             string
-	retry                 retryPolicy
+	retry                 transport.Policy
 	observers             []Observer
 	middleware            []Middleware
 }
@@ -290,8 +291,8 @@ type Client struct {
 // (see WithoutEnvKeys). Keys may be absent: a call that needs a missing key
 // fails with ErrMissingCredential before anything is sent.
 func New(opts ...Option) (*Client, error) {
-	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: retryPolicy{
-		maxRetries: DefaultMaxRetries, base: DefaultRetryBase, cap: DefaultRetryCap, maxRetryAfter: DefaultMaxRetryAfter,
+	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: transport.Policy{
+		MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter,
 	}}
 	for _, o := range opts {
 		if o == nil {
@@ -330,13 +331,16 @@ func New(opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		ua = s.userAgent + " " + ua
 	}
-	snd := &sender{
-		base:      base,
-		maxBody:   s.maxBody,
-		userAgent: ua,
-		retry:     s.retry,
+	doer := s.doer
+	if doer == nil {
+		if s.httpClient != nil {
+			doer = transport.GuardRedirects(s.httpClient)
+		} else {
+			doer = transport.NewHTTPClient()
+		}
 	}
-	snd.baseServer, snd.edgeServer = parseServer(base), parseServer(edge)
+	snd := newSender(base, edge, doer, s.maxBody)
+	snd.userAgent, snd.retry = ua, s.retry
 	if len(s.observers) > 0 || len(s.middleware) > 0 {
 		snd.obs = &observe{observers: s.observers, middleware: s.middleware}
 	}
@@ -345,14 +349,6 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if s.serverKey != nil {
 		snd.serverKey = NewSecret(*s.serverKey)
-	}
-	switch {
-	case s.doer != nil:
-		snd.doer = s.doer
-	case s.httpClient != nil:
-		snd.doer = guardRedirects(s.httpClient)
-	default:
-		snd.doer = guardRedirects(&http.Client{Transport: defaultTransport(), CheckRedirect: noRedirects})
 	}
 	raw, err := api.NewClient(base, api.WithHTTPClient(snd), api.WithOperationServer(edge))
 	if err != nil {
@@ -372,7 +368,7 @@ func New(opts ...Option) (*Client, error) {
 //
 // The new Client shares c's connections unless opts bring their own.
 func (c *Client) With(opts ...Option) (*Client, error) {
-	all := append(append([]Option(nil), c.opts...), shareDoer(c.send.doer))
+	all := append(append([]Option(nil), c.opts...), shareDoer(c.send.engine.Doer))
 	return New(append(all, opts...)...)
 }
 
@@ -412,29 +408,13 @@ func presence(s Secret) string {
 	if s.IsZero() {
 		return "unset"
 	}
-	return redacted
-}
-
-// noRedirects is the default client's policy: a redirect is the answer.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-// defaultTransport is Go's default transport with more idle connections per
-// host (the default of 2 throttles concurrent callers). It sets no
-// ResponseHeaderTimeout, which would start a timer for every request: the
-// call's context bounds a call, and WithAttemptTimeout each attempt.
-func defaultTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
-	t.TLSHandshakeTimeout = 10 * time.Second
-	t.ForceAttemptHTTP2 = true
-	return t
+	return redact.Marker
 }
 
 // CloseIdleConnections closes the idle keep-alive connections of the
 // client's transport, when it has them (as *http.Client does).
 func (c *Client) CloseIdleConnections() {
-	if d, ok := c.send.doer.(interface{ CloseIdleConnections() }); ok {
+	if d, ok := c.send.engine.Doer.(interface{ CloseIdleConnections() }); ok {
 		d.CloseIdleConnections()
 	}
 }

@@ -1,104 +1,15 @@
 package wrapper
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"io"
-	"math/rand/v2"
-	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/errbody"
+	"github.com/kelviq/kelviq-go/internal/redact"
 )
-
-func TestSample(t *testing.T) {
-	t.Parallel()
-	ascii := strings.Repeat("a", 600)
-	cases := []struct {
-		name string
-		in   []byte
-		want string
-	}{
-		{"empty", nil, ""},
-		{"short", []byte("hello"), "hello"},
-		{"exactly the limit", []byte(ascii[:512]), ascii[:512]},
-		{"over the limit", []byte(ascii), ascii[:512]},
-		// "é" is 2 bytes; 511 ASCII bytes leave room for 1 byte only.
-		{"rune cut at the limit is dropped", []byte(ascii[:511] + "éxyz"), ascii[:511]},
-		{"invalid byte early keeps the rest", append([]byte("ab\xffcd"), ascii...), "ab\uFFFDcd" + ascii[:512-7]},
-		{"short body with invalid bytes", []byte("a\xffb\xfe"), "a\uFFFDb\uFFFD"},
-	}
-	for _, tc := range cases {
-		got := sample(tc.in)
-		if got != tc.want {
-			t.Errorf("%s: sample = %q (%d bytes), want %q (%d bytes)", tc.name, got, len(got), tc.want, len(tc.want))
-		}
-	}
-	// Whatever the input, the sample is valid UTF-8 of at most 512 bytes.
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range 500 {
-		b := make([]byte, r.IntN(1200))
-		for j := range b {
-			b[j] = byte(r.UintN(256))
-		}
-		got := sample(b)
-		if len(got) > maxSample || !utf8.ValidString(got) {
-			t.Fatalf("input %d: sample is %d bytes, valid UTF-8 %v", i, len(got), utf8.ValidString(got))
-		}
-		if len(b) > 0 && got == "" {
-			t.Fatalf("input %d: empty sample of %d bytes", i, len(b))
-		}
-	}
-}
-
-func TestParseErrorBody(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		body       string
-		wantMsg    string
-		wantFields map[string][]string
-	}{
-		{`{"detail":"Not found."}`, "Not found.", nil},
-		{`{"detail":["a","b"]}`, "a; b", nil},
-		{`{"error":"boom","detail":"first"}`, "first", nil},
-		{`{"error":"boom"}`, "boom", nil},
-		{`{"status":400,"message":"bad"}`, "bad", nil},
-		{`{"status":400,"code":"x"}`, "", nil},
-		{`{"externalId":["already exists"]}`, "externalId: already exists", map[string][]string{"externalId": {"already exists"}}},
-		{`{"email":"taken"}`, "email: taken", map[string][]string{"email": {"taken"}}},
-		{`{"billingAddress":{"country":["bad"],"zip":{"format":["nope"]}}}`, "billingAddress.country: bad; billingAddress.zip.format: nope",
-			map[string][]string{"billingAddress.country": {"bad"}, "billingAddress.zip.format": {"nope"}}},
-		{`{"non_field_errors":["x","y"],"a":["b"]}`, "a: b; x; y", map[string][]string{"non_field_errors": {"x", "y"}, "a": {"b"}}},
-		{`{"a":[]}`, "", nil},
-		{`{"detail":{"nested":1}}`, "detail.nested", nil}, // handled below
-		{`<html>502</html>`, "", nil},
-		{``, "", nil},
-		{`[1,2]`, "", nil},
-		{`"just a string"`, "", nil},
-	}
-	for _, tc := range cases {
-		msg, fields := parseErrorBody([]byte(tc.body))
-		if tc.body == `{"detail":{"nested":1}}` {
-			// A detail that is neither a string nor a list gives no message;
-			// its numeric leaf is not a field error either.
-			if msg != "" || len(fields) != 0 {
-				t.Errorf("%s: got %q %v, want nothing", tc.body, msg, fields)
-			}
-			continue
-		}
-		if msg != tc.wantMsg {
-			t.Errorf("%s: message = %q, want %q", tc.body, msg, tc.wantMsg)
-		}
-		if len(fields) != len(tc.wantFields) || (len(fields) > 0 && !reflect.DeepEqual(fields, tc.wantFields)) {
-			t.Errorf("%s: fields = %v, want %v", tc.body, fields, tc.wantFields)
-		}
-	}
-}
 
 func testSender(t *testing.T) *sender {
 	t.Helper()
@@ -108,7 +19,6 @@ func testSender(t *testing.T) *sender {
 		edgeServer: parseServer("https://edge.example/api/v1"),
 		partnerKey: NewSecret("kvqp_internal_partner"),
 		serverKey:  NewSecret("sk_internal_server"),
-		maxBody:    DefaultMaxBodyBytes,
 	}
 }
 
@@ -153,11 +63,11 @@ func TestNewAPIErrorScrubsBeforeSampling(t *testing.T) {
 			}
 		}
 	}
-	if len(e.Body) > maxSample || e.OperationID != "provisionPartnerOrganization" || e.StatusCode != 400 {
+	if len(e.Body) > errbody.MaxSample || e.OperationID != "provisionPartnerOrganization" || e.StatusCode != 400 {
 		t.Errorf("APIError = %+v", e)
 	}
 	e = newAPIError(op, "POST", "/x/", 409, []byte(`{"organization":{"serverKey":["sk_org_secret"]}}`), s.scrub)
-	if got := e.FieldErrors["organization.serverKey"]; len(got) != 1 || got[0] != redacted || strings.Contains(e.Error(), "sk_org") {
+	if got := e.FieldErrors["organization.serverKey"]; len(got) != 1 || got[0] != redact.Marker || strings.Contains(e.Error(), "sk_org") {
 		t.Errorf("FieldErrors = %v, Error() = %q", e.FieldErrors, e.Error())
 	}
 }
@@ -273,137 +183,11 @@ func TestPathSegmentAndLengths(t *testing.T) {
 	}
 }
 
-func TestCappedBody(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		size, limit int
-		wantErr     bool
-	}{
-		{0, 10, false},
-		{10, 10, false},
-		{11, 10, true},
-		{4096, 1024, true},
-		{1024, 1024, false},
-	}
-	for _, tc := range cases {
-		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), s: &sender{maxBody: int64(tc.limit)}, op: api.OpListCustomers}
-		got, err := io.ReadAll(b)
-		if tc.wantErr {
-			var big *BodyTooLargeError
-			if !errors.As(err, &big) || big.Limit != int64(tc.limit) || len(got) > tc.limit {
-				t.Errorf("size %d limit %d: read %d bytes, err %v; want the cap error", tc.size, tc.limit, len(got), err)
-			}
-		} else if err != nil || len(got) != tc.size {
-			t.Errorf("size %d limit %d: read %d bytes, err %v", tc.size, tc.limit, len(got), err)
-		}
-		if err := b.Close(); err != nil {
-			t.Errorf("Close = %v", err)
-		}
-	}
-}
-
-func TestCredentialHeaders(t *testing.T) {
-	t.Parallel()
-	got := credentialHeaders
-	if !reflect.DeepEqual(got, []string{"Authorization", "X-Kelviq-Partner-Key"}) {
-		t.Errorf("credentialHeaders = %v", got)
-	}
-}
-
 func TestAuthString(t *testing.T) {
 	t.Parallel()
 	for a, want := range map[Auth]string{AuthNone: "none", AuthPartnerKey: "partner key", AuthServerKey: "server key", Auth(42): "none"} {
 		if a.String() != want {
 			t.Errorf("Auth(%d).String() = %q, want %q", int(a), a.String(), want)
-		}
-	}
-}
-
-// redirectReq builds the request CheckRedirect sees for a redirect to to,
-// marked as the sender marks it when the operation's answer is a redirect.
-func redirectReq(t *testing.T, opID, to string) *http.Request {
-	t.Helper()
-	op, ok := api.LookupOp(opID)
-	if !ok {
-		t.Fatalf("no operation %s", opID)
-	}
-	ctx := context.Background()
-	if op.Redirects() {
-		ctx = context.WithValue(ctx, redirectKey{}, true)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, to, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer sk")
-	req.Header.Set("X-Kelviq-Partner-Key", "kvqp_x")
-	return req
-}
-
-func TestGuardRedirects(t *testing.T) {
-	t.Parallel()
-	first, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/api/v1/x/", nil)
-	via := []*http.Request{first}
-
-	user := guardRedirects(&http.Client{})
-	// Same host: followed, credentials kept.
-	req := redirectReq(t, "listCustomers", "http://127.0.0.1:8080/api/v1/y/")
-	if err := user.CheckRedirect(req, via); err != nil || req.Header.Get("Authorization") == "" {
-		t.Errorf("same-host redirect: err %v, Authorization %q", err, req.Header.Get("Authorization"))
-	}
-	// Another port, host or scheme: followed, every credential dropped.
-	for _, to := range []string{"http://127.0.0.1:9090/y/", "http://other.example/y/", "https://127.0.0.1:8080/api/v1/y/"} {
-		req := redirectReq(t, "listCustomers", to)
-		if err := user.CheckRedirect(req, via); err != nil {
-			t.Errorf("%s: err %v, want the redirect followed", to, err)
-		}
-		if req.Header.Get("Authorization") != "" || req.Header.Get("X-Kelviq-Partner-Key") != "" {
-			t.Errorf("%s: credentials kept: %v", to, req.Header)
-		}
-	}
-	// Go's default limit of 10 redirects still holds.
-	long := make([]*http.Request, 10)
-	for i := range long {
-		long[i] = first
-	}
-	if err := user.CheckRedirect(redirectReq(t, "listCustomers", "http://127.0.0.1:8080/z/"), long); err == nil {
-		t.Error("the 11th redirect was followed")
-	}
-	// An operation's declared redirect is never followed.
-	if err := user.CheckRedirect(redirectReq(t, "downloadCatalogPlanFile", "http://127.0.0.1:8080/f"), via); !errors.Is(err, http.ErrUseLastResponse) {
-		t.Errorf("declared 302: err %v, want ErrUseLastResponse", err)
-	}
-	// A user policy is consulted, after the credentials are dropped.
-	stop := errors.New("stop")
-	var sawAuth string
-	own := guardRedirects(&http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
-		sawAuth = r.Header.Get("Authorization") + r.Header.Get("X-Kelviq-Partner-Key")
-		return stop
-	}})
-	if err := own.CheckRedirect(redirectReq(t, "listCustomers", "http://other.example/"), via); !errors.Is(err, stop) || sawAuth != "" {
-		t.Errorf("user policy: err %v, saw credential %q", err, sawAuth)
-	}
-	// The guard works on a copy.
-	orig := &http.Client{}
-	if guardRedirects(orig); orig.CheckRedirect != nil {
-		t.Error("guardRedirects modified the caller's client")
-	}
-}
-
-func TestDefaultClientFollowsNoRedirect(t *testing.T) {
-	t.Parallel()
-	c, err := New(WithoutEnvKeys())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, ok := c.send.doer.(*http.Client)
-	if !ok {
-		t.Fatalf("default doer is %T", c.send.doer)
-	}
-	first, _ := http.NewRequest(http.MethodGet, "https://api.kelviq.com/api/v1/customers/", nil)
-	for _, to := range []string{"https://api.kelviq.com/api/v1/other/", "https://evil.example/"} {
-		if err := hc.CheckRedirect(redirectReq(t, "listCustomers", to), []*http.Request{first}); !errors.Is(err, http.ErrUseLastResponse) {
-			t.Errorf("redirect to %s: err %v, want ErrUseLastResponse", to, err)
 		}
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
 // CallInfo describes a call as observers see it.
@@ -141,6 +144,26 @@ func (o *observe) end(ctx context.Context, c CallInfo, err error) {
 	for i := len(o.observers) - 1; i >= 0; i-- {
 		o.observers[i].CallEnd(ctx, c, err)
 	}
+}
+
+// call sends req, a request for op, through s's engine, telling the
+// observers about the call and each attempt and running the middleware
+// around each attempt.
+func (o *observe) call(req *http.Request, op api.Op, pol transport.Policy, s *sender) (*http.Response, error) {
+	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host,
+		URL: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
+	ctx := o.start(req.Context(), info)
+	h := &transport.Hooks{Done: func(a transport.Attempt) {
+		o.attempt(ctx, AttemptInfo{CallInfo: info, Attempt: a.N, StatusCode: a.Status, Err: a.Err, Duration: time.Since(a.Start), RetryWait: a.Wait})
+	}}
+	if len(o.middleware) > 0 {
+		h.Wrap = func(r *http.Request, n int, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+			return o.send(r, AttemptInfo{CallInfo: info, Attempt: n}, next)
+		}
+	}
+	resp, err := s.engine.Send(req.WithContext(ctx), op, pol, h)
+	o.end(ctx, info, err)
+	return resp, err
 }
 
 // send runs the middleware around send.

@@ -2,15 +2,10 @@ package wrapper
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
-	"net"
-	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/kelviq/kelviq-go/internal/backoff"
+	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
 // Retry defaults. See WithMaxRetries for the rule.
@@ -20,14 +15,6 @@ const (
 	DefaultRetryCap      = 8 * time.Second
 	DefaultMaxRetryAfter = 30 * time.Second
 )
-
-// retryPolicy is the client's retry configuration, overridable per call.
-type retryPolicy struct {
-	maxRetries     int
-	base, cap      time.Duration
-	maxRetryAfter  time.Duration
-	attemptTimeout time.Duration
-}
 
 // WithMaxRetries sets how many times a failed request may be re-sent
 // (default 2; 0 disables retries). The rule, the same for every operation:
@@ -49,7 +36,7 @@ func WithMaxRetries(n int) Option {
 		if n < 0 {
 			return fmt.Errorf("kelviq: WithMaxRetries: %d is negative", n)
 		}
-		s.retry.maxRetries = n
+		s.retry.MaxRetries = n
 		return nil
 	}
 }
@@ -60,7 +47,7 @@ func WithRetryBackoff(base, max time.Duration) Option {
 		if base <= 0 || max < base {
 			return fmt.Errorf("kelviq: WithRetryBackoff: need 0 < base <= cap, got %v, %v", base, max)
 		}
-		s.retry.base, s.retry.cap = base, max
+		s.retry.Base, s.retry.Cap = base, max
 		return nil
 	}
 }
@@ -71,7 +58,7 @@ func WithMaxRetryAfter(d time.Duration) Option {
 		if d < 0 {
 			return fmt.Errorf("kelviq: WithMaxRetryAfter: %v is negative", d)
 		}
-		s.retry.maxRetryAfter = d
+		s.retry.MaxRetryAfter = d
 		return nil
 	}
 }
@@ -84,29 +71,29 @@ func WithAttemptTimeout(d time.Duration) Option {
 		if d < 0 {
 			return fmt.Errorf("kelviq: WithAttemptTimeout: %v is negative", d)
 		}
-		s.retry.attemptTimeout = d
+		s.retry.AttemptTimeout = d
 		return nil
 	}
 }
 
 // CallOption changes the client's settings for one call; attach it to the
 // call's context with WithCallOptions.
-type CallOption func(*retryPolicy)
+type CallOption func(*transport.Policy)
 
 // MaxRetries overrides WithMaxRetries for one call (0 disables retries).
 func MaxRetries(n int) CallOption {
-	return func(p *retryPolicy) {
+	return func(p *transport.Policy) {
 		if n >= 0 {
-			p.maxRetries = n
+			p.MaxRetries = n
 		}
 	}
 }
 
 // AttemptTimeout overrides WithAttemptTimeout for one call.
 func AttemptTimeout(d time.Duration) CallOption {
-	return func(p *retryPolicy) {
+	return func(p *transport.Policy) {
 		if d >= 0 {
-			p.attemptTimeout = d
+			p.AttemptTimeout = d
 		}
 	}
 }
@@ -125,7 +112,8 @@ func WithCallOptions(ctx context.Context, opts ...CallOption) context.Context {
 	return context.WithValue(ctx, callOptionsKey{}, all)
 }
 
-func (p retryPolicy) forCall(ctx context.Context) retryPolicy {
+// policyFor returns p changed by the call options on ctx.
+func policyFor(ctx context.Context, p transport.Policy) transport.Policy {
 	opts, _ := ctx.Value(callOptionsKey{}).([]CallOption)
 	if len(opts) == 0 {
 		return p // p stays on the stack on the common path
@@ -136,69 +124,3 @@ func (p retryPolicy) forCall(ctx context.Context) retryPolicy {
 	}
 	return q
 }
-
-// idempotent reports whether re-sending method cannot repeat an effect.
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
-		return true
-	}
-	return false
-}
-
-// retryableStatus lists the answers worth another attempt.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
-		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
-
-// neverSent reports whether err shows the request could not have reached
-// the server: the connection was never opened.
-func neverSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	var dns *net.DNSError
-	return errors.As(err, &dns)
-}
-
-// backoff returns the wait before retry number n (1-based): full jitter
-// over an exponential window.
-func (p retryPolicy) backoff(n int) time.Duration { return backoff.Full(p.base, p.cap, n) }
-
-// retryAfter parses a Retry-After header: delay seconds or an HTTP date.
-// A delay too long for a time.Duration comes back as the longest one, so
-// that it is beyond any cap rather than wrapped around to a short wait.
-func retryAfter(h string, now time.Time) (time.Duration, bool) {
-	if h == "" {
-		return 0, false
-	}
-	if isDigits(h) {
-		secs, err := strconv.ParseInt(h, 10, 64)
-		if err != nil || secs > int64(math.MaxInt64/time.Second) {
-			return math.MaxInt64, true
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(t.Sub(now), 0), true // Sub saturates instead of overflowing
-	}
-	return 0, false
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// sleep waits d, or less if ctx ends first; it leaves no timer behind.
-func sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }

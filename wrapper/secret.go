@@ -5,10 +5,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
-)
 
-// redacted is what a Secret shows in place of its value.
-const redacted = "[REDACTED]"
+	"github.com/kelviq/kelviq-go/internal/redact"
+)
 
 // Secret holds a credential, such as an organization's server key. It prints
 // as "[REDACTED]" with every fmt verb (including %#v), in slog output and in
@@ -74,7 +73,7 @@ func (s Secret) String() string {
 	if s.IsZero() {
 		return ""
 	}
-	return redacted
+	return redact.Marker
 }
 
 // GoString returns the redacted form for %#v.

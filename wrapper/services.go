@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+
+	"github.com/kelviq/kelviq-go/internal/errbody"
+	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
 // The services on the Client (Client.Customers, Client.Orders,
@@ -28,8 +31,8 @@ func Deref[T any](p *T) T {
 // decodeError reports a success answer whose body does not decode, with a
 // scrubbed sample of the body.
 func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
-	method, path, scrub := describe(resp)
-	return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: sample([]byte(scrub(string(body)))), Err: err}
+	method, path, scrub := transport.Describe(resp)
+	return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: errbody.Sample([]byte(scrub(string(body)))), Err: err}
 }
 
 // decode reads a success answer into a T. A body that does not decode is a
@@ -38,7 +41,7 @@ func decode[T any](resp *http.Response, err error) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := readBody(resp)
+	body, err := transport.ReadBody(resp)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +79,7 @@ func decodeRaw(resp *http.Response, err error) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := readBody(resp)
+	body, err := transport.ReadBody(resp)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func redirectLocation(resp *http.Response, err error) (*url.URL, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	_ = resp.Body.Close()
-	method, path, _ := describe(resp)
+	method, path, _ := transport.Describe(resp)
 	bad := func(msg string) error {
 		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Err: errors.New(msg)}
 	}

@@ -1,0 +1,355 @@
+// Package transport is the client's engine: it sends one operation's
+// request with retries, bounds what it reads, keeps credentials from
+// following a redirect to another host, and turns a panic in the Doer into
+// an error. Package wrapper puts the credential on each request before it
+// comes here, and says (through Engine's functions) how what comes back is
+// named and reported; this package holds no key.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/backoff"
+	"github.com/kelviq/kelviq-go/internal/redact"
+)
+
+// maxErrorBody bounds how much of an error answer is read (1 MiB).
+const maxErrorBody = 1 << 20
+
+// ErrNotSent matches the error of a request that provably never reached
+// the server.
+var ErrNotSent = errors.New("kelviq: request not sent")
+
+// Doer sends one HTTP request. *http.Client is a Doer.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Policy is a call's retry configuration.
+type Policy struct {
+	MaxRetries     int
+	Base, Cap      time.Duration // of the exponential backoff
+	MaxRetryAfter  time.Duration // the longest Retry-After waited for
+	AttemptTimeout time.Duration // 0: attempts are bounded by the context alone
+}
+
+// Engine sends requests. Its functions name and build what a call returns;
+// all must be set.
+type Engine struct {
+	Doer    Doer
+	MaxBody int64
+	// Scrub removes credentials from text that goes into an error.
+	Scrub func(string) string
+	// Path names a request's URL in errors.
+	Path func(*url.URL) string
+	// StatusError is the error for an answer outside op's success codes,
+	// given its status and its body (read up to 1 MiB).
+	StatusError func(op api.Op, method, path string, status, attempts int, body []byte) error
+	// TooLarge is the error for a body larger than MaxBody.
+	TooLarge func(method, path string) error
+}
+
+// Attempt describes one finished attempt, for Hooks.
+type Attempt struct {
+	N      int       // from 1
+	Start  time.Time // when it was sent
+	Status int       // 0 when there was no answer
+	Err    error
+	Wait   time.Duration // before the next attempt; 0 when this was the last
+}
+
+// Hooks observe one call; Send is given nil when nobody observes.
+type Hooks struct {
+	// Done is called after each attempt.
+	Done func(Attempt)
+	// Wrap, when set, sends attempt n of req through next.
+	Wrap func(req *http.Request, n int, next func(*http.Request) (*http.Response, error)) (*http.Response, error)
+}
+
+// redirectKey marks, in a request's context, an operation whose success is
+// a redirect, for the redirect guard.
+type redirectKey struct{}
+
+// Send sends req, a request for op, with retries by pol. A success answer
+// (2xx, or a status op declares) comes back with a body capped at MaxBody;
+// any other answer is read, closed and returned as StatusError's error.
+func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http.Response, error) {
+	if op.Redirects() {
+		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
+	}
+	ctx := req.Context()
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil && pol.MaxRetries > 0 {
+		// Make a streamed body replayable across attempts.
+		buf, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("kelviq: %s: reading request body: %w", op.ID(), err)
+		}
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+		req.Body, _ = req.GetBody()
+	}
+	for n := 1; ; n++ {
+		areq, cancel := req, context.CancelFunc(nil)
+		if pol.AttemptTimeout > 0 {
+			var actx context.Context
+			actx, cancel = context.WithTimeout(ctx, pol.AttemptTimeout)
+			areq = req.WithContext(actx)
+		}
+		if n > 1 {
+			if areq == req {
+				areq = req.Clone(ctx)
+			}
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					release(cancel)
+					return nil, fmt.Errorf("kelviq: %s: replaying request body: %w", op.ID(), err)
+				}
+				areq.Body = body
+			}
+		}
+		a := Attempt{N: n}
+		if h != nil {
+			a.Start = time.Now()
+		}
+		resp, err := e.attempt(areq, h, n)
+		if err != nil {
+			release(cancel)
+			err = e.scrubErr(err)
+			notSent := neverSent(err)
+			retry := n <= pol.MaxRetries && ctx.Err() == nil && transient(err) && (idempotent(req.Method) || notSent)
+			if retry {
+				a.Wait = backoff.Full(pol.Base, pol.Cap, n)
+			}
+			a.Err = err
+			h.done(a)
+			if retry {
+				if werr := backoff.Sleep(ctx, a.Wait); werr != nil {
+					return nil, fmt.Errorf("kelviq: %s: gave up waiting to retry after %d attempts: %w (last error: %w)", op.ID(), n, werr, err)
+				}
+				continue
+			}
+			if notSent {
+				err = &notSentError{err}
+			}
+			if n > 1 {
+				return nil, fmt.Errorf("kelviq: %s: after %d attempts: %w", op.ID(), n, err)
+			}
+			return nil, fmt.Errorf("kelviq: %s: %w", op.ID(), err)
+		}
+		a.Status = resp.StatusCode
+		if (resp.StatusCode >= 200 && resp.StatusCode <= 299) || op.Declares(resp.StatusCode) {
+			h.done(a)
+			if resp.ContentLength > e.MaxBody {
+				resp.Body.Close()
+				release(cancel)
+				return nil, e.TooLarge(req.Method, e.Path(req.URL))
+			}
+			resp.Body = &cappedBody{rc: resp.Body, n: e.MaxBody, e: e, op: op, u: req.URL, done: cancel}
+			return resp, nil
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(e.MaxBody, maxErrorBody)))
+		resp.Body.Close()
+		release(cancel)
+		a.Err = e.StatusError(op, req.Method, e.Path(req.URL), resp.StatusCode, n, body)
+		retry := n <= pol.MaxRetries && retryableStatus(resp.StatusCode) && idempotent(req.Method) && ctx.Err() == nil
+		if retry {
+			a.Wait = backoff.Full(pol.Base, pol.Cap, n)
+			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				retry, a.Wait = ra <= pol.MaxRetryAfter, ra
+			}
+		}
+		if !retry {
+			a.Wait = 0
+		}
+		h.done(a)
+		if !retry {
+			return nil, a.Err
+		}
+		if werr := backoff.Sleep(ctx, a.Wait); werr != nil {
+			return nil, fmt.Errorf("kelviq: gave up waiting to retry: %w: %w", werr, a.Err)
+		}
+	}
+}
+
+func (h *Hooks) done(a Attempt) {
+	if h != nil && h.Done != nil {
+		h.Done(a)
+	}
+}
+
+// attempt sends one attempt through the hooks' Wrap and the Doer. A panic
+// in either becomes an error, scrubbed like any other.
+func (e *Engine) attempt(req *http.Request, h *Hooks, n int) (resp *http.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp, err = nil, &doerPanic{msg: e.Scrub(fmt.Sprint(r))}
+		}
+	}()
+	if h != nil && h.Wrap != nil {
+		return h.Wrap(req, n, e.Doer.Do)
+	}
+	return e.Doer.Do(req)
+}
+
+// notSentError marks an error from a request that provably never reached
+// the server: it matches ErrNotSent.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string   { return "not sent (no connection): " + e.err.Error() }
+func (e *notSentError) Unwrap() error   { return e.err }
+func (e *notSentError) Is(t error) bool { return t == ErrNotSent }
+
+// doerPanic reports a panic in the Doer; it is never retried.
+type doerPanic struct{ msg string }
+
+func (e *doerPanic) Error() string { return "the Doer panicked: " + e.msg }
+
+func release(cancel context.CancelFunc) {
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// scrubErr keeps err's chain for errors.Is/As but removes credentials from
+// its message, should a transport ever echo one.
+func (e *Engine) scrubErr(err error) error {
+	msg := err.Error()
+	if clean := e.Scrub(msg); clean != msg {
+		return &scrubbedError{msg: clean, err: err}
+	}
+	return err
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// cappedBody fails with the engine's TooLarge error once more than n bytes
+// are read. Close also releases the attempt's context.
+type cappedBody struct {
+	rc   io.ReadCloser
+	n    int64
+	e    *Engine
+	op   api.Op
+	u    *url.URL
+	done context.CancelFunc
+	over bool // more than n bytes came
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			b.over = true
+			path := b.op.ID()
+			if b.u != nil {
+				path = b.e.Path(b.u)
+			}
+			return 0, b.e.TooLarge(b.op.Method(), path)
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.rc.Read(p)
+	b.n -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error {
+	err := b.rc.Close()
+	release(b.done)
+	return err
+}
+
+// Describe names the request an answer belongs to, for errors: its method,
+// its path as the engine names it, and the scrub function to apply.
+func Describe(resp *http.Response) (method, path string, scrub func(string) string) {
+	scrub = func(t string) string { return redact.Text(t) }
+	if resp.Request != nil {
+		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
+		if b, ok := resp.Body.(*cappedBody); ok {
+			path, scrub = b.e.Path(resp.Request.URL), b.e.Scrub
+		}
+	}
+	return method, path, scrub
+}
+
+// ReadBody reads and closes a success answer's body into a buffer sized
+// from Content-Length when the answer gives one.
+func ReadBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	var body []byte
+	var err error
+	if n := resp.ContentLength; n > 0 && n <= maxTrusted(resp) {
+		body = make([]byte, n)
+		var got int
+		got, err = io.ReadFull(resp.Body, body)
+		body = body[:got]
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("body ended after %d of %d bytes: %w", got, n, io.ErrUnexpectedEOF)
+		}
+	} else {
+		body, err = io.ReadAll(resp.Body)
+	}
+	if err != nil {
+		if b, ok := resp.Body.(*cappedBody); ok && b.over {
+			return nil, err // the engine's TooLarge error, as it is
+		}
+		method, path, _ := Describe(resp)
+		return nil, fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
+	}
+	return body, nil
+}
+
+// maxTrusted is the largest Content-Length ReadBody allocates for at once:
+// the engine's limit (a larger answer was refused already), or 32 MiB.
+func maxTrusted(resp *http.Response) int64 {
+	if b, ok := resp.Body.(*cappedBody); ok {
+		return b.e.MaxBody
+	}
+	return 32 << 20
+}
+
+// StripCredentials removes every header that can carry a credential (as
+// the operation table names them) from h.
+func StripCredentials(h http.Header) {
+	for _, name := range credentialHeaders {
+		h.Del(name)
+	}
+}
+
+var credentialHeaders = func() []string {
+	var hs []string
+	for _, op := range api.Operations() {
+		if h := http.CanonicalHeaderKey(op.CredentialHeader()); h != "" && !containsFold(hs, h) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}()
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

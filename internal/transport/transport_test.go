@@ -1,0 +1,144 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"testing"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+var errTooLarge = errors.New("too large")
+
+// testEngine is an engine whose errors are plain.
+func testEngine(maxBody int64) *Engine {
+	return &Engine{MaxBody: maxBody, Scrub: func(s string) string { return s }, Path: func(u *url.URL) string { return u.Path },
+		StatusError: func(op api.Op, method, path string, status, attempts int, body []byte) error {
+			return errors.New(http.StatusText(status))
+		},
+		TooLarge: func(method, path string) error { return errTooLarge },
+	}
+}
+
+func TestCappedBody(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		size, limit int
+		wantErr     bool
+	}{
+		{0, 10, false},
+		{10, 10, false},
+		{11, 10, true},
+		{4096, 1024, true},
+		{1024, 1024, false},
+	}
+	for _, tc := range cases {
+		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), e: testEngine(int64(tc.limit)), op: api.OpListCustomers}
+		got, err := io.ReadAll(b)
+		if tc.wantErr {
+			if !errors.Is(err, errTooLarge) || !b.over || len(got) > tc.limit {
+				t.Errorf("size %d limit %d: read %d bytes, err %v; want the cap error", tc.size, tc.limit, len(got), err)
+			}
+		} else if err != nil || len(got) != tc.size {
+			t.Errorf("size %d limit %d: read %d bytes, err %v", tc.size, tc.limit, len(got), err)
+		}
+		if err := b.Close(); err != nil {
+			t.Errorf("Close = %v", err)
+		}
+	}
+}
+
+func TestCredentialHeaders(t *testing.T) {
+	t.Parallel()
+	got := credentialHeaders
+	if !reflect.DeepEqual(got, []string{"Authorization", "X-Kelviq-Partner-Key"}) {
+		t.Errorf("credentialHeaders = %v", got)
+	}
+}
+
+// redirectReq builds the request CheckRedirect sees for a redirect to to,
+// marked as the sender marks it when the operation's answer is a redirect.
+func redirectReq(t *testing.T, opID, to string) *http.Request {
+	t.Helper()
+	op, ok := api.LookupOp(opID)
+	if !ok {
+		t.Fatalf("no operation %s", opID)
+	}
+	ctx := context.Background()
+	if op.Redirects() {
+		ctx = context.WithValue(ctx, redirectKey{}, true)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, to, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer sk")
+	req.Header.Set("X-Kelviq-Partner-Key", "kvqp_x")
+	return req
+}
+
+func TestGuardRedirects(t *testing.T) {
+	t.Parallel()
+	first, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/api/v1/x/", nil)
+	via := []*http.Request{first}
+
+	user := GuardRedirects(&http.Client{})
+	// Same host: followed, credentials kept.
+	req := redirectReq(t, "listCustomers", "http://127.0.0.1:8080/api/v1/y/")
+	if err := user.CheckRedirect(req, via); err != nil || req.Header.Get("Authorization") == "" {
+		t.Errorf("same-host redirect: err %v, Authorization %q", err, req.Header.Get("Authorization"))
+	}
+	// Another port, host or scheme: followed, every credential dropped.
+	for _, to := range []string{"http://127.0.0.1:9090/y/", "http://other.example/y/", "https://127.0.0.1:8080/api/v1/y/"} {
+		req := redirectReq(t, "listCustomers", to)
+		if err := user.CheckRedirect(req, via); err != nil {
+			t.Errorf("%s: err %v, want the redirect followed", to, err)
+		}
+		if req.Header.Get("Authorization") != "" || req.Header.Get("X-Kelviq-Partner-Key") != "" {
+			t.Errorf("%s: credentials kept: %v", to, req.Header)
+		}
+	}
+	// Go's default limit of 10 redirects still holds.
+	long := make([]*http.Request, 10)
+	for i := range long {
+		long[i] = first
+	}
+	if err := user.CheckRedirect(redirectReq(t, "listCustomers", "http://127.0.0.1:8080/z/"), long); err == nil {
+		t.Error("the 11th redirect was followed")
+	}
+	// An operation's declared redirect is never followed.
+	if err := user.CheckRedirect(redirectReq(t, "downloadCatalogPlanFile", "http://127.0.0.1:8080/f"), via); !errors.Is(err, http.ErrUseLastResponse) {
+		t.Errorf("declared 302: err %v, want ErrUseLastResponse", err)
+	}
+	// A user policy is consulted, after the credentials are dropped.
+	stop := errors.New("stop")
+	var sawAuth string
+	own := GuardRedirects(&http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		sawAuth = r.Header.Get("Authorization") + r.Header.Get("X-Kelviq-Partner-Key")
+		return stop
+	}})
+	if err := own.CheckRedirect(redirectReq(t, "listCustomers", "http://other.example/"), via); !errors.Is(err, stop) || sawAuth != "" {
+		t.Errorf("user policy: err %v, saw credential %q", err, sawAuth)
+	}
+	// The guard works on a copy.
+	orig := &http.Client{}
+	if GuardRedirects(orig); orig.CheckRedirect != nil {
+		t.Error("GuardRedirects modified the caller's client")
+	}
+}
+
+func TestDefaultClientFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	hc := NewHTTPClient()
+	first, _ := http.NewRequest(http.MethodGet, "https://api.kelviq.com/api/v1/customers/", nil)
+	for _, to := range []string{"https://api.kelviq.com/api/v1/other/", "https://evil.example/"} {
+		if err := hc.CheckRedirect(redirectReq(t, "listCustomers", to), []*http.Request{first}); !errors.Is(err, http.ErrUseLastResponse) {
+			t.Errorf("redirect to %s: err %v, want ErrUseLastResponse", to, err)
+		}
+	}
+}
