@@ -8,11 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
-
-	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
+	"github.com/kelviq/kelviq-go/internal/paging"
 	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
@@ -72,21 +71,21 @@ func checkCall(spec Operation, params map[string]string, body []byte) error {
 	for i, p := range spec.Params {
 		known[p.Name], names[i] = true, p.Name
 		if _, ok := params[p.Name]; !ok && p.Required {
-			return invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
+			return check.Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
 		}
 	}
 	for name := range params {
 		if !known[name] {
-			return invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
+			return check.Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
 		}
 	}
 	switch {
 	case body != nil && !spec.HasBody:
-		return invalid("body", spec.ID+" takes no request body")
+		return check.Invalid("body", spec.ID+" takes no request body")
 	case body == nil && spec.BodyRequired:
-		return invalid("body", spec.ID+" needs a JSON request body")
+		return check.Invalid("body", spec.ID+" needs a JSON request body")
 	case body != nil && !json.Valid(body):
-		return invalid("body", "must be valid JSON")
+		return check.Invalid("body", "must be valid JSON")
 	}
 	return nil
 }
@@ -99,12 +98,12 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 	op, ok := api.LookupOperation(operationID)
 	switch {
 	case !ok:
-		return failed[json.RawMessage](fmt.Errorf("%w: no operation %q (see wrapper.Operations)", ErrUnknownOperation, operationID))
+		return paging.Failed[json.RawMessage](fmt.Errorf("%w: no operation %q (see wrapper.Operations)", ErrUnknownOperation, operationID))
 	case !op.Paginated():
-		return failed[json.RawMessage](invalid("operationId", operationID+" is not a paginated list (it takes no page and page_size)"))
+		return paging.Failed[json.RawMessage](check.Invalid("operationId", operationID+" is not a paginated list (it takes no page and page_size)"))
 	}
 	if _, ok := params["page"]; ok {
-		return failed[json.RawMessage](invalid("page", "must not be set: every page is fetched"))
+		return paging.Failed[json.RawMessage](check.Invalid("page", "must not be set: every page is fetched"))
 	}
 	size := 100
 	for _, p := range op.Params {
@@ -113,14 +112,14 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		}
 	}
 	if v, ok := params["page_size"]; ok {
-		n, err := intParam("page_size", v, 1, true, size, true)
+		n, err := check.Int("page_size", v, 1, true, size, true)
 		if err != nil {
-			return failed[json.RawMessage](err)
+			return paging.Failed[json.RawMessage](err)
 		}
 		size = n
 	}
 	id := op.Op()
-	return paginate(ctx, size, func(ctx context.Context, page, size int) ([]json.RawMessage, bool, error) {
+	return paging.Walk(ctx, size, func(ctx context.Context, page, size int) ([]json.RawMessage, bool, error) {
 		q := make(map[string]string, len(params)+2)
 		for k, v := range params {
 			q[k] = v
@@ -133,7 +132,7 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		if err != nil {
 			return nil, false, err
 		}
-		return list.Results, hasNext(list.Next), nil
+		return list.Results, paging.HasNext(list.Next), nil
 	})
 }
 
@@ -141,35 +140,4 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 type rawPage struct {
 	Results []json.RawMessage `json:"results"`
 	Next    *string           `json:"next"`
-}
-
-// The conversions callOp (generated) applies to parameters given as text.
-
-func intParam(name, v string, lo int, hasLo bool, hi int, hasHi bool) (int, error) {
-	n, err := strconv.Atoi(v)
-	switch {
-	case err != nil:
-		return 0, invalid(name, fmt.Sprintf("%q is not an integer", v))
-	case hasLo && n < lo:
-		return 0, invalid(name, "must be at least "+strconv.Itoa(lo))
-	case hasHi && n > hi:
-		return 0, invalid(name, "must be at most "+strconv.Itoa(hi))
-	}
-	return n, nil
-}
-
-func boolParam(name, v string) (bool, error) {
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, invalid(name, fmt.Sprintf("%q is not true or false", v))
-	}
-	return b, nil
-}
-
-func dateParam(name, v string) (openapi_types.Date, error) {
-	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return openapi_types.Date{}, invalid(name, fmt.Sprintf("%q is not a date such as 2026-01-31", v))
-	}
-	return openapi_types.Date{Time: t}, nil
 }

@@ -3,14 +3,13 @@ package wrapper
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"strings"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/redact"
 	"github.com/kelviq/kelviq-go/internal/transport"
 )
@@ -74,7 +73,7 @@ type settings struct {
 // the partner operations.
 func WithPartnerKey(key string) Option {
 	return func(s *settings) error {
-		if err := checkPartnerKey("WithPartnerKey", key); err != nil {
+		if err := check.Key("WithPartnerKey", "partner key", key, PartnerKeyPrefix); err != nil {
 			return err
 		}
 		s.partnerKey = &key
@@ -86,7 +85,7 @@ func WithPartnerKey(key string) Option {
 // every operation that is not a partner operation.
 func WithServerKey(key string) Option {
 	return func(s *settings) error {
-		if err := checkServerKey("WithServerKey", key); err != nil {
+		if err := check.Key("WithServerKey", "server key", key, ""); err != nil {
 			return err
 		}
 		s.serverKey = &key
@@ -108,10 +107,10 @@ func WithEnvironment(env Environment) Option {
 			return errors.New("kelviq: WithEnvironment: environment has no base URL; use wrapper.Production or wrapper.Sandbox")
 		}
 		var err error
-		if env.BaseURL, err = checkBaseURL("WithEnvironment: BaseURL", env.BaseURL); err != nil {
+		if env.BaseURL, err = check.BaseURL("WithEnvironment: BaseURL", env.BaseURL); err != nil {
 			return err
 		}
-		if env.EdgeURL, err = checkBaseURL("WithEnvironment: EdgeURL", env.EdgeURL); err != nil {
+		if env.EdgeURL, err = check.BaseURL("WithEnvironment: EdgeURL", env.EdgeURL); err != nil {
 			return err
 		}
 		s.env = env
@@ -124,7 +123,7 @@ func WithEnvironment(env Environment) Option {
 // WithEdgeURL is also given, edge operations go to the same URL.
 func WithBaseURL(u string) Option {
 	return func(s *settings) error {
-		n, err := checkBaseURL("WithBaseURL", u)
+		n, err := check.BaseURL("WithBaseURL", u)
 		if err != nil {
 			return err
 		}
@@ -137,7 +136,7 @@ func WithBaseURL(u string) Option {
 // host (entitlements and promotions). Same rules as WithBaseURL.
 func WithEdgeURL(u string) Option {
 	return func(s *settings) error {
-		n, err := checkBaseURL("WithEdgeURL", u)
+		n, err := check.BaseURL("WithEdgeURL", u)
 		if err != nil {
 			return err
 		}
@@ -204,72 +203,6 @@ func WithUserAgent(product string) Option {
 	}
 }
 
-func checkPartnerKey(where, key string) error {
-	switch {
-	case strings.TrimSpace(key) == "":
-		return fmt.Errorf("kelviq: %s: partner key is empty", where)
-	case !strings.HasPrefix(key, PartnerKeyPrefix):
-		return fmt.Errorf("kelviq: %s: partner key must start with %q", where, PartnerKeyPrefix)
-	case !validHeaderValue(key):
-		return fmt.Errorf("kelviq: %s: partner key must be printable ASCII without spaces", where)
-	}
-	return nil
-}
-
-// checkServerKey refuses keys that cannot be sent as a header value. The
-// prefix is not checked: real server keys do not share one.
-func checkServerKey(where, key string) error {
-	switch {
-	case strings.TrimSpace(key) == "":
-		return fmt.Errorf("kelviq: %s: server key is empty", where)
-	case !validHeaderValue(key):
-		return fmt.Errorf("kelviq: %s: server key must be printable ASCII without spaces", where)
-	}
-	return nil
-}
-
-// validHeaderValue reports whether key is printable ASCII without spaces,
-// so that it can go into a header as it is (no CR, LF or other control).
-func validHeaderValue(key string) bool {
-	for i := 0; i < len(key); i++ {
-		if key[i] <= ' ' || key[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// checkBaseURL validates and normalises a base URL (no trailing slash).
-func checkBaseURL(where, raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("kelviq: %s: malformed URL: %w", where, err)
-	}
-	switch {
-	case u.Host == "" || u.Hostname() == "":
-		return "", fmt.Errorf("kelviq: %s: URL %q has no host", where, raw)
-	case u.User != nil:
-		return "", fmt.Errorf("kelviq: %s: URL must not carry user info", where)
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("kelviq: %s: URL must not have a query or fragment", where)
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-	case u.Scheme == "http":
-		return "", fmt.Errorf("kelviq: %s: URL must use https (plain http only for loopback hosts), got %q", where, raw)
-	default:
-		return "", fmt.Errorf("kelviq: %s: URL scheme must be https, got %q", where, u.Scheme)
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // Client calls the kelviq API. Create it with New; it is safe for concurrent
 // use and holds no global state.
 type Client struct {
@@ -305,7 +238,7 @@ func New(opts ...Option) (*Client, error) {
 	if !s.noEnv {
 		if s.partnerKey == nil {
 			if k, ok := os.LookupEnv(EnvPartnerKey); ok && k != "" {
-				if err := checkPartnerKey(EnvPartnerKey, k); err != nil {
+				if err := check.Key(EnvPartnerKey, "partner key", k, PartnerKeyPrefix); err != nil {
 					return nil, err
 				}
 				s.partnerKey = &k
@@ -313,7 +246,7 @@ func New(opts ...Option) (*Client, error) {
 		}
 		if s.serverKey == nil {
 			if k, ok := os.LookupEnv(EnvServerKey); ok && strings.TrimSpace(k) != "" {
-				if err := checkServerKey(EnvServerKey, k); err != nil {
+				if err := check.Key(EnvServerKey, "server key", k, ""); err != nil {
 					return nil, err
 				}
 				s.serverKey = &k

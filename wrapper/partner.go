@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 )
 
 // PartnerService provisions and finds the organizations a partner owns. Its
@@ -101,7 +102,7 @@ func (s *PartnerService) List(ctx context.Context, opts *ListPartnerOrganization
 // Get returns the organization with the given identifier, a UUID. An
 // unknown one is an *APIError matching ErrNotFound.
 func (s *PartnerService) Get(ctx context.Context, identifier string) (*PartnerOrganization, error) {
-	id, err := checkUUID("identifier", identifier)
+	id, err := check.UUID("identifier", identifier)
 	if err != nil {
 		return nil, err
 	}

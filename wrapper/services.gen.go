@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
+	"github.com/kelviq/kelviq-go/internal/paging"
 )
 
 // CustomersService registers, lists and updates your customers.
@@ -290,7 +292,7 @@ func (s *CustomersService) All(ctx context.Context, params *api.ListCustomersPar
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CustomerResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CustomerResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.CustomerListResponse](s.c.api.ListCustomers(ctx, &q))
@@ -376,7 +378,7 @@ func (s *CheckoutSessionsService) All(ctx context.Context, params *api.ListCheck
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CheckoutSessionResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CheckoutSessionResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.CheckoutSessionListResponse](s.c.api.ListCheckoutSessions(ctx, &q))
@@ -430,7 +432,7 @@ func (s *CheckoutSessionsService) AllEvents(ctx context.Context, sessionID strin
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CheckoutSessionEventResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CheckoutSessionEventResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.CheckoutSessionEventListResponse](s.c.api.ListCheckoutSessionEvents(ctx, sessionID, &q))
@@ -452,7 +454,7 @@ func (s *CheckoutSessionsService) AllEvents(ctx context.Context, sessionID strin
 // It calls getCustomerEntitlements (GET /entitlements/).
 func (s *EntitlementsService) Get(ctx context.Context, params api.GetCustomerEntitlementsParams) (*api.CheckEntitlementsResponse, error) {
 	if params.CustomerId == "" {
-		return nil, invalid("customer_id", "must not be empty")
+		return nil, check.Invalid("customer_id", "must not be empty")
 	}
 	return decode[api.CheckEntitlementsResponse](s.c.api.GetCustomerEntitlements(ctx, &params))
 }
@@ -546,7 +548,7 @@ func (s *TransactionsService) All(ctx context.Context, params *api.ListTransacti
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.TransactionResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.TransactionResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.TransactionListResponse](s.c.api.ListTransactions(ctx, &q))
@@ -582,7 +584,7 @@ func (s *OrdersService) All(ctx context.Context, params *api.ListOrdersParams) i
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.OrderResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.OrderResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.OrderListResponse](s.c.api.ListOrders(ctx, &q))
@@ -635,7 +637,7 @@ func (s *OrdersService) AllEvents(ctx context.Context, orderID string, params *a
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.OrderEventResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.OrderEventResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.OrderEventListResponse](s.c.api.ListOrderEvents(ctx, orderID, &q))
@@ -672,7 +674,7 @@ func (s *WebhookLogsService) All(ctx context.Context, params *api.ListWebhookEve
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.WebhookEventLogResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.WebhookEventLogResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.WebhookEventLogListResponse](s.c.api.ListWebhookEventLogs(ctx, &q))
@@ -707,7 +709,7 @@ func (s *RefundsService) All(ctx context.Context, params *api.ListRefundsParams)
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.RefundResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.RefundResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.RefundListResponse](s.c.api.ListRefunds(ctx, &q))
@@ -743,7 +745,7 @@ func (s *RefundsService) Create(ctx context.Context, body api.RefundCreateReques
 //
 // It calls retrieveRefund (GET /refunds/{refundId}/).
 func (s *RefundsService) Get(ctx context.Context, refundID string) (*api.RefundResponse, error) {
-	refundUUID, err := checkUUID("refundId", refundID)
+	refundUUID, err := check.UUID("refundId", refundID)
 	if err != nil {
 		return nil, err
 	}
@@ -793,7 +795,7 @@ func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscrip
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.Subscription, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.Subscription, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.SubscriptionListResponse](s.c.api.ListSubscriptions(ctx, &q))
@@ -829,7 +831,7 @@ func (s *SubscriptionsService) Create(ctx context.Context, body api.CreateSubscr
 //
 // It calls retrieveSubscription (GET /subscriptions/{subscriptionId}/).
 func (s *SubscriptionsService) Get(ctx context.Context, subscriptionID string) (*api.Subscription, error) {
-	subscriptionUUID, err := checkUUID("subscriptionId", subscriptionID)
+	subscriptionUUID, err := check.UUID("subscriptionId", subscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -847,7 +849,7 @@ func (s *SubscriptionsService) Get(ctx context.Context, subscriptionID string) (
 //
 // It calls updateSubscription (POST /subscriptions/{subscriptionId}/update/).
 func (s *SubscriptionsService) Update(ctx context.Context, subscriptionID string, body api.UpdateSubscriptionRequest) (*api.UpdateSubscriptionResponse, error) {
-	subscriptionUUID, err := checkUUID("subscriptionId", subscriptionID)
+	subscriptionUUID, err := check.UUID("subscriptionId", subscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -868,7 +870,7 @@ func (s *SubscriptionsService) Update(ctx context.Context, subscriptionID string
 //
 // It calls cancelSubscription (POST /subscriptions/{subscriptionId}/cancel/).
 func (s *SubscriptionsService) Cancel(ctx context.Context, subscriptionID string, body api.CancelSubscriptionRequest) (*api.CancelSubscriptionResponse, error) {
-	subscriptionUUID, err := checkUUID("subscriptionId", subscriptionID)
+	subscriptionUUID, err := check.UUID("subscriptionId", subscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -888,7 +890,7 @@ func (s *SubscriptionsService) Cancel(ctx context.Context, subscriptionID string
 //
 // It calls getProductOffering (GET /monetization/product-offering/{product_id}/).
 func (s *MonetizationService) GetProductOffering(ctx context.Context, productID string, params *api.GetProductOfferingParams) (*api.ProductOfferingResponse, error) {
-	productUUID, err := checkUUID("product_id", productID)
+	productUUID, err := check.UUID("product_id", productID)
 	if err != nil {
 		return nil, err
 	}
@@ -906,7 +908,7 @@ func (s *MonetizationService) GetProductOffering(ctx context.Context, productID 
 // It calls getPromotion (GET /promotions).
 func (s *PromotionsService) Get(ctx context.Context, params api.GetPromotionParams) (*api.PromotionResponse, error) {
 	if params.PromotionId == "" {
-		return nil, invalid("promotion_id", "must not be empty")
+		return nil, check.Invalid("promotion_id", "must not be empty")
 	}
 	return decode[api.PromotionResponse](s.c.api.GetPromotion(ctx, &params))
 }
@@ -951,7 +953,7 @@ func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalo
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.Product, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.Product, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.PaginatedProducts](s.c.api.ListCatalogProducts(ctx, &q))
@@ -984,7 +986,7 @@ func (s *CatalogProductsService) Create(ctx context.Context, body api.ProductCre
 //
 // It calls retrieveCatalogProduct (GET /catalog/products/{pk}/).
 func (s *CatalogProductsService) Get(ctx context.Context, productID string) (*api.ProductRetrieve, error) {
-	productUUID, err := checkUUID("pk", productID)
+	productUUID, err := check.UUID("pk", productID)
 	if err != nil {
 		return nil, err
 	}
@@ -1001,7 +1003,7 @@ func (s *CatalogProductsService) Get(ctx context.Context, productID string) (*ap
 //
 // It calls updateCatalogProduct (PATCH /catalog/products/{pk}/).
 func (s *CatalogProductsService) Update(ctx context.Context, productID string, body api.ProductUpdateRequest) (*api.Product, error) {
-	productUUID, err := checkUUID("pk", productID)
+	productUUID, err := check.UUID("pk", productID)
 	if err != nil {
 		return nil, err
 	}
@@ -1018,7 +1020,7 @@ func (s *CatalogProductsService) Update(ctx context.Context, productID string, b
 //
 // It calls deleteCatalogProduct (DELETE /catalog/products/{pk}/).
 func (s *CatalogProductsService) Delete(ctx context.Context, productID string) error {
-	productUUID, err := checkUUID("pk", productID)
+	productUUID, err := check.UUID("pk", productID)
 	if err != nil {
 		return err
 	}
@@ -1035,7 +1037,7 @@ func (s *CatalogProductsService) Delete(ctx context.Context, productID string) e
 //
 // It calls getCatalogProductSettings (GET /catalog/products/{pk}/settings/).
 func (s *CatalogProductsService) GetSettings(ctx context.Context, productID string) (*api.ProductSettings, error) {
-	productUUID, err := checkUUID("pk", productID)
+	productUUID, err := check.UUID("pk", productID)
 	if err != nil {
 		return nil, err
 	}
@@ -1052,7 +1054,7 @@ func (s *CatalogProductsService) GetSettings(ctx context.Context, productID stri
 //
 // It calls updateCatalogProductSettings (PATCH /catalog/products/{pk}/settings/).
 func (s *CatalogProductsService) UpdateSettings(ctx context.Context, productID string, body api.ProductSettingsUpdateRequest) (*api.ProductSettings, error) {
-	productUUID, err := checkUUID("pk", productID)
+	productUUID, err := check.UUID("pk", productID)
 	if err != nil {
 		return nil, err
 	}
@@ -1068,11 +1070,11 @@ func (s *CatalogProductsService) UpdateSettings(ctx context.Context, productID s
 //
 // It calls updateCatalogProductImage (PATCH /catalog/products/{product_pk}/image/{pk}/).
 func (s *CatalogProductsService) UpdateImage(ctx context.Context, productID, imageID string, body api.ProductImageUpdateRequest) (*api.ProductImage, error) {
-	productUUID, err := checkUUID("product_pk", productID)
+	productUUID, err := check.UUID("product_pk", productID)
 	if err != nil {
 		return nil, err
 	}
-	imageUUID, err := checkUUID("pk", imageID)
+	imageUUID, err := check.UUID("pk", imageID)
 	if err != nil {
 		return nil, err
 	}
@@ -1089,11 +1091,11 @@ func (s *CatalogProductsService) UpdateImage(ctx context.Context, productID, ima
 //
 // It calls deleteCatalogProductImage (DELETE /catalog/products/{product_pk}/image/{pk}/).
 func (s *CatalogProductsService) DeleteImage(ctx context.Context, productID, imageID string) error {
-	productUUID, err := checkUUID("product_pk", productID)
+	productUUID, err := check.UUID("product_pk", productID)
 	if err != nil {
 		return err
 	}
-	imageUUID, err := checkUUID("pk", imageID)
+	imageUUID, err := check.UUID("pk", imageID)
 	if err != nil {
 		return err
 	}
@@ -1124,7 +1126,7 @@ func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalo
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CatalogFeature, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CatalogFeature, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.PaginatedFeatures](s.c.api.ListCatalogFeatures(ctx, &q))
@@ -1159,7 +1161,7 @@ func (s *CatalogFeaturesService) Create(ctx context.Context, body api.FeatureCre
 //
 // It calls retrieveCatalogFeature (GET /catalog/features/{pk}/).
 func (s *CatalogFeaturesService) Get(ctx context.Context, featureID string) (*api.CatalogFeature, error) {
-	featureUUID, err := checkUUID("pk", featureID)
+	featureUUID, err := check.UUID("pk", featureID)
 	if err != nil {
 		return nil, err
 	}
@@ -1175,7 +1177,7 @@ func (s *CatalogFeaturesService) Get(ctx context.Context, featureID string) (*ap
 //
 // It calls deleteCatalogFeature (DELETE /catalog/features/{pk}/).
 func (s *CatalogFeaturesService) Delete(ctx context.Context, featureID string) error {
-	featureUUID, err := checkUUID("pk", featureID)
+	featureUUID, err := check.UUID("pk", featureID)
 	if err != nil {
 		return err
 	}
@@ -1207,7 +1209,7 @@ func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPl
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CatalogPlan, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.CatalogPlan, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.PaginatedPlans](s.c.api.ListCatalogPlans(ctx, &q))
@@ -1387,7 +1389,7 @@ func (s *CatalogPlansService) DeleteFeature(ctx context.Context, identifier, fea
 //
 // It calls updateCatalogPlanFile (PATCH /catalog/plans/{identifier}/file/{pk}/).
 func (s *CatalogPlansService) UpdateFile(ctx context.Context, identifier, fileID string, body api.PlanFileUpdateRequest) (*api.PlanFile, error) {
-	fileUUID, err := checkUUID("pk", fileID)
+	fileUUID, err := check.UUID("pk", fileID)
 	if err != nil {
 		return nil, err
 	}
@@ -1404,7 +1406,7 @@ func (s *CatalogPlansService) UpdateFile(ctx context.Context, identifier, fileID
 //
 // It calls deleteCatalogPlanFile (DELETE /catalog/plans/{identifier}/file/{pk}/).
 func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID string) error {
-	fileUUID, err := checkUUID("pk", fileID)
+	fileUUID, err := check.UUID("pk", fileID)
 	if err != nil {
 		return err
 	}
@@ -1422,7 +1424,7 @@ func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID
 //
 // It calls downloadCatalogPlanFile (GET /catalog/plans/{identifier}/file/{pk}/download/).
 func (s *CatalogPlansService) DownloadURL(ctx context.Context, identifier, fileID string) (*url.URL, error) {
-	fileUUID, err := checkUUID("pk", fileID)
+	fileUUID, err := check.UUID("pk", fileID)
 	if err != nil {
 		return nil, err
 	}
@@ -1471,7 +1473,7 @@ func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPayment
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, pageSize(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.PaymentMethodResponse, bool, error) {
+	return paging.Walk(ctx, paging.Size(p.PageSize, 100), func(ctx context.Context, page, size int) ([]api.PaymentMethodResponse, bool, error) {
 		q := p
 		q.Page, q.PageSize = &page, &size
 		r, err := decode[api.PaymentMethodListResponse](s.c.api.ListPaymentMethods(ctx, &q))
@@ -1490,7 +1492,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpAddCatalogPlanFeatures:
 		var p api.AddCatalogPlanFeaturesParams
 		if v, ok := params["version"]; ok {
-			x, err := intParam("version", v, 0, false, 0, false)
+			x, err := check.Int("version", v, 0, false, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1500,7 +1502,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpBulkSetCatalogPlanPrices:
 		return c.raw.BulkSetCatalogPlanPricesWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
 	case api.OpCancelSubscription:
-		subscriptionId, err := checkUUID("subscriptionId", params["subscriptionId"])
+		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
 		if err != nil {
 			return nil, err
 		}
@@ -1526,7 +1528,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpCreateSubscription:
 		return c.raw.CreateSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body))
 	case api.OpDeleteCatalogFeature:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
@@ -1534,7 +1536,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpDeleteCatalogPlan:
 		var p api.DeleteCatalogPlanParams
 		if v, ok := params["version"]; ok {
-			x, err := intParam("version", v, 0, false, 0, false)
+			x, err := check.Int("version", v, 0, false, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1544,23 +1546,23 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpDeleteCatalogPlanFeature:
 		return c.raw.DeleteCatalogPlanFeature(ctx, params["identifier"], params["feature_id"])
 	case api.OpDeleteCatalogPlanFile:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DeleteCatalogPlanFile(ctx, params["identifier"], pk)
 	case api.OpDeleteCatalogProduct:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DeleteCatalogProduct(ctx, pk)
 	case api.OpDeleteCatalogProductImage:
-		productPk, err := checkUUID("product_pk", params["product_pk"])
+		productPk, err := check.UUID("product_pk", params["product_pk"])
 		if err != nil {
 			return nil, err
 		}
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
@@ -1568,13 +1570,13 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpDiscardCatalogPlanDraft:
 		return c.raw.DiscardCatalogPlanDraft(ctx, params["identifier"])
 	case api.OpDownloadCatalogPlanFile:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DownloadCatalogPlanFile(ctx, params["identifier"], pk)
 	case api.OpGetCatalogProductSettings:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
@@ -1591,7 +1593,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 		}
 		return c.raw.GetCustomerEntitlements(ctx, &p)
 	case api.OpGetProductOffering:
-		productId, err := checkUUID("product_id", params["product_id"])
+		productId, err := check.UUID("product_id", params["product_id"])
 		if err != nil {
 			return nil, err
 		}
@@ -1629,14 +1631,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Search = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
 			p.Page = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
@@ -1646,7 +1648,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpListCatalogPlanFeatures:
 		var p api.ListCatalogPlanFeaturesParams
 		if v, ok := params["version"]; ok {
-			x, err := intParam("version", v, 0, false, 0, false)
+			x, err := check.Int("version", v, 0, false, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1656,7 +1658,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpListCatalogPlanPrices:
 		var p api.ListCatalogPlanPricesParams
 		if v, ok := params["version"]; ok {
-			x, err := intParam("version", v, 0, false, 0, false)
+			x, err := check.Int("version", v, 0, false, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1666,14 +1668,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpListCatalogPlans:
 		var p api.ListCatalogPlansParams
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
 			p.Page = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
@@ -1687,14 +1689,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Search = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
 			p.Page = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
@@ -1704,14 +1706,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpListCheckoutSessionEvents:
 		var p api.ListCheckoutSessionEventsParams
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1729,28 +1731,28 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Status = &x
 		}
 		if v, ok := params["start_date"]; ok {
-			x, err := dateParam("start_date", v)
+			x, err := check.Date("start_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.StartDate = &x
 		}
 		if v, ok := params["end_date"]; ok {
-			x, err := dateParam("end_date", v)
+			x, err := check.Date("end_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.EndDate = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1764,14 +1766,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Search = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1781,14 +1783,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpListOrderEvents:
 		var p api.ListOrderEventsParams
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1810,35 +1812,35 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.BillingType = &x
 		}
 		if v, ok := params["is_renewal"]; ok {
-			x, err := boolParam("is_renewal", v)
+			x, err := check.Bool("is_renewal", v)
 			if err != nil {
 				return nil, err
 			}
 			p.IsRenewal = &x
 		}
 		if v, ok := params["start_date"]; ok {
-			x, err := dateParam("start_date", v)
+			x, err := check.Date("start_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.StartDate = &x
 		}
 		if v, ok := params["end_date"]; ok {
-			x, err := dateParam("end_date", v)
+			x, err := check.Date("end_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.EndDate = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1863,14 +1865,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.CustomerEmail = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1888,28 +1890,28 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Status = &x
 		}
 		if v, ok := params["start_date"]; ok {
-			x, err := dateParam("start_date", v)
+			x, err := check.Date("start_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.StartDate = &x
 		}
 		if v, ok := params["end_date"]; ok {
-			x, err := dateParam("end_date", v)
+			x, err := check.Date("end_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.EndDate = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1927,14 +1929,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Status = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1952,28 +1954,28 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Status = &x
 		}
 		if v, ok := params["start_date"]; ok {
-			x, err := dateParam("start_date", v)
+			x, err := check.Date("start_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.StartDate = &x
 		}
 		if v, ok := params["end_date"]; ok {
-			x, err := dateParam("end_date", v)
+			x, err := check.Date("end_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.EndDate = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -1983,28 +1985,28 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpListWebhookEventLogs:
 		var p api.ListWebhookEventLogsParams
 		if v, ok := params["start_date"]; ok {
-			x, err := dateParam("start_date", v)
+			x, err := check.Date("start_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.StartDate = &x
 		}
 		if v, ok := params["end_date"]; ok {
-			x, err := dateParam("end_date", v)
+			x, err := check.Date("end_date", v)
 			if err != nil {
 				return nil, err
 			}
 			p.EndDate = &x
 		}
 		if v, ok := params["page_size"]; ok {
-			x, err := intParam("page_size", v, 1, true, 100, true)
+			x, err := check.Int("page_size", v, 1, true, 100, true)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize = &x
 		}
 		if v, ok := params["page"]; ok {
-			x, err := intParam("page", v, 1, true, 0, false)
+			x, err := check.Int("page", v, 1, true, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -2018,7 +2020,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpReportUsage:
 		return c.raw.ReportUsageWithBody(ctx, "application/json", bytes.NewReader(body))
 	case api.OpRetrieveCatalogFeature:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
@@ -2026,7 +2028,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpRetrieveCatalogPlan:
 		var p api.RetrieveCatalogPlanParams
 		if v, ok := params["version"]; ok {
-			x, err := intParam("version", v, 0, false, 0, false)
+			x, err := check.Int("version", v, 0, false, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -2034,7 +2036,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 		}
 		return c.raw.RetrieveCatalogPlan(ctx, params["identifier"], &p)
 	case api.OpRetrieveCatalogProduct:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
@@ -2044,7 +2046,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpRetrieveOrder:
 		return c.raw.RetrieveOrder(ctx, params["id"])
 	case api.OpRetrievePartnerOrganization:
-		identifier, err := checkUUID("identifier", params["identifier"])
+		identifier, err := check.UUID("identifier", params["identifier"])
 		if err != nil {
 			return nil, err
 		}
@@ -2052,13 +2054,13 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpRetrievePartnerOrganizationByExternalId:
 		return c.raw.RetrievePartnerOrganizationByExternalId(ctx, params["externalId"])
 	case api.OpRetrieveRefund:
-		refundId, err := checkUUID("refundId", params["refundId"])
+		refundId, err := check.UUID("refundId", params["refundId"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.RetrieveRefund(ctx, refundId)
 	case api.OpRetrieveSubscription:
-		subscriptionId, err := checkUUID("subscriptionId", params["subscriptionId"])
+		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
 		if err != nil {
 			return nil, err
 		}
@@ -2066,7 +2068,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpUpdateCatalogPlan:
 		var p api.UpdateCatalogPlanParams
 		if v, ok := params["version"]; ok {
-			x, err := intParam("version", v, 0, false, 0, false)
+			x, err := check.Int("version", v, 0, false, 0, false)
 			if err != nil {
 				return nil, err
 			}
@@ -2076,29 +2078,29 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpUpdateCatalogPlanFeature:
 		return c.raw.UpdateCatalogPlanFeatureWithBody(ctx, params["identifier"], params["feature_id"], "application/json", bytes.NewReader(body))
 	case api.OpUpdateCatalogPlanFile:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.UpdateCatalogPlanFileWithBody(ctx, params["identifier"], pk, "application/json", bytes.NewReader(body))
 	case api.OpUpdateCatalogProduct:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.UpdateCatalogProductWithBody(ctx, pk, "application/json", bytes.NewReader(body))
 	case api.OpUpdateCatalogProductImage:
-		productPk, err := checkUUID("product_pk", params["product_pk"])
+		productPk, err := check.UUID("product_pk", params["product_pk"])
 		if err != nil {
 			return nil, err
 		}
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.UpdateCatalogProductImageWithBody(ctx, productPk, pk, "application/json", bytes.NewReader(body))
 	case api.OpUpdateCatalogProductSettings:
-		pk, err := checkUUID("pk", params["pk"])
+		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
@@ -2106,7 +2108,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 	case api.OpUpdateCustomer:
 		return c.raw.UpdateCustomerWithBody(ctx, params["customerId"], "application/json", bytes.NewReader(body))
 	case api.OpUpdateSubscription:
-		subscriptionId, err := checkUUID("subscriptionId", params["subscriptionId"])
+		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
 		if err != nil {
 			return nil, err
 		}
@@ -2118,7 +2120,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 // checkCancelSubscriptionRequest applies the spec's rules for CancelSubscriptionRequest before anything is sent.
 func checkCancelSubscriptionRequest(body api.CancelSubscriptionRequest) error {
 	if body.CancellationType == "" {
-		return invalid("cancellationType", "must not be empty")
+		return check.Invalid("cancellationType", "must not be empty")
 	}
 	return nil
 }
@@ -2126,13 +2128,13 @@ func checkCancelSubscriptionRequest(body api.CancelSubscriptionRequest) error {
 // checkCreateChargeRequest applies the spec's rules for CreateChargeRequest before anything is sent.
 func checkCreateChargeRequest(body api.CreateChargeRequest) error {
 	if body.PlanIdentifier == "" {
-		return invalid("planIdentifier", "must not be empty")
+		return check.Invalid("planIdentifier", "must not be empty")
 	}
 	if body.ChargePeriod == "" {
-		return invalid("chargePeriod", "must not be empty")
+		return check.Invalid("chargePeriod", "must not be empty")
 	}
 	if body.CustomerId == "" {
-		return invalid("customerId", "must not be empty")
+		return check.Invalid("customerId", "must not be empty")
 	}
 	return nil
 }
@@ -2140,13 +2142,13 @@ func checkCreateChargeRequest(body api.CreateChargeRequest) error {
 // checkCreateCheckoutSessionRequest applies the spec's rules for CreateCheckoutSessionRequest before anything is sent.
 func checkCreateCheckoutSessionRequest(body api.CreateCheckoutSessionRequest) error {
 	if body.PlanIdentifier == "" {
-		return invalid("planIdentifier", "must not be empty")
+		return check.Invalid("planIdentifier", "must not be empty")
 	}
 	if body.SuccessUrl == "" {
-		return invalid("successUrl", "must not be empty")
+		return check.Invalid("successUrl", "must not be empty")
 	}
 	if body.ChargePeriod == "" {
-		return invalid("chargePeriod", "must not be empty")
+		return check.Invalid("chargePeriod", "must not be empty")
 	}
 	return nil
 }
@@ -2154,7 +2156,7 @@ func checkCreateCheckoutSessionRequest(body api.CreateCheckoutSessionRequest) er
 // checkCreatePortalSessionRequest applies the spec's rules for CreatePortalSessionRequest before anything is sent.
 func checkCreatePortalSessionRequest(body api.CreatePortalSessionRequest) error {
 	if body.CustomerId == "" {
-		return invalid("customerId", "must not be empty")
+		return check.Invalid("customerId", "must not be empty")
 	}
 	return nil
 }
@@ -2162,10 +2164,10 @@ func checkCreatePortalSessionRequest(body api.CreatePortalSessionRequest) error 
 // checkCreateSubscriptionRequest applies the spec's rules for CreateSubscriptionRequest before anything is sent.
 func checkCreateSubscriptionRequest(body api.CreateSubscriptionRequest) error {
 	if body.PlanIdentifier == "" {
-		return invalid("planIdentifier", "must not be empty")
+		return check.Invalid("planIdentifier", "must not be empty")
 	}
 	if body.ChargePeriod == "" {
-		return invalid("chargePeriod", "must not be empty")
+		return check.Invalid("chargePeriod", "must not be empty")
 	}
 	return nil
 }
@@ -2173,10 +2175,10 @@ func checkCreateSubscriptionRequest(body api.CreateSubscriptionRequest) error {
 // checkCustomerCreateRequest applies the spec's rules for CustomerCreateRequest before anything is sent.
 func checkCustomerCreateRequest(body api.CustomerCreateRequest) error {
 	if body.CustomerId == "" {
-		return invalid("customerId", "must not be empty")
+		return check.Invalid("customerId", "must not be empty")
 	}
 	if v, err := body.Email.Get(); err == nil && v != "" {
-		if err := checkEmail("email", string(v)); err != nil {
+		if err := check.Email("email", string(v)); err != nil {
 			return err
 		}
 	}
@@ -2186,7 +2188,7 @@ func checkCustomerCreateRequest(body api.CustomerCreateRequest) error {
 // checkCustomerUpdateRequest applies the spec's rules for CustomerUpdateRequest before anything is sent.
 func checkCustomerUpdateRequest(body api.CustomerUpdateRequest) error {
 	if v, err := body.Email.Get(); err == nil && v != "" {
-		if err := checkEmail("email", string(v)); err != nil {
+		if err := check.Email("email", string(v)); err != nil {
 			return err
 		}
 	}
@@ -2196,10 +2198,10 @@ func checkCustomerUpdateRequest(body api.CustomerUpdateRequest) error {
 // checkFeatureCreateRequest applies the spec's rules for FeatureCreateRequest before anything is sent.
 func checkFeatureCreateRequest(body api.FeatureCreateRequest) error {
 	if body.Name == "" {
-		return invalid("name", "must not be empty")
+		return check.Invalid("name", "must not be empty")
 	}
 	if body.FeatureType == "" {
-		return invalid("featureType", "must not be empty")
+		return check.Invalid("featureType", "must not be empty")
 	}
 	return nil
 }
@@ -2207,7 +2209,7 @@ func checkFeatureCreateRequest(body api.FeatureCreateRequest) error {
 // checkLicenseActivation applies the spec's rules for LicenseActivation before anything is sent.
 func checkLicenseActivation(body api.LicenseActivation) error {
 	if body.LicenseKey == "" {
-		return invalid("licenseKey", "must not be empty")
+		return check.Invalid("licenseKey", "must not be empty")
 	}
 	return nil
 }
@@ -2215,10 +2217,10 @@ func checkLicenseActivation(body api.LicenseActivation) error {
 // checkLicenseDeactivation applies the spec's rules for LicenseDeactivation before anything is sent.
 func checkLicenseDeactivation(body api.LicenseDeactivation) error {
 	if body.InstanceId == uuid.Nil {
-		return invalid("instanceId", "must not be the nil UUID")
+		return check.Invalid("instanceId", "must not be the nil UUID")
 	}
 	if body.LicenseKey == "" {
-		return invalid("licenseKey", "must not be empty")
+		return check.Invalid("licenseKey", "must not be empty")
 	}
 	return nil
 }
@@ -2226,7 +2228,7 @@ func checkLicenseDeactivation(body api.LicenseDeactivation) error {
 // checkLicenseValidate applies the spec's rules for LicenseValidate before anything is sent.
 func checkLicenseValidate(body api.LicenseValidate) error {
 	if body.LicenseKey == "" {
-		return invalid("licenseKey", "must not be empty")
+		return check.Invalid("licenseKey", "must not be empty")
 	}
 	return nil
 }
@@ -2234,21 +2236,21 @@ func checkLicenseValidate(body api.LicenseValidate) error {
 // checkPartnerOrganizationProvisionRequest applies the spec's rules for PartnerOrganizationProvisionRequest before anything is sent.
 func checkPartnerOrganizationProvisionRequest(body api.PartnerOrganizationProvisionRequest) error {
 	if body.ExternalId == "" {
-		return invalid("externalId", "must not be empty")
+		return check.Invalid("externalId", "must not be empty")
 	}
-	if err := checkMaxLen("externalId", string(body.ExternalId), 128); err != nil {
+	if err := check.MaxLen("externalId", string(body.ExternalId), 128); err != nil {
 		return err
 	}
 	if body.Email == "" {
-		return invalid("email", "must not be empty")
+		return check.Invalid("email", "must not be empty")
 	}
 	if body.Email != "" {
-		if err := checkEmail("email", string(body.Email)); err != nil {
+		if err := check.Email("email", string(body.Email)); err != nil {
 			return err
 		}
 	}
 	if body.BusinessName != nil && *body.BusinessName != "" {
-		if err := checkMaxLen("businessName", string(*body.BusinessName), 200); err != nil {
+		if err := check.MaxLen("businessName", string(*body.BusinessName), 200); err != nil {
 			return err
 		}
 	}
@@ -2258,10 +2260,10 @@ func checkPartnerOrganizationProvisionRequest(body api.PartnerOrganizationProvis
 // checkPlanCreateRequest applies the spec's rules for PlanCreateRequest before anything is sent.
 func checkPlanCreateRequest(body api.PlanCreateRequest) error {
 	if body.Name == "" {
-		return invalid("name", "must not be empty")
+		return check.Invalid("name", "must not be empty")
 	}
 	if body.Product == uuid.Nil {
-		return invalid("product", "must not be the nil UUID")
+		return check.Invalid("product", "must not be the nil UUID")
 	}
 	return nil
 }
@@ -2269,10 +2271,10 @@ func checkPlanCreateRequest(body api.PlanCreateRequest) error {
 // checkPresignedUploadRequest applies the spec's rules for PresignedUploadRequest before anything is sent.
 func checkPresignedUploadRequest(body api.PresignedUploadRequest) error {
 	if body.FileName == "" {
-		return invalid("fileName", "must not be empty")
+		return check.Invalid("fileName", "must not be empty")
 	}
 	if body.FileType == "" {
-		return invalid("fileType", "must not be empty")
+		return check.Invalid("fileType", "must not be empty")
 	}
 	return nil
 }
@@ -2280,10 +2282,10 @@ func checkPresignedUploadRequest(body api.PresignedUploadRequest) error {
 // checkProductCreateRequest applies the spec's rules for ProductCreateRequest before anything is sent.
 func checkProductCreateRequest(body api.ProductCreateRequest) error {
 	if body.Name == "" {
-		return invalid("name", "must not be empty")
+		return check.Invalid("name", "must not be empty")
 	}
 	if body.TaxCode == "" {
-		return invalid("taxCode", "must not be empty")
+		return check.Invalid("taxCode", "must not be empty")
 	}
 	return nil
 }
@@ -2291,7 +2293,7 @@ func checkProductCreateRequest(body api.ProductCreateRequest) error {
 // checkRefundCreateRequest applies the spec's rules for RefundCreateRequest before anything is sent.
 func checkRefundCreateRequest(body api.RefundCreateRequest) error {
 	if body.OrderId == "" {
-		return invalid("orderId", "must not be empty")
+		return check.Invalid("orderId", "must not be empty")
 	}
 	return nil
 }
@@ -2299,13 +2301,13 @@ func checkRefundCreateRequest(body api.RefundCreateRequest) error {
 // checkReportUsageRequest applies the spec's rules for ReportUsageRequest before anything is sent.
 func checkReportUsageRequest(body api.ReportUsageRequest) error {
 	if body.CustomerId == "" {
-		return invalid("customerId", "must not be empty")
+		return check.Invalid("customerId", "must not be empty")
 	}
 	if body.FeatureId == "" {
-		return invalid("featureId", "must not be empty")
+		return check.Invalid("featureId", "must not be empty")
 	}
 	if body.Behaviour == "" {
-		return invalid("behaviour", "must not be empty")
+		return check.Invalid("behaviour", "must not be empty")
 	}
 	return nil
 }
@@ -2313,10 +2315,10 @@ func checkReportUsageRequest(body api.ReportUsageRequest) error {
 // checkUpdateSubscriptionRequest applies the spec's rules for UpdateSubscriptionRequest before anything is sent.
 func checkUpdateSubscriptionRequest(body api.UpdateSubscriptionRequest) error {
 	if body.PlanIdentifier == "" {
-		return invalid("planIdentifier", "must not be empty")
+		return check.Invalid("planIdentifier", "must not be empty")
 	}
 	if body.ChargePeriod == "" {
-		return invalid("chargePeriod", "must not be empty")
+		return check.Invalid("chargePeriod", "must not be empty")
 	}
 	return nil
 }

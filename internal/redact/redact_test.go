@@ -18,8 +18,8 @@ func TestText(t *testing.T) {
 		{`{"SERVERKEY":"sk_up","server_key":"sk_snake"}`, `{"SERVERKEY":"[REDACTED]","server_key":"[REDACTED]"}`},
 		{`{"serverKey":null,"clientKey":"ck","count":3}`, `{"serverKey":null,"clientKey":"ck","count":3}`},
 		{`{"a":{"serverKey":"x"},"b":{"secret":{"v":[1]}}}`, `{"a":{"serverKey":"[REDACTED]"},"b":{"secret":"[REDACTED]"}}`},
-		{`{"webhookSecret":"kq_whsec_abc`, `{"webhookSecret":"[REDACTED]"`},     // cut inside the value
-		{`{"password":["a","b"`, `{"password":"[REDACTED]"`},                     // cut inside a list
+		{`{"webhookSecret":"kq_whsec_abc`, `{"webhookSecret":"[REDACTED]"`},        // cut inside the value
+		{`{"password":["a","b"`, `{"password":"[REDACTED]"`},                       // cut inside a list
 		{`{"detail":"\u00e9 \n","name":"n"}`, `{"detail":"\u00e9 \n","name":"n"}`}, // other escapes kept
 		{"nothing secret", "nothing secret"},
 	} {

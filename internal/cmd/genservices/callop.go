@@ -54,7 +54,7 @@ func (r *renderer) callOp(ops map[string]*op) error {
 					return fmt.Errorf("%s: method parameter %s is no path parameter", id, gp.Name)
 				}
 				if r.g.isUUID(gp.Type) {
-					r.p("%s, err := checkUUID(%q, params[%q])\nif err != nil {\nreturn nil, err\n}\n", gp.Name, spec, spec)
+					r.p("%s, err := check.UUID(%q, params[%q])\nif err != nil {\nreturn nil, err\n}\n", gp.Name, spec, spec)
 					args = append(args, gp.Name)
 				} else {
 					args = append(args, fmt.Sprintf("params[%q]", spec))
@@ -125,13 +125,13 @@ func (r *renderer) callParams(o *op, name string) error {
 			if qp.Schema.Maximum != nil {
 				hi = fmt.Sprintf("%d, true", *qp.Schema.Maximum)
 			}
-			conv = fmt.Sprintf("intParam(%q, v, %s, %s)", qp.Name, lo, hi)
+			conv = fmt.Sprintf("check.Int(%q, v, %s, %s)", qp.Name, lo, hi)
 		case qp.Schema.Type == "boolean":
-			conv = fmt.Sprintf("boolParam(%q, v)", qp.Name)
+			conv = fmt.Sprintf("check.Bool(%q, v)", qp.Name)
 		case qp.Schema.Format == "date":
-			conv = fmt.Sprintf("dateParam(%q, v)", qp.Name)
+			conv = fmt.Sprintf("check.Date(%q, v)", qp.Name)
 		case r.g.isUUID(t):
-			conv = fmt.Sprintf("checkUUID(%q, v)", qp.Name)
+			conv = fmt.Sprintf("check.UUID(%q, v)", qp.Name)
 		case r.g.isString(t):
 			tt, err := r.q.expr(t)
 			if err != nil {

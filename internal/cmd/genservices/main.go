@@ -32,6 +32,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 )
 
 func main() {
@@ -79,6 +81,13 @@ func generate(cfg config) ([]byte, error) {
 	fmt.Fprintf(&b, "package %s\n\n", cfg.Package)
 	for name, path := range r.q.uses {
 		r.imports[path] = name
+	}
+	// The runtime of the generated code: input rules and the page walker.
+	module := strings.TrimSuffix(cfg.APIImport, "/api")
+	for _, name := range []string{"check", "paging"} {
+		if regexp.MustCompile(`\b` + name + `\.[A-Z]`).Match(body) {
+			r.imports[module+"/internal/"+name] = name
+		}
 	}
 	b.WriteString(importBlock(r.imports))
 	b.Write(body)

@@ -438,7 +438,7 @@ func (r *renderer) paging(pl *methodPlan, listExpr ast.Expr) (*paging, error) {
 		if !r.g.isSelector(t.X, "github.com/oapi-codegen/nullable", "Nullable") || !r.g.isString(t.Index) {
 			return nil, fmt.Errorf("%s.%s is %s", pl.retType, next.Name, exprString(next.Type))
 		}
-		pg.Next = "hasNext(r." + next.Name + ")"
+		pg.Next = "paging.HasNext(r." + next.Name + ")"
 	case *ast.StarExpr:
 		if !r.g.isString(t.X) {
 			return nil, fmt.Errorf("%s.%s is %s", pl.retType, next.Name, exprString(next.Type))
@@ -622,11 +622,11 @@ func (r *renderer) validation(pl *methodPlan, fail func(err string) string) {
 	// generated request builder, with the same *ValidationError.
 	for _, a := range pl.path {
 		if a.UUID {
-			r.p("%s, err := checkUUID(%q, %s)\nif err != nil {\n%s\n}\n", a.Local, a.Spec, a.Go, fail("err"))
+			r.p("%s, err := check.UUID(%q, %s)\nif err != nil {\n%s\n}\n", a.Local, a.Spec, a.Go, fail("err"))
 		}
 	}
 	for _, c := range pl.queryChecks {
-		r.p("if params.%s == \"\" {\n%s\n}\n", c.Field, fail(fmt.Sprintf("invalid(%q, \"must not be empty\")", c.Spec)))
+		r.p("if params.%s == \"\" {\n%s\n}\n", c.Field, fail(fmt.Sprintf("check.Invalid(%q, \"must not be empty\")", c.Spec)))
 	}
 	if len(pl.bodyChecks) > 0 {
 		r.p("if err := check%s(body); err != nil {\n%s\n}\n", pl.bodySchema, fail("err"))
@@ -706,16 +706,16 @@ func (r *renderer) checkFunc(schemaName, bodyType string, checks []bodyCheck) {
 		r.p("%s", open)
 		switch c.Kind {
 		case checkNonEmpty:
-			ret(fmt.Sprintf("body.%s == \"\"", c.Field), fmt.Sprintf("invalid(%q, \"must not be empty\")", c.Prop))
+			ret(fmt.Sprintf("body.%s == \"\"", c.Field), fmt.Sprintf("check.Invalid(%q, \"must not be empty\")", c.Prop))
 		case checkNilUUID:
-			ret(fmt.Sprintf("body.%s == uuid.Nil", c.Field), fmt.Sprintf("invalid(%q, \"must not be the nil UUID\")", c.Prop))
+			ret(fmt.Sprintf("body.%s == uuid.Nil", c.Field), fmt.Sprintf("check.Invalid(%q, \"must not be the nil UUID\")", c.Prop))
 		case checkMaxLen:
-			r.p("if err := checkMaxLen(%q, %s, %d); err != nil {\nreturn err\n}\n", c.Prop, value, c.N)
+			r.p("if err := check.MaxLen(%q, %s, %d); err != nil {\nreturn err\n}\n", c.Prop, value, c.N)
 		case checkEmail:
 			if c.Wrap == "" {
 				r.p("if body.%s != \"\" {\n", c.Field)
 			}
-			r.p("if err := checkEmail(%q, %s); err != nil {\nreturn err\n}\n", c.Prop, value)
+			r.p("if err := check.Email(%q, %s); err != nil {\nreturn err\n}\n", c.Prop, value)
 			if c.Wrap == "" {
 				r.p("}\n")
 			}
@@ -797,9 +797,9 @@ func (r *renderer) all(pl *methodPlan) {
 		sig = ", " + sig
 	}
 	r.p("func (s *%s) %s(ctx context.Context%s) iter.Seq2[%s, error] {\n", recv, pg.AllName, sig, pg.ItemType)
-	r.validation(pl, func(err string) string { return fmt.Sprintf("return failed[%s](%s)", pg.ItemType, err) })
+	r.validation(pl, func(err string) string { return fmt.Sprintf("return paging.Failed[%s](%s)", pg.ItemType, err) })
 	r.p("var p %s\nif params != nil {\np = *params\n}\n", pl.paramsType)
-	r.p("return paginate(ctx, pageSize(p.PageSize, %d), func(ctx context.Context, page, size int) ([]%s, bool, error) {\n", pg.MaxSize, pg.ItemType)
+	r.p("return paging.Walk(ctx, paging.Size(p.PageSize, %d), func(ctx context.Context, page, size int) ([]%s, bool, error) {\n", pg.MaxSize, pg.ItemType)
 	r.p("q := p\nq.Page, q.PageSize = &page, &size\n")
 	r.p("r, err := decode[%s](s.c.api.%s(ctx, %s))\n", pg.ListType, pl.raw.Name, pl.callArgs("&q"))
 	r.p("if err != nil {\nreturn nil, false, err\n}\n")

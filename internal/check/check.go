@@ -1,0 +1,142 @@
+// Package check holds the rules the client applies to input before any
+// request is sent: the generated services' checks of parameters and bodies
+// (with limits taken from openapi.json), Call's conversions of parameters
+// given as text, and the rules for the client's options. Each failure is an
+// *api.ValidationError naming the field and the rule.
+package check
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+// Invalid returns the error for a value of field that breaks rule.
+func Invalid(field, rule string) error { return &api.ValidationError{Field: field, Rule: rule} }
+
+// UUID parses v as a UUID in its 36-character form (google/uuid).
+func UUID(field, v string) (uuid.UUID, error) {
+	if v == "" {
+		return uuid.UUID{}, Invalid(field, "must not be empty")
+	}
+	id, err := uuid.Parse(v)
+	if err != nil || len(v) != 36 {
+		return uuid.UUID{}, Invalid(field, "must be a UUID such as 8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f")
+	}
+	return id, nil
+}
+
+// MaxLen applies a maxLength, counted in characters.
+func MaxLen(field, v string, n int) error {
+	if utf8.RuneCountInString(v) > n {
+		return Invalid(field, "must be at most "+strconv.Itoa(n)+" characters")
+	}
+	return nil
+}
+
+// Email accepts a bare address such as ops@northwind.example.
+func Email(field, v string) error {
+	if v == "" {
+		return Invalid(field, "must not be empty")
+	}
+	a, err := mail.ParseAddress(v)
+	domain := v[strings.LastIndexByte(v, '@')+1:]
+	if err != nil || a.Address != v || !strings.Contains(domain, ".") && !strings.EqualFold(domain, "localhost") {
+		return Invalid(field, "must be an email address such as ops@example.com")
+	}
+	return nil
+}
+
+// Int parses v as an integer within the bounds that are set.
+func Int(name, v string, lo int, hasLo bool, hi int, hasHi bool) (int, error) {
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, Invalid(name, fmt.Sprintf("%q is not an integer", v))
+	case hasLo && n < lo:
+		return 0, Invalid(name, "must be at least "+strconv.Itoa(lo))
+	case hasHi && n > hi:
+		return 0, Invalid(name, "must be at most "+strconv.Itoa(hi))
+	}
+	return n, nil
+}
+
+// Bool parses v as a boolean.
+func Bool(name, v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, Invalid(name, fmt.Sprintf("%q is not true or false", v))
+	}
+	return b, nil
+}
+
+// Date parses v as a date (format: date).
+func Date(name, v string) (openapi_types.Date, error) {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return openapi_types.Date{}, Invalid(name, fmt.Sprintf("%q is not a date such as 2026-01-31", v))
+	}
+	return openapi_types.Date{Time: t}, nil
+}
+
+// Key refuses a key that is empty, lacks prefix, or cannot be sent as a
+// header value as it is (anything but printable ASCII without spaces).
+// what names the key in the error ("partner key"), where the option or
+// variable it came from.
+func Key(where, what, key, prefix string) error {
+	switch {
+	case strings.TrimSpace(key) == "":
+		return fmt.Errorf("kelviq: %s: %s is empty", where, what)
+	case !strings.HasPrefix(key, prefix):
+		return fmt.Errorf("kelviq: %s: %s must start with %q", where, what, prefix)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] >= 0x7f {
+			return fmt.Errorf("kelviq: %s: %s must be printable ASCII without spaces", where, what)
+		}
+	}
+	return nil
+}
+
+// BaseURL validates a base URL and returns it without a trailing slash: it
+// needs a host, no user info, query or fragment, and https (plain http
+// only for loopback hosts).
+func BaseURL(where, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("kelviq: %s: malformed URL: %w", where, err)
+	}
+	switch {
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("kelviq: %s: URL %q has no host", where, raw)
+	case u.User != nil:
+		return "", fmt.Errorf("kelviq: %s: URL must not carry user info", where)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("kelviq: %s: URL must not have a query or fragment", where)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http":
+		return "", fmt.Errorf("kelviq: %s: URL must use https (plain http only for loopback hosts), got %q", where, raw)
+	default:
+		return "", fmt.Errorf("kelviq: %s: URL scheme must be https, got %q", where, u.Scheme)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,112 @@
+package check
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kelviq/kelviq-go/api"
+)
+
+func TestCheckBaseURL(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in, want string
+		wantErr  string
+	}{
+		{in: "https://api.kelviq.com/api/v1/", want: "https://api.kelviq.com/api/v1"},
+		{in: "https://api.kelviq.com", want: "https://api.kelviq.com"},
+		{in: "http://localhost:8000/api/v1", want: "http://localhost:8000/api/v1"},
+		{in: "http://LOCALHOST/api/v1", want: "http://LOCALHOST/api/v1"},
+		{in: "http://127.0.0.2:1", want: "http://127.0.0.2:1"},
+		{in: "http://[::1]:1/", want: "http://[::1]:1"},
+		{in: "http://10.0.0.1/api", wantErr: "https"},
+		{in: "http://localhost.evil.example/", wantErr: "https"},
+		{in: "ftp://x", wantErr: "scheme"},
+		{in: "::bad", wantErr: "malformed"},
+		{in: "https://", wantErr: "no host"},
+		{in: "api.kelviq.com/api/v1", wantErr: "no host"},
+		{in: "https://u:p@api.kelviq.com", wantErr: "user info"},
+		{in: "https://api.kelviq.com/?a=1", wantErr: "query"},
+		{in: "https://api.kelviq.com/#x", wantErr: "fragment"},
+	}
+	for _, tc := range cases {
+		got, err := BaseURL("WithBaseURL", tc.in)
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "WithBaseURL") {
+				t.Errorf("BaseURL(%q) = %q, %v; want an error about %q", tc.in, got, err, tc.wantErr)
+			}
+		case err != nil || got != tc.want:
+			t.Errorf("BaseURL(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestCheckEmail(t *testing.T) {
+	t.Parallel()
+	good := []string{"ops@northwind.example", "a.b+c@x.y", "root@localhost", "o'neil@x.example"}
+	bad := []string{"", "nope", "Ops <ops@x.example>", "ops@x", "@x.example", "ops@", "ops@x.example ", " ops@x.example", "a@b@c.example", "<ops@x.example>"}
+	for _, v := range good {
+		if err := Email("email", v); err != nil {
+			t.Errorf("Email(%q) = %v, want nil", v, err)
+		}
+	}
+	for _, v := range bad {
+		err := Email("email", v)
+		var ve *api.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "email" {
+			t.Errorf("Email(%q) = %v, want a ValidationError on email", v, err)
+		}
+	}
+}
+
+func TestLengthsAndUUIDs(t *testing.T) {
+	t.Parallel()
+	if err := MaxLen("externalId", strings.Repeat("é", 128), 128); err != nil {
+		t.Errorf("128 characters: %v", err)
+	}
+	if err := MaxLen("externalId", strings.Repeat("é", 129), 128); err == nil || !strings.Contains(err.Error(), "at most 128 characters") {
+		t.Errorf("129 characters: %v", err)
+	}
+	if _, err := UUID("identifier", "3F0C2A8E-5B7D-4C1E-9A2F-6D8E0B4C7A19"); err != nil {
+		t.Errorf("UUID(upper case) = %v", err)
+	}
+}
+
+func TestParamsGivenAsText(t *testing.T) {
+	t.Parallel()
+	if n, err := Int("page_size", "100", 1, true, 100, true); n != 100 || err != nil {
+		t.Errorf("Int(100) = %d, %v", n, err)
+	}
+	for v, rule := range map[string]string{"0": "at least 1", "101": "at most 100", "x": "not an integer", "": "not an integer"} {
+		if _, err := Int("page_size", v, 1, true, 100, true); err == nil || !strings.Contains(err.Error(), rule) || !strings.Contains(err.Error(), "page_size") {
+			t.Errorf("Int(%q) = %v, want an error about %q", v, err, rule)
+		}
+	}
+	if b, err := Bool("active", "true"); !b || err != nil {
+		t.Errorf("Bool(true) = %v, %v", b, err)
+	}
+	if _, err := Bool("active", "yes"); !errors.Is(err, api.ErrInvalidInput) {
+		t.Errorf("Bool(yes) = %v", err)
+	}
+	if d, err := Date("start_date", "2026-01-31"); err != nil || d.Format("2006-01-02") != "2026-01-31" {
+		t.Errorf("Date = %v, %v", d, err)
+	}
+	if _, err := Date("start_date", "31/01/2026"); err == nil || !strings.Contains(err.Error(), "start_date") {
+		t.Errorf("Date(31/01/2026) = %v", err)
+	}
+}
+
+func TestKey(t *testing.T) {
+	t.Parallel()
+	if err := Key("WithPartnerKey", "partner key", "kvqp_ok", "kvqp_"); err != nil {
+		t.Errorf("good key: %v", err)
+	}
+	for key, rule := range map[string]string{"": "empty", "  ": "empty", "sk_x": `must start with "kvqp_"`, "kvqp_a\r\nX: y": "printable ASCII", "kvqp_a b": "printable ASCII", "kvqp_é": "printable ASCII"} {
+		err := Key("WithPartnerKey", "partner key", key, "kvqp_")
+		if err == nil || !strings.Contains(err.Error(), rule) || !strings.Contains(err.Error(), "WithPartnerKey") || (len(key) > 5 && strings.Contains(err.Error(), key)) {
+			t.Errorf("Key(%q) = %v, want an error about %q that does not show the key", key, err, rule)
+		}
+	}
+}
