@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/check"
@@ -46,7 +45,7 @@ func (c *Client) Call(ctx context.Context, operationID string, params map[string
 	if !ok {
 		return nil, fmt.Errorf("%w: no operation %q (see wrapper.Operations)", ErrUnknownOperation, operationID)
 	}
-	if err := checkCall(op.Operation(), params, body); err != nil {
+	if err := check.Call(op.Operation(), params, body); err != nil {
 		return nil, err
 	}
 	resp, err := c.callOp(ctx, op, params, body)
@@ -61,33 +60,6 @@ func (c *Client) Call(ctx context.Context, operationID string, params map[string
 		out.Body = nil
 	}
 	return out, nil
-}
-
-// checkCall checks what the operation's facts alone decide: parameter
-// names, required parameters, and the body.
-func checkCall(spec Operation, params map[string]string, body []byte) error {
-	known := make(map[string]bool, len(spec.Params))
-	names := make([]string, len(spec.Params))
-	for i, p := range spec.Params {
-		known[p.Name], names[i] = true, p.Name
-		if _, ok := params[p.Name]; !ok && p.Required {
-			return check.Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
-		}
-	}
-	for name := range params {
-		if !known[name] {
-			return check.Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
-		}
-	}
-	switch {
-	case body != nil && !spec.HasBody:
-		return check.Invalid("body", spec.ID+" takes no request body")
-	case body == nil && spec.BodyRequired:
-		return check.Invalid("body", spec.ID+" needs a JSON request body")
-	case body != nil && !json.Valid(body):
-		return check.Invalid("body", "must be valid JSON")
-	}
-	return nil
 }
 
 // CallAll walks every page of a paginated list operation (one that takes
@@ -125,7 +97,7 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 			q[k] = v
 		}
 		q["page"], q["page_size"] = strconv.Itoa(page), strconv.Itoa(size)
-		if err := checkCall(op, q, nil); err != nil {
+		if err := check.Call(op, q, nil); err != nil {
 			return nil, false, err
 		}
 		list, err := decode[rawPage](c.callOp(ctx, id, q, nil))

@@ -235,22 +235,15 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if !s.noEnv {
-		if s.partnerKey == nil {
-			if k, ok := os.LookupEnv(EnvPartnerKey); ok && k != "" {
-				if err := check.Key(EnvPartnerKey, "partner key", k, PartnerKeyPrefix); err != nil {
-					return nil, err
-				}
-				s.partnerKey = &k
+	for _, k := range []struct {
+		v                 **string
+		env, what, prefix string
+	}{{&s.partnerKey, EnvPartnerKey, "partner key", PartnerKeyPrefix}, {&s.serverKey, EnvServerKey, "server key", ""}} {
+		if v := os.Getenv(k.env); !s.noEnv && *k.v == nil && strings.TrimSpace(v) != "" {
+			if err := check.Key(k.env, k.what, v, k.prefix); err != nil {
+				return nil, err
 			}
-		}
-		if s.serverKey == nil {
-			if k, ok := os.LookupEnv(EnvServerKey); ok && strings.TrimSpace(k) != "" {
-				if err := check.Key(EnvServerKey, "server key", k, ""); err != nil {
-					return nil, err
-				}
-				s.serverKey = &k
-			}
+			*k.v = &v
 		}
 	}
 	base, edge := s.env.BaseURL, s.env.EdgeURL
@@ -330,9 +323,6 @@ func (c *Client) String() string {
 	return fmt.Sprintf("wrapper.Client{base: %s, partnerKey: %s, serverKey: %s}",
 		c.send.base, presence(c.send.partnerKey), presence(c.send.serverKey))
 }
-
-// GoString is String, for %#v.
-func (c *Client) GoString() string { return c.String() }
 
 // Format implements fmt.Formatter: every verb prints String.
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

@@ -40,9 +40,9 @@ var (
 	// ErrBodyTooLarge is returned when a response body exceeds the
 	// client's limit (see WithMaxBodyBytes).
 	ErrBodyTooLarge = errors.New("kelviq: response body too large")
-	// ErrUnknownOperation is returned, before anything is sent, when a
-	// request matches no operation in the API spec (for example a path that
-	// an identifier such as ".." would rewrite).
+	// ErrUnknownOperation is returned, before anything is sent, for an
+	// operationId the spec does not have, or a request that does not say
+	// its operation or was moved to another host by a request editor.
 	ErrUnknownOperation = errors.New("kelviq: request matches no API operation")
 	// ErrNotSent matches the error of a request that provably never
 	// reached the server (the connection could not be opened: refused,

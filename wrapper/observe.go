@@ -127,53 +127,36 @@ type observe struct {
 	middleware []Middleware
 }
 
-func (o *observe) start(ctx context.Context, c CallInfo) context.Context {
-	for _, ob := range o.observers {
-		ctx = ob.CallStart(ctx, c)
-	}
-	return ctx
-}
-
-func (o *observe) attempt(ctx context.Context, a AttemptInfo) {
-	for _, ob := range o.observers {
-		ob.AttemptDone(ctx, a)
-	}
-}
-
-func (o *observe) end(ctx context.Context, c CallInfo, err error) {
-	for i := len(o.observers) - 1; i >= 0; i-- {
-		o.observers[i].CallEnd(ctx, c, err)
-	}
-}
-
 // call sends req, a request for op, through s's engine, telling the
 // observers about the call and each attempt and running the middleware
 // around each attempt.
 func (o *observe) call(req *http.Request, op api.Op, pol transport.Policy, s *sender) (*http.Response, error) {
 	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host,
 		URL: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
-	ctx := o.start(req.Context(), info)
+	ctx := req.Context()
+	for _, ob := range o.observers {
+		ctx = ob.CallStart(ctx, info)
+	}
 	h := &transport.Hooks{Done: func(a transport.Attempt) {
-		o.attempt(ctx, AttemptInfo{CallInfo: info, Attempt: a.N, StatusCode: a.Status, Err: a.Err, Duration: time.Since(a.Start), RetryWait: a.Wait})
+		for _, ob := range o.observers {
+			ob.AttemptDone(ctx, AttemptInfo{CallInfo: info, Attempt: a.N, StatusCode: a.Status, Err: a.Err, Duration: time.Since(a.Start), RetryWait: a.Wait})
+		}
 	}}
 	if len(o.middleware) > 0 {
 		h.Wrap = func(r *http.Request, n int, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
-			return o.send(r, AttemptInfo{CallInfo: info, Attempt: n}, next)
+			a := AttemptInfo{CallInfo: info, Attempt: n}
+			for i := len(o.middleware) - 1; i >= 0; i-- { // the first given is the outermost
+				mw, inner := o.middleware[i], next
+				next = func(r *http.Request) (*http.Response, error) { return mw(r, a, inner) }
+			}
+			return next(r)
 		}
 	}
 	resp, err := s.engine.Send(req.WithContext(ctx), op, pol, h)
-	o.end(ctx, info, err)
-	return resp, err
-}
-
-// send runs the middleware around send.
-func (o *observe) send(req *http.Request, a AttemptInfo, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
-	next := send
-	for i := len(o.middleware) - 1; i >= 0; i-- {
-		mw, inner := o.middleware[i], next
-		next = func(r *http.Request) (*http.Response, error) { return mw(r, a, inner) }
+	for i := len(o.observers) - 1; i >= 0; i-- {
+		o.observers[i].CallEnd(ctx, info, err)
 	}
-	return next(req)
+	return resp, err
 }
 
 // Combine returns an Option that applies opts in order, for packages that

@@ -31,14 +31,10 @@ type PartnerOrganization struct {
 }
 
 func fromAPI(o *api.PartnerOrganization) PartnerOrganization {
-	out := PartnerOrganization{
-		Slug: Deref(o.OrganizationSlug), ExternalID: Deref(o.PartnerExternalId), ClientKey: Deref(o.ClientKey),
-		ServerKey: NewSecret(Deref(o.ServerKey)), UserID: Deref(o.UserId),
+	return PartnerOrganization{
+		Identifier: Deref(o.OrganizationIdentifier), Slug: Deref(o.OrganizationSlug), ExternalID: Deref(o.PartnerExternalId),
+		ClientKey: Deref(o.ClientKey), ServerKey: NewSecret(Deref(o.ServerKey)), UserID: Deref(o.UserId),
 	}
-	if o.OrganizationIdentifier != nil {
-		out.Identifier = *o.OrganizationIdentifier
-	}
-	return out
 }
 
 // ProvisionParams is the input of Provision. Before anything is sent it is

@@ -99,15 +99,10 @@ func decodeRaw(resp *http.Response, err error) (json.RawMessage, error) {
 // means the Doer followed the redirect itself, which is reported as an
 // error too.
 func redirectLocation(resp *http.Response, err error) (*url.URL, error) {
-	if err != nil {
+	if err = noContent(resp, err); err != nil {
 		return nil, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	_ = resp.Body.Close()
-	method, path, _ := transport.Describe(resp)
-	bad := func(msg string) error {
-		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Err: errors.New(msg)}
-	}
+	bad := func(msg string) error { return decodeError(resp, nil, errors.New(msg)) }
 	if resp.StatusCode < 300 || resp.StatusCode > 399 {
 		return nil, bad("want a redirect, got the redirect's target (the Doer must not follow this operation's redirect)")
 	}

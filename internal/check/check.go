@@ -6,6 +6,7 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/mail"
@@ -87,6 +88,33 @@ func Date(name, v string) (openapi_types.Date, error) {
 		return openapi_types.Date{}, Invalid(name, fmt.Sprintf("%q is not a date such as 2026-01-31", v))
 	}
 	return openapi_types.Date{Time: t}, nil
+}
+
+// Call checks, for Client.Call, what the operation's facts alone decide: parameter
+// names, required parameters, and the body.
+func Call(spec api.Operation, params map[string]string, body []byte) error {
+	known := make(map[string]bool, len(spec.Params))
+	names := make([]string, len(spec.Params))
+	for i, p := range spec.Params {
+		known[p.Name], names[i] = true, p.Name
+		if _, ok := params[p.Name]; !ok && p.Required {
+			return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
+		}
+	}
+	for name := range params {
+		if !known[name] {
+			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
+		}
+	}
+	switch {
+	case body != nil && !spec.HasBody:
+		return Invalid("body", spec.ID+" takes no request body")
+	case body == nil && spec.BodyRequired:
+		return Invalid("body", spec.ID+" needs a JSON request body")
+	case body != nil && !json.Valid(body):
+		return Invalid("body", "must be valid JSON")
+	}
+	return nil
 }
 
 // Key refuses a key that is empty, lacks prefix, or cannot be sent as a

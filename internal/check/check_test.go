@@ -110,3 +110,42 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCall(t *testing.T) {
+	t.Parallel()
+	list, _ := api.LookupOperation("listCustomers")
+	update, _ := api.LookupOperation("updateCustomer")
+	create, _ := api.LookupOperation("createCustomer")
+	ok := []struct {
+		op     api.Operation
+		params map[string]string
+		body   []byte
+	}{
+		{list, map[string]string{"search": "ada", "page_size": "5"}, nil},
+		{update, map[string]string{"customerId": "c-1"}, []byte(`{"name":"Ada"}`)},
+	}
+	for _, tc := range ok {
+		if err := Call(tc.op, tc.params, tc.body); err != nil {
+			t.Errorf("%s %v %s: %v", tc.op.ID, tc.params, tc.body, err)
+		}
+	}
+	bad := []struct {
+		op          api.Operation
+		params      map[string]string
+		body        []byte
+		field, rule string
+	}{
+		{update, nil, []byte(`{}`), "customerId", "is required"},
+		{list, map[string]string{"pageSize": "5"}, nil, "pageSize", `has no parameter "pageSize"`},
+		{list, nil, []byte(`{}`), "body", "takes no request body"},
+		{create, nil, nil, "body", "needs a JSON request body"},
+		{create, nil, []byte(`{"a":`), "body", "must be valid JSON"},
+	}
+	for _, tc := range bad {
+		err := Call(tc.op, tc.params, tc.body)
+		var ve *api.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field || !strings.Contains(ve.Rule, tc.rule) {
+			t.Errorf("%s %v %s: %v, want %s: %s", tc.op.ID, tc.params, tc.body, err, tc.field, tc.rule)
+		}
+	}
+}
