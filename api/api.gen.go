@@ -3479,6 +3479,9 @@ type Client struct {
 	// A list of callbacks for modifying requests which are generated before sending over
 	// the network.
 	RequestEditors []RequestEditorFn
+
+	// servers holds Server and OperationServer taken apart by NewClient.
+	servers [2]*serverURL
 }
 
 // ClientOption allows setting custom parameters during construction
@@ -3507,6 +3510,7 @@ func NewClient(server string, opts ...ClientOption) (*Client, error) {
 		}
 		*s = strings.TrimRight(*s, "/")
 	}
+	client.servers = [2]*serverURL{parseServer(client.Server), parseServer(client.OperationServer)}
 	if client.Client == nil {
 		client.Client = &http.Client{}
 	}
@@ -5209,22 +5213,21 @@ func (c *Client) ListWebhookEventLogs(ctx context.Context, params *ListWebhookEv
 // newListCatalogFeaturesRequest builds the request for listCatalogFeatures (GET /catalog/features/).
 func (c *Client) newListCatalogFeaturesRequest(ctx context.Context, params *ListCatalogFeaturesParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCatalogFeatures))
+	b.Grow(128)
 	writePath(&b, "/catalog/features/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCatalogFeatures), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5235,10 +5238,9 @@ func (c *Client) newListCatalogFeaturesRequest(ctx context.Context, params *List
 // newCreateCatalogFeatureRequest builds the request for createCatalogFeature (POST /catalog/features/).
 func (c *Client) newCreateCatalogFeatureRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateCatalogFeature))
+	b.Grow(128)
 	writePath(&b, "/catalog/features/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateCatalogFeature), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5250,10 +5252,9 @@ func (c *Client) newCreateCatalogFeatureRequest(ctx context.Context, contentType
 func (c *Client) newDeleteCatalogFeatureRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDeleteCatalogFeature))
+	b.Grow(128)
 	writePath(&b, "/catalog/features/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDeleteCatalogFeature), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5265,10 +5266,9 @@ func (c *Client) newDeleteCatalogFeatureRequest(ctx context.Context, pk openapi_
 func (c *Client) newRetrieveCatalogFeatureRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveCatalogFeature))
+	b.Grow(128)
 	writePath(&b, "/catalog/features/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveCatalogFeature), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5279,19 +5279,18 @@ func (c *Client) newRetrieveCatalogFeatureRequest(ctx context.Context, pk openap
 // newListCatalogPlansRequest builds the request for listCatalogPlans (GET /catalog/plans/).
 func (c *Client) newListCatalogPlansRequest(ctx context.Context, params *ListCatalogPlansParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCatalogPlans))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCatalogPlans), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5302,10 +5301,9 @@ func (c *Client) newListCatalogPlansRequest(ctx context.Context, params *ListCat
 // newCreateCatalogPlanRequest builds the request for createCatalogPlan (POST /catalog/plans/).
 func (c *Client) newCreateCatalogPlanRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateCatalogPlan))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateCatalogPlan), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5320,16 +5318,15 @@ func (c *Client) newDeleteCatalogPlanRequest(ctx context.Context, identifier str
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDeleteCatalogPlan))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Version != nil {
-			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+			writeQuery(&q, "version", strconv.FormatInt(int64(*params.Version), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDeleteCatalogPlan), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5344,16 +5341,15 @@ func (c *Client) newRetrieveCatalogPlanRequest(ctx context.Context, identifier s
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveCatalogPlan))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Version != nil {
-			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+			writeQuery(&q, "version", strconv.FormatInt(int64(*params.Version), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveCatalogPlan), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5368,16 +5364,15 @@ func (c *Client) newUpdateCatalogPlanRequest(ctx context.Context, identifier str
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCatalogPlan))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Version != nil {
-			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+			writeQuery(&q, "version", strconv.FormatInt(int64(*params.Version), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCatalogPlan), b.String(), q.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -5392,10 +5387,9 @@ func (c *Client) newDiscardCatalogPlanDraftRequest(ctx context.Context, identifi
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDiscardCatalogPlanDraft))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/discard/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDiscardCatalogPlanDraft), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5410,16 +5404,15 @@ func (c *Client) newListCatalogPlanFeaturesRequest(ctx context.Context, identifi
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCatalogPlanFeatures))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/features/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Version != nil {
-			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+			writeQuery(&q, "version", strconv.FormatInt(int64(*params.Version), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCatalogPlanFeatures), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5434,16 +5427,15 @@ func (c *Client) newAddCatalogPlanFeaturesRequest(ctx context.Context, identifie
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpAddCatalogPlanFeatures))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/features/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Version != nil {
-			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+			writeQuery(&q, "version", strconv.FormatInt(int64(*params.Version), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpAddCatalogPlanFeatures), b.String(), q.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -5462,10 +5454,9 @@ func (c *Client) newDeleteCatalogPlanFeatureRequest(ctx context.Context, identif
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDeleteCatalogPlanFeature))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/features/%s/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDeleteCatalogPlanFeature), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5484,10 +5475,9 @@ func (c *Client) newUpdateCatalogPlanFeatureRequest(ctx context.Context, identif
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCatalogPlanFeature))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/features/%s/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCatalogPlanFeature), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5503,10 +5493,9 @@ func (c *Client) newDeleteCatalogPlanFileRequest(ctx context.Context, identifier
 	}
 	pathParam1 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDeleteCatalogPlanFile))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/file/%s/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDeleteCatalogPlanFile), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5522,10 +5511,9 @@ func (c *Client) newUpdateCatalogPlanFileRequest(ctx context.Context, identifier
 	}
 	pathParam1 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCatalogPlanFile))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/file/%s/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCatalogPlanFile), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5541,10 +5529,9 @@ func (c *Client) newDownloadCatalogPlanFileRequest(ctx context.Context, identifi
 	}
 	pathParam1 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDownloadCatalogPlanFile))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/file/%s/download/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpDownloadCatalogPlanFile), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5559,16 +5546,15 @@ func (c *Client) newListCatalogPlanPricesRequest(ctx context.Context, identifier
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCatalogPlanPrices))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/prices/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Version != nil {
-			writeQuery(&b, &sep, "version", strconv.FormatInt(int64(*params.Version), 10))
+			writeQuery(&q, "version", strconv.FormatInt(int64(*params.Version), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCatalogPlanPrices), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5583,10 +5569,9 @@ func (c *Client) newBulkSetCatalogPlanPricesRequest(ctx context.Context, identif
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpBulkSetCatalogPlanPrices))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/prices/bulk/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpBulkSetCatalogPlanPrices), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5601,10 +5586,9 @@ func (c *Client) newPublishCatalogPlanRequest(ctx context.Context, identifier st
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpPublishCatalogPlan))
+	b.Grow(128)
 	writePath(&b, "/catalog/plans/%s/publish/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpPublishCatalogPlan), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5615,22 +5599,21 @@ func (c *Client) newPublishCatalogPlanRequest(ctx context.Context, identifier st
 // newListCatalogProductsRequest builds the request for listCatalogProducts (GET /catalog/products/).
 func (c *Client) newListCatalogProductsRequest(ctx context.Context, params *ListCatalogProductsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCatalogProducts))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCatalogProducts), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5641,10 +5624,9 @@ func (c *Client) newListCatalogProductsRequest(ctx context.Context, params *List
 // newCreateCatalogProductRequest builds the request for createCatalogProduct (POST /catalog/products/).
 func (c *Client) newCreateCatalogProductRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateCatalogProduct))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateCatalogProduct), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5656,10 +5638,9 @@ func (c *Client) newCreateCatalogProductRequest(ctx context.Context, contentType
 func (c *Client) newDeleteCatalogProductRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDeleteCatalogProduct))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDeleteCatalogProduct), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5671,10 +5652,9 @@ func (c *Client) newDeleteCatalogProductRequest(ctx context.Context, pk openapi_
 func (c *Client) newRetrieveCatalogProductRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveCatalogProduct))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveCatalogProduct), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5686,10 +5666,9 @@ func (c *Client) newRetrieveCatalogProductRequest(ctx context.Context, pk openap
 func (c *Client) newUpdateCatalogProductRequest(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCatalogProduct))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCatalogProduct), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5701,10 +5680,9 @@ func (c *Client) newUpdateCatalogProductRequest(ctx context.Context, pk openapi_
 func (c *Client) newGetCatalogProductSettingsRequest(ctx context.Context, pk openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpGetCatalogProductSettings))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/settings/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpGetCatalogProductSettings), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5716,10 +5694,9 @@ func (c *Client) newGetCatalogProductSettingsRequest(ctx context.Context, pk ope
 func (c *Client) newUpdateCatalogProductSettingsRequest(ctx context.Context, pk openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
 	pathParam0 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCatalogProductSettings))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/settings/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCatalogProductSettings), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5732,10 +5709,9 @@ func (c *Client) newDeleteCatalogProductImageRequest(ctx context.Context, produc
 	pathParam0 := productPk.String()
 	pathParam1 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpDeleteCatalogProductImage))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/image/%s/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodDelete, c.server(OpDeleteCatalogProductImage), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5748,10 +5724,9 @@ func (c *Client) newUpdateCatalogProductImageRequest(ctx context.Context, produc
 	pathParam0 := productPk.String()
 	pathParam1 := pk.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCatalogProductImage))
+	b.Grow(128)
 	writePath(&b, "/catalog/products/%s/image/%s/", pathParam0, pathParam1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCatalogProductImage), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5762,10 +5737,9 @@ func (c *Client) newUpdateCatalogProductImageRequest(ctx context.Context, produc
 // newCreateChargeRequest builds the request for createCharge (POST /charges/).
 func (c *Client) newCreateChargeRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateCharge))
+	b.Grow(128)
 	writePath(&b, "/charges/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateCharge), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5776,10 +5750,9 @@ func (c *Client) newCreateChargeRequest(ctx context.Context, contentType string,
 // newCreateCheckoutSessionRequest builds the request for createCheckoutSession (POST /checkout/).
 func (c *Client) newCreateCheckoutSessionRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateCheckoutSession))
+	b.Grow(128)
 	writePath(&b, "/checkout/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateCheckoutSession), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5790,31 +5763,30 @@ func (c *Client) newCreateCheckoutSessionRequest(ctx context.Context, contentTyp
 // newListCheckoutSessionsRequest builds the request for listCheckoutSessions (GET /checkout/sessions/).
 func (c *Client) newListCheckoutSessionsRequest(ctx context.Context, params *ListCheckoutSessionsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCheckoutSessions))
+	b.Grow(128)
 	writePath(&b, "/checkout/sessions/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.Status != nil {
-			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+			writeQuery(&q, "status", url.QueryEscape(string(*params.Status)))
 		}
 		if params.StartDate != nil {
-			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
 		}
 		if params.EndDate != nil {
-			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCheckoutSessions), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5829,10 +5801,9 @@ func (c *Client) newRetrieveCheckoutSessionRequest(ctx context.Context, sessionI
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveCheckoutSession))
+	b.Grow(128)
 	writePath(&b, "/checkout/sessions/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveCheckoutSession), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5847,19 +5818,18 @@ func (c *Client) newListCheckoutSessionEventsRequest(ctx context.Context, sessio
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCheckoutSessionEvents))
+	b.Grow(128)
 	writePath(&b, "/checkout/sessions/%s/events/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCheckoutSessionEvents), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5870,22 +5840,21 @@ func (c *Client) newListCheckoutSessionEventsRequest(ctx context.Context, sessio
 // newListCustomersRequest builds the request for listCustomers (GET /customers/).
 func (c *Client) newListCustomersRequest(ctx context.Context, params *ListCustomersParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListCustomers))
+	b.Grow(128)
 	writePath(&b, "/customers/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListCustomers), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5896,10 +5865,9 @@ func (c *Client) newListCustomersRequest(ctx context.Context, params *ListCustom
 // newCreateCustomerRequest builds the request for createCustomer (POST /customers/).
 func (c *Client) newCreateCustomerRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateCustomer))
+	b.Grow(128)
 	writePath(&b, "/customers/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateCustomer), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5914,10 +5882,9 @@ func (c *Client) newUpdateCustomerRequest(ctx context.Context, customerId string
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateCustomer))
+	b.Grow(128)
 	writePath(&b, "/customers/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPatch, c.server(OpUpdateCustomer), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5928,19 +5895,18 @@ func (c *Client) newUpdateCustomerRequest(ctx context.Context, customerId string
 // newGetCustomerEntitlementsRequest builds the request for getCustomerEntitlements (GET /entitlements/).
 func (c *Client) newGetCustomerEntitlementsRequest(ctx context.Context, params *GetCustomerEntitlementsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpGetCustomerEntitlements))
+	b.Grow(128)
 	writePath(&b, "/entitlements/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 
-		writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(params.CustomerId)))
+		writeQuery(&q, "customer_id", url.QueryEscape(string(params.CustomerId)))
 
 		if params.FeatureId != nil {
-			writeQuery(&b, &sep, "feature_id", url.QueryEscape(string(*params.FeatureId)))
+			writeQuery(&q, "feature_id", url.QueryEscape(string(*params.FeatureId)))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpGetCustomerEntitlements), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5951,10 +5917,9 @@ func (c *Client) newGetCustomerEntitlementsRequest(ctx context.Context, params *
 // newLicenseActivateRequest builds the request for licenseActivate (POST /license/activate/).
 func (c *Client) newLicenseActivateRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpLicenseActivate))
+	b.Grow(128)
 	writePath(&b, "/license/activate/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpLicenseActivate), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5965,10 +5930,9 @@ func (c *Client) newLicenseActivateRequest(ctx context.Context, contentType stri
 // newLicenseDeactivateRequest builds the request for licenseDeactivate (POST /license/deactivate/).
 func (c *Client) newLicenseDeactivateRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpLicenseDeactivate))
+	b.Grow(128)
 	writePath(&b, "/license/deactivate/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpLicenseDeactivate), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5979,10 +5943,9 @@ func (c *Client) newLicenseDeactivateRequest(ctx context.Context, contentType st
 // newLicenseValidateRequest builds the request for licenseValidate (POST /license/validate/).
 func (c *Client) newLicenseValidateRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpLicenseValidate))
+	b.Grow(128)
 	writePath(&b, "/license/validate/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpLicenseValidate), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -5993,10 +5956,9 @@ func (c *Client) newLicenseValidateRequest(ctx context.Context, contentType stri
 // newCreatePresignedUploadUrlRequest builds the request for createPresignedUploadUrl (POST /media/).
 func (c *Client) newCreatePresignedUploadUrlRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreatePresignedUploadUrl))
+	b.Grow(128)
 	writePath(&b, "/media/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreatePresignedUploadUrl), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6008,22 +5970,21 @@ func (c *Client) newCreatePresignedUploadUrlRequest(ctx context.Context, content
 func (c *Client) newGetProductOfferingRequest(ctx context.Context, productId openapi_types.UUID, params *GetProductOfferingParams) (*http.Request, error) {
 	pathParam0 := productId.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpGetProductOffering))
+	b.Grow(128)
 	writePath(&b, "/monetization/product-offering/%s/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.CustomerId != nil {
-			writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(*params.CustomerId)))
+			writeQuery(&q, "customer_id", url.QueryEscape(string(*params.CustomerId)))
 		}
 		if params.PlansEnabled != nil {
-			writeQuery(&b, &sep, "plans_enabled", url.QueryEscape(string(*params.PlansEnabled)))
+			writeQuery(&q, "plans_enabled", url.QueryEscape(string(*params.PlansEnabled)))
 		}
 		if params.IpAddress != nil {
-			writeQuery(&b, &sep, "ip_address", url.QueryEscape(string(*params.IpAddress)))
+			writeQuery(&q, "ip_address", url.QueryEscape(string(*params.IpAddress)))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpGetProductOffering), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6034,37 +5995,36 @@ func (c *Client) newGetProductOfferingRequest(ctx context.Context, productId ope
 // newListOrdersRequest builds the request for listOrders (GET /orders/).
 func (c *Client) newListOrdersRequest(ctx context.Context, params *ListOrdersParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListOrders))
+	b.Grow(128)
 	writePath(&b, "/orders/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.Status != nil {
-			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+			writeQuery(&q, "status", url.QueryEscape(string(*params.Status)))
 		}
 		if params.BillingType != nil {
-			writeQuery(&b, &sep, "billing_type", url.QueryEscape(string(*params.BillingType)))
+			writeQuery(&q, "billing_type", url.QueryEscape(string(*params.BillingType)))
 		}
 		if params.IsRenewal != nil {
-			writeQuery(&b, &sep, "is_renewal", strconv.FormatBool(*params.IsRenewal))
+			writeQuery(&q, "is_renewal", strconv.FormatBool(*params.IsRenewal))
 		}
 		if params.StartDate != nil {
-			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
 		}
 		if params.EndDate != nil {
-			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListOrders), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6079,10 +6039,9 @@ func (c *Client) newRetrieveOrderRequest(ctx context.Context, id string) (*http.
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveOrder))
+	b.Grow(128)
 	writePath(&b, "/orders/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveOrder), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6097,19 +6056,18 @@ func (c *Client) newListOrderEventsRequest(ctx context.Context, id string, param
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListOrderEvents))
+	b.Grow(128)
 	writePath(&b, "/orders/%s/events/", pathParam0)
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListOrderEvents), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6120,16 +6078,15 @@ func (c *Client) newListOrderEventsRequest(ctx context.Context, id string, param
 // newListPartnerOrganizationsRequest builds the request for listPartnerOrganizations (GET /partner/organizations/).
 func (c *Client) newListPartnerOrganizationsRequest(ctx context.Context, params *ListPartnerOrganizationsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListPartnerOrganizations))
+	b.Grow(128)
 	writePath(&b, "/partner/organizations/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.ExternalId != nil {
-			writeQuery(&b, &sep, "external_id", url.QueryEscape(string(*params.ExternalId)))
+			writeQuery(&q, "external_id", url.QueryEscape(string(*params.ExternalId)))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListPartnerOrganizations), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6140,10 +6097,9 @@ func (c *Client) newListPartnerOrganizationsRequest(ctx context.Context, params 
 // newProvisionPartnerOrganizationRequest builds the request for provisionPartnerOrganization (POST /partner/organizations/).
 func (c *Client) newProvisionPartnerOrganizationRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpProvisionPartnerOrganization))
+	b.Grow(128)
 	writePath(&b, "/partner/organizations/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpProvisionPartnerOrganization), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6158,10 +6114,9 @@ func (c *Client) newRetrievePartnerOrganizationByExternalIdRequest(ctx context.C
 		return nil, err
 	}
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrievePartnerOrganizationByExternalId))
+	b.Grow(128)
 	writePath(&b, "/partner/organizations/by-external-id/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrievePartnerOrganizationByExternalId), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6173,10 +6128,9 @@ func (c *Client) newRetrievePartnerOrganizationByExternalIdRequest(ctx context.C
 func (c *Client) newRetrievePartnerOrganizationRequest(ctx context.Context, identifier openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := identifier.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrievePartnerOrganization))
+	b.Grow(128)
 	writePath(&b, "/partner/organizations/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrievePartnerOrganization), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6187,25 +6141,24 @@ func (c *Client) newRetrievePartnerOrganizationRequest(ctx context.Context, iden
 // newListPaymentMethodsRequest builds the request for listPaymentMethods (GET /payment-methods/).
 func (c *Client) newListPaymentMethodsRequest(ctx context.Context, params *ListPaymentMethodsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListPaymentMethods))
+	b.Grow(128)
 	writePath(&b, "/payment-methods/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.CustomerId != nil {
-			writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(*params.CustomerId)))
+			writeQuery(&q, "customer_id", url.QueryEscape(string(*params.CustomerId)))
 		}
 		if params.CustomerEmail != nil {
-			writeQuery(&b, &sep, "customer_email", url.QueryEscape(string(*params.CustomerEmail)))
+			writeQuery(&q, "customer_email", url.QueryEscape(string(*params.CustomerEmail)))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListPaymentMethods), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6216,10 +6169,9 @@ func (c *Client) newListPaymentMethodsRequest(ctx context.Context, params *ListP
 // newCreatePortalSessionRequest builds the request for createPortalSession (POST /portal/session/).
 func (c *Client) newCreatePortalSessionRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreatePortalSession))
+	b.Grow(128)
 	writePath(&b, "/portal/session/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreatePortalSession), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6230,16 +6182,15 @@ func (c *Client) newCreatePortalSessionRequest(ctx context.Context, contentType 
 // newGetPromotionRequest builds the request for getPromotion (GET /promotions).
 func (c *Client) newGetPromotionRequest(ctx context.Context, params *GetPromotionParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpGetPromotion))
+	b.Grow(128)
 	writePath(&b, "/promotions")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 
-		writeQuery(&b, &sep, "promotion_id", url.QueryEscape(string(params.PromotionId)))
+		writeQuery(&q, "promotion_id", url.QueryEscape(string(params.PromotionId)))
 
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpGetPromotion), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6250,31 +6201,30 @@ func (c *Client) newGetPromotionRequest(ctx context.Context, params *GetPromotio
 // newListRefundsRequest builds the request for listRefunds (GET /refunds/).
 func (c *Client) newListRefundsRequest(ctx context.Context, params *ListRefundsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListRefunds))
+	b.Grow(128)
 	writePath(&b, "/refunds/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.Status != nil {
-			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+			writeQuery(&q, "status", url.QueryEscape(string(*params.Status)))
 		}
 		if params.StartDate != nil {
-			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
 		}
 		if params.EndDate != nil {
-			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListRefunds), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6285,10 +6235,9 @@ func (c *Client) newListRefundsRequest(ctx context.Context, params *ListRefundsP
 // newCreateRefundRequest builds the request for createRefund (POST /refunds/).
 func (c *Client) newCreateRefundRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateRefund))
+	b.Grow(128)
 	writePath(&b, "/refunds/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateRefund), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6300,10 +6249,9 @@ func (c *Client) newCreateRefundRequest(ctx context.Context, contentType string,
 func (c *Client) newRetrieveRefundRequest(ctx context.Context, refundId openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := refundId.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveRefund))
+	b.Grow(128)
 	writePath(&b, "/refunds/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveRefund), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6314,10 +6262,9 @@ func (c *Client) newRetrieveRefundRequest(ctx context.Context, refundId openapi_
 // newReportUsageRequest builds the request for reportUsage (POST /report/usage/).
 func (c *Client) newReportUsageRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpReportUsage))
+	b.Grow(128)
 	writePath(&b, "/report/usage/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpReportUsage), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6328,25 +6275,24 @@ func (c *Client) newReportUsageRequest(ctx context.Context, contentType string, 
 // newListSubscriptionsRequest builds the request for listSubscriptions (GET /subscriptions/).
 func (c *Client) newListSubscriptionsRequest(ctx context.Context, params *ListSubscriptionsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListSubscriptions))
+	b.Grow(128)
 	writePath(&b, "/subscriptions/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.CustomerId != nil {
-			writeQuery(&b, &sep, "customer_id", url.QueryEscape(string(*params.CustomerId)))
+			writeQuery(&q, "customer_id", url.QueryEscape(string(*params.CustomerId)))
 		}
 		if params.Status != nil {
-			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+			writeQuery(&q, "status", url.QueryEscape(string(*params.Status)))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListSubscriptions), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6357,10 +6303,9 @@ func (c *Client) newListSubscriptionsRequest(ctx context.Context, params *ListSu
 // newCreateSubscriptionRequest builds the request for createSubscription (POST /subscriptions/create/).
 func (c *Client) newCreateSubscriptionRequest(ctx context.Context, contentType string, body io.Reader) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCreateSubscription))
+	b.Grow(128)
 	writePath(&b, "/subscriptions/create/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCreateSubscription), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6372,10 +6317,9 @@ func (c *Client) newCreateSubscriptionRequest(ctx context.Context, contentType s
 func (c *Client) newRetrieveSubscriptionRequest(ctx context.Context, subscriptionId openapi_types.UUID) (*http.Request, error) {
 	pathParam0 := subscriptionId.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpRetrieveSubscription))
+	b.Grow(128)
 	writePath(&b, "/subscriptions/%s/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpRetrieveSubscription), b.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6387,10 +6331,9 @@ func (c *Client) newRetrieveSubscriptionRequest(ctx context.Context, subscriptio
 func (c *Client) newCancelSubscriptionRequest(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
 	pathParam0 := subscriptionId.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpCancelSubscription))
+	b.Grow(128)
 	writePath(&b, "/subscriptions/%s/cancel/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpCancelSubscription), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6402,10 +6345,9 @@ func (c *Client) newCancelSubscriptionRequest(ctx context.Context, subscriptionI
 func (c *Client) newUpdateSubscriptionRequest(ctx context.Context, subscriptionId openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
 	pathParam0 := subscriptionId.String()
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpUpdateSubscription))
+	b.Grow(128)
 	writePath(&b, "/subscriptions/%s/update/", pathParam0)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.String(), body)
+	req, err := newRequest(ctx, http.MethodPost, c.server(OpUpdateSubscription), b.String(), "", body)
 	if err != nil {
 		return nil, err
 	}
@@ -6416,31 +6358,30 @@ func (c *Client) newUpdateSubscriptionRequest(ctx context.Context, subscriptionI
 // newListTransactionsRequest builds the request for listTransactions (GET /transaction/).
 func (c *Client) newListTransactionsRequest(ctx context.Context, params *ListTransactionsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListTransactions))
+	b.Grow(128)
 	writePath(&b, "/transaction/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.Search != nil {
-			writeQuery(&b, &sep, "search", url.QueryEscape(string(*params.Search)))
+			writeQuery(&q, "search", url.QueryEscape(string(*params.Search)))
 		}
 		if params.Status != nil {
-			writeQuery(&b, &sep, "status", url.QueryEscape(string(*params.Status)))
+			writeQuery(&q, "status", url.QueryEscape(string(*params.Status)))
 		}
 		if params.StartDate != nil {
-			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
 		}
 		if params.EndDate != nil {
-			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListTransactions), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6451,25 +6392,24 @@ func (c *Client) newListTransactionsRequest(ctx context.Context, params *ListTra
 // newListWebhookEventLogsRequest builds the request for listWebhookEventLogs (GET /webhook/logs/).
 func (c *Client) newListWebhookEventLogsRequest(ctx context.Context, params *ListWebhookEventLogsParams) (*http.Request, error) {
 	var b strings.Builder
-	b.Grow(192)
-	b.WriteString(c.server(OpListWebhookEventLogs))
+	b.Grow(128)
 	writePath(&b, "/webhook/logs/")
+	var q strings.Builder
 	if params != nil {
-		sep := byte('?')
 		if params.StartDate != nil {
-			writeQuery(&b, &sep, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "start_date", (*params.StartDate).Format(openapi_types.DateFormat))
 		}
 		if params.EndDate != nil {
-			writeQuery(&b, &sep, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
+			writeQuery(&q, "end_date", (*params.EndDate).Format(openapi_types.DateFormat))
 		}
 		if params.PageSize != nil {
-			writeQuery(&b, &sep, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
+			writeQuery(&q, "page_size", strconv.FormatInt(int64(*params.PageSize), 10))
 		}
 		if params.Page != nil {
-			writeQuery(&b, &sep, "page", strconv.FormatInt(int64(*params.Page), 10))
+			writeQuery(&q, "page", strconv.FormatInt(int64(*params.Page), 10))
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.String(), nil)
+	req, err := newRequest(ctx, http.MethodGet, c.server(OpListWebhookEventLogs), b.String(), q.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -6477,12 +6417,17 @@ func (c *Client) newListWebhookEventLogsRequest(ctx context.Context, params *Lis
 	return req, nil
 }
 
-// server returns the base URL op is sent to.
-func (c *Client) server(op Op) string {
+// server returns the server op is sent to, as NewClient took it apart (or
+// taken apart now, when Server or OperationServer changed since).
+func (c *Client) server(op Op) *serverURL {
+	raw, i := c.Server, 0
 	if op.OwnServers() && c.OperationServer != "" {
-		return strings.TrimSuffix(c.OperationServer, "/")
+		raw, i = c.OperationServer, 1
 	}
-	return strings.TrimSuffix(c.Server, "/")
+	if s := c.servers[i]; s != nil && s.raw == strings.TrimSuffix(raw, "/") {
+		return s
+	}
+	return parseServer(raw)
 }
 
 // send applies the request editors, then hands the request to the Doer,

@@ -3,7 +3,10 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -39,7 +42,7 @@ func (o Op) Method() string { return o.op().Method }
 func (o Op) Auth() Auth { return o.op().auth }
 
 // CredentialHeader names the header that carries the operation's
-// credential ("" when it takes none).
+// credential, in canonical form ("" when it takes none).
 func (o Op) CredentialHeader() string { return o.op().credentialHeader }
 
 // OwnServers reports whether the spec sends the operation to servers of
@@ -228,6 +231,9 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInp
 // "..", which URL resolution would collapse into another operation's path,
 // and values that are not valid UTF-8 or contain control characters.
 func PathSegment(name, v string) (string, error) {
+	if plainSegment(v) {
+		return v, nil // the common case: nothing to refuse, nothing to escape
+	}
 	switch {
 	case v == "":
 		return "", &ValidationError{Field: name, Rule: "must not be empty"}
@@ -256,13 +262,92 @@ func writePath(b *strings.Builder, tmpl string, segs ...string) {
 	b.WriteString(tmpl)
 }
 
-// writeQuery writes one query parameter; value must be escaped already.
-func writeQuery(b *strings.Builder, sep *byte, name, value string) {
-	b.WriteByte(*sep)
-	*sep = '&'
-	b.WriteString(name)
-	b.WriteByte('=')
-	b.WriteString(value)
+// writeQuery adds one query parameter to q; value must be escaped already.
+func writeQuery(q *strings.Builder, name, value string) {
+	if q.Len() > 0 {
+		q.WriteByte('&')
+	}
+	q.WriteString(name)
+	q.WriteByte('=')
+	q.WriteString(value)
+}
+
+// serverURL is a server URL taken apart once, by parseServer.
+type serverURL struct {
+	raw          string // the URL as given, without a trailing slash
+	scheme, host string
+	path         string // the URL's path as written
+	plain        bool   // the URL is exactly scheme://host/path and its path needs no escaping
+}
+
+// parseServer takes raw apart. A URL that is unusual in any way (escapes
+// or characters to escape in its path, an empty port, an upper-case
+// scheme) is not plain: requests to it are built by parsing the whole URL.
+func parseServer(raw string) *serverURL {
+	raw = strings.TrimSuffix(raw, "/")
+	s := &serverURL{raw: raw}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		u.RawPath != "" || strings.Contains(raw, "%") || strings.HasSuffix(u.Host, ":") {
+		return s
+	}
+	prefix := u.Scheme + "://" + u.Host
+	if !strings.HasPrefix(raw, prefix) || raw[len(prefix):] != u.Path || !plainPath(u.Path) {
+		return s
+	}
+	s.scheme, s.host, s.path, s.plain = u.Scheme, u.Host, u.Path, true
+	return s
+}
+
+// plainPath reports whether p is a path url.Parse takes as it is: only
+// unreserved characters and those a path may hold unescaped (RFC 3986).
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !unreserved(c) && strings.IndexByte("/$&+,:;=@", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// plainSegment reports whether v is a run of unreserved characters other
+// than "", "." and "..": PathSegment returns it as it is.
+func plainSegment(v string) bool {
+	if v == "" || v == "." || v == ".." {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if !unreserved(v[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// unreserved reports whether c is an RFC 3986 unreserved character.
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// newRequest builds the request for srv's URL followed by path (escaped)
+// and query (escaped, without "?"). When neither the server's path nor path
+// needs escaping, the URL is put together from its parts, as url.Parse
+// would take it apart, without parsing; otherwise the whole URL is parsed.
+func newRequest(ctx context.Context, method string, srv *serverURL, path, query string, body io.Reader) (*http.Request, error) {
+	if !srv.plain || !plainPath(path) {
+		full := srv.raw + path
+		if query != "" {
+			full += "?" + query
+		}
+		return http.NewRequestWithContext(ctx, method, full, body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "", body)
+	if err != nil {
+		return nil, err
+	}
+	req.URL.Scheme, req.URL.Host, req.URL.Path, req.URL.RawQuery = srv.scheme, srv.host, srv.path+path, query
+	req.Host = srv.host
+	return req, nil
 }
 
 // The operations of the API, sorted by path then method.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"go/format"
 	"log"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,7 +129,7 @@ func writeOp(b *bytes.Buffer, o *specdoc.Op) error {
 		switch {
 		case auth != "AuthNone":
 		case sc.Type == "apiKey" && sc.In == "header" && sc.Header != "":
-			auth, header = "AuthPartnerKey", sc.Header
+			auth, header = "AuthPartnerKey", http.CanonicalHeaderKey(sc.Header)
 		case sc.Type == "http" && strings.EqualFold(sc.Scheme, "bearer"):
 			auth, header = "AuthServerKey", "Authorization"
 		}
