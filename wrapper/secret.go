@@ -21,18 +21,21 @@ import (
 //
 // The zero Secret is empty.
 type Secret struct {
-	b *secretBytes
+	// m holds the masked value followed by its pad, in one string.
+	m string
 }
-
-// secretBytes holds the masked value followed by its pad, in one slice.
-type secretBytes struct{ b []byte }
 
 // NewSecret wraps s in a Secret.
 func NewSecret(s string) Secret {
 	if s == "" {
 		return Secret{}
 	}
-	b := make([]byte, 2*len(s))
+	var buf [128]byte // a key's masked value and pad fit on the stack
+	b := buf[:0]
+	if 2*len(s) > len(buf) {
+		b = make([]byte, 0, 2*len(s))
+	}
+	b = b[:2*len(s)]
 	masked, pad := b[:len(s)], b[len(s):]
 	var r uint64
 	for i := range pad {
@@ -44,7 +47,9 @@ func NewSecret(s string) Secret {
 	for i := range masked {
 		masked[i] = s[i] ^ pad[i]
 	}
-	return Secret{b: &secretBytes{b: b}}
+	m := string(b)
+	clear(b)
+	return Secret{m: m}
 }
 
 // Reveal returns the secret value. Handle the result with care.
@@ -52,21 +57,21 @@ func (s Secret) Reveal() string { return s.reveal("") }
 
 // reveal returns prefix followed by the value, in one allocation.
 func (s Secret) reveal(prefix string) string {
-	if s.b == nil {
+	if s.m == "" {
 		return prefix
 	}
-	n := len(s.b.b) / 2
+	n := len(s.m) / 2
 	var sb strings.Builder
 	sb.Grow(len(prefix) + n)
 	sb.WriteString(prefix)
-	for i, m := range s.b.b[:n] {
-		sb.WriteByte(m ^ s.b.b[n+i])
+	for i := range n {
+		sb.WriteByte(s.m[i] ^ s.m[n+i])
 	}
 	return sb.String()
 }
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.b == nil || len(s.b.b) == 0 }
+func (s Secret) IsZero() bool { return s.m == "" }
 
 // String returns "[REDACTED]", or "" for an empty secret.
 func (s Secret) String() string {

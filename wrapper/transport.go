@@ -107,7 +107,7 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 			return nil, refuse(req, &CredentialError{OperationID: op.ID(), Auth: auth})
 		}
 		vals[2] = s.partnerKey.reveal("")
-		req.Header[http.CanonicalHeaderKey(op.CredentialHeader())] = vals[2:3:3]
+		req.Header[op.CredentialHeader()] = vals[2:3:3] // canonical, from the table
 	case AuthServerKey:
 		if s.serverKey.IsZero() {
 			return nil, refuse(req, &CredentialError{OperationID: op.ID(), Auth: auth})
@@ -137,7 +137,7 @@ func parseServer(raw string) server {
 
 // serves reports whether u is on the server's scheme and host.
 func (sv server) serves(u *url.URL) bool {
-	return strings.EqualFold(u.Scheme, sv.scheme) && strings.EqualFold(u.Host, sv.host)
+	return (u.Scheme == sv.scheme || strings.EqualFold(u.Scheme, sv.scheme)) && (u.Host == sv.host || strings.EqualFold(u.Host, sv.host))
 }
 
 // serverFor returns the server op is sent to.

@@ -302,7 +302,7 @@ func ReadBody(resp *http.Response) ([]byte, error) {
 		var got int
 		got, err = io.ReadFull(resp.Body, body)
 		body = body[:got]
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		if err != nil && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
 			err = fmt.Errorf("body ended after %d of %d bytes: %w", got, n, io.ErrUnexpectedEOF)
 		}
 	} else {
@@ -331,7 +331,7 @@ func maxTrusted(resp *http.Response) int64 {
 // the operation table names them) from h.
 func StripCredentials(h http.Header) {
 	for _, name := range credentialHeaders {
-		h.Del(name)
+		delete(h, name) // as h.Del(name) does: the names are canonical
 	}
 }
 
