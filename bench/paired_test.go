@@ -187,9 +187,9 @@ func BenchmarkPaired(b *testing.B) {
 		{name: "get/callers=1", blocks: 61, units: 1000, unit: "call",
 			raw: func(ctx context.Context) error { return parallel(ctx, 1, 1000, getRaw) },
 			lib: func(ctx context.Context) error { return parallel(ctx, 1, 1000, getLib) }},
-		{name: "get/callers=64", blocks: 61, units: 64 * 40, unit: "call",
-			raw: func(ctx context.Context) error { return parallel(ctx, 64, 40, getRaw) },
-			lib: func(ctx context.Context) error { return parallel(ctx, 64, 40, getLib) }},
+		{name: "get/callers=64", blocks: 101, units: 64 * 100, unit: "call",
+			raw: func(ctx context.Context) error { return parallel(ctx, 64, 100, getRaw) },
+			lib: func(ctx context.Context) error { return parallel(ctx, 64, 100, getLib) }},
 		{name: "paging", blocks: 41, units: pagingItems, unit: "item",
 			raw: pageRaw, lib: pageLib},
 	}
