@@ -262,7 +262,7 @@ func New(opts ...Option) (*Client, error) {
 		if s.httpClient != nil {
 			doer = transport.GuardRedirects(s.httpClient)
 		} else {
-			doer = transport.NewHTTPClient()
+			doer = transport.DefaultDoer()
 		}
 	}
 	snd := newSender(base, edge, doer, s.maxBody)

@@ -3,26 +3,43 @@ package transport
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
 
-// NewHTTPClient returns the client used when the program brings none: Go's
+// DefaultDoer returns the Doer used when the program brings none: Go's
 // default transport with more idle connections per host (the default of 2
-// throttles concurrent callers), following no redirect. It sets no
-// ResponseHeaderTimeout, which would start a timer for every request: the
-// call's context bounds a call, and Policy.AttemptTimeout each attempt.
-func NewHTTPClient() *http.Client {
+// throttles concurrent callers), called directly. It follows no redirect (a
+// redirect is the answer), keeps no cookies and sets no timeout: the
+// call's context bounds a call, and Policy.AttemptTimeout each attempt. An
+// *http.Client would add nothing to that but its cost per request (a copy
+// of the headers, kept for redirects it would not follow). Its errors are
+// *url.Error values, as http.Client's are.
+func DefaultDoer() Doer {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ForceAttemptHTTP2 = true
-	return GuardRedirects(&http.Client{Transport: t, CheckRedirect: noRedirects})
+	return roundTripper{t}
 }
 
-// noRedirects is the default client's policy: a redirect is the answer.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+// roundTripper is a Doer that sends with a Transport alone.
+type roundTripper struct{ t *http.Transport }
+
+// Do sends req and returns the answer as it came, a redirect included.
+func (r roundTripper) Do(req *http.Request) (*http.Response, error) {
+	resp, err := r.t.RoundTrip(req)
+	if err != nil {
+		op := req.Method[:1] + strings.ToLower(req.Method[1:]) // "Get", as http.Client names it
+		return nil, &url.Error{Op: op, URL: req.URL.Redacted(), Err: err}
+	}
+	return resp, nil
+}
+
+// CloseIdleConnections closes the transport's idle connections.
+func (r roundTripper) CloseIdleConnections() { r.t.CloseIdleConnections() }
 
 // redirectRefused marks an error from a redirect policy: deterministic, so
 // never a reason to retry.

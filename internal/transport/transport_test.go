@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kelviq/kelviq-go/api"
@@ -132,13 +135,37 @@ func TestGuardRedirects(t *testing.T) {
 	}
 }
 
-func TestDefaultClientFollowsNoRedirect(t *testing.T) {
+func TestDefaultDoerFollowsNoRedirect(t *testing.T) {
 	t.Parallel()
-	hc := NewHTTPClient()
-	first, _ := http.NewRequest(http.MethodGet, "https://api.kelviq.com/api/v1/customers/", nil)
-	for _, to := range []string{"https://api.kelviq.com/api/v1/other/", "https://evil.example/"} {
-		if err := hc.CheckRedirect(redirectReq(t, "listCustomers", to), []*http.Request{first}); !errors.Is(err, http.ErrUseLastResponse) {
-			t.Errorf("redirect to %s: err %v, want ErrUseLastResponse", to, err)
-		}
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer target.Close()
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/elsewhere", http.StatusFound)
+	}))
+	defer origin.Close()
+	d := DefaultDoer()
+	defer d.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodGet, origin.URL+"/api/v1/customers/", nil)
+	req.Header.Set("Authorization", "Bearer sk")
+	resp, err := d.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != target.URL+"/elsewhere" || hits.Load() != 0 {
+		t.Errorf("status %d, Location %q, target hit %d times; want the 302 itself", resp.StatusCode, resp.Header.Get("Location"), hits.Load())
+	}
+}
+
+// A failed request is a *url.Error naming the method and the URL, as
+// http.Client reports it, and still says it was never sent.
+func TestDefaultDoerErrors(t *testing.T) {
+	t.Parallel()
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:0/api/v1/charges/", strings.NewReader("{}"))
+	_, err := DefaultDoer().Do(req)
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.Op != "Post" || ue.URL != "http://127.0.0.1:0/api/v1/charges/" || !neverSent(err) || !transient(err) {
+		t.Errorf("err = %#v (%v)", err, err)
 	}
 }
