@@ -20,7 +20,7 @@ func TestRequestURLMatchesParse(t *testing.T) {
 		"http://[::1]:80/x", "HTTPS://h/api", "https://h/a b", "https://h/a;b,c=d@e", "https://h:/api",
 	}
 	ids := []string{"northwind-0042", "a/b", "a b", "é", "a%2F", "a?b", "x#y", "~_.-", "a;b", "a:b@c", "...", "A+B=C&D$"}
-	queries := []string{"", "page=2&page_size=50", "search=a%20b"}
+	queries := []string{"", "page=2&page_size=50", "search=a%20b", "q=a#b"}
 	for _, base := range bases {
 		c, err := NewClient(base)
 		if err != nil {

@@ -168,6 +168,17 @@ func (o *Operation) Paginated() bool {
 	return page && size
 }
 
+// MaxPageSize is the largest page_size the operation takes: the
+// parameter's maximum, or 100 when the spec sets none.
+func (o *Operation) MaxPageSize() int {
+	for _, p := range o.Params {
+		if p.Name == "page_size" && p.Max > 0 {
+			return p.Max
+		}
+	}
+	return 100
+}
+
 // Op returns the operation's Op.
 func (o *Operation) Op() Op {
 	op, _ := LookupOp(o.ID)
@@ -331,10 +342,11 @@ func unreserved(c byte) bool {
 
 // newRequest builds the request for srv's URL followed by path (escaped)
 // and query (escaped, without "?"). When neither the server's path nor path
-// needs escaping, the URL is put together from its parts, as url.Parse
-// would take it apart, without parsing; otherwise the whole URL is parsed.
+// needs escaping or unescaping, and the query holds no "#" or control
+// character, the URL is put together from its parts, as url.Parse would
+// take it apart, without parsing; otherwise the whole URL is parsed.
 func newRequest(ctx context.Context, method string, srv *serverURL, path, query string, body io.Reader) (*http.Request, error) {
-	if !srv.plain || !plainPath(path) {
+	if !srv.plain || !plainPath(path) || strings.ContainsFunc(query, func(r rune) bool { return r == '#' || r < 0x20 || r == 0x7f }) {
 		full := srv.raw + path
 		if query != "" {
 			full += "?" + query

@@ -54,6 +54,7 @@ func (r *renderer) callOp(ops map[string]*op) error {
 					return fmt.Errorf("%s: method parameter %s is no path parameter", id, gp.Name)
 				}
 				if r.g.isUUID(gp.Type) {
+					r.runtime("check")
 					r.p("%s, err := check.UUID(%q, params[%q])\nif err != nil {\nreturn nil, err\n}\n", gp.Name, spec, spec)
 					args = append(args, gp.Name)
 				} else {
@@ -125,12 +126,16 @@ func (r *renderer) callParams(o *op, name string) error {
 			if qp.Schema.Maximum != nil {
 				hi = fmt.Sprintf("%d, true", *qp.Schema.Maximum)
 			}
+			r.runtime("check")
 			conv = fmt.Sprintf("check.Int(%q, v, %s, %s)", qp.Name, lo, hi)
 		case qp.Schema.Type == "boolean":
+			r.runtime("check")
 			conv = fmt.Sprintf("check.Bool(%q, v)", qp.Name)
 		case qp.Schema.Format == "date":
+			r.runtime("check")
 			conv = fmt.Sprintf("check.Date(%q, v)", qp.Name)
 		case r.g.isUUID(t):
+			r.runtime("check")
 			conv = fmt.Sprintf("check.UUID(%q, v)", qp.Name)
 		case r.g.isString(t):
 			tt, err := r.q.expr(t)

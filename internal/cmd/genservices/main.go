@@ -32,18 +32,17 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 )
 
 func main() {
 	specPath := flag.String("spec", "openapi.json", "OpenAPI document to read")
 	apiPath := flag.String("api", "api/api.gen.go", "oapi-codegen output to read")
 	apiImport := flag.String("apipkg", "github.com/kelviq/kelviq-go/api", "import path of the -api package")
+	internal := flag.String("internalpkg", "github.com/kelviq/kelviq-go/internal", "import path of the directory holding the runtime packages check and paging")
 	out := flag.String("out", "wrapper/services.gen.go", "Go file to write")
 	pkg := flag.String("package", "wrapper", "package name of the output")
 	flag.Parse()
-	src, err := generate(config{Spec: *specPath, API: *apiPath, APIImport: *apiImport, Package: *pkg})
+	src, err := generate(config{Spec: *specPath, API: *apiPath, APIImport: *apiImport, Package: *pkg, Internal: *internal})
 	if err != nil {
 		log.Fatalf("genservices: %v", err)
 	}
@@ -57,6 +56,9 @@ func main() {
 
 type config struct {
 	Spec, API, APIImport, Package string
+	// Internal is the import path of the module's internal directory,
+	// where the generated code's runtime packages (check, paging) live.
+	Internal string
 }
 
 func generate(cfg config) ([]byte, error) {
@@ -71,7 +73,7 @@ func generate(cfg config) ([]byte, error) {
 	if err := checkTable(ops); err != nil {
 		return nil, err
 	}
-	r := &renderer{g: g, q: &qualifier{g: g, apiImport: cfg.APIImport, uses: map[string]string{}}, imports: map[string]string{}, checks: map[string]checkSet{}}
+	r := &renderer{g: g, q: &qualifier{g: g, apiImport: cfg.APIImport, uses: map[string]string{}}, imports: map[string]string{}, checks: map[string]checkSet{}, internal: cfg.Internal}
 	body, err := r.render(ops)
 	if err != nil {
 		return nil, err
@@ -81,13 +83,6 @@ func generate(cfg config) ([]byte, error) {
 	fmt.Fprintf(&b, "package %s\n\n", cfg.Package)
 	for name, path := range r.q.uses {
 		r.imports[path] = name
-	}
-	// The runtime of the generated code: input rules and the page walker.
-	module := strings.TrimSuffix(cfg.APIImport, "/api")
-	for _, name := range []string{"check", "paging"} {
-		if regexp.MustCompile(`\b` + name + `\.[A-Z]`).Match(body) {
-			r.imports[module+"/internal/"+name] = name
-		}
 	}
 	b.WriteString(importBlock(r.imports))
 	b.Write(body)

@@ -11,7 +11,7 @@ import (
 func repoConfig(t *testing.T) config {
 	t.Helper()
 	t.Chdir("../../..")
-	return config{Spec: "openapi.json", API: "api/api.gen.go", APIImport: "github.com/kelviq/kelviq-go/api", Package: "wrapper"}
+	return config{Spec: "openapi.json", API: "api/api.gen.go", APIImport: "github.com/kelviq/kelviq-go/api", Package: "wrapper", Internal: "github.com/kelviq/kelviq-go/internal"}
 }
 
 // The committed wrapper/services.gen.go is what the generator makes of the

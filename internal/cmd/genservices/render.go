@@ -25,7 +25,13 @@ type renderer struct {
 	b       bytes.Buffer
 	// checks are the request-body check functions to write, by Go type.
 	checks map[string]checkSet
+	// internal is the import path under which the generated code's runtime
+	// packages live (check, paging).
+	internal string
 }
+
+// runtime records that the output calls the runtime package name.
+func (r *renderer) runtime(name string) { r.imports[r.internal+"/"+name] = name }
 
 type checkSet struct {
 	typ    string // qualified Go type
@@ -438,6 +444,7 @@ func (r *renderer) paging(pl *methodPlan, listExpr ast.Expr) (*paging, error) {
 		if !r.g.isSelector(t.X, "github.com/oapi-codegen/nullable", "Nullable") || !r.g.isString(t.Index) {
 			return nil, fmt.Errorf("%s.%s is %s", pl.retType, next.Name, exprString(next.Type))
 		}
+		r.runtime("paging")
 		pg.Next = "paging.HasNext(r." + next.Name + ")"
 	case *ast.StarExpr:
 		if !r.g.isString(t.X) {
@@ -622,10 +629,12 @@ func (r *renderer) validation(pl *methodPlan, fail func(err string) string) {
 	// generated request builder, with the same *ValidationError.
 	for _, a := range pl.path {
 		if a.UUID {
+			r.runtime("check")
 			r.p("%s, err := check.UUID(%q, %s)\nif err != nil {\n%s\n}\n", a.Local, a.Spec, a.Go, fail("err"))
 		}
 	}
 	for _, c := range pl.queryChecks {
+		r.runtime("check")
 		r.p("if params.%s == \"\" {\n%s\n}\n", c.Field, fail(fmt.Sprintf("check.Invalid(%q, \"must not be empty\")", c.Spec)))
 	}
 	if len(pl.bodyChecks) > 0 {
@@ -706,15 +715,19 @@ func (r *renderer) checkFunc(schemaName, bodyType string, checks []bodyCheck) {
 		r.p("%s", open)
 		switch c.Kind {
 		case checkNonEmpty:
+			r.runtime("check")
 			ret(fmt.Sprintf("body.%s == \"\"", c.Field), fmt.Sprintf("check.Invalid(%q, \"must not be empty\")", c.Prop))
 		case checkNilUUID:
+			r.runtime("check")
 			ret(fmt.Sprintf("body.%s == uuid.Nil", c.Field), fmt.Sprintf("check.Invalid(%q, \"must not be the nil UUID\")", c.Prop))
 		case checkMaxLen:
+			r.runtime("check")
 			r.p("if err := check.MaxLen(%q, %s, %d); err != nil {\nreturn err\n}\n", c.Prop, value, c.N)
 		case checkEmail:
 			if c.Wrap == "" {
 				r.p("if body.%s != \"\" {\n", c.Field)
 			}
+			r.runtime("check")
 			r.p("if err := check.Email(%q, %s); err != nil {\nreturn err\n}\n", c.Prop, value)
 			if c.Wrap == "" {
 				r.p("}\n")
@@ -797,8 +810,10 @@ func (r *renderer) all(pl *methodPlan) {
 		sig = ", " + sig
 	}
 	r.p("func (s *%s) %s(ctx context.Context%s) iter.Seq2[%s, error] {\n", recv, pg.AllName, sig, pg.ItemType)
+	r.runtime("paging")
 	r.validation(pl, func(err string) string { return fmt.Sprintf("return paging.Failed[%s](%s)", pg.ItemType, err) })
 	r.p("var p %s\nif params != nil {\np = *params\n}\n", pl.paramsType)
+	r.runtime("paging")
 	r.p("return paging.Walk(ctx, paging.Size(p.PageSize, %d), func(ctx context.Context, page, size int) ([]%s, bool, error) {\n", pg.MaxSize, pg.ItemType)
 	r.p("q := p\nq.Page, q.PageSize = &page, &size\n")
 	r.p("r, err := decode[%s](s.c.api.%s(ctx, %s))\n", pg.ListType, pl.raw.Name, pl.callArgs("&q"))
