@@ -77,12 +77,7 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 	if _, ok := params["page"]; ok {
 		return paging.Failed[json.RawMessage](check.Invalid("page", "must not be set: every page is fetched"))
 	}
-	size := 100
-	for _, p := range op.Params {
-		if p.Name == "page_size" && p.Max > 0 {
-			size = p.Max
-		}
-	}
+	size := op.MaxPageSize()
 	if v, ok := params["page_size"]; ok {
 		n, err := check.Int("page_size", v, 1, true, size, true)
 		if err != nil {

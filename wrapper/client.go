@@ -239,7 +239,10 @@ func New(opts ...Option) (*Client, error) {
 		v                 **string
 		env, what, prefix string
 	}{{&s.partnerKey, EnvPartnerKey, "partner key", PartnerKeyPrefix}, {&s.serverKey, EnvServerKey, "server key", ""}} {
-		if v := os.Getenv(k.env); !s.noEnv && *k.v == nil && strings.TrimSpace(v) != "" {
+		if s.noEnv || *k.v != nil {
+			continue
+		}
+		if v := os.Getenv(k.env); strings.TrimSpace(v) != "" {
 			if err := check.Key(k.env, k.what, v, k.prefix); err != nil {
 				return nil, err
 			}
@@ -323,6 +326,9 @@ func (c *Client) String() string {
 	return fmt.Sprintf("wrapper.Client{base: %s, partnerKey: %s, serverKey: %s}",
 		c.send.base, presence(c.send.partnerKey), presence(c.send.serverKey))
 }
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
 
 // Format implements fmt.Formatter: every verb prints String.
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

@@ -13,7 +13,11 @@
 //	shop, err := partner.ForOrganization(org) // the same options, with org's server key
 //	customers, err := shop.Customers.List(ctx, nil)
 //
-// Each request carries exactly the credential the API spec names for its
+// # Keys
+//
+// New reads KELVIQ_PARTNER_KEY and KELVIQ_SERVER_API_KEY unless
+// WithoutEnvKeys is given; WithPartnerKey and WithServerKey set them. Each
+// request carries exactly the credential the API spec names for its
 // operation: the partner key (X-Kelviq-Partner-Key) on the partner
 // operations, the server key (Authorization: Bearer) on the others. A call
 // whose key is not configured fails before anything is sent with a

@@ -130,7 +130,7 @@ type observe struct {
 // call sends req, a request for op, through s's engine, telling the
 // observers about the call and each attempt and running the middleware
 // around each attempt.
-func (o *observe) call(req *http.Request, op api.Op, pol transport.Policy, s *sender) (*http.Response, error) {
+func (o *observe) call(req *http.Request, op api.Op, s *sender) (*http.Response, error) {
 	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host,
 		URL: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
 	ctx := req.Context()
@@ -152,7 +152,7 @@ func (o *observe) call(req *http.Request, op api.Op, pol transport.Policy, s *se
 			return next(r)
 		}
 	}
-	resp, err := s.engine.Send(req.WithContext(ctx), op, pol, h)
+	resp, err := s.engine.Send(req.WithContext(ctx), op, policyFor(ctx, s.retry), h) // an observer may add call options
 	for i := len(o.observers) - 1; i >= 0; i-- {
 		o.observers[i].CallEnd(ctx, info, err)
 	}

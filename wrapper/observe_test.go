@@ -86,3 +86,22 @@ func (o *recordingObserver) CallEnd(_ context.Context, _ wrapper.CallInfo, err e
 	o.ends++
 	o.lastErr = err
 }
+
+// noRetries is an observer that turns retries off for every call it sees.
+type noRetries struct{}
+
+func (noRetries) CallStart(ctx context.Context, _ wrapper.CallInfo) context.Context {
+	return wrapper.WithCallOptions(ctx, wrapper.MaxRetries(0))
+}
+func (noRetries) AttemptDone(context.Context, wrapper.AttemptInfo) {}
+func (noRetries) CallEnd(context.Context, wrapper.CallInfo, error) {}
+
+// Call options an observer puts on the context in CallStart apply to the
+// call, as options on the caller's context do.
+func TestObserverCallOptionsApply(t *testing.T) {
+	fs := newFaultServer(t, status(http.StatusServiceUnavailable))
+	c := fastClient(t, fs.URL, wrapper.WithObserver(noRetries{}))
+	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err == nil || fs.seen.Load() != 1 {
+		t.Fatalf("err %v after %d requests; want a 503 after 1", err, fs.seen.Load())
+	}
+}

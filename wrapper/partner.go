@@ -64,7 +64,7 @@ func (s *PartnerService) Provision(ctx context.Context, p ProvisionParams) (*Par
 	if _, err := api.PathSegment("externalId", p.ExternalID); err != nil {
 		return nil, err // it could never be looked up by GetByExternalID
 	}
-	return organization(decode[orgAnswer](s.c.api.ProvisionPartnerOrganization(ctx, body)))
+	return organization(decode[api.PartnerOrganization](s.c.api.ProvisionPartnerOrganization(ctx, body)))
 }
 
 // ListPartnerOrganizationsOptions filters List.
@@ -102,29 +102,21 @@ func (s *PartnerService) Get(ctx context.Context, identifier string) (*PartnerOr
 	if err != nil {
 		return nil, err
 	}
-	return organization(decode[orgAnswer](s.c.api.RetrievePartnerOrganization(ctx, id)))
+	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganization(ctx, id)))
 }
 
 // GetByExternalID returns the organization the partner provisioned with the
 // given external ID. An unknown one is an *APIError matching ErrNotFound.
 func (s *PartnerService) GetByExternalID(ctx context.Context, externalID string) (*PartnerOrganization, error) {
-	return organization(decode[orgAnswer](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
+	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
 }
 
-// orgAnswer is an answer holding one organization, decoded into the
-// generated type beside room for its conversion: one allocation for both.
-type orgAnswer struct {
-	api.PartnerOrganization
-	out PartnerOrganization
-}
-
-func organization(a *orgAnswer, err error) (*PartnerOrganization, error) {
+func organization(o *api.PartnerOrganization, err error) (*PartnerOrganization, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.out = fromAPI(&a.PartnerOrganization)
-	a.PartnerOrganization = api.PartnerOrganization{} // the plain server key is not kept reachable
-	return &a.out, nil
+	out := fromAPI(o)
+	return &out, nil
 }
 
 // ForOrganization returns a Client that acts for org with its server key,

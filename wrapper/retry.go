@@ -78,24 +78,24 @@ func WithAttemptTimeout(d time.Duration) Option {
 
 // CallOption changes the client's settings for one call; attach it to the
 // call's context with WithCallOptions.
-type CallOption func(*transport.Policy)
+type CallOption struct{ apply func(*transport.Policy) }
 
 // MaxRetries overrides WithMaxRetries for one call (0 disables retries).
 func MaxRetries(n int) CallOption {
-	return func(p *transport.Policy) {
+	return CallOption{func(p *transport.Policy) {
 		if n >= 0 {
 			p.MaxRetries = n
 		}
-	}
+	}}
 }
 
 // AttemptTimeout overrides WithAttemptTimeout for one call.
 func AttemptTimeout(d time.Duration) CallOption {
-	return func(p *transport.Policy) {
+	return CallOption{func(p *transport.Policy) {
 		if d >= 0 {
 			p.AttemptTimeout = d
 		}
-	}
+	}}
 }
 
 type callOptionsKey struct{}
@@ -120,7 +120,9 @@ func policyFor(ctx context.Context, p transport.Policy) transport.Policy {
 	}
 	q := p
 	for _, o := range opts {
-		o(&q)
+		if o.apply != nil {
+			o.apply(&q)
+		}
 	}
 	return q
 }

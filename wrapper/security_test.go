@@ -244,8 +244,9 @@ func TestEditorCannotMoveRequestElsewhere(t *testing.T) {
 	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_editor_SECRET"))
 	evilURL, _ := url.Parse(evil.URL)
 	for name, edit := range map[string]func(*http.Request){
-		"host":   func(r *http.Request) { r.URL.Host = evilURL.Host },
-		"scheme": func(r *http.Request) { r.URL.Scheme = "https" },
+		"host":        func(r *http.Request) { r.URL.Host = evilURL.Host },
+		"scheme":      func(r *http.Request) { r.URL.Scheme = "https" },
+		"Host header": func(r *http.Request) { r.Host = "evil.example" },
 	} {
 		_, err := c.API().ListCustomers(context.Background(), nil, func(_ context.Context, r *http.Request) error { edit(r); return nil })
 		if err == nil || strings.Contains(err.Error(), "SECRET") {
@@ -257,6 +258,27 @@ func TestEditorCannotMoveRequestElsewhere(t *testing.T) {
 	}
 	if _, err := c.API().ListCustomers(context.Background(), nil); err != nil || fs.seen.Load() != 1 {
 		t.Fatalf("an unmoved request: %v", err)
+	}
+}
+
+// A credential header an editor writes under a key of any spelling is
+// removed: only the one the operation takes is sent.
+func TestEditorCredentialOfAnySpellingRemoved(t *testing.T) {
+	var got atomic.Value
+	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Values("X-Kelviq-Partner-Key"))
+		ok(`{"count":0,"results":[]}`)(w, r)
+	})
+	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_a"))
+	edit := func(_ context.Context, r *http.Request) error {
+		r.Header["x-kelviq-partner-key"] = []string{"kvqp_injected"}
+		return nil
+	}
+	if _, err := c.API().ListCustomers(context.Background(), nil, edit); err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Load().([]string); len(v) != 0 {
+		t.Errorf("server got X-Kelviq-Partner-Key %q on a server-key operation", v)
 	}
 }
 

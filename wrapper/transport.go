@@ -69,9 +69,7 @@ func (e *CredentialError) Is(target error) bool { return target == ErrMissingCre
 // Do refuses a request that does not say which operation it is for: every
 // request reaches the sender through DoOperation, from the generated client
 // or Call.
-func (s *sender) Do(req *http.Request) (*http.Response, error) {
-	return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
-}
+func (s *sender) Do(req *http.Request) (*http.Response, error) { return s.DoOperation(req, 0) }
 
 // refuse closes the body of a request that is not sent, as a Doer must,
 // and returns err.
@@ -85,13 +83,13 @@ func refuse(req *http.Request, err error) error {
 // DoOperation implements api.OperationDoer: it sends req, a request for op.
 func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, error) {
 	if !op.Valid() {
-		return nil, refuse(req, fmt.Errorf("%w: %s %s", ErrUnknownOperation, req.Method, req.URL.Redacted()))
+		return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
 	}
 	transport.StripCredentials(req.Header)
-	if want := s.serverFor(op); !want.serves(req.URL) {
+	if want := s.serverFor(op); !want.serves(req.URL) || (req.Host != "" && !strings.EqualFold(req.Host, strings.TrimSuffix(req.URL.Host, ":"))) {
 		// A request editor moved the request elsewhere: no credential
 		// goes there, and the request is not sent.
-		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s, not %s://%s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, want.scheme, want.host))
+		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s (Host %q), not %s://%s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, req.Host, want.scheme, want.host))
 	}
 	// One backing array for the values the sender sets; each is capped at
 	// its length, so an append to one elsewhere copies it.
@@ -101,25 +99,21 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 	if req.Header.Get("Accept") == "" {
 		req.Header["Accept"] = vals[1:2:2]
 	}
-	switch auth := op.Auth(); auth {
-	case AuthPartnerKey:
-		if s.partnerKey.IsZero() {
+	if auth := op.Auth(); auth != AuthNone {
+		key, prefix := s.partnerKey, ""
+		if auth == AuthServerKey {
+			key, prefix = s.serverKey, "Bearer "
+		}
+		if key.IsZero() {
 			return nil, refuse(req, &CredentialError{OperationID: op.ID(), Auth: auth})
 		}
-		vals[2] = s.partnerKey.reveal("")
+		vals[2] = key.reveal(prefix)
 		req.Header[op.CredentialHeader()] = vals[2:3:3] // canonical, from the table
-	case AuthServerKey:
-		if s.serverKey.IsZero() {
-			return nil, refuse(req, &CredentialError{OperationID: op.ID(), Auth: auth})
-		}
-		vals[2] = s.serverKey.reveal("Bearer ")
-		req.Header["Authorization"] = vals[2:3:3]
 	}
-	pol := policyFor(req.Context(), s.retry)
 	if s.obs == nil {
-		return s.engine.Send(req, op, pol, nil)
+		return s.engine.Send(req, op, policyFor(req.Context(), s.retry), nil)
 	}
-	return s.obs.call(req, op, pol, s)
+	return s.obs.call(req, op, s)
 }
 
 // server is a base URL taken apart once: its scheme, host, and escaped

@@ -1,8 +1,9 @@
 // Package check holds the rules the client applies to input before any
 // request is sent: the generated services' checks of parameters and bodies
-// (with limits taken from openapi.json), Call's conversions of parameters
-// given as text, and the rules for the client's options. Each failure is an
-// *api.ValidationError naming the field and the rule.
+// (with limits taken from openapi.json) and Call's checks and conversions
+// of parameters given as text, whose failures are *api.ValidationError
+// values naming the field and the rule; and the rules for the keys and
+// URLs given to the client's options, whose errors name the option.
 package check
 
 import (

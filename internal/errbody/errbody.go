@@ -14,6 +14,10 @@ import (
 // MaxSample bounds a sample of a body, in bytes.
 const MaxSample = 512
 
+// MaxRead is how much of an error answer is worth reading (1 MiB): the
+// client reads no more of one.
+const MaxRead = 1 << 20
+
 // Read returns a sample of body, the message it carries and its field
 // errors (nested fields joined with dots), after scrub has removed
 // credentials from the whole body and, again, from each decoded message

@@ -93,9 +93,6 @@ func TestParseErrorBody(t *testing.T) {
 	}
 }
 
-// maxErrorBody is the most of an error answer the client reads.
-const maxErrorBody = 1 << 20
-
 // TestErrorBodyDeepNestingCost guards against parse following
 // nested field maps without a bound: each level decodes its whole value
 // again, and a 1 MiB error body nested 9000 deep took over 90 s of CPU.
@@ -103,8 +100,8 @@ const maxErrorBody = 1 << 20
 func TestErrorBodyDeepNestingCost(t *testing.T) {
 	t.Parallel()
 	body := []byte(strings.Repeat(`{"a":`, 9000) + `["` + strings.Repeat("x", 900_000) + `"]` + strings.Repeat(`}`, 9000))
-	if len(body) > maxErrorBody {
-		t.Fatalf("body is %d bytes, over the %d read for an error", len(body), maxErrorBody)
+	if len(body) > MaxRead {
+		t.Fatalf("body is %d bytes, over the %d read for an error", len(body), MaxRead)
 	}
 	done := make(chan struct{})
 	go func() {

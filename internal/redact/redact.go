@@ -29,6 +29,9 @@ func Text(text string, secrets ...string) string {
 	return redactCredentialMembers(text)
 }
 
+// separators are dropped from a member name before it is compared.
+var separators = strings.NewReplacer("_", "", "-", "")
+
 // credentialMembers are the JSON member names, lower case without "_" and
 // "-", whose values are credentials. The API's answers carry serverKey;
 // the others are the names credentials go by elsewhere.
@@ -139,7 +142,7 @@ func isCredentialName(tok string) bool {
 	if json.Unmarshal([]byte(tok), &name) != nil {
 		return false
 	}
-	name = strings.NewReplacer("_", "", "-", "").Replace(name)
+	name = separators.Replace(name)
 	for _, c := range credentialMembers {
 		if strings.EqualFold(name, c) {
 			return true

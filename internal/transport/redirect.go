@@ -32,7 +32,10 @@ type roundTripper struct{ t *http.Transport }
 func (r roundTripper) Do(req *http.Request) (*http.Response, error) {
 	resp, err := r.t.RoundTrip(req)
 	if err != nil {
-		op := req.Method[:1] + strings.ToLower(req.Method[1:]) // "Get", as http.Client names it
+		op := "Get" // as http.Client names it: "Get" for "" and GET, "Post" for POST
+		if m := req.Method; m != "" {
+			op = m[:1] + strings.ToLower(m[1:])
+		}
 		return nil, &url.Error{Op: op, URL: req.URL.Redacted(), Err: err}
 	}
 	return resp, nil

@@ -14,16 +14,20 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/backoff"
+	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/internal/redact"
 )
 
-// maxErrorBody bounds how much of an error answer is read (1 MiB).
-const maxErrorBody = 1 << 20
+// maxPresize bounds the buffer ReadBody allocates from Content-Length
+// before any byte has come (1 MiB): a larger answer grows its buffer as it
+// arrives, so a length the server claims but does not send costs little.
+const maxPresize = 1 << 20
 
 // ErrNotSent matches the error of a request that provably never reached
 // the server.
@@ -52,7 +56,7 @@ type Engine struct {
 	// Path names a request's URL in errors.
 	Path func(*url.URL) string
 	// StatusError is the error for an answer outside op's success codes,
-	// given its status and its body (read up to 1 MiB).
+	// given its status and its body (read up to errbody.MaxRead).
 	StatusError func(op api.Op, method, path string, status, attempts int, body []byte) error
 	// TooLarge is the error for a body larger than MaxBody.
 	TooLarge func(method, path string) error
@@ -157,7 +161,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 			resp.Body = &cappedBody{rc: resp.Body, n: e.MaxBody, e: e, op: op, u: req.URL, done: cancel}
 			return resp, nil
 		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(e.MaxBody, maxErrorBody)))
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(e.MaxBody, errbody.MaxRead)))
 		resp.Body.Close()
 		release(cancel)
 		a.Err = e.StatusError(op, req.Method, e.Path(req.URL), resp.StatusCode, n, body)
@@ -297,7 +301,7 @@ func ReadBody(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	var body []byte
 	var err error
-	if n := resp.ContentLength; n > 0 && n <= maxTrusted(resp) {
+	if n := resp.ContentLength; n > 0 && n <= maxPresize {
 		body = make([]byte, n)
 		var got int
 		got, err = io.ReadFull(resp.Body, body)
@@ -318,38 +322,26 @@ func ReadBody(resp *http.Response) ([]byte, error) {
 	return body, nil
 }
 
-// maxTrusted is the largest Content-Length ReadBody allocates for at once:
-// the engine's limit (a larger answer was refused already), or 32 MiB.
-func maxTrusted(resp *http.Response) int64 {
-	if b, ok := resp.Body.(*cappedBody); ok {
-		return b.e.MaxBody
-	}
-	return 32 << 20
-}
-
-// StripCredentials removes every header that can carry a credential (as
-// the operation table names them) from h.
+// StripCredentials removes from h every header that can carry a
+// credential (as the operation table names them), under a key of any
+// spelling: a key set directly in the map is sent as it is written.
 func StripCredentials(h http.Header) {
-	for _, name := range credentialHeaders {
-		delete(h, name) // as h.Del(name) does: the names are canonical
+	for k := range h {
+		for _, name := range credentialHeaders {
+			if strings.EqualFold(k, name) {
+				delete(h, k)
+			}
+		}
 	}
 }
 
+// credentialHeaders are the operations' credential headers, each once.
 var credentialHeaders = func() []string {
 	var hs []string
 	for _, op := range api.Operations() {
-		if h := http.CanonicalHeaderKey(op.CredentialHeader()); h != "" && !containsFold(hs, h) {
+		if h := op.CredentialHeader(); h != "" && !slices.Contains(hs, h) {
 			hs = append(hs, h)
 		}
 	}
 	return hs
 }()
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
-}

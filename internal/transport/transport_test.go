@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -65,7 +66,7 @@ func TestCredentialHeaders(t *testing.T) {
 }
 
 // redirectReq builds the request CheckRedirect sees for a redirect to to,
-// marked as the sender marks it when the operation's answer is a redirect.
+// marked as the engine marks it when the operation's answer is a redirect.
 func redirectReq(t *testing.T, opID, to string) *http.Request {
 	t.Helper()
 	op, ok := api.LookupOp(opID)
@@ -167,5 +168,31 @@ func TestDefaultDoerErrors(t *testing.T) {
 	var ue *url.Error
 	if !errors.As(err, &ue) || ue.Op != "Post" || ue.URL != "http://127.0.0.1:0/api/v1/charges/" || !neverSent(err) || !transient(err) {
 		t.Errorf("err = %#v (%v)", err, err)
+	}
+}
+
+// Closing an answer's body releases its attempt's context; a body over the
+// limit fails ReadBody with the engine's own error, as it is.
+func TestCappedBodyCloseAndReadBody(t *testing.T) {
+	t.Parallel()
+	released := 0
+	b := &cappedBody{rc: io.NopCloser(bytes.NewReader([]byte("ok"))), n: 10, e: testEngine(10), op: api.OpListCustomers, done: func() { released++ }}
+	if err := b.Close(); err != nil || released != 1 {
+		t.Errorf("Close = %v, context released %d times; want once", err, released)
+	}
+	big := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), 20))), n: 10, e: testEngine(10), op: api.OpListCustomers}
+	req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1/api/v1/customers/", nil)
+	if _, err := ReadBody(&http.Response{Body: big, ContentLength: -1, Request: req}); err != errTooLarge {
+		t.Errorf("ReadBody over the limit = %v, want the engine's TooLarge error itself", err)
+	}
+	// A Content-Length far over what comes is not allocated up front.
+	short := &cappedBody{rc: io.NopCloser(bytes.NewReader([]byte("{}"))), n: 1 << 40, e: testEngine(1 << 40), op: api.OpListCustomers}
+	before := new(runtime.MemStats)
+	runtime.ReadMemStats(before)
+	body, _ := ReadBody(&http.Response{Body: short, ContentLength: 1 << 30, Request: req})
+	after := new(runtime.MemStats)
+	runtime.ReadMemStats(after)
+	if string(body) != "{}" || after.TotalAlloc-before.TotalAlloc > 64<<20 {
+		t.Errorf("a 2-byte body claiming 1 GiB: read %q, allocated %d bytes", body, after.TotalAlloc-before.TotalAlloc)
 	}
 }
