@@ -204,7 +204,7 @@ func FuzzErrorBody(f *testing.F) {
 		f.Add([]byte(s.body), s.status, s.mode)
 	}
 	op := fuzzOperation(f)
-	scrub := fuzzSender(nil, DefaultMaxBodyBytes).scrub
+	scrub := fuzzSender(nil, DefaultMaxBodyBytes).Scrub
 	f.Fuzz(func(t *testing.T, body []byte, status int, mode byte) {
 		body = fuzzSplice(body, mode)
 		in := bytes.Clone(body)

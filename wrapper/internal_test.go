@@ -37,14 +37,14 @@ func TestScrub(t *testing.T) {
 		{"nothing secret", "nothing secret"},
 	}
 	for _, tc := range cases {
-		if got := s.scrub(tc.in); got != tc.want {
+		if got := s.Scrub(tc.in); got != tc.want {
 			t.Errorf("scrub(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	// An empty key scrubs nothing (strings.ReplaceAll with "" would insert
 	// the marker everywhere).
 	empty := &sender{}
-	if got := empty.scrub("abc"); got != "abc" {
+	if got := empty.Scrub("abc"); got != "abc" {
 		t.Errorf("scrub without keys = %q", got)
 	}
 }
@@ -55,7 +55,7 @@ func TestNewAPIErrorScrubsBeforeSampling(t *testing.T) {
 	op := api.OpProvisionPartnerOrganization
 	// The key starts inside the first 512 bytes and ends after them.
 	body := `{"detail":"` + strings.Repeat("x", 495) + ` kvqp_internal_partner","serverKey":"sk_org_secret"}`
-	e := newAPIError(op, "POST", "/partner/organizations/", 400, []byte(body), s.scrub)
+	e := newAPIError(op, "POST", "/partner/organizations/", 400, []byte(body), s.Scrub)
 	for _, leak := range []string{"kvqp_inter", "sk_org", "sk_internal"} {
 		for what, v := range map[string]string{"Body": e.Body, "Message": e.Message, "Error": e.Error()} {
 			if strings.Contains(v, leak) {
@@ -66,7 +66,7 @@ func TestNewAPIErrorScrubsBeforeSampling(t *testing.T) {
 	if len(e.Body) > errbody.MaxSample || e.OperationID != "provisionPartnerOrganization" || e.StatusCode != 400 {
 		t.Errorf("APIError = %+v", e)
 	}
-	e = newAPIError(op, "POST", "/x/", 409, []byte(`{"organization":{"serverKey":["sk_org_secret"]}}`), s.scrub)
+	e = newAPIError(op, "POST", "/x/", 409, []byte(`{"organization":{"serverKey":["sk_org_secret"]}}`), s.Scrub)
 	if got := e.FieldErrors["organization.serverKey"]; len(got) != 1 || got[0] != redact.Marker || strings.Contains(e.Error(), "sk_org") {
 		t.Errorf("FieldErrors = %v, Error() = %q", e.FieldErrors, e.Error())
 	}
@@ -85,8 +85,8 @@ func TestRelPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.relPath(u); got != want {
-			t.Errorf("relPath(%s) = %q, want %q", in, got, want)
+		if got := s.Path(u); got != want {
+			t.Errorf("Path(%s) = %q, want %q", in, got, want)
 		}
 	}
 }

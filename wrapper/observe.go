@@ -131,7 +131,7 @@ type observe struct {
 // observers about the call and each attempt and running the middleware
 // around each attempt.
 func (o *observe) call(req *http.Request, op api.Op, s *sender) (*http.Response, error) {
-	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.relPath(req.URL), Host: req.URL.Host,
+	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.Path(req.URL), Host: req.URL.Host,
 		URL: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
 	ctx := req.Context()
 	for _, ob := range o.observers {

@@ -29,20 +29,24 @@ type sender struct {
 }
 
 // newSender returns a sender whose engine names, scrubs and builds errors
-// the wrapper's way.
+// the wrapper's way (the sender is its Namer).
 func newSender(base, edge string, doer Doer, maxBody int64) *sender {
 	s := &sender{base: base, baseServer: parseServer(base), edgeServer: parseServer(edge)}
-	s.engine = transport.Engine{Doer: doer, MaxBody: maxBody, Scrub: s.scrub, Path: s.relPath,
-		StatusError: func(op api.Op, method, path string, status, attempts int, body []byte) error {
-			e := newAPIError(op, method, path, status, body, s.scrub)
-			e.Attempts = attempts
-			return e
-		},
-		TooLarge: func(method, path string) error {
-			return &BodyTooLargeError{Limit: maxBody, Method: method, Path: path}
-		},
-	}
+	s.engine = transport.Engine{Doer: doer, MaxBody: maxBody, Namer: s}
 	return s
+}
+
+// StatusError maps an answer outside its operation's success codes to an
+// *APIError.
+func (s *sender) StatusError(a transport.Answer) error {
+	e := newAPIError(a.Op, a.Method, a.Path, a.Status, a.Body, s.Scrub)
+	e.Attempts = a.Attempts
+	return e
+}
+
+// TooLarge is the error for a body over the client's limit.
+func (s *sender) TooLarge(method, path string) error {
+	return &BodyTooLargeError{Limit: s.engine.MaxBody, Method: method, Path: path}
 }
 
 // CredentialError reports, before anything is sent, that an operation needs
@@ -142,9 +146,9 @@ func (s *sender) serverFor(op api.Op) server {
 	return s.baseServer
 }
 
-// relPath returns u's escaped path relative to the base URL (the whole
+// Path returns u's escaped path relative to the base URL (the whole
 // path when u is elsewhere, e.g. on the edge host), for errors.
-func (s *sender) relPath(u *url.URL) string {
+func (s *sender) Path(u *url.URL) string {
 	p := u.EscapedPath()
 	for _, sv := range []server{s.baseServer, s.edgeServer} {
 		if sv.serves(u) {
@@ -156,8 +160,8 @@ func (s *sender) relPath(u *url.URL) string {
 	return p
 }
 
-// scrub removes the client's keys, and every credential member, from text
+// Scrub removes the client's keys, and every credential member, from text
 // that goes into an error.
-func (s *sender) scrub(text string) string {
+func (s *sender) Scrub(text string) string {
 	return Redact(text, s.partnerKey.Reveal(), s.serverKey.Reveal())
 }

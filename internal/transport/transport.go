@@ -46,20 +46,34 @@ type Policy struct {
 	AttemptTimeout time.Duration // 0: attempts are bounded by the context alone
 }
 
-// Engine sends requests. Its functions name and build what a call returns;
-// all must be set.
+// Engine sends requests. Its Namer says how what a call returns is named
+// and built; package wrapper's sender is the one Namer.
 type Engine struct {
 	Doer    Doer
 	MaxBody int64
+	Namer   Namer
+}
+
+// Namer names and builds what the engine returns.
+type Namer interface {
 	// Scrub removes credentials from text that goes into an error.
-	Scrub func(string) string
+	Scrub(text string) string
 	// Path names a request's URL in errors.
-	Path func(*url.URL) string
-	// StatusError is the error for an answer outside op's success codes,
-	// given its status and its body (read up to errbody.MaxRead).
-	StatusError func(op api.Op, method, path string, status, attempts int, body []byte) error
-	// TooLarge is the error for a body larger than MaxBody.
-	TooLarge func(method, path string) error
+	Path(u *url.URL) string
+	// StatusError is the error for an answer outside its operation's
+	// success codes.
+	StatusError(a Answer) error
+	// TooLarge is the error for a body larger than the engine's MaxBody.
+	TooLarge(method, path string) error
+}
+
+// Answer is an answer outside its operation's success codes.
+type Answer struct {
+	Op           api.Op
+	Method, Path string
+	Status       int
+	Attempts     int    // how many times the request was sent
+	Body         []byte // read up to errbody.MaxRead
 }
 
 // Attempt describes one finished attempt, for Hooks.
@@ -156,7 +170,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 			if resp.ContentLength > e.MaxBody {
 				resp.Body.Close()
 				release(cancel)
-				return nil, e.TooLarge(req.Method, e.Path(req.URL))
+				return nil, e.Namer.TooLarge(req.Method, e.Namer.Path(req.URL))
 			}
 			resp.Body = &cappedBody{rc: resp.Body, n: e.MaxBody, e: e, op: op, u: req.URL, done: cancel}
 			return resp, nil
@@ -164,7 +178,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(e.MaxBody, errbody.MaxRead)))
 		resp.Body.Close()
 		release(cancel)
-		a.Err = e.StatusError(op, req.Method, e.Path(req.URL), resp.StatusCode, n, body)
+		a.Err = e.Namer.StatusError(Answer{Op: op, Method: req.Method, Path: e.Namer.Path(req.URL), Status: resp.StatusCode, Attempts: n, Body: body})
 		retry := n <= pol.MaxRetries && retryableStatus(resp.StatusCode) && idempotent(req.Method) && ctx.Err() == nil
 		if retry {
 			a.Wait = backoff.Full(pol.Base, pol.Cap, n)
@@ -196,7 +210,7 @@ func (h *Hooks) done(a Attempt) {
 func (e *Engine) attempt(req *http.Request, h *Hooks, n int) (resp *http.Response, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			resp, err = nil, &doerPanic{msg: e.Scrub(fmt.Sprint(r))}
+			resp, err = nil, &doerPanic{msg: e.Namer.Scrub(fmt.Sprint(r))}
 		}
 	}()
 	if h != nil && h.Wrap != nil {
@@ -228,7 +242,7 @@ func release(cancel context.CancelFunc) {
 // its message, should a transport ever echo one.
 func (e *Engine) scrubErr(err error) error {
 	msg := err.Error()
-	if clean := e.Scrub(msg); clean != msg {
+	if clean := e.Namer.Scrub(msg); clean != msg {
 		return &scrubbedError{msg: clean, err: err}
 	}
 	return err
@@ -262,9 +276,9 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 			b.over = true
 			path := b.op.ID()
 			if b.u != nil {
-				path = b.e.Path(b.u)
+				path = b.e.Namer.Path(b.u)
 			}
-			return 0, b.e.TooLarge(b.op.Method(), path)
+			return 0, b.e.Namer.TooLarge(b.op.Method(), path)
 		}
 		return 0, err
 	}
@@ -289,7 +303,7 @@ func Describe(resp *http.Response) (method, path string, scrub func(string) stri
 	if resp.Request != nil {
 		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
 		if b, ok := resp.Body.(*cappedBody); ok {
-			path, scrub = b.e.Path(resp.Request.URL), b.e.Scrub
+			path, scrub = b.e.Namer.Path(resp.Request.URL), b.e.Namer.Scrub
 		}
 	}
 	return method, path, scrub

@@ -19,15 +19,16 @@ import (
 
 var errTooLarge = errors.New("too large")
 
+// plainNamer names errors plainly.
+type plainNamer struct{}
+
+func (plainNamer) Scrub(s string) string              { return s }
+func (plainNamer) Path(u *url.URL) string             { return u.Path }
+func (plainNamer) StatusError(a Answer) error         { return errors.New(http.StatusText(a.Status)) }
+func (plainNamer) TooLarge(method, path string) error { return errTooLarge }
+
 // testEngine is an engine whose errors are plain.
-func testEngine(maxBody int64) *Engine {
-	return &Engine{MaxBody: maxBody, Scrub: func(s string) string { return s }, Path: func(u *url.URL) string { return u.Path },
-		StatusError: func(op api.Op, method, path string, status, attempts int, body []byte) error {
-			return errors.New(http.StatusText(status))
-		},
-		TooLarge: func(method, path string) error { return errTooLarge },
-	}
-}
+func testEngine(maxBody int64) *Engine { return &Engine{MaxBody: maxBody, Namer: plainNamer{}} }
 
 func TestCappedBody(t *testing.T) {
 	t.Parallel()
