@@ -664,16 +664,19 @@ func (r *Reporter) send(ctx context.Context, g *group) {
 		_, err = r.client.Usage.Report(cctx, body)
 		cancel()
 		switch out := classify(err); {
+		// Each outcome is counted, and handed to its callback, before the
+		// queue is told: Flush returns once the queue says done, and by
+		// then Stats and the callbacks must have seen it.
 		case out == delivered:
-			r.settle(ctx, func(ctx context.Context) error { return r.queue.Ack(ctx, g.ids) }, "ack")
 			r.sent.Add(uint64(len(g.ids)))
+			r.settle(ctx, func(ctx context.Context) error { return r.queue.Ack(ctx, g.ids) }, "ack")
 			return
 		case out == rejected:
-			r.settle(ctx, func(ctx context.Context) error { return r.queue.Ack(ctx, g.ids) }, "ack")
 			r.rejected.Add(uint64(len(g.ids)))
 			if r.s.onRejected != nil {
 				r.s.onRejected(g.rep, err)
 			}
+			r.settle(ctx, func(ctx context.Context) error { return r.queue.Ack(ctx, g.ids) }, "ack")
 			return
 		case out == notApplied:
 			if _, herr := r.queue.Hold(ctx, g.ids, false); herr != nil {
@@ -708,11 +711,11 @@ func (r *Reporter) settleUncertain(ctx context.Context, g *group, cause error) {
 	if cause != nil {
 		reason = cause.Error()
 	}
-	r.settle(ctx, func(ctx context.Context) error { return r.queue.Park(ctx, g.ids, g.rep, reason) }, "park")
-	r.uncertain.Add(uint64(len(g.ids)))
+	r.uncertain.Add(uint64(len(g.ids))) // before the queue is told: see send
 	if r.s.onUncertain != nil {
 		r.s.onUncertain(g.rep, cause)
 	}
+	r.settle(ctx, func(ctx context.Context) error { return r.queue.Park(ctx, g.ids, g.rep, reason) }, "park")
 }
 
 // settle runs a queue call that must happen (ack or park), retrying with

@@ -456,3 +456,28 @@ func TestCloseWhileReporting(t *testing.T) {
 		t.Errorf("total %d, want the %d accepted reports", got, want)
 	}
 }
+
+// slowSettle is a memory queue whose Ack and Park take effect at once but
+// return late, as a queue on a slow network does.
+type slowSettle struct{ *usage.MemoryQueue }
+
+func (q slowSettle) Ack(ctx context.Context, ids []string) error {
+	err := q.MemoryQueue.Ack(ctx, ids)
+	time.Sleep(100 * time.Millisecond)
+	return err
+}
+
+// When Flush returns, Stats already counts what was delivered: the count
+// does not wait for the queue's acknowledgement to come back.
+func TestStatsCountedWhenFlushReturns(t *testing.T) {
+	srv := countingapi.Start(t)
+	rep := newReporter(t, srv, nil, usage.WithQueue(slowSettle{usage.NewMemoryQueue(0)}))
+	for i := 1; i <= 10; i++ {
+		mustReport(t, rep, "cus-1", "api-calls", i, usage.Delta)
+	}
+	mustFlush(t, rep)
+	if st := rep.Stats(); st.Sent != 10 {
+		t.Errorf("Stats right after Flush = %+v, want Sent 10", st)
+	}
+	wantTotal(t, srv, "cus-1", "api-calls", 55)
+}
