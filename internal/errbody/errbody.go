@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -81,13 +80,8 @@ func parse(body []byte) (string, map[string][]string) {
 	if len(fields) == 0 {
 		return "", nil
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	parts := make([]string, 0, len(fields))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if k == "non_field_errors" {
 			parts = append(parts, strings.Join(fields[k], "; "))
 			continue
