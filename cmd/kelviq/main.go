@@ -23,6 +23,9 @@
 //	fake [--addr HOST:PORT] [--partner-key KEY]
 //	                              serve the in-memory fake API until interrupted,
 //	                              printing export lines for its URL and partner key
+//	mcp [--read-only] [--tools TAG|TOOL,...]
+//	                              serve every operation as an MCP tool over stdio,
+//	                              for AI assistants (see 'kelviq mcp --help')
 //	demo                          run a provision → customer → product → plan
 //	                              walkthrough against an in-process fake
 //	version, --version            print the version and the Go version

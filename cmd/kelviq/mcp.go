@@ -47,7 +47,7 @@ An MCP client's configuration, e.g.:
 		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			readOnly := fs.Bool("read-only", false, "serve only the tools that read (GET operations)")
 			var tools listFlag
-			fs.Var(&tools, "tools", "serve only the tools of these tags or names, comma-separated (`TAG|TOOL,...`; repeatable)")
+			fs.Var(&tools, "tools", "serve only the tools in the `TAG|TOOL,...` list: tags as 'kelviq ops' shows them, or tool names (repeatable)")
 			return func(ctx context.Context, a *app, args []string) error {
 				if err := noArgs(args); err != nil {
 					return err
@@ -56,6 +56,10 @@ An MCP client's configuration, e.g.:
 				client, err := a.client()
 				if err != nil {
 					return err
+				}
+				level := slog.LevelWarn // the SDK's session records only with --verbose
+				if a.g.verbose || a.getenv(envDebug) == "1" {
+					level = slog.LevelInfo
 				}
 				var secrets []string
 				for _, env := range []string{envPartnerKey, envServerKey} {
@@ -66,7 +70,7 @@ An MCP client's configuration, e.g.:
 					ReadOnly: *readOnly,
 					Tools:    tools,
 					Secrets:  secrets,
-					Logger:   slog.New(slog.NewTextHandler(a.scrubbedStderr(), nil)),
+					Logger:   slog.New(slog.NewTextHandler(a.scrubbedStderr(), &slog.HandlerOptions{Level: level})),
 				})
 				if err != nil {
 					return usagef("%s", strings.TrimPrefix(err.Error(), "mcpserver: "))

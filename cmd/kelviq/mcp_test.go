@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -190,5 +191,31 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		if strings.Contains(all, k) {
 			t.Errorf("key %d appears in the MCP traffic or the server's stderr", i)
 		}
+	}
+}
+
+// The README's MCP client configuration is JSON that starts this command.
+func TestREADMEMCPConfig(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```json\n(\\{\"mcpServers\".*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no MCP client configuration")
+	}
+	var cfg struct {
+		MCPServers map[string]struct {
+			Command string            `json:"command"`
+			Args    []string          `json:"args"`
+			Env     map[string]string `json:"env"`
+		} `json:"mcpServers"`
+	}
+	if err := json.Unmarshal(m[1], &cfg); err != nil {
+		t.Fatalf("the configuration is not JSON: %v", err)
+	}
+	s := cfg.MCPServers["kelviq"]
+	if s.Command != "kelviq" || strings.Join(s.Args, " ") != "mcp" || s.Env[wrapper.EnvServerKey] == "" {
+		t.Fatalf("configuration %+v does not run kelviq mcp with a server key", s)
 	}
 }
