@@ -58,7 +58,7 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []string{fake.PartnerKey(), org.ServerKey.Reveal()}
-	cmd := exec.Command(bin, "mcp", "--retries", "0")
+	cmd := exec.Command(bin, "mcp", "--retries", "0", "--verbose") // --verbose: every attempt and session record on stderr
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + t.TempDir(), // no stored login
@@ -182,6 +182,9 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 
 	if err := session.Close(); err != nil {
 		t.Logf("close: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "createCustomer") {
+		t.Errorf("--verbose logged no attempt: %s", stderr)
 	}
 	all := traffic.String() + stderr.String()
 	if !strings.Contains(traffic.String(), `"method":"tools/call"`) {

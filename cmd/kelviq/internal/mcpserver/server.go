@@ -277,22 +277,13 @@ func (s *Server) call(ctx context.Context, op wrapper.Operation, schema *jsonsch
 		return s.failure(map[string]any{"message": "the arguments must be a JSON object"})
 	}
 	params := map[string]string{}
-	var body []byte
-	client := s.client
+	var body, org json.RawMessage
 	for name, v := range args {
 		switch name {
 		case bodyArg:
 			body = v
 		case orgArg:
-			var ref string
-			if err := json.Unmarshal(v, &ref); err != nil {
-				return s.failure(map[string]any{"field": orgArg, "message": "must be a string"})
-			}
-			c, err := s.clientFor(ctx, ref)
-			if err != nil {
-				return s.errorResult(fmt.Errorf("organization %q: %w", ref, err))
-			}
-			client = c
+			org = v
 		default:
 			p, err := paramValue(v)
 			if err != nil {
@@ -300,6 +291,21 @@ func (s *Server) call(ctx context.Context, op wrapper.Operation, schema *jsonsch
 			}
 			params[name] = p
 		}
+	}
+	client := s.client
+	if org != nil {
+		var ref string
+		if err := json.Unmarshal(org, &ref); err != nil {
+			return s.failure(map[string]any{"field": orgArg, "message": "must be a string"})
+		}
+		c, err := s.clientFor(ctx, ref)
+		if err != nil {
+			res := s.errorResult(err)
+			res.Content = append(res.Content, &mcp.TextContent{Text: s.scrub(fmt.Sprintf(
+				"The organization %q could not be used: the error above is from looking it up with the partner key.", ref))})
+			return res
+		}
+		client = c
 	}
 	resp, err := client.Call(ctx, op.ID, params, body)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
@@ -432,4 +433,24 @@ func mustSchema(t *testing.T, s *Server, name string) *jsonschema.Resolved {
 	}
 	t.Fatalf("no tool %s", name)
 	return nil
+}
+
+// The server's own log records lose every key the server knows, in the
+// message and in attributes, grouped or not.
+func TestLogRecordsAreScrubbed(t *testing.T) {
+	const key = "sk_test_0123456789abcdef0123"
+	var out bytes.Buffer
+	client, err := wrapper.New(wrapper.WithoutEnvKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(client, Options{Secrets: []string{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(&scrubHandler{inner: slog.NewTextHandler(&out, nil), scrub: srv.scrub})
+	logger.With("k", key).Info("message "+key, "a", key, slog.Group("g", "b", key), "n", 3)
+	if strings.Contains(out.String(), key) || !strings.Contains(out.String(), "[REDACTED]") || !strings.Contains(out.String(), "n=3") {
+		t.Fatalf("log: %s", out.String())
+	}
 }
