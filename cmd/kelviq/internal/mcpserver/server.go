@@ -73,13 +73,17 @@ type Options struct {
 	// Logger receives the server's own records (nil: none). Its messages
 	// are redacted as results are.
 	Logger *slog.Logger
+	// MissingKey says how to provide a key the client lacks, e.g. "set
+	// KELVIQ_SERVER_API_KEY"; nil names the wrapper's environment variables.
+	MissingKey func(wrapper.Auth) string
 }
 
 // Server is the MCP server; it is safe for concurrent use.
 type Server struct {
-	mcp    *mcp.Server
-	client *wrapper.Client
-	tools  []toolDef // the tools served, in table order
+	mcp        *mcp.Server
+	client     *wrapper.Client
+	tools      []toolDef // the tools served, in table order
+	missingKey func(wrapper.Auth) string
 
 	mu      sync.Mutex
 	secrets []string
@@ -96,7 +100,16 @@ func New(client *wrapper.Client, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{client: client, tools: selected, orgs: map[string]*wrapper.Client{}}
+	s := &Server{client: client, tools: selected, orgs: map[string]*wrapper.Client{}, missingKey: opts.MissingKey}
+	if s.missingKey == nil {
+		s.missingKey = func(a wrapper.Auth) string {
+			env := wrapper.EnvServerKey
+			if a == wrapper.AuthPartnerKey {
+				env = wrapper.EnvPartnerKey
+			}
+			return "set " + env + " in the server's environment (the env of the MCP client's configuration)"
+		}
+	}
 	for _, k := range opts.Secrets {
 		s.addSecret(k)
 	}
@@ -448,11 +461,8 @@ func (s *Server) errorResult(err error) *mcp.CallToolResult {
 		e["field"] = valErr.Field
 		e["message"] = "invalid " + valErr.Field + ": " + valErr.Rule + " (nothing was sent)"
 	case errors.As(err, &credErr):
-		env := wrapper.EnvServerKey
-		if credErr.Auth == wrapper.AuthPartnerKey {
-			env = wrapper.EnvPartnerKey
-		}
-		e["message"] = fmt.Sprintf("%s needs the %s: set %s in the server's environment (or run kelviq login), then restart it", credErr.OperationID, credErr.Auth, env)
+		e["message"] = fmt.Sprintf("%s needs the %s, which this server was started without: %s, then restart the server",
+			credErr.OperationID, credErr.Auth, s.missingKey(credErr.Auth))
 	default:
 		e["message"] = strings.TrimPrefix(err.Error(), "kelviq: ")
 	}
