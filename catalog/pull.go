@@ -19,7 +19,7 @@ import (
 // its entitlements and prices. References are identifiers, never UUIDs (a
 // feature named by UUID inside a price's chargeCatalogPrice becomes its
 // identifier). What the format cannot represent (plan licenses, links,
-// countries, files, product images, server-owned price ids) is left out,
+// countries, files, ordering, product images) is left out,
 // with one line in Warnings each. Pull only reads.
 func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 	if client == nil {
@@ -70,7 +70,6 @@ func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 		})
 	}
 
-	strippedIDs := 0
 	for p, err := range client.Catalog.Plans.All(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("catalog: pull: listing plans: %w", err)
@@ -143,10 +142,7 @@ func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 		}
 		plan.Prices = []Price{}
 		for i, raw := range prices {
-			if _, ok := raw["id"]; ok {
-				delete(raw, "id")
-				strippedIDs++
-			}
+			delete(raw, "id") // server-owned, like every UUID
 			where := fmt.Sprintf("plan %q price %d", ident, i+1)
 			for _, w := range mapChargeFeatures(raw, func(id string) (string, bool) {
 				s, ok := featureByID[id]
@@ -161,9 +157,6 @@ func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 			plan.Prices = append(plan.Prices, pr)
 		}
 		c.Plans = append(c.Plans, plan)
-	}
-	if strippedIDs > 0 {
-		warn("prices: the server-owned id of %d price(s) is not part of the file", strippedIDs)
 	}
 	slices.Sort(c.Warnings)
 	return c, nil
