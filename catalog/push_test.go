@@ -338,7 +338,12 @@ func TestPromoteConvergesTheSecondOrganization(t *testing.T) {
 	push(t, sandbox, want, catalog.DiffOptions{}, catalog.ApplyOptions{Publish: true})
 
 	// Production already has an older hobby plan of its own.
-	push(t, production, func() *catalog.Catalog { c := starter(t); c.Plans = c.Plans[:1]; c.Plans[0].Name = "Hobby (old)"; return c }(),
+	push(t, production, func() *catalog.Catalog {
+		c := starter(t)
+		c.Plans = c.Plans[:1]
+		c.Plans[0].Name = "Hobby (old)"
+		return c
+	}(),
 		catalog.DiffOptions{}, catalog.ApplyOptions{Publish: true})
 
 	cs, res, err := catalog.Promote(ctx, sandbox, production, catalog.DiffOptions{Prune: true}, catalog.ApplyOptions{Publish: true})
