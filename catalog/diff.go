@@ -43,15 +43,9 @@ type Change struct {
 	To    any    `json:"to"`
 }
 
-func (c Change) String() string {
-	switch {
-	case c.From == nil:
-		return c.Field + " " + show(c.To)
-	case c.To == nil:
-		return c.Field + " " + show(c.From) + " → (none)"
-	}
-	return c.Field + " " + show(c.From) + " → " + show(c.To)
-}
+// String is the change as the human diff shows it: field from → to, with
+// (none) for an absent value.
+func (c Change) String() string { return c.Field + " " + show(c.From) + " → " + show(c.To) }
 
 // Operation is one write Apply makes. Identifier names the product, feature
 // or plan (for KindEntitlement the feature, and Plan the plan; for
@@ -84,6 +78,10 @@ func (o Operation) String() string {
 			b.WriteString(": ")
 		} else {
 			b.WriteString(", ")
+		}
+		if o.Action == ActionCreate { // nothing to come from
+			b.WriteString(c.Field + " " + show(c.To))
+			continue
 		}
 		b.WriteString(c.String())
 	}

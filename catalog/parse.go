@@ -88,6 +88,8 @@ func parse(file string, data []byte) (*Catalog, error) {
 	return c, nil
 }
 
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
 // syntaxError turns a YAML syntax error into an *Error with its line.
@@ -151,6 +153,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	d.mark(path, n)
 	keys, extra := named(v.Type())
 	seen := map[string]*yaml.Node{}
+	suggested := map[string]bool{} // a missing key already suggested for a misspelling is not reported again
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], resolve(n.Content[i+1])
 		if kn.Kind != yaml.ScalarNode {
@@ -180,6 +183,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			rule := "unknown key"
 			if s := suggest(key, keys); s != "" {
 				rule += fmt.Sprintf(": did you mean %q?", s)
+				suggested[s] = true
 			} else {
 				rule += " (the keys here: " + keyList(keys) + ")"
 			}
@@ -196,7 +200,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeField(f, vn, v.Field(f.index), at)
 	}
 	for _, f := range keys {
-		if f.required && seen[f.key] == nil {
+		if f.required && seen[f.key] == nil && !suggested[f.key] {
 			d.add(n, join(path, f.key), fmt.Sprintf("is required (%s)", f.doc))
 		}
 	}
@@ -216,6 +220,8 @@ func (d *decoder) decodeField(f field, n *yaml.Node, out reflect.Value, path str
 			d.add(n, path, "must not be empty")
 		case f.slug && !slugRE.MatchString(s):
 			d.add(n, path, fmt.Sprintf("%q is not an identifier: use lower-case letters, digits, '-' and '_', starting with a letter or digit (%s)", s, slugPattern))
+		case f.ref != "" && uuidRE.MatchString(s):
+			d.add(n, path, fmt.Sprintf("%q is a UUID: name the %s by its identifier, which is the same in every environment", s, strings.TrimSuffix(f.ref, "s")))
 		case f.enum != nil && !f.open && !slices.Contains(f.enum, s):
 			rule := fmt.Sprintf("%q is not one of %s", s, strings.Join(f.enum, ", "))
 			if s2 := closest(s, f.enum); s2 != "" {
