@@ -139,6 +139,7 @@ type Changeset struct {
 
 	have, want *Catalog
 	priced     map[string]bool // plans that will have at least one price
+	drafts     []string        // plans of want whose remote latest version is a draft
 }
 
 // ErrFeatureDrift is returned by Apply when the Changeset reports feature
@@ -209,7 +210,8 @@ func Diff(have, want *Catalog, opts DiffOptions) (*Changeset, error) {
 				}
 			}
 			if h.Draft {
-				cs.Warnings = append(cs.Warnings, fmt.Sprintf("plan %q: its latest version is an unpublished draft", p.Identifier))
+				cs.drafts = append(cs.drafts, p.Identifier)
+				cs.Warnings = append(cs.Warnings, fmt.Sprintf("plan %q: its latest version is an unpublished draft (Apply with Publish publishes it)", p.Identifier))
 			}
 		}
 		entOps = append(entOps, diffEntitlements(p.Identifier, h.Entitlements, p.Entitlements)...)
@@ -482,7 +484,8 @@ func (c *Changeset) steps(opts ApplyOptions) []Operation {
 
 // PublishPlans returns the plans that Apply with Publish would publish: the
 // ones the changes create, update, or whose entitlements or prices they
-// change, in order.
+// change, in order, then the plans of the file whose remote latest version
+// is an unpublished draft (e.g. left by an Apply without Publish).
 func (c *Changeset) PublishPlans() []string {
 	var out []string
 	for _, o := range c.Operations {
@@ -494,6 +497,11 @@ func (c *Changeset) PublishPlans() []string {
 			p = o.Plan
 		}
 		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range c.drafts {
+		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}

@@ -209,7 +209,7 @@ func TestFeatureDriftStopsBeforeAnyWrite(t *testing.T) {
 	t.Parallel()
 	srv := kelviqtest.NewServer(t)
 	c, cnt := org(t, srv, "drift")
-	push(t, c, starter(t), catalog.DiffOptions{}, catalog.ApplyOptions{})
+	push(t, c, starter(t), catalog.DiffOptions{}, catalog.ApplyOptions{Publish: true})
 	want := starter(t)
 	want.Features[0].Name = "Notebooks (shared)"
 	want.Plans[0].Name = "Hobbyist"
@@ -470,5 +470,35 @@ func TestApplyRefusesWhatCannotWork(t *testing.T) {
 	// Without Publish the unpriced plan is fine: it stays a draft.
 	if _, err := catalog.Apply(ctx, c, cs, catalog.ApplyOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Drafts left by a push without Publish are published by the next push
+// with Publish, though nothing else differs.
+func TestDraftsLeftByAPushArePublishedLater(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	c, cnt := org(t, srv, "drafts")
+	push(t, c, starter(t), catalog.DiffOptions{}, catalog.ApplyOptions{})
+	for _, p := range pull(t, c).Plans {
+		if !p.Draft {
+			t.Fatalf("plan %q is published after a push without Publish", p.Identifier)
+		}
+	}
+	cs := diff(t, pull(t, c), starter(t), catalog.DiffOptions{})
+	if cs.HasChanges() || !slices.Equal(cs.PublishPlans(), []string{"hobby", "team"}) {
+		t.Fatalf("changeset %s; publishes %v", cs, cs.PublishPlans())
+	}
+	before := len(cnt.Writes())
+	if _, err := catalog.Apply(context.Background(), c, cs, catalog.ApplyOptions{Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	if w := cnt.Writes()[before:]; !slices.Equal(w, []string{"POST /api/v1/catalog/plans/hobby/publish/", "POST /api/v1/catalog/plans/team/publish/"}) {
+		t.Fatalf("writes %v", w)
+	}
+	for _, p := range pull(t, c).Plans {
+		if p.Draft {
+			t.Fatalf("plan %q is still a draft", p.Identifier)
+		}
 	}
 }
