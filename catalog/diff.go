@@ -166,6 +166,9 @@ func Diff(have, want *Catalog, opts DiffOptions) (*Changeset, error) {
 	}
 	cs := &Changeset{Prune: opts.Prune, have: have, want: w, priced: map[string]bool{}}
 	cs.Warnings = append(cs.Warnings, have.Warnings...)
+	for _, w := range want.Warnings { // a pulled want (Promote): what the source has that the format lacks
+		cs.Warnings = append(cs.Warnings, "source: "+w)
+	}
 
 	var productOps, featureOps, planOps, entOps, priceOps, archives []Operation
 

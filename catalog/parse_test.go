@@ -296,3 +296,28 @@ func TestStarterIsValid(t *testing.T) {
 		t.Fatal("Starter returns the package's own bytes")
 	}
 }
+
+// WriteFile refuses to replace a file unless told to, and writes what Load
+// reads back.
+func TestWriteFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "kelviq.yaml")
+	if err := catalog.WriteFile(path, catalog.Starter(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := catalog.WriteFile(path, []byte("products: []\n"), false); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("second write without overwrite: %v", err)
+	}
+	if c, err := catalog.Load(path); err != nil || len(c.Plans) != 2 {
+		t.Fatalf("the file was replaced or does not load: %v", err)
+	}
+	if err := catalog.WriteFile(path, []byte("products: []\n"), true); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := catalog.Load(path); err != nil || len(c.Plans) != 0 {
+		t.Fatalf("after overwrite: %+v, %v", c, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Fatalf("temporary files left: %v", entries)
+	}
+}

@@ -3,7 +3,11 @@ package catalog
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 
@@ -117,6 +121,51 @@ func leafNode(v any) (*yaml.Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// WriteFile writes data (a catalog file: YAML or Starter) to path with
+// mode 0644. Without overwrite, an existing path is an error matching
+// fs.ErrExist and is left alone. With overwrite, data goes to a temporary
+// file in the same directory renamed into place, so that a failure leaves
+// path as it was.
+func WriteFile(path string, data []byte, overwrite bool) error {
+	if !overwrite {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("catalog: %s: %w (overwrite it to replace it)", path, fs.ErrExist)
+		}
+		if err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path) // ours: created above
+			return fmt.Errorf("catalog: writing %s: %w", path, err)
+		}
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // once renamed, there is nothing to remove
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("catalog: writing %s: %w", path, err)
+	}
+	return nil
 }
 
 //go:embed starter.yaml
