@@ -502,3 +502,57 @@ func TestDraftsLeftByAPushArePublishedLater(t *testing.T) {
 		}
 	}
 }
+
+// Updates of every kind converge: a product's text cleared, a plan's
+// metadata and visibility changed (its marker kept), an entitlement's
+// value changed to a fraction, one removed, a feature with numbers in its
+// details. A second diff is empty.
+func TestUpdatesConverge(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	c, _ := org(t, srv, "updates")
+	ctx := context.Background()
+	first := starter(t)
+	first.Features[1].FeatureDetails["precision"] = 0.25
+	push(t, c, first, catalog.DiffOptions{}, catalog.ApplyOptions{Publish: true})
+
+	want := starter(t)
+	want.Features[1].FeatureDetails["precision"] = 0.25
+	want.Products[0].Description = ""
+	want.Products[0].TaxCode = "software"
+	team := &want.Plans[1]
+	team.Metadata = map[string]any{"tier": "gold", "seats": 5}
+	team.IsVisible = new(false)
+	team.Entitlements[1].Value = 1000.5
+	team.Entitlements = team.Entitlements[:2] // version-history removed
+	cs := diff(t, pull(t, c), want, catalog.DiffOptions{})
+	var lines []string
+	for _, o := range cs.Operations {
+		lines = append(lines, o.String())
+	}
+	wantLines := []string{
+		`~ update product "notebook": taxCode "saas" → "software", description "Shared notes for small teams" → (none)`,
+		`~ update plan "team": isVisible true → false, metadata (none) → {"seats":5,"tier":"gold"}`,
+		`~ update entitlement "exports" on plan "team": value 1000 → 1000.5`,
+		`- delete entitlement "version-history" from plan "team"`,
+	}
+	if !slices.Equal(lines, wantLines) {
+		t.Fatalf("operations:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(wantLines, "\n"))
+	}
+	if _, err := catalog.Apply(ctx, c, cs, catalog.ApplyOptions{Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	if again := diff(t, pull(t, c), want, catalog.DiffOptions{}); again.HasChanges() {
+		t.Fatalf("second diff:\n%s", again)
+	}
+	remote, err := c.Catalog.Plans.Get(ctx, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := *remote.Metadata; m[catalog.MarkerKey] != catalog.MarkerValue || m["tier"] != "gold" {
+		t.Fatalf("remote metadata %v: want the marker kept beside the new keys", m)
+	}
+	if p := pull(t, c); !p.Plans[1].Managed || p.Plans[1].Metadata["tier"] != "gold" {
+		t.Fatalf("pulled plan %+v", p.Plans[1])
+	}
+}
