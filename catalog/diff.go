@@ -565,15 +565,18 @@ func (c *Changeset) String() string {
 // `kelviq catalog push --dry-run --json` prints (see Changeset.Document).
 // Lists are empty, never null.
 type Document struct {
-	Environment  string        `json:"environment"`
-	Direction    string        `json:"direction"`
+	Environment string `json:"environment"` // the caller's label, e.g. "sandbox"
+	Direction   string `json:"direction"`   // the caller's label, e.g. "kelviq.yaml → sandbox"
+	// Changes reports whether the file and the remote catalog differ
+	// (Changeset.HasChanges): false means in sync, even when plans left as
+	// drafts would still be published.
 	Changes      bool          `json:"changes"`
-	Summary      Summary       `json:"summary"`
-	Operations   []Operation   `json:"operations"`
-	Prune        PruneReport   `json:"prune"`
-	Publish      PublishReport `json:"publish"`
-	FeatureDrift []Drift       `json:"featureDrift"`
-	Errors       []string      `json:"errors"`
+	Summary      Summary       `json:"summary"`      // the operations counted by action
+	Operations   []Operation   `json:"operations"`   // every write, in order, publishes and archives included
+	Prune        PruneReport   `json:"prune"`        // what a prune archives and skips
+	Publish      PublishReport `json:"publish"`      // what is published
+	FeatureDrift []Drift       `json:"featureDrift"` // features that differ: Apply would refuse
+	Errors       []string      `json:"errors"`       // why Apply would refuse; empty when it would run
 	Warnings     []string      `json:"warnings"`
 }
 

@@ -26,6 +26,7 @@ type Error struct {
 	Rule   string
 }
 
+// Error is "file:line:column: field: rule".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)

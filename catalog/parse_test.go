@@ -321,3 +321,37 @@ func TestWriteFile(t *testing.T) {
 		t.Fatalf("temporary files left: %v", entries)
 	}
 }
+
+// Pull leaves out a price's server-owned fields: today only id is marked
+// readOnly in openapi.json (PlanPrice and what it holds). When the spec
+// marks more, Pull must leave them out too.
+func TestServerOwnedPriceFieldsAreWhatPullStrips(t *testing.T) {
+	t.Parallel()
+	var spec struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					ReadOnly bool `json:"readOnly"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(kelviq.OpenAPISpec(), &spec); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, name := range []string{"PlanPrice", "PlanChargeCatalogPrice", "PlanCharge", "PlanEntitlementDetails"} {
+		s, ok := spec.Components.Schemas[name]
+		if !ok {
+			t.Fatalf("openapi.json has no schema %s", name)
+		}
+		for k, p := range s.Properties {
+			if p.ReadOnly {
+				got = append(got, name+"."+k)
+			}
+		}
+	}
+	if !slices.Equal(got, []string{"PlanPrice.id"}) {
+		t.Fatalf("read-only fields %v: make Pull leave them out (pull.go), then update this test", got)
+	}
+}
