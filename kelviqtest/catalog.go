@@ -264,10 +264,14 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 // details carries the version's status ("draft", "published" or "retired").
 func planJSON(_ *plan, v *planVersion) fakeapi.CatalogPlan {
 	out := v.data
-	out.IsLatest = ptr(v.status == planPublished)
+	out.IsLatest = ptr(v.isLatest())
 	out.Details = &map[string]any{"status": v.status}
 	return out
 }
+
+// isLatest is the API's isLatest of a plan version: true for the published
+// version only.
+func (v *planVersion) isLatest() bool { return v.status == planPublished }
 
 // findPlan returns the organization's plan, or answers 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
