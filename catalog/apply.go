@@ -55,7 +55,8 @@ func (r *Result) String() string {
 	return b.String()
 }
 
-// Apply makes the writes of cs on client's organization, in dependency
+// Apply makes the writes of cs, a Diff against a fresh Pull of client's
+// organization, on that organization, in dependency
 // order: products, features, plans, entitlements, prices, then (with
 // opts.Publish) publishing, then archives. Everything it writes stays a
 // draft unless published. Features and plans it creates carry the Marker in
