@@ -196,12 +196,13 @@ timeout + those waits + 1s, i.e. 1m32.5s with the defaults (30s, 2 retries).`
 func (a *app) newRoot() *cobra.Command {
 	var version bool
 	root := &cobra.Command{
-		Use:           "kelviq [global flags] <command> [flags] [arguments]",
-		Short:         "command-line client for the kelviq API",
-		Long:          rootLong,
-		Args:          cobra.ArbitraryArgs,
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		Use:                        "kelviq [global flags] <command> [flags] [arguments]",
+		Short:                      "command-line client for the kelviq API",
+		Long:                       rootLong,
+		Args:                       cobra.ArbitraryArgs,
+		SilenceErrors:              true,
+		SuggestionsMinimumDistance: 2,
+		SilenceUsage:               true,
 		CompletionOptions: cobra.CompletionOptions{
 			DisableDefaultCmd: true, // ours is 'kelviq completion bash|zsh|fish'
 		},
@@ -266,9 +267,10 @@ func (a *app) mount(root *cobra.Command) {
 // command.
 func group(use, short string, children ...*cobra.Command) *cobra.Command {
 	c := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ArbitraryArgs,
+		Use:                        use,
+		Short:                      short,
+		Args:                       cobra.ArbitraryArgs,
+		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("%s needs a subcommand", cmd.CommandPath())
