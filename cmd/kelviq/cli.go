@@ -246,9 +246,22 @@ func (a *app) newRoot() *cobra.Command {
 }
 
 // mount adds the top-level commands. A file of new commands (catalog.go,
-// mcp.go, ...) adds one line here; its commands get the global flags, the
-// time limits, the help layout and the exit codes from the root, and reach
-// the API through a.connect (env.go).
+// mcp.go, ...) defines methods of app that return *cobra.Command and adds
+// one line here, e.g.
+//
+//	root.AddCommand(a.catalogCommands()...) // catalog, and its aliases init, pull, push, promote
+//
+// Its commands then get, from the root: the global flags (read them in
+// a.g), the time limit of --deadline in cmd.Context() (unless annotated
+// with annotationNoDeadline), the help layout (the lines of Use are the
+// usage lines; group() makes a command of subcommands), and the exit
+// codes: return usagef(...) or configf(...) for exit 2 (nothing sent),
+// any other error for exit 1, printed as one scrubbed line. They reach the
+// API through a.connect(defaultSandbox) (sandbox-first) or
+// a.connect(defaultProduction) (env.go; keysHelp is the order it follows);
+// a command that needs both environments (promote) calls a.resolveEnv
+// for each, then a.clientFor. They must not set PersistentPreRunE, which
+// would replace the root's.
 func (a *app) mount(root *cobra.Command) {
 	root.AddCommand(a.partnerCommand())
 	root.AddCommand(a.webhooksCommand())
