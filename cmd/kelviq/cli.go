@@ -492,10 +492,7 @@ func flagError(err error) error {
 	msg := err.Error()
 	switch {
 	case errors.As(err, &notExist):
-		msg = "unknown flag " + dashed(notExist.GetSpecifiedName())
-		if s := notExist.GetSpecifiedShortnames(); s != "" {
-			msg = "unknown flag -" + notExist.GetSpecifiedName()
-		}
+		msg = "unknown flag " + dashed(notExist.GetSpecifiedName()) // a shorthand's name is its letter
 	case errors.As(err, &noValue):
 		msg = fmt.Sprintf("flag needs an argument: %s", dashed(noValue.GetFlag().Name))
 	case errors.As(err, &invalid):

@@ -18,8 +18,9 @@ import (
 const keysHelp = `Environment: --prod targets production and --sandbox the sandbox. Without
 either, a base URL you give (--base-url or KELVIQ_BASE_URL, e.g. what
 'kelviq fake' prints) is production's; else the sandbox-first commands
-(login, logout, env) target the sandbox, and the API commands (call,
-partner, ops, ...) production, as they always have.
+(env) target the sandbox, and the API commands (call, partner, ops, ...)
+production, as they always have. login and logout act on the stored
+sandbox key, or production's with --prod.
 
 Base URL: --base-url; else KELVIQ_SANDBOX_BASE_URL (sandbox) or
 KELVIQ_BASE_URL (production); else the environment's own host. Entitlements

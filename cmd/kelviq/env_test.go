@@ -74,6 +74,12 @@ func TestLoginFromPipe(t *testing.T) {
 	if m := readStored(t, path); m["sandbox"].ServerAPIKey != "sk_sbx_replaced_0123456789" || m["production"].ServerAPIKey != prodStored {
 		t.Fatalf("after a second login: %+v", m)
 	}
+	// A base URL does not move login to production: stored keys are for
+	// kelviq's own hosts.
+	login(t, with(env, envBaseURL, "http://127.0.0.1:9/api/v1"), "sk_sbx_by_url_0123456789")
+	if m := readStored(t, path); m["sandbox"].ServerAPIKey != "sk_sbx_by_url_0123456789" || m["production"].ServerAPIKey != prodStored {
+		t.Fatalf("login with KELVIQ_BASE_URL set: %+v", m)
+	}
 	// An environment variable that overrides the stored key is pointed out.
 	r = login(t, with(env, envSandboxServerKey, sandboxEnvKey), sandboxStored)
 	if !strings.Contains(r.stderr, envSandboxServerKey) || strings.Contains(r.stderr, sandboxEnvKey) {
