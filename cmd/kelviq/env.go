@@ -242,6 +242,9 @@ func (a *app) serverKeyHint() (variable, extra string) {
 	case t.baseSrc == "":
 		extra = ", or run '" + t.loginCommand + "'"
 	}
+	if t.env.Name == wrapper.Sandbox.Name && strings.TrimSpace(a.getenv(envServerKey)) != "" {
+		extra += "; " + envServerKey + " is set, but it is production's key, never sent to the sandbox"
+	}
 	return t.keyVar, extra
 }
 

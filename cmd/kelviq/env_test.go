@@ -368,7 +368,7 @@ func TestStoredKeysAndBaseURLs(t *testing.T) {
 		{with(stored, envBaseURL, base), []string{"call", "listCustomers"}, "needs KELVIQ_SERVER_API_KEY to be set (the stored production key is sent only to " + wrapper.Production.BaseURL},
 		{stored, []string{"call", "listCustomers", "--base-url", base}, "needs KELVIQ_SERVER_API_KEY to be set (the stored production key"},
 		{with(stored, envSandboxBaseURL, base), []string{"call", "listCustomers", "--sandbox"}, "needs KELVIQ_SANDBOX_SERVER_API_KEY to be set (the stored sandbox key"},
-		{with(nil, envServerKey, prodEnvKey), []string{"call", "listCustomers", "--sandbox"}, "needs KELVIQ_SANDBOX_SERVER_API_KEY to be set, or run 'kelviq login'"},
+		{with(nil, envServerKey, prodEnvKey), []string{"call", "listCustomers", "--sandbox"}, "needs KELVIQ_SANDBOX_SERVER_API_KEY to be set, or run 'kelviq login'; KELVIQ_SERVER_API_KEY is set, but it is production's key"},
 		{nil, []string{"call", "listCustomers"}, "needs KELVIQ_SERVER_API_KEY to be set, or run 'kelviq login --prod'"},
 	} {
 		r := cli(t, tc.env, "", tc.args...)
