@@ -55,12 +55,13 @@ type target struct {
 	baseURL, baseSrc string // src "" is the environment's own host
 	edgeURL, edgeSrc string
 
-	key, keySrc   string // keySrc: a variable's name, "stored", or "" when missing
-	storedUnused  bool   // a stored key exists, but the base URL is not the environment's own
-	keyVar        string // the variable that sets this environment's server key
-	loginCommand  string // how to store one
-	configFile    string // "" when there is no config directory
-	configProblem error  // a config file that could not be read
+	key           wrapper.Secret // prints [REDACTED]
+	keySrc        string         // a variable's name, "stored", or "" when the key is missing
+	storedUnused  bool           // a stored key exists, but the base URL is not the environment's own
+	keyVar        string         // the variable that sets this environment's server key
+	loginCommand  string         // how to store one
+	configFile    string         // "" when there is no config directory
+	configProblem error          // a config file that could not be read
 }
 
 // resolve decides the environment, URLs and server key of a command whose
@@ -126,16 +127,16 @@ func (a *app) resolveEnv(env wrapper.Environment, baseFlag, edgeFlag string) (*t
 	t.baseURL, t.edgeURL = strings.TrimSuffix(t.baseURL, "/"), strings.TrimSuffix(t.edgeURL, "/")
 
 	if k := a.getenv(t.keyVar); strings.TrimSpace(k) != "" {
-		t.key, t.keySrc = k, t.keyVar
+		t.key, t.keySrc = wrapper.NewSecret(k), t.keyVar
 	}
 	t.configFile, _ = a.configPath()
-	if t.key == "" && t.configFile != "" {
+	if t.key.IsZero() && t.configFile != "" {
 		stored, err := storedKey(t.configFile, env.Name)
 		switch {
 		case err != nil:
 			t.configProblem = err
 		case stored != "" && t.baseSrc == "":
-			t.key, t.keySrc = stored, "stored"
+			t.key, t.keySrc = wrapper.NewSecret(stored), "stored"
 			a.secrets = append(a.secrets, stored) // scrubbed from anything printed
 		case stored != "":
 			t.storedUnused = true
@@ -202,8 +203,8 @@ func (a *app) clientFor(t *target) (*wrapper.Client, error) {
 		}
 		opts = append(opts, wrapper.WithPartnerKey(k))
 	}
-	if t.key != "" {
-		opts = append(opts, wrapper.WithServerKey(t.key))
+	if !t.key.IsZero() {
+		opts = append(opts, wrapper.WithServerKey(t.key.Reveal()))
 	}
 	if t.baseSrc != "" {
 		opts = append(opts, wrapper.WithBaseURL(t.baseURL))

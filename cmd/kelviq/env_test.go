@@ -301,9 +301,9 @@ func TestResolveOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tg.env.Name != tc.wantEnv || tg.baseURL != tc.wantURL || tg.key != tc.wantKey || tg.keySrc != tc.wantSrc {
+			if tg.env.Name != tc.wantEnv || tg.baseURL != tc.wantURL || tg.key.Reveal() != tc.wantKey || tg.keySrc != tc.wantSrc {
 				t.Fatalf("got %s %s key %q from %q; want %s %s key %q from %q",
-					tg.env.Name, tg.baseURL, tg.key, tg.keySrc, tc.wantEnv, tc.wantURL, tc.wantKey, tc.wantSrc)
+					tg.env.Name, tg.baseURL, tg.key.Reveal(), tg.keySrc, tc.wantEnv, tc.wantURL, tc.wantKey, tc.wantSrc)
 			}
 			c, err := a.clientFor(tg)
 			if err != nil {

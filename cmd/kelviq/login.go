@@ -274,7 +274,7 @@ part of any key, and calls nothing: "set" does not mean the key is valid.
 
 func reportHost(t *target) envReportHost {
 	h := envReportHost{BaseURL: t.baseURL, EdgeURL: t.edgeURL, Key: "missing", KeySource: t.keySrc}
-	if t.key != "" {
+	if !t.key.IsZero() {
 		h.Key = "set"
 	}
 	switch {
