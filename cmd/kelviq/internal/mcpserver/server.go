@@ -461,7 +461,7 @@ func (s *Server) errorResult(err error) *mcp.CallToolResult {
 		e["field"] = valErr.Field
 		e["message"] = "invalid " + valErr.Field + ": " + valErr.Rule + " (nothing was sent)"
 	case errors.As(err, &credErr):
-		e["message"] = fmt.Sprintf("%s needs the %s, which this server was started without: %s, then restart the server",
+		e["message"] = fmt.Sprintf("%s needs the %s, which this server was started without. Restart it after this: %s.",
 			credErr.OperationID, credErr.Auth, s.missingKey(credErr.Auth))
 	default:
 		e["message"] = strings.TrimPrefix(err.Error(), "kelviq: ")
