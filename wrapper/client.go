@@ -216,7 +216,7 @@ type Client struct {
 	api  *api.ClientWithResponses
 	raw  *api.Client
 	send *sender
-	set  settings // as checked by New, keys left out (send holds them)
+	set  settings // as checked by New
 }
 
 // New returns a Client configured by opts. It reads the keys from
@@ -296,7 +296,6 @@ func (s settings) build() (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kelviq: %w", err)
 	}
-	s.partnerKey, s.serverKey = nil, nil // the sender holds them, as Secrets
 	return newClient(raw, snd, s), nil
 }
 
@@ -317,14 +316,6 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 	s := c.set
 	s.observers = append([]Observer(nil), s.observers...)
 	s.middleware = append([]Middleware(nil), s.middleware...)
-	if !c.send.partnerKey.IsZero() {
-		k := c.send.partnerKey.Reveal()
-		s.partnerKey = &k
-	}
-	if !c.send.serverKey.IsZero() {
-		k := c.send.serverKey.Reveal()
-		s.serverKey = &k
-	}
 	if err := s.apply(opts); err != nil {
 		return nil, err
 	}
@@ -334,12 +325,9 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 // withServerKey is c with another server key: a copy that shares c's
 // checked settings, parsed URLs and connections.
 func (c *Client) withServerKey(key string) *Client {
-	snd := *c.send
-	snd.engine.Namer = &snd
-	snd.serverKey = NewSecret(key)
-	raw := *c.raw
-	raw.Client = &snd
-	return newClient(&raw, &snd, c.set)
+	snd, raw, s := *c.send, *c.raw, c.set
+	snd.engine.Namer, snd.serverKey, raw.Client, s.serverKey = &snd, NewSecret(key), &snd, &key
+	return newClient(&raw, &snd, s)
 }
 
 // API returns the generated client, configured with the same base URL,
