@@ -6,7 +6,11 @@
 //
 // With Redis Cluster, give the queue a name with a hash tag, e.g.
 // "{acme:usage}": its keys are the name plus suffixes, and its scripts need
-// them in one slot.
+// them in one slot (NewQueue refuses a name without one on a Cluster
+// client). After an error that a failover can cause (a node unreachable,
+// CLUSTERDOWN, ...) the package makes the ClusterClient re-read its slot
+// map, so that the replica that took over is used within moments rather
+// than after go-redis's ClusterStateReloadInterval (60 s unless set).
 package redisstore
 
 import (
@@ -78,6 +82,7 @@ func (c *Cache) Get(ctx context.Context, customerID, field string) ([]byte, stri
 	}
 	vals, err := c.rdb.HMGet(ctx, c.key(customerID), field, epochField).Result()
 	if err != nil {
+		noteErr(c.rdb, err)
 		return nil, "", err
 	}
 	var value []byte
@@ -107,7 +112,9 @@ func (c *Cache) Set(ctx context.Context, customerID, field string, value []byte,
 		return errNoClient
 	}
 	ms := max(keep.Milliseconds(), 1)
-	return setScript.Run(ctx, c.rdb, []string{c.key(customerID)}, epoch, field, value, ms).Err()
+	err := setScript.Run(ctx, c.rdb, []string{c.key(customerID)}, epoch, field, value, ms).Err()
+	noteErr(c.rdb, err)
+	return err
 }
 
 var invalidateScript = redis.NewScript(`
@@ -125,9 +132,12 @@ func (c *Cache) Invalidate(ctx context.Context, customerID string) error {
 		return errNoClient
 	}
 	if err := invalidateScript.Run(ctx, c.rdb, []string{c.key(customerID)}, token(), epochKeep.Milliseconds()).Err(); err != nil {
+		noteErr(c.rdb, err)
 		return err
 	}
-	return c.rdb.Publish(ctx, c.channel(), customerID).Err()
+	err := c.rdb.Publish(ctx, c.channel(), customerID).Err()
+	noteErr(c.rdb, err)
+	return err
 }
 
 func (c *Cache) channel() string { return c.prefix + "ent:invalidated" }
@@ -148,6 +158,7 @@ func (c *Cache) Subscribe(ctx context.Context, invalidated func(customerID strin
 		if ctx.Err() != nil {
 			return nil
 		}
+		noteErr(c.rdb, err)
 		return err
 	}
 	ch := ps.Channel()
@@ -178,6 +189,7 @@ func (c *Cache) Lock(ctx context.Context, customerID, field string, ttl time.Dur
 	key, tok := c.lockKey(customerID, field), token()
 	ok, err := c.rdb.SetNX(ctx, key, tok, ttl).Result()
 	if err != nil {
+		noteErr(c.rdb, err)
 		return nil, err
 	}
 	if !ok {

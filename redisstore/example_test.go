@@ -20,7 +20,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Any redis.UniversalClient: a single node, Sentinel or Cluster.
+	// Any redis.UniversalClient: a single node, Sentinel or Cluster. On a
+	// Cluster, redisstore makes the client re-read its slot map after the
+	// errors of a failover; with redis.NewClusterClient, a
+	// ClusterStateReloadInterval shorter than go-redis's 60 s also bounds
+	// how long a slot moved without errors goes unnoticed.
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"localhost:6379"},
 		ContextTimeoutEnabled: true})
 
@@ -31,7 +35,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	// A hash tag keeps the queue's keys in one Cluster slot.
-	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "{acme:usage}")))
+	queue, err := redisstore.NewQueue(rdb, "{acme:usage}")
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := usage.NewReporter(client, usage.WithQueue(queue))
 	if err != nil {
 		log.Fatal(err)
 	}

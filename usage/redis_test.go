@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,7 +49,7 @@ func TestChildReporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "acme:usage")),
+	rep, err := usage.NewReporter(client, usage.WithQueue(newQueue(t, rdb, "acme:usage")),
 		usage.WithInterval(interval), usage.WithBatchSize(batch), usage.WithConcurrency(1))
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func TestReportsSurviveSIGKILL(t *testing.T) {
 	var mu sync.Mutex
 	var uncertain []usage.Report
 	rep, err := usage.NewReporter(api.Client(t),
-		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "acme:usage", redisstore.WithLease(200*time.Millisecond))),
+		usage.WithQueue(newQueue(t, rs.Client(t), "acme:usage", redisstore.WithLease(200*time.Millisecond))),
 		usage.WithInterval(10*time.Millisecond),
 		usage.WithOnUncertain(func(r usage.Report, _ error) { mu.Lock(); uncertain = append(uncertain, r); mu.Unlock() }))
 	if err != nil {
@@ -200,7 +201,7 @@ func TestTwoReportersShareAQueue(t *testing.T) {
 	api := countingapi.Start(t)
 	var reps []*usage.Reporter
 	for range 2 {
-		rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(redisstore.NewQueue(rs.Client(t), "{acme}:usage")),
+		rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, rs.Client(t), "{acme}:usage")),
 			usage.WithInterval(5*time.Millisecond), usage.WithBatchSize(20))
 		if err != nil {
 			t.Fatal(err)
@@ -243,7 +244,7 @@ func TestMaybeSentEntries(t *testing.T) {
 	api := countingapi.Start(t)
 	rdb := rs.Client(t)
 	ctx := context.Background()
-	dead := redisstore.NewQueue(rdb, "q", redisstore.WithLease(50*time.Millisecond))
+	dead := newQueue(t, rdb, "q", redisstore.WithLease(50*time.Millisecond))
 	for _, r := range []usage.Report{
 		{CustomerID: "cus-1", FeatureID: "seats", Value: 9, Behaviour: usage.Set},
 		{CustomerID: "cus-1", FeatureID: "api-calls", Value: 4, Behaviour: usage.Delta},
@@ -261,7 +262,7 @@ func TestMaybeSentEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(redisstore.NewQueue(rdb, "q", redisstore.WithLease(50*time.Millisecond))),
+	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, rdb, "q", redisstore.WithLease(50*time.Millisecond))),
 		usage.WithInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +302,7 @@ func TestConcurrentDeltasThroughRedisQueue(t *testing.T) {
 	})
 	var h handedBack
 	rep := newReporter(t, srv, &h, usage.WithInterval(5*time.Millisecond),
-		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "{acme}:usage")))
+		usage.WithQueue(newQueue(t, rs.Client(t), "{acme}:usage")))
 	srv.Refuse(true)
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -337,7 +338,7 @@ func TestRedisKilledWithReportsQueued(t *testing.T) {
 	var mu sync.Mutex
 	var queueErrs []string
 	rep := newReporter(t, srv, nil, usage.WithInterval(5*time.Millisecond),
-		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "acme:usage")),
+		usage.WithQueue(newQueue(t, rs.Client(t), "acme:usage", redisstore.WithPushTimeout(300*time.Millisecond))),
 		usage.WithOnQueueError(func(op string, err error) { mu.Lock(); queueErrs = append(queueErrs, op); mu.Unlock() }))
 	srv.Refuse(true) // nothing is delivered before Redis dies
 	for i := 1; i <= 100; i++ {
@@ -347,6 +348,9 @@ func TestRedisKilledWithReportsQueued(t *testing.T) {
 	err := rep.Report(context.Background(), usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: 1000, Behaviour: usage.Delta})
 	if err == nil {
 		t.Fatal("Report with Redis down returned no error")
+	}
+	if errors.Is(err, usage.ErrOutcomeUnknown) {
+		t.Fatalf("Report with the connection refused: %v; want a plain error (nothing was sent)", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -407,7 +411,7 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 	}
 
 	rdb := rs.Client(t)
-	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "acme:usage", redisstore.WithLease(200*time.Millisecond))),
+	rep, err := usage.NewReporter(client, usage.WithQueue(newQueue(t, rdb, "acme:usage", redisstore.WithLease(200*time.Millisecond))),
 		usage.WithInterval(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -442,3 +446,13 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// newQueue is redisstore.NewQueue for a name that must be accepted.
+func newQueue(t testing.TB, rdb redis.UniversalClient, name string, opts ...redisstore.QueueOption) *redisstore.Queue {
+	t.Helper()
+	q, err := redisstore.NewQueue(rdb, name, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
