@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -72,14 +71,18 @@ func replyFromWrongServer(msg string) bool {
 	return false
 }
 
-// notSent reports whether err shows that a command never reached Redis: the
-// connection could not be opened.
+// notSent reports whether err shows that a command never reached Redis: no
+// connection could be had (refused, or the context ended while go-redis
+// was still dialling or waiting for a pooled connection). An error after
+// the command was written comes from the connection (a *net.OpError on
+// read or write, io.EOF), never bare from the context.
 func notSent(err error) bool {
 	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
+	if errors.As(err, &op) {
+		return op.Op == "dial"
 	}
-	return errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, io.EOF)
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // answered reports whether err is an answer from Redis (the command ran, or
