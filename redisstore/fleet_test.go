@@ -37,14 +37,16 @@ func TestClusterFleet(t *testing.T) {
 	c := redistest.StartCluster(t)
 	runFleet(t, topology{
 		client: func(t *testing.T) redis.UniversalClient { return c.Client(t) },
-		kill: func(t *testing.T, key string) func() {
+		kill: func(t *testing.T, key string, revive bool) func() {
 			p := c.Primary(t, key)
 			p.Kill()
 			return func() {
 				c.WaitFailover(t, key, p, 30*time.Second)
-				// The old primary comes back as the new one's replica, so
-				// that WithReplicaAck(1) can be met again.
-				p.Restart(t)
+				if revive {
+					// The old primary comes back as the new one's replica,
+					// so that WithReplicaAck(1) can be met again.
+					p.Restart(t)
+				}
 			}
 		},
 	})
@@ -58,7 +60,7 @@ func TestSentinelFleet(t *testing.T) {
 	st := redistest.StartSentinel(t)
 	runFleet(t, topology{
 		client: func(t *testing.T) redis.UniversalClient { return st.Client(t) },
-		kill: func(t *testing.T, _ string) func() {
+		kill: func(t *testing.T, _ string, _ bool) func() {
 			p := st.Primary(t)
 			p.Kill()
 			return func() { st.WaitFailover(t, p, 30*time.Second) }
@@ -70,8 +72,9 @@ type topology struct {
 	// client is a new client on the deployment, as one fleet instance has.
 	client func(t *testing.T) redis.UniversalClient
 	// kill SIGKILLs the primary holding key and returns a func that waits
-	// until a replica has taken over.
-	kill func(t *testing.T, key string) (waitFailover func())
+	// until a replica has taken over (and, with revive on a Cluster,
+	// restarts the dead node, which comes back as a replica).
+	kill func(t *testing.T, key string, revive bool) (waitFailover func())
 }
 
 func runFleet(t *testing.T, topo topology) {
@@ -79,6 +82,48 @@ func runFleet(t *testing.T, topo topology) {
 	t.Run("SharedCache", func(t *testing.T) { fleetSharedCache(t, fx, topo) })
 	t.Run("Reporters", func(t *testing.T) { fleetReporters(t, fx, topo) })
 	t.Run("Failover", func(t *testing.T) { fleetFailover(t, fx, topo) })
+	t.Run("Recovery", func(t *testing.T) { fleetRecovery(t, topo) })
+}
+
+// The primary of a slot dies for good and a replica takes over: the queue
+// and the cache on that slot work again within seconds (on a Cluster,
+// because redisstore makes go-redis re-read the slot map after the
+// errors; go-redis alone waits up to its 60 s ClusterStateReloadInterval).
+func fleetRecovery(t *testing.T, topo topology) {
+	const queue = "{fleet-recovery}:usage"
+	ctx := context.Background()
+	rdb := topo.client(t)
+	q := newQueue(t, rdb, queue, redisstore.WithPushTimeout(200*time.Millisecond))
+	cache := redisstore.NewCache(rdb, redisstore.WithPrefix("{fleet-recovery}:"))
+	if _, err := q.Push(ctx, report("cus-0", 1, usage.Delta)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cache.Get(ctx, "cus-0", "*"); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	waitFailover := topo.kill(t, queue, false)
+	done := make(chan struct{})
+	var promoted time.Duration
+	go func() { defer close(done); waitFailover(); promoted = time.Since(killed) }()
+	var pushOK, getOK time.Duration
+	for pushOK == 0 || getOK == 0 {
+		if time.Since(killed) > 20*time.Second {
+			t.Fatalf("20 s after the kill: Push recovered after %v, Get after %v (0: not yet)", pushOK, getOK)
+		}
+		qctx, cancel := context.WithTimeout(ctx, time.Second)
+		if _, err := q.Push(qctx, report("cus-0", 1, usage.Delta)); err == nil && pushOK == 0 {
+			pushOK = time.Since(killed)
+		}
+		if _, _, err := cache.Get(qctx, "cus-0", "*"); err == nil && getOK == 0 {
+			getOK = time.Since(killed)
+		}
+		cancel()
+		time.Sleep(20 * time.Millisecond)
+	}
+	<-done
+	t.Logf("replica promoted %v after the kill; Push works again after %v, Cache.Get after %v",
+		promoted.Round(time.Millisecond), pushOK.Round(time.Millisecond), getOK.Round(time.Millisecond))
 }
 
 // fleetFake is an organization on the fake with customers cus-0 .. cus-3
@@ -378,7 +423,7 @@ func fleetFailover(t *testing.T, fx *fleetFake, topo topology) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	killedAt.Store(time.Now().UnixNano())
-	waitFailover := topo.kill(t, queue)
+	waitFailover := topo.kill(t, queue, true)
 	waitFailover()
 	promoted := time.Since(time.Unix(0, killedAt.Load()))
 	time.Sleep(2 * time.Second) // reports flow on the new primary
