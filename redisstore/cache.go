@@ -180,6 +180,20 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
+// lockScript takes the lock KEYS[1] with the token ARGV[1] for ARGV[2] ms
+// if it is free, or held by something that is not one of ours: a key that
+// never expires or lives longer than any of our locks (another writer's,
+// or garbage) is not trusted to mean that someone is asking the API.
+var lockScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`)
+
 // Lock takes the customer's lock for field for ttl, or returns
 // entitlements.ErrLocked.
 func (c *Cache) Lock(ctx context.Context, customerID, field string, ttl time.Duration) (func(context.Context) error, error) {
@@ -187,12 +201,12 @@ func (c *Cache) Lock(ctx context.Context, customerID, field string, ttl time.Dur
 		return nil, errNoClient
 	}
 	key, tok := c.lockKey(customerID, field), token()
-	ok, err := c.rdb.SetNX(ctx, key, tok, ttl).Result()
+	n, err := lockScript.Run(ctx, c.rdb, []string{key}, tok, max(ttl.Milliseconds(), 1)).Int()
 	if err != nil {
 		noteErr(c.rdb, err)
 		return nil, err
 	}
-	if !ok {
+	if n != 1 {
 		return nil, entitlements.ErrLocked
 	}
 	return func(ctx context.Context) error {
