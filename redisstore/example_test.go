@@ -54,3 +54,21 @@ func Example() {
 	defer cancel()
 	_ = rep.Close(ctx) // what is not delivered stays in Redis for the next instance
 }
+
+// A queue on a Redis Cluster: the name's hash tag puts its keys in one
+// slot, and every write waits for a replica, so that a failover loses
+// nothing that Report accepted. (Not run: it needs a Cluster.)
+func ExampleNewQueue_cluster() {
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs:                 []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
+		ContextTimeoutEnabled: true,
+		// redisstore re-reads the slot map after a failover's errors;
+		// this bounds how long a slot moved without errors goes unseen.
+		ClusterStateReloadInterval: 10 * time.Second,
+	})
+	queue, err := redisstore.NewQueue(rdb, "{acme:usage}", redisstore.WithReplicaAck(1, time.Second))
+	if err != nil {
+		log.Fatal(err) // e.g. a name without a hash tag
+	}
+	_ = queue // usage.NewReporter(client, usage.WithQueue(queue))
+}
