@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,22 +115,24 @@ func (c *Cluster) Client(t testing.TB) *redis.ClusterClient {
 
 // primaries maps the address of each primary some live node knows of to
 // the slot ranges it serves.
-func (c *Cluster) primaries(ctx context.Context) map[string][]redis.ClusterSlot {
+func (c *Cluster) primaries(ctx context.Context) map[string][]redis.SlotRange {
 	for _, s := range c.Nodes {
 		if !s.Alive() {
 			continue
 		}
-		o := s.Options()
-		rdb := redis.NewClient(o)
-		slots, err := rdb.ClusterSlots(ctx).Result()
+		rdb := redis.NewClient(s.Options())
+		shards, err := rdb.ClusterShards(ctx).Result()
 		_ = rdb.Close()
 		if err != nil {
 			continue
 		}
-		out := map[string][]redis.ClusterSlot{}
-		for _, sl := range slots {
-			if len(sl.Nodes) > 0 {
-				out[sl.Nodes[0].Addr] = append(out[sl.Nodes[0].Addr], sl)
+		out := map[string][]redis.SlotRange{}
+		for _, sh := range shards {
+			for _, n := range sh.Nodes {
+				if n.Role == "master" && n.Health == "online" && len(sh.Slots) > 0 {
+					addr := net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10))
+					out[addr] = append(out[addr], sh.Slots...)
+				}
 			}
 		}
 		return out
@@ -162,7 +165,7 @@ func (c *Cluster) primary(ctx context.Context, key string) (*Server, error) {
 	}
 	for addr, ranges := range c.primaries(ctx) {
 		for _, r := range ranges {
-			if int64(r.Start) <= slot && slot <= int64(r.End) {
+			if r.Start <= slot && slot <= r.End {
 				for _, s := range c.Nodes {
 					if s.Addr == addr {
 						return s, nil
