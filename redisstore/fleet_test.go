@@ -168,6 +168,7 @@ func newFleetFake(t *testing.T) *fleetFake {
 		ents = append(ents, api.PlanFeatureEntitlementWrite{Feature: *f.Id, Details: api.PlanEntitlementDetails{Value: &limit}})
 	}
 	must(client.Catalog.Plans.AddFeatures(ctx, plan, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: ents}))
+	must(client.Catalog.Plans.BulkSetPrices(ctx, plan, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))
 	must(client.Catalog.Plans.Publish(ctx, plan, api.PlanPublishRequest{}))
 	session, err := client.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: plan, ChargePeriod: "MONTHLY",
 		SuccessUrl: "https://fleet.example/ok", CustomerId: nullable.NewNullableWithValue("cus-ent")})
