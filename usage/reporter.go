@@ -33,7 +33,10 @@
 //
 // The default queue is in memory (NewMemoryQueue); redisstore.NewQueue keeps
 // reports in Redis, where they survive the process and another reporter on
-// the same queue delivers them.
+// the same queue delivers them. Report returns nil once the queue has the
+// report; an error matching ErrOutcomeUnknown when the queue cannot tell
+// whether it stored it (e.g. its answer was lost as Redis failed over);
+// any other error when it did not.
 package usage
 
 import (
