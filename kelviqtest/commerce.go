@@ -147,7 +147,15 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 			if params.CustomerId != nil && s.customerID != *params.CustomerId {
 				continue
 			}
-			if params.Status != nil && !strings.EqualFold(s.status, *params.Status) {
+			if params.Status != nil {
+				// A comma-separated list matches any of its statuses.
+				if !slices.ContainsFunc(strings.Split(*params.Status, ","), func(st string) bool {
+					return strings.EqualFold(strings.TrimSpace(st), s.status)
+				}) {
+					continue
+				}
+			} else if s.endDate != nil && s.endDate.Before(o.now()) {
+				// Without status, records that have expired are left out.
 				continue
 			}
 			items = append(items, o.subscriptionObj(s))
@@ -187,7 +195,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 		if v == nil {
 			return
 		}
-		prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
+		before := o.subscriptionHook(s)
 		changedPlan := s.plan != body.PlanIdentifier
 		t := f.s.now()
 		s.plan, s.version, s.chargePeriod = body.PlanIdentifier, deref(v.data.Version), string(body.ChargePeriod)
@@ -196,11 +204,19 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 		if body.Features.IsSpecified() && !body.Features.IsNull() {
 			s.features = featureInputs(body.Features.MustGet())
 		}
-		typ := "subscription.updated"
-		if changedPlan {
-			typ = "subscription.plan_changed"
+		// A plan change carries the whole subscription as it was; another
+		// change, the fields that changed.
+		after := o.subscriptionHook(s)
+		typ, prev := "subscription.plan_changed", before
+		if !changedPlan {
+			typ, prev = "subscription.updated", obj{}
+			for k, v := range before {
+				if k != "modified_on" && !jsonEqual(v, after[k]) {
+					prev[k] = v
+				}
+			}
 		}
-		f.s.emit(o, typ, o.subscriptionHook(s), prev)
+		f.s.emit(o, typ, after, prev)
 		writeJSON(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
 	})
 }
@@ -247,8 +263,12 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 		}
 		if !end.After(t) {
 			s.status = "canceled"
+			f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
+		} else {
+			// Scheduled: the status stays active until the end date, when
+			// settle sends subscription.cancelled.
+			f.s.emit(o, "subscription.updated", o.subscriptionHook(s), obj{"end_date": nil})
 		}
-		f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
 		msg := "Subscription cancelled."
 		if s.status == "active" {
 			msg = "Subscription will be cancelled on " + dateOnly(end) + "."
@@ -279,6 +299,7 @@ func (s *Server) settle(o *org) {
 		}
 		if sub.endDate != nil && !t.Before(*sub.endDate) {
 			sub.status = "canceled"
+			s.emit(o, "subscription.cancelled", o.subscriptionHook(sub), obj{"status": "active"})
 		}
 	}
 }
@@ -366,6 +387,9 @@ func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
 		s.emit(o, "payment_method.created", o.paymentMethodHook(pm), nil)
 	}
 	s.emit(o, "order.created", o.orderHook(od), nil)
+	// The invoice is made paid: kelviq sends invoice.created and then
+	// invoice.paid for it.
+	s.emit(o, "invoice.created", o.invoiceHook(od), nil)
 	s.emit(o, "invoice.paid", o.invoiceHook(od), nil)
 	return od
 }
@@ -402,6 +426,8 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 			customerID:   body.CustomerId.GetOrEmpty(),
 			cancelURL:    body.CancelUrl.GetOrEmpty(),
 			discountCode: body.DiscountCode.GetOrEmpty(),
+			// discountsEnabled defaults to true (the reference).
+			discountsEnabled: !body.DiscountsEnabled.IsSpecified() || body.DiscountsEnabled.IsNull() || body.DiscountsEnabled.MustGet(),
 			features:     featureInputs(body.Features.GetOrEmpty()),
 			status:       "open",
 			created:      f.s.now(),
@@ -429,6 +455,10 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if cs.status != "open" {
 		return errBadRequest("the checkout session is not open")
 	}
+	p := o.planByIdentifier[cs.plan]
+	if p == nil || p.archived || p.liveVersion() == nil {
+		return errBadRequest(fmt.Sprintf("Plan %q is not published.", cs.plan))
+	}
 	t := s.now()
 	if cs.customerID == "" {
 		cs.customerID = "cus_" + randomHex(8)
@@ -440,8 +470,17 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 		o.customerByID[cs.customerID] = c
 		s.emit(o, "customer.created", o.customerHook(c), nil)
 	}
+	cs.amountUnits, cs.currency = p.liveVersion().price(cs.chargePeriod)
+	cs.status = "success"
+	cs.events[0]["status"] = "success"
+	cs.events = append(cs.events, s.eventEntry("", "Payment succeeded", "payment_succeeded", t),
+		s.eventEntry("", "Checkout completed", "checkout_completed", t))
+	// checkout.completed comes first and carries no subscription ID: the
+	// subscription is made after the checkout, and subscription.created
+	// carries its ID.
+	s.emit(o, "checkout.completed", o.checkoutHook(cs), nil)
 	sub, err := s.subscribe(o, cs.customerID, cs.plan, cs.chargePeriod, cs.features, "")
-	if err != nil {
+	if err != nil { // cannot happen: the plan and the customer were checked
 		return err
 	}
 	od := s.placeOrder(o, sub, false)
@@ -450,11 +489,6 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if sub.billingType == "SUBSCRIPTION" {
 		cs.subID = &sub.id
 	}
-	cs.status = "complete"
-	cs.events[0]["status"] = "success"
-	cs.events = append(cs.events, s.eventEntry("", "Payment succeeded", "payment_succeeded", t),
-		s.eventEntry("", "Checkout completed", "checkout_completed", t))
-	s.emit(o, "checkout.completed", o.checkoutHook(cs), nil)
 	return nil
 }
 
@@ -629,13 +663,17 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		t := f.s.now()
-		rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil}
+		// Without a reason the refund is REQUESTED_BY_CUSTOMER (the
+		// reference's default).
+		rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil,
+			reason: string(fakeapi.RefundCreateRequestReasonREQUESTEDBYCUSTOMER), status: "PROCESSING"}
 		if body.Reason != nil {
 			rf.reason = string(*body.Reason)
 		}
 		if body.InternalNote.IsSpecified() && !body.InternalNote.IsNull() {
 			rf.note = ptr(body.InternalNote.MustGet())
 		}
+		before := od.status
 		od.refundedUnits += units
 		od.status = "PARTIAL_REFUND"
 		if od.refundedUnits >= od.totalUnits {
@@ -645,8 +683,12 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 		o.refunds = append(o.refunds, rf)
 		o.refundByID[rf.id] = rf
 		o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
+		// The refund is made PROCESSING and, the fake's card network
+		// answering at once, succeeds: refund.created, then refund.updated.
 		f.s.emit(o, "refund.created", o.refundHook(rf), nil)
-		f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": "COMPLETE"})
+		rf.status = "SUCCEEDED"
+		f.s.emit(o, "refund.updated", o.refundHook(rf), nil)
+		f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": before})
 		writeJSON(w, http.StatusOK, o.refundObj(rf))
 	})
 }
@@ -657,7 +699,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 		search := strings.ToLower(deref(params.Search))
 		items := []obj{}
 		for _, rf := range slices.Backward(o.refunds) {
-			if (params.Status != nil && string(*params.Status) != "SUCCEEDED") ||
+			if (params.Status != nil && string(*params.Status) != rf.status) ||
 				(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
 				!inDates(rf.created, params.StartDate, params.EndDate) {
 				continue

@@ -246,7 +246,7 @@ func scenario() []step {
 		{method: "POST", path: "/checkout/", body: m{"planIdentifier": "pro", "successUrl": "https://shop.example.com/thanks", "chargePeriod": "MONTHLY",
 			"customerId": "cus_ada", "metadata": m{"campaign": "spring"}}, want: 201, save: s{"session": "checkoutSessionId", "checkoutUrl": "checkoutUrl"}},
 		{visit: "checkoutUrl"},
-		{method: "GET", path: "/checkout/sessions/", query: s{"status": "complete"}, want: 200},
+		{method: "GET", path: "/checkout/sessions/", query: s{"status": "success"}, want: 200},
 		{method: "GET", path: "/checkout/sessions/{session}/", want: 200, save: s{"order": "order.id", "sub": "subscription.id"}},
 		{method: "GET", path: "/checkout/sessions/{session}/events/", want: 200},
 		{method: "GET", path: "/orders/", query: s{"billing_type": "SUBSCRIPTION"}, want: 200},

@@ -132,7 +132,12 @@ type checkoutSession struct {
 	metadata     map[string]any
 	features     []obj
 	discountCode string
-	status       string // open, complete
+	// discountsEnabled is whether the page offers a discount code field
+	// (discountsEnabled; true unless the request said false).
+	discountsEnabled bool
+	status           string // open, success
+	amountUnits      int64  // what the completed checkout charged
+	currency         string
 	created      time.Time
 	orderID      string
 	subID        *openapi_types.UUID
@@ -177,6 +182,7 @@ type refund struct {
 	note     *string
 	created  time.Time
 	currency string
+	status   string // PROCESSING, then SUCCEEDED
 }
 
 // paymentMethod is the card a customer paid with at checkout.
@@ -228,18 +234,18 @@ type Promotion struct {
 	Message string
 }
 
-// webhookLog is one event delivered (or being delivered) to the endpoint.
+// webhookLog is one delivery attempt of an event to the endpoint.
 type webhookLog struct {
 	id          openapi_types.UUID
 	eventID     openapi_types.UUID
 	endpoint    openapi_types.UUID
 	eventType   string
-	statusCode  *int
+	statusCode  int // 0: no answer
 	success     bool
-	retries     int
+	retries     int // attempts before this one
 	lastAttempt time.Time
-	created     time.Time
-	payload     obj
+	created     time.Time // the event's
+	payload     []byte    // the body sent
 }
 
 // ---- lookups; the caller holds the state's lock ----

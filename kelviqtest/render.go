@@ -425,7 +425,7 @@ func (o *org) refundObj(rf *refund) obj {
 		"amount":        decimal(rf.units),
 		"internalNote":  nil,
 		"failureReason": nil,
-		"status":        "SUCCEEDED",
+		"status":        rf.status,
 		"order":         obj{"id": rf.orderID},
 	}
 	if rf.note != nil {
