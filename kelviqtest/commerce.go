@@ -428,10 +428,10 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 			discountCode: body.DiscountCode.GetOrEmpty(),
 			// discountsEnabled defaults to true (the reference).
 			discountsEnabled: !body.DiscountsEnabled.IsSpecified() || body.DiscountsEnabled.IsNull() || body.DiscountsEnabled.MustGet(),
-			features:     featureInputs(body.Features.GetOrEmpty()),
-			status:       "open",
-			created:      f.s.now(),
-			metadata:     map[string]any{},
+			features:         featureInputs(body.Features.GetOrEmpty()),
+			status:           "open",
+			created:          f.s.now(),
+			metadata:         map[string]any{},
 		}
 		if m := body.Metadata.GetOrEmpty(); m != nil {
 			cs.metadata = m

@@ -138,10 +138,10 @@ type checkoutSession struct {
 	status           string // open, success
 	amountUnits      int64  // what the completed checkout charged
 	currency         string
-	created      time.Time
-	orderID      string
-	subID        *openapi_types.UUID
-	events       []obj
+	created          time.Time
+	orderID          string
+	subID            *openapi_types.UUID
+	events           []obj
 }
 
 // order is a paid order: a completed checkout or a one-time charge.
