@@ -154,8 +154,9 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 				}) {
 					continue
 				}
-			} else if s.endDate != nil && s.endDate.Before(o.now()) {
-				// Without status, records that have expired are left out.
+			} else if s.endDate != nil && dateOnly(*s.endDate) < dateOnly(o.now()) {
+				// Without status, records that have expired (end date in
+				// the past) are left out.
 				continue
 			}
 			items = append(items, o.subscriptionObj(s))
@@ -333,6 +334,12 @@ func (o *org) resetUsage(sub *subscription) {
 func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CreateChargeRequest
 	f.withOrg(w, r, &body, func(o *org) {
+		// The charge goes to the customer's saved payment method: one
+		// without is 400, as the reference says.
+		if o.customer(body.CustomerId) != nil && !slices.ContainsFunc(o.paymentMethods, func(pm *paymentMethod) bool { return pm.customerID == body.CustomerId }) {
+			writeDetail(w, http.StatusBadRequest, "The customer has no default payment method.")
+			return
+		}
 		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "")
 		if err != nil {
 			writeDetail(w, http.StatusBadRequest, err.Error())
@@ -462,6 +469,9 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	t := s.now()
 	if cs.customerID == "" {
 		cs.customerID = "cus_" + randomHex(8)
+	}
+	if o.archivedCustomers[cs.customerID] {
+		return errBadRequest(fmt.Sprintf("Customer %q is archived.", cs.customerID))
 	}
 	if o.customer(cs.customerID) == nil {
 		c := newCustomer(cs.customerID, t)
@@ -600,14 +610,24 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 	})
 }
 
-// ListOrderEvents lists an order's events, oldest first.
+// ListOrderEvents lists an order's events, oldest first: those of every
+// order of the same subscription (its renewals too), as the API does.
 func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		od := lookup(w, o.orderByID, id, notFound)
 		if od == nil {
 			return
 		}
-		writePage(w, r, f.s.spec, od.events, params.Page, params.PageSize)
+		events := od.events
+		if od.subID != nil {
+			events = nil
+			for _, other := range o.orders {
+				if other.subID != nil && *other.subID == *od.subID {
+					events = append(events, other.events...)
+				}
+			}
+		}
+		writePage(w, r, f.s.spec, events, params.Page, params.PageSize)
 	})
 }
 

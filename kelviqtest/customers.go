@@ -16,7 +16,7 @@ import (
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CustomerCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if _, ok := o.customerByID[body.CustomerId]; ok {
+		if _, ok := o.customerByID[body.CustomerId]; ok || o.archivedCustomers[body.CustomerId] {
 			writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
 			return
 		}

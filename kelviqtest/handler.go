@@ -55,6 +55,9 @@ func (s *Server) newHandler() http.Handler {
 			entry.Status = rec.statusOr200()
 			s.record(entry)
 		}()
+		if s.serveBeyond(rec, r) { // endpoints the SDKs call beyond the reference (beyond.go)
+			return
+		}
 		info := s.serve(rec, r, inner, opts)
 		if info != nil {
 			entry.OperationID = info.id

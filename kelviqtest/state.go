@@ -93,6 +93,11 @@ type org struct {
 	// current usage.
 	usage       map[string]map[string]int64
 	webhookLogs []*webhookLog
+	// archivedCustomers are the customerIds of deleted customers, which
+	// stay taken.
+	archivedCustomers map[string]bool
+	// rawEvents are the events POST /report/event/ accepted.
+	rawEvents []*rawEvent
 	// st is the state the organization belongs to (for its clock).
 	st *state
 	// logMu guards the delivery fields of webhookLogs' entries, which the

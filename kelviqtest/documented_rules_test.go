@@ -1,0 +1,407 @@
+package kelviqtest_test
+
+// Tests of the rules kelviq's guides, changelog and reference state for the
+// fake's resources; testdata/documented.md lists each rule and its test.
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/kelviqtest"
+	"github.com/kelviq/kelviq-go/wrapper"
+)
+
+// subscribed is a priced shop with customer cus_1 subscribed monthly to
+// "team" (20.00), on a fake whose clock the test moves.
+func subscribed(t *testing.T, externalID string) (*kelviqtest.Server, *shop, *testClock, string) {
+	t.Helper()
+	clk := &testClock{t: time.Date(2026, 5, 4, 8, 30, 0, 0, time.UTC)}
+	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
+	s := newPricedShop(t, srv, externalID)
+	ctx := context.Background()
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_1", Email: nullable.NewNullableWithValue("one@shop.example")}))(t)
+	sub := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_1")}))(t)
+	return srv, s, clk, sub.Id.String()
+}
+
+func TestPeriodEndCancellationIsAnUpdateUntilItEnds(t *testing.T) {
+	t.Parallel()
+	srv, s, clk, subID := subscribed(t, "period-end")
+	ctx := context.Background()
+	created := eventsOf(t, srv, "subscription.created")
+	if len(created) != 1 || object(created[0])["end_date"] != nil || object(created[0])["id"] != subID {
+		t.Fatalf("subscription.created = %v", created)
+	}
+	must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "CURRENT_PERIOD_ENDS"}))(t)
+	if n := len(eventsOf(t, srv, "subscription.cancelled")); n != 0 {
+		t.Fatalf("%d subscription.cancelled when the cancellation was only scheduled", n)
+	}
+	updated := eventsOf(t, srv, "subscription.updated")
+	if len(updated) != 1 {
+		t.Fatalf("%d subscription.updated after scheduling a cancellation, want 1", len(updated))
+	}
+	o, prev := object(updated[0]), previous(updated[0])
+	if o["status"] != "active" || o["end_date"] != "2026-06-04" {
+		t.Fatalf("scheduled cancellation: status %v end_date %v", o["status"], o["end_date"])
+	}
+	if v, ok := prev["end_date"]; !ok || v != nil || len(prev) != 1 {
+		t.Fatalf("previous_attributes = %v, want {end_date: null}", prev)
+	}
+	// billing_period_end_time is the period, end_date the subscription's end.
+	if o["billing_period_end_time"] != "2026-06-04T08:30:00Z" {
+		t.Fatalf("billing_period_end_time = %v", o["billing_period_end_time"])
+	}
+	if sub := must(s.c.Subscriptions.Get(ctx, subID))(t); *sub.Status != "active" || sub.CanceledAt == nil || sub.EndDate == nil {
+		t.Fatalf("scheduled subscription = status %v canceledAt %v endDate %v", *sub.Status, sub.CanceledAt, sub.EndDate)
+	}
+
+	clk.Advance(32 * 24 * time.Hour)
+	if sub := must(s.c.Subscriptions.Get(ctx, subID))(t); *sub.Status != "canceled" {
+		t.Fatalf("after the period: status %v", *sub.Status)
+	}
+	cancelled := eventsOf(t, srv, "subscription.cancelled")
+	if len(cancelled) != 1 || object(cancelled[0])["status"] != "canceled" || previous(cancelled[0])["status"] != "active" {
+		t.Fatalf("subscription.cancelled at the period's end = %v", cancelled)
+	}
+	// Listed without status, an expired subscription is left out; asked
+	// for by status, it is there.
+	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_1")}))(t); len(*list.Results) != 0 {
+		t.Fatalf("default list has the expired subscription: %+v", *list.Results)
+	}
+	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_1"), Status: ptr("canceled")}))(t); len(*list.Results) != 1 {
+		t.Fatalf("status=canceled lists %d", len(*list.Results))
+	}
+}
+
+func TestImmediateCancellationSendsCancelled(t *testing.T) {
+	t.Parallel()
+	srv, s, _, subID := subscribed(t, "immediate")
+	must(s.c.Subscriptions.Cancel(context.Background(), subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE",
+		CancellationFeedback: nullable.NewNullableWithValue(api.CancelSubscriptionRequestCancellationFeedback("UNUSED"))}))(t)
+	cancelled := eventsOf(t, srv, "subscription.cancelled")
+	if len(cancelled) != 1 || object(cancelled[0])["end_date"] != "2026-05-04" || len(eventsOf(t, srv, "subscription.updated")) != 0 {
+		t.Fatalf("immediate cancellation events: cancelled %v", cancelled)
+	}
+	sub := must(s.c.Subscriptions.Get(context.Background(), subID))(t)
+	if sub.CancellationReason == nil || string(*sub.CancellationReason) != "CANCELLED_BY_MERCHANT" || sub.CancellationFeedback == nil || string(*sub.CancellationFeedback) != "UNUSED" {
+		t.Fatalf("cancellation details = reason %v feedback %v", sub.CancellationReason, sub.CancellationFeedback)
+	}
+}
+
+func TestPlanChangeSendsThePreviousSubscription(t *testing.T) {
+	t.Parallel()
+	srv, s, _, subID := subscribed(t, "plan-change")
+	ctx := context.Background()
+	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
+	changed := eventsOf(t, srv, "subscription.plan_changed")
+	if len(changed) != 1 {
+		t.Fatalf("%d subscription.plan_changed", len(changed))
+	}
+	o, prev := object(changed[0]), previous(changed[0])
+	plan, _ := o["plan"].(map[string]any)
+	oldPlan, _ := prev["plan"].(map[string]any)
+	if plan["identifier"] != "solo" || o["amount_units"] != 500.0 || oldPlan["identifier"] != "team" || prev["amount_units"] != 2000.0 || prev["id"] != subID {
+		t.Fatalf("plan_changed: object plan %v %v, previous plan %v %v", plan, o["amount_units"], oldPlan, prev["amount_units"])
+	}
+	if n := len(eventsOf(t, srv, "subscription.updated")); n != 0 {
+		t.Fatalf("a plan change also sent %d subscription.updated", n)
+	}
+	// Another charge period of the same plan: subscription.updated with
+	// only what changed.
+	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
+	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "YEARLY"}))(t)
+	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY"}))(t)
+	updated := eventsOf(t, srv, "subscription.updated")
+	if len(updated) == 0 {
+		t.Fatal("no subscription.updated for a charge period change")
+	}
+	last := previous(updated[len(updated)-1])
+	if last["amount_units"] != 20000.0 || last["recurrence"] != "1 year" || last["plan"] != nil {
+		t.Fatalf("previous_attributes of a period change = %v", last)
+	}
+}
+
+func TestCheckoutEventsAsTheGuideOrdersThem(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	s := newPricedShop(t, srv, "checkout-events")
+	ctx := context.Background()
+	meta := map[string]any{"order_ref": "R-9", "orderRef": "kept apart"}
+	session := must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
+		SuccessUrl: "https://shop.example/ok", Metadata: nullable.NewNullableWithValue(meta)}))(t)
+	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, e := range srv.Events() {
+		order = append(order, e.Type)
+	}
+	want := []string{"customer.created", "checkout.completed", "subscription.created", "payment_method.created", "order.created", "invoice.created", "invoice.paid"}
+	if strings.Join(order, " ") != strings.Join(want, " ") {
+		t.Fatalf("events %v, want %v", order, want)
+	}
+	co := object(eventsOf(t, srv, "checkout.completed")[0])
+	if _, has := co["subscription_id"]; has {
+		t.Fatal("checkout.completed carries subscription_id")
+	}
+	if got, _ := json.Marshal(co["metadata"]); string(got) != `{"orderRef":"kept apart","order_ref":"R-9"}` {
+		t.Fatalf("checkout metadata = %s", got)
+	}
+	data, _ := co["data"].(map[string]any)
+	if co["status"] != "success" || data["discounts_enabled"] != true || co["amount_units"] != 2000.0 {
+		t.Fatalf("checkout.completed = %v", co)
+	}
+	// A customer created by the checkout gets a unique customerId.
+	cust := object(eventsOf(t, srv, "customer.created")[0])
+	if id, _ := cust["customer_id"].(string); id == "" || co["customer_id"] != cust["id"] {
+		t.Fatalf("checkout customer %v, created customer %v", co["customer_id"], cust)
+	}
+	for _, typ := range []string{"invoice.created", "invoice.paid"} {
+		inv := object(eventsOf(t, srv, typ)[0])
+		if inv["status"] != "PAID" || inv["payment_link"] != nil || inv["paid_at"] == nil || inv["subscription_id"] != object(eventsOf(t, srv, "subscription.created")[0])["id"] {
+			t.Fatalf("%s = %v", typ, inv)
+		}
+	}
+	if o := object(eventsOf(t, srv, "order.created")[0]); o["is_renewal"] != false || o["billing_type"] != "SUBSCRIPTION" {
+		t.Fatalf("order.created = %v", o)
+	}
+
+	// discountsEnabled false is kept.
+	off := must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
+		SuccessUrl: "https://shop.example/ok", DiscountsEnabled: nullable.NewNullableWithValue(false)}))(t)
+	if err := srv.CompleteCheckout(*off.CheckoutSessionId); err != nil {
+		t.Fatal(err)
+	}
+	all := eventsOf(t, srv, "checkout.completed")
+	if data, _ := object(all[1])["data"].(map[string]any); data["discounts_enabled"] != false {
+		t.Fatalf("discountsEnabled false: data = %v", data)
+	}
+}
+
+func TestRefundsAsDocumented(t *testing.T) {
+	t.Parallel()
+	srv, s, _, subID := subscribed(t, "refund-rules")
+	ctx := context.Background()
+	orders := *must(s.c.Orders.List(ctx, nil))(t).Results
+	orderID := *orders[0].Id
+	// No reason given: REQUESTED_BY_CUSTOMER. amountUnits wins over amount.
+	rf := must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(500)), Amount: ptr(json.Number("9.00"))}))(t)
+	if rf.Reason == nil || string(*rf.Reason) != "REQUESTED_BY_CUSTOMER" || *rf.AmountUnits != 500 {
+		t.Fatalf("refund without a reason = reason %v, units %v", rf.Reason, rf.AmountUnits)
+	}
+	if got := must(s.c.Refunds.Get(ctx, rf.Id.String()))(t); got.Reason == nil || string(*got.Reason) != "REQUESTED_BY_CUSTOMER" || *got.Status != "SUCCEEDED" {
+		t.Fatalf("retrieved refund = %+v", got)
+	}
+	// amount alone is in major units.
+	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, Amount: ptr(json.Number("5.00")), Reason: ptr(api.RefundCreateRequestReason("DUPLICATE"))}))(t)
+	order := must(s.c.Orders.Get(ctx, orderID))(t)
+	if *order.Status != "PARTIAL_REFUND" || *order.RefundedTotalUnits != 1000 {
+		t.Fatalf("order after 10.00 of 20.00 = %v, refunded %v", *order.Status, *order.RefundedTotalUnits)
+	}
+	// Nothing given: the rest.
+	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID}))(t)
+	if order = must(s.c.Orders.Get(ctx, orderID))(t); *order.Status != "REFUNDED" || *order.RefundedTotalUnits != 2000 {
+		t.Fatalf("order after refunding the rest = %v, refunded %v", *order.Status, *order.RefundedTotalUnits)
+	}
+
+	created, updated := eventsOf(t, srv, "refund.created"), eventsOf(t, srv, "refund.updated")
+	if len(created) != 3 || len(updated) != 3 {
+		t.Fatalf("%d refund.created, %d refund.updated; want 3 each", len(created), len(updated))
+	}
+	first := object(created[0])
+	cust, _ := first["customer"].(map[string]any)
+	if first["status"] != "PROCESSING" || object(updated[0])["status"] != "SUCCEEDED" || first["reason"] != "REQUESTED_BY_CUSTOMER" ||
+		first["amount_units"] != 500.0 || first["subscription_id"] != subID || cust["customer_id"] != "cus_1" {
+		t.Fatalf("refund events = %v / %v", first, object(updated[0]))
+	}
+	refunded := eventsOf(t, srv, "order.refunded")
+	wantStatus := []struct{ now, before string }{{"PARTIAL_REFUND", "COMPLETE"}, {"PARTIAL_REFUND", "PARTIAL_REFUND"}, {"REFUNDED", "PARTIAL_REFUND"}}
+	for i, w := range wantStatus {
+		if object(refunded[i])["status"] != w.now || previous(refunded[i])["status"] != w.before {
+			t.Errorf("order.refunded %d: status %v previous %v, want %s after %s", i, object(refunded[i])["status"], previous(refunded[i]), w.now, w.before)
+		}
+	}
+	// A one-time purchase's refund has subscription_id null.
+	if _, err := s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(1))}); err == nil {
+		t.Fatal("refunded more than the order")
+	}
+	charge := must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
+	if charge.EndDate != nil {
+		t.Fatalf("a one-time charge has endDate %v", charge.EndDate)
+	}
+	var oneTime string
+	for _, od := range *must(s.c.Orders.List(ctx, &api.ListOrdersParams{BillingType: ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
+		oneTime = *od.Id
+	}
+	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: oneTime}))(t)
+	created = eventsOf(t, srv, "refund.created")
+	if last := object(created[len(created)-1]); last["subscription_id"] != nil {
+		t.Fatalf("one-time refund subscription_id = %v", last["subscription_id"])
+	}
+}
+
+func TestChargesNeedASavedPaymentMethodAndOneTime(t *testing.T) {
+	t.Parallel()
+	_, s, _, _ := subscribed(t, "charges")
+	ctx := context.Background()
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_new"}))(t)
+	_, err := s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_new", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"})
+	apiError(t, err, http.StatusBadRequest)
+	_, err = s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "MONTHLY"})
+	if err == nil {
+		t.Fatal("a MONTHLY charge was accepted")
+	}
+	must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
+}
+
+func TestOrdersAsDocumented(t *testing.T) {
+	t.Parallel()
+	_, s, clk, _ := subscribed(t, "orders")
+	ctx := context.Background()
+	clk.Advance(32 * 24 * time.Hour) // one renewal
+	list := func(p *api.ListOrdersParams) []api.OrderResponse {
+		t.Helper()
+		return *must(s.c.Orders.List(ctx, p))(t).Results
+	}
+	all := list(nil)
+	if len(all) != 2 {
+		t.Fatalf("%d orders", len(all))
+	}
+	renewals := list(&api.ListOrdersParams{IsRenewal: ptr(true)})
+	firsts := list(&api.ListOrdersParams{IsRenewal: ptr(false), BillingType: ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))})
+	if len(renewals) != 1 || len(firsts) != 1 || *renewals[0].Id == *firsts[0].Id {
+		t.Fatalf("renewals %d, first orders %d", len(renewals), len(firsts))
+	}
+	for _, od := range all {
+		if *od.Status == "PENDING" {
+			t.Fatalf("a PENDING order is listed: %v", *od.Id)
+		}
+	}
+	// An order's events are those of every order of its subscription.
+	one := must(s.c.Orders.ListEvents(ctx, *firsts[0].Id, nil))(t)
+	both := must(s.c.Orders.ListEvents(ctx, *renewals[0].Id, nil))(t)
+	if *one.Count != *both.Count || *one.Count < 4 {
+		t.Fatalf("order events: %d and %d, want the same, of both orders", *one.Count, *both.Count)
+	}
+}
+
+func TestTwentyEightDayPeriods(t *testing.T) {
+	t.Parallel()
+	clk := &testClock{t: time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)} // a Monday
+	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
+	s := newShop(t, srv, "four-weeks")
+	ctx := context.Background()
+	must(s.c.Catalog.Plans.BulkSetPrices(ctx, "team", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
+		PriceType: "PAID", Currency: ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
+			ChargePeriod: ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "7.00"},
+		}}}},
+	}}}))(t)
+	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_4w"}))(t)
+	sub := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "TWENTY_EIGHT_DAYS", CustomerId: nullable.NewNullableWithValue("cus_4w")}))(t)
+	if !sub.BillingPeriodEndTime.Equal(clk.Now().AddDate(0, 0, 28)) || sub.BillingPeriodEndTime.Weekday() != time.Monday {
+		t.Fatalf("28-day period ends %v", sub.BillingPeriodEndTime)
+	}
+	clk.Advance(29 * 24 * time.Hour)
+	got := must(s.c.Subscriptions.Get(ctx, sub.Id.String()))(t)
+	if !got.BillingPeriodStartTime.Equal(*sub.BillingPeriodEndTime) || got.BillingPeriodEndTime.Weekday() != time.Monday {
+		t.Fatalf("renewed period %v – %v", got.BillingPeriodStartTime, got.BillingPeriodEndTime)
+	}
+}
+
+func TestPortalSessionNeedsACustomerEmail(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	c := newShop(t, srv, "portal").c
+	ctx := context.Background()
+	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_no_mail"}))(t)
+	_, err := c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_no_mail"})
+	apiError(t, err, http.StatusBadRequest)
+	_, err = c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_nobody"})
+	apiError(t, err, http.StatusBadRequest)
+	must(c.Customers.Update(ctx, "cus_no_mail", api.CustomerUpdateRequest{Email: nullable.NewNullableWithValue("late@mail.example")}))(t)
+	session := must(c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_no_mail"}))(t)
+	if session.Email == nil || *session.Email != "late@mail.example" || session.Token == nil || *session.Token == "" {
+		t.Fatalf("portal session = %+v", session)
+	}
+}
+
+func TestCustomersMayShareAnEmailNotAnID(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	c := newShop(t, srv, "shared-email").c
+	ctx := context.Background()
+	for _, id := range []string{"cus_home", "cus_work"} {
+		must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: id, Email: nullable.NewNullableWithValue("same@mail.example")}))(t)
+	}
+	_, err := c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_home"})
+	apiError(t, err, http.StatusBadRequest)
+}
+
+func TestSubscriptionStatusFilterTakesAList(t *testing.T) {
+	t.Parallel()
+	_, s, _, subID := subscribed(t, "status-list")
+	ctx := context.Background()
+	must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_1")}))(t)
+	must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE"}))(t)
+	count := func(status string) int {
+		t.Helper()
+		p := &api.ListSubscriptionsParams{CustomerId: ptr("cus_1")}
+		if status != "" {
+			p.Status = &status
+		}
+		return len(*must(s.c.Subscriptions.List(ctx, p))(t).Results)
+	}
+	if a, c, both, none := count("active"), count("canceled"), count("active,canceled"), count(""); a != 1 || c != 1 || both != 2 || none != 2 {
+		// Without status the cancelled one is still listed today: its end
+		// date (today) is not in the past.
+		t.Fatalf("active %d, canceled %d, active,canceled %d, no status %d", a, c, both, none)
+	}
+}
+
+func TestPaginationLinksFollowTheScheme(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	org := must(srv.ProvisionOrganization("tls-links", "tls@links.example"))(t)
+	ctx := context.Background()
+	c := must(srv.Client().ForOrganization(org))(t)
+	for _, id := range []string{"cus_a", "cus_b", "cus_c"} {
+		must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: id}))(t)
+	}
+	tlsSrv := httptest.NewTLSServer(srv.Handler())
+	defer tlsSrv.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tlsSrv.URL+kelviqtest.BasePath+"/customers/?page_size=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+org.ServerKey.Reveal())
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // httptest's own certificate
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct{ Next *string }
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	if page.Next == nil || !strings.HasPrefix(*page.Next, "https://") {
+		t.Fatalf("next link over https = %v", page.Next)
+	}
+	// page_size above 100 is refused.
+	_, err = c.Customers.List(ctx, &api.ListCustomersParams{PageSize: ptr(101)})
+	if err == nil {
+		t.Fatal("page_size 101 accepted")
+	}
+}
+
+var _ = wrapper.Set[string]
