@@ -207,7 +207,7 @@ func TestStatePayloadsHaveTheGuidesFields(t *testing.T) {
 	ctx := context.Background()
 	c := s.c
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_pay", Name: nullable.NewNullableWithValue("Pat Payer"),
-		Email: nullable.NewNullableWithValue("pat@payer.example"),
+		Email:          nullable.NewNullableWithValue("pat@payer.example"),
 		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: ptr("NL"), City: ptr("Utrecht"), PostalCode: ptr("3511 AB")})}))(t)
 	must(c.Customers.Update(ctx, "cus_pay", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Pat P. Payer")}))(t)
 	session := must(c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
