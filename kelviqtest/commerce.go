@@ -24,7 +24,7 @@ func (e errBadRequest) Error() string { return string(e) }
 // plan's published version for an existing customer, its license when the
 // plan issues one, and the webhooks that go with them. The caller holds the
 // lock.
-func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, features []obj, orderID string) (*subscription, error) {
+func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, features []obj, orderID string, custom *customPrice) (*subscription, error) {
 	if o.customer(customerID) == nil {
 		return nil, errBadRequest(fmt.Sprintf("Customer %q does not exist.", customerID))
 	}
@@ -38,6 +38,9 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 	}
 	t := s.now()
 	units, cur := v.price(chargePeriod)
+	if custom != nil { // a checkout's customAmount overrides the plan's price
+		units, cur = custom.units, custom.currency
+	}
 	sub := &subscription{
 		id:           newUUID(),
 		externalID:   "sub_" + randomHex(12),
@@ -126,7 +129,7 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 			writeDetail(w, http.StatusBadRequest, "customerId is required.")
 			return
 		}
-		sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(body.Features.GetOrEmpty()), "")
+		sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(body.Features.GetOrEmpty()), "", nil)
 		if err != nil {
 			writeDetail(w, http.StatusBadRequest, err.Error())
 			return
@@ -190,6 +193,12 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 		}
 		if s.status != "active" {
 			writeDetail(w, http.StatusBadRequest, "Only an active subscription can be changed.")
+			return
+		}
+		if s.billingType == "ONE_TIME" {
+			// A free plan is a one-time charge; upgrading it takes a
+			// checkout session (the reference).
+			writeDetail(w, http.StatusBadRequest, "A one-time purchase cannot be updated; create a checkout session instead.")
 			return
 		}
 		v := livePlan(w, o, body.PlanIdentifier)
@@ -340,7 +349,7 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 			writeDetail(w, http.StatusBadRequest, "The customer has no default payment method.")
 			return
 		}
-		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "")
+		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "", nil)
 		if err != nil {
 			writeDetail(w, http.StatusBadRequest, err.Error())
 			return
@@ -424,6 +433,10 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 		if v == nil {
 			return
 		}
+		units, currency, custom, ok := customAmount(w, &body)
+		if !ok {
+			return
+		}
 		cs := &checkoutSession{
 			id:           newUUID().String(),
 			plan:         body.PlanIdentifier,
@@ -443,6 +456,10 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 		if m := body.Metadata.GetOrEmpty(); m != nil {
 			cs.metadata = m
 		}
+		if custom {
+			cs.custom = &customPrice{units: units, currency: currency}
+			cs.taxBehavior = string(body.TaxBehavior.MustGet())
+		}
 		cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
 		cs.events[0]["status"] = "pending"
 		o.sessions = append(o.sessions, cs)
@@ -459,6 +476,7 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 // new), the subscription or purchase, the order and the webhooks. The caller
 // holds the lock.
 func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
+	o.expireSessions()
 	if cs.status != "open" {
 		return errBadRequest("the checkout session is not open")
 	}
@@ -481,6 +499,9 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 		s.emit(o, "customer.created", o.customerHook(c), nil)
 	}
 	cs.amountUnits, cs.currency = p.liveVersion().price(cs.chargePeriod)
+	if cs.custom != nil {
+		cs.amountUnits, cs.currency = cs.custom.units, cs.custom.currency
+	}
 	cs.status = "success"
 	cs.events[0]["status"] = "success"
 	cs.events = append(cs.events, s.eventEntry("", "Payment succeeded", "payment_succeeded", t),
@@ -489,7 +510,7 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	// subscription is made after the checkout, and subscription.created
 	// carries its ID.
 	s.emit(o, "checkout.completed", o.checkoutHook(cs), nil)
-	sub, err := s.subscribe(o, cs.customerID, cs.plan, cs.chargePeriod, cs.features, "")
+	sub, err := s.subscribe(o, cs.customerID, cs.plan, cs.chargePeriod, cs.features, "", cs.custom)
 	if err != nil { // cannot happen: the plan and the customer were checked
 		return err
 	}
@@ -535,6 +556,7 @@ func inDates(t time.Time, start, end *openapi_types.Date) bool {
 // ListCheckoutSessions lists checkout sessions, newest first.
 func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, params fakeapi.ListCheckoutSessionsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
+		o.expireSessions()
 		search := strings.ToLower(deref(params.Search))
 		items := []obj{}
 		for _, cs := range slices.Backward(o.sessions) {
@@ -557,6 +579,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 // once completed.
 func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
 	f.withOrg(w, r, nil, func(o *org) {
+		o.expireSessions()
 		cs := lookup(w, o.sessionByID, id, notFound)
 		if cs == nil {
 			return

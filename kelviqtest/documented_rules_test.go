@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/nullable"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/kelviqtest"
@@ -294,7 +295,7 @@ func TestOrdersAsDocumented(t *testing.T) {
 	}
 }
 
-func TestTwentyEightDayPeriods(t *testing.T) {
+func TestDailyAndTwentyEightDayPeriods(t *testing.T) {
 	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)} // a Monday
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
@@ -308,6 +309,8 @@ func TestTwentyEightDayPeriods(t *testing.T) {
 	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
 	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_4w"}))(t)
 	sub := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "TWENTY_EIGHT_DAYS", CustomerId: nullable.NewNullableWithValue("cus_4w")}))(t)
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_daily"}))(t)
+	daily := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "DAILY", CustomerId: nullable.NewNullableWithValue("cus_daily")}))(t)
 	if !sub.BillingPeriodEndTime.Equal(clk.Now().AddDate(0, 0, 28)) || sub.BillingPeriodEndTime.Weekday() != time.Monday {
 		t.Fatalf("28-day period ends %v", sub.BillingPeriodEndTime)
 	}
@@ -315,6 +318,15 @@ func TestTwentyEightDayPeriods(t *testing.T) {
 	got := must(s.c.Subscriptions.Get(ctx, sub.Id.String()))(t)
 	if !got.BillingPeriodStartTime.Equal(*sub.BillingPeriodEndTime) || got.BillingPeriodEndTime.Weekday() != time.Monday {
 		t.Fatalf("renewed period %v – %v", got.BillingPeriodStartTime, got.BillingPeriodEndTime)
+	}
+	// DAILY (the sandbox guide's way to test renewals) renews every day.
+	d := must(s.c.Subscriptions.Get(ctx, daily.Id.String()))(t)
+	if want := daily.BillingPeriodStartTime.AddDate(0, 0, 29); !d.BillingPeriodStartTime.Equal(want) {
+		t.Fatalf("daily subscription after 29 days starts its period %v, want %v", d.BillingPeriodStartTime, want)
+	}
+	renewals := *must(s.c.Orders.List(ctx, &api.ListOrdersParams{IsRenewal: ptr(true), PageSize: ptr(100)}))(t).Results
+	if len(renewals) != 29+1 { // 29 daily renewals and one 28-day one
+		t.Fatalf("%d renewal orders, want 30", len(renewals))
 	}
 }
 
@@ -405,3 +417,188 @@ func TestPaginationLinksFollowTheScheme(t *testing.T) {
 }
 
 var _ = wrapper.Set[string]
+
+func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
+	t.Parallel()
+	clk := &testClock{t: time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC)}
+	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
+	s := newPricedShop(t, srv, "expiry")
+	ctx := context.Background()
+	open := func() string {
+		t.Helper()
+		return *must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", SuccessUrl: "https://shop.example/ok"}))(t).CheckoutSessionId
+	}
+	early, late := open(), ""
+	clk.Advance(23 * time.Hour)
+	late = open()
+	if got := must(s.c.CheckoutSessions.Get(ctx, early))(t); *got.Status != "open" || got.Order != nil || got.Subscription != nil {
+		t.Fatalf("a 23-hour-old session: status %v, order %v, subscription %v", *got.Status, got.Order, got.Subscription)
+	}
+	clk.Advance(time.Hour)
+	if got := must(s.c.CheckoutSessions.Get(ctx, early))(t); *got.Status != "expired" {
+		t.Fatalf("a day-old session: status %v", *got.Status)
+	}
+	if err := srv.CompleteCheckout(early); err == nil {
+		t.Fatal("an expired checkout completed")
+	}
+	if err := srv.CompleteCheckout(late); err != nil {
+		t.Fatal(err)
+	}
+	expired := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: ptr("expired")}))(t).Results
+	success := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: ptr("success")}))(t).Results
+	if len(expired) != 1 || expired[0].Id == nil || *expired[0].Id != early || len(success) != 1 {
+		t.Fatalf("expired %d, success %d", len(expired), len(success))
+	}
+	// The created-date filters: nothing created after today.
+	tomorrow := clk.Now().AddDate(0, 0, 1)
+	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{StartDate: &openapi_types.Date{Time: tomorrow}}))(t).Results); n != 0 {
+		t.Fatalf("%d sessions created on or after tomorrow", n)
+	}
+}
+
+func TestCheckoutRequestRules(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	s := newPricedShop(t, srv, "checkout-rules")
+	ctx := context.Background()
+	base := api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", SuccessUrl: "https://shop.example/ok"}
+	// customAmount needs taxBehavior and currencyCode.
+	withAmount := base
+	withAmount.CustomAmount = nullable.NewNullableWithValue(12.5)
+	_, err := s.c.Checkout.CreateSession(ctx, withAmount)
+	if ae := apiError(t, err, http.StatusBadRequest); !strings.Contains(ae.Error(), "taxBehavior") {
+		t.Fatalf("customAmount without taxBehavior: %v", ae)
+	}
+	withAmount.TaxBehavior = nullable.NewNullableWithValue(api.CreateCheckoutSessionRequestTaxBehavior("INCLUSIVE"))
+	_, err = s.c.Checkout.CreateSession(ctx, withAmount)
+	if ae := apiError(t, err, http.StatusBadRequest); !strings.Contains(ae.Error(), "currencyCode") {
+		t.Fatalf("customAmount without currencyCode: %v", ae)
+	}
+	withAmount.CurrencyCode = nullable.NewNullableWithValue("EUR")
+	session := must(s.c.Checkout.CreateSession(ctx, withAmount))(t)
+	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
+		t.Fatal(err)
+	}
+	co := object(eventsOf(t, srv, "checkout.completed")[0])
+	data, _ := co["data"].(map[string]any)
+	if co["amount_units"] != 1250.0 || co["currency"] != "EUR" || data["tax_behavior"] != "INCLUSIVE" {
+		t.Fatalf("custom amount checkout = %v %v %v", co["amount_units"], co["currency"], data)
+	}
+	if sub := object(eventsOf(t, srv, "subscription.created")[0]); sub["amount_units"] != 1250.0 || sub["currency"] != "EUR" {
+		t.Fatalf("custom amount subscription = %v %v", sub["amount_units"], sub["currency"])
+	}
+	// A created session answers its URL and ID only (no metadata echo).
+	org := must(srv.ProvisionOrganization("checkout-raw", "raw@checkout.example"))(t)
+	status, _, body := rawDo(t, "POST", srv.URL()+"/checkout/", http.Header{"Authorization": {"Bearer " + org.ServerKey.Reveal()}, "Content-Type": {"application/json"}},
+		[]byte(`{"planIdentifier":"none","chargePeriod":"MONTHLY"}`))
+	var fields map[string]any
+	if status != http.StatusBadRequest || json.Unmarshal(body, &fields) != nil || fields["successUrl"] == nil {
+		t.Fatalf("checkout without successUrl = %d %s, want 400 naming successUrl", status, body)
+	}
+	meta := base
+	meta.Metadata = nullable.NewNullableWithValue(map[string]any{"k": "v"})
+	raw, _ := json.Marshal(meta)
+	status, _, body = rawDo(t, "POST", srv.URL()+"/checkout/", http.Header{"Authorization": {"Bearer " + s.org.ServerKey.Reveal()}, "Content-Type": {"application/json"}}, raw)
+	fields = nil
+	if status != http.StatusCreated || json.Unmarshal(body, &fields) != nil || len(fields) != 2 || fields["checkoutUrl"] == nil || fields["checkoutSessionId"] == nil {
+		t.Fatalf("create checkout answer = %d %s, want checkoutUrl and checkoutSessionId only", status, body)
+	}
+}
+
+func TestCustomerUpdatedCarriesWhatChanged(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	c := newShop(t, srv, "customer-updated").c
+	ctx := context.Background()
+	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_u", Name: nullable.NewNullableWithValue("First Name"),
+		Metadata: nullable.NewNullableWithValue(map[string]string{"plan": "a"})}))(t)
+	must(c.Customers.Update(ctx, "cus_u", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Second Name")}))(t)
+	updated := eventsOf(t, srv, "customer.updated")
+	if len(updated) != 1 || object(updated[0])["name"] != "Second Name" {
+		t.Fatalf("customer.updated = %v", updated)
+	}
+	if prev := previous(updated[0]); len(prev) != 1 || prev["name"] != "First Name" {
+		t.Fatalf("previous_attributes = %v, want {name: First Name}", prev)
+	}
+	// Metadata given in an update replaces the old.
+	got := must(c.Customers.Update(ctx, "cus_u", api.CustomerUpdateRequest{Metadata: nullable.NewNullableWithValue(map[string]string{"seats": "4"})}))(t)
+	if m := *got.Metadata; len(m) != 1 || m["seats"] != "4" {
+		t.Fatalf("metadata after update = %v", m)
+	}
+}
+
+func TestMoreReferenceRules(t *testing.T) {
+	t.Parallel()
+	srv, s, _, subID := subscribed(t, "reference-rules")
+	ctx := context.Background()
+	c := s.c
+	// SPECIFIC_DATE needs cancellationDate.
+	_, err := c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "SPECIFIC_DATE"})
+	if ae := apiError(t, err, http.StatusBadRequest); !strings.Contains(ae.Error(), "cancellationDate") {
+		t.Fatalf("SPECIFIC_DATE without a date: %v", ae)
+	}
+	// A one-time purchase (how a free plan is bought) cannot be updated.
+	charge := must(c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
+	if charge.TrialDaysRemaining == nil || *charge.TrialDaysRemaining != 0 || charge.EndDate != nil {
+		t.Fatalf("charge: trialDaysRemaining %v endDate %v", charge.TrialDaysRemaining, charge.EndDate)
+	}
+	_, err = c.Subscriptions.Update(ctx, charge.Id.String(), api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY"})
+	apiError(t, err, http.StatusBadRequest)
+	// An order without a subscription has subscription {}.
+	for _, od := range *must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
+		if od.Subscription == nil || od.Subscription.Id != nil {
+			t.Fatalf("one-time order subscription = %+v, want {}", od.Subscription)
+		}
+	}
+	// Transactions: a charge's fee itemized (a fixed fee without a
+	// percentage), a refund without fee has an empty breakdown.
+	orderID := *(*must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))}))(t).Results)[0].Id
+	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(300))}))(t)
+	names := map[string]bool{"base_fee": true, "fixed_fee": true, "international_fee": true, "subscription_fee": true, "conversion_fee": true, "fee_adjustment": true}
+	var charges, refunds int
+	for _, tx := range *must(c.Transactions.List(ctx, nil))(t).Results {
+		switch *tx.TransactionType {
+		case "REFUND":
+			refunds++
+			if len(*tx.MorFeeBreakdown) != 0 {
+				t.Errorf("refund fee breakdown = %+v, want empty", *tx.MorFeeBreakdown)
+			}
+		default:
+			charges++
+			for _, part := range *tx.MorFeeBreakdown {
+				if !names[string(part.Name)] || (part.Name == "fixed_fee") != (part.Percentage == "") {
+					t.Errorf("fee component %+v", part)
+				}
+			}
+		}
+	}
+	if charges < 2 || refunds != 1 {
+		t.Fatalf("%d charges, %d refunds", charges, refunds)
+	}
+	// Refund list filters: status, search by order, created dates.
+	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: ptr(api.ListRefundsParamsStatus("SUCCEEDED")), Search: &orderID}))(t).Results); n != 1 {
+		t.Fatalf("refunds of the order: %d", n)
+	}
+	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: ptr(api.ListRefundsParamsStatus("FAILED"))}))(t).Results); n != 0 {
+		t.Fatalf("failed refunds: %d", n)
+	}
+	// Payment methods: only succeeded, by customer, newest first; the
+	// payment_method webhook names the customer by the merchant's ID.
+	pms := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: ptr("cus_1")}))(t).Results
+	if len(pms) != 1 || *pms[0].Status != "succeeded" || !*pms[0].IsDefault {
+		t.Fatalf("payment methods = %+v", pms)
+	}
+	pm := object(eventsOf(t, srv, "payment_method.created")[0])
+	if _, isNumber := pm["id"].(float64); !isNumber || pm["customer_id"] != "cus_1" {
+		t.Fatalf("payment_method.created id %v customer_id %v", pm["id"], pm["customer_id"])
+	}
+	// reportUsage's timestamp is yyyy-MM-dd HH:mm:ss.ffffff.
+	res := must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_1", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t)
+	if _, err := time.Parse("2006-01-02 15:04:05.000000", *res.Timestamp); err != nil {
+		t.Fatalf("reportUsage timestamp %q: %v", *res.Timestamp, err)
+	}
+	alert := object(eventsOf(t, srv, "feature.usage_alert")[0])
+	if alert["threshold_type"] != "PERCENTAGE" || alert["usage_limit"] != 3.0 || alert["current_usage"] != 3.0 || alert["subscription_id"] != subID {
+		t.Fatalf("feature.usage_alert = %v", alert)
+	}
+}

@@ -136,6 +136,10 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 	})
 }
 
+// usageTimestamp is the format of reportUsage's timestamp (the
+// reference: yyyy-MM-dd HH:mm:ss.ffffff, UTC).
+const usageTimestamp = "2006-01-02 15:04:05.000000"
+
 // ReportUsage records usage of a feature by a customer: SET replaces the
 // current usage, DELTA adds to it (never below zero). Crossing the usage
 // limit sends a feature.usage_alert webhook. An unknown customer or feature
@@ -181,7 +185,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 			"orgId":          o.id.String(),
 			"eventName":      "usage_reported",
 			"idempotencyKey": newUUID().String(),
-			"timestamp":      rfc3339(t),
+			"timestamp":      t.UTC().Format(usageTimestamp),
 		})
 	})
 }

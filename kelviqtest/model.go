@@ -138,10 +138,18 @@ type checkoutSession struct {
 	status           string // open, success
 	amountUnits      int64  // what the completed checkout charged
 	currency         string
+	custom           *customPrice // customAmount, when given
+	taxBehavior      string       // with customAmount
 	created          time.Time
 	orderID          string
 	subID            *openapi_types.UUID
 	events           []obj
+}
+
+// customPrice is a checkout's customAmount and currencyCode.
+type customPrice struct {
+	units    int64
+	currency string
 }
 
 // order is a paid order: a completed checkout or a one-time charge.

@@ -2,6 +2,7 @@ package kelviqtest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"strings"
 	"time"
@@ -222,7 +223,7 @@ func (o *org) checkoutHook(cs *checkoutSession) obj {
 		"billing_address": hookAddress(o.billingAddress(cs.customerID)), "metadata": mapOrEmpty(&cs.metadata),
 		"data": obj{
 			"name": name, "email": email, "referer": nil, "cancel_url": strOrNil(cs.cancelURL),
-			"success_url": strOrNil(cs.successURL), "tax_behavior": "EXCLUSIVE", "discounts_enabled": cs.discountsEnabled,
+			"success_url": strOrNil(cs.successURL), "tax_behavior": cmp.Or(cs.taxBehavior, "EXCLUSIVE"), "discounts_enabled": cs.discountsEnabled,
 		},
 		"created_on": hookTime(cs.created), "modified_on": hookTime(o.now()),
 	}

@@ -1,0 +1,47 @@
+package kelviqtest
+
+import (
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
+)
+
+// checkoutLifetime is how long a checkout session stays open (kelviq's
+// checkout guide: sessions expire after 24 hours).
+const checkoutLifetime = 24 * time.Hour
+
+// expireSessions marks the organization's open checkout sessions older
+// than checkoutLifetime as expired. The caller holds the lock.
+func (o *org) expireSessions() {
+	t := o.now()
+	for _, cs := range o.sessions {
+		if cs.status == "open" && !t.Before(cs.created.Add(checkoutLifetime)) {
+			cs.status = "expired"
+		}
+	}
+}
+
+// customAmount reads a checkout's customAmount: with it, taxBehavior and
+// currencyCode are required (the reference, for a server API key). It
+// answers 400 naming the missing field and returns ok false then; units is
+// the amount in minor units, 0 and set false without a customAmount.
+func customAmount(w http.ResponseWriter, body *fakeapi.CreateCheckoutSessionRequest) (units int64, currency string, set, ok bool) {
+	if !body.CustomAmount.IsSpecified() || body.CustomAmount.IsNull() {
+		return 0, "", false, true
+	}
+	amount := body.CustomAmount.MustGet()
+	switch {
+	case amount <= 0:
+		writeFieldErrors(w, "customAmount", "Ensure this value is greater than 0.")
+		return 0, "", false, false
+	case !body.TaxBehavior.IsSpecified() || body.TaxBehavior.IsNull():
+		writeFieldErrors(w, "taxBehavior", "This field is required when customAmount is given.")
+		return 0, "", false, false
+	case !body.CurrencyCode.IsSpecified() || body.CurrencyCode.IsNull() || body.CurrencyCode.MustGet() == "":
+		writeFieldErrors(w, "currencyCode", "This field is required when customAmount is given with a server API key.")
+		return 0, "", false, false
+	}
+	return int64(math.Round(amount * 100)), body.CurrencyCode.MustGet(), true, true
+}
