@@ -399,7 +399,7 @@ func (o *org) transactionObj(t *transaction) obj {
 		"amountTotal":    decimal(t.units),
 		"morFee":         decimal(f),
 		// Empty without a fee (refunds); a fixed fee has no percentage.
-		"morFeeBreakdown": []obj{},
+		"morFeeBreakdown":   []obj{},
 		"collectedTax":      decimal(0),
 		"netPayout":         decimal(t.units - f),
 		"status":            "success",
