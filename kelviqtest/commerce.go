@@ -809,7 +809,8 @@ func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, obj{
 			"token":             token,
 			"email":             email,
-			"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/" + token,
+			// The base URL: a client appends ?token=, as kelviq's SDK docs say.
+			"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/",
 		})
 	})
 }

@@ -345,6 +345,13 @@ func TestPortalSessionNeedsACustomerEmail(t *testing.T) {
 	if session.Email == nil || *session.Email != "late@mail.example" || session.Token == nil || *session.Token == "" {
 		t.Fatalf("portal session = %+v", session)
 	}
+	// The portal URL alone does not authenticate; with ?token= it opens.
+	if status, _, _ := rawDo(t, "GET", *session.CustomerPortalUrl, nil, nil); status != http.StatusUnauthorized {
+		t.Fatalf("portal URL without the token = %d", status)
+	}
+	if status, _, body := rawDo(t, "GET", *session.CustomerPortalUrl+"?token="+*session.Token, nil, nil); status != http.StatusOK || !strings.Contains(string(body), "cus_no_mail") {
+		t.Fatalf("portal URL with the token = %d %s", status, body)
+	}
 }
 
 func TestCustomersMayShareAnEmailNotAnID(t *testing.T) {

@@ -233,7 +233,7 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 			writeDetail(w, http.StatusForbidden, "The license has expired.")
 			return
 		case l.limited && len(l.instances) >= l.limit:
-			writeDetail(w, http.StatusBadRequest, fmt.Sprintf("The license has reached its activation limit (%d).", l.limit))
+			writeDetail(w, http.StatusForbidden, fmt.Sprintf("The license has reached its activation limit (%d).", l.limit))
 			return
 		}
 		in := &licenseInstance{id: newUUID(), name: deref(body.InstanceName), metadata: map[string]any{}, at: t}

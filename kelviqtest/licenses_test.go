@@ -36,8 +36,8 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	}
 	first := must(activate("laptop"))(t)
 	must(activate("desktop"))(t)
-	_, err := activate("third") // over the limit of 2
-	apiError(t, err, http.StatusBadRequest)
+	_, err := activate("third") // over the limit of 2: 403, as the reference says
+	apiError(t, err, http.StatusForbidden)
 	if first.License == nil || *first.License.ActivationLimit != 2 {
 		t.Fatalf("activation = %+v", first)
 	}

@@ -164,6 +164,17 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			writeText(w, "kelviq fake: checkout %s is complete.\n", id)
 		}
 	case "portal":
+		// The portal's URL does not authenticate by itself: the session's
+		// token comes as ?token= (or, as the fake once linked, in the path).
+		token := strings.TrimSuffix(arg, "/")
+		if token == "" {
+			token = r.URL.Query().Get("token")
+		}
+		if token == "" {
+			writeDetail(w, http.StatusUnauthorized, "A portal session token is required (?token=).")
+			return
+		}
+		arg = token
 		st := s.state
 		st.mu.Lock()
 		o := st.portalOrg[arg]
