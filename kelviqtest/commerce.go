@@ -807,8 +807,8 @@ func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
 		o.portalTokens[token] = body.CustomerId
 		st.portalOrg[token] = o
 		writeJSON(w, http.StatusOK, obj{
-			"token":             token,
-			"email":             email,
+			"token": token,
+			"email": email,
 			// The base URL: a client appends ?token=, as kelviq's SDK docs say.
 			"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/",
 		})

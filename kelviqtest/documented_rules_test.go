@@ -18,7 +18,6 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/kelviqtest"
-	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // subscribed is a priced shop with customer cus_1 subscribed monthly to
@@ -282,6 +281,9 @@ func TestOrdersAsDocumented(t *testing.T) {
 	if len(renewals) != 1 || len(firsts) != 1 || *renewals[0].Id == *firsts[0].Id {
 		t.Fatalf("renewals %d, first orders %d", len(renewals), len(firsts))
 	}
+	if *all[0].Id != *renewals[0].Id {
+		t.Fatal("the list is not newest first: the renewal is not first")
+	}
 	for _, od := range all {
 		if *od.Status == "PENDING" {
 			t.Fatalf("a PENDING order is listed: %v", *od.Id)
@@ -364,6 +366,14 @@ func TestCustomersMayShareAnEmailNotAnID(t *testing.T) {
 	}
 	_, err := c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_home"})
 	apiError(t, err, http.StatusBadRequest)
+	// Each record keeps its own subscriptions and payment methods.
+	must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_home")}))(t)
+	if n := len(*must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_work")}))(t).Results); n != 0 {
+		t.Fatalf("cus_work has %d subscriptions of cus_home's", n)
+	}
+	if n := len(*must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: ptr("cus_work")}))(t).Results); n != 0 {
+		t.Fatalf("cus_work has %d payment methods of cus_home's", n)
+	}
 }
 
 func TestSubscriptionStatusFilterTakesAList(t *testing.T) {
@@ -423,8 +433,6 @@ func TestPaginationLinksFollowTheScheme(t *testing.T) {
 	}
 }
 
-var _ = wrapper.Set[string]
-
 func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 	t.Parallel()
 	clk := &testClock{t: time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC)}
@@ -457,6 +465,10 @@ func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 		t.Fatalf("expired %d, success %d", len(expired), len(success))
 	}
 	// The created-date filters: nothing created after today.
+	today := openapi_types.Date{Time: clk.Now()}
+	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{EndDate: &today}))(t).Results); n != 2 {
+		t.Fatalf("%d sessions created on or before today, want 2", n)
+	}
 	tomorrow := clk.Now().AddDate(0, 0, 1)
 	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{StartDate: &openapi_types.Date{Time: tomorrow}}))(t).Results); n != 0 {
 		t.Fatalf("%d sessions created on or after tomorrow", n)
@@ -563,7 +575,16 @@ func TestMoreReferenceRules(t *testing.T) {
 	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(300))}))(t)
 	names := map[string]bool{"base_fee": true, "fixed_fee": true, "international_fee": true, "subscription_fee": true, "conversion_fee": true, "fee_adjustment": true}
 	var charges, refunds int
-	for _, tx := range *must(c.Transactions.List(ctx, nil))(t).Results {
+	txs := *must(c.Transactions.List(ctx, nil))(t).Results
+	for i := 1; i < len(txs); i++ {
+		if txs[i].CreatedOn.After(*txs[i-1].CreatedOn) {
+			t.Fatalf("transactions not newest first: %v before %v", *txs[i-1].CreatedOn, *txs[i].CreatedOn)
+		}
+	}
+	if *txs[0].TransactionType != "REFUND" {
+		t.Fatalf("newest transaction is %v, want the refund", *txs[0].TransactionType)
+	}
+	for _, tx := range txs {
 		switch *tx.TransactionType {
 		case "REFUND":
 			refunds++
@@ -589,15 +610,44 @@ func TestMoreReferenceRules(t *testing.T) {
 	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: ptr(api.ListRefundsParamsStatus("FAILED"))}))(t).Results); n != 0 {
 		t.Fatalf("failed refunds: %d", n)
 	}
+	today := openapi_types.Date{Time: time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)}
+	tomorrow := openapi_types.Date{Time: today.AddDate(0, 0, 1)}
+	if on, after := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{StartDate: &today, EndDate: &today}))(t).Results),
+		len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{StartDate: &tomorrow}))(t).Results); on != 1 || after != 0 {
+		t.Fatalf("refunds created today %d, from tomorrow %d", on, after)
+	}
 	// Payment methods: only succeeded, by customer, newest first; the
 	// payment_method webhook names the customer by the merchant's ID.
 	pms := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: ptr("cus_1")}))(t).Results
 	if len(pms) != 1 || *pms[0].Status != "succeeded" || !*pms[0].IsDefault {
 		t.Fatalf("payment methods = %+v", pms)
 	}
+	if byMail := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: ptr("one@shop.example")}))(t).Results; len(byMail) != 1 {
+		t.Fatalf("payment methods by customer_email: %d", len(byMail))
+	}
+	if other := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: ptr("nobody@shop.example")}))(t).Results; len(other) != 0 {
+		t.Fatalf("payment methods of an unknown email: %d", len(other))
+	}
 	pm := object(eventsOf(t, srv, "payment_method.created")[0])
 	if _, isNumber := pm["id"].(float64); !isNumber || pm["customer_id"] != "cus_1" {
 		t.Fatalf("payment_method.created id %v customer_id %v", pm["id"], pm["customer_id"])
+	}
+	// The product offering: with customer_id, isCustomerExists and the
+	// subscription; plans_enabled narrows the plans.
+	offer := must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), &api.GetProductOfferingParams{CustomerId: ptr("cus_1"), PlansEnabled: ptr("solo")}))(t)
+	if offer.IsCustomerExists == nil || !*offer.IsCustomerExists || offer.Subscription == nil || offer.Plans == nil || len(*offer.Plans) != 1 {
+		t.Fatalf("product offering = exists %v, subscription %v, plans %v", offer.IsCustomerExists, offer.Subscription, offer.Plans)
+	}
+	if all := must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), nil))(t); all.Plans == nil || len(*all.Plans) != 2 {
+		t.Fatalf("offering without plans_enabled has %v plans, want both", all.Plans)
+	}
+	// A promotion's widget is a BANNER.
+	if err := srv.AddPromotion(s.org.Identifier.String(), kelviqtest.Promotion{ID: "autumn", Code: "AUTUMN10", Country: "France", CountryCode: "FR", Percentage: 10, Message: "10 % off"}); err != nil {
+		t.Fatal(err)
+	}
+	promo := must(c.Promotions.Get(ctx, api.GetPromotionParams{PromotionId: "autumn"}))(t)
+	if promo.Widgets == nil || len(*promo.Widgets) == 0 || string(*(*promo.Widgets)[0].Type) != "BANNER" {
+		t.Fatalf("promotion widgets = %+v", promo.Widgets)
 	}
 	// reportUsage's timestamp is yyyy-MM-dd HH:mm:ss.ffffff.
 	res := must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_1", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t)
@@ -607,5 +657,25 @@ func TestMoreReferenceRules(t *testing.T) {
 	alert := object(eventsOf(t, srv, "feature.usage_alert")[0])
 	if alert["threshold_type"] != "PERCENTAGE" || alert["usage_limit"] != 3.0 || alert["current_usage"] != 3.0 || alert["subscription_id"] != subID {
 		t.Fatalf("feature.usage_alert = %v", alert)
+	}
+}
+
+func TestCustomizableEntitlementsCarryTheirValue(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	s := newShop(t, srv, "customizable")
+	ctx := context.Background()
+	ident := "projects"
+	f := must(s.c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Projects", Identifier: &ident, FeatureType: "CUSTOMIZABLE"}))(t)
+	val := any(7)
+	must(s.c.Catalog.Plans.AddFeatures(ctx, "team", nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
+		{Feature: *f.Id, Details: api.PlanEntitlementDetails{Value: &val}},
+	}}))(t)
+	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_c"}))(t)
+	must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_c")}))(t)
+	e := entitlement(t, s.c, "cus_c", "projects")
+	if e == nil || !*e.HasAccess || e.UsageLimit == nil || *e.UsageLimit != 7 || e.FeatureType == nil || string(*e.FeatureType) != "CUSTOMIZABLE" {
+		t.Fatalf("CUSTOMIZABLE entitlement = %+v", e)
 	}
 }

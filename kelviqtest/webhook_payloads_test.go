@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/kelviqtest"
-	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // guidePayload is what kelviq's webhook guide (guides/webhooks.mdx) shows
@@ -102,6 +100,10 @@ func TestEventTypesAreTheGuides(t *testing.T) {
 		if _, ok := guidePayloads[typ]; !ok {
 			t.Errorf("EventTypes() has %q, the guide does not", typ)
 		}
+	}
+	// The guide: there is no payment.failed event.
+	if _, err := kelviqtest.NewServer(t).TriggerEvent("payment.failed"); err == nil {
+		t.Error("payment.failed was triggered")
 	}
 }
 
@@ -294,6 +296,3 @@ func previous(env map[string]any) map[string]any {
 	p, _ := data["previous_attributes"].(map[string]any)
 	return p
 }
-
-var _ = wrapper.Set[string]
-var _ = http.StatusOK
