@@ -45,3 +45,37 @@ func customAmount(w http.ResponseWriter, body *fakeapi.CreateCheckoutSessionRequ
 	}
 	return int64(math.Round(amount * 100)), body.CurrencyCode.MustGet(), true, true
 }
+
+// searchOrder reports whether search is in one of fields or, with od, in
+// the order's customer (ID, name, email) or product name: what the
+// reference says checkout session and transaction searches look at.
+func (o *org) searchOrder(search string, od *order, fields ...string) bool {
+	if od != nil {
+		fields = append(fields, od.customerID, o.customerName(od.customerID), o.customerEmail(od.customerID), o.productName(od.plan))
+	}
+	return containsFold(search, fields...)
+}
+
+func (o *org) customerName(customerID string) string {
+	if c := o.customer(customerID); c != nil {
+		return c.Name.GetOrEmpty()
+	}
+	return ""
+}
+
+func (o *org) customerEmail(customerID string) string {
+	if c := o.customer(customerID); c != nil {
+		return c.Email.GetOrEmpty()
+	}
+	return ""
+}
+
+// productName is the name of the plan's product.
+func (o *org) productName(plan string) string {
+	if p := o.planByIdentifier[plan]; p != nil {
+		if prod := o.productByID[p.product]; prod != nil {
+			return deref(prod.data.Name)
+		}
+	}
+	return ""
+}

@@ -563,7 +563,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 			if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
 				continue
 			}
-			if search != "" && !containsFold(search, cs.id, cs.customerID, cs.plan) {
+			if search != "" && !o.searchOrder(search, nil, cs.id, cs.customerID, cs.plan, o.customerName(cs.customerID), o.customerEmail(cs.customerID), o.productName(cs.plan)) {
 				continue
 			}
 			if !inDates(cs.created, params.StartDate, params.EndDate) {
@@ -588,14 +588,15 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, i
 	})
 }
 
-// ListCheckoutSessionEvents lists a session's events, oldest first.
+// ListCheckoutSessionEvents lists a session's events, newest first (the
+// reference).
 func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListCheckoutSessionEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		cs := lookup(w, o.sessionByID, id, notFound)
 		if cs == nil {
 			return
 		}
-		writePage(w, r, f.s.spec, cs.events, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, newestFirst(cs.events), params.Page, params.PageSize)
 	})
 }
 
@@ -633,7 +634,7 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 	})
 }
 
-// ListOrderEvents lists an order's events, oldest first: those of every
+// ListOrderEvents lists an order's events, newest first: those of every
 // order of the same subscription (its renewals too), as the API does.
 func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
@@ -650,8 +651,20 @@ func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string
 				}
 			}
 		}
-		writePage(w, r, f.s.spec, events, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, newestFirst(events), params.Page, params.PageSize)
 	})
+}
+
+// newestFirst is a copy of events newest first: by their ids, which grow
+// as events are made.
+func newestFirst(events []obj) []obj {
+	out := slices.Clone(events)
+	slices.SortStableFunc(out, func(a, b obj) int {
+		ia, _ := a["id"].(int)
+		ib, _ := b["id"].(int)
+		return ib - ia
+	})
+	return out
 }
 
 // ListTransactions lists charges and refunds, newest first.
@@ -662,7 +675,7 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 		items := []obj{}
 		for _, t := range slices.Backward(o.transactions) {
 			if (params.Status != nil && string(*params.Status) != "success") ||
-				(search != "" && !containsFold(search, t.id.String(), t.orderID)) ||
+				(search != "" && !o.searchOrder(search, o.orderByID[t.orderID], t.id.String(), t.orderID, "card")) ||
 				!inDates(t.created, params.StartDate, params.EndDate) {
 				continue
 			}

@@ -295,6 +295,16 @@ func TestOrdersAsDocumented(t *testing.T) {
 	if *one.Count != *both.Count || *one.Count < 4 {
 		t.Fatalf("order events: %d and %d, want the same, of both orders", *one.Count, *both.Count)
 	}
+	// Newest first.
+	evs := *one.Results
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Id > evs[i-1].Id || evs[i].Timestamp.After(evs[i-1].Timestamp) {
+			t.Fatalf("order events not newest first: %d then %d", evs[i-1].Id, evs[i].Id)
+		}
+	}
+	if evs[0].Order != *renewals[0].Id {
+		t.Fatalf("newest order event is of %s, want the renewal %s", evs[0].Order, *renewals[0].Id)
+	}
 }
 
 func TestDailyAndTwentyEightDayPeriods(t *testing.T) {
@@ -366,6 +376,13 @@ func TestCustomersMayShareAnEmailNotAnID(t *testing.T) {
 	}
 	_, err := c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_home"})
 	apiError(t, err, http.StatusBadRequest)
+	must(c.Customers.Update(ctx, "cus_work", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Office Account")}))(t)
+	// Search looks at email, name and customerId.
+	for search, want := range map[string]int{"SAME@mail": 2, "office": 1, "cus_home": 1} {
+		if n := *must(c.Customers.List(ctx, &api.ListCustomersParams{Search: ptr(search)}))(t).Count; n != want {
+			t.Errorf("search %q: %d customers, want %d", search, n, want)
+		}
+	}
 	// Each record keeps its own subscriptions and payment methods.
 	must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_home")}))(t)
 	if n := len(*must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_work")}))(t).Results); n != 0 {
@@ -458,6 +475,15 @@ func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 	}
 	if err := srv.CompleteCheckout(late); err != nil {
 		t.Fatal(err)
+	}
+	// A session's events: newest first.
+	events := *must(s.c.CheckoutSessions.ListEvents(ctx, late, nil))(t).Results
+	if len(events) < 3 || events[0].Code != "checkout_completed" || events[len(events)-1].Code != "checkout_created" {
+		t.Fatalf("session events, newest first: %+v", events)
+	}
+	// Search looks at the product's name too.
+	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Search: ptr("team TOOL")}))(t).Results); n != 2 {
+		t.Fatalf("search by product name: %d sessions", n)
 	}
 	expired := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: ptr("expired")}))(t).Results
 	success := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: ptr("success")}))(t).Results
@@ -603,6 +629,23 @@ func TestMoreReferenceRules(t *testing.T) {
 	if charges < 2 || refunds != 1 {
 		t.Fatalf("%d charges, %d refunds", charges, refunds)
 	}
+	// A refund's business errors come as {"error": ...}, field errors by
+	// field.
+	hdr := http.Header{"Authorization": {"Bearer " + s.org.ServerKey.Reveal()}, "Content-Type": {"application/json"}}
+	for body, key := range map[string]string{
+		`{"orderId":"` + orderID + `","amountUnits":999999}`: "error",
+		`{"orderId":"` + orderID + `","reason":"BORED"}`:     "reason",
+	} {
+		status, _, got := rawDo(t, "POST", srv.URL()+"/refunds/", hdr, []byte(body))
+		var e map[string]any
+		if status != http.StatusBadRequest || json.Unmarshal(got, &e) != nil || e[key] == nil {
+			t.Errorf("refund %s = %d %s, want 400 with %q", body, status, got, key)
+		}
+	}
+	// Transaction search looks at the customer too.
+	if n := len(*must(c.Transactions.List(ctx, &api.ListTransactionsParams{Search: ptr("ONE@shop")}))(t).Results); n != len(txs) {
+		t.Fatalf("search by the customer's email: %d of %d transactions", n, len(txs))
+	}
 	// Refund list filters: status, search by order, created dates.
 	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: ptr(api.ListRefundsParamsStatus("SUCCEEDED")), Search: &orderID}))(t).Results); n != 1 {
 		t.Fatalf("refunds of the order: %d", n)
@@ -621,6 +664,9 @@ func TestMoreReferenceRules(t *testing.T) {
 	pms := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: ptr("cus_1")}))(t).Results
 	if len(pms) != 1 || *pms[0].Status != "succeeded" || !*pms[0].IsDefault {
 		t.Fatalf("payment methods = %+v", pms)
+	}
+	if md := *pms[0].MethodData; md["expMonth"] == nil || md["expYear"] == nil || md["last4"] != "4242" {
+		t.Fatalf("methodData = %v, want camelCase card details", md)
 	}
 	if byMail := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: ptr("one@shop.example")}))(t).Results; len(byMail) != 1 {
 		t.Fatalf("payment methods by customer_email: %d", len(byMail))

@@ -93,7 +93,8 @@ func (e *entitlement) detail(usage int64) obj {
 		"remaining":    nil,
 	}
 	if e.reset {
-		out["resetAt"] = rfc3339(e.resetAt)
+		// The reference: yyyy-MM-dd HH:mm:ss, not ISO 8601.
+		out["resetAt"] = e.resetAt.UTC().Format(time.DateTime)
 	}
 	if kind == "BOOLEAN" {
 		out["hasAccess"] = e.enabled

@@ -56,4 +56,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	_, err = c.Licenses.Deactivate(ctx, api.LicenseDeactivation{LicenseKey: key, InstanceId: *first.InstanceId})
 	apiError(t, err, http.StatusNotFound)
 	must(activate("third"))(t) // the freed place is usable
+	// An unknown key: validate and deactivate are 404.
+	_, err = c.Licenses.Validate(ctx, api.LicenseValidate{LicenseKey: "KQ-0000-0000-0000-0000"})
+	apiError(t, err, http.StatusNotFound)
 }

@@ -452,7 +452,8 @@ func (o *org) paymentMethodObj(pm *paymentMethod) obj {
 		"id":         pm.id,
 		"customer":   cust,
 		"methodType": "card",
-		"methodData": obj{"brand": pm.brand, "last4": pm.last4, "exp_month": 12, "exp_year": pm.created.Year() + 3, "funding": "credit", "country": "US"},
+		// camelCase in the API (the reference); webhooks write snake_case.
+		"methodData": obj{"brand": pm.brand, "last4": pm.last4, "expMonth": 12, "expYear": pm.created.Year() + 3, "funding": "credit", "country": "US"},
 		"isDefault":  true,
 		"status":     "succeeded",
 		"createdOn":  rfc3339(pm.created),

@@ -176,7 +176,7 @@ func (ob *outbox) deliver(p *pending) {
 			case <-t.C:
 			}
 		}
-		at := ob.clock().UTC()
+		at := ob.clock().UTC().Truncate(time.Microsecond) // as the state's clock is read
 		status, ok := ob.post(p)
 		p.org.logAttempt(&webhookLog{
 			id: newUUID(), eventID: p.eventID, endpoint: ob.endpointID, eventType: p.eventType,
