@@ -178,3 +178,19 @@ func (s *Server) RawEvents(organizationID string) ([]map[string]any, error) {
 	}
 	return out, nil
 }
+
+// clientKeyOperations take the organization's client API key as well as
+// its server key. The reference names only the server key; kelviq's guides
+// tell browser integrations to call these with the client key.
+var clientKeyOperations = map[string]bool{
+	"getCustomerEntitlements": true, // guides/subscription-integration.mdx
+	"getPromotion":            true, // the reference's own getPromotion description
+	"getProductOffering":      true, // a pricing page; ip_address applies "only with a server API key"
+}
+
+// orgForClientKey returns the organization a client key belongs to.
+func (s *state) orgForClientKey(key string) *org {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byClient[key]
+}

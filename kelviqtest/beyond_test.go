@@ -100,3 +100,33 @@ func TestEndpointsBeyondTheReference(t *testing.T) {
 		t.Fatalf("report event without a key = %d", status)
 	}
 }
+
+// TestClientKeyWhereTheGuidesSaySo: the organization's client API key
+// opens getCustomerEntitlements, getPromotion and getProductOffering (the
+// guides tell browser code to use it there), and nothing else.
+func TestClientKeyWhereTheGuidesSaySo(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	s := newShop(t, srv, "client-key")
+	ctx := context.Background()
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_browser"}))(t)
+	if err := srv.AddPromotion(s.org.Identifier.String(), kelviqtest.Promotion{ID: "p1", Code: "HELLO5", Country: "Spain", CountryCode: "ES", Percentage: 5, Message: "5 % off"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.org.ClientKey == "" {
+		t.Fatal("no client key")
+	}
+	client := http.Header{"Authorization": {"Bearer " + s.org.ClientKey}}
+	for path, want := range map[string]int{
+		"/entitlements/?customer_id=cus_browser":                        http.StatusOK,
+		"/entitlements?customerId=cus_browser":                          http.StatusOK,
+		"/promotions?promotion_id=p1":                                   http.StatusOK,
+		"/monetization/product-offering/" + s.product.Id.String() + "/": http.StatusOK,
+		"/customers/": http.StatusUnauthorized,
+		"/orders/":    http.StatusUnauthorized,
+	} {
+		if status, _, body := rawDo(t, "GET", srv.URL()+path, client, nil); status != want {
+			t.Errorf("GET %s with the client key = %d %s, want %d", path, status, body, want)
+		}
+	}
+}

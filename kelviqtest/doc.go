@@ -87,7 +87,9 @@
 //
 // Beyond the reference, the fake also serves what kelviq's official SDKs
 // call and openapi.json omits: GET and DELETE /customers/{customerId}/ and
-// POST /report/event/ (see RawEvents).
+// POST /report/event/ (see RawEvents); and, as kelviq's guides say, the
+// organization's client API key opens getCustomerEntitlements,
+// getPromotion and getProductOffering besides its server key.
 //
 // State lives in the Server value and is guarded by a mutex, so tests may run
 // in parallel, each with its own server or sharing one.

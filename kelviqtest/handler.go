@@ -103,6 +103,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			return info
 		}
 		o := s.state.orgForKey(token)
+		if o == nil && clientKeyOperations[info.id] { // beyond.go
+			o = s.state.orgForClientKey(token)
+		}
 		if o == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
 			writeDetail(w, http.StatusUnauthorized, "Invalid token.")

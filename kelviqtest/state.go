@@ -25,6 +25,7 @@ type state struct {
 	byExternal map[string]*org
 	byEmail    map[string]*org // lower-cased email
 	byKey      map[string]*org // server key
+	byClient   map[string]*org // client key
 	slugs      map[string]bool
 	lastUserID int
 	// sessionOrg finds a checkout session's organization, for the checkout
@@ -45,6 +46,7 @@ func newState(clock func() time.Time) *state {
 		byExternal: map[string]*org{},
 		byEmail:    map[string]*org{},
 		byKey:      map[string]*org{},
+		byClient:   map[string]*org{},
 		slugs:      map[string]bool{},
 		lastUserID: 1000,
 		sessionOrg: map[string]*org{},
@@ -225,6 +227,7 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 	s.byExternal[externalID] = o
 	s.byEmail[strings.ToLower(email)] = o
 	s.byKey[o.serverKey] = o
+	s.byClient[o.clientKey] = o
 	return o, nil
 }
 
