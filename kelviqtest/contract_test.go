@@ -630,7 +630,7 @@ var masks = []struct {
 }{
 	{regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`), "<uuid>"},
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`), "<time>"},
-	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}`), "<time>"}, // reportUsage's timestamp
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{6})?`), "<time>"}, // reportUsage's timestamp, resetAt
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "<host>"},
 	{regexp.MustCompile(`KQ(-[0-9A-F]{4}){4}`), "<license>"},
 	{regexp.MustCompile(`\b(sk_test|ck_test|sub|inv|cus)_[0-9a-f]{8,}`), "<$1>"},
