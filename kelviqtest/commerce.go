@@ -242,7 +242,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 		if s == nil {
 			return
 		}
-		if s.status != "active" || s.canceledAt != nil {
+		if s.status != "active" && s.status != "past_due" || s.canceledAt != nil {
 			writeDetail(w, http.StatusBadRequest, "The subscription is already cancelled.")
 			return
 		}
@@ -295,12 +295,22 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 func (s *Server) settle(o *org) {
 	t := o.now()
 	for _, sub := range o.subscriptions {
+		if sub.status == "past_due" {
+			s.retryCollection(o, sub, t) // dunning.go
+		}
 		if sub.status != "active" {
 			continue
 		}
 		for n := 0; n < maxRenewals && sub.billingType == "SUBSCRIPTION" && !t.Before(sub.periodEnd) &&
 			(sub.endDate == nil || sub.periodEnd.Before(*sub.endDate)); n++ {
-			prev := obj{"billing_period_start_time": rfc3339(sub.periodStart), "billing_period_end_time": rfc3339(sub.periodEnd)}
+			if o.declined[sub.customerID] {
+				s.failRenewal(o, sub) // dunning.go
+				if s.retryCollection(o, sub, t); sub.status != "active" {
+					break
+				}
+				continue
+			}
+			prev := obj{"billing_period_start_time": hookTime(sub.periodStart), "billing_period_end_time": hookTime(sub.periodEnd)}
 			sub.periodStart = sub.periodEnd
 			sub.periodEnd = periodEnd(sub.periodStart, sub.chargePeriod)
 			s.placeOrder(o, sub, true)
@@ -344,9 +354,13 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CreateChargeRequest
 	f.withOrg(w, r, &body, func(o *org) {
 		// The charge goes to the customer's saved payment method: one
-		// without is 400, as the reference says.
+		// without, or a declined one, is 400, as the reference says.
 		if o.customer(body.CustomerId) != nil && !slices.ContainsFunc(o.paymentMethods, func(pm *paymentMethod) bool { return pm.customerID == body.CustomerId }) {
 			writeDetail(w, http.StatusBadRequest, "The customer has no default payment method.")
+			return
+		}
+		if o.declined[body.CustomerId] {
+			writeDetail(w, http.StatusBadRequest, "The charge was declined.")
 			return
 		}
 		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "", nil)
@@ -369,6 +383,12 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 // webhooks for a new subscription or purchase, or for the renewal of a
 // subscription. The caller holds the lock.
 func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
+	return s.placeOrderPaying(o, sub, renewal, "")
+}
+
+// placeOrderPaying is placeOrder; with failedInvoice it pays that invoice
+// (one whose payment failed) instead of making a new one.
+func (s *Server) placeOrderPaying(o *org, sub *subscription, renewal bool, failedInvoice string) *order {
 	t := s.now()
 	p := o.planByIdentifier[sub.plan]
 	od := &order{
@@ -403,6 +423,11 @@ func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
 		s.emit(o, "payment_method.created", o.paymentMethodHook(pm), nil)
 	}
 	s.emit(o, "order.created", o.orderHook(od), nil)
+	if failedInvoice != "" {
+		od.invoiceID = failedInvoice
+		s.emit(o, "invoice.paid", o.invoiceHook(od), obj{"status": "PAYMENT_FAILED", "paid_at": nil})
+		return od
+	}
 	// The invoice is made paid: kelviq sends invoice.created and then
 	// invoice.paid for it.
 	s.emit(o, "invoice.created", o.invoiceHook(od), nil)

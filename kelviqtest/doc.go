@@ -69,7 +69,10 @@
 // plan issues one. Time follows the fake's clock (WithClock; the wall clock
 // by default): when a billing period is over the subscription renews (a
 // renewal order, usage of features that reset each period back to zero),
-// and a subscription cancelled for a later date ends then.
+// and a subscription cancelled for a later date ends then. A customer whose
+// card a test declines (DeclinePayments) goes past_due at renewal; kelviq's
+// 8 retries over 14 days follow, then the subscription is cancelled unless
+// a retry pays.
 //
 // With WithWebhook the fake delivers webhooks for the changes it makes
 // (customer, checkout, order, invoice, subscription, refund, payment method

@@ -725,3 +725,96 @@ func TestCustomizableEntitlementsCarryTheirValue(t *testing.T) {
 		t.Fatalf("CUSTOMIZABLE entitlement = %+v", e)
 	}
 }
+
+// TestFailedRenewalsAsTheGuideSays: a declined card renewal goes past_due
+// (invoice.created, invoice.payment_failed with a payment_link,
+// subscription.updated), is retried up to 8 times over 14 days, and is
+// cancelled after the last failure; a retry that succeeds pays the invoice
+// and makes the subscription active again.
+func TestFailedRenewalsAsTheGuideSays(t *testing.T) {
+	t.Parallel()
+	srv, s, clk, subID := subscribed(t, "dunning")
+	ctx := context.Background()
+	orgID := s.org.Identifier.String()
+	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_2", Email: nullable.NewNullableWithValue("two@shop.example")}))(t)
+	sub2 := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_2")}))(t).Id.String()
+	for _, c := range []string{"cus_1", "cus_2"} {
+		if err := srv.DeclinePayments(orgID, c, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"})
+	apiError(t, err, http.StatusBadRequest) // a declined charge
+
+	clk.Advance(31 * 24 * time.Hour) // the period is over: the renewal fails
+	for _, id := range []string{subID, sub2} {
+		if got := must(s.c.Subscriptions.Get(ctx, id))(t); *got.Status != "past_due" {
+			t.Fatalf("after a declined renewal: status %v", *got.Status)
+		}
+	}
+	failed := eventsOf(t, srv, "invoice.payment_failed")
+	if len(failed) != 2 {
+		t.Fatalf("%d invoice.payment_failed, want one per subscription", len(failed))
+	}
+	inv := object(failed[0])
+	link, _ := inv["payment_link"].(string)
+	if inv["status"] != "PAYMENT_FAILED" || inv["paid_at"] != nil || !strings.HasPrefix(link, "http://127.0.0.1:") {
+		t.Fatalf("invoice.payment_failed = %v", inv)
+	}
+	if status, _, _ := rawDo(t, "GET", link, nil, nil); status != http.StatusOK {
+		t.Fatalf("payment_link answers %d", status)
+	}
+	if created := eventsOf(t, srv, "invoice.created"); object(created[len(created)-1])["status"] != "OPEN" {
+		t.Fatalf("the failed invoice was created %v", object(created[len(created)-1])["status"])
+	}
+	var pastDue int
+	for _, e := range eventsOf(t, srv, "subscription.updated") {
+		if object(e)["status"] == "past_due" && previous(e)["status"] == "active" {
+			pastDue++
+		}
+	}
+	if pastDue != 2 {
+		t.Fatalf("%d subscription.updated to past_due, want 2", pastDue)
+	}
+	// Access stays while kelviq retries.
+	if e := entitlement(t, s.c, "cus_1", "sso"); e == nil || !*e.HasAccess {
+		t.Fatalf("past_due entitlement = %+v", e)
+	}
+
+	// cus_2 pays on a retry: the invoice is paid, the subscription active.
+	if err := srv.DeclinePayments(orgID, "cus_2", false); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * 24 * time.Hour) // past the first retry (14 days / 8)
+	if got := must(s.c.Subscriptions.Get(ctx, sub2))(t); *got.Status != "active" {
+		t.Fatalf("after a retry that pays: status %v", *got.Status)
+	}
+	paid := eventsOf(t, srv, "invoice.paid")
+	last := paid[len(paid)-1]
+	if object(last)["id"] != object(failed[1])["id"] || previous(last)["status"] != "PAYMENT_FAILED" || object(last)["status"] != "PAID" {
+		t.Fatalf("the recovered invoice.paid = %v / %v", object(last), previous(last))
+	}
+
+	// cus_1 never pays: 8 retries over 14 days, then cancelled.
+	clk.Advance(13 * 24 * time.Hour)
+	got := must(s.c.Subscriptions.Get(ctx, subID))(t)
+	if *got.Status != "canceled" {
+		t.Fatalf("after 14 days of declines: status %v", *got.Status)
+	}
+	var retries int
+	for _, e := range eventsOf(t, srv, "invoice.payment_failed") {
+		if object(e)["subscription_id"] == subID {
+			retries++
+		}
+	}
+	if retries != 1+8 { // the first attempt and the 8 retries, each failed
+		t.Fatalf("%d invoice.payment_failed for the declined subscription", retries)
+	}
+	cancelled := eventsOf(t, srv, "subscription.cancelled")
+	if len(cancelled) != 1 || object(cancelled[0])["id"] != subID || previous(cancelled[0])["status"] != "past_due" {
+		t.Fatalf("subscription.cancelled = %v", cancelled)
+	}
+	if e := entitlement(t, s.c, "cus_1", "sso"); e != nil {
+		t.Fatalf("entitlement after the cancellation = %+v", e)
+	}
+}

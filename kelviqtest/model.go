@@ -109,11 +109,14 @@ type subscription struct {
 	comment            string
 	features           []obj // FeatureInput quantities asked for
 	orderID            string
+	dunning            *dunning // while past_due
 }
 
 // grants reports whether the subscription gives access at t.
 func (s *subscription) grants(t time.Time) bool {
-	if s.status != "active" {
+	// past_due keeps access while kelviq retries the payment (the guide:
+	// access is the merchant's call until the final status).
+	if s.status != "active" && s.status != "past_due" {
 		return false
 	}
 	return s.endDate == nil || t.Before(*s.endDate)

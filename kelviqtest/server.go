@@ -145,6 +145,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("kelviqtest: listen: %w", err)
 	}
 	s.url = "http://" + ln.Addr().String() + BasePath
+	s.state.origin = "http://" + ln.Addr().String()
 	s.client, err = wrapper.New(
 		wrapper.WithBaseURL(s.url),
 		wrapper.WithPartnerKey(s.partnerKey),

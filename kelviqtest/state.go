@@ -26,6 +26,9 @@ type state struct {
 	byEmail    map[string]*org // lower-cased email
 	byKey      map[string]*org // server key
 	byClient   map[string]*org // client key
+	// origin is the fake's scheme and host, for the links it writes
+	// outside a request (webhook payloads).
+	origin     string
 	slugs      map[string]bool
 	lastUserID int
 	// sessionOrg finds a checkout session's organization, for the checkout
@@ -100,6 +103,9 @@ type org struct {
 	archivedCustomers map[string]bool
 	// rawEvents are the events POST /report/event/ accepted.
 	rawEvents []*rawEvent
+	// declined are the customers whose card payments fail
+	// (Server.DeclinePayments).
+	declined map[string]bool
 	// st is the state the organization belongs to (for its clock).
 	st *state
 	// logMu guards the delivery fields of webhookLogs' entries, which the

@@ -197,6 +197,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case "files":
 		writeText(w, "kelviq fake: contents of %s\n", arg)
+	case "invoices": // an unpaid invoice's payment_link (dunning.go)
+		writeText(w, "kelviq fake: payment page of invoice %s.\n", strings.TrimSuffix(arg, "/"))
 	default:
 		writeDetail(w, http.StatusNotFound, notFound)
 	}
