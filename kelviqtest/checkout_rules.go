@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
+
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
@@ -78,4 +80,31 @@ func (o *org) productName(plan string) string {
 		}
 	}
 	return ""
+}
+
+// trialEndOK checks an update's trialEnd: "now", or a time (ISO 8601, or
+// "yyyy-MM-dd HH:mm:ss" read as UTC) in the future, as the reference says;
+// it answers 400 naming trialEnd otherwise. The fake's subscriptions have
+// no trial, so a valid value changes nothing.
+func trialEndOK(w http.ResponseWriter, v nullable.Nullable[string], now time.Time) bool {
+	if !v.IsSpecified() || v.IsNull() || v.MustGet() == "now" {
+		return true
+	}
+	s := v.MustGet()
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t, err = time.Parse(time.DateTime, s)
+	}
+	if err != nil {
+		t, err = time.Parse("2006-01-02T15:04:05", s)
+	}
+	switch {
+	case err != nil:
+		writeFieldErrors(w, "trialEnd", `Use "now" or a date and time such as 2027-12-31T23:59:59Z.`)
+		return false
+	case !t.After(now):
+		writeFieldErrors(w, "trialEnd", "The trial end must be in the future.")
+		return false
+	}
+	return true
 }

@@ -201,6 +201,9 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 			writeDetail(w, http.StatusBadRequest, "A one-time purchase cannot be updated; create a checkout session instead.")
 			return
 		}
+		if !trialEndOK(w, body.TrialEnd, f.s.now()) {
+			return
+		}
 		v := livePlan(w, o, body.PlanIdentifier)
 		if v == nil {
 			return
@@ -225,6 +228,10 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 					prev[k] = v
 				}
 			}
+			// The period restarts with the change, even within the second
+			// the webhook's time stamps show.
+			prev["billing_period_start_time"] = before["billing_period_start_time"]
+			prev["billing_period_end_time"] = before["billing_period_end_time"]
 		}
 		f.s.emit(o, typ, after, prev)
 		writeJSON(w, http.StatusOK, obj{"subscriptionId": s.id.String()})

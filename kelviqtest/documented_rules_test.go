@@ -582,6 +582,18 @@ func TestMoreReferenceRules(t *testing.T) {
 	if ae := apiError(t, err, http.StatusBadRequest); !strings.Contains(ae.Error(), "cancellationDate") {
 		t.Fatalf("SPECIFIC_DATE without a date: %v", ae)
 	}
+	// trialEnd is "now" or a time in the future.
+	for value, ok := range map[string]bool{"now": true, "2099-01-01T00:00:00Z": true, "2099-01-01 00:00:00": true, "2020-01-01T00:00:00Z": false, "soon": false} {
+		_, err := c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", TrialEnd: nullable.NewNullableWithValue(value)})
+		if ok && err != nil {
+			t.Errorf("trialEnd %q: %v", value, err)
+		}
+		if !ok {
+			if ae := apiError(t, err, http.StatusBadRequest); !strings.Contains(ae.Error(), "trialEnd") {
+				t.Errorf("trialEnd %q: %v", value, ae)
+			}
+		}
+	}
 	// A one-time purchase (how a free plan is bought) cannot be updated.
 	charge := must(c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
 	if charge.TrialDaysRemaining == nil || *charge.TrialDaysRemaining != 0 || charge.EndDate != nil {
