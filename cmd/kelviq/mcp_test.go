@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,5 +221,41 @@ func TestREADMEMCPConfig(t *testing.T) {
 	s := cfg.MCPServers["kelviq"]
 	if s.Command != "kelviq" || strings.Join(s.Args, " ") != "mcp" || s.Env[wrapper.EnvServerKey] == "" {
 		t.Fatalf("configuration %+v does not run kelviq mcp with a server key", s)
+	}
+}
+
+// The command's flags reach the server: --read-only with --tools customers
+// serves listCustomers alone. Run in process, on pipes.
+func TestMCPFlags(t *testing.T) {
+	fake := kelviqtest.NewServer(t)
+	env := map[string]string{"KELVIQ_BASE_URL": fake.URL(), "KELVIQ_PARTNER_KEY": fake.PartnerKey(), "HOME": t.TempDir()}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	stderr := &lockedBuffer{}
+	done := make(chan int, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	go func() {
+		done <- run(ctx, []string{"mcp", "--read-only", "--tools", "customers"}, inR, outW, stderr, func(k string) string { return env[k] })
+		outW.Close()
+	}()
+	session, err := mcp.NewClient(&mcp.Implementation{Name: "flags", Version: "1"}, nil).Connect(ctx, &mcp.IOTransport{Reader: outR, Writer: inW}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v\nstderr: %s", err, stderr)
+	}
+	tools, err := session.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+	}
+	if strings.Join(names, ",") != "listCustomers" {
+		t.Errorf("--read-only --tools customers serves %v, want listCustomers", names)
+	}
+	_ = session.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
