@@ -541,3 +541,43 @@ func TestBatchSumNeverOverflows(t *testing.T) {
 		t.Errorf("Stats = %+v", st)
 	}
 }
+
+// A 501 is outside the rulebook's retryable statuses (the client's engine
+// does not retry it either): a SET answered 501 is handed back after one
+// request instead of being retried, and a DELTA is parked (it may have
+// been applied).
+func TestNonRetryable5xx(t *testing.T) {
+	var seen atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		http.Error(w, `{"detail":"not here"}`, http.StatusNotImplemented)
+	}))
+	t.Cleanup(api.Close)
+	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(api.URL+"/api/v1"), wrapper.WithServerKey("sk_test_501"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h handedBack
+	rep, err := usage.NewReporter(client, usage.WithInterval(time.Hour), usage.WithBackoff(time.Millisecond, 5*time.Millisecond),
+		usage.WithOnRejected(h.reject), usage.WithOnUncertain(h.uncertainOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rep.Close(context.Background()) })
+	mustReport(t, rep, "cus-1", "seats", 5, usage.Set)
+	mustReport(t, rep, "cus-2", "api-calls", 3, usage.Delta)
+	mustFlush(t, rep)
+	rejected, uncertain, errs := h.lists()
+	if len(rejected) != 1 || rejected[0].Behaviour != usage.Set || len(uncertain) != 1 || uncertain[0].Behaviour != usage.Delta {
+		t.Fatalf("rejected %+v, uncertain %+v (errors %v); want the SET handed back and the DELTA parked", rejected, uncertain, errs)
+	}
+	for _, err := range errs {
+		var apiErr *wrapper.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotImplemented {
+			t.Errorf("error %v, want the 501 *APIError", err)
+		}
+	}
+	if st := rep.Stats(); seen.Load() != 2 || st.Requests != 2 || st.Retried != 0 || st.Rejected != 1 || st.Uncertain != 1 {
+		t.Errorf("server saw %d requests, stats %+v; want 2 requests, none retried", seen.Load(), st)
+	}
+}

@@ -224,9 +224,7 @@ type Client struct {
 // (see WithoutEnvKeys). Keys may be absent: a call that needs a missing key
 // fails with ErrMissingCredential before anything is sent.
 func New(opts ...Option) (*Client, error) {
-	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: transport.Policy{
-		MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter,
-	}}
+	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: defaultPolicy}
 	if err := s.apply(opts); err != nil {
 		return nil, err
 	}

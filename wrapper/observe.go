@@ -152,7 +152,7 @@ func (o *observe) call(req *http.Request, op api.Op, s *sender) (*http.Response,
 			return next(r)
 		}
 	}
-	resp, err := s.engine.Send(req.WithContext(ctx), op, policyFor(ctx, s.retry), h) // an observer may add call options
+	resp, err := s.engine.Send(req.WithContext(ctx), op, s.retry, h) // an observer may add call options
 	for i := len(o.observers) - 1; i >= 0; i-- {
 		o.observers[i].CallEnd(ctx, info, err)
 	}

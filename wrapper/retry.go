@@ -8,7 +8,7 @@ import (
 	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
-// Retry defaults. See WithMaxRetries for the rule.
+// Retry defaults. See RetryRules for the rule.
 const (
 	DefaultMaxRetries    = 2
 	DefaultRetryBase     = 500 * time.Millisecond
@@ -16,21 +16,16 @@ const (
 	DefaultMaxRetryAfter = 30 * time.Second
 )
 
+var defaultPolicy = transport.Policy{MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter}
+
+// RetryRules returns, in prose, the rule by which a failed request is sent
+// again, the same for every operation (and for package usage's reporter):
+// which outcomes are retried, for which methods, and how long it waits,
+// with the default settings. kelviq --help prints it.
+func RetryRules() string { return transport.Rulebook(defaultPolicy) }
+
 // WithMaxRetries sets how many times a failed request may be re-sent
-// (default 2; 0 disables retries). The rule, the same for every operation:
-//
-//   - Retried: a connection error before any answer, and the answers 408,
-//     429, 500, 502, 503 and 504 — for GET, HEAD, OPTIONS, PUT and DELETE.
-//   - POST and PATCH are re-sent only when the request provably never
-//     reached the server: the connection could not be opened (dial error,
-//     refused connection, unknown host). Once bytes may have been sent they
-//     are never re-sent, whatever the answer: kelviq documents no
-//     idempotency key, so a repeated provision or charge could happen twice.
-//   - Waits grow exponentially with full jitter (WithRetryBackoff: base
-//     0.5 s, cap 8 s). A Retry-After header (seconds or an HTTP date) is
-//     honoured when it is at most WithMaxRetryAfter (30 s); a longer one
-//     ends the retries at once. Every wait ends as soon as the context is
-//     cancelled.
+// (default 2; 0 disables retries), by the rule RetryRules states.
 func WithMaxRetries(n int) Option {
 	return func(s *settings) error {
 		if n < 0 {
@@ -98,8 +93,6 @@ func AttemptTimeout(d time.Duration) CallOption {
 	}}
 }
 
-type callOptionsKey struct{}
-
 // WithCallOptions returns a context that makes every call made with it use
 // opts, whichever door the call goes through (a helper, a service method or
 // the generated client):
@@ -107,22 +100,11 @@ type callOptionsKey struct{}
 //	ctx := wrapper.WithCallOptions(ctx, wrapper.MaxRetries(0))
 //	org, err := client.Partner.GetByExternalID(ctx, "northwind-0042")
 func WithCallOptions(ctx context.Context, opts ...CallOption) context.Context {
-	prev, _ := ctx.Value(callOptionsKey{}).([]CallOption)
-	all := append(append([]CallOption(nil), prev...), opts...)
-	return context.WithValue(ctx, callOptionsKey{}, all)
-}
-
-// policyFor returns p changed by the call options on ctx.
-func policyFor(ctx context.Context, p transport.Policy) transport.Policy {
-	opts, _ := ctx.Value(callOptionsKey{}).([]CallOption)
-	if len(opts) == 0 {
-		return p // p stays on the stack on the common path
-	}
-	q := p
+	edits := make([]func(*transport.Policy), 0, len(opts))
 	for _, o := range opts {
 		if o.apply != nil {
-			o.apply(&q)
+			edits = append(edits, o.apply)
 		}
 	}
-	return q
+	return transport.WithPolicyEdits(ctx, edits...)
 }
