@@ -40,7 +40,7 @@ func TestPasswordACLAndTLS(t *testing.T) {
 	api := countingapi.Start(t)
 	var mu sync.Mutex
 	var storeErrs []string
-	checker, err := entitlements.NewChecker(api.Client(t), entitlements.WithStore(redisstore.NewCache(app)),
+	checker, err := entitlements.NewChecker(countingClient(t, api), entitlements.WithStore(redisstore.NewCache(app)),
 		entitlements.WithStoreTimeout(2*time.Second),
 		entitlements.WithOnStoreError(func(op string, err error) { mu.Lock(); storeErrs = append(storeErrs, op+": "+err.Error()); mu.Unlock() }))
 	if err != nil {
@@ -63,7 +63,7 @@ func TestPasswordACLAndTLS(t *testing.T) {
 	}
 
 	var queueErrs []string
-	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, app, "{acme:usage}", redisstore.WithLease(time.Second))),
+	rep, err := usage.NewReporter(countingClient(t, api), usage.WithQueue(newQueue(t, app, "{acme:usage}", redisstore.WithLease(time.Second))),
 		usage.WithInterval(5*time.Millisecond),
 		usage.WithOnQueueError(func(op string, err error) { mu.Lock(); queueErrs = append(queueErrs, op+": "+err.Error()); mu.Unlock() }))
 	if err != nil {

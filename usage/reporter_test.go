@@ -55,7 +55,7 @@ func newReporter(t *testing.T, srv *countingapi.Server, h *handedBack, opts ...u
 	if h != nil {
 		base = append(base, usage.WithOnRejected(h.reject), usage.WithOnUncertain(h.uncertainOf))
 	}
-	rep, err := usage.NewReporter(srv.Client(t), append(base, opts...)...)
+	rep, err := usage.NewReporter(countingClient(t, srv), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestQueueFull(t *testing.T) {
 func TestCloseHandsBackUndelivered(t *testing.T) {
 	srv := countingapi.Start(t)
 	srv.Refuse(true)
-	rep, err := usage.NewReporter(srv.Client(t), usage.WithBackoff(time.Millisecond, 5*time.Millisecond))
+	rep, err := usage.NewReporter(countingClient(t, srv), usage.WithBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestCloseHandsBackUndelivered(t *testing.T) {
 
 func TestCloseFlushes(t *testing.T) {
 	srv := countingapi.Start(t)
-	rep, err := usage.NewReporter(srv.Client(t), usage.WithInterval(time.Hour))
+	rep, err := usage.NewReporter(countingClient(t, srv), usage.WithInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestCloseFlushes(t *testing.T) {
 
 func TestNewReporterOptions(t *testing.T) {
 	srv := countingapi.Start(t)
-	c := srv.Client(t)
+	c := countingClient(t, srv)
 	for _, tc := range []struct {
 		name string
 		opt  usage.Option
@@ -427,7 +427,7 @@ func TestConcurrentDeltasThroughRefusalsAnd429(t *testing.T) {
 // ErrClosed: none is left behind in the in-memory queue.
 func TestCloseWhileReporting(t *testing.T) {
 	srv := countingapi.Start(t)
-	rep, err := usage.NewReporter(srv.Client(t), usage.WithInterval(time.Millisecond), usage.WithBatchSize(50))
+	rep, err := usage.NewReporter(countingClient(t, srv), usage.WithInterval(time.Millisecond), usage.WithBatchSize(50))
 	if err != nil {
 		t.Fatal(err)
 	}
