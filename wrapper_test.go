@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -222,8 +223,6 @@ func assertFullOrg(t *testing.T, org *wrapper.PartnerOrganization, externalID, s
 		t.Errorf("UserID = %d, want 5120", org.UserID)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // ---------------------------------------------------------------------------
 // 1. Partner helpers
@@ -454,7 +453,7 @@ func TestServerKeyOperations(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t, reply(http.StatusOK, `{"count":1,"results":[{"customerId":"cus_42"}]}`))
 		c := newClient(t, srv.base(), wrapper.WithServerKey(serverKey), wrapper.WithPartnerKey(partnerKey))
-		resp, err := c.API().ListCustomersWithResponse(context.Background(), &api.ListCustomersParams{Search: ptr("ada"), PageSize: ptr(50)})
+		resp, err := c.API().ListCustomersWithResponse(context.Background(), &api.ListCustomersParams{Search: testkit.Ptr("ada"), PageSize: testkit.Ptr(50)})
 		if err != nil {
 			t.Fatalf("ListCustomers: %v", err)
 		}
@@ -573,7 +572,7 @@ func TestEdgeOperations(t *testing.T) {
 		{
 			name: "getCustomerEntitlements",
 			call: func(c *wrapper.Client) error {
-				resp, err := c.API().GetCustomerEntitlementsWithResponse(context.Background(), &api.GetCustomerEntitlementsParams{CustomerId: "cus_42", FeatureId: ptr("seats")})
+				resp, err := c.API().GetCustomerEntitlementsWithResponse(context.Background(), &api.GetCustomerEntitlementsParams{CustomerId: "cus_42", FeatureId: testkit.Ptr("seats")})
 				if err == nil && (resp.JSON200 == nil || resp.JSON200.CustomerId == nil || *resp.JSON200.CustomerId != "cus_42") {
 					return fmt.Errorf("answer not decoded: %s", resp.Body)
 				}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -326,7 +327,7 @@ func BenchmarkAutoPaging(b *testing.B) {
 					b.Fatal(err, r.StatusCode())
 				}
 				n += len(*r.JSON200.Results)
-				if next, err := ptrGet(r.JSON200.Next); err != nil || next == "" {
+				if next, err := testkit.PtrGet(r.JSON200.Next); err != nil || next == "" {
 					break
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -95,7 +96,7 @@ func TestGeneratedTypesDecode(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"email":"","name":null}`), &cust); err != nil {
 		t.Fatalf("empty email must decode: %v", err)
 	}
-	if v, err := ptrGet(cust.Email); err != nil || v != "" {
+	if v, err := testkit.PtrGet(cust.Email); err != nil || v != "" {
 		t.Errorf("email = %q, %v; want empty string value", v, err)
 	}
 	if !(cust.Name == nil) || (cust.Metadata != nil) {

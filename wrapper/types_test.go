@@ -21,6 +21,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -69,7 +70,7 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		} else if r.Status.Valid() {
 			t.Errorf("unknown status %q reports Valid", *r.Status)
 		}
-		if reason, err := ptrGet(r.Reason); err != nil || reason != "CHARGEBACK_LOST" || reason.Valid() {
+		if reason, err := testkit.PtrGet(r.Reason); err != nil || reason != "CHARGEBACK_LOST" || reason.Valid() {
 			t.Errorf("Reason = %q, %v (Valid %v)", reason, err, reason.Valid())
 		}
 
@@ -108,7 +109,7 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		if s.BillingType == nil || string(*s.BillingType) != "metered_v2" || s.BillingType.Valid() {
 			t.Errorf("BillingType = %v", s.BillingType)
 		}
-		if got, err := ptrGet(s.CancellationReason); err != nil || string(got) != "CANCELLED_BY_REGULATOR" || got.Valid() {
+		if got, err := testkit.PtrGet(s.CancellationReason); err != nil || string(got) != "CANCELLED_BY_REGULATOR" || got.Valid() {
 			t.Errorf("CancellationReason = %q, %v", got, err)
 		}
 		if wrapper.Deref(s.Status) != "paused_by_regulator" {
@@ -416,7 +417,7 @@ func TestTypesUnknownFieldsIgnored(t *testing.T) {
 		if wrapper.Deref(c.CustomerId) != "cus_1" || (*c.Email) != "a@example.com" || !(c.Name == nil) {
 			t.Errorf("customer = %+v", c)
 		}
-		if md, err := ptrGet(c.Metadata); err != nil || md["k"] != "v" {
+		if md, err := testkit.PtrGet(c.Metadata); err != nil || md["k"] != "v" {
 			t.Errorf("Metadata = %v, %v", md, err)
 		}
 		if !c.BillingAddress.IsSpecified() || c.BillingAddress.IsNull() {
