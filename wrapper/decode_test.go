@@ -37,10 +37,10 @@ var (
 type sampleStyle int
 
 const (
-	styleFull    sampleStyle = iota // every field, plain values
-	styleNull                       // every field null
-	styleTricky                     // escapes, non-ASCII, money as strings, unknown members and enum values
-	styleEmpty                      // empty objects and arrays
+	styleFull   sampleStyle = iota // every field, plain values
+	styleNull                      // every field null
+	styleTricky                    // escapes, non-ASCII, money as strings, unknown members and enum values
+	styleEmpty                     // empty objects and arrays
 )
 
 // sample writes a JSON value for t.

@@ -38,12 +38,16 @@ func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
 // decode reads a success answer into a T. A body that does not decode is a
 // *DecodeError that keeps the status and a sample of the body. The strings
 // of the result share the body's one allocation (see decodeInto).
-func decode[T any](resp *http.Response, err error) (*T, error) { return decodeInto[T](resp, err, false) }
+func decode[T any](resp *http.Response, err error) (*T, error) {
+	return decodeInto[T](resp, err, false)
+}
 
 // decodeOwned is decode for answers that hold a plain credential: each
 // string of the result is a copy of its own, so that no part of it keeps
 // the body, and the credential in it, reachable.
-func decodeOwned[T any](resp *http.Response, err error) (*T, error) { return decodeInto[T](resp, err, true) }
+func decodeOwned[T any](resp *http.Response, err error) (*T, error) {
+	return decodeInto[T](resp, err, true)
+}
 
 // decodeInto reads a success answer into a T with the decoders generated
 // for the api types (decode.gen.go), whose strings are substrings of the
