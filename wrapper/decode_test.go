@@ -267,6 +267,8 @@ func TestDecodeLeavesTheUnusualToEncodingJSON(t *testing.T) {
 		{"null body", `null`, false},
 		{"array body", `[]`, false},
 		{"truncated", `{"results":[{"name":"a"}`, false},
+		{"deep unknown member", `{"zzz":` + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + `,"count":3}`, true},
+		{"too deep for encoding/json", `{"zzz":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(tc.body)), ContentLength: int64(len(tc.body)),

@@ -23,10 +23,15 @@ import (
 	"github.com/google/uuid"
 )
 
+// maxDepth is the deepest nesting a Reader takes; deeper text is left to
+// encoding/json, which refuses nesting past its own limit (10,000).
+const maxDepth = 1000
+
 // Reader reads one JSON text. Its methods do nothing once it has failed.
 type Reader struct {
 	s      string
 	i      int
+	depth  int // of the objects and arrays open
 	failed bool
 	// Own makes every string a copy of its own instead of a substring of
 	// the text, for answers whose text must not stay reachable through
@@ -109,7 +114,7 @@ func (r *Reader) Object() bool {
 			r.i++
 			return false
 		}
-		return !r.failed
+		return r.open()
 	case 'n':
 		r.literal("null")
 		return false
@@ -126,6 +131,7 @@ func (r *Reader) More() bool {
 		return true
 	case '}':
 		r.i++
+		r.depth--
 		return false
 	}
 	r.failed = true
@@ -143,7 +149,7 @@ func (r *Reader) Array() bool {
 			r.i++
 			return false
 		}
-		return !r.failed
+		return r.open()
 	case 'n':
 		r.literal("null")
 		return false
@@ -160,10 +166,19 @@ func (r *Reader) MoreElems() bool {
 		return true
 	case ']':
 		r.i++
+		r.depth--
 		return false
 	}
 	r.failed = true
 	return false
+}
+
+// open enters an object or array with a member or element to read.
+func (r *Reader) open() bool {
+	if r.depth++; r.depth > maxDepth {
+		r.failed = true
+	}
+	return !r.failed
 }
 
 // Key reads a member's name and its colon. A name with an escape or a
