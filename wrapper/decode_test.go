@@ -310,3 +310,42 @@ func FuzzDecodeAgrees(f *testing.F) {
 		agree(t, answerTypes[int(which)%len(answerTypes)], body, own)
 	})
 }
+
+// An answer that holds a credential decodes into strings of their own: the
+// read buffer is cleared after decoding (so the plain key does not linger
+// in it), and the result, which shares nothing with it, is intact.
+func TestDecodeOwnedSharesNothingWithTheBody(t *testing.T) {
+	body := `{"userId":7,"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","clientKey":"ck_x","serverKey":"sk_live_plain_key","partnerExternalId":"nw-1"}`
+	want := new(api.PartnerOrganization)
+	if err := json.Unmarshal([]byte(body), want); err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	resp := &http.Response{StatusCode: 200, Body: io.NopCloser(&recordingReader{r: strings.NewReader(body), seen: &buf}),
+		ContentLength: -1, Request: httptest.NewRequest(http.MethodGet, "/api/v1/partner/organizations/x/", nil)}
+	got, err := decodeOwned[api.PartnerOrganization](resp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeOwned = %+v, want %+v", got, want)
+	}
+	if strings.Contains(string(buf), "sk_live_plain_key") {
+		t.Error("the read buffer still holds the server key after decoding")
+	}
+}
+
+// recordingReader remembers the buffer its reader filled last, so that a
+// test can look at it after the body was read.
+type recordingReader struct {
+	r    io.Reader
+	seen *[]byte
+}
+
+func (r *recordingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		*r.seen = p[:n:n]
+	}
+	return n, err
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"unsafe"
 
 	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/internal/transport"
@@ -59,17 +60,26 @@ func decodeInto[T any](resp *http.Response, err error, own bool) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := transport.ReadBodyString(resp)
+	raw, err := transport.ReadBody(resp)
 	if err != nil {
 		return nil, err
+	}
+	// The decoders read the body as a string without copying it: raw is
+	// this call's own buffer, and nothing writes to it while body, or a
+	// substring of it in the result, is in use. With own set, no part of
+	// the result shares it, and it is cleared at the end so that the
+	// credential in it does not linger in memory.
+	body := unsafe.String(unsafe.SliceData(raw), len(raw))
+	if own {
+		defer clear(raw)
 	}
 	v := new(T)
 	if decodeFast(body, v, own) {
 		return v, nil
 	}
 	*v = *new(T)
-	if err := decodeJSON([]byte(body), v); err != nil {
-		return nil, decodeError(resp, []byte(body), err)
+	if err := decodeJSON(raw, v); err != nil {
+		return nil, decodeError(resp, raw, err)
 	}
 	return v, nil
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/go-faster/jx"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
-	"github.com/go-faster/jx"
 	"github.com/google/uuid"
 
 	"github.com/kelviq/kelviq-go/api"

@@ -336,42 +336,6 @@ func ReadBody(resp *http.Response) ([]byte, error) {
 	return body, nil
 }
 
-// ReadBodyString is ReadBody for a body wanted as a string (a decoder
-// that keeps substrings of it): the text is read into one allocation
-// sized from Content-Length, and not copied again.
-func ReadBodyString(resp *http.Response) (string, error) {
-	defer resp.Body.Close()
-	var sb strings.Builder
-	n := resp.ContentLength
-	if n > 0 && n <= maxPresize {
-		sb.Grow(int(n))
-	}
-	var chunk [8 << 10]byte
-	var err error
-	for {
-		var k int
-		k, err = resp.Body.Read(chunk[:])
-		sb.Write(chunk[:k])
-		if err != nil {
-			break
-		}
-	}
-	if err == io.EOF {
-		err = nil
-		if n > 0 && int64(sb.Len()) < n {
-			err = fmt.Errorf("body ended after %d of %d bytes: %w", sb.Len(), n, io.ErrUnexpectedEOF)
-		}
-	}
-	if err != nil {
-		if b, ok := resp.Body.(*cappedBody); ok && b.over {
-			return "", err // the engine's TooLarge error, as it is
-		}
-		method, path, _ := Describe(resp)
-		return "", fmt.Errorf("kelviq: %s %s: reading response: %w", method, path, err)
-	}
-	return sb.String(), nil
-}
-
 // StripCredentials removes from h every header that can carry a
 // credential (as the operation table names them), under a key of any
 // spelling: a key set directly in the map is sent as it is written.
