@@ -177,7 +177,7 @@ func BenchmarkPaired(b *testing.B) {
 		return [3]func(context.Context) error{per(callers, calls, get[0]), per(callers, calls, get[1]), per(callers, calls, get[2])}
 	}
 	workloads := []workload{
-		{name: "get/callers=1", blocks: 61, units: 1000, unit: "call", do: byCallers(1, 1000)},
+		{name: "get/callers=1", blocks: 121, units: 500, unit: "call", do: byCallers(1, 500)},
 		{name: "get/callers=64", blocks: 81, units: 64 * 100, unit: "call", do: byCallers(64, 100)},
 		{name: "walk/items=1000", blocks: 101, units: shortList, unit: "item", do: walk(shortList)},
 		{name: "walk/items=10000", blocks: 41, units: longList, unit: "item", do: walk(longList)},

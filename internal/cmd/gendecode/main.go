@@ -65,7 +65,6 @@ type gen struct {
 	structs []string
 	queued  map[string]bool
 	uses    map[string]bool // import paths the output uses
-	b       bytes.Buffer
 }
 
 func generate(apiPath, apiImport, readImport, pkg string) ([]byte, error) {
