@@ -349,3 +349,40 @@ func (r *recordingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// okAnswer is a 200 answer with body, as the engine hands it to decode.
+func okAnswer(body string) *http.Response {
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)),
+		Request: httptest.NewRequest(http.MethodGet, "/api/v1/x/", nil)}
+}
+
+// The guarantees the answers had with encoding/json hold on the generated
+// path, which these inputs take (decodeFast accepts each): unknown members
+// and unknown enum values are kept out of the way and as they came, and
+// money keeps its exact decimal text, written as a number or a string.
+func TestDecodeKeepsTheGuarantees(t *testing.T) {
+	events := `{"count":1,"next":null,"results":[{"code":"c1","id":9,"metadata":{"k":[1]},"order":"o1",` +
+		`"status":"a_status_added_later","timestamp":"2026-01-02T03:04:05Z","title":"t","addedLater":{"x":[true]}}],"alsoNew":1}`
+	if !decodeFast(events, new(api.OrderEventListResponse), false) {
+		t.Fatal("the generated decoder gave up on an answer with unknown members")
+	}
+	list, err := decode[api.OrderEventListResponse](okAnswer(events), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (*list.Results)[0].Status; got != "a_status_added_later" {
+		t.Errorf("unknown enum value decoded as %q", got)
+	}
+	money := `{"results":[{"amountTotal":1234567890.123456789,"collectedTax":"0.10"}]}`
+	if !decodeFast(money, new(api.TransactionListResponse), false) {
+		t.Fatal("the generated decoder gave up on money")
+	}
+	tx, err := decode[api.TransactionListResponse](okAnswer(money), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := (*tx.Results)[0]
+	if *r.AmountTotal != "1234567890.123456789" || *r.CollectedTax != "0.10" {
+		t.Errorf("money decoded as %q and %q, want the exact text", *r.AmountTotal, *r.CollectedTax)
+	}
+}
