@@ -177,10 +177,10 @@ func BenchmarkPaired(b *testing.B) {
 		return [3]func(context.Context) error{per(callers, calls, get[0]), per(callers, calls, get[1]), per(callers, calls, get[2])}
 	}
 	workloads := []workload{
-		{name: "get/callers=1", blocks: 121, units: 500, unit: "call", do: byCallers(1, 500)},
-		{name: "get/callers=64", blocks: 81, units: 64 * 100, unit: "call", do: byCallers(64, 100)},
-		{name: "walk/items=1000", blocks: 101, units: shortList, unit: "item", do: walk(shortList)},
-		{name: "walk/items=10000", blocks: 41, units: longList, unit: "item", do: walk(longList)},
+		{name: "get/callers=1", blocks: 120, units: 500, unit: "call", do: byCallers(1, 500)},
+		{name: "get/callers=64", blocks: 120, units: 64 * 100, unit: "call", do: byCallers(64, 100)},
+		{name: "walk/items=1000", blocks: 102, units: shortList, unit: "item", do: walk(shortList)},
+		{name: "walk/items=10000", blocks: 42, units: longList, unit: "item", do: walk(longList)},
 	}
 	for _, w := range workloads {
 		b.Run(w.name, func(b *testing.B) {
@@ -192,7 +192,8 @@ func BenchmarkPaired(b *testing.B) {
 }
 
 // orders are the six orders of the three clients; block i runs in
-// orders[i%6], so each client runs first, second and last equally often.
+// orders[i%6], so each client runs first, second and last equally often
+// (the block counts are multiples of six).
 var orders = [6][3]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}, {2, 0, 1}, {1, 0, 2}}
 
 // run runs the blocks of w and reports the ratios and allocations.
