@@ -38,7 +38,7 @@ fmt-check: ## fail if any Go file is not gofmt'ed
 lint: fmt-check vet ## gofmt, go vet and staticcheck
 	$(GO) tool -modfile=tools/lint/go.mod staticcheck $(PKGS)
 
-generate: ## regenerate api/, internal/fakeapi/, wrapper/services.gen.go and wrapper/decode.gen.go from openapi.json
+generate: ## regenerate api/, internal/fakeapi/, wrapper/services.gen.go, wrapper/decode.gen.go and the MCP tool table from openapi.json
 	$(GO) generate ./...
 
 check-generated: generate ## fail if regenerating changes anything

@@ -1,6 +1,7 @@
 package kelviq_test
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -26,5 +27,71 @@ func TestClientLinksNoIntegration(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Only the CLI links its command-line libraries (cobra, pflag, x/term): the
+// library packages, the fake and the catalog package do not.
+func TestOnlyTheCLILinksCobra(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, so the dependency graph cannot be listed")
+	}
+	cliOnly := []string{"github.com/spf13/cobra", "github.com/spf13/pflag", "golang.org/x/term"}
+	deps := func(pkg string) []string {
+		out, err := exec.Command(goCmd, "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		return strings.Fields(string(out))
+	}
+	pkgs := []string{"./api", "./wrapper", "./webhook", "./kelviqtest"}
+	if _, err := os.Stat("catalog"); err == nil {
+		pkgs = append(pkgs, "./catalog")
+	}
+	for _, pkg := range pkgs {
+		for _, dep := range deps(pkg) {
+			for _, banned := range cliOnly {
+				if dep == banned || strings.HasPrefix(dep, banned+"/") {
+					t.Errorf("%s links %s, which only the CLI may link", pkg, dep)
+				}
+			}
+		}
+	}
+	// The check can fail: the CLI itself does link them.
+	cli := strings.Join(deps("./cmd/kelviq"), "\n")
+	for _, want := range cliOnly {
+		if !strings.Contains(cli, want) {
+			t.Errorf("./cmd/kelviq does not link %s: is this test still checking the right names?", want)
+		}
+	}
+}
+
+// Only the CLI links the MCP SDK (and the JSON Schema engine it brings):
+// neither the library's packages nor the fake do.
+func TestLibraryLinksNoMCP(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, so the dependency graph cannot be listed")
+	}
+	pkgs := []string{"./api", "./wrapper", "./webhook", "./kelviqtest", "./entitlements", "./usage", "./kelviqotel", "./redisstore", "./catalog"}
+	out, err := exec.Command(goCmd, append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/modelcontextprotocol/", "github.com/google/jsonschema-go", "/internal/mcpserver"} {
+			if strings.Contains(dep, banned) {
+				t.Errorf("a library package links %s", dep)
+			}
+		}
+	}
+	// The check can fail: the CLI itself does link the SDK.
+	out, err = exec.Command(goCmd, "list", "-deps", "./cmd/kelviq").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/kelviq: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "github.com/modelcontextprotocol/go-sdk/mcp\n") {
+		t.Errorf("./cmd/kelviq does not link the MCP SDK: is this test still checking the right names?")
 	}
 }

@@ -22,6 +22,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	planID := "desktop"
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Desktop", Identifier: &planID, Product: *product.Id,
 		License: &api.LicenseConfig{Enabled: ptr(true), ActivationLimit: ptr(2), ActivationLimitEnabled: ptr(true)}}))(t)
+	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t) // the API publishes no plan without a price
 	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_dev", Email: nullable.NewNullableWithValue("dev@example.com")}))(t)
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_other"}))(t)
@@ -36,8 +37,8 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	}
 	first := must(activate("laptop"))(t)
 	must(activate("desktop"))(t)
-	_, err := activate("third") // over the limit of 2
-	apiError(t, err, http.StatusBadRequest)
+	_, err := activate("third") // over the limit of 2: 403, as the reference says
+	apiError(t, err, http.StatusForbidden)
 	if first.License == nil || *first.License.ActivationLimit != 2 {
 		t.Fatalf("activation = %+v", first)
 	}
@@ -56,4 +57,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	_, err = c.Licenses.Deactivate(ctx, api.LicenseDeactivation{LicenseKey: key, InstanceId: *first.InstanceId})
 	apiError(t, err, http.StatusNotFound)
 	must(activate("third"))(t) // the freed place is usable
+	// An unknown key: validate and deactivate are 404.
+	_, err = c.Licenses.Validate(ctx, api.LicenseValidate{LicenseKey: "KQ-0000-0000-0000-0000"})
+	apiError(t, err, http.StatusNotFound)
 }
