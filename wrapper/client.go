@@ -182,13 +182,7 @@ func WithDoer(d Doer) Option {
 // WithMaxBodyBytes sets the largest response body the client reads
 // (default DefaultMaxBodyBytes). Larger bodies fail with ErrBodyTooLarge.
 func WithMaxBodyBytes(n int64) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("kelviq: WithMaxBodyBytes: %d is not a positive byte count", n)
-		}
-		s.maxBody = n
-		return nil
-	}
+	return option("WithMaxBodyBytes", n <= 0, fmt.Sprintf("%d is not a positive byte count", n), func(s *settings) { s.maxBody = n })
 }
 
 // WithUserAgent puts the caller's product token (e.g. "acme-billing/1.4")

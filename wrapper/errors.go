@@ -45,9 +45,8 @@ var (
 	// its operation or was moved to another host by a request editor.
 	ErrUnknownOperation = transport.ErrUnknownOperation
 	// ErrNotSent matches the error of a request that provably never
-	// reached the server (the connection could not be opened: refused,
-	// unknown host): sending it again cannot repeat an effect, whatever
-	// the method.
+	// reached the server (the connection could not be opened): sending it
+	// again cannot repeat an effect, whatever the method.
 	ErrNotSent = transport.ErrNotSent
 	// ErrDecode matches a *DecodeError: a success answer whose body could not
 	// be decoded.

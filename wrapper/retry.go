@@ -18,55 +18,43 @@ const (
 
 var defaultPolicy = transport.Policy{MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter}
 
-// RetryRules returns, in prose, the rule by which a failed request is sent
-// again, the same for every operation (and for package usage's reporter):
-// which outcomes are retried, for which methods, and how long it waits,
-// with the default settings. kelviq --help prints it.
+// RetryRules states the rule by which a failed request is sent again (for
+// every operation, and for package usage's reporter): which outcomes, which
+// methods, what waits, with the default settings. kelviq --help prints it.
 func RetryRules() string { return transport.Rulebook(defaultPolicy) }
 
 // WithMaxRetries sets how many times a failed request may be re-sent
 // (default 2; 0 disables retries), by the rule RetryRules states.
 func WithMaxRetries(n int) Option {
-	return func(s *settings) error {
-		if n < 0 {
-			return fmt.Errorf("kelviq: WithMaxRetries: %d is negative", n)
-		}
-		s.retry.MaxRetries = n
-		return nil
-	}
+	return option("WithMaxRetries", n < 0, fmt.Sprintf("%d is negative", n), func(s *settings) { s.retry.MaxRetries = n })
 }
 
 // WithRetryBackoff sets the base and the cap of the exponential backoff.
 func WithRetryBackoff(base, max time.Duration) Option {
-	return func(s *settings) error {
-		if base <= 0 || max < base {
-			return fmt.Errorf("kelviq: WithRetryBackoff: need 0 < base <= cap, got %v, %v", base, max)
-		}
-		s.retry.Base, s.retry.Cap = base, max
-		return nil
-	}
+	return option("WithRetryBackoff", base <= 0 || max < base, fmt.Sprintf("need 0 < base <= cap, got %v, %v", base, max),
+		func(s *settings) { s.retry.Base, s.retry.Cap = base, max })
 }
 
 // WithMaxRetryAfter sets the longest Retry-After the client waits for.
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("kelviq: WithMaxRetryAfter: %v is negative", d)
-		}
-		s.retry.MaxRetryAfter = d
-		return nil
-	}
+	return option("WithMaxRetryAfter", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.retry.MaxRetryAfter = d })
 }
 
 // WithAttemptTimeout bounds each attempt (sending, waiting for the answer,
 // and reading its body), separately from the context's deadline, which
 // bounds the whole call including retries. 0 (the default) means no bound.
 func WithAttemptTimeout(d time.Duration) Option {
+	return option("WithAttemptTimeout", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.retry.AttemptTimeout = d })
+}
+
+// option is an Option that changes the settings with set, or fails,
+// naming opt, with why when bad.
+func option(opt string, bad bool, why string, set func(*settings)) Option {
 	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("kelviq: WithAttemptTimeout: %v is negative", d)
+		if bad {
+			return fmt.Errorf("kelviq: %s: %s", opt, why)
 		}
-		s.retry.AttemptTimeout = d
+		set(s)
 		return nil
 	}
 }
@@ -77,20 +65,18 @@ type CallOption struct{ apply func(*transport.Policy) }
 
 // MaxRetries overrides WithMaxRetries for one call (0 disables retries).
 func MaxRetries(n int) CallOption {
-	return CallOption{func(p *transport.Policy) {
-		if n >= 0 {
-			p.MaxRetries = n
-		}
-	}}
+	if n < 0 {
+		return CallOption{} // changes nothing
+	}
+	return CallOption{func(p *transport.Policy) { p.MaxRetries = n }}
 }
 
 // AttemptTimeout overrides WithAttemptTimeout for one call.
 func AttemptTimeout(d time.Duration) CallOption {
-	return CallOption{func(p *transport.Policy) {
-		if d >= 0 {
-			p.AttemptTimeout = d
-		}
-	}}
+	if d < 0 {
+		return CallOption{} // changes nothing
+	}
+	return CallOption{func(p *transport.Policy) { p.AttemptTimeout = d }}
 }
 
 // WithCallOptions returns a context that makes every call made with it use
