@@ -23,26 +23,6 @@ import (
 
 const nullOrgBody = `{"userId":null,"organizationIdentifier":"` + testkit.OrgID + `","organizationSlug":null,"clientKey":null,"serverKey":null,"partnerExternalId":null}`
 
-// newClient builds a client for s with no environment keys.
-func newClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	c, err := wrapper.New(append([]wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(base)}, opts...)...)
-	if err != nil {
-		t.Fatalf("wrapper.New: %v", err)
-	}
-	return c
-}
-
-func partnerClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	return newClient(t, base, append([]wrapper.Option{wrapper.WithPartnerKey(testkit.PartnerKey)}, opts...)...)
-}
-
-func serverClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	return newClient(t, base, append([]wrapper.Option{wrapper.WithServerKey(testkit.ServerKey)}, opts...)...)
-}
-
 func assertUserAgent(t *testing.T, r testkit.Request, product string) {
 	t.Helper()
 	ua := r.Header.Get("User-Agent")
@@ -117,7 +97,7 @@ func TestPartnerProvision(t *testing.T) {
 			if tc.product != "" {
 				opts = append(opts, wrapper.WithUserAgent(tc.product))
 			}
-			c := partnerClient(t, srv.Base(), opts...)
+			c := testkit.Must(wrapper.New(append([]wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithPartnerKey(testkit.PartnerKey)}, opts...)...))(t)
 			org, err := c.Partner.Provision(context.Background(), tc.params)
 			if err != nil {
 				t.Fatalf("Provision: %v", err)
@@ -162,7 +142,7 @@ func TestPartnerList(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, listBody))
-			c := partnerClient(t, srv.Base())
+			c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithPartnerKey(testkit.PartnerKey)))(t)
 			orgs, err := c.Partner.List(context.Background(), tc.opts)
 			if err != nil {
 				t.Fatalf("List: %v", err)
@@ -198,7 +178,7 @@ func TestPartnerListEmpty(t *testing.T) {
 		t.Run(body, func(t *testing.T) {
 			t.Parallel()
 			srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, body))
-			orgs, err := partnerClient(t, srv.Base()).Partner.List(context.Background(), nil)
+			orgs, err := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithPartnerKey(testkit.PartnerKey)))(t).Partner.List(context.Background(), nil)
 			if err != nil {
 				t.Fatalf("List: %v", err)
 			}
@@ -236,7 +216,7 @@ func TestPartnerGet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, tc.body))
-			c := partnerClient(t, srv.Base(), wrapper.WithUserAgent("acme-billing/1.4"))
+			c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithUserAgent("acme-billing/1.4")))(t)
 			org, err := c.Partner.Get(context.Background(), tc.identifier)
 			if err != nil {
 				t.Fatalf("Get: %v", err)
@@ -259,7 +239,7 @@ func TestPartnerGet(t *testing.T) {
 func TestPartnerGetByExternalID(t *testing.T) {
 	t.Parallel()
 	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, testkit.OrgBody("northwind-0042", testkit.OrgServerKey)))
-	c := partnerClient(t, srv.Base())
+	c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithPartnerKey(testkit.PartnerKey)))(t)
 	org, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	if err != nil {
 		t.Fatalf("GetByExternalID: %v", err)
@@ -281,7 +261,7 @@ func TestServerKeyOperations(t *testing.T) {
 	t.Run("listCustomers", func(t *testing.T) {
 		t.Parallel()
 		srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{"count":1,"results":[{"customerId":"cus_42"}]}`))
-		c := newClient(t, srv.Base(), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithPartnerKey(testkit.PartnerKey))
+		c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithPartnerKey(testkit.PartnerKey)))(t)
 		resp, err := c.API().ListCustomersWithResponse(context.Background(), &api.ListCustomersParams{Search: testkit.Ptr("ada"), PageSize: testkit.Ptr(50)})
 		if err != nil {
 			t.Fatalf("ListCustomers: %v", err)
@@ -306,7 +286,7 @@ func TestServerKeyOperations(t *testing.T) {
 	t.Run("updateCustomer", func(t *testing.T) {
 		t.Parallel()
 		srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{"customerId":"cus_42","name":"Ada"}`))
-		c := serverClient(t, srv.Base())
+		c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithServerKey(testkit.ServerKey)))(t)
 		body := api.CustomerUpdateRequest{Name: map[bool]string{true: "Ada"}}
 		resp, err := c.API().UpdateCustomerWithResponse(context.Background(), "cus_42", body)
 		if err != nil {
@@ -336,7 +316,7 @@ func TestDownloadPlanFileWithResponse(t *testing.T) {
 		w.Header().Set("Location", "https://files.example/x")
 		w.WriteHeader(http.StatusFound)
 	})
-	c := newClient(t, srv.Base()) // no keys at all: the operation needs none
+	c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base())))(t) // no keys at all: the operation needs none
 	resp, err := c.API().DownloadCatalogPlanFileWithResponse(context.Background(), "pro-plan", uuid.New())
 	if err != nil {
 		t.Fatalf("DownloadCatalogPlanFileWithResponse: %v", err)
@@ -385,7 +365,7 @@ func TestEdgeOperations(t *testing.T) {
 			t.Parallel()
 			base := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
 			edge := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{"customerId":"cus_42","code":"SPRING"}`))
-			c := serverClient(t, base.Base(), wrapper.WithEdgeURL(edge.Base()))
+			c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(base.Base()), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithEdgeURL(edge.Base())))(t)
 			if err := tc.call(c); err != nil {
 				t.Fatalf("call: %v", err)
 			}
@@ -415,7 +395,7 @@ func TestForOrganization(t *testing.T) {
 		}
 		testkit.Reply(http.StatusOK, `{"count":0,"results":[]}`)(w, r)
 	})
-	partner := partnerClient(t, srv.Base(), wrapper.WithUserAgent("acme-billing/1.4"))
+	partner := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithUserAgent("acme-billing/1.4")))(t)
 	ctx := context.Background()
 	org, err := partner.Partner.GetByExternalID(ctx, "northwind-0042")
 	if err != nil {
@@ -478,7 +458,7 @@ func TestForOrganization(t *testing.T) {
 
 func TestForOrganizationWithoutKey(t *testing.T) {
 	t.Parallel()
-	c := partnerClient(t, "http://127.0.0.1:1/api/v1")
+	c := testkit.Must(wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL("http://127.0.0.1:1/api/v1"), wrapper.WithPartnerKey(testkit.PartnerKey)))(t)
 	for name, org := range map[string]*wrapper.PartnerOrganization{
 		"nil":       nil,
 		"no key":    {Slug: "x"},

@@ -7,12 +7,9 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// countingClient is a wrapper client for srv (countingapi's Client, made
-// by wrapper.New), with opts after the server's own.
+// countingClient is a wrapper client for srv, with opts after its own.
 func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
-	return countingapi.Client(t, srv, func(c countingapi.Config) (*wrapper.Client, error) {
-		return wrapper.New(append([]wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(c.BaseURL),
-			wrapper.WithServerKey(c.ServerKey), wrapper.WithHTTPClient(c.HTTPClient)}, opts...)...)
-	})
+	opts = append([]wrapper.Option{wrapper.WithoutEnvKeys()}, opts...)
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, opts...)
 }

@@ -7,14 +7,10 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// newClient builds a client for s with no environment keys.
+// newClient builds a client for base with no environment keys.
 func newClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
-	c, err := wrapper.New(append([]wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(base)}, opts...)...)
-	if err != nil {
-		t.Fatalf("wrapper.New: %v", err)
-	}
-	return c
+	return testkit.Must(wrapper.New(append([]wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(base)}, opts...)...))(t)
 }
 
 func partnerClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {

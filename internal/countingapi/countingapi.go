@@ -152,21 +152,13 @@ func (s *Server) Close() {
 // to the server again (false). Requests already sent are unaffected.
 func (s *Server) Refuse(on bool) { s.refuse.Store(on) }
 
-// Config is what a client of the server is made from.
-type Config struct {
-	// BaseURL is the server's base URL (Server.URL).
-	BaseURL string
-	// ServerKey is ServerKey.
-	ServerKey string
-	// HTTPClient keeps no connection alive (each request dials, so Refuse
-	// applies to each); its idle connections are closed at cleanup.
-	HTTPClient *http.Client
-}
-
-// Client returns the client newClient makes from s's Config (in the
-// tests, a wrapper.Client: wrapper.New with the Config's base URL, key and
-// HTTP client), failing tb if it cannot.
-func Client[C any](tb TB, s *Server, newClient func(Config) (C, error)) C {
+// Client returns a client of s made by newClient (wrapper.New in the
+// tests) from the options baseURL, serverKey and httpClient make (the
+// client's own option constructors) followed by opts, failing tb if it
+// cannot. The HTTP client keeps no connection alive (each request dials,
+// so Refuse applies to each); its idle connections are closed at cleanup.
+func Client[C, O any](tb TB, s *Server, newClient func(...O) (C, error),
+	baseURL, serverKey func(string) O, httpClient func(*http.Client) O, opts ...O) C {
 	tb.Helper()
 	var d net.Dialer
 	tr := &http.Transport{
@@ -179,7 +171,8 @@ func Client[C any](tb TB, s *Server, newClient func(Config) (C, error)) C {
 		},
 	}
 	tb.Cleanup(tr.CloseIdleConnections)
-	c, err := newClient(Config{BaseURL: s.URL, ServerKey: ServerKey, HTTPClient: &http.Client{Transport: tr}})
+	own := []O{baseURL(s.URL), serverKey(ServerKey), httpClient(&http.Client{Transport: tr})}
+	c, err := newClient(append(own, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -17,3 +17,15 @@ func PtrGet[T any](p *T) (T, error) {
 	}
 	return *p, nil
 }
+
+// Must returns a function that gives v, or fails t with err:
+// testkit.Must(wrapper.New(opts...))(t).
+func Must[T any](v T, err error) func(TB) T {
+	return func(t TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		return v
+	}
+}
