@@ -295,3 +295,10 @@ func TestInvalidateReachesOtherCheckersAtOnce(t *testing.T) {
 		t.Fatal("second Close:", err)
 	}
 }
+
+// countingClient is a wrapper client for srv (countingapi.Client, made by
+// wrapper.New), with opts after its own.
+func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, append(opts, wrapper.WithoutEnvKeys())...)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/kelviq/kelviq-go/internal/redistest"
 	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/usage"
+	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // Redis as production runs it: TLS only (a certificate authority made for
@@ -124,4 +125,11 @@ func TestPasswordACLAndTLS(t *testing.T) {
 	if err := other.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("a client that does not trust the CA: %v", err)
 	}
+}
+
+// countingClient is a wrapper client for srv (countingapi.Client, made by
+// wrapper.New), with opts after its own.
+func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, append(opts, wrapper.WithoutEnvKeys())...)
 }

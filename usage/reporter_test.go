@@ -67,6 +67,13 @@ func newReporter(t *testing.T, srv *countingapi.Server, h *handedBack, opts ...u
 	return rep
 }
 
+// countingClient is a wrapper client for srv (countingapi.Client, made by
+// wrapper.New), with opts after its own.
+func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, append(opts, wrapper.WithoutEnvKeys())...)
+}
+
 func mustReport(t *testing.T, rep *usage.Reporter, c, f string, v int, b usage.Behaviour) {
 	t.Helper()
 	if err := rep.Report(context.Background(), usage.Report{CustomerID: c, FeatureID: f, Value: v, Behaviour: b}); err != nil {
