@@ -270,6 +270,7 @@ func (a *app) mount(root *cobra.Command) {
 	root.AddCommand(a.fakeCommand())
 	root.AddCommand(a.triggerCommand())
 	root.AddCommand(a.loginCommand(), a.logoutCommand(), a.envCommand())
+	root.AddCommand(a.catalogCommands()...) // catalog, and its aliases init, pull, push, promote
 	root.AddCommand(a.completionCommand())
 	root.AddCommand(a.demoCommand())
 	root.AddCommand(a.versionCommand())
