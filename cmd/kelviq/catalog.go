@@ -92,7 +92,8 @@ existing file only with --force. Pull sends no write.
 			defer cancel()
 			got, err := catalog.Pull(ctx, client)
 			if err != nil {
-				return fmt.Errorf("pull failed, %s left as it was: %w", out, err)
+				fmt.Fprintf(a.stderr, "pull failed: %s was not written\n", out)
+				return err
 			}
 			data, err := got.YAML()
 			if err != nil {
@@ -436,11 +437,8 @@ func (a *app) printJSON(v any) error {
 // printJSONError is the {"error": "..."} document of a failed --json run,
 // worded as the error line on stderr is.
 func (a *app) printJSONError(err error) {
-	_, msg := classify(err, a.g.timeout)
-	if where := a.describeCall(err); where != "" {
-		msg += " (" + where + ")"
-	}
-	_ = a.printJSON(map[string]string{"error": oneLine(a.scrub(msg))})
+	_, msg, _ := a.explain(err)
+	_ = a.printJSON(map[string]string{"error": msg})
 }
 
 // loadCatalog loads a catalog file; a missing or bad file is a

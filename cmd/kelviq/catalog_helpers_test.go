@@ -21,12 +21,13 @@ import (
 type writeProxy struct {
 	srv *httptest.Server
 
-	mu     sync.Mutex
-	writes []string // "METHOD path" of every write forwarded, in order
-	seen   int      // writes received, forwarded or not
-	failAt int
-	holdAt int
-	held   chan struct{}
+	mu       sync.Mutex
+	writes   []string // "METHOD path" of every write forwarded, in order
+	seen     int      // writes received, forwarded or not
+	requests int      // every request received
+	failAt   int
+	holdAt   int
+	held     chan struct{}
 }
 
 func newWriteProxy(t *testing.T, fake *kelviqtest.Server) *writeProxy {
@@ -39,6 +40,9 @@ func newWriteProxy(t *testing.T, fake *kelviqtest.Server) *writeProxy {
 	p := &writeProxy{held: make(chan struct{})}
 	stop := make(chan struct{})
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.requests++
+		p.mu.Unlock()
 		if r.Method != http.MethodGet {
 			p.mu.Lock()
 			p.seen++
@@ -74,6 +78,13 @@ func newWriteProxy(t *testing.T, fake *kelviqtest.Server) *writeProxy {
 func (p *writeProxy) URL() string {
 	u, _ := url.Parse(p.srv.URL)
 	return u.String() + kelviqtest.BasePath
+}
+
+// Requests counts every request the proxy received, reads included.
+func (p *writeProxy) Requests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.requests
 }
 
 func (p *writeProxy) Writes() []string {
