@@ -119,7 +119,7 @@ func TestPushWithoutATerminalNeedsYes(t *testing.T) {
 	}
 }
 
-// A base URL with KELVIQ_SERVER_API_KEY ('kelviq fake''s exports) targets
+// A base URL with KELVIQ_SERVER_API_KEY ('kelviq fake”s exports) targets
 // production: --prune there needs --allow-prod-prune (or the typed name on
 // a terminal); --yes alone writes nothing.
 func TestProdPruneNeedsAllowProdPrune(t *testing.T) {
