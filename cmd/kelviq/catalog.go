@@ -345,7 +345,7 @@ func (a *app) converge(ctx context.Context, client *wrapper.Client, cs *catalog.
 		return a.printJSON(doc)
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%s: %s\n", direction, describeTarget(t))
+	fmt.Fprintf(w, "%s (%s)\n", direction, targetURL(t))
 	fmt.Fprint(w, a.scrub(cs.String()))
 	if f.publish && len(doc.Publish.Plans) > 0 {
 		fmt.Fprintf(w, "^ publish %s\n", quoteList(doc.Publish.Plans))
@@ -493,11 +493,15 @@ func fileArg(path string) string {
 
 // describeTarget names t's environment and, when it is not the
 // environment's own host, the base URL and where it came from.
-func describeTarget(t *target) string {
+func describeTarget(t *target) string { return t.env.Name + " (" + targetURL(t) + ")" }
+
+// targetURL is t's base URL and, when it is not the environment's own
+// host, where it came from.
+func targetURL(t *target) string {
 	if t.baseSrc == "" {
-		return fmt.Sprintf("%s (%s)", t.env.Name, t.baseURL)
+		return t.baseURL
 	}
-	return fmt.Sprintf("%s (%s, from %s)", t.env.Name, t.baseURL, t.baseSrc)
+	return t.baseURL + ", from " + t.baseSrc
 }
 
 func quoteList(names []string) string {
