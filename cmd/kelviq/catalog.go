@@ -371,9 +371,11 @@ func (a *app) converge(ctx context.Context, client *wrapper.Client, cs *catalog.
 	}
 	p := &prompter{a: a}
 	if !f.yes {
-		q := fmt.Sprintf("Apply these %d operations to %s? Everything written stays a draft until published.", len(doc.Operations)-doc.Summary.Publish, env)
-		if err := p.confirm(ctx, q, "--yes"); err != nil {
-			return err
+		if n := len(doc.Operations) - doc.Summary.Publish; n > 0 { // publishing alone has its own question
+			q := fmt.Sprintf("Apply these %d operations to %s? Everything written stays a draft until published.", n, env)
+			if err := p.confirm(ctx, q, "--yes"); err != nil {
+				return err
+			}
 		}
 		if f.publish && len(doc.Publish.Plans) > 0 {
 			q := fmt.Sprintf("Publish %d plans in %s: %s?", len(doc.Publish.Plans), env, quoteList(doc.Publish.Plans))

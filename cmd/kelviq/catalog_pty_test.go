@@ -86,13 +86,27 @@ func TestPushPromptsOnATerminal(t *testing.T) {
 		t.Fatalf("confirmed: %s", r)
 	}
 
-	prod := map[string]string{envBaseURL: f.proxy.URL(), envServerKey: f.key, envXDGConfigHome: t.TempDir()}
+	// A draft left by a push without --publish: publishing it is the only
+	// question.
 	c, err := catalog.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Plans = c.Plans[:1]
+	c.Plans[1].Name = "Team Plus"
 	data, _ := c.YAML()
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want(t, cli(t, f.env, "", "push", file, "--yes"), 0)
+	r = onTerminal(t, f.env, "y\r", "", "push", file, "--publish")
+	want(t, r, 0)
+	if strings.Contains(r.stderr, "Apply these") || !strings.Contains(r.stderr, `Publish 1 plans in sandbox: "team"?`) || !strings.Contains(r.stdout, `done    ^ publish plan "team"`) {
+		t.Fatalf("publishing a draft: %s", r)
+	}
+
+	prod := map[string]string{envBaseURL: f.proxy.URL(), envServerKey: f.key, envXDGConfigHome: t.TempDir()}
+	c.Plans = c.Plans[:1]
+	data, _ = c.YAML()
 	pruned := f.path("pruned.yaml")
 	if err := os.WriteFile(pruned, data, 0o644); err != nil {
 		t.Fatal(err)
