@@ -19,17 +19,13 @@ import (
 func captureBody(t *testing.T, answer string) (*wrapper.Client, *[]byte) {
 	t.Helper()
 	var got []byte
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, req testRequest) bool {
 		got = req.Body
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, answer)
 		return true
 	})
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+svcAPIPrefix), wrapper.WithServerKey("sk_test_generated"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return c, &got
 }
 

@@ -22,3 +22,13 @@ func serverClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Cl
 	t.Helper()
 	return newClient(t, base, append([]wrapper.Option{wrapper.WithServerKey(testkit.ServerKey)}, opts...)...)
 }
+
+// setup starts the package's test server (newTestServer: every operation
+// answered as the spec declares, on /api/v1 and /edge/v1) and a client of
+// it with both keys (svcClient), opts after those: the one setup of this
+// package's tests, as go-github's setup.
+func setup(t *testing.T, opts ...wrapper.Option) (*wrapper.Client, *testServer) {
+	t.Helper()
+	srv := newTestServer(t)
+	return svcClient(t, srv, opts...), srv
+}

@@ -34,7 +34,7 @@ import (
 func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomic.Int32) {
 	t.Helper()
 	hits := new(atomic.Int32)
-	srv := newTestServer(t)
+	c, srv := setup(t, wrapper.WithMaxRetries(0))
 	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, _ testRequest) bool {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
@@ -42,11 +42,6 @@ func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomi
 		_, _ = io.WriteString(w, body)
 		return true
 	})
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+svcAPIPrefix),
-		wrapper.WithServerKey("sk_types_test"), wrapper.WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return c, hits
 }
 
