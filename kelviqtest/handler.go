@@ -45,20 +45,22 @@ func (s *Server) newHandler() http.Handler {
 		SchemaValidationOptions:    s.spec.schemaOpts,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The answer is written to the client only after the operation
+		// has returned, and so released the state's lock: a client that
+		// reads its answer slowly holds up no one else.
+		buf := newBufferedAnswer()
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
-			s.serveAdmin(w, r)
+			s.serveAdmin(buf, r)
+			buf.sendTo(w)
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w}
 		entry := Request{Method: r.Method, Path: r.URL.Path}
-		defer func() {
-			entry.Status = rec.statusOr200()
-			s.record(entry)
-		}()
-		info := s.serve(rec, r, inner, opts)
-		if info != nil {
+		if info := s.serve(buf, r, inner, opts); info != nil {
 			entry.OperationID = info.id
 		}
+		entry.Status = buf.statusOr200()
+		s.record(entry)
+		buf.sendTo(w)
 	})
 }
 
@@ -108,13 +110,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		ctx = context.WithValue(ctx, orgCtxKey, o)
 	}
 
+	// The body is read, within the size limit, before any operation takes
+	// the state's lock: a client that sends it slowly holds up no one else.
 	var body []byte
+	if r.ContentLength > s.maxBody {
+		writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
+		closeAfter(w)
+		return info
+	}
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				writeDetail(w, http.StatusRequestEntityTooLarge, "Request body is too large.")
+				writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
+				closeAfter(w)
 			} else {
 				writeDetail(w, http.StatusBadRequest, "Could not read the request body.")
 			}
@@ -150,35 +160,51 @@ func setBody(r *http.Request, body []byte) {
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
+// bufferedAnswer is an http.ResponseWriter that keeps the answer (status,
+// header, body) in memory until sendTo writes it to the client.
+type bufferedAnswer struct {
+	header http.Header
 	status int
+	body   bytes.Buffer
 }
 
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+func newBufferedAnswer() *bufferedAnswer { return &bufferedAnswer{header: http.Header{}} }
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+
+func (b *bufferedAnswer) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
 	}
-	r.ResponseWriter.WriteHeader(code)
 }
 
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
 	}
-	return r.ResponseWriter.Write(b)
+	return b.body.Write(p)
 }
 
-func (r *statusRecorder) statusOr200() int {
-	if r.status == 0 {
+func (b *bufferedAnswer) statusOr200() int {
+	if b.status == 0 {
 		return http.StatusOK
 	}
-	return r.status
+	return b.status
 }
 
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+// sendTo writes the kept answer to w.
+func (b *bufferedAnswer) sendTo(w http.ResponseWriter) {
+	h := w.Header()
+	for k, v := range b.header {
+		h[k] = v
+	}
+	w.WriteHeader(b.statusOr200())
+	_, _ = w.Write(b.body.Bytes())
+}
+
+// closeAfter asks net/http to close the connection after the answer: the
+// rest of a refused body is not read.
+func closeAfter(w http.ResponseWriter) { w.Header().Set("Connection", "close") }
 
 // opFrom and orgFrom read what the middleware put in the context.
 func opFrom(r *http.Request) *opInfo {
