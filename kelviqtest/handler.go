@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -19,8 +21,14 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// maxRequestBody bounds the request bodies the fake reads (1 MiB).
+// maxRequestBody bounds the request bodies the fake reads (1 MiB) unless
+// WithMaxBodyBytes says otherwise.
 const maxRequestBody = 1 << 20
+
+// maxPathBytes bounds a request's path: the longest path of an operation
+// with its longest identifiers is far shorter. A longer one is answered
+// 414 before routing, whose patterns would scan all of it.
+const maxPathBytes = 8 << 10
 
 type ctxKey int
 
@@ -66,6 +74,18 @@ func (s *Server) newHandler() http.Handler {
 
 // serve runs one request and returns the operation it matched, if any.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, opts *openapi3filter.Options) *opInfo {
+	if len(r.URL.Path) > maxPathBytes {
+		writeDetail(w, http.StatusRequestURITooLong, fmt.Sprintf("Request path is too long (the limit is %d bytes).", maxPathBytes))
+		return nil
+	}
+	if !utf8.ValidString(r.URL.Path) {
+		writeDetail(w, http.StatusNotFound, notFound)
+		return nil
+	}
+	if name, ok := invalidQueryUTF8(r); ok {
+		writeFieldErrors(w, name, "Not valid UTF-8.")
+		return nil
+	}
 	normalizeQuery(r)
 	route, pathParams, err := s.spec.findRoute(r)
 	if err != nil {
@@ -131,6 +151,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			return info
 		}
 	}
+	if status, msg := checkBody(r.Header.Get("Content-Type"), body); status != 0 {
+		writeDetail(w, status, msg)
+		return info
+	}
 	body = normalizeBody(route.Operation, body)
 	setBody(r, body)
 	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: route, Options: opts}
@@ -141,6 +165,92 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	setBody(r, body)
 	next.ServeHTTP(w, r.WithContext(ctx))
 	return info
+}
+
+// invalidQueryUTF8 names a query parameter whose name or value is not
+// valid UTF-8 once decoded.
+func invalidQueryUTF8(r *http.Request) (string, bool) {
+	if r.URL.RawQuery == "" {
+		return "", false
+	}
+	for k, vs := range r.URL.Query() {
+		if !utf8.ValidString(k) {
+			return strings.ToValidUTF8(k, "\uFFFD"), true
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
+
+// maxJSONDepth is how deeply a request body's JSON values may nest. The
+// API's own bodies nest a few levels; free-form maps such as metadata a few
+// more. A deeper body is refused before anything parses it recursively.
+const maxJSONDepth = 64
+
+// checkBody refuses, before the validator parses it, a body whose
+// Content-Type cannot be parsed (415) and a JSON body that is not exactly
+// one JSON value in valid UTF-8, nested at most maxJSONDepth levels (400).
+// It returns 0 for a body it lets through.
+func checkBody(contentType string, body []byte) (int, string) {
+	if len(body) == 0 {
+		return 0, ""
+	}
+	if contentType == "" {
+		return 0, ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType)
+	}
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return 0, "" // the validator answers 415 for a type the operation does not take
+	}
+	switch {
+	case !utf8.Valid(body):
+		return http.StatusBadRequest, "JSON parse error - the body is not valid UTF-8."
+	case jsonDepth(body) > maxJSONDepth:
+		return http.StatusBadRequest, fmt.Sprintf("JSON parse error - the body nests more than %d levels deep.", maxJSONDepth)
+	case !json.Valid(body):
+		var v any
+		err := json.Unmarshal(body, &v)
+		msg := "JSON parse error - the body is not one JSON value."
+		if err != nil {
+			msg = "JSON parse error - " + err.Error()
+		}
+		return http.StatusBadRequest, msg
+	}
+	return 0, ""
+}
+
+// jsonDepth is the deepest nesting of objects and arrays in b, read
+// without parsing (brackets inside strings do not count).
+func jsonDepth(b []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // partnerKeyHeader carries the partner key: the header the spec names for

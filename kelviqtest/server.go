@@ -304,10 +304,14 @@ const MaxLoggedRequests = 100_000
 const MaxLoggedPath = 1024
 
 func (s *Server) record(r Request) {
+	// Copies: net/http cuts the method and often the path out of the
+	// request line, so keeping either substring would keep the whole line
+	// (up to the header limit, or any length through Handler) alive.
+	r.Method = strings.Clone(r.Method)
 	if len(r.Path) > MaxLoggedPath {
-		// A copy, so that the long original is not kept alive through
-		// the substring.
-		r.Path = strings.Clone(r.Path[:MaxLoggedPath-3]) + "..."
+		r.Path = r.Path[:MaxLoggedPath-3] + "..."
+	} else {
+		r.Path = strings.Clone(r.Path)
 	}
 	s.logMu.Lock()
 	if len(s.log) >= MaxLoggedRequests {
