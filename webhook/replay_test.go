@@ -81,7 +81,7 @@ func (failingStore) Claim(context.Context, string, time.Time) (webhook.ReplaySta
 	return webhook.ReplayNew, errors.New("store down")
 }
 func (failingStore) Done(context.Context, string, time.Time) error { return nil }
-func (failingStore) Forget(context.Context, string) error         { return nil }
+func (failingStore) Forget(context.Context, string) error          { return nil }
 
 // A store that cannot answer means 503 and no processing.
 func TestReplayGuardStoreDown(t *testing.T) {
