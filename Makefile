@@ -8,7 +8,7 @@ GO      ?= go
 PKGS    ?= ./...
 NEW     ?=
 
-.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench cover help
+.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench cover vuln help
 
 all: check-generated lint test spec-check ## everything CI runs
 
@@ -59,6 +59,9 @@ bench: ## the wrapper against a tuned hand-written client, in paired alternating
 	$(GO) test -run '^$$' -bench '^BenchmarkPaired$$' -benchtime 1x -benchmem ./bench/ | tee bench/paired.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkClientOverhead$$' -benchmem -count 6 ./bench/ | tee bench/overhead.txt
 	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/overhead.txt | tee bench/overhead-benchstat.txt
+
+vuln: ## govulncheck (pinned) on the packages and the kelviq binary, built with go1.27.3, offline (VULN_GO=local: this toolchain)
+	bash tools/vuln/check.sh
 
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME (the seed corpora also run in make test)
