@@ -272,7 +272,10 @@ func (s *Server) PartnerKey() string { return s.partnerKey }
 func (s *Server) Client() *wrapper.Client { return s.client }
 
 // Handler returns the fake as an http.Handler, to mount on a server of your
-// own. It serves the full paths, BasePath included.
+// own. It serves the full paths, BasePath included. The body limit
+// (WithMaxBodyBytes), the path limit and the JSON checks apply there too;
+// the timeouts (WithTimeouts) and the header limit are the fake's own
+// server's, so set your server's.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close stops the server: it waits for the requests in flight and closes
