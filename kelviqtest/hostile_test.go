@@ -129,6 +129,9 @@ func TestHostileInput(t *testing.T) {
 			cases = append(cases, bodyCases...)
 			if s := requestSchema(chk, op.ID); s != nil && len(s.Properties) > 0 {
 				cases = append(cases, hostileCase{name: "every field of the wrong type", body: wrongTypes(s), contentType: "application/json"})
+				if len(s.Required) > 0 {
+					cases = append(cases, hostileCase{name: "required fields missing", body: []byte(`{}`), contentType: "application/json"})
+				}
 			}
 		}
 		pathParams := 0
