@@ -264,15 +264,20 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 
 // ---- plans ----
 
-// planJSON is a plan version as the API answers it: isLatest is computed,
-// and details carries the version's status ("draft", "published" or
-// "retired").
-func planJSON(p *plan, v *planVersion) fakeapi.CatalogPlan {
+// planJSON is a plan version as the API answers it: isLatest is true for
+// the published version only (a draft, new or opened on top of a published
+// version, answers false until it is published; a retired one false), and
+// details carries the version's status ("draft", "published" or "retired").
+func planJSON(_ *plan, v *planVersion) fakeapi.CatalogPlan {
 	out := v.data
-	out.IsLatest = ptr(v == p.latest())
+	out.IsLatest = ptr(v.isLatest())
 	out.Details = &map[string]any{"status": v.status}
 	return out
 }
+
+// isLatest is the API's isLatest of a plan version: true for the published
+// version only.
+func (v *planVersion) isLatest() bool { return v.status == planPublished }
 
 // findPlan returns the organization's plan, or answers 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
@@ -489,7 +494,8 @@ func (f *fake) DeleteCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 }
 
 // PublishCatalogPlan publishes the newest draft and retires the version
-// published before it; without a draft it is 400.
+// published before it; without a draft, or when the draft has no price, it
+// is 400.
 func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string) {
 	var body any // the body is optional
 	if r.ContentLength > 0 {
@@ -502,6 +508,9 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 			return
 		case p.latest().status != planDraft:
 			writeDetail(w, http.StatusBadRequest, "The plan has no draft to publish.")
+			return
+		case len(p.latest().prices) == 0:
+			writeDetail(w, http.StatusBadRequest, "The plan has no price: add one before publishing.")
 			return
 		}
 		for _, v := range p.versions {

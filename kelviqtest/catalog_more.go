@@ -281,12 +281,28 @@ func (f *fake) ListCatalogPlanPrices(w http.ResponseWriter, r *http.Request, ide
 }
 
 // BulkSetCatalogPlanPrices replaces the draft's prices (opening a draft
-// when the latest version is published).
+// when the latest version is published); two PAID prices in one currency
+// are 400, and nothing changes.
 func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, identifier string) {
 	var body struct {
 		Prices []map[string]any `json:"prices"`
 	}
 	f.withOrg(w, r, &body, func(o *org) {
+		paid := map[string]bool{}
+		for _, pr := range body.Prices {
+			if pr["priceType"] != "PAID" {
+				continue
+			}
+			cur, _ := pr["currency"].(string)
+			if cur == "" {
+				cur = defaultCurrency
+			}
+			if paid[cur] {
+				writeFieldErrors(w, "prices", fmt.Sprintf("Only one PAID price per currency: %s appears twice.", cur))
+				return
+			}
+			paid[cur] = true
+		}
 		_, v := editDraft(w, o, identifier, f.s.now())
 		if v == nil {
 			return

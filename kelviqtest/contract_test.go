@@ -233,6 +233,7 @@ func scenario() []step {
 			{"feature": "{meter}", "details": m{"value": 10, "hardLimit": false}},
 			{"feature": "{sso}", "details": m{"value": false}},
 		}}, want: 201},
+		{method: "POST", path: "/catalog/plans/basic/prices/bulk/", body: m{"prices": []m{{"priceType": "FREE"}}}, want: 200},
 		{method: "POST", path: "/catalog/plans/basic/publish/", body: m{}, want: 200},
 		{method: "PATCH", path: "/catalog/plans/basic/features/api-calls/", body: m{"details": m{"value": 20}}, want: 200},
 		{method: "DELETE", path: "/catalog/plans/basic/features/sso/", want: 204},

@@ -39,6 +39,7 @@ func newShop(t *testing.T, srv *kelviqtest.Server, externalID string) *shop {
 		{Feature: *exports.Id, Details: api.PlanEntitlementDetails{Value: val(2), HardLimit: ptr(false)}},
 		{Feature: *sso.Id, Details: api.PlanEntitlementDetails{Value: val(true)}},
 	}}))(t)
+	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t) // the API publishes no plan without a price
 	must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
 	return &shop{org: org, c: c, product: *product}
 }

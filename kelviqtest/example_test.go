@@ -99,6 +99,10 @@ func ExampleServer_CompleteCheckout() {
 		fmt.Println(err)
 		return
 	}
+	if _, err := shop.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}); err != nil { // no plan is published without a price
+		fmt.Println(err)
+		return
+	}
 	if _, err := shop.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}); err != nil {
 		fmt.Println(err)
 		return

@@ -22,6 +22,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	planID := "desktop"
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Desktop", Identifier: &planID, Product: *product.Id,
 		License: &api.LicenseConfig{Enabled: ptr(true), ActivationLimit: ptr(2), ActivationLimitEnabled: ptr(true)}}))(t)
+	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t) // the API publishes no plan without a price
 	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_dev", Email: nullable.NewNullableWithValue("dev@example.com")}))(t)
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_other"}))(t)

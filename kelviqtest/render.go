@@ -465,7 +465,7 @@ func (o *org) licenseDetails(l *license) obj {
 			"name":        deref(v.data.Name),
 			"description": deref(v.data.Description),
 			"version":     l.version,
-			"isLatest":    v == p.latest(),
+			"isLatest":    v.isLatest(),
 		}
 		if prod := o.productByID[p.product]; prod != nil {
 			mod := rfc3339(deref(prod.data.ModifiedOn))

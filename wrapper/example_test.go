@@ -57,6 +57,10 @@ func ExamplePartnerService_Provision() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// A plan is published with at least one price.
+	if _, err := shop.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}); err != nil {
+		log.Fatal(err)
+	}
 	if _, err := shop.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}); err != nil {
 		log.Fatal(err)
 	}

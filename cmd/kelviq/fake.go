@@ -278,6 +278,10 @@ func (a *app) demo(ctx context.Context) error {
 	if plan.Version != nil {
 		detail("version", fmt.Sprint(*plan.Version))
 	}
+	// The API publishes no plan without a price.
+	if _, err := shop.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}); err != nil {
+		return fmt.Errorf("set the plan's price: %w", err)
+	}
 	if _, err := shop.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}); err != nil {
 		return fmt.Errorf("publish plan: %w", err)
 	}
