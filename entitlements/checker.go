@@ -118,6 +118,10 @@ type answer struct {
 	// FetchedAt is when the request that produced the answer was sent, by
 	// the clock of the Checker that sent it.
 	FetchedAt time.Time
+	// taken is when this process took the answer: FetchedAt for one it
+	// fetched, the moment it read it for one from the shared Store. The
+	// local TTL runs from it (not kept in the Store).
+	taken time.Time
 }
 
 // Option configures a Checker in NewChecker.
@@ -519,7 +523,7 @@ func localKey(customerID, featureID string) string {
 // slice is shared; callers copy it.
 func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]Entitlement, error) {
 	key := localKey(customerID, featureID)
-	if v, ok := a.localFresh(key, a.localTTL); ok {
+	if v, ok := a.localFresh(key); ok {
 		return v.Entitlements, nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -527,7 +531,7 @@ func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]E
 	}
 	v, err := a.flight.do(ctx, key, func(fctx context.Context) (answer, error) {
 		// Another lookup may have stored an answer since ours missed.
-		if v, ok := a.localFresh(key, a.localTTL); ok {
+		if v, ok := a.localFresh(key); ok {
 			return v, nil
 		}
 		return a.miss(fctx, key, customerID, featureID)
@@ -551,14 +555,31 @@ func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]E
 	return nil, err
 }
 
-// localFresh returns the in-process answer for key when it is younger than
-// maxAge.
-func (a *Checker) localFresh(key string, maxAge time.Duration) (answer, bool) {
-	if maxAge <= 0 || a.local == nil {
+// localFresh returns the in-process answer for key while it may be reused
+// without asking further: taken by this process less than the local TTL
+// ago, and fetched less than the cache TTL ago. An answer from the shared
+// Store is thus reused here for the local TTL from when it was read, even
+// if another process fetched it long before.
+func (a *Checker) localFresh(key string) (answer, bool) {
+	if a.localTTL <= 0 || a.local == nil {
 		return answer{}, false
 	}
 	v, ok := a.local.get(key)
-	if !ok || a.now().Sub(v.FetchedAt) >= maxAge {
+	now := a.now()
+	if !ok || now.Sub(v.taken) >= a.localTTL || now.Sub(v.FetchedAt) >= a.ttl {
+		return answer{}, false
+	}
+	return v, true
+}
+
+// localUnexpired returns the in-process answer for key when it was fetched
+// less than the cache TTL ago (what serves while the Store fails).
+func (a *Checker) localUnexpired(key string) (answer, bool) {
+	if a.ttl <= 0 || a.local == nil {
+		return answer{}, false
+	}
+	v, ok := a.local.get(key)
+	if !ok || a.now().Sub(v.FetchedAt) >= a.ttl {
 		return answer{}, false
 	}
 	return v, true
@@ -576,7 +597,7 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 	if err != nil {
 		// The Store is down or slow: answers kept in process serve up to
 		// the full TTL, and the API is asked without the lock.
-		if v, ok := a.localFresh(key, a.ttl); ok {
+		if v, ok := a.localUnexpired(key); ok {
 			return v, nil
 		}
 		return a.fetch(ctx, key, customerID, featureID, gen, nil)
@@ -715,9 +736,13 @@ func (a *Checker) storeFailed(op string, err error) {
 	}
 }
 
-// keepLocal stores v in process unless an Invalidate happened since gen.
+// keepLocal stores v in process unless an Invalidate happened since gen,
+// taken now unless it says when.
 func (a *Checker) keepLocal(key string, v answer, gen uint64) {
 	if a.local != nil && a.invalidations.Load() == gen {
+		if v.taken.IsZero() {
+			v.taken = a.now()
+		}
 		a.local.set(key, v)
 	}
 }
@@ -748,7 +773,7 @@ func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, 
 			}
 		}
 	}
-	v := answer{Entitlements: list, FetchedAt: sent}
+	v := answer{Entitlements: list, FetchedAt: sent, taken: sent}
 	a.keepLocal(key, v, gen)
 	if epoch != nil && a.shared != nil {
 		raw := encodeAnswer(v)

@@ -252,3 +252,41 @@ func TestSharedLockWaitsForTheHolder(t *testing.T) {
 	accessMustHave(t, b, "cust-2", "team-seats", true)
 	accessWantRequests(t, srv, 1)
 }
+
+// An answer another process fetched long ago (but within the cache TTL) is
+// reused here for the local TTL from when this process took it from the
+// store, not from when it was fetched: a fleet's HasAccess calls are then
+// answered in process, not each by a store round trip.
+func TestSharedAnswerLocalTTLRunsFromWhenTaken(t *testing.T) {
+	srv := newAccessServer(t)
+	clock := newAccessClock()
+	store := newMapStore()
+	a := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	b := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	accessMustHave(t, a, "cust-1", "team-seats", true)
+	clock.Advance(30 * time.Second) // a's answer is 30 s old, far past the local TTL
+	gets := store.count("get")
+	accessMustHave(t, b, "cust-1", "team-seats", true)
+	if store.count("get") != gets+1 {
+		t.Fatalf("store gets = %d, want %d", store.count("get"), gets+1)
+	}
+	clock.Advance(DefaultLocalTTL / 2)
+	for range 100 {
+		accessMustHave(t, b, "cust-1", "team-seats", true)
+	}
+	if n := store.count("get"); n != gets+1 {
+		t.Errorf("b asked the store %d more times within the local TTL of taking the answer", n-gets-1)
+	}
+	clock.Advance(DefaultLocalTTL / 2)
+	accessMustHave(t, b, "cust-1", "team-seats", true)
+	if store.count("get") != gets+2 {
+		t.Errorf("past the local TTL: store gets = %d, want %d", store.count("get"), gets+2)
+	}
+	// The cache TTL still runs from the fetch: the answer is not reused in
+	// process once it is 60 s old, however recently it was taken.
+	clock.Advance(DefaultCacheTTL - 30*time.Second - DefaultLocalTTL - time.Millisecond)
+	accessMustHave(t, b, "cust-1", "team-seats", true) // taken again, 1 ms short of 60 s
+	clock.Advance(time.Millisecond)
+	accessMustHave(t, b, "cust-1", "team-seats", true)
+	accessWantRequests(t, srv, 2)
+}

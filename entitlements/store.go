@@ -86,7 +86,14 @@ func encodeAnswer(v answer) []byte {
 
 // decodeAnswer decodes a Store value; anything that is not exactly a value
 // of this format version is an error.
+// maxStoredAnswer bounds a value decoded from a Store: an answer lists a
+// customer's features, far less than this; a larger value is not one.
+const maxStoredAnswer = 1 << 20
+
 func decodeAnswer(b []byte) (answer, error) {
+	if len(b) > maxStoredAnswer {
+		return answer{}, fmt.Errorf("stored value is %d bytes, more than an answer can be (%d)", len(b), maxStoredAnswer)
+	}
 	var w struct {
 		V  *int            `json:"v"`
 		At *int64          `json:"at"`

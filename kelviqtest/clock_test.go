@@ -60,6 +60,11 @@ func TestBillingPeriodsRenewAndEndWithTheClock(t *testing.T) {
 		t.Fatalf("created subscription = start %v amount %v", created.StartDate, created.Amount)
 	}
 	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_t", FeatureId: featureID, Value: 3, Behaviour: "SET"}))(t)
+	// resetAt is the period's end, written yyyy-MM-dd HH:mm:ss as the
+	// reference says (not ISO 8601).
+	if e := entitlement(t, c, "cus_t", featureID); e == nil || e.ResetAt == nil || *e.ResetAt != "2026-02-15 10:00:00" {
+		t.Fatalf("resetAt = %v, want 2026-02-15 10:00:00", e)
+	}
 
 	orders := func() []api.OrderResponse {
 		t.Helper()

@@ -24,7 +24,7 @@ func (e errBadRequest) Error() string { return string(e) }
 // plan's published version for an existing customer, its license when the
 // plan issues one, and the webhooks that go with them. The caller holds the
 // lock.
-func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, features []obj, orderID string) (*subscription, error) {
+func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, features []obj, orderID string, custom *customPrice) (*subscription, error) {
 	if o.customer(customerID) == nil {
 		return nil, errBadRequest(fmt.Sprintf("Customer %q does not exist.", customerID))
 	}
@@ -38,6 +38,9 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 	}
 	t := s.now()
 	units, cur := v.price(chargePeriod)
+	if custom != nil { // a checkout's customAmount overrides the plan's price
+		units, cur = custom.units, custom.currency
+	}
 	sub := &subscription{
 		id:           newUUID(),
 		externalID:   "sub_" + randomHex(12),
@@ -126,7 +129,7 @@ func (f *fake) CreateSubscription(w http.ResponseWriter, r *http.Request) {
 			writeDetail(w, http.StatusBadRequest, "customerId is required.")
 			return
 		}
-		sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(body.Features.GetOrEmpty()), "")
+		sub, err := f.s.subscribe(o, customerID, body.PlanIdentifier, string(body.ChargePeriod), featureInputs(body.Features.GetOrEmpty()), "", nil)
 		if err != nil {
 			writeDetail(w, http.StatusBadRequest, err.Error())
 			return
@@ -147,7 +150,16 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 			if params.CustomerId != nil && s.customerID != *params.CustomerId {
 				continue
 			}
-			if params.Status != nil && !strings.EqualFold(s.status, *params.Status) {
+			if params.Status != nil {
+				// A comma-separated list matches any of its statuses.
+				if !slices.ContainsFunc(strings.Split(*params.Status, ","), func(st string) bool {
+					return strings.EqualFold(strings.TrimSpace(st), s.status)
+				}) {
+					continue
+				}
+			} else if s.endDate != nil && dateOnly(*s.endDate) < dateOnly(o.now()) {
+				// Without status, records that have expired (end date in
+				// the past) are left out.
 				continue
 			}
 			items = append(items, o.subscriptionObj(s))
@@ -183,11 +195,20 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 			writeDetail(w, http.StatusBadRequest, "Only an active subscription can be changed.")
 			return
 		}
+		if s.billingType == "ONE_TIME" {
+			// A free plan is a one-time charge; upgrading it takes a
+			// checkout session (the reference).
+			writeDetail(w, http.StatusBadRequest, "A one-time purchase cannot be updated; create a checkout session instead.")
+			return
+		}
+		if !trialEndOK(w, body.TrialEnd, f.s.now()) {
+			return
+		}
 		v := livePlan(w, o, body.PlanIdentifier)
 		if v == nil {
 			return
 		}
-		prev := obj{"plan": obj{"identifier": s.plan, "version": s.version}, "amount": money(s.amountUnits)}
+		before := o.subscriptionHook(s)
 		changedPlan := s.plan != body.PlanIdentifier
 		t := f.s.now()
 		s.plan, s.version, s.chargePeriod = body.PlanIdentifier, deref(v.data.Version), string(body.ChargePeriod)
@@ -196,11 +217,23 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 		if body.Features.IsSpecified() && !body.Features.IsNull() {
 			s.features = featureInputs(body.Features.MustGet())
 		}
-		typ := "subscription.updated"
-		if changedPlan {
-			typ = "subscription.plan_changed"
+		// A plan change carries the whole subscription as it was; another
+		// change, the fields that changed.
+		after := o.subscriptionHook(s)
+		typ, prev := "subscription.plan_changed", before
+		if !changedPlan {
+			typ, prev = "subscription.updated", obj{}
+			for k, v := range before {
+				if k != "modified_on" && !jsonEqual(v, after[k]) {
+					prev[k] = v
+				}
+			}
+			// The period restarts with the change, even within the second
+			// the webhook's time stamps show.
+			prev["billing_period_start_time"] = before["billing_period_start_time"]
+			prev["billing_period_end_time"] = before["billing_period_end_time"]
 		}
-		f.s.emit(o, typ, o.subscriptionHook(s), prev)
+		f.s.emit(o, typ, after, prev)
 		writeJSON(w, http.StatusOK, obj{"subscriptionId": s.id.String()})
 	})
 }
@@ -216,7 +249,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 		if s == nil {
 			return
 		}
-		if s.status != "active" || s.canceledAt != nil {
+		if s.status != "active" && s.status != "past_due" || s.canceledAt != nil {
 			writeDetail(w, http.StatusBadRequest, "The subscription is already cancelled.")
 			return
 		}
@@ -247,8 +280,12 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 		}
 		if !end.After(t) {
 			s.status = "canceled"
+			f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
+		} else {
+			// Scheduled: the status stays active until the end date, when
+			// settle sends subscription.cancelled.
+			f.s.emit(o, "subscription.updated", o.subscriptionHook(s), obj{"end_date": nil})
 		}
-		f.s.emit(o, "subscription.cancelled", o.subscriptionHook(s), obj{"status": "active"})
 		msg := "Subscription cancelled."
 		if s.status == "active" {
 			msg = "Subscription will be cancelled on " + dateOnly(end) + "."
@@ -265,12 +302,22 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 func (s *Server) settle(o *org) {
 	t := o.now()
 	for _, sub := range o.subscriptions {
+		if sub.status == "past_due" {
+			s.retryCollection(o, sub, t) // dunning.go
+		}
 		if sub.status != "active" {
 			continue
 		}
 		for n := 0; n < maxRenewals && sub.billingType == "SUBSCRIPTION" && !t.Before(sub.periodEnd) &&
 			(sub.endDate == nil || sub.periodEnd.Before(*sub.endDate)); n++ {
-			prev := obj{"billing_period_start_time": rfc3339(sub.periodStart), "billing_period_end_time": rfc3339(sub.periodEnd)}
+			if o.declined[sub.customerID] {
+				s.failRenewal(o, sub) // dunning.go
+				if s.retryCollection(o, sub, t); sub.status != "active" {
+					break
+				}
+				continue
+			}
+			prev := obj{"billing_period_start_time": hookTime(sub.periodStart), "billing_period_end_time": hookTime(sub.periodEnd)}
 			sub.periodStart = sub.periodEnd
 			sub.periodEnd = periodEnd(sub.periodStart, sub.chargePeriod)
 			s.placeOrder(o, sub, true)
@@ -279,6 +326,7 @@ func (s *Server) settle(o *org) {
 		}
 		if sub.endDate != nil && !t.Before(*sub.endDate) {
 			sub.status = "canceled"
+			s.emit(o, "subscription.cancelled", o.subscriptionHook(sub), obj{"status": "active"})
 		}
 	}
 }
@@ -312,7 +360,17 @@ func (o *org) resetUsage(sub *subscription) {
 func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CreateChargeRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "")
+		// The charge goes to the customer's saved payment method: one
+		// without, or a declined one, is 400, as the reference says.
+		if o.customer(body.CustomerId) != nil && !slices.ContainsFunc(o.paymentMethods, func(pm *paymentMethod) bool { return pm.customerID == body.CustomerId }) {
+			writeDetail(w, http.StatusBadRequest, "The customer has no default payment method.")
+			return
+		}
+		if o.declined[body.CustomerId] {
+			writeDetail(w, http.StatusBadRequest, "The charge was declined.")
+			return
+		}
+		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "", nil)
 		if err != nil {
 			writeDetail(w, http.StatusBadRequest, err.Error())
 			return
@@ -332,6 +390,12 @@ func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
 // webhooks for a new subscription or purchase, or for the renewal of a
 // subscription. The caller holds the lock.
 func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
+	return s.placeOrderPaying(o, sub, renewal, "")
+}
+
+// placeOrderPaying is placeOrder; with failedInvoice it pays that invoice
+// (one whose payment failed) instead of making a new one.
+func (s *Server) placeOrderPaying(o *org, sub *subscription, renewal bool, failedInvoice string) *order {
 	t := s.now()
 	p := o.planByIdentifier[sub.plan]
 	od := &order{
@@ -366,6 +430,14 @@ func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
 		s.emit(o, "payment_method.created", o.paymentMethodHook(pm), nil)
 	}
 	s.emit(o, "order.created", o.orderHook(od), nil)
+	if failedInvoice != "" {
+		od.invoiceID = failedInvoice
+		s.emit(o, "invoice.paid", o.invoiceHook(od), obj{"status": "PAYMENT_FAILED", "paid_at": nil})
+		return od
+	}
+	// The invoice is made paid: kelviq sends invoice.created and then
+	// invoice.paid for it.
+	s.emit(o, "invoice.created", o.invoiceHook(od), nil)
 	s.emit(o, "invoice.paid", o.invoiceHook(od), nil)
 	return od
 }
@@ -393,6 +465,10 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 		if v == nil {
 			return
 		}
+		units, currency, custom, ok := customAmount(w, &body)
+		if !ok {
+			return
+		}
 		cs := &checkoutSession{
 			id:           newUUID().String(),
 			plan:         body.PlanIdentifier,
@@ -402,13 +478,19 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 			customerID:   body.CustomerId.GetOrEmpty(),
 			cancelURL:    body.CancelUrl.GetOrEmpty(),
 			discountCode: body.DiscountCode.GetOrEmpty(),
-			features:     featureInputs(body.Features.GetOrEmpty()),
-			status:       "open",
-			created:      f.s.now(),
-			metadata:     map[string]any{},
+			// discountsEnabled defaults to true (the reference).
+			discountsEnabled: !body.DiscountsEnabled.IsSpecified() || body.DiscountsEnabled.IsNull() || body.DiscountsEnabled.MustGet(),
+			features:         featureInputs(body.Features.GetOrEmpty()),
+			status:           "open",
+			created:          f.s.now(),
+			metadata:         map[string]any{},
 		}
 		if m := body.Metadata.GetOrEmpty(); m != nil {
 			cs.metadata = m
+		}
+		if custom {
+			cs.custom = &customPrice{units: units, currency: currency}
+			cs.taxBehavior = string(body.TaxBehavior.MustGet())
 		}
 		cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
 		cs.events[0]["status"] = "pending"
@@ -426,12 +508,20 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 // new), the subscription or purchase, the order and the webhooks. The caller
 // holds the lock.
 func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
+	o.expireSessions()
 	if cs.status != "open" {
 		return errBadRequest("the checkout session is not open")
+	}
+	p := o.planByIdentifier[cs.plan]
+	if p == nil || p.archived || p.liveVersion() == nil {
+		return errBadRequest(fmt.Sprintf("Plan %q is not published.", cs.plan))
 	}
 	t := s.now()
 	if cs.customerID == "" {
 		cs.customerID = "cus_" + randomHex(8)
+	}
+	if o.archivedCustomers[cs.customerID] {
+		return errBadRequest(fmt.Sprintf("Customer %q is archived.", cs.customerID))
 	}
 	if o.customer(cs.customerID) == nil {
 		c := newCustomer(cs.customerID, t)
@@ -440,8 +530,20 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 		o.customerByID[cs.customerID] = c
 		s.emit(o, "customer.created", o.customerHook(c), nil)
 	}
-	sub, err := s.subscribe(o, cs.customerID, cs.plan, cs.chargePeriod, cs.features, "")
-	if err != nil {
+	cs.amountUnits, cs.currency = p.liveVersion().price(cs.chargePeriod)
+	if cs.custom != nil {
+		cs.amountUnits, cs.currency = cs.custom.units, cs.custom.currency
+	}
+	cs.status = "success"
+	cs.events[0]["status"] = "success"
+	cs.events = append(cs.events, s.eventEntry("", "Payment succeeded", "payment_succeeded", t),
+		s.eventEntry("", "Checkout completed", "checkout_completed", t))
+	// checkout.completed comes first and carries no subscription ID: the
+	// subscription is made after the checkout, and subscription.created
+	// carries its ID.
+	s.emit(o, "checkout.completed", o.checkoutHook(cs), nil)
+	sub, err := s.subscribe(o, cs.customerID, cs.plan, cs.chargePeriod, cs.features, "", cs.custom)
+	if err != nil { // cannot happen: the plan and the customer were checked
 		return err
 	}
 	od := s.placeOrder(o, sub, false)
@@ -450,11 +552,6 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if sub.billingType == "SUBSCRIPTION" {
 		cs.subID = &sub.id
 	}
-	cs.status = "complete"
-	cs.events[0]["status"] = "success"
-	cs.events = append(cs.events, s.eventEntry("", "Payment succeeded", "payment_succeeded", t),
-		s.eventEntry("", "Checkout completed", "checkout_completed", t))
-	s.emit(o, "checkout.completed", o.checkoutHook(cs), nil)
 	return nil
 }
 
@@ -491,13 +588,14 @@ func inDates(t time.Time, start, end *openapi_types.Date) bool {
 // ListCheckoutSessions lists checkout sessions, newest first.
 func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, params fakeapi.ListCheckoutSessionsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
+		o.expireSessions()
 		search := strings.ToLower(deref(params.Search))
 		items := []obj{}
 		for _, cs := range slices.Backward(o.sessions) {
 			if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
 				continue
 			}
-			if search != "" && !containsFold(search, cs.id, cs.customerID, cs.plan) {
+			if search != "" && !o.searchOrder(search, nil, cs.id, cs.customerID, cs.plan, o.customerName(cs.customerID), o.customerEmail(cs.customerID), o.productName(cs.plan)) {
 				continue
 			}
 			if !inDates(cs.created, params.StartDate, params.EndDate) {
@@ -513,6 +611,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 // once completed.
 func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
 	f.withOrg(w, r, nil, func(o *org) {
+		o.expireSessions()
 		cs := lookup(w, o.sessionByID, id, notFound)
 		if cs == nil {
 			return
@@ -521,14 +620,15 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, i
 	})
 }
 
-// ListCheckoutSessionEvents lists a session's events, oldest first.
+// ListCheckoutSessionEvents lists a session's events, newest first (the
+// reference).
 func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListCheckoutSessionEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		cs := lookup(w, o.sessionByID, id, notFound)
 		if cs == nil {
 			return
 		}
-		writePage(w, r, f.s.spec, cs.events, params.Page, params.PageSize)
+		writePage(w, r, f.s.spec, newestFirst(cs.events), params.Page, params.PageSize)
 	})
 }
 
@@ -566,15 +666,37 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 	})
 }
 
-// ListOrderEvents lists an order's events, oldest first.
+// ListOrderEvents lists an order's events, newest first: those of every
+// order of the same subscription (its renewals too), as the API does.
 func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		od := lookup(w, o.orderByID, id, notFound)
 		if od == nil {
 			return
 		}
-		writePage(w, r, f.s.spec, od.events, params.Page, params.PageSize)
+		events := od.events
+		if od.subID != nil {
+			events = nil
+			for _, other := range o.orders {
+				if other.subID != nil && *other.subID == *od.subID {
+					events = append(events, other.events...)
+				}
+			}
+		}
+		writePage(w, r, f.s.spec, newestFirst(events), params.Page, params.PageSize)
 	})
+}
+
+// newestFirst is a copy of events newest first: by their ids, which grow
+// as events are made.
+func newestFirst(events []obj) []obj {
+	out := slices.Clone(events)
+	slices.SortStableFunc(out, func(a, b obj) int {
+		ia, _ := a["id"].(int)
+		ib, _ := b["id"].(int)
+		return ib - ia
+	})
+	return out
 }
 
 // ListTransactions lists charges and refunds, newest first.
@@ -585,7 +707,7 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 		items := []obj{}
 		for _, t := range slices.Backward(o.transactions) {
 			if (params.Status != nil && string(*params.Status) != "success") ||
-				(search != "" && !containsFold(search, t.id.String(), t.orderID)) ||
+				(search != "" && !o.searchOrder(search, o.orderByID[t.orderID], t.id.String(), t.orderID, "card")) ||
 				!inDates(t.created, params.StartDate, params.EndDate) {
 				continue
 			}
@@ -629,13 +751,17 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		t := f.s.now()
-		rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil}
+		// Without a reason the refund is REQUESTED_BY_CUSTOMER (the
+		// reference's default).
+		rf := &refund{id: newUUID(), orderID: od.id, units: units, created: t, currency: od.currency, note: nil,
+			reason: string(fakeapi.RefundCreateRequestReasonREQUESTEDBYCUSTOMER), status: "PROCESSING"}
 		if body.Reason != nil {
 			rf.reason = string(*body.Reason)
 		}
 		if body.InternalNote.IsSpecified() && !body.InternalNote.IsNull() {
 			rf.note = ptr(body.InternalNote.MustGet())
 		}
+		before := od.status
 		od.refundedUnits += units
 		od.status = "PARTIAL_REFUND"
 		if od.refundedUnits >= od.totalUnits {
@@ -645,8 +771,12 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 		o.refunds = append(o.refunds, rf)
 		o.refundByID[rf.id] = rf
 		o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
+		// The refund is made PROCESSING and, the fake's card network
+		// answering at once, succeeds: refund.created, then refund.updated.
 		f.s.emit(o, "refund.created", o.refundHook(rf), nil)
-		f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": "COMPLETE"})
+		rf.status = "SUCCEEDED"
+		f.s.emit(o, "refund.updated", o.refundHook(rf), nil)
+		f.s.emit(o, "order.refunded", o.orderHook(od), obj{"status": before})
 		writeJSON(w, http.StatusOK, o.refundObj(rf))
 	})
 }
@@ -657,7 +787,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 		search := strings.ToLower(deref(params.Search))
 		items := []obj{}
 		for _, rf := range slices.Backward(o.refunds) {
-			if (params.Status != nil && string(*params.Status) != "SUCCEEDED") ||
+			if (params.Status != nil && string(*params.Status) != rf.status) ||
 				(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
 				!inDates(rf.created, params.StartDate, params.EndDate) {
 				continue
@@ -722,9 +852,10 @@ func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
 		o.portalTokens[token] = body.CustomerId
 		st.portalOrg[token] = o
 		writeJSON(w, http.StatusOK, obj{
-			"token":             token,
-			"email":             email,
-			"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/" + token,
+			"token": token,
+			"email": email,
+			// The base URL: a client appends ?token=, as kelviq's SDK docs say.
+			"customerPortalUrl": absoluteBase(r) + adminPrefix + "portal/",
 		})
 	})
 }

@@ -247,7 +247,7 @@ func scenario() []step {
 		{method: "POST", path: "/checkout/", body: m{"planIdentifier": "pro", "successUrl": "https://shop.example.com/thanks", "chargePeriod": "MONTHLY",
 			"customerId": "cus_ada", "metadata": m{"campaign": "spring"}}, want: 201, save: s{"session": "checkoutSessionId", "checkoutUrl": "checkoutUrl"}},
 		{visit: "checkoutUrl"},
-		{method: "GET", path: "/checkout/sessions/", query: s{"status": "complete"}, want: 200},
+		{method: "GET", path: "/checkout/sessions/", query: s{"status": "success"}, want: 200},
 		{method: "GET", path: "/checkout/sessions/{session}/", want: 200, save: s{"order": "order.id", "sub": "subscription.id"}},
 		{method: "GET", path: "/checkout/sessions/{session}/events/", want: 200},
 		{method: "GET", path: "/orders/", query: s{"billing_type": "SUBSCRIPTION"}, want: 200},
@@ -630,6 +630,7 @@ var masks = []struct {
 }{
 	{regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`), "<uuid>"},
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`), "<time>"},
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{6})?`), "<time>"}, // reportUsage's timestamp, resetAt
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "<host>"},
 	{regexp.MustCompile(`KQ(-[0-9A-F]{4}){4}`), "<license>"},
 	{regexp.MustCompile(`\b(sk_test|ck_test|sub|inv|cus)_[0-9a-f]{8,}`), "<$1>"},

@@ -16,7 +16,7 @@ import (
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CustomerCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if _, ok := o.customerByID[body.CustomerId]; ok {
+		if _, ok := o.customerByID[body.CustomerId]; ok || o.archivedCustomers[body.CustomerId] {
 			writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
 			return
 		}
@@ -62,13 +62,15 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 		if c == nil {
 			return
 		}
+		before := o.customerHook(c)
 		patchNullable(&c.Name, body.Name)
 		patchNullable(&c.Email, body.Email)
 		patchNullable(&c.Metadata, body.Metadata)
 		patchNullable(&c.BillingAddress, body.BillingAddress)
 		modified := f.s.now().Format(time.RFC3339Nano)
 		c.ModifiedOn = &modified
-		f.s.emit(o, "customer.updated", o.customerHook(c), nil)
+		after := o.customerHook(c)
+		f.s.emit(o, "customer.updated", after, customerChanges(before, after))
 		writeJSON(w, http.StatusOK, c)
 	})
 }

@@ -69,15 +69,30 @@
 // plan issues one. Time follows the fake's clock (WithClock; the wall clock
 // by default): when a billing period is over the subscription renews (a
 // renewal order, usage of features that reset each period back to zero),
-// and a subscription cancelled for a later date ends then.
+// and a subscription cancelled for a later date ends then. A customer whose
+// card a test declines (DeclinePayments) goes past_due at renewal; kelviq's
+// 8 retries over 14 days follow, then the subscription is cancelled unless
+// a retry pays.
 //
 // With WithWebhook the fake delivers webhooks for the changes it makes
 // (customer, checkout, order, invoice, subscription, refund, payment method
 // and usage alert events), signed as kelviq signs them, one at a time in the
-// order they happened, retrying a delivery that gets no 2xx answer with
-// exponential backoff (WithWebhookRetries). TriggerEvent sends an event on
-// demand; FlushWebhooks waits for the deliveries; Events lists every event.
-// The deliveries of every organization go to the one endpoint.
+// order they happened, each payload with the fields of the example in
+// kelviq's webhook guide. A delivery that gets no 2xx answer is retried up
+// to 3 times, 60 seconds apart, as kelviq does; WithWebhookRetries changes
+// that for tests. Each attempt is one row of listWebhookEventLogs.
+// TriggerEvent sends an event of any documented type on demand;
+// FlushWebhooks waits for the deliveries; Events lists every event. The
+// deliveries of every organization go to the one endpoint.
+// testdata/documented.md lists each statement of kelviq's docs about the
+// API and its webhooks with the test that checks it, or why the fake does
+// not model it.
+//
+// Beyond the reference, the fake also serves what kelviq's official SDKs
+// call and openapi.json omits: GET and DELETE /customers/{customerId}/ and
+// POST /report/event/ (see RawEvents); and, as kelviq's guides say, the
+// organization's client API key opens getCustomerEntitlements,
+// getPromotion and getProductOffering besides its server key.
 //
 // State lives in the Server value and is guarded by a mutex, so tests may run
 // in parallel, each with its own server or sharing one.

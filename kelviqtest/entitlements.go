@@ -94,7 +94,8 @@ func (e *entitlement) detail(usage int64) obj {
 		"remaining":    nil,
 	}
 	if e.reset {
-		out["resetAt"] = rfc3339(e.resetAt)
+		// The reference: yyyy-MM-dd HH:mm:ss, not ISO 8601.
+		out["resetAt"] = e.resetAt.UTC().Format(time.DateTime)
 	}
 	if kind == "BOOLEAN" {
 		out["hasAccess"] = e.enabled
@@ -151,6 +152,10 @@ func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, p
 	})
 }
 
+// usageTimestamp is the format of reportUsage's timestamp (the
+// reference: yyyy-MM-dd HH:mm:ss.ffffff, UTC).
+const usageTimestamp = "2006-01-02 15:04:05.000000"
+
 // ReportUsage records usage of a feature by a customer: SET replaces the
 // current usage, DELTA adds to it (never below zero). Crossing the usage
 // limit sends a feature.usage_alert webhook. An unknown customer or feature
@@ -196,7 +201,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 			"orgId":          o.id.String(),
 			"eventName":      "usage_reported",
 			"idempotencyKey": newUUID().String(),
-			"timestamp":      rfc3339(t),
+			"timestamp":      t.UTC().Format(usageTimestamp),
 		})
 	})
 }
@@ -244,7 +249,7 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 			writeDetail(w, http.StatusForbidden, "The license has expired.")
 			return
 		case l.limited && len(l.instances) >= l.limit:
-			writeDetail(w, http.StatusBadRequest, fmt.Sprintf("The license has reached its activation limit (%d).", l.limit))
+			writeDetail(w, http.StatusForbidden, fmt.Sprintf("The license has reached its activation limit (%d).", l.limit))
 			return
 		}
 		in := &licenseInstance{id: newUUID(), name: deref(body.InstanceName), metadata: map[string]any{}, at: t}

@@ -37,8 +37,8 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	}
 	first := must(activate("laptop"))(t)
 	must(activate("desktop"))(t)
-	_, err := activate("third") // over the limit of 2
-	apiError(t, err, http.StatusBadRequest)
+	_, err := activate("third") // over the limit of 2: 403, as the reference says
+	apiError(t, err, http.StatusForbidden)
 	if first.License == nil || *first.License.ActivationLimit != 2 {
 		t.Fatalf("activation = %+v", first)
 	}
@@ -57,4 +57,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	_, err = c.Licenses.Deactivate(ctx, api.LicenseDeactivation{LicenseKey: key, InstanceId: *first.InstanceId})
 	apiError(t, err, http.StatusNotFound)
 	must(activate("third"))(t) // the freed place is usable
+	// An unknown key: validate and deactivate are 404.
+	_, err = c.Licenses.Validate(ctx, api.LicenseValidate{LicenseKey: "KQ-0000-0000-0000-0000"})
+	apiError(t, err, http.StatusNotFound)
 }

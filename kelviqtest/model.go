@@ -109,11 +109,14 @@ type subscription struct {
 	comment            string
 	features           []obj // FeatureInput quantities asked for
 	orderID            string
+	dunning            *dunning // while past_due
 }
 
 // grants reports whether the subscription gives access at t.
 func (s *subscription) grants(t time.Time) bool {
-	if s.status != "active" {
+	// past_due keeps access while kelviq retries the payment (the guide:
+	// access is the merchant's call until the final status).
+	if s.status != "active" && s.status != "past_due" {
 		return false
 	}
 	return s.endDate == nil || t.Before(*s.endDate)
@@ -132,11 +135,24 @@ type checkoutSession struct {
 	metadata     map[string]any
 	features     []obj
 	discountCode string
-	status       string // open, complete
-	created      time.Time
-	orderID      string
-	subID        *openapi_types.UUID
-	events       []obj
+	// discountsEnabled is whether the page offers a discount code field
+	// (discountsEnabled; true unless the request said false).
+	discountsEnabled bool
+	status           string // open, success
+	amountUnits      int64  // what the completed checkout charged
+	currency         string
+	custom           *customPrice // customAmount, when given
+	taxBehavior      string       // with customAmount
+	created          time.Time
+	orderID          string
+	subID            *openapi_types.UUID
+	events           []obj
+}
+
+// customPrice is a checkout's customAmount and currencyCode.
+type customPrice struct {
+	units    int64
+	currency string
 }
 
 // order is a paid order: a completed checkout or a one-time charge.
@@ -177,6 +193,7 @@ type refund struct {
 	note     *string
 	created  time.Time
 	currency string
+	status   string // PROCESSING, then SUCCEEDED
 }
 
 // paymentMethod is the card a customer paid with at checkout.
@@ -228,18 +245,18 @@ type Promotion struct {
 	Message string
 }
 
-// webhookLog is one event delivered (or being delivered) to the endpoint.
+// webhookLog is one delivery attempt of an event to the endpoint.
 type webhookLog struct {
 	id          openapi_types.UUID
 	eventID     openapi_types.UUID
 	endpoint    openapi_types.UUID
 	eventType   string
-	statusCode  *int
+	statusCode  int // 0: no answer
 	success     bool
-	retries     int
+	retries     int // attempts before this one
 	lastAttempt time.Time
-	created     time.Time
-	payload     obj
+	created     time.Time // the event's
+	payload     []byte    // the body sent
 }
 
 // ---- lookups; the caller holds the state's lock ----

@@ -279,7 +279,8 @@ func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
 	if !detail {
 		return out
 	}
-	out["paymentMethod"] = nil
+	// order and subscription are null until the checkout made them.
+	out["paymentMethod"], out["order"], out["subscription"] = nil, nil, nil
 	if od := o.orderByID[cs.orderID]; od != nil {
 		full := o.orderObj(od)
 		order := pick(full, "id", "status", "paidAt", "billingType", "isTrial", "amountSubtotal", "amountDiscount",
@@ -329,6 +330,8 @@ func (o *org) orderObj(od *order) obj {
 		"invoiceId":           od.invoiceID,
 		"customFieldsData":    obj{},
 		"paymentMethod":       o.orderPaymentMethod(od.customerID),
+		// {} without a subscription, as the reference says.
+		"subscription": obj{},
 	}
 	if p, v := o.planVersion(od.plan, od.version); v != nil {
 		out["plan"] = planJSON(p, v)
@@ -395,10 +398,8 @@ func (o *org) transactionObj(t *transaction) obj {
 		"currencySymbol": currencySymbol,
 		"amountTotal":    decimal(t.units),
 		"morFee":         decimal(f),
-		"morFeeBreakdown": []obj{
-			{"name": "base_fee", "percentage": "5.00", "valueUnits": f - min(f, 50), "currency": defaultCurrency},
-			{"name": "fixed_fee", "percentage": nil, "valueUnits": min(f, 50), "currency": defaultCurrency},
-		},
+		// Empty without a fee (refunds); a fixed fee has no percentage.
+		"morFeeBreakdown":   []obj{},
 		"collectedTax":      decimal(0),
 		"netPayout":         decimal(t.units - f),
 		"status":            "success",
@@ -408,6 +409,12 @@ func (o *org) transactionObj(t *transaction) obj {
 		"isSettled":         false,
 		"paymentMethodName": "visa",
 		"last4":             "4242",
+	}
+	if f > 0 {
+		out["morFeeBreakdown"] = []obj{
+			{"name": "base_fee", "percentage": "5.00", "valueUnits": f - min(f, 50), "currency": defaultCurrency},
+			{"name": "fixed_fee", "percentage": nil, "valueUnits": min(f, 50), "currency": defaultCurrency},
+		}
 	}
 	if od != nil {
 		out["order"] = od.ref()
@@ -425,7 +432,7 @@ func (o *org) refundObj(rf *refund) obj {
 		"amount":        decimal(rf.units),
 		"internalNote":  nil,
 		"failureReason": nil,
-		"status":        "SUCCEEDED",
+		"status":        rf.status,
 		"order":         obj{"id": rf.orderID},
 	}
 	if rf.note != nil {
@@ -445,7 +452,8 @@ func (o *org) paymentMethodObj(pm *paymentMethod) obj {
 		"id":         pm.id,
 		"customer":   cust,
 		"methodType": "card",
-		"methodData": obj{"brand": pm.brand, "last4": pm.last4, "exp_month": 12, "exp_year": pm.created.Year() + 3, "funding": "credit", "country": "US"},
+		// camelCase in the API (the reference); webhooks write snake_case.
+		"methodData": obj{"brand": pm.brand, "last4": pm.last4, "expMonth": 12, "expYear": pm.created.Year() + 3, "funding": "credit", "country": "US"},
 		"isDefault":  true,
 		"status":     "succeeded",
 		"createdOn":  rfc3339(pm.created),

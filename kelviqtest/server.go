@@ -192,7 +192,7 @@ type Request struct {
 // Call Close when done; NewServer does that for a test.
 func New(opts ...Option) (*Server, error) {
 	cfg := config{
-		addr: "127.0.0.1:0", clock: time.Now, webhookAttempts: defaultWebhookAttempts, webhookBackoff: defaultWebhookBackoff,
+		addr: "127.0.0.1:0", clock: time.Now, webhookAttempts: DefaultWebhookRetries + 1, webhookBackoff: DefaultWebhookRetrySpacing,
 		maxBody: DefaultMaxBodyBytes, timeouts: defaultTimeouts,
 	}
 	for _, o := range opts {
@@ -218,6 +218,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("kelviqtest: listen: %w", err)
 	}
 	s.url = "http://" + ln.Addr().String() + BasePath
+	s.state.origin = "http://" + ln.Addr().String()
 	s.client, err = wrapper.New(
 		wrapper.WithBaseURL(s.url),
 		wrapper.WithPartnerKey(s.partnerKey),

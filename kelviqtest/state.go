@@ -25,6 +25,10 @@ type state struct {
 	byExternal map[string]*org
 	byEmail    map[string]*org // lower-cased email
 	byKey      map[string]*org // server key
+	byClient   map[string]*org // client key
+	// origin is the fake's scheme and host, for the links it writes
+	// outside a request (webhook payloads).
+	origin     string
 	slugs      map[string]bool
 	lastUserID int
 	// sessionOrg finds a checkout session's organization, for the checkout
@@ -45,6 +49,7 @@ func newState(clock func() time.Time) *state {
 		byExternal: map[string]*org{},
 		byEmail:    map[string]*org{},
 		byKey:      map[string]*org{},
+		byClient:   map[string]*org{},
 		slugs:      map[string]bool{},
 		lastUserID: 1000,
 		sessionOrg: map[string]*org{},
@@ -93,6 +98,14 @@ type org struct {
 	// current usage.
 	usage       map[string]map[string]int64
 	webhookLogs []*webhookLog
+	// archivedCustomers are the customerIds of deleted customers, which
+	// stay taken.
+	archivedCustomers map[string]bool
+	// rawEvents are the events POST /report/event/ accepted.
+	rawEvents []*rawEvent
+	// declined are the customers whose card payments fail
+	// (Server.DeclinePayments).
+	declined map[string]bool
 	// st is the state the organization belongs to (for its clock).
 	st *state
 	// logMu guards the delivery fields of webhookLogs' entries, which the
@@ -220,6 +233,7 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 	s.byExternal[externalID] = o
 	s.byEmail[strings.ToLower(email)] = o
 	s.byKey[o.serverKey] = o
+	s.byClient[o.clientKey] = o
 	return o, nil
 }
 

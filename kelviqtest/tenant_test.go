@@ -95,7 +95,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			varsB := maps(varsA)
+			varsB := copyVars(varsA)
 			varsB["key"] = b.ServerKey.Reveal()
 			ex := send(t, srv, sp, referenceStyle, varsB)
 			where := op.ID + " " + ex.method + " " + ex.refURL
@@ -182,7 +182,7 @@ func partnerRequestWithKey(t *testing.T, srv *kelviqtest.Server, sp step, vars m
 		}
 		code, _, got := rawDo(t, sp.method, u, h, body)
 		if code != http.StatusUnauthorized {
-			t.Errorf("%s with a foreign credential %v = %d, want 401: %s", where, keys(h), code, got)
+			t.Errorf("%s with a foreign credential %v = %d, want 401: %s", where, headerNames(h), code, got)
 		}
 	}
 }
@@ -234,7 +234,7 @@ func bodyStrings(v any) []string {
 	return out
 }
 
-func maps(m map[string]string) map[string]string {
+func copyVars(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[k] = v
@@ -242,7 +242,7 @@ func maps(m map[string]string) map[string]string {
 	return out
 }
 
-func keys(h http.Header) []string {
+func headerNames(h http.Header) []string {
 	var out []string
 	for k := range h {
 		if k != "Content-Type" {

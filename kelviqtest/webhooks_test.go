@@ -145,7 +145,7 @@ func TestWebhookRetriesAndLogs(t *testing.T) {
 	fl := &flaky{fails: 2}
 	endpoint := httptest.NewServer(fl)
 	defer endpoint.Close()
-	srv := kelviqtest.NewServer(t, kelviqtest.WithWebhook(endpoint.URL, "kq_whsec_retry"), kelviqtest.WithWebhookRetries(4, time.Millisecond))
+	srv := kelviqtest.NewServer(t, kelviqtest.WithWebhook(endpoint.URL, "kq_whsec_retry"), kelviqtest.WithWebhookRetries(3, time.Millisecond))
 	ctx := context.Background()
 	org := must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "retry", Email: "retry@example.com"}))(t)
 	c := must(srv.Client().ForOrganization(org))(t)
@@ -161,19 +161,27 @@ func TestWebhookRetriesAndLogs(t *testing.T) {
 	if len(ids) != 3 || ids[0] == "" || ids[0] != ids[1] || ids[1] != ids[2] {
 		t.Fatalf("attempts (webhook-id each) = %q, want 3 of one event", ids)
 	}
+	// One log row per attempt, newest first.
 	logs := must(c.WebhookLogs.List(ctx, nil))(t)
-	if logs.Results == nil || len(*logs.Results) != 1 {
+	if logs.Results == nil || len(*logs.Results) != 3 {
 		t.Fatalf("webhook logs = %+v", logs)
 	}
-	lg := (*logs.Results)[0]
-	if lg.EventType != "customer.created" || !lg.IsSuccess || lg.RetryCount != 2 || lg.StatusCode != http.StatusNoContent || lg.EventId.String() != ids[0] {
-		t.Fatalf("log entry = %+v", lg)
+	for i, lg := range *logs.Results {
+		retry := 2 - i
+		ok, code := retry == 2, http.StatusInternalServerError
+		if ok {
+			code = http.StatusNoContent
+		}
+		if lg.EventType != "customer.created" || lg.IsSuccess != ok || lg.RetryCount != retry || lg.StatusCode != code || lg.EventId.String() != ids[0] {
+			t.Fatalf("log row %d = %+v", i, lg)
+		}
 	}
+	lg := (*logs.Results)[0]
 
 	// A receiver with another secret refuses every attempt: the fake gives up.
 	const secret = "kq_whsec_right"
 	wrong := newReceiver(t, "kq_whsec_wrong")
-	srv2 := kelviqtest.NewServer(t, kelviqtest.WithWebhook(wrong.URL, secret), kelviqtest.WithWebhookRetries(2, time.Millisecond))
+	srv2 := kelviqtest.NewServer(t, kelviqtest.WithWebhook(wrong.URL, secret), kelviqtest.WithWebhookRetries(1, time.Millisecond))
 	org2 := must(srv2.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "wrong", Email: "wrong@example.com"}))(t)
 	c2 := must(srv2.Client().ForOrganization(org2))(t)
 	must(c2.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_wrong"}))(t)
@@ -198,7 +206,7 @@ func TestWebhookOptions(t *testing.T) {
 		kelviqtest.WithWebhook("/relative", "kq_whsec_x"),
 		kelviqtest.WithWebhook("http://127.0.0.1:9/hook", "whsec_x"),
 		kelviqtest.WithWebhook("http://127.0.0.1:9/hook", "kq_whsec_"),
-		kelviqtest.WithWebhookRetries(0, time.Second),
+		kelviqtest.WithWebhookRetries(-1, time.Second),
 		kelviqtest.WithWebhookRetries(1, -time.Second),
 	} {
 		if s, err := kelviqtest.New(opt); err == nil {

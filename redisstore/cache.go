@@ -6,7 +6,11 @@
 //
 // With Redis Cluster, give the queue a name with a hash tag, e.g.
 // "{acme:usage}": its keys are the name plus suffixes, and its scripts need
-// them in one slot.
+// them in one slot (NewQueue refuses a name without one on a Cluster
+// client). After an error that a failover can cause (a node unreachable,
+// CLUSTERDOWN, ...) the package makes the ClusterClient re-read its slot
+// map, so that the replica that took over is used within moments rather
+// than after go-redis's ClusterStateReloadInterval (60 s unless set).
 package redisstore
 
 import (
@@ -78,6 +82,7 @@ func (c *Cache) Get(ctx context.Context, customerID, field string) ([]byte, stri
 	}
 	vals, err := c.rdb.HMGet(ctx, c.key(customerID), field, epochField).Result()
 	if err != nil {
+		noteErr(c.rdb, err)
 		return nil, "", err
 	}
 	var value []byte
@@ -107,7 +112,9 @@ func (c *Cache) Set(ctx context.Context, customerID, field string, value []byte,
 		return errNoClient
 	}
 	ms := max(keep.Milliseconds(), 1)
-	return setScript.Run(ctx, c.rdb, []string{c.key(customerID)}, epoch, field, value, ms).Err()
+	err := setScript.Run(ctx, c.rdb, []string{c.key(customerID)}, epoch, field, value, ms).Err()
+	noteErr(c.rdb, err)
+	return err
 }
 
 var invalidateScript = redis.NewScript(`
@@ -125,9 +132,12 @@ func (c *Cache) Invalidate(ctx context.Context, customerID string) error {
 		return errNoClient
 	}
 	if err := invalidateScript.Run(ctx, c.rdb, []string{c.key(customerID)}, token(), epochKeep.Milliseconds()).Err(); err != nil {
+		noteErr(c.rdb, err)
 		return err
 	}
-	return c.rdb.Publish(ctx, c.channel(), customerID).Err()
+	err := c.rdb.Publish(ctx, c.channel(), customerID).Err()
+	noteErr(c.rdb, err)
+	return err
 }
 
 func (c *Cache) channel() string { return c.prefix + "ent:invalidated" }
@@ -148,6 +158,7 @@ func (c *Cache) Subscribe(ctx context.Context, invalidated func(customerID strin
 		if ctx.Err() != nil {
 			return nil
 		}
+		noteErr(c.rdb, err)
 		return err
 	}
 	ch := ps.Channel()
@@ -169,6 +180,20 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
+// lockScript takes the lock KEYS[1] with the token ARGV[1] for ARGV[2] ms
+// if it is free, or held by something that is not one of ours: a key that
+// never expires or lives longer than any of our locks (another writer's,
+// or garbage) is not trusted to mean that someone is asking the API.
+var lockScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`)
+
 // Lock takes the customer's lock for field for ttl, or returns
 // entitlements.ErrLocked.
 func (c *Cache) Lock(ctx context.Context, customerID, field string, ttl time.Duration) (func(context.Context) error, error) {
@@ -176,11 +201,12 @@ func (c *Cache) Lock(ctx context.Context, customerID, field string, ttl time.Dur
 		return nil, errNoClient
 	}
 	key, tok := c.lockKey(customerID, field), token()
-	ok, err := c.rdb.SetNX(ctx, key, tok, ttl).Result()
+	n, err := lockScript.Run(ctx, c.rdb, []string{key}, tok, max(ttl.Milliseconds(), 1)).Int()
 	if err != nil {
+		noteErr(c.rdb, err)
 		return nil, err
 	}
-	if !ok {
+	if n != 1 {
 		return nil, entitlements.ErrLocked
 	}
 	return func(ctx context.Context) error {

@@ -20,7 +20,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Any redis.UniversalClient: a single node, Sentinel or Cluster.
+	// Any redis.UniversalClient: a single node, Sentinel or Cluster. On a
+	// Cluster, redisstore makes the client re-read its slot map after the
+	// errors of a failover; with redis.NewClusterClient, a
+	// ClusterStateReloadInterval shorter than go-redis's 60 s also bounds
+	// how long a slot moved without errors goes unnoticed.
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"localhost:6379"},
 		ContextTimeoutEnabled: true})
 
@@ -31,7 +35,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	// A hash tag keeps the queue's keys in one Cluster slot.
-	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "{acme:usage}")))
+	queue, err := redisstore.NewQueue(rdb, "{acme:usage}")
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := usage.NewReporter(client, usage.WithQueue(queue))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -45,4 +53,22 @@ func Example() {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	_ = rep.Close(ctx) // what is not delivered stays in Redis for the next instance
+}
+
+// A queue on a Redis Cluster: the name's hash tag puts its keys in one
+// slot, and every write waits for a replica, so that a failover loses
+// nothing that Report accepted. (Not run: it needs a Cluster.)
+func ExampleNewQueue_cluster() {
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs:                 []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
+		ContextTimeoutEnabled: true,
+		// redisstore re-reads the slot map after a failover's errors;
+		// this bounds how long a slot moved without errors goes unseen.
+		ClusterStateReloadInterval: 10 * time.Second,
+	})
+	queue, err := redisstore.NewQueue(rdb, "{acme:usage}", redisstore.WithReplicaAck(1, time.Second))
+	if err != nil {
+		log.Fatal(err) // e.g. a name without a hash tag
+	}
+	_ = queue // usage.NewReporter(client, usage.WithQueue(queue))
 }

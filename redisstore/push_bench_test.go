@@ -5,14 +5,13 @@ import (
 	"testing"
 
 	"github.com/kelviq/kelviq-go/internal/redistest"
-	"github.com/kelviq/kelviq-go/redisstore"
 )
 
 // BenchmarkPush64 pushes reports from 64 goroutines; concurrent pushes
 // share round trips.
 func BenchmarkPush64(b *testing.B) {
 	rs := redistest.Start(b)
-	q := redisstore.NewQueue(rs.Client(b), "bench")
+	q := newQueue(b, rs.Client(b), "bench")
 	b.SetParallelism(32)
 	b.ReportAllocs()
 	b.ResetTimer()

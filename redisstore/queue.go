@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kelviq/kelviq-go/internal/backoff"
 	"github.com/kelviq/kelviq-go/usage"
 )
 
@@ -22,6 +23,11 @@ import (
 // renewing it before another may take it over. Keep it above the usage
 // reporter's request timeout and backoff cap.
 const DefaultLease = time.Minute
+
+// DefaultPushTimeout is how long Push keeps trying to learn whether Redis
+// stored a batch of reports, e.g. through a restart or a failover, before
+// it gives up and says the outcome is unknown.
+const DefaultPushTimeout = 10 * time.Second
 
 // group is the consumer group every Queue on a stream shares.
 const group = "kelviq-usage"
@@ -36,7 +42,19 @@ const group = "kelviq-usage"
 //
 // Keys: the stream is name; name+":sending" is a hash of the entries being
 // sent; name+":parked" is a stream of the reports parked for
-// reconciliation. Create it with NewQueue; it is safe for concurrent use.
+// reconciliation; name+":push:"+token, one per round trip of Push, lives
+// DefaultPushTimeout plus a minute and makes the push idempotent. Create it
+// with NewQueue; it is safe for concurrent use.
+//
+// What Redis can lose: a primary acknowledges a write before its replicas
+// have it (replication is asynchronous), so when it dies and a replica
+// takes over, the last writes it acknowledged may be missing there. For
+// the queue that means reports whose Push returned nil may be gone (lost
+// usage, never counted twice), and the removal of delivered entries or
+// their "being sent" marks may be undone: an entry delivered again comes
+// back flagged MaybeSent, so a DELTA is parked as uncertain rather than
+// sent twice, unless its mark was lost too. WithReplicaAck closes that
+// window: every write of the queue then waits for replicas to confirm it.
 type Queue struct {
 	rdb      redis.UniversalClient
 	stream   string
@@ -45,6 +63,10 @@ type Queue struct {
 	consumer string
 	lease    time.Duration
 	maxLen   int64
+
+	pushTimeout time.Duration
+	acks        int           // WAIT for this many replicas after each write; 0: do not
+	ackTimeout  time.Duration // how long one WAIT waits
 
 	mu     sync.Mutex
 	cursor string // where XAUTOCLAIM goes on
@@ -90,17 +112,60 @@ func WithConsumer(name string) QueueOption {
 	}
 }
 
-// NewQueue returns a Queue on the stream called name.
-func NewQueue(rdb redis.UniversalClient, name string, opts ...QueueOption) *Queue {
+// WithPushTimeout sets how long Push keeps retrying a round trip whose
+// outcome it does not know (a lost connection, a restart, a failover)
+// before it returns an error matching usage.ErrOutcomeUnknown (default
+// DefaultPushTimeout). Retrying cannot store a report twice.
+func WithPushTimeout(d time.Duration) QueueOption {
+	return func(q *Queue) {
+		if d > 0 {
+			q.pushTimeout = d
+		}
+	}
+}
+
+// WithReplicaAck makes every write of the queue (Push, and the claims,
+// marks and removals of delivery) wait until n replicas of the primary
+// have it, for at most timeout each time (Redis's WAIT, on the connection
+// that wrote). A Push that is not confirmed in time is retried (it cannot
+// be stored twice) until the push timeout, then fails with an error
+// matching usage.ErrOutcomeUnknown: it is stored on the primary but may be
+// lost if the primary dies. A delivery step that is not confirmed fails,
+// and the reporter retries it before sending. It costs a replica's round
+// trip per write; see BENCH.md. Use it with n at most the number of
+// replicas that are up, or every write waits for timeout.
+func WithReplicaAck(n int, timeout time.Duration) QueueOption {
+	return func(q *Queue) {
+		if n > 0 && timeout > 0 {
+			q.acks, q.ackTimeout = n, timeout
+		}
+	}
+}
+
+// NewQueue returns a Queue on the stream called name. On a Redis Cluster
+// (or Ring) client the name must have a hash tag, e.g. "{acme:usage}", so
+// that all the queue's keys are in one slot; a name without one is an
+// error that says so.
+func NewQueue(rdb redis.UniversalClient, name string, opts ...QueueOption) (*Queue, error) {
+	switch {
+	case rdb == nil:
+		return nil, errNoClient
+	case name == "":
+		return nil, errors.New("redisstore: NewQueue: the queue name is empty")
+	case sharded(rdb) && !hasHashTag(name):
+		return nil, fmt.Errorf("redisstore: NewQueue: queue name %q has no hash tag: on a Redis Cluster the queue's keys "+
+			"must share a slot, so put the part they share in braces, e.g. %q", name, "{"+name+"}")
+	}
 	host, _ := os.Hostname()
 	q := &Queue{rdb: rdb, stream: name, sending: name + ":sending", parked: name + ":parked",
-		consumer: host + "-" + strconv.Itoa(os.Getpid()) + "-" + token()[:8], lease: DefaultLease, cursor: "0-0"}
+		consumer: host + "-" + strconv.Itoa(os.Getpid()) + "-" + token()[:8], lease: DefaultLease, cursor: "0-0",
+		pushTimeout: DefaultPushTimeout}
 	for _, o := range opts {
 		if o != nil {
 			o(q)
 		}
 	}
-	return q
+	return q, nil
 }
 
 // Consumer returns this holder's name in the consumer group.
@@ -126,6 +191,7 @@ func (q *Queue) ensureGroup(ctx context.Context, force bool) error {
 	}
 	err := q.rdb.XGroupCreateMkStream(ctx, q.stream, group, "0").Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		noteErr(q.rdb, err)
 		return err
 	}
 	q.mu.Lock()
@@ -150,23 +216,41 @@ func (q *Queue) withGroup(ctx context.Context, f func() error) error {
 		}
 		err = f()
 	}
+	noteErr(q.rdb, err)
 	return err
 }
 
-// pushScript appends ARGV[2..] to the stream, as many as fit under the
-// bound ARGV[1] (0: none); it returns an ID, or false, for each.
+// pushScript appends ARGV[3..] to the stream KEYS[1], as many as fit
+// under the bound ARGV[1] (0: none), and returns an ID, or false, for each.
+// It records that answer under KEYS[2] for ARGV[2] ms: run again with the
+// same KEYS[2] (a retry after a lost answer), it returns the recorded
+// answer and adds nothing. A rerun still writes (it renews the record), so
+// that a WAIT after it covers the first run's writes too.
 var pushScript = redis.NewScript(`
+local done = redis.call('GET', KEYS[2])
+local out = {}
+if done then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  for id in string.gmatch(done .. ',', '([^,]*),') do
+    if id == '' then out[#out+1] = false else out[#out+1] = id end
+  end
+  return out
+end
 local room = -1
 if tonumber(ARGV[1]) > 0 then room = tonumber(ARGV[1]) - redis.call('XLEN', KEYS[1]) end
-local out = {}
-for i = 2, #ARGV do
+local rec = {}
+for i = 3, #ARGV do
   if room == 0 then
     out[#out+1] = false
+    rec[#rec+1] = ''
   else
-    out[#out+1] = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i])
+    local id = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i])
+    out[#out+1] = id
+    rec[#rec+1] = id
     if room > 0 then room = room - 1 end
   end
 end
+redis.call('SET', KEYS[2], table.concat(rec, ','), 'PX', ARGV[2])
 return out
 `)
 
@@ -182,7 +266,10 @@ type pushReq struct {
 // Pushes share round trips: the first caller sends every report waiting
 // at that moment in one script call, and the others wait for it. Once
 // handed over, a report is stored or not whatever happens to ctx, so Push
-// waits for the outcome rather than return while it is unknown.
+// waits for the outcome rather than return while it is unknown: a round
+// trip whose answer is lost is sent again (it cannot store a report
+// twice) until WithPushTimeout; if the outcome is still unknown then, the
+// error matches usage.ErrOutcomeUnknown.
 func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
@@ -224,12 +311,12 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 		n := min(len(batch), maxPushBatch)
 		part := batch[:n]
 		batch = batch[n:]
-		args := make([]any, 0, n+1)
-		args = append(args, q.maxLen)
+		args := make([]any, 0, n+2)
+		args = append(args, q.maxLen, (q.pushTimeout + time.Minute).Milliseconds())
 		for _, p := range part {
 			args = append(args, p.payload)
 		}
-		ids, err := pushScript.Run(ctx, q.rdb, []string{q.stream}, args...).Slice()
+		ids, err := q.pushOnce(ctx, []string{q.stream, q.stream + ":push:" + token()}, args)
 		for i, p := range part {
 			switch {
 			case err != nil:
@@ -246,6 +333,115 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 			close(p.done)
 		}
 	}
+}
+
+// pushOnce runs the push script until Redis answers it, retrying what may
+// pass on (a lost connection, a server restarting or failing over) until
+// the push timeout.
+func (q *Queue) pushOnce(ctx context.Context, keys []string, args []any) ([]any, error) {
+	deadline := time.Now().Add(q.pushTimeout)
+	maybe := false // an attempt may have stored the batch
+	wait := 20 * time.Millisecond
+	for {
+		actx, cancel := context.WithDeadline(ctx, deadline)
+		res, err := q.write(actx, pushScript, keys, args...)
+		cancel()
+		if err == nil {
+			ids, ok := res.([]any)
+			if !ok {
+				return nil, fmt.Errorf("redisstore: push: unexpected answer %T", res)
+			}
+			return ids, nil
+		}
+		var short *notReplicatedError
+		switch {
+		case errors.As(err, &short):
+			maybe = true // stored on the primary; the replicas have not confirmed it
+		case answered(err) && !replyFromWrongServer(err.Error()):
+			// Redis refused the script as a whole (no permission, out of
+			// memory, ...): waiting will not change that.
+			return nil, q.pushFailed(err, maybe)
+		case !notSent(err) && !answered(err):
+			maybe = true
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return nil, q.pushFailed(err, maybe)
+		}
+		_ = backoff.Sleep(ctx, backoff.Equal(wait, wait, 1))
+		wait = min(2*wait, time.Second)
+	}
+}
+
+func (q *Queue) pushFailed(err error, maybe bool) error {
+	if maybe {
+		return fmt.Errorf("redisstore: push: %w (%w)", usage.ErrOutcomeUnknown, err)
+	}
+	return fmt.Errorf("redisstore: push: %w", err)
+}
+
+// notReplicatedError is a write that fewer replicas than WithReplicaAck
+// asks for confirmed in time.
+type notReplicatedError struct {
+	got, want int64
+	within    time.Duration
+}
+
+func (e *notReplicatedError) Error() string {
+	return fmt.Sprintf("redisstore: %d of %d replicas confirmed the write within %v", e.got, e.want, e.within)
+}
+
+// write runs a script of the queue's that writes, and with WithReplicaAck
+// waits, on the same connection, until the replicas confirm it. Errors
+// that may come from a failover make a Cluster client re-read its slots.
+func (q *Queue) write(ctx context.Context, s *redis.Script, keys []string, args ...any) (any, error) {
+	res, err := q.writeAcked(ctx, s, keys, args)
+	noteErr(q.rdb, err)
+	return res, err
+}
+
+func (q *Queue) writeAcked(ctx context.Context, s *redis.Script, keys []string, args []any) (any, error) {
+	if q.acks == 0 {
+		return s.Run(ctx, q.rdb, keys, args...).Result()
+	}
+	var conn redis.Cmdable = q.rdb
+	if cc, ok := q.rdb.(*redis.ClusterClient); ok {
+		// WAIT names no key: send it to the primary of the queue's slot,
+		// with the script, on one connection.
+		node, err := cc.MasterForKey(ctx, keys[0])
+		if err != nil {
+			return nil, err
+		}
+		conn = node
+	}
+	run := func(eval func(p redis.Pipeliner) *redis.Cmd) (*redis.Cmd, *redis.IntCmd, error) {
+		var res *redis.Cmd
+		var wait *redis.IntCmd
+		_, err := conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+			res = eval(p)
+			wait = redis.NewIntCmd(ctx, "wait", q.acks, q.ackTimeout.Milliseconds())
+			_ = p.Process(ctx, wait)
+			return nil
+		})
+		return res, wait, err
+	}
+	res, wait, err := run(func(p redis.Pipeliner) *redis.Cmd { return s.EvalSha(ctx, p, keys, args...) })
+	if res != nil && redis.HasErrorPrefix(res.Err(), "NOSCRIPT") {
+		res, wait, err = run(func(p redis.Pipeliner) *redis.Cmd { return s.Eval(ctx, p, keys, args...) })
+	}
+	if res == nil {
+		return nil, err
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	n, werr := wait.Result()
+	if werr != nil {
+		return nil, &notReplicatedError{want: int64(q.acks), within: q.ackTimeout}
+	}
+	if n < int64(q.acks) {
+		return nil, &notReplicatedError{got: n, want: int64(q.acks), within: q.ackTimeout}
+	}
+	return res.Val(), nil
 }
 
 // sweepScript removes consumers of the group that hold nothing and have
@@ -401,8 +597,18 @@ func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string,
 	err := q.withGroup(ctx, func() error {
 		args := append([]any{group, q.consumer, mark}, anys(sorted)...)
 		var err error
-		held, err = holdScript.Run(ctx, q.rdb, []string{q.stream, q.sending}, args...).StringSlice()
-		return err
+		res, err := q.write(ctx, holdScript, []string{q.stream, q.sending}, args...)
+		if err != nil {
+			return err
+		}
+		held = held[:0]
+		list, _ := res.([]any)
+		for _, v := range list {
+			if id, ok := v.(string); ok {
+				held = append(held, id)
+			}
+		}
+		return nil
 	})
 	return held, err
 }
@@ -425,7 +631,8 @@ func (q *Queue) Ack(ctx context.Context, ids []string) error {
 	if err := q.check(); err != nil {
 		return err
 	}
-	return ackScript.Run(ctx, q.rdb, []string{q.stream, q.sending}, append([]any{group}, anys(ids)...)...).Err()
+	_, err := q.write(ctx, ackScript, []string{q.stream, q.sending}, append([]any{group}, anys(ids)...)...)
+	return err
 }
 
 var parkScript = redis.NewScript(`
@@ -449,7 +656,8 @@ func (q *Queue) Park(ctx context.Context, ids []string, r usage.Report, reason s
 		return err
 	}
 	args := append([]any{group, payload, reason, time.Now().UnixMilli()}, anys(ids)...)
-	return parkScript.Run(ctx, q.rdb, []string{q.stream, q.sending, q.parked}, args...).Err()
+	_, err = q.write(ctx, parkScript, []string{q.stream, q.sending, q.parked}, args...)
+	return err
 }
 
 // Parked lists the parked reports, oldest first.
@@ -459,6 +667,7 @@ func (q *Queue) Parked(ctx context.Context) ([]usage.ParkedReport, error) {
 	}
 	msgs, err := q.rdb.XRange(ctx, q.parked, "-", "+").Result()
 	if err != nil {
+		noteErr(q.rdb, err)
 		return nil, err
 	}
 	out := make([]usage.ParkedReport, 0, len(msgs))
@@ -487,6 +696,7 @@ func (q *Queue) Done(ctx context.Context, id string) (bool, error) {
 	}
 	msgs, err := q.rdb.XRangeN(ctx, q.stream, "-", id, 1).Result()
 	if err != nil {
+		noteErr(q.rdb, err)
 		return false, err
 	}
 	return len(msgs) == 0, nil

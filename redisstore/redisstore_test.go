@@ -105,8 +105,8 @@ func TestQueueContract(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	a := redisstore.NewQueue(rdb, "acme:usage", redisstore.WithLease(100*time.Millisecond))
-	b := redisstore.NewQueue(rdb, "acme:usage", redisstore.WithLease(100*time.Millisecond))
+	a := newQueue(t, rdb, "acme:usage", redisstore.WithLease(100*time.Millisecond))
+	b := newQueue(t, rdb, "acme:usage", redisstore.WithLease(100*time.Millisecond))
 	if a.Consumer() == b.Consumer() {
 		t.Fatal("two queues share a consumer name")
 	}
@@ -189,7 +189,7 @@ func TestQueueMaxLenAndForeignEntries(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	q := redisstore.NewQueue(rdb, "q", redisstore.WithMaxLen(2))
+	q := newQueue(t, rdb, "q", redisstore.WithMaxLen(2))
 	for range 2 {
 		if _, err := q.Push(ctx, report("c", 1, usage.Delta)); err != nil {
 			t.Fatal(err)
@@ -201,7 +201,7 @@ func TestQueueMaxLenAndForeignEntries(t *testing.T) {
 	// Something else wrote into the stream: it is parked, never sent.
 	rdb.XAdd(ctx, redisArgs{"q", []any{"r", `{"customerId":"c"}`}}.args())
 	rdb.XAdd(ctx, redisArgs{"q", []any{"other", "x"}}.args())
-	got, err := redisstore.NewQueue(rdb, "q").Claim(ctx, 10)
+	got, err := newQueue(t, rdb, "q").Claim(ctx, 10)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("Claim = %+v, %v; want the two reports only", got, err)
 	}
@@ -215,7 +215,7 @@ func TestQueueGroupRecreatedAfterRedisRestart(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	q := redisstore.NewQueue(rdb, "q")
+	q := newQueue(t, rdb, "q")
 	if _, err := q.Push(ctx, report("c", 1, usage.Delta)); err != nil {
 		t.Fatal(err)
 	}
@@ -250,8 +250,8 @@ func TestQueueSweepsEndedConsumers(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 	lease := 20 * time.Millisecond
-	idle := redisstore.NewQueue(rdb, "q", redisstore.WithLease(lease), redisstore.WithConsumer("ended-idle"))
-	holder := redisstore.NewQueue(rdb, "q", redisstore.WithLease(time.Hour), redisstore.WithConsumer("ended-holding"))
+	idle := newQueue(t, rdb, "q", redisstore.WithLease(lease), redisstore.WithConsumer("ended-idle"))
+	holder := newQueue(t, rdb, "q", redisstore.WithLease(time.Hour), redisstore.WithConsumer("ended-holding"))
 	if _, err := idle.Claim(ctx, 1); err != nil { // registers the consumer
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestQueueSweepsEndedConsumers(t *testing.T) {
 		t.Fatal(got, err)
 	}
 	time.Sleep(15 * lease)
-	live := redisstore.NewQueue(rdb, "q", redisstore.WithLease(lease))
+	live := newQueue(t, rdb, "q", redisstore.WithLease(lease))
 	if _, err := live.Claim(ctx, 1); err != nil { // the first Claim sweeps
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestQueueHoldAmongManyEntries(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	ctx := context.Background()
-	q := redisstore.NewQueue(rdb, "q")
+	q := newQueue(t, rdb, "q")
 	for i := range 2500 {
 		if _, err := q.Push(ctx, report("c", i+1, usage.Delta)); err != nil {
 			t.Fatal(err)
@@ -309,7 +309,7 @@ func TestQueueHoldAmongManyEntries(t *testing.T) {
 	if n := rdb.HLen(ctx, "q:sending").Val(); n != int64(len(ids)) {
 		t.Errorf("%d marks, want %d", n, len(ids))
 	}
-	if held, err := redisstore.NewQueue(rdb, "q").Hold(ctx, ids, true); err != nil || len(held) != 0 {
+	if held, err := newQueue(t, rdb, "q").Hold(ctx, ids, true); err != nil || len(held) != 0 {
 		t.Errorf("another consumer holds %d, %v", len(held), err)
 	}
 	if err := q.Ack(ctx, ids); err != nil {
@@ -321,4 +321,14 @@ func TestQueueHoldAmongManyEntries(t *testing.T) {
 	if n := rdb.XLen(ctx, "q").Val(); n != int64(2500-len(ids)) {
 		t.Errorf("stream holds %d, want %d", n, 2500-len(ids))
 	}
+}
+
+// newQueue is redisstore.NewQueue for a name that must be accepted.
+func newQueue(t testing.TB, rdb redis.UniversalClient, name string, opts ...redisstore.QueueOption) *redisstore.Queue {
+	t.Helper()
+	q, err := redisstore.NewQueue(rdb, name, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/countingapi"
 	"github.com/kelviq/kelviq-go/internal/redistest"
-	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/usage"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -39,7 +38,7 @@ func BenchmarkReport64(b *testing.B) {
 			case "reporter-redis":
 				rdb := rs.Client(b)
 				rdb.FlushAll(context.Background())
-				rep, err = usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "bench:usage")))
+				rep, err = usage.NewReporter(client, usage.WithQueue(newQueue(b, rdb, "bench:usage")))
 			}
 			if err != nil {
 				b.Fatal(err)

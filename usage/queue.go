@@ -15,6 +15,13 @@ import (
 // fail rather than wait (WithFailWhenFull).
 var ErrQueueFull = errors.New("kelviq: usage: queue is full")
 
+// ErrOutcomeUnknown is matched (errors.Is) by the error of Queue.Push, and
+// so of Reporter.Report, when the queue cannot tell whether it stored the
+// report: e.g. the answer was lost as Redis restarted or failed over, and
+// asking again did not settle it in time. The report may be queued (and
+// then delivered) or not: reporting it again may count it twice.
+var ErrOutcomeUnknown = errors.New("kelviq: usage: outcome unknown: the report may or may not be queued")
+
 // Entry is a report held in a Queue.
 type Entry struct {
 	// ID is the queue's identifier of the entry: two unsigned decimal
@@ -38,7 +45,9 @@ type Entry struct {
 // its claim (Hold) loses it after the queue's lease, and another Claim may
 // take the entry over, flagged MaybeSent if it was marked as being sent.
 type Queue interface {
-	// Push appends a report and returns its ID, or ErrQueueFull.
+	// Push appends a report and returns its ID, or ErrQueueFull, or an
+	// error matching ErrOutcomeUnknown when it cannot tell whether the
+	// report was stored. Any other error means it was not stored.
 	Push(ctx context.Context, r Report) (id string, err error)
 	// Claim returns up to max entries that no live holder has, oldest
 	// first, and makes the caller their holder. It returns an empty slice

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -48,7 +50,7 @@ func TestChildReporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "acme:usage")),
+	rep, err := usage.NewReporter(client, usage.WithQueue(newQueue(t, rdb, "acme:usage")),
 		usage.WithInterval(interval), usage.WithBatchSize(batch), usage.WithConcurrency(1))
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +145,7 @@ func TestReportsSurviveSIGKILL(t *testing.T) {
 	var mu sync.Mutex
 	var uncertain []usage.Report
 	rep, err := usage.NewReporter(api.Client(t),
-		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "acme:usage", redisstore.WithLease(200*time.Millisecond))),
+		usage.WithQueue(newQueue(t, rs.Client(t), "acme:usage", redisstore.WithLease(200*time.Millisecond))),
 		usage.WithInterval(10*time.Millisecond),
 		usage.WithOnUncertain(func(r usage.Report, _ error) { mu.Lock(); uncertain = append(uncertain, r); mu.Unlock() }))
 	if err != nil {
@@ -200,7 +202,7 @@ func TestTwoReportersShareAQueue(t *testing.T) {
 	api := countingapi.Start(t)
 	var reps []*usage.Reporter
 	for range 2 {
-		rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(redisstore.NewQueue(rs.Client(t), "{acme}:usage")),
+		rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, rs.Client(t), "{acme}:usage")),
 			usage.WithInterval(5*time.Millisecond), usage.WithBatchSize(20))
 		if err != nil {
 			t.Fatal(err)
@@ -243,7 +245,7 @@ func TestMaybeSentEntries(t *testing.T) {
 	api := countingapi.Start(t)
 	rdb := rs.Client(t)
 	ctx := context.Background()
-	dead := redisstore.NewQueue(rdb, "q", redisstore.WithLease(50*time.Millisecond))
+	dead := newQueue(t, rdb, "q", redisstore.WithLease(50*time.Millisecond))
 	for _, r := range []usage.Report{
 		{CustomerID: "cus-1", FeatureID: "seats", Value: 9, Behaviour: usage.Set},
 		{CustomerID: "cus-1", FeatureID: "api-calls", Value: 4, Behaviour: usage.Delta},
@@ -261,7 +263,7 @@ func TestMaybeSentEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(redisstore.NewQueue(rdb, "q", redisstore.WithLease(50*time.Millisecond))),
+	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, rdb, "q", redisstore.WithLease(50*time.Millisecond))),
 		usage.WithInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +303,7 @@ func TestConcurrentDeltasThroughRedisQueue(t *testing.T) {
 	})
 	var h handedBack
 	rep := newReporter(t, srv, &h, usage.WithInterval(5*time.Millisecond),
-		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "{acme}:usage")))
+		usage.WithQueue(newQueue(t, rs.Client(t), "{acme}:usage")))
 	srv.Refuse(true)
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -337,7 +339,7 @@ func TestRedisKilledWithReportsQueued(t *testing.T) {
 	var mu sync.Mutex
 	var queueErrs []string
 	rep := newReporter(t, srv, nil, usage.WithInterval(5*time.Millisecond),
-		usage.WithQueue(redisstore.NewQueue(rs.Client(t), "acme:usage")),
+		usage.WithQueue(newQueue(t, rs.Client(t), "acme:usage", redisstore.WithPushTimeout(300*time.Millisecond))),
 		usage.WithOnQueueError(func(op string, err error) { mu.Lock(); queueErrs = append(queueErrs, op); mu.Unlock() }))
 	srv.Refuse(true) // nothing is delivered before Redis dies
 	for i := 1; i <= 100; i++ {
@@ -347,6 +349,9 @@ func TestRedisKilledWithReportsQueued(t *testing.T) {
 	err := rep.Report(context.Background(), usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: 1000, Behaviour: usage.Delta})
 	if err == nil {
 		t.Fatal("Report with Redis down returned no error")
+	}
+	if errors.Is(err, usage.ErrOutcomeUnknown) {
+		t.Fatalf("Report with the connection refused: %v; want a plain error (nothing was sent)", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -407,7 +412,7 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 	}
 
 	rdb := rs.Client(t)
-	rep, err := usage.NewReporter(client, usage.WithQueue(redisstore.NewQueue(rdb, "acme:usage", redisstore.WithLease(200*time.Millisecond))),
+	rep, err := usage.NewReporter(client, usage.WithQueue(newQueue(t, rdb, "acme:usage", redisstore.WithLease(200*time.Millisecond))),
 		usage.WithInterval(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -442,3 +447,77 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// newQueue is redisstore.NewQueue for a name that must be accepted.
+func newQueue(t testing.TB, rdb redis.UniversalClient, name string, opts ...redisstore.QueueOption) *redisstore.Queue {
+	t.Helper()
+	q, err := redisstore.NewQueue(rdb, name, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// Redis (append-only file, fsync always) is SIGKILLed and restarted while
+// 16 goroutines report, through a go-redis client with its default
+// retries. Every report Report accepted is delivered once: the fake never
+// counts more than was reported (go-redis re-sending a push Redis had run
+// stores it once), nothing accepted is lost, and Report says the outcome
+// is unknown only when it is.
+func TestRedisRestartMidRunCountsOnce(t *testing.T) {
+	rs := redistest.Start(t, redistest.Args("--appendonly", "yes", "--appendfsync", "always"))
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { rdb.Close() })
+	srv := countingapi.Start(t)
+	var h handedBack
+	rep := newReporter(t, srv, &h, usage.WithInterval(5*time.Millisecond),
+		usage.WithQueue(newQueue(t, rdb, "acme:usage", redisstore.WithLease(time.Second))))
+	var ok, unknown, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				err := rep.Report(context.Background(), usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: 1, Behaviour: usage.Delta})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, usage.ErrOutcomeUnknown):
+					unknown.Add(1)
+				default:
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	rs.Kill()
+	time.Sleep(300 * time.Millisecond)
+	rs.Restart(t)
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	mustFlush(t, rep)
+	_, uncertain, _ := h.lists()
+	sumUncertain := 0
+	for _, u := range uncertain {
+		sumUncertain += u.Value
+	}
+	got := int64(srv.Total("cus-1", "api-calls"))
+	t.Logf("reported ok %d, outcome unknown %d, refused %d; delivered %d; uncertain %d; stats %+v",
+		ok.Load(), unknown.Load(), failed.Load(), got, sumUncertain, rep.Stats())
+	if got > ok.Load()+unknown.Load() {
+		t.Errorf("the API counted %d, more than the %d reported (%d ok, %d unknown)", got, ok.Load()+unknown.Load(), ok.Load(), unknown.Load())
+	}
+	if got+int64(sumUncertain) < ok.Load() {
+		t.Errorf("lost: %d reported ok, %d delivered, %d uncertain", ok.Load(), got, sumUncertain)
+	}
+	if ok.Load() == 0 {
+		t.Error("nothing was reported")
+	}
+}

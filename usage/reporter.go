@@ -33,13 +33,17 @@
 //
 // The default queue is in memory (NewMemoryQueue); redisstore.NewQueue keeps
 // reports in Redis, where they survive the process and another reporter on
-// the same queue delivers them.
+// the same queue delivers them. Report returns nil once the queue has the
+// report; an error matching ErrOutcomeUnknown when the queue cannot tell
+// whether it stored it (e.g. its answer was lost as Redis failed over);
+// any other error when it did not.
 package usage
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -126,6 +130,11 @@ type Stats struct {
 	// Requests is how many requests were attempted, refused connections
 	// included.
 	Requests uint64
+	// QueueUnknown is how many Report calls returned an error matching
+	// ErrOutcomeUnknown: the queue could not tell whether it stored the
+	// report (such a report, if stored, is counted again in Sent,
+	// Rejected or Uncertain when it is delivered, never in Queued).
+	QueueUnknown uint64
 }
 
 // Option configures a Reporter in NewReporter.
@@ -297,7 +306,7 @@ type Reporter struct {
 	lastMu sync.Mutex
 	last   string // ID of the newest report pushed here
 
-	queued, sent, retried, rejected, uncertain, requests atomic.Uint64
+	queued, sent, retried, rejected, uncertain, requests, unknown atomic.Uint64
 }
 
 // NewReporter returns a Reporter that sends with c, which needs a server
@@ -337,8 +346,11 @@ var ErrClosed = errors.New("kelviq: usage: reporter is closed")
 // the queue (for a durable queue: stored), not when it is delivered. When
 // the queue is full it waits for room until ctx ends, or returns
 // ErrQueueFull at once with WithFailWhenFull. Invalid input is a
-// *wrapper.ValidationError and is not queued; so is a report the queue
-// could not store (e.g. Redis is down), whose error is returned.
+// *wrapper.ValidationError and is not queued; a report the queue could
+// not store (e.g. Redis is down) is not queued either, and its error is
+// returned. An error matching ErrOutcomeUnknown says the queue cannot tell
+// whether it stored the report (Stats.QueueUnknown counts them): it may be
+// delivered, so reporting it again may count it twice.
 func (r *Reporter) Report(ctx context.Context, rep Report) error {
 	if err := rep.Validate(); err != nil {
 		return err
@@ -360,6 +372,10 @@ func (r *Reporter) Report(ctx context.Context, rep Report) error {
 				r.kick()
 			}
 			return nil
+		}
+		if errors.Is(err, ErrOutcomeUnknown) {
+			r.unknown.Add(1)
+			return fmt.Errorf("kelviq: usage: queue: %w", err)
 		}
 		if !errors.Is(err, ErrQueueFull) {
 			return fmt.Errorf("kelviq: usage: queue: %w", err)
@@ -476,7 +492,7 @@ func (r *Reporter) Close(ctx context.Context) error {
 // Stats returns what the reporter has done so far.
 func (r *Reporter) Stats() Stats {
 	return Stats{Queued: r.queued.Load(), Sent: r.sent.Load(), Retried: r.retried.Load(),
-		Rejected: r.rejected.Load(), Uncertain: r.uncertain.Load(), Requests: r.requests.Load()}
+		Rejected: r.rejected.Load(), Uncertain: r.uncertain.Load(), Requests: r.requests.Load(), QueueUnknown: r.unknown.Load()}
 }
 
 // Uncertain lists the reports parked in the queue because the API may or
@@ -538,6 +554,21 @@ type group struct {
 	ids   []string
 	parts []Report // the entries' reports, by ids
 	rep   Report
+	next  *group // more of the same customer and feature, sent after this
+	// pos and neg add up the positive and the negative values folded
+	// since the last SET (see fits).
+	pos, neg int
+}
+
+// fits reports whether e can be folded into g without the sum
+// overflowing, for g and for any part of it (refold keeps a part): the
+// positive and the negative values are added up apart.
+func (g *group) fits(e Entry) bool {
+	if len(g.ids) == 0 || e.Report.Behaviour == Set {
+		return true
+	}
+	b := e.Report.Value
+	return !(b > 0 && g.pos > math.MaxInt-b) && !(b < 0 && g.neg < math.MinInt-b)
 }
 
 // fold adds e to g: a DELTA adds to the value, a SET replaces it (and a
@@ -545,11 +576,17 @@ type group struct {
 func (g *group) fold(e Entry) {
 	g.ids = append(g.ids, e.ID)
 	g.parts = append(g.parts, e.Report)
-	if len(g.ids) == 1 || e.Report.Behaviour == Set {
+	if v := e.Report.Value; len(g.ids) == 1 || e.Report.Behaviour == Set {
 		g.rep = e.Report
+		g.pos, g.neg = max(v, 0), min(v, 0)
 		return
 	}
 	g.rep.Value += e.Report.Value
+	if v := e.Report.Value; v > 0 {
+		g.pos += v
+	} else {
+		g.neg += v
+	}
 }
 
 // deliver sends a batch: one request per customer and feature, at most
@@ -567,13 +604,21 @@ func (r *Reporter) deliver(ctx context.Context, entries []Entry) {
 			continue
 		}
 		k := key{e.Report.CustomerID, e.Report.FeatureID}
-		g := index[k]
-		if g == nil {
+		switch g := index[k]; {
+		case g == nil:
 			g = &group{}
 			index[k] = g
 			groups = append(groups, g)
+			g.fold(e)
+		case !g.fits(e):
+			// The sum would overflow: the rest goes in a request of its
+			// own, sent after this one.
+			g.next = &group{}
+			index[k] = g.next
+			g.next.fold(e)
+		default:
+			g.fold(e)
 		}
-		g.fold(e)
 	}
 	sem := make(chan struct{}, r.s.concurrency)
 	var wg sync.WaitGroup
@@ -581,7 +626,9 @@ func (r *Reporter) deliver(ctx context.Context, entries []Entry) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r.send(ctx, g)
+			for ; g != nil; g = g.next {
+				r.send(ctx, g)
+			}
 		})
 	}
 	wg.Wait()
@@ -703,6 +750,7 @@ func (r *Reporter) refold(g *group, held []string) {
 			ng.fold(Entry{ID: id, Report: g.parts[i]})
 		}
 	}
+	ng.next = g.next
 	*g = ng
 }
 

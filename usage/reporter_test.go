@@ -2,8 +2,13 @@ package usage_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -480,4 +485,59 @@ func TestStatsCountedWhenFlushReturns(t *testing.T) {
 		t.Errorf("Stats right after Flush = %+v, want Sent 10", st)
 	}
 	wantTotal(t, srv, "cus-1", "api-calls", 55)
+}
+
+// DELTAs whose sum would overflow an int are not added up into one
+// request: what would overflow goes in a request of its own, sent after,
+// so the values sent add up to exactly what was reported.
+func TestBatchSumNeverOverflows(t *testing.T) {
+	var mu sync.Mutex
+	var values []int
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Value int `json:"value"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		values = append(values, body.Value)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"value":%d}`, body.Value)
+	}))
+	t.Cleanup(api.Close)
+	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(api.URL+"/api/v1"),
+		wrapper.WithEdgeURL(api.URL+"/api/v1"), wrapper.WithServerKey("sk_test_overflow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := usage.NewReporter(client, usage.WithInterval(time.Hour), usage.WithConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rep.Close(context.Background()) })
+	half := math.MaxInt/2 + 1
+	for _, v := range []int{half, half, -3, half, 7} {
+		mustReport(t, rep, "cus-1", "api-calls", v, usage.Delta)
+	}
+	for _, v := range []int{-half, -half, -1} {
+		mustReport(t, rep, "cus-2", "api-calls", v, usage.Delta)
+	}
+	mustFlush(t, rep)
+	mu.Lock()
+	defer mu.Unlock()
+	// cus-1: half | half-3 | half+7; cus-2: -2*half (math.MinInt) | -1.
+	want := map[int]int{half: 1, half - 3: 1, half + 7: 1, math.MinInt: 1, -1: 1}
+	got := map[int]int{}
+	for _, v := range values {
+		got[v]++
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("values sent %v, want %v", values, want)
+	}
+	if st := rep.Stats(); st.Sent != 8 || st.Requests != 5 {
+		t.Errorf("Stats = %+v", st)
+	}
 }

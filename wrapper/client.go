@@ -216,7 +216,7 @@ type Client struct {
 	api  *api.ClientWithResponses
 	raw  *api.Client
 	send *sender
-	opts []Option
+	set  settings // as checked by New
 }
 
 // New returns a Client configured by opts. It reads the keys from
@@ -227,13 +227,8 @@ func New(opts ...Option) (*Client, error) {
 	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: transport.Policy{
 		MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter,
 	}}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, err
-		}
+	if err := s.apply(opts); err != nil {
+		return nil, err
 	}
 	for _, k := range []struct {
 		v                 **string
@@ -249,6 +244,24 @@ func New(opts ...Option) (*Client, error) {
 			*k.v = &v
 		}
 	}
+	return s.build()
+}
+
+func (s *settings) apply(opts []Option) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// build makes a Client of checked settings. The Client keeps them, with its
+// prepared Doer in place of the http.Client, for With.
+func (s settings) build() (*Client, error) {
 	base, edge := s.env.BaseURL, s.env.EdgeURL
 	if s.baseURL != "" {
 		base, edge = s.baseURL, s.baseURL
@@ -260,15 +273,15 @@ func New(opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		ua = s.userAgent + " " + ua
 	}
-	doer := s.doer
-	if doer == nil {
+	if s.doer == nil {
 		if s.httpClient != nil {
-			doer = transport.GuardRedirects(s.httpClient)
+			s.doer = transport.GuardRedirects(s.httpClient)
 		} else {
-			doer = transport.DefaultDoer()
+			s.doer = transport.DefaultDoer()
 		}
+		s.httpClient = nil
 	}
-	snd := newSender(base, edge, doer, s.maxBody)
+	snd := newSender(base, edge, s.doer, s.maxBody)
 	snd.userAgent, snd.retry = ua, s.retry
 	if len(s.observers) > 0 || len(s.middleware) > 0 {
 		snd.obs = &observe{observers: s.observers, middleware: s.middleware}
@@ -283,27 +296,38 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kelviq: %w", err)
 	}
-	c := &Client{api: &api.ClientWithResponses{ClientInterface: raw}, raw: raw, send: snd, opts: append([]Option(nil), opts...)}
-	c.Partner = &PartnerService{c: c}
-	c.initServices()
-	return c, nil
+	return newClient(raw, snd, s), nil
 }
 
-// With returns a new Client with the options of c followed by opts; c is
-// unchanged. Use it to act for one organization:
+func newClient(raw *api.Client, snd *sender, s settings) *Client {
+	c := &Client{api: &api.ClientWithResponses{ClientInterface: raw}, raw: raw, send: snd, set: s}
+	c.Partner = &PartnerService{c: c}
+	c.initServices()
+	return c
+}
+
+// With returns a new Client with the settings of c changed by opts; c is
+// unchanged. The new Client shares c's connections unless opts bring their
+// own. To act for one organization, ForOrganization is shorter:
 //
 //	org, _ := partner.Partner.GetByExternalID(ctx, "northwind-0042")
 //	orgClient, err := partner.With(wrapper.WithServerKey(org.ServerKey.Reveal()))
-//
-// The new Client shares c's connections unless opts bring their own.
 func (c *Client) With(opts ...Option) (*Client, error) {
-	all := append(append([]Option(nil), c.opts...), shareDoer(c.send.engine.Doer))
-	return New(append(all, opts...)...)
+	s := c.set
+	s.observers = append([]Observer(nil), s.observers...)
+	s.middleware = append([]Middleware(nil), s.middleware...)
+	if err := s.apply(opts); err != nil {
+		return nil, err
+	}
+	return s.build()
 }
 
-// shareDoer reuses an already prepared Doer (its redirect guard included).
-func shareDoer(d Doer) Option {
-	return func(s *settings) error { s.doer, s.httpClient = d, nil; return nil }
+// withServerKey is c with another server key: a copy that shares c's
+// checked settings, parsed URLs and connections.
+func (c *Client) withServerKey(key string) *Client {
+	snd, raw, s := *c.send, *c.raw, c.set
+	snd.engine.Namer, snd.serverKey, raw.Client, s.serverKey = &snd, NewSecret(key), &snd, &key
+	return newClient(&raw, &snd, s)
 }
 
 // API returns the generated client, configured with the same base URL,

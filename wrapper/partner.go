@@ -119,11 +119,15 @@ func organization(o *api.PartnerOrganization, err error) (*PartnerOrganization, 
 	return &out, nil
 }
 
-// ForOrganization returns a Client that acts for org with its server key,
-// sharing c's other options.
+// ForOrganization returns a Client that acts for org with its server key: a
+// copy of c that shares its checked settings, parsed URLs and connections.
 func (c *Client) ForOrganization(org *PartnerOrganization) (*Client, error) {
 	if org == nil || org.ServerKey.IsZero() {
 		return nil, fmt.Errorf("kelviq: ForOrganization: %w", &ValidationError{Field: "serverKey", Rule: "must not be empty"})
 	}
-	return c.With(WithServerKey(org.ServerKey.Reveal()))
+	key := org.ServerKey.Reveal()
+	if err := check.Key("ForOrganization", "server key", key, ""); err != nil {
+		return nil, err
+	}
+	return c.withServerKey(key), nil
 }

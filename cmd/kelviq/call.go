@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -21,6 +21,8 @@ type paramFlag struct{ list [][2]string }
 
 func (p *paramFlag) String() string { return "" }
 
+func (p *paramFlag) Type() string { return "param" }
+
 func (p *paramFlag) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
 	if !ok || name == "" {
@@ -30,12 +32,14 @@ func (p *paramFlag) Set(s string) error {
 	return nil
 }
 
-func callCommand() *command {
-	return &command{
-		name:    "call",
-		summary: "call any API operation by its operationId",
-		usage:   []string{"call OPERATION_ID [-p NAME=VALUE]... [--data JSON|@FILE|-] [--all]"},
-		long: `Sends one request for the operation (see 'kelviq ops' for the list) and prints
+func (a *app) callCommand() *cobra.Command {
+	paramList := &paramFlag{}
+	var data string
+	var all bool
+	c := &cobra.Command{
+		Use:   "call OPERATION_ID [-p NAME=VALUE]... [--data JSON|@FILE|-] [--all]",
+		Short: "call any API operation by its operationId",
+		Long: `Sends one request for the operation (see 'kelviq ops' for the list) and prints
 the response body as indented JSON (--output table: a list's results, or an
 object, as a table that fits the terminal). -p fills the operation's path and query
 parameters by their names in the spec. --data is the JSON request body, given
@@ -48,73 +52,78 @@ page by page (page_size 100 unless -p page_size is given) until next is null,
 and every item of every page is printed as one JSON array.
 
 The credential is chosen from the spec: KELVIQ_PARTNER_KEY for the partner
-operations, KELVIQ_SERVER_API_KEY for the others.
+operations, a server key for the others. call targets production unless
+--sandbox is given: its key is KELVIQ_SERVER_API_KEY (also the key for a
+base URL you give, such as 'kelviq fake' prints), else the key stored by
+'kelviq login --prod'; with --sandbox, KELVIQ_SANDBOX_SERVER_API_KEY, else
+the key stored by 'kelviq login'. A stored key goes only to kelviq's own
+host of its environment. 'kelviq env --prod' shows what is set.
 
 Examples:
   kelviq call listCustomers -p search=acme -p page_size=10
   kelviq call listCustomers --all
   kelviq call createCustomer --data '{"customerId": "cus-1", "email": "a@example.com"}'
   kelviq call updateCustomer -p customerId=cus-1 --data @patch.json`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			paramList := &paramFlag{}
-			fs.Var(paramList, "p", "set the path or query parameter `NAME=VALUE` (repeatable)")
-			data := fs.String("data", "", "request body: `JSON`, @FILE or - for standard input")
-			all := fs.Bool("all", false, "fetch every page of a paginated list and print one JSON array")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) == 0 {
-					return usagef("missing OPERATION_ID (see 'kelviq ops')")
+		ValidArgsFunction: completeOperationID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if len(args) == 0 {
+				return usagef("missing OPERATION_ID (see 'kelviq ops')")
+			}
+			if len(args) > 1 {
+				return usagef("unexpected argument %q", args[1])
+			}
+			op, ok := wrapper.LookupOperation(args[0])
+			if !ok {
+				return unknownOperation(args[0])
+			}
+			params := map[string]string{}
+			for _, kv := range paramList.list {
+				if _, dup := params[kv[0]]; dup {
+					return usagef("-p %s: given more than once", kv[0])
 				}
-				if len(args) > 1 {
-					return usagef("unexpected argument %q", args[1])
+				params[kv[0]] = kv[1]
+			}
+			var body []byte
+			if cmd.Flags().Changed("data") {
+				if all {
+					return usagef("--data: cannot be combined with --all, which walks a list")
 				}
-				op, ok := wrapper.LookupOperation(args[0])
-				if !ok {
-					return unknownOperation(args[0])
-				}
-				params := map[string]string{}
-				for _, kv := range paramList.list {
-					if _, dup := params[kv[0]]; dup {
-						return usagef("-p %s: given more than once", kv[0])
-					}
-					params[kv[0]] = kv[1]
-				}
-				var body []byte
-				if isSet(fs, "data") {
-					if *all {
-						return usagef("--data: cannot be combined with --all, which walks a list")
-					}
-					b, err := readData(*data, a.stdin)
-					if err != nil {
-						return err
-					}
-					body = b
-				}
-				c, err := a.client()
+				b, err := readData(data, a.stdin)
 				if err != nil {
 					return err
 				}
-				if *all {
-					items := []any{}
-					for item, err := range c.CallAll(ctx, op.ID, params) {
-						if err != nil {
-							return callError(err)
-						}
-						v, err := decodeJSON([]byte(a.scrub(string(item))))
-						if err != nil {
-							return fmt.Errorf("%s: an item is not JSON: %w", op.ID, err)
-						}
-						items = append(items, v)
-					}
-					return a.writeJSON(items)
-				}
-				resp, err := c.Call(ctx, op.ID, params, body)
-				if err != nil {
-					return callError(err)
-				}
-				return a.printResponse(op, resp)
+				body = b
 			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if all {
+				items := []any{}
+				for item, err := range c.CallAll(ctx, op.ID, params) {
+					if err != nil {
+						return callError(err)
+					}
+					v, err := decodeJSON([]byte(a.scrub(string(item))))
+					if err != nil {
+						return fmt.Errorf("%s: an item is not JSON: %w", op.ID, err)
+					}
+					items = append(items, v)
+				}
+				return a.writeJSON(items)
+			}
+			resp, err := c.Call(ctx, op.ID, params, body)
+			if err != nil {
+				return callError(err)
+			}
+			return a.printResponse(op, resp)
 		},
 	}
+	c.Flags().VarP(paramList, "p", "p", "set the path or query parameter `NAME=VALUE` (repeatable)")
+	c.Flags().StringVar(&data, "data", "", "request body: `JSON`, @FILE or - for standard input")
+	c.Flags().BoolVar(&all, "all", false, "fetch every page of a paginated list and print one JSON array")
+	return c
 }
 
 func unknownOperation(id string) error {

@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"sort"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -21,12 +20,17 @@ import (
 // Environment variables the CLI reads (the keys are read here, not by the
 // wrapper, so that run is driven only by its getenv argument).
 const (
-	envPartnerKey    = wrapper.EnvPartnerKey // KELVIQ_PARTNER_KEY
-	envServerKey     = wrapper.EnvServerKey  // KELVIQ_SERVER_API_KEY
-	envBaseURL       = "KELVIQ_BASE_URL"
-	envEdgeURL       = "KELVIQ_EDGE_URL"
-	envWebhookSecret = "KELVIQ_WEBHOOK_SECRET"
-	envDebug         = "KELVIQ_DEBUG"
+	envPartnerKey        = wrapper.EnvPartnerKey // KELVIQ_PARTNER_KEY
+	envServerKey         = wrapper.EnvServerKey  // KELVIQ_SERVER_API_KEY: production, or a base URL you give
+	envSandboxServerKey  = "KELVIQ_SANDBOX_SERVER_API_KEY"
+	envBaseURL           = "KELVIQ_BASE_URL"
+	envSandboxBaseURL    = "KELVIQ_SANDBOX_BASE_URL"
+	envEdgeURL           = "KELVIQ_EDGE_URL"
+	envWebhookSecret     = "KELVIQ_WEBHOOK_SECRET"
+	envDebug             = "KELVIQ_DEBUG"
+	envXDGConfigHome     = "XDG_CONFIG_HOME"
+	envHome              = "HOME"
+	annotationNoDeadline = "kelviq/no-deadline" // a cobra annotation: the command runs until interrupted
 )
 
 // Time limits and retries. --timeout bounds each attempt of a request;
@@ -43,7 +47,7 @@ const (
 // globals holds the flags every command accepts.
 type globals struct {
 	baseURL, edgeURL string
-	sandbox          bool
+	sandbox, prod    bool
 	output           string
 	showSecrets      bool
 	timeout          time.Duration // per attempt
@@ -52,10 +56,11 @@ type globals struct {
 	verbose          bool
 }
 
-func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.baseURL, "base-url", "", "API base `URL` (env "+envBaseURL+"; default production)")
+func (g *globals) register(fs *pflag.FlagSet) {
+	fs.StringVar(&g.baseURL, "base-url", "", "API base `URL` (env "+envBaseURL+", or "+envSandboxBaseURL+" with --sandbox; see Environments and keys)")
 	fs.StringVar(&g.edgeURL, "edge-url", "", "edge base `URL` for entitlements and promotions (env "+envEdgeURL+")")
-	fs.BoolVar(&g.sandbox, "sandbox", false, "use the sandbox environment (ignores "+envBaseURL+" and "+envEdgeURL+")")
+	fs.BoolVar(&g.sandbox, "sandbox", false, "target the sandbox environment (ignores "+envBaseURL+" and "+envEdgeURL+")")
+	fs.BoolVar(&g.prod, "prod", false, "target the production environment (the API commands' default; the sandbox-first commands need it for production)")
 	fs.StringVar(&g.output, "output", "", "`FORMAT` of the output: json or table (default: table on a terminal, json otherwise)")
 	fs.BoolVar(&g.showSecrets, "show-secrets", false, "print server keys and other credentials in full instead of [REDACTED]")
 	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for each attempt of a request (sending it, waiting for the answer, reading it), e.g. 10s or 2m")
@@ -87,6 +92,8 @@ func (d *deadlineFlag) Set(s string) error {
 	*d = deadlineFlag(v)
 	return nil
 }
+
+func (d *deadlineFlag) Type() string { return "duration" }
 
 // overallDeadline is the time limit for the whole command: --deadline, or
 // (retries+1) × timeout + the longest backoff waits + deadlineMargin. It
@@ -134,15 +141,20 @@ type deadlineError struct {
 func (e *deadlineError) Error() string { return e.err.Error() }
 func (e *deadlineError) Unwrap() error { return e.err }
 
-// app is one invocation of the CLI.
+// app is one invocation of the CLI: run builds a fresh one, and a fresh
+// command tree bound to it, every time.
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	g              globals
-	path           []string // command words, for messages
 	secrets        []string // more values for scrub, e.g. --secret
-	bases          bases    // where requests went, set by client
+	bases          bases    // where requests went, set by connect
+	target         *target  // what the last client was made for, set by connect
+
+	deadline     time.Duration   // of the running command; 0 when it has none
+	deadlineCtx  context.Context // the running command's context, under deadline
+	cancelLimits context.CancelFunc
 }
 
 // bases are the base URLs a client sends to, and where each came from (a
@@ -171,187 +183,194 @@ func configf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), noHint: true}
 }
 
-// command is a node of the command tree: a group (children) or a leaf (setup).
-type command struct {
-	name     string
-	summary  string
-	usage    []string // usage lines without the leading "kelviq"
-	long     string
-	children []*command
-	// setup defines the leaf's own flags on fs and returns the function that
-	// runs it with the positional arguments.
-	setup func(fs *flag.FlagSet) func(ctx context.Context, a *app, args []string) error
-	// noTimeout exempts the command from --deadline (it runs until
-	// interrupted).
-	noTimeout bool
-}
-
-func (c *command) child(name string) *command {
-	for _, ch := range c.children {
-		if ch.name == name {
-			return ch
-		}
-	}
-	return nil
-}
-
-func rootCommand() *command {
-	return &command{
-		name:    "kelviq",
-		summary: "command-line client for the kelviq API",
-		usage:   []string{"[global flags] <command> [flags] [arguments]"},
-		long: `Time limits: --timeout bounds each attempt of a request. A failed GET, PUT or
+// rootLong is the fine print of the top-level help, after the flags.
+const rootLong = `Time limits: --timeout bounds each attempt of a request. A failed GET, PUT or
 DELETE (network error, --timeout, or a 408, 429, 500, 502, 503 or 504 answer)
 is re-sent up to --retries times, after a random wait of at most 0.5s, 1s,
 2s, ... 8s (or the answer's Retry-After, when it is at most 30s); POST and
 PATCH are re-sent only when the connection could not be opened, so nothing is
 done twice. --deadline bounds the whole command; auto is (retries+1) ×
-timeout + those waits + 1s, i.e. 1m32.5s with the defaults (30s, 2 retries).`,
-		children: []*command{
-			{
-				name:    "partner",
-				summary: "partner operations (KELVIQ_PARTNER_KEY)",
-				usage:   []string{"partner <command>"},
-				children: []*command{{
-					name:    "orgs",
-					summary: "provision and find the partner's organizations",
-					usage:   []string{"partner orgs <command>"},
-					children: []*command{
-						provisionCommand(),
-						listOrgsCommand(),
-						getOrgCommand(),
-					},
-				}},
-			},
-			{
-				name:     "webhooks",
-				summary:  "check webhook deliveries (KELVIQ_WEBHOOK_SECRET)",
-				usage:    []string{"webhooks <command>"},
-				children: []*command{verifyWebhookCommand()},
-			},
-			opsCommand(),
-			callCommand(),
-			fakeCommand(),
-			triggerCommand(),
-			demoCommand(),
-			versionCommand(),
+timeout + those waits + 1s, i.e. 1m32.5s with the defaults (30s, 2 retries).`
+
+// newRoot builds the command tree for one run.
+func (a *app) newRoot() *cobra.Command {
+	var version bool
+	root := &cobra.Command{
+		Use:                        "kelviq [global flags] <command> [flags] [arguments]",
+		Short:                      "command-line client for the kelviq API",
+		Long:                       rootLong,
+		Args:                       cobra.ArbitraryArgs,
+		SilenceErrors:              true,
+		SuggestionsMinimumDistance: 2,
+		SilenceUsage:               true,
+		CompletionOptions: cobra.CompletionOptions{
+			DisableDefaultCmd: true, // ours is 'kelviq completion bash|zsh|fish'
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if version { // kelviq --version is kelviq version, one line unless --output json
+				if a.g.output == "" {
+					a.g.output = "table"
+				}
+				return a.printVersion(args)
+			}
+			if len(args) == 0 { // kelviq alone: the help, as asked for
+				a.printHelp(cmd)
+				return nil
+			}
+			return unknownCommand(cmd, args[0])
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.HasSubCommands() && !version {
+				return nil // a group: it prints help or an error, and sends nothing
+			}
+			if err := a.checkGlobals(); err != nil {
+				return err
+			}
+			if cmd.Annotations[annotationNoDeadline] == "" {
+				a.deadline = a.g.overallDeadline()
+				ctx, cancel := context.WithTimeout(cmd.Context(), a.deadline)
+				a.deadlineCtx, a.cancelLimits = ctx, cancel
+				cmd.SetContext(ctx)
+			}
+			return nil
 		},
 	}
+	a.g.register(root.PersistentFlags())
+	root.Flags().BoolVar(&version, "version", false, "print the version")
+	_ = root.Flags().MarkHidden("version") // documented as the version command
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
+	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) { a.printHelp(cmd) })
+	root.SetHelpCommand(a.helpCommand())
+	a.mount(root)
+	return root
+}
+
+// mount adds the top-level commands. A file of new commands (catalog.go,
+// mcp.go, ...) defines methods of app that return *cobra.Command and adds
+// one line here, e.g.
+//
+//	root.AddCommand(a.catalogCommands()...) // catalog, and its aliases init, pull, push, promote
+//
+// Its commands then get, from the root: the global flags (read them in
+// a.g), the time limit of --deadline in cmd.Context() (unless annotated
+// with annotationNoDeadline), the help layout (the lines of Use are the
+// usage lines; group() makes a command of subcommands), and the exit
+// codes: return usagef(...) or configf(...) for exit 2 (nothing sent),
+// any other error for exit 1, printed as one scrubbed line. They reach the
+// API through a.connect(defaultSandbox) (sandbox-first) or
+// a.connect(defaultProduction) (env.go; keysHelp is the order it follows);
+// a command that needs both environments (promote) calls a.resolveEnv
+// for each, then a.clientFor. They must not set PersistentPreRunE, which
+// would replace the root's.
+func (a *app) mount(root *cobra.Command) {
+	root.AddCommand(a.partnerCommand())
+	root.AddCommand(a.webhooksCommand())
+	root.AddCommand(a.opsCommand())
+	root.AddCommand(a.callCommand())
+	root.AddCommand(a.fakeCommand())
+	root.AddCommand(a.triggerCommand())
+	root.AddCommand(a.loginCommand(), a.logoutCommand(), a.envCommand())
+	root.AddCommand(a.completionCommand())
+	root.AddCommand(a.demoCommand())
+	root.AddCommand(a.versionCommand())
+}
+
+// group returns a command that only holds subcommands: alone it is a usage
+// error naming what it needs, and an unknown word after it is an unknown
+// command.
+func group(use, short string, children ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:                        use,
+		Short:                      short,
+		Args:                       cobra.ArbitraryArgs,
+		SuggestionsMinimumDistance: 2,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("%s needs a subcommand", cmd.CommandPath())
+			}
+			return unknownCommand(cmd, args[0])
+		},
+	}
+	c.AddCommand(children...)
+	return c
+}
+
+// unknownCommand is the one wording for a command word no command has,
+// with cobra's suggestions when there are any.
+func unknownCommand(parent *cobra.Command, word string) error {
+	words := strings.TrimPrefix(parent.CommandPath()+" "+word, parent.Root().Name()+" ")
+	msg := fmt.Sprintf("unknown command %q", words)
+	if s := parent.SuggestionsFor(word); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	}
+	return &usageError{msg: msg}
 }
 
 // run is the whole CLI; main is os.Exit(run(...)).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	root := rootCommand()
-	gfs := newFlagSet("kelviq")
-	a.g.register(gfs)
-
-	// Walk the command words; global flags may sit among them.
-	node, help, versionFlag := root, false, false
-	i := 0
-walk:
-	for i < len(args) {
-		arg := args[i]
-		switch {
-		case arg == "--":
-			break walk
-		case isFlag(arg):
-			name, _, _ := flagName(arg)
-			if name == "h" || name == "help" {
-				help = true
-				i++
-				continue
-			}
-			if node == root && name == "version" {
-				// kelviq --version is kelviq version, printed as one line
-				// unless --output json asks otherwise.
-				node, versionFlag = root.child("version"), true
-				a.path = append(a.path, "version")
-				i++
-				continue
-			}
-			if gfs.Lookup(name) == nil {
-				break walk // a command flag: the leaf parses it
-			}
-			n, err := parseOne(gfs, args[i:], nil)
-			if err != nil {
-				return a.fail(node, err)
-			}
-			i += n
-		default:
-			if node.setup != nil {
-				break walk
-			}
-			if node == root && arg == "help" {
-				return a.helpCommand(root, args[i+1:])
-			}
-			ch := node.child(arg)
-			if ch == nil {
-				return a.fail(node, usagef("unknown command %q", strings.TrimSpace(strings.Join(append(a.path, arg), " "))))
-			}
-			node = ch
-			a.path = append(a.path, arg)
-			i++
-		}
+	root := a.newRoot()
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if len(args) == 0 || !strings.HasPrefix(args[0], "__complete") {
+		args = longFlagsWithOneDash(root, args)
 	}
-	rest := args[i:]
-
-	if node.setup == nil { // a group
-		if help {
-			a.printHelp(a.stdout, node, nil)
-			return 0
-		}
-		if len(rest) > 0 && rest[0] != "--" {
-			return a.fail(node, unknownFlag(rest[0]))
-		}
-		if node == root { // kelviq alone: the help, as asked for
-			a.printHelp(a.stdout, node, nil)
-			return 0
-		}
-		return a.fail(node, usagef("%s needs a subcommand", a.cmdline()))
-	}
-
-	fs := newFlagSet(a.cmdline())
-	runFn := node.setup(fs)
-	if help {
-		a.printHelp(a.stdout, node, fs)
-		return 0
-	}
-	pos, err := parseInterspersed(fs, gfs, rest)
-	if errors.Is(err, flag.ErrHelp) {
-		a.printHelp(a.stdout, node, fs)
-		return 0
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if a.cancelLimits != nil {
+		defer a.cancelLimits()
 	}
 	if err != nil {
-		return a.fail(node, err)
-	}
-	if err := a.checkGlobals(); err != nil {
-		return a.fail(node, err)
-	}
-	if versionFlag && a.g.output == "" {
-		a.g.output = "table"
-	}
-	if !node.noTimeout {
-		d := a.g.overallDeadline()
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
-		if err := runFn(ctx, a, pos); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				err = &deadlineError{d: d, err: err}
-			}
-			return a.fail(node, err)
+		if errors.Is(err, context.DeadlineExceeded) && a.deadlineCtx != nil && errors.Is(a.deadlineCtx.Err(), context.DeadlineExceeded) {
+			err = &deadlineError{d: a.deadline, err: err}
 		}
-		return 0
-	}
-	if err := runFn(ctx, a, pos); err != nil {
-		return a.fail(node, err)
+		return a.fail(cmd, err)
 	}
 	return 0
 }
 
-func (a *app) cmdline() string {
-	return strings.Join(append([]string{"kelviq"}, a.path...), " ")
+// longFlagsWithOneDash rewrites -name and -name=value as --name (the
+// standard library's flag syntax, which the CLI has always taken) for flag
+// names longer than one letter, leaving flag values and everything after
+// "--" alone. A one-letter flag (-p) stays a shorthand.
+func longFlagsWithOneDash(root *cobra.Command, args []string) []string {
+	takesValue := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.PersistentFlags(), c.Flags()} {
+			fs.VisitAll(func(f *pflag.Flag) {
+				v := f.NoOptDefVal == ""
+				takesValue[f.Name] = takesValue[f.Name] || v
+				if f.Shorthand != "" {
+					takesValue[f.Shorthand] = takesValue[f.Shorthand] || v
+				}
+			})
+		}
+		for _, ch := range c.Commands() {
+			walk(ch)
+		}
+	}
+	walk(root)
+	out := append([]string(nil), args...)
+	for i := 0; i < len(out); i++ {
+		arg := out[i]
+		if arg == "--" {
+			break
+		}
+		if len(arg) < 2 || arg[0] != '-' {
+			continue
+		}
+		body := strings.TrimPrefix(arg[1:], "-")
+		name, _, hasValue := strings.Cut(body, "=")
+		if arg[1] != '-' && len(name) > 1 {
+			out[i] = "-" + arg
+		}
+		if takesValue[name] && !hasValue {
+			i++ // the next argument is this flag's value
+		}
+	}
+	return out
 }
 
 func (a *app) checkGlobals() error {
@@ -369,6 +388,9 @@ func (a *app) checkGlobals() error {
 	if a.g.retries > maxRetries {
 		return usagef("--retries: %d is more than %d", a.g.retries, maxRetries)
 	}
+	if a.g.sandbox && a.g.prod {
+		return usagef("--sandbox and --prod: give one environment, not both")
+	}
 	return nil
 }
 
@@ -384,17 +406,13 @@ func (a *app) jsonOutput() bool {
 	return !isTerminal(a.stdout)
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // fail prints err as one line on stderr and returns its exit code.
-func (a *app) fail(node *command, err error) int {
+func (a *app) fail(cmd *cobra.Command, err error) int {
+	var ce *wrapper.CredentialError
+	if errors.As(err, &ce) && ce.Auth == wrapper.AuthServerKey {
+		v, extra := a.serverKeyHint()
+		err = configf("%s", missingKeyMessage(ce.Auth, ce.OperationID, v, extra))
+	}
 	code, msg := classify(err, a.g.timeout)
 	if where := a.describeCall(err); where != "" {
 		msg += " (" + where + ")"
@@ -403,7 +421,11 @@ func (a *app) fail(node *command, err error) int {
 	if code == 2 {
 		var ue *usageError
 		if errors.As(err, &ue) && !ue.noHint || isFlagError(err) {
-			fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", a.cmdline())
+			path := "kelviq"
+			if cmd != nil && !(cmd.Name() == "help" && cmd.Parent() == cmd.Root()) { // 'kelviq help bogus': the root's help
+				path = cmd.CommandPath()
+			}
+			fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", path)
 		}
 	}
 	return code
@@ -432,7 +454,7 @@ func classify(err error, timeout time.Duration) (int, string) {
 	case errors.As(err, &valErr):
 		return 2, fmt.Sprintf("invalid %s: %s", valErr.Field, valErr.Rule)
 	case errors.As(err, &credErr):
-		return 2, missingKeyMessage(credErr.Auth, credErr.OperationID)
+		return 2, missingKeyMessage(credErr.Auth, credErr.OperationID, envServerKey, "")
 	case errors.Is(err, wrapper.ErrInvalidInput):
 		return 2, trimPrefix(err.Error())
 	case errors.Is(err, wrapper.ErrMissingCredential):
@@ -449,15 +471,55 @@ func classify(err error, timeout time.Duration) (int, string) {
 	return 1, trimPrefix(err.Error())
 }
 
-// flagError marks errors from the flag package (bad flag, bad value).
-type flagError struct{ err error }
+// cmdLineError is a bad flag or flag value, as pflag found it, worded as
+// users type flags ("--email", "-p").
+type cmdLineError struct {
+	msg string
+	err error
+}
 
-func (e *flagError) Error() string { return e.err.Error() }
-func (e *flagError) Unwrap() error { return e.err }
+func (e *cmdLineError) Error() string { return e.msg }
+func (e *cmdLineError) Unwrap() error { return e.err }
+
+// flagError words an error of flag parsing: the one wording for a flag no
+// command defines is "unknown flag --bogus".
+func flagError(err error) error {
+	var (
+		notExist *pflag.NotExistError
+		noValue  *pflag.ValueRequiredError
+		invalid  *pflag.InvalidValueError
+	)
+	msg := err.Error()
+	switch {
+	case errors.As(err, &notExist):
+		msg = "unknown flag " + dashed(notExist.GetSpecifiedName()) // a shorthand's name is its letter
+	case errors.As(err, &noValue):
+		msg = fmt.Sprintf("flag needs an argument: %s", dashed(noValue.GetFlag().Name))
+	case errors.As(err, &invalid):
+		why := errors.Unwrap(invalid).Error()
+		var num *strconv.NumError
+		switch {
+		case errors.As(invalid, &num):
+			why = "not a whole number"
+		case strings.HasPrefix(why, "time: "):
+			why = "not a duration such as 10s or 2m"
+		}
+		msg = fmt.Sprintf("invalid value %q for flag %s: %s", invalid.GetValue(), dashed(invalid.GetFlag().Name), why)
+	}
+	return &cmdLineError{msg: msg, err: err}
+}
 
 func isFlagError(err error) bool {
-	var fe *flagError
+	var fe *cmdLineError
 	return errors.As(err, &fe)
+}
+
+// dashed writes a flag name with the dashes users type: -p, --email.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 func trimPrefix(s string) string { return strings.TrimPrefix(s, "kelviq: ") }
@@ -467,15 +529,15 @@ func oneLine(s string) string {
 }
 
 // scrub removes credentials from text printed to the user, with the
-// client's own redaction (wrapper.Redact): the configured keys, and the
-// value of every credential member of JSON (serverKey and the like),
-// unless --show-secrets.
+// client's own redaction (wrapper.Redact): the configured keys (from the
+// environment and the config file), and the value of every credential
+// member of JSON (serverKey and the like), unless --show-secrets.
 func (a *app) scrub(s string) string {
 	if a.g.showSecrets {
 		return s
 	}
 	var secrets []string
-	for _, env := range []string{envPartnerKey, envServerKey, envWebhookSecret} {
+	for _, env := range []string{envPartnerKey, envServerKey, envSandboxServerKey, envWebhookSecret} {
 		if k := strings.TrimSpace(a.getenv(env)); len(k) >= 8 {
 			secrets = append(secrets, k)
 		}
@@ -505,286 +567,3 @@ func (a *app) debugLogger() *slog.Logger {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// client builds a wrapper client from the globals and the environment.
-func (a *app) client() (*wrapper.Client, error) {
-	opts := []wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithUserAgent("kelviq-cli/" + wrapper.Version)}
-	opts = append(opts, a.g.retryOptions()...)
-	if a.g.verbose || a.getenv(envDebug) == "1" {
-		opts = append(opts, wrapper.WithLogger(a.debugLogger()))
-	}
-	if a.g.sandbox {
-		opts = append(opts, wrapper.WithEnvironment(wrapper.Sandbox))
-	}
-	if k := a.getenv(envPartnerKey); strings.TrimSpace(k) != "" {
-		if !strings.HasPrefix(k, wrapper.PartnerKeyPrefix) {
-			return nil, configf("%s: a partner key must start with %q", envPartnerKey, wrapper.PartnerKeyPrefix)
-		}
-		opts = append(opts, wrapper.WithPartnerKey(k))
-	}
-	if k := a.getenv(envServerKey); strings.TrimSpace(k) != "" {
-		opts = append(opts, wrapper.WithServerKey(k))
-	}
-	env := wrapper.Production
-	if a.g.sandbox {
-		env = wrapper.Sandbox
-	}
-	a.bases = bases{api: env.BaseURL, edge: env.EdgeURL}
-	for _, u := range []struct{ flag, env, val string }{
-		{"--base-url", envBaseURL, a.g.baseURL},
-		{"--edge-url", envEdgeURL, a.g.edgeURL},
-	} {
-		val, src := u.val, u.flag
-		if val == "" && !a.g.sandbox { // an explicit --sandbox beats the environment
-			val, src = a.getenv(u.env), u.env
-		}
-		if val == "" {
-			continue
-		}
-		opt := wrapper.WithBaseURL(val)
-		if u.flag == "--edge-url" {
-			opt = wrapper.WithEdgeURL(val)
-			a.bases.edge, a.bases.edgeSrc = val, src
-		} else {
-			a.bases.api, a.bases.apiSrc = val, src
-			if a.bases.edgeSrc == "" { // edge operations follow the base URL
-				a.bases.edge, a.bases.edgeSrc = val, src
-			}
-		}
-		if _, err := wrapper.New(wrapper.WithoutEnvKeys(), opt); err != nil {
-			msg := trimPrefix(err.Error())
-			if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "With") {
-				msg = msg[i+2:]
-			}
-			if src == u.env {
-				return nil, configf("%s: %s", src, msg)
-			}
-			return nil, usagef("%s: %s", src, msg)
-		}
-		opts = append(opts, opt)
-	}
-	c, err := wrapper.New(opts...)
-	if err != nil {
-		return nil, configf("%s", trimPrefix(err.Error()))
-	}
-	a.bases.api, a.bases.edge = c.BaseURL(), strings.TrimSuffix(a.bases.edge, "/")
-	return c, nil
-}
-
-// ---- flag parsing ----
-
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-func isFlag(arg string) bool { return len(arg) > 1 && arg[0] == '-' }
-
-// flagName returns the name of a flag argument such as "--name=value".
-func flagName(arg string) (name, value string, hasValue bool) {
-	name = strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
-	name, value, hasValue = strings.Cut(name, "=")
-	return name, value, hasValue
-}
-
-type boolFlag interface{ IsBoolFlag() bool }
-
-// parseOne parses the flag at args[0] (and its value, when it takes one as
-// the next argument) into whichever of sets defines it, primary first. It
-// returns how many arguments it used.
-func parseOne(primary *flag.FlagSet, args []string, secondary *flag.FlagSet) (int, error) {
-	name, _, hasValue := flagName(args[0])
-	fs := primary
-	f := primary.Lookup(name)
-	if f == nil && secondary != nil {
-		if f = secondary.Lookup(name); f != nil {
-			fs = secondary
-		}
-	}
-	if f == nil && name != "h" && name != "help" {
-		return 1, unknownFlag(args[0])
-	}
-	n := 1
-	if f != nil && !hasValue {
-		if bf, ok := f.Value.(boolFlag); !ok || !bf.IsBoolFlag() {
-			if len(args) > 1 {
-				n = 2
-			}
-		}
-	}
-	if err := fs.Parse(args[:n]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return n, err
-		}
-		return n, &flagError{err: fixFlagDashes(err)}
-	}
-	if fs.NArg() != 0 { // cannot happen: args[:n] is one flag
-		return n, usagef("unexpected argument %q", fs.Arg(0))
-	}
-	return n, nil
-}
-
-// unknownFlag is the one wording for a flag no command defines, naming it
-// as users type it: "unknown flag --bogus".
-func unknownFlag(arg string) error {
-	name, _, _ := flagName(arg)
-	return usagef("unknown flag %s", dashed(name))
-}
-
-// dashed writes a flag name with the dashes users type: -p, --email.
-func dashed(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
-
-// fixFlagDashes makes the flag package's messages name flags as users type
-// them ("--email", not "-email").
-func fixFlagDashes(err error) error {
-	msg := err.Error()
-	for _, marker := range []string{"defined: -", "flag -", "argument: -", "for -"} {
-		if i := strings.Index(msg, marker); i >= 0 {
-			j := i + len(marker)
-			k := j
-			for k < len(msg) && msg[k] != ' ' && msg[k] != ':' {
-				k++
-			}
-			if k-j > 1 {
-				msg = msg[:j] + "-" + msg[j:]
-			}
-			break
-		}
-	}
-	return errors.New(msg)
-}
-
-// parseInterspersed parses flags wherever they appear among the positional
-// arguments (until "--") and returns the positional ones.
-func parseInterspersed(fs, globalFS *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for i := 0; i < len(args); {
-		arg := args[i]
-		switch {
-		case arg == "--":
-			return append(pos, args[i+1:]...), nil
-		case isFlag(arg):
-			n, err := parseOne(fs, args[i:], globalFS)
-			if err != nil {
-				return nil, err
-			}
-			i += n
-		default:
-			pos = append(pos, arg)
-			i++
-		}
-	}
-	return pos, nil
-}
-
-// ---- help ----
-
-func (a *app) helpCommand(root *command, words []string) int {
-	node := root
-	for _, w := range words {
-		ch := node.child(w)
-		if ch == nil {
-			return a.fail(node, usagef("unknown command %q", strings.Join(words, " ")))
-		}
-		node = ch
-		a.path = append(a.path, w)
-	}
-	var fs *flag.FlagSet
-	if node.setup != nil {
-		fs = newFlagSet(a.cmdline())
-		node.setup(fs)
-	}
-	a.printHelp(a.stdout, node, fs)
-	return 0
-}
-
-func (a *app) printHelp(w io.Writer, node *command, fs *flag.FlagSet) {
-	var b bytes.Buffer
-	if node.name == "kelviq" {
-		fmt.Fprintf(&b, "kelviq is a %s.\n\n", node.summary)
-	} else if node.summary != "" {
-		fmt.Fprintf(&b, "%s: %s.\n\n", a.cmdline(), node.summary)
-	}
-	b.WriteString("Usage:\n")
-	for _, u := range node.usage {
-		fmt.Fprintf(&b, "  kelviq %s\n", u)
-	}
-	root := node.name == "kelviq"
-	if node.long != "" && !root {
-		fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(node.long))
-	}
-	if len(node.children) > 0 {
-		b.WriteString("\nCommands:\n")
-		tw := tabwriter.NewWriter(&b, 0, 4, 3, ' ', 0)
-		for _, ch := range node.children {
-			fmt.Fprintf(tw, "  %s\t%s\n", ch.name, ch.summary)
-		}
-		tw.Flush()
-	}
-	if fs != nil {
-		var n int
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			b.WriteString("\nFlags:\n")
-			printFlags(&b, fs)
-		}
-	}
-	gfs := newFlagSet("globals")
-	var g globals
-	g.register(gfs)
-	b.WriteString("\nGlobal flags (before or after the command words):\n")
-	printFlags(&b, gfs)
-	if root {
-		// The commands first; the fine print on time limits after the flags.
-		if node.long != "" {
-			fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(node.long))
-		}
-		b.WriteString("\nEnvironment:\n")
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "  %s\tpartner key (kvqp_...), for the partner operations\n", envPartnerKey)
-		fmt.Fprintf(tw, "  %s\tan organization's server key, for the other operations\n", envServerKey)
-		fmt.Fprintf(tw, "  %s\tdefault for --base-url\n", envBaseURL)
-		fmt.Fprintf(tw, "  %s\tdefault for --edge-url\n", envEdgeURL)
-		fmt.Fprintf(tw, "  %s\twebhook signing secret, for 'webhooks verify'\n", envWebhookSecret)
-		tw.Flush()
-		b.WriteString("\nExit status: 0 success; 1 API or network error, or a webhook that fails verification;\n" +
-			"2 usage or validation error (nothing sent).\n")
-	}
-	if len(node.children) > 0 {
-		fmt.Fprintf(&b, "\nRun '%s <command> --help' for a command's flags.\n", a.cmdline())
-	}
-	_, _ = w.Write(b.Bytes())
-}
-
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	var flags []*flag.Flag
-	fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f) })
-	sort.Slice(flags, func(i, j int) bool { return flags[i].Name < flags[j].Name })
-	for _, f := range flags {
-		argName, usage := flag.UnquoteUsage(f)
-		dash := "--"
-		if len(f.Name) == 1 {
-			dash = "-"
-		}
-		spec := dash + f.Name
-		if bf, ok := f.Value.(boolFlag); !ok || !bf.IsBoolFlag() {
-			if argName == "" {
-				argName = "VALUE"
-			}
-			spec += " " + strings.ToUpper(argName)
-		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" {
-			usage += fmt.Sprintf(" (default %s)", f.DefValue)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\n", spec, usage)
-	}
-	tw.Flush()
-}

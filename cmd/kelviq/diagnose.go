@@ -86,17 +86,18 @@ func missingKey(err error, what string) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	return configf("%s", missingKeyMessage(ce.Auth, what))
+	return configf("%s", missingKeyMessage(ce.Auth, what, envServerKey, ""))
 }
 
 // missingKeyMessage says which key what needs and the variable that sets
-// it: the one wording for a missing key, from any command.
-func missingKeyMessage(auth wrapper.Auth, what string) string {
-	env := envServerKey
+// it (serverVar for a server key, with more advice in extra): the one
+// wording for a missing key, from any command.
+func missingKeyMessage(auth wrapper.Auth, what, serverVar, extra string) string {
+	env := serverVar
 	if auth == wrapper.AuthPartnerKey {
-		env = envPartnerKey
+		env, extra = envPartnerKey, ""
 	}
-	return fmt.Sprintf("missing %s: %s needs %s to be set", auth, what, env)
+	return fmt.Sprintf("missing %s: %s needs %s to be set%s", auth, what, env, extra)
 }
 
 // portInUse adds a hint to an error from listening on addr when the address

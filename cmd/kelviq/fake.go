@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,18 +16,18 @@ import (
 	"unicode"
 
 	"github.com/oapi-codegen/nullable"
+	"github.com/spf13/cobra"
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-func fakeCommand() *command {
-	return &command{
-		name:    "fake",
-		summary: "serve the in-memory fake kelviq API until interrupted",
-		usage:   []string{"fake [--addr HOST:PORT] [--partner-key KEY] [--no-organization] [--webhook-url URL]"},
-		long: `Serves kelviqtest, an in-memory fake of the kelviq API, until interrupted
+func (a *app) fakeCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "fake [--addr HOST:PORT] [--partner-key KEY] [--no-organization] [--webhook-url URL]",
+		Short: "serve the in-memory fake kelviq API until interrupted",
+		Long: `Serves kelviqtest, an in-memory fake of the kelviq API, until interrupted
 (Ctrl-C or SIGTERM). At start it provisions an organization (external ID
 "` + fakeOrgExternalID + `"; --no-organization to skip) and prints the export lines
 that point this CLI (or any program using kelviq-go) at it, e.g.:
@@ -47,77 +46,78 @@ to URL as state changes, retrying failed deliveries with backoff. The
 signing secret comes from --webhook-secret or KELVIQ_WEBHOOK_SECRET and must
 start with kq_whsec_; it is never printed. 'kelviq trigger EVENT_TYPE' sends
 one event on demand. --timeout, --retries and --deadline do not apply.`,
-		noTimeout: true,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			addr := fs.String("addr", "127.0.0.1:8080", "listen address `HOST:PORT` (port 0 picks a free one)")
-			key := fs.String("partner-key", "", "partner `KEY` the fake accepts (must start with kvqp_; default: generated)")
-			noOrg := fs.Bool("no-organization", false, "do not provision an organization at start (no "+envServerKey+" line)")
-			hookURL := fs.String("webhook-url", "", "deliver signed webhooks to `URL` (http or https)")
-			hookSecret := fs.String("webhook-secret", "", "webhook signing `SECRET`, kq_whsec_... (default: "+envWebhookSecret+")")
-			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				if err := checkLoopbackAddr(*addr); err != nil {
-					return usagef("--addr: %v", err)
-				}
-				opts := []kelviqtest.Option{kelviqtest.WithAddr(*addr)}
-				if isSet(fs, "partner-key") {
-					k := *key
-					if !strings.HasPrefix(k, wrapper.PartnerKeyPrefix) || len(k) == len(wrapper.PartnerKeyPrefix) || strings.IndexFunc(k, unicode.IsSpace) >= 0 {
-						return usagef("--partner-key: must start with %q, have more after it and no spaces", wrapper.PartnerKeyPrefix)
-					}
-					opts = append(opts, kelviqtest.WithPartnerKey(k))
-				}
-				secret := *hookSecret
-				if !isSet(fs, "webhook-secret") {
-					secret = a.getenv(envWebhookSecret)
-				}
-				a.secrets = append(a.secrets, secret) // scrubbed from anything printed
-				switch {
-				case *hookURL == "" && isSet(fs, "webhook-secret"):
-					return usagef("--webhook-secret: needs --webhook-url")
-				case *hookURL != "":
-					if u, err := url.Parse(*hookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-						return usagef("--webhook-url: %q is not an absolute http(s) URL", *hookURL)
-					}
-					if !strings.HasPrefix(secret, kelviqtest.WebhookSecretPrefix) || len(secret) == len(kelviqtest.WebhookSecretPrefix) || strings.IndexFunc(secret, unicode.IsSpace) >= 0 {
-						return usagef("--webhook-url: needs a signing secret starting with %q (--webhook-secret or %s)", kelviqtest.WebhookSecretPrefix, envWebhookSecret)
-					}
-					opts = append(opts, kelviqtest.WithWebhook(*hookURL, secret))
-				}
-				ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-				defer stop()
-				srv, err := kelviqtest.New(opts...)
-				if err != nil {
-					return fmt.Errorf("starting the fake: %w", portInUse(err, *addr))
-				}
-				defer srv.Close()
-				// All lines in one write: whoever reads the first has them all.
-				var b strings.Builder
-				fmt.Fprintf(&b, "# kelviq fake API (in memory; stop with Ctrl-C)\nexport %s=%s\nexport %s=%s\n",
-					envBaseURL, shellQuote(srv.URL()), envPartnerKey, shellQuote(srv.PartnerKey()))
-				if !*noOrg {
-					org, err := srv.ProvisionOrganization(fakeOrgExternalID, fakeOrgEmail)
-					if err != nil {
-						return fmt.Errorf("provisioning the organization: %w", err)
-					}
-					fmt.Fprintf(&b, "# organization %q (%s), provisioned at start\nexport %s=%s\n",
-						org.ExternalID, org.Identifier, envServerKey, shellQuote(org.ServerKey.Reveal()))
-				}
-				if *hookURL != "" {
-					fmt.Fprintf(&b, "# webhooks go to %s ('kelviq trigger EVENT_TYPE' sends one)\n", *hookURL)
-				}
-				if _, err := io.WriteString(a.stdout, b.String()); err != nil {
-					return err
-				}
-				<-ctx.Done()
-				srv.Close()
-				fmt.Fprintln(a.stderr, "kelviq fake: stopped")
-				return nil
-			}
-		},
+		Annotations: map[string]string{annotationNoDeadline: "true"},
 	}
+	fs := c.Flags()
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address `HOST:PORT` (port 0 picks a free one)")
+	key := fs.String("partner-key", "", "partner `KEY` the fake accepts (must start with kvqp_; default: generated)")
+	noOrg := fs.Bool("no-organization", false, "do not provision an organization at start (no "+envServerKey+" line)")
+	hookURL := fs.String("webhook-url", "", "deliver signed webhooks to `URL` (http or https)")
+	hookSecret := fs.String("webhook-secret", "", "webhook signing `SECRET`, kq_whsec_... (default: "+envWebhookSecret+")")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		if err := checkLoopbackAddr(*addr); err != nil {
+			return usagef("--addr: %v", err)
+		}
+		opts := []kelviqtest.Option{kelviqtest.WithAddr(*addr)}
+		if fs.Changed("partner-key") {
+			k := *key
+			if !strings.HasPrefix(k, wrapper.PartnerKeyPrefix) || len(k) == len(wrapper.PartnerKeyPrefix) || strings.IndexFunc(k, unicode.IsSpace) >= 0 {
+				return usagef("--partner-key: must start with %q, have more after it and no spaces", wrapper.PartnerKeyPrefix)
+			}
+			opts = append(opts, kelviqtest.WithPartnerKey(k))
+		}
+		secret := *hookSecret
+		if !fs.Changed("webhook-secret") {
+			secret = a.getenv(envWebhookSecret)
+		}
+		a.secrets = append(a.secrets, secret) // scrubbed from anything printed
+		switch {
+		case *hookURL == "" && fs.Changed("webhook-secret"):
+			return usagef("--webhook-secret: needs --webhook-url")
+		case *hookURL != "":
+			if u, err := url.Parse(*hookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return usagef("--webhook-url: %q is not an absolute http(s) URL", *hookURL)
+			}
+			if !strings.HasPrefix(secret, kelviqtest.WebhookSecretPrefix) || len(secret) == len(kelviqtest.WebhookSecretPrefix) || strings.IndexFunc(secret, unicode.IsSpace) >= 0 {
+				return usagef("--webhook-url: needs a signing secret starting with %q (--webhook-secret or %s)", kelviqtest.WebhookSecretPrefix, envWebhookSecret)
+			}
+			opts = append(opts, kelviqtest.WithWebhook(*hookURL, secret))
+		}
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		srv, err := kelviqtest.New(opts...)
+		if err != nil {
+			return fmt.Errorf("starting the fake: %w", portInUse(err, *addr))
+		}
+		defer srv.Close()
+		// All lines in one write: whoever reads the first has them all.
+		var b strings.Builder
+		fmt.Fprintf(&b, "# kelviq fake API (in memory; stop with Ctrl-C)\nexport %s=%s\nexport %s=%s\n",
+			envBaseURL, shellQuote(srv.URL()), envPartnerKey, shellQuote(srv.PartnerKey()))
+		if !*noOrg {
+			org, err := srv.ProvisionOrganization(fakeOrgExternalID, fakeOrgEmail)
+			if err != nil {
+				return fmt.Errorf("provisioning the organization: %w", err)
+			}
+			fmt.Fprintf(&b, "# organization %q (%s), provisioned at start\nexport %s=%s\n",
+				org.ExternalID, org.Identifier, envServerKey, shellQuote(org.ServerKey.Reveal()))
+		}
+		if *hookURL != "" {
+			fmt.Fprintf(&b, "# webhooks go to %s ('kelviq trigger EVENT_TYPE' sends one)\n", *hookURL)
+		}
+		if _, err := io.WriteString(a.stdout, b.String()); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		srv.Close()
+		fmt.Fprintln(a.stderr, "kelviq fake: stopped")
+		return nil
+	}
+	return c
 }
 
 // The organization `kelviq fake` provisions at start.
@@ -152,25 +152,24 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func demoCommand() *command {
-	return &command{
-		name:    "demo",
-		summary: "walk through provisioning and a first catalog against an in-process fake",
-		usage:   []string{"demo"},
-		long: `Starts the in-memory fake API in this process (no account, no network) and
+func (a *app) demoCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "walk through provisioning and a first catalog against an in-process fake",
+		Long: `Starts the in-memory fake API in this process (no account, no network) and
 runs the main flow of kelviq-go against it: provision an organization with the
 partner key, get it by external ID, list the partner's organizations, then act
 for the organization with its server key to create a customer, a product and a
 plan. Keys are printed as [REDACTED] unless --show-secrets is given.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				return a.demo(ctx)
-			}
-		},
 	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		return a.demo(ctx)
+	}
+	return c
 }
 
 func (a *app) demo(ctx context.Context) error {
@@ -298,35 +297,36 @@ func deref(s *string) string {
 	return *s
 }
 
-func versionCommand() *command {
-	return &command{
-		name:    "version",
-		summary: "print the version",
-		usage:   []string{"version"},
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(_ context.Context, a *app, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				build := buildVersion()
-				if a.g.output == "json" { // one line unless JSON is asked for, as with --version
-
-					return a.writeJSON(struct {
-						Version  string `json:"version"`
-						Build    string `json:"build,omitempty"`
-						Go       string `json:"go"`
-						Platform string `json:"platform"`
-					}{wrapper.Version, build, runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH})
-				}
-				extra := ""
-				if build != "" {
-					extra = "build " + build + ", "
-				}
-				_, err := fmt.Fprintf(a.stdout, "kelviq %s (%s%s %s/%s)\n", wrapper.Version, extra, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-				return err
-			}
-		},
+func (a *app) versionCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
 	}
+	c.RunE = func(_ *cobra.Command, args []string) error { return a.printVersion(args) }
+	return c
+}
+
+// printVersion prints the version on one line, or as JSON with --output
+// json (kelviq version and kelviq --version).
+func (a *app) printVersion(args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	build := buildVersion()
+	if a.g.output == "json" {
+		return a.writeJSON(struct {
+			Version  string `json:"version"`
+			Build    string `json:"build,omitempty"`
+			Go       string `json:"go"`
+			Platform string `json:"platform"`
+		}{wrapper.Version, build, runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH})
+	}
+	extra := ""
+	if build != "" {
+		extra = "build " + build + ", "
+	}
+	_, err := fmt.Fprintf(a.stdout, "kelviq %s (%s%s %s/%s)\n", wrapper.Version, extra, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
 }
 
 // buildVersion is the main module's version stamped at build time (a tag or

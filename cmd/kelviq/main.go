@@ -1,5 +1,5 @@
 // Command kelviq is a command-line client for the kelviq API, built on the
-// kelviq-go wrapper (standard library only).
+// kelviq-go wrapper and on spf13/cobra.
 //
 // Usage:
 //
@@ -20,19 +20,29 @@
 //	ops [--tag TAG]               list every API operation (id, method, path, auth)
 //	call OPERATION_ID [-p NAME=VALUE]... [--data JSON|@FILE|-] [--all]
 //	                              call any operation by its operationId
+//	login [--prod]                store a server key (sandbox unless --prod),
+//	                              read without echo or from a pipe
+//	logout [--prod | --all]       remove stored keys
+//	env [--json]                  show the environment, URLs and which keys are
+//	                              set (never a key)
 //	fake [--addr HOST:PORT] [--partner-key KEY]
 //	                              serve the in-memory fake API until interrupted,
-//	                              printing export lines for its URL and partner key
+//	                              printing export lines for its URL and keys
+//	trigger EVENT_TYPE            make a running fake send a webhook event
 //	demo                          run a provision → customer → product → plan
 //	                              walkthrough against an in-process fake
+//	completion bash|zsh|fish      print a shell completion script (commands,
+//	                              flags, and operation IDs for call)
 //	version, --version            print the version and the Go version
 //	help [COMMAND...]             print help for a command (as does kelviq alone)
 //
-// Global flags may come before or after the command words:
+// Global flags may come before or after the command words (and, as always,
+// with one dash or two: -output json is --output json):
 //
-//	--base-url URL       API base URL (env KELVIQ_BASE_URL; default production)
+//	--prod, --sandbox    the environment to target (see below)
+//	--base-url URL       API base URL (env KELVIQ_BASE_URL; KELVIQ_SANDBOX_BASE_URL
+//	                     with --sandbox)
 //	--edge-url URL       edge base URL (env KELVIQ_EDGE_URL)
-//	--sandbox            use the sandbox environment
 //	--output FORMAT      json or table (default: table on a terminal, else json;
 //	                     call prints json unless --output table is given)
 //	--show-secrets       print server keys and other credentials in full
@@ -41,13 +51,25 @@
 //	                     0 disables; POST and PATCH only if never sent)
 //	--deadline DURATION  time limit for the whole command (default auto:
 //	                     (retries+1) × timeout + retry waits + 1s = 1m32.5s)
+//	--verbose            one line per attempt of every request on stderr
 //
-// Credentials come from the environment: KELVIQ_PARTNER_KEY for the
-// partner operations and KELVIQ_SERVER_API_KEY for the others (and
-// KELVIQ_WEBHOOK_SECRET, or --secret, for webhooks verify). Every
-// serverKey, and any other credential, is printed as "[REDACTED]" unless
-// --show-secrets is given (the fake's own partner key, which opens nothing
-// but the in-memory fake, is printed by 'kelviq fake' so that it can be used).
+// Environments and keys. --prod targets production and --sandbox the
+// sandbox. Without either, a base URL you give (--base-url or
+// KELVIQ_BASE_URL, as 'kelviq fake' prints it) is production's; otherwise
+// login, logout and env target the sandbox (sandbox-first, as kelviq's own
+// CLI), and the API commands (call, partner, ops, ...) production, as they
+// did before environments were added. The server key is
+// KELVIQ_SANDBOX_SERVER_API_KEY for the sandbox and KELVIQ_SERVER_API_KEY for
+// production (and for any base URL you give); when the variable is not set,
+// the key stored by 'kelviq login' (or 'kelviq login --prod') in
+// $XDG_CONFIG_HOME/kelviq/config.json (~/.config/kelviq/config.json; mode
+// 0600 in a 0700 directory) is used, but only with that environment's own
+// kelviq host. The partner key is KELVIQ_PARTNER_KEY, and the webhook secret
+// KELVIQ_WEBHOOK_SECRET (or --secret, for webhooks verify). 'kelviq --help'
+// prints the full order. Every serverKey, and any other credential, is
+// printed as "[REDACTED]" unless --show-secrets is given (the fake's own
+// keys, which open nothing but the in-memory fake, are printed by
+// 'kelviq fake' so that they can be used).
 //
 // Try it with no account and no network:
 //
@@ -60,8 +82,15 @@
 // on stderr naming the call, e.g. "error: 404 not found: Organization not
 // found (GET https://api.kelviq.com/api/v1/partner/organizations/…/)"), the
 // network failed or timed out, or a webhook failed verification ("error:
-// invalid signature"); 2 on a usage or validation error, in which case
-// nothing was sent. Every command accepts --help.
+// invalid signature"); 2 on a usage or validation error (an unknown command
+// or flag, a missing key, bad input), in which case nothing was sent. Every
+// command accepts --help.
+//
+// For whoever adds commands: newRoot (cli.go) builds a fresh command tree
+// for each run, and mount lists the top-level commands, one line per file
+// of commands. A command reaches the API through app.connect (env.go),
+// which resolves its environment, base URLs and key in the order keysHelp
+// states; run turns its error into the one-line message and the exit code.
 package main
 
 import (

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -30,49 +30,48 @@ type opJSON struct {
 	Params      []paramJSON `json:"params"`
 }
 
-func opsCommand() *command {
-	return &command{
-		name:    "ops",
-		summary: "list every API operation with its method, path and credential",
-		usage:   []string{"ops [--tag TAG]"},
-		long: `Lists the operations of the API spec this CLI was built from; each can be
+func (a *app) opsCommand() *cobra.Command {
+	var tag string
+	c := &cobra.Command{
+		Use:   "ops [--tag TAG]",
+		Short: "list every API operation with its method, path and credential",
+		Long: `Lists the operations of the API spec this CLI was built from; each can be
 called with 'kelviq call OPERATION_ID'. AUTH is the credential the operation
-needs: "partner key" (KELVIQ_PARTNER_KEY), "server key" (KELVIQ_SERVER_API_KEY)
-or "none".`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			tag := fs.String("tag", "", "only operations with this `TAG` (case-insensitive), e.g. Customers")
-			return func(_ context.Context, a *app, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				ops := wrapper.Operations()
-				if *tag != "" {
-					var keep []wrapper.Operation
-					for _, op := range ops {
-						if slices.ContainsFunc(op.Tags, func(t string) bool { return strings.EqualFold(t, *tag) }) {
-							keep = append(keep, op)
-						}
-					}
-					if len(keep) == 0 {
-						return usagef("--tag: no operation has tag %q (tags: %s)", *tag, strings.Join(allTags(), ", "))
-					}
-					ops = keep
-				}
-				if a.jsonOutput() {
-					out := make([]opJSON, len(ops))
-					for i, op := range ops {
-						out[i] = toOpJSON(op)
-					}
-					return a.writeJSON(out)
-				}
-				rows := make([][]string, len(ops))
-				for i, op := range ops {
-					rows[i] = []string{op.ID, op.Method, op.Path, op.Auth().String()}
-				}
-				return a.writeTable([]string{"OPERATION", "METHOD", "PATH", "AUTH"}, rows)
+needs: "partner key" (KELVIQ_PARTNER_KEY), "server key" (KELVIQ_SERVER_API_KEY,
+or KELVIQ_SANDBOX_SERVER_API_KEY with --sandbox) or "none".`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := noArgs(args); err != nil {
+				return err
 			}
+			ops := wrapper.Operations()
+			if tag != "" {
+				var keep []wrapper.Operation
+				for _, op := range ops {
+					if slices.ContainsFunc(op.Tags, func(t string) bool { return strings.EqualFold(t, tag) }) {
+						keep = append(keep, op)
+					}
+				}
+				if len(keep) == 0 {
+					return usagef("--tag: no operation has tag %q (tags: %s)", tag, strings.Join(allTags(), ", "))
+				}
+				ops = keep
+			}
+			if a.jsonOutput() {
+				out := make([]opJSON, len(ops))
+				for i, op := range ops {
+					out[i] = toOpJSON(op)
+				}
+				return a.writeJSON(out)
+			}
+			rows := make([][]string, len(ops))
+			for i, op := range ops {
+				rows[i] = []string{op.ID, op.Method, op.Path, op.Auth().String()}
+			}
+			return a.writeTable([]string{"OPERATION", "METHOD", "PATH", "AUTH"}, rows)
 		},
 	}
+	c.Flags().StringVar(&tag, "tag", "", "only operations with this `TAG` (case-insensitive), e.g. Customers")
+	return c
 }
 
 func toOpJSON(op wrapper.Operation) opJSON {

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -94,116 +94,113 @@ func noArgs(args []string) error {
 	return nil
 }
 
-func provisionCommand() *command {
-	return &command{
-		name:    "provision",
-		summary: "provision an organization (and its owner) for the partner",
-		usage:   []string{"partner orgs provision --external-id ID --email EMAIL [--business-name NAME]"},
-		long: `Creates an organization owned by the partner and prints it with its keys.
+func (a *app) partnerCommand() *cobra.Command {
+	return group("partner <command>", "partner operations (KELVIQ_PARTNER_KEY)",
+		group("orgs <command>", "provision and find the partner's organizations",
+			a.provisionCommand(),
+			a.listOrgsCommand(),
+			a.getOrgCommand(),
+		))
+}
+
+func (a *app) provisionCommand() *cobra.Command {
+	var ext, email, name string
+	c := &cobra.Command{
+		Use:   "provision --external-id ID --email EMAIL [--business-name NAME]",
+		Short: "provision an organization (and its owner) for the partner",
+		Long: `Creates an organization owned by the partner and prints it with its keys.
 The server key is printed as [REDACTED] unless --show-secrets is given.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			ext := fs.String("external-id", "", "the partner's own `ID` for the organization (required, at most 128 characters)")
-			email := fs.String("email", "", "the owner's `EMAIL` address (required)")
-			name := fs.String("business-name", "", "the business `NAME` (optional, at most 200 characters)")
-			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				if *ext == "" {
-					return usagef("--external-id is required")
-				}
-				if *email == "" {
-					return usagef("--email is required")
-				}
-				c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-				if err != nil {
-					return err
-				}
-				org, err := c.Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: *ext, Email: *email, BusinessName: *name})
-				if err != nil {
-					return asFlagError(missingKey(err, "partner orgs provision"), map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"})
-				}
-				return a.printOrg(org)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noArgs(args); err != nil {
+				return err
 			}
+			if ext == "" {
+				return usagef("--external-id is required")
+			}
+			if email == "" {
+				return usagef("--email is required")
+			}
+			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
+			if err != nil {
+				return err
+			}
+			org, err := c.Partner.Provision(cmd.Context(), wrapper.ProvisionParams{ExternalID: ext, Email: email, BusinessName: name})
+			if err != nil {
+				return asFlagError(missingKey(err, "partner orgs provision"), map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"})
+			}
+			return a.printOrg(org)
 		},
 	}
+	c.Flags().StringVar(&ext, "external-id", "", "the partner's own `ID` for the organization (required, at most 128 characters)")
+	c.Flags().StringVar(&email, "email", "", "the owner's `EMAIL` address (required)")
+	c.Flags().StringVar(&name, "business-name", "", "the business `NAME` (optional, at most 200 characters)")
+	return c
 }
 
-func listOrgsCommand() *command {
-	return &command{
-		name:    "list",
-		summary: "list the partner's organizations",
-		usage:   []string{"partner orgs list [--external-id ID]"},
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			ext := fs.String("external-id", "", "only the organization with this external `ID`")
-			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(args); err != nil {
-					return err
-				}
-				var opts *wrapper.ListPartnerOrganizationsOptions
-				if isSet(fs, "external-id") {
-					if *ext == "" {
-						return usagef("--external-id: must not be empty")
-					}
-					opts = &wrapper.ListPartnerOrganizationsOptions{ExternalID: *ext}
-				}
-				c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-				if err != nil {
-					return err
-				}
-				orgs, err := c.Partner.List(ctx, opts)
-				if err != nil {
-					return asFlagError(missingKey(err, "partner orgs list"), map[string]string{"external_id": "--external-id", "externalId": "--external-id"})
-				}
-				return a.printOrgs(orgs)
+func (a *app) listOrgsCommand() *cobra.Command {
+	var ext string
+	c := &cobra.Command{
+		Use:   "list [--external-id ID]",
+		Short: "list the partner's organizations",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := noArgs(args); err != nil {
+				return err
 			}
+			var opts *wrapper.ListPartnerOrganizationsOptions
+			if cmd.Flags().Changed("external-id") {
+				if ext == "" {
+					return usagef("--external-id: must not be empty")
+				}
+				opts = &wrapper.ListPartnerOrganizationsOptions{ExternalID: ext}
+			}
+			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
+			if err != nil {
+				return err
+			}
+			orgs, err := c.Partner.List(cmd.Context(), opts)
+			if err != nil {
+				return asFlagError(missingKey(err, "partner orgs list"), map[string]string{"external_id": "--external-id", "externalId": "--external-id"})
+			}
+			return a.printOrgs(orgs)
 		},
 	}
+	c.Flags().StringVar(&ext, "external-id", "", "only the organization with this external `ID`")
+	return c
 }
 
-func getOrgCommand() *command {
-	return &command{
-		name:    "get",
-		summary: "get one organization by its identifier or external ID",
-		usage: []string{
-			"partner orgs get IDENTIFIER",
-			"partner orgs get --external-id ID",
-		},
-		long: `IDENTIFIER is the organization's UUID. With --external-id, the organization is
+func (a *app) getOrgCommand() *cobra.Command {
+	var ext string
+	c := &cobra.Command{
+		Use:   "get IDENTIFIER\nget --external-id ID",
+		Short: "get one organization by its identifier or external ID",
+		Long: `IDENTIFIER is the organization's UUID. With --external-id, the organization is
 found by the ID the partner gave it at provisioning.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			ext := fs.String("external-id", "", "find the organization by the partner's external `ID`")
-			return func(ctx context.Context, a *app, args []string) error {
-				byExt := isSet(fs, "external-id")
-				switch {
-				case byExt && len(args) > 0:
-					return usagef("give either IDENTIFIER or --external-id, not both")
-				case !byExt && len(args) == 0:
-					return usagef("missing IDENTIFIER (or --external-id ID)")
-				case len(args) > 1:
-					return usagef("unexpected argument %q", args[1])
-				}
-				c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-				if err != nil {
-					return err
-				}
-				var org *wrapper.PartnerOrganization
-				if byExt {
-					org, err = c.Partner.GetByExternalID(ctx, *ext)
-				} else {
-					org, err = c.Partner.Get(ctx, args[0])
-				}
-				if err != nil {
-					return asFlagError(missingKey(err, "partner orgs get"), map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"})
-				}
-				return a.printOrg(org)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			byExt := cmd.Flags().Changed("external-id")
+			switch {
+			case byExt && len(args) > 0:
+				return usagef("give either IDENTIFIER or --external-id, not both")
+			case !byExt && len(args) == 0:
+				return usagef("missing IDENTIFIER (or --external-id ID)")
+			case len(args) > 1:
+				return usagef("unexpected argument %q", args[1])
 			}
+			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
+			if err != nil {
+				return err
+			}
+			var org *wrapper.PartnerOrganization
+			if byExt {
+				org, err = c.Partner.GetByExternalID(cmd.Context(), ext)
+			} else {
+				org, err = c.Partner.Get(cmd.Context(), args[0])
+			}
+			if err != nil {
+				return asFlagError(missingKey(err, "partner orgs get"), map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"})
+			}
+			return a.printOrg(org)
 		},
 	}
-}
-
-func isSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+	c.Flags().StringVar(&ext, "external-id", "", "find the organization by the partner's external `ID`")
+	return c
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -12,16 +10,17 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/webhook"
 )
 
-func triggerCommand() *command {
-	return &command{
-		name:    "trigger",
-		summary: "make a running 'kelviq fake' send a webhook event",
-		usage:   []string{"trigger EVENT_TYPE"},
-		long: `Asks a running 'kelviq fake' (started with --webhook-url) to send one event
+func (a *app) triggerCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "trigger EVENT_TYPE",
+		Short: "make a running 'kelviq fake' send a webhook event",
+		Long: `Asks a running 'kelviq fake' (started with --webhook-url) to send one event
 of EVENT_TYPE, e.g. subscription.created, to its webhook URL, signed as kelviq
 signs deliveries. The event carries a sample object of the right kind. It
 uses the fake's base URL (--base-url or KELVIQ_BASE_URL, a loopback address)
@@ -29,71 +28,71 @@ and partner key (KELVIQ_PARTNER_KEY), as printed by 'kelviq fake'. It prints
 the event's id, which is also its deliveries' webhook-id.
 
 Event types: ` + eventTypeList() + `.`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) != 1 {
-					return usagef("trigger takes one EVENT_TYPE, e.g. subscription.created")
-				}
-				typ := args[0]
-				if !webhook.EventType(typ).Known() {
-					return usagef("unknown event type %q (known: %s)", typ, eventTypeList())
-				}
-				base := a.g.baseURL
-				src := "--base-url"
-				if base == "" {
-					base, src = a.getenv(envBaseURL), envBaseURL
-				}
-				if base == "" {
-					return configf("trigger needs the fake's URL: set %s (printed by 'kelviq fake') or --base-url", envBaseURL)
-				}
-				u, err := url.Parse(base)
-				if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-					return configf("%s: %q is not an absolute http(s) URL", src, base)
-				}
-				if host := u.Hostname(); !strings.EqualFold(host, "localhost") {
-					if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-						return configf("%s: %q is not a loopback address: trigger talks only to a local 'kelviq fake'", src, base)
-					}
-				}
-				key := strings.TrimSpace(a.getenv(envPartnerKey))
-				if key == "" {
-					return configf("missing partner key: trigger needs %s (printed by 'kelviq fake')", envPartnerKey)
-				}
-				body, _ := json.Marshal(map[string]string{"type": typ}) // a map of strings always encodes
-				endpoint := u.Scheme + "://" + u.Host + kelviqtest.TriggerPath
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
-				if err != nil {
-					return err
-				}
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Kelviq-Partner-Key", key)
-				resp, err := (&http.Client{Timeout: a.g.timeout}).Do(req)
-				if err != nil {
-					return fmt.Errorf("trigger: %w", err)
-				}
-				defer resp.Body.Close()
-				raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-				if err != nil {
-					return fmt.Errorf("trigger: reading the answer: %w", err)
-				}
-				if resp.StatusCode != http.StatusCreated {
-					return fmt.Errorf("trigger: the fake answered %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
-				}
-				var out struct {
-					ID   string `json:"id"`
-					Type string `json:"type"`
-				}
-				if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
-					return fmt.Errorf("trigger: unexpected answer from %s: %s", endpoint, strings.TrimSpace(string(raw)))
-				}
-				if a.jsonOutput() {
-					return a.writeJSON(out)
-				}
-				_, err = fmt.Fprintf(a.stdout, "%s %s\n", out.Type, out.ID)
-				return err
-			}
-		},
 	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		if len(args) != 1 {
+			return usagef("trigger takes one EVENT_TYPE, e.g. subscription.created")
+		}
+		typ := args[0]
+		if !webhook.EventType(typ).Known() {
+			return usagef("unknown event type %q (known: %s)", typ, eventTypeList())
+		}
+		base := a.g.baseURL
+		src := "--base-url"
+		if base == "" {
+			base, src = a.getenv(envBaseURL), envBaseURL
+		}
+		if base == "" {
+			return configf("trigger needs the fake's URL: set %s (printed by 'kelviq fake') or --base-url", envBaseURL)
+		}
+		u, err := url.Parse(base)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return configf("%s: %q is not an absolute http(s) URL", src, base)
+		}
+		if host := u.Hostname(); !strings.EqualFold(host, "localhost") {
+			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+				return configf("%s: %q is not a loopback address: trigger talks only to a local 'kelviq fake'", src, base)
+			}
+		}
+		key := strings.TrimSpace(a.getenv(envPartnerKey))
+		if key == "" {
+			return configf("missing partner key: trigger needs %s (printed by 'kelviq fake')", envPartnerKey)
+		}
+		body, _ := json.Marshal(map[string]string{"type": typ}) // a map of strings always encodes
+		endpoint := u.Scheme + "://" + u.Host + kelviqtest.TriggerPath
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Kelviq-Partner-Key", key)
+		resp, err := (&http.Client{Timeout: a.g.timeout}).Do(req)
+		if err != nil {
+			return fmt.Errorf("trigger: %w", err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return fmt.Errorf("trigger: reading the answer: %w", err)
+		}
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("trigger: the fake answered %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+		}
+		var out struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
+			return fmt.Errorf("trigger: unexpected answer from %s: %s", endpoint, strings.TrimSpace(string(raw)))
+		}
+		if a.jsonOutput() {
+			return a.writeJSON(out)
+		}
+		_, err = fmt.Fprintf(a.stdout, "%s %s\n", out.Type, out.ID)
+		return err
+	}
+	return c
 }
 
 // eventTypeList names the event types kelviq documents.

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kelviq/kelviq-go/webhook"
 )
@@ -21,14 +21,15 @@ type webhookEventJSON struct {
 	Timestamp string `json:"timestamp"`
 }
 
-func verifyWebhookCommand() *command {
-	return &command{
-		name:    "verify",
-		summary: "verify a webhook delivery's signature and timestamp",
-		usage: []string{
-			"webhooks verify --id ID --timestamp TS --signature SIG [--secret SECRET] [--tolerance DURATION] < BODY",
-		},
-		long: `Checks that the body on standard input is an authentic kelviq delivery. The
+func (a *app) webhooksCommand() *cobra.Command {
+	return group("webhooks <command>", "check webhook deliveries (KELVIQ_WEBHOOK_SECRET)", a.verifyWebhookCommand())
+}
+
+func (a *app) verifyWebhookCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "verify --id ID --timestamp TS --signature SIG [--secret SECRET] [--tolerance DURATION] < BODY",
+		Short: "verify a webhook delivery's signature and timestamp",
+		Long: `Checks that the body on standard input is an authentic kelviq delivery. The
 body is used exactly as read, byte for byte (save it raw, e.g. with curl -o:
 reformatting it, or an editor adding a final newline, breaks the signature).
 --id, --timestamp and --signature are the values of the delivery's
@@ -49,57 +50,57 @@ Example:
   export KELVIQ_WEBHOOK_SECRET=kq_whsec_...
   kelviq webhooks verify --id msg_2Yp --timestamp 1700000000 \
       --signature 'v1,5f0c...' < body.json`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			secret := fs.String("secret", "", "the signing `SECRET`, kq_whsec_... (default: "+envWebhookSecret+", which keeps it off the command line)")
-			id := fs.String("id", "", "the delivery `ID`, from the "+webhook.HeaderID+" header (required)")
-			ts := fs.String("timestamp", "", "the Unix `SECONDS` from the "+webhook.HeaderTimestamp+" header (required)")
-			sig := fs.String("signature", "", "the "+webhook.HeaderSignature+" header: one or more space-separated `v1,HEX` entries (required)")
-			tol := fs.Duration("tolerance", webhook.DefaultTolerance, "the largest accepted `DURATION` between --timestamp and this host's clock, either way")
-			return func(_ context.Context, a *app, args []string) error {
-				key, fromFlag := *secret, isSet(fs, "secret")
-				if !fromFlag {
-					key = a.getenv(envWebhookSecret)
-				}
-				a.secrets = append(a.secrets, key) // scrubbed from anything printed
-				if len(args) > 0 {
-					// Not echoed: it could be the secret or a body.
-					return usagef("unexpected argument: the body is read from standard input")
-				}
-				// The delivery's own flags first, then the secret (as for the
-				// API's keys, the input is checked before the key).
-				switch {
-				case *id == "":
-					return usagef("--id is required: the delivery's %s header", webhook.HeaderID)
-				case *ts == "":
-					return usagef("--timestamp is required: the delivery's %s header", webhook.HeaderTimestamp)
-				case strings.TrimSpace(*sig) == "":
-					return usagef("--signature is required: the delivery's %s header", webhook.HeaderSignature)
-				case *tol <= 0:
-					return usagef("--tolerance: %s is not a positive duration", *tol)
-				case key == "" && fromFlag:
-					return usagef("--secret: must not be empty")
-				case key == "":
-					return usagef("--secret is required (or set %s)", envWebhookSecret)
-				}
-				body, err := io.ReadAll(io.LimitReader(a.stdin, maxDataBytes+1))
-				if err != nil {
-					return usagef("reading the body from standard input: %v", err)
-				}
-				if len(body) > maxDataBytes {
-					return usagef("the body on standard input is larger than %d bytes", maxDataBytes)
-				}
-				h := http.Header{}
-				h.Set(webhook.HeaderID, *id)
-				h.Set(webhook.HeaderTimestamp, *ts)
-				h.Set(webhook.HeaderSignature, *sig)
-				e, err := webhook.Verify(body, h, key, webhook.WithTolerance(*tol))
-				if err != nil {
-					return verifyFailure(err, *ts, *tol)
-				}
-				return a.printWebhookEvent(e)
-			}
-		},
 	}
+	fs := c.Flags()
+	secret := fs.String("secret", "", "the signing `SECRET`, kq_whsec_... (default: "+envWebhookSecret+", which keeps it off the command line)")
+	id := fs.String("id", "", "the delivery `ID`, from the "+webhook.HeaderID+" header (required)")
+	ts := fs.String("timestamp", "", "the Unix `SECONDS` from the "+webhook.HeaderTimestamp+" header (required)")
+	sig := fs.String("signature", "", "the "+webhook.HeaderSignature+" header: one or more space-separated `v1,HEX` entries (required)")
+	tol := fs.Duration("tolerance", webhook.DefaultTolerance, "the largest accepted `DURATION` between --timestamp and this host's clock, either way")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		key, fromFlag := *secret, fs.Changed("secret")
+		if !fromFlag {
+			key = a.getenv(envWebhookSecret)
+		}
+		a.secrets = append(a.secrets, key) // scrubbed from anything printed
+		if len(args) > 0 {
+			// Not echoed: it could be the secret or a body.
+			return usagef("unexpected argument: the body is read from standard input")
+		}
+		// The delivery's own flags first, then the secret (as for the
+		// API's keys, the input is checked before the key).
+		switch {
+		case *id == "":
+			return usagef("--id is required: the delivery's %s header", webhook.HeaderID)
+		case *ts == "":
+			return usagef("--timestamp is required: the delivery's %s header", webhook.HeaderTimestamp)
+		case strings.TrimSpace(*sig) == "":
+			return usagef("--signature is required: the delivery's %s header", webhook.HeaderSignature)
+		case *tol <= 0:
+			return usagef("--tolerance: %s is not a positive duration", *tol)
+		case key == "" && fromFlag:
+			return usagef("--secret: must not be empty")
+		case key == "":
+			return usagef("--secret is required (or set %s)", envWebhookSecret)
+		}
+		body, err := io.ReadAll(io.LimitReader(a.stdin, maxDataBytes+1))
+		if err != nil {
+			return usagef("reading the body from standard input: %v", err)
+		}
+		if len(body) > maxDataBytes {
+			return usagef("the body on standard input is larger than %d bytes", maxDataBytes)
+		}
+		h := http.Header{}
+		h.Set(webhook.HeaderID, *id)
+		h.Set(webhook.HeaderTimestamp, *ts)
+		h.Set(webhook.HeaderSignature, *sig)
+		e, err := webhook.Verify(body, h, key, webhook.WithTolerance(*tol))
+		if err != nil {
+			return verifyFailure(err, *ts, *tol)
+		}
+		return a.printWebhookEvent(e)
+	}
+	return c
 }
 
 // verifyFailure turns an error of webhook.Verify into the CLI's message:
