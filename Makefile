@@ -38,7 +38,7 @@ fmt-check: ## fail if any Go file is not gofmt'ed
 lint: fmt-check vet ## gofmt, go vet and staticcheck
 	$(GO) tool -modfile=tools/lint/go.mod staticcheck $(PKGS)
 
-generate: ## regenerate api/, wrapper/operations.gen.go and wrapper/services.gen.go from openapi.json
+generate: ## regenerate api/, wrapper/operations.gen.go, wrapper/services.gen.go and the MCP tool table from openapi.json
 	$(GO) generate ./...
 
 check-generated: generate ## fail if regenerating changes anything

@@ -66,3 +66,32 @@ func TestOnlyTheCLILinksCobra(t *testing.T) {
 		}
 	}
 }
+
+// Only the CLI links the MCP SDK (and the JSON Schema engine it brings):
+// neither the library's packages nor the fake do.
+func TestLibraryLinksNoMCP(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, so the dependency graph cannot be listed")
+	}
+	pkgs := []string{"./api", "./wrapper", "./webhook", "./kelviqtest", "./entitlements", "./usage", "./kelviqotel", "./redisstore", "./catalog"}
+	out, err := exec.Command(goCmd, append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/modelcontextprotocol/", "github.com/google/jsonschema-go", "/internal/mcpserver"} {
+			if strings.Contains(dep, banned) {
+				t.Errorf("a library package links %s", dep)
+			}
+		}
+	}
+	// The check can fail: the CLI itself does link the SDK.
+	out, err = exec.Command(goCmd, "list", "-deps", "./cmd/kelviq").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/kelviq: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "github.com/modelcontextprotocol/go-sdk/mcp\n") {
+		t.Errorf("./cmd/kelviq does not link the MCP SDK: is this test still checking the right names?")
+	}
+}

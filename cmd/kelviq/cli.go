@@ -268,6 +268,7 @@ func (a *app) mount(root *cobra.Command) {
 	root.AddCommand(a.opsCommand())
 	root.AddCommand(a.callCommand())
 	root.AddCommand(a.fakeCommand())
+	root.AddCommand(a.mcpCommand())
 	root.AddCommand(a.triggerCommand())
 	root.AddCommand(a.loginCommand(), a.logoutCommand(), a.envCommand())
 	root.AddCommand(a.completionCommand())

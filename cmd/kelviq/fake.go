@@ -42,7 +42,8 @@ and are lost when it stops.
 
 With --webhook-url the fake delivers signed webhooks (customer, checkout,
 order, invoice, subscription, refund, payment method and usage alert events)
-to URL as state changes, retrying failed deliveries with backoff. The
+to URL as state changes; a delivery not answered with a 2xx is retried up
+to 3 times, 60 seconds apart, as kelviq does, one webhook-log row per attempt. The
 signing secret comes from --webhook-secret or KELVIQ_WEBHOOK_SECRET and must
 start with kq_whsec_; it is never printed. 'kelviq trigger EVENT_TYPE' sends
 one event on demand. --timeout, --retries and --deadline do not apply.`,

@@ -28,6 +28,9 @@
 //	fake [--addr HOST:PORT] [--partner-key KEY]
 //	                              serve the in-memory fake API until interrupted,
 //	                              printing export lines for its URL and keys
+//	mcp [--read-only] [--tools TAG|TOOL,...]
+//	                              serve every operation as an MCP tool over stdio,
+//	                              for AI assistants (see 'kelviq mcp --help')
 //	trigger EVENT_TYPE            make a running fake send a webhook event
 //	demo                          run a provision → customer → product → plan
 //	                              walkthrough against an in-process fake

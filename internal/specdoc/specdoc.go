@@ -5,6 +5,7 @@
 package specdoc
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -25,6 +26,55 @@ type Schema struct {
 	Maximum    *int               `json:"maximum"`
 	MaxLength  *int               `json:"maxLength"`
 	MinLength  *int               `json:"minLength"`
+
+	// ExclusiveMinimum is OpenAPI 3.0's flag: Minimum itself is excluded.
+	ExclusiveMinimum bool `json:"exclusiveMinimum"`
+	// Description is the schema's description, in the spec's words.
+	Description string `json:"description"`
+	// Enum lists the allowed values, when the schema restricts them.
+	Enum []any `json:"enum"`
+	// Items is the schema of an array's items.
+	Items *Schema `json:"items"`
+	// AdditionalProperties is what an object allows beyond Properties.
+	AdditionalProperties *Additional `json:"additionalProperties"`
+	// AllOf, OneOf and AnyOf are the schema's compositions.
+	AllOf []*Schema `json:"allOf"`
+	OneOf []*Schema `json:"oneOf"`
+	AnyOf []*Schema `json:"anyOf"`
+	// ReadOnly marks a property that answers carry and requests omit.
+	ReadOnly bool `json:"readOnly"`
+	// WriteOnly marks a property that requests carry and answers omit.
+	WriteOnly bool `json:"writeOnly"`
+	// Pattern is the regular expression a string must match, if any.
+	Pattern string `json:"pattern"`
+	// MinItems and MaxItems bound an array's length.
+	MinItems *int `json:"minItems"`
+	MaxItems *int `json:"maxItems"`
+}
+
+// Additional is an additionalProperties value: a boolean (Allowed, with
+// Schema nil) or a schema every further member must match (Allowed true).
+type Additional struct {
+	Allowed bool
+	Schema  *Schema
+}
+
+// UnmarshalJSON reads true, false or a schema.
+func (a *Additional) UnmarshalJSON(b []byte) error {
+	switch string(bytes.TrimSpace(b)) {
+	case "true":
+		*a = Additional{Allowed: true}
+		return nil
+	case "false":
+		*a = Additional{}
+		return nil
+	}
+	var s Schema
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("additionalProperties: %w", err)
+	}
+	*a = Additional{Allowed: true, Schema: &s}
+	return nil
 }
 
 // Param is one parameter of an operation.
@@ -33,6 +83,8 @@ type Param struct {
 	In       string  `json:"in"`
 	Required bool    `json:"required"`
 	Schema   *Schema `json:"schema"`
+	// Description is the parameter's description, in the spec's words.
+	Description string `json:"description"`
 }
 
 // SecurityScheme is one entry of components.securitySchemes.
@@ -91,6 +143,8 @@ func (o *Op) QueryParam(name string) (Param, bool) {
 type Doc struct {
 	// Servers are the document's top-level server URLs, in its order.
 	Servers []string
+	// Tags are the document's top-level tags, in its order.
+	Tags []Tag
 	// Ops are every operation, sorted by path, then method in
 	// HTTPMethods order.
 	Ops []*Op
@@ -123,11 +177,18 @@ func (d *Doc) Resolve(s *Schema) (*Schema, string, error) {
 	return s, name, nil
 }
 
+// Tag is one entry of the document's top-level tags.
+type Tag struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
 // HTTPMethods are the methods a path item may hold, in output order.
 var HTTPMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 type rawDoc struct {
 	Servers    []struct{ URL string }                `json:"servers"`
+	Tags       []Tag                                 `json:"tags"`
 	Security   []map[string][]string                 `json:"security"`
 	Paths      map[string]map[string]json.RawMessage `json:"paths"`
 	Components struct {
@@ -175,7 +236,7 @@ func Parse(raw []byte) (*Doc, error) {
 	if err := json.Unmarshal(raw, &rd); err != nil {
 		return nil, err
 	}
-	d := &Doc{ByID: map[string]*Op{}, Schemas: rd.Components.Schemas}
+	d := &Doc{ByID: map[string]*Op{}, Schemas: rd.Components.Schemas, Tags: rd.Tags}
 	var inRequests, inAnswers []string
 	for _, s := range rd.Servers {
 		d.Servers = append(d.Servers, s.URL)

@@ -28,3 +28,45 @@ func TestAnswerOnly(t *testing.T) {
 		t.Fatalf("AnswerOnly = %v, want %v", d.AnswerOnly, want)
 	}
 }
+
+// The schema facts the MCP generator reads are loaded: additionalProperties
+// as a boolean or a schema, enums, items, compositions, readOnly, the
+// exclusive minimum, and descriptions of parameters and tags.
+func TestSchemaDetails(t *testing.T) {
+	doc := `{"tags":[{"name":"T","description":"the tag"}],
+	 "paths":{"/a/":{"get":{"operationId":"x",
+	  "parameters":[{"name":"q","in":"query","description":"a filter","schema":{"type":"string","enum":["A","B"]}}]}}},
+	 "components":{"schemas":{
+	   "Open":{"type":"object","additionalProperties":true},
+	   "Closed":{"type":"object","additionalProperties":false},
+	   "Typed":{"type":"object","additionalProperties":{"type":"string"}},
+	   "List":{"type":"array","items":{"type":"integer"},"minItems":1},
+	   "Either":{"oneOf":[{"type":"integer"},{"type":"string"}]},
+	   "Money":{"type":"number","minimum":0,"exclusiveMinimum":true,"readOnly":true,"description":"an amount"}}}}`
+	d, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Schemas
+	switch {
+	case s["Open"].AdditionalProperties == nil || !s["Open"].AdditionalProperties.Allowed || s["Open"].AdditionalProperties.Schema != nil:
+		t.Errorf("additionalProperties true: %+v", s["Open"].AdditionalProperties)
+	case s["Closed"].AdditionalProperties == nil || s["Closed"].AdditionalProperties.Allowed:
+		t.Errorf("additionalProperties false: %+v", s["Closed"].AdditionalProperties)
+	case s["Typed"].AdditionalProperties.Schema == nil || s["Typed"].AdditionalProperties.Schema.Type != "string":
+		t.Errorf("additionalProperties schema: %+v", s["Typed"].AdditionalProperties)
+	case s["List"].Items == nil || s["List"].Items.Type != "integer" || s["List"].MinItems == nil || *s["List"].MinItems != 1:
+		t.Errorf("items: %+v", s["List"])
+	case len(s["Either"].OneOf) != 2:
+		t.Errorf("oneOf: %+v", s["Either"])
+	case !s["Money"].ExclusiveMinimum || !s["Money"].ReadOnly || s["Money"].Description != "an amount":
+		t.Errorf("money: %+v", s["Money"])
+	}
+	q := d.ByID["x"].QueryParams[0]
+	if q.Description != "a filter" || !slices.Equal(q.Schema.Enum, []any{"A", "B"}) {
+		t.Errorf("parameter: %+v %+v", q, q.Schema)
+	}
+	if len(d.Tags) != 1 || d.Tags[0] != (Tag{Name: "T", Description: "the tag"}) {
+		t.Errorf("tags: %+v", d.Tags)
+	}
+}
