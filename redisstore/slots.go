@@ -45,7 +45,7 @@ local out, n = {}, 0
 for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)) do
   if n >= max then break end
   if tonumber(redis.call('HGET', KEYS[4], k) or '0') > 0 then
-    redis.call('ZADD', KEYS[1], now + 1, k)
+    redis.call('ZADD', KEYS[1], now, k)
   else
     local ids = redis.call('LRANGE', ARGV[4] .. k, 0, -1)
     if #ids == 0 then
