@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,6 +137,9 @@ type fleetFake struct {
 	srv    *kelviqtest.Server
 	org    *wrapper.PartnerOrganization
 	client *wrapper.Client
+	// slow is client with every request held back 0 to 10 ms at random,
+	// as a network does: requests sent in one order may arrive in another.
+	slow *wrapper.Client
 }
 
 func newFleetFake(t *testing.T) *fleetFake {
@@ -178,7 +183,18 @@ func newFleetFake(t *testing.T) *fleetFake {
 	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
 		t.Fatal(err)
 	}
-	return &fleetFake{srv: srv, org: org, client: client}
+	slow, err := wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithPartnerKey(srv.PartnerKey()), wrapper.WithoutEnvKeys(),
+		wrapper.WithMiddleware(func(req *http.Request, _ wrapper.AttemptInfo, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+			time.Sleep(rand.N(10 * time.Millisecond))
+			return next(req)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow, err = slow.ForOrganization(org); err != nil {
+		t.Fatal(err)
+	}
+	return &fleetFake{srv: srv, org: org, client: client, slow: slow}
 }
 
 func (fx *fleetFake) lookups() int {
@@ -277,7 +293,7 @@ func newFleetReporter(t *testing.T, fx *fleetFake, rdb redis.UniversalClient, na
 	t.Helper()
 	q := newQueue(t, rdb, name, append([]redisstore.QueueOption{redisstore.WithLease(2 * time.Second)}, opts...)...)
 	fr := &fleetReporter{}
-	rep, err := usage.NewReporter(fx.client, usage.WithQueue(q), usage.WithInterval(5*time.Millisecond),
+	rep, err := usage.NewReporter(fx.slow, usage.WithQueue(q), usage.WithInterval(5*time.Millisecond),
 		usage.WithBackoff(20*time.Millisecond, 200*time.Millisecond),
 		usage.WithOnUncertain(func(r usage.Report, _ error) { fr.uncertain.Add(int64(r.Value)); fr.nUncertain.Add(1) }),
 		usage.WithOnRejected(func(r usage.Report, err error) {
@@ -485,22 +501,27 @@ func fleetFailover(t *testing.T, fx *fleetFake, topo topology) {
 	// come back to the others as maybe sent (uncertain, never resent), its
 	// SETs' slots as the newest value, once its lease ends.
 	crashed := newQueue(t, topo.client(t), queue, redisstore.WithLease(2*time.Second))
-	held, err := crashed.Claim(ctx, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]string, len(held))
-	for i, e := range held {
-		ids[i] = e.ID
-	}
-	if _, err := crashed.Hold(ctx, ids, true); err != nil {
-		t.Fatal(err)
-	}
+	var held []usage.Entry
 	crashedSets := 0
-	for _, e := range held {
-		if e.Report.Behaviour == usage.Set {
-			crashedSets++
+	for deadline := time.Now().Add(5 * time.Second); crashedSets == 0 && time.Now().Before(deadline); {
+		es, err := crashed.Claim(ctx, 40)
+		if err != nil {
+			t.Fatal(err)
 		}
+		ids := make([]string, len(es))
+		for i, e := range es {
+			ids[i] = e.ID
+			if e.Report.Behaviour == usage.Set {
+				crashedSets++
+			}
+		}
+		if _, err := crashed.Hold(ctx, ids, true); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, es...)
+	}
+	if crashedSets == 0 {
+		t.Error("the instance to crash got no SET to hold in 5 s")
 	}
 	t.Logf("the crashed instance held %d entries, %d of them SETs", len(held), crashedSets)
 	killedAt.Store(time.Now().UnixNano())
