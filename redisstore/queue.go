@@ -38,11 +38,16 @@ const group = "kelviq-usage"
 // the holder renews while it delivers, and that another holder takes over
 // (XAUTOCLAIM) once it has been idle for the lease, e.g. after its process
 // died. Entries the dead holder had marked as being sent come back flagged
-// MaybeSent, so that a DELTA is not sent twice.
+// MaybeSent, so that a DELTA is not sent twice. SETs do not wait in the
+// stream but in a slot per customer and feature, under a lease of their
+// own, so that the last SET reported is the value the API ends with
+// whichever holders deliver them (see slots.go); Claim returns a slot as
+// one entry per report it stands for, each a SET of the slot's value.
 //
 // Keys: the stream is name; name+":sending" is a hash of the entries being
 // sent; name+":parked" is a stream of the reports parked for
-// reconciliation; name+":push:"+token, one per round trip of Push, lives
+// reconciliation; the slots' keys start with name+":slot" and
+// name+":deltas"; name+":push:"+token, one per round trip of Push, lives
 // DefaultPushTimeout plus a minute and makes the push idempotent. Create it
 // with NewQueue; it is safe for concurrent use.
 //
@@ -53,7 +58,8 @@ const group = "kelviq-usage"
 // usage, never counted twice), and the removal of delivered entries or
 // their "being sent" marks may be undone: an entry delivered again comes
 // back flagged MaybeSent, so a DELTA is parked as uncertain rather than
-// sent twice, unless its mark was lost too. WithReplicaAck closes that
+// sent twice, unless its mark was lost too; a SET accepted and lost
+// leaves the one before it to be the last. WithReplicaAck closes that
 // window: every write of the queue then waits for replicas to confirm it.
 type Queue struct {
 	rdb      redis.UniversalClient
