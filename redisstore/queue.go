@@ -67,11 +67,11 @@ type Queue struct {
 	sending  string
 	parked   string
 	consumer string
+	lease    time.Duration
+	maxLen   int64
 
 	// The SETs' slots (see slots.go).
 	slots, slotValue, slotHolder, slotList, deltas string
-	lease                                          time.Duration
-	maxLen                                         int64
 
 	pushTimeout time.Duration
 	acks        int           // WAIT for this many replicas after each write; 0: do not
@@ -231,8 +231,9 @@ func (q *Queue) withGroup(ctx context.Context, f func() error) error {
 	return err
 }
 
-// pushScript stores the reports ARGV[4..], four arguments each (kind "S"
-// for a SET or "D" for a DELTA, slot key, value, payload), and returns an
+// pushScript stores the reports ARGV[4..], one argument each: its kind
+// ("S" for a SET, "D" for a DELTA), value, a space, slot key, a tab and,
+// for a DELTA, the report as stored in the stream; and returns an
 // ID, false (no room), or "!" (the value would overflow), for each. A
 // DELTA is appended to the stream KEYS[1] as long as the bound ARGV[1]
 // (0: none) leaves room, and counted in KEYS[3] by slot key; but a DELTA
@@ -258,8 +259,11 @@ end
 local room = -1
 if tonumber(ARGV[1]) > 0 then room = tonumber(ARGV[1]) - redis.call('XLEN', KEYS[1]) end
 local rec = {}
-for i = 4, #ARGV, 4 do
-  local kind, k, v = ARGV[i], ARGV[i+1], ARGV[i+2]
+for i = 4, #ARGV do
+  local a = ARGV[i]
+  local sp = string.find(a, ' ', 2, true)
+  local tab = string.find(a, '\t', sp + 1, true)
+  local kind, v, k = string.sub(a, 1, 1), string.sub(a, 2, sp - 1), string.sub(a, sp + 1, tab - 1)
   local id = false
   if kind == 'S' or redis.call('ZSCORE', KEYS[5], k) then
     local ok = true
@@ -278,7 +282,7 @@ for i = 4, #ARGV, 4 do
       id = '!'
     end
   elseif room ~= 0 then
-    id = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i+3], 'k', k)
+    id = redis.call('XADD', KEYS[1], '*', 'r', string.sub(a, tab + 1), 'k', k)
     redis.call('HINCRBY', KEYS[3], k, 1)
     if room > 0 then room = room - 1 end
   end
@@ -291,11 +295,11 @@ return out
 
 // pushReq is one Push waiting for the round trip that stores it.
 type pushReq struct {
-	r       usage.Report
-	payload []byte
-	id      string
-	err     error
-	done    chan struct{}
+	r    usage.Report
+	arg  []byte // the push script's argument
+	id   string
+	err  error
+	done chan struct{}
 }
 
 // Push appends r to the stream and returns once Redis has it. Concurrent
@@ -310,14 +314,30 @@ func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(r)
-	if err != nil {
-		return "", err
+	// One argument of the push script per report: kind, value, slot key
+	// and, for a DELTA (a SET is stored as its slot's value), the report.
+	var payload []byte
+	if r.Behaviour != usage.Set {
+		var err error
+		if payload, err = json.Marshal(r); err != nil {
+			return "", err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	req := &pushReq{r: r, payload: payload, done: make(chan struct{})}
+	arg := make([]byte, 0, 24+len(r.CustomerID)+len(r.FeatureID)+len(payload))
+	if r.Behaviour == usage.Set {
+		arg = append(arg, 'S')
+	} else {
+		arg = append(arg, 'D')
+	}
+	arg = strconv.AppendInt(arg, int64(r.Value), 10)
+	arg = append(arg, ' ')
+	arg = append(arg, slotKey(r)...)
+	arg = append(arg, '\t')
+	arg = append(arg, payload...)
+	req := &pushReq{r: r, arg: arg, done: make(chan struct{})}
 	q.pmu.Lock()
 	q.pending = append(q.pending, req)
 	if q.pushing {
@@ -347,14 +367,10 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 		n := min(len(batch), maxPushBatch)
 		part := batch[:n]
 		batch = batch[n:]
-		args := make([]any, 0, 4*n+3)
+		args := make([]any, 0, n+3)
 		args = append(args, q.maxLen, (q.pushTimeout + time.Minute).Milliseconds(), q.slotList)
 		for _, p := range part {
-			kind := "D"
-			if p.r.Behaviour == usage.Set {
-				kind = "S"
-			}
-			args = append(args, kind, slotKey(p.r), p.r.Value, p.payload)
+			args = append(args, p.arg)
 		}
 		ids, err := q.pushOnce(ctx, []string{q.stream, q.stream + ":push:" + token(), q.deltas, q.slotValue, q.slots}, args)
 		for i, p := range part {
