@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/kelviq/kelviq-go/webhook"
 )
 
 // emit records an event of the organization and queues its delivery. The
@@ -58,17 +60,15 @@ func (s *Server) Events() []Event {
 // documents, in its order. TriggerEvent accepts exactly these.
 func EventTypes() []string { return slices.Clone(eventTypes) }
 
-// eventTypes is the guide's table of event types.
-var eventTypes = []string{
-	"checkout.completed",
-	"customer.created", "customer.updated",
-	"order.created", "order.updated", "order.refunded",
-	"subscription.created", "subscription.updated", "subscription.cancelled", "subscription.plan_changed",
-	"feature.usage_alert",
-	"invoice.created", "invoice.paid", "invoice.payment_failed",
-	"refund.created", "refund.updated",
-	"payment_method.created", "payment_method.updated", "payment_method.deleted",
-}
+// eventTypes is the guide's table of event types, as the webhook package
+// lists them.
+var eventTypes = func() []string {
+	var out []string
+	for _, t := range webhook.EventTypes() {
+		out = append(out, string(t))
+	}
+	return out
+}()
 
 // TriggerEvent emits an event of the given type on demand, as `kelviq
 // trigger` does, and returns its id. The object it carries is a sample of

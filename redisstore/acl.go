@@ -17,7 +17,8 @@ import "strings"
 //	+pexpire +publish +subscribe +unsubscribe +set +get ~{acme:usage}*
 //	+xgroup|create +xgroup|delconsumer +xinfo|consumers +xadd +xlen
 //	+xautoclaim +xreadgroup +xpending +xclaim +xack +xdel +xrange +hdel
-//	+wait
+//	+wait +hincrby +time +zadd +zrem +zscore +zrange +zrangebyscore +rpush
+//	+lrange +lindex +llen +ltrim
 func ACLRules(cachePrefix, queueName string) []string {
 	rules := []string{"resetkeys", "resetchannels", "-@all",
 		"+ping", "+hello", "+auth", "+eval", "+evalsha"}
@@ -30,7 +31,8 @@ func ACLRules(cachePrefix, queueName string) []string {
 		rules = append(rules, "~"+globEscape(queueName)+"*",
 			"+xgroup|create", "+xgroup|delconsumer", "+xinfo|consumers", "+xadd", "+xlen", "+xautoclaim",
 			"+xreadgroup", "+xpending", "+xclaim", "+xack", "+xdel", "+xrange", "+hmget", "+hset", "+hdel",
-			"+get", "+set", "+pexpire", "+wait")
+			"+get", "+set", "+pexpire", "+wait", "+hget", "+hincrby", "+time", "+zadd", "+zrem", "+zscore",
+			"+zrange", "+zrangebyscore", "+rpush", "+lrange", "+lindex", "+llen", "+ltrim")
 	}
 	seen := map[string]bool{}
 	out := rules[:0]

@@ -19,7 +19,8 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// BenchmarkFleetReports reports DELTAs from 64 goroutines through a
+// BenchmarkFleetReports reports DELTAs (kind=set: SETs of an increasing
+// value) from 64 goroutines through a
 // Reporter on the Redis queue, on one node, a Cluster and a Sentinel set,
 // with and without WithReplicaAck(1): an op is one report, delivered (the
 // time includes the final Close; the API's total is checked), and
@@ -30,17 +31,25 @@ func BenchmarkFleetReports(b *testing.B) {
 	cluster := redistest.StartCluster(b)
 	sentinel := redistest.StartSentinel(b)
 	ack := []redisstore.QueueOption{redisstore.WithReplicaAck(1, time.Second)}
-	for _, tc := range []struct {
+	type bench struct {
 		name string
 		rdb  func() redis.UniversalClient
 		opts []redisstore.QueueOption
-	}{
-		{"topology=single", func() redis.UniversalClient { return single.Client(b) }, nil},
-		{"topology=cluster", func() redis.UniversalClient { return cluster.Client(b) }, nil},
-		{"topology=cluster/ack=1", func() redis.UniversalClient { return cluster.Client(b) }, ack},
-		{"topology=sentinel", func() redis.UniversalClient { return sentinel.Client(b) }, nil},
-		{"topology=sentinel/ack=1", func() redis.UniversalClient { return sentinel.Client(b) }, ack},
+		set  bool
+	}
+	var benches []bench
+	for _, tc := range []bench{
+		{"topology=single", func() redis.UniversalClient { return single.Client(b) }, nil, false},
+		{"topology=cluster", func() redis.UniversalClient { return cluster.Client(b) }, nil, false},
+		{"topology=cluster/ack=1", func() redis.UniversalClient { return cluster.Client(b) }, ack, false},
+		{"topology=sentinel", func() redis.UniversalClient { return sentinel.Client(b) }, nil, false},
+		{"topology=sentinel/ack=1", func() redis.UniversalClient { return sentinel.Client(b) }, ack, false},
 	} {
+		benches = append(benches, tc)
+		tc.name, tc.set = tc.name+"/kind=set", true
+		benches = append(benches, tc)
+	}
+	for _, tc := range benches {
 		b.Run(tc.name, func(b *testing.B) {
 			api := countingapi.Start(b)
 			client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(api.URL), wrapper.WithServerKey("sk_test_bench"))
@@ -61,8 +70,12 @@ func BenchmarkFleetReports(b *testing.B) {
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					c := fmt.Sprintf("cus-%d", n.Add(1)%8)
-					if err := rep.Report(ctx, usage.Report{CustomerID: c, FeatureID: "api-calls", Value: 1, Behaviour: usage.Delta}); err != nil {
+					i := n.Add(1)
+					r := usage.Report{CustomerID: fmt.Sprintf("cus-%d", i%8), FeatureID: "api-calls", Value: 1, Behaviour: usage.Delta}
+					if tc.set {
+						r.Value, r.Behaviour = int(i), usage.Set
+					}
+					if err := rep.Report(ctx, r); err != nil {
 						b.Error(err)
 						return
 					}
@@ -75,12 +88,26 @@ func BenchmarkFleetReports(b *testing.B) {
 			}
 			elapsed := time.Since(start)
 			b.StopTimer()
-			total := 0
-			for c := range 8 {
-				total += api.Total(fmt.Sprintf("cus-%d", c), "api-calls")
-			}
-			if total != b.N {
-				b.Fatalf("the API counted %d of %d reports", total, b.N)
+			if tc.set {
+				// Which SET of a customer Report took last is not known
+				// here (64 goroutines race); each was delivered, folded or
+				// not, and every customer has a value.
+				if st := rep.Stats(); st.Sent != uint64(b.N) {
+					b.Fatalf("%d of %d SETs delivered", st.Sent, b.N)
+				}
+				for c := range min(8, b.N) {
+					if api.Total(fmt.Sprintf("cus-%d", (c+1)%8), "api-calls") == 0 {
+						b.Fatalf("cus-%d has no value", (c+1)%8)
+					}
+				}
+			} else {
+				total := 0
+				for c := range 8 {
+					total += api.Total(fmt.Sprintf("cus-%d", c), "api-calls")
+				}
+				if total != b.N {
+					b.Fatalf("the API counted %d of %d reports", total, b.N)
+				}
 			}
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
 		})

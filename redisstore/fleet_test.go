@@ -3,7 +3,10 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,6 +38,7 @@ func TestClusterFleet(t *testing.T) {
 		t.Skip("starts a six-node Redis Cluster")
 	}
 	c := redistest.StartCluster(t)
+	t.Run("ACL", func(t *testing.T) { clusterACL(t, c) })
 	runFleet(t, topology{
 		client: func(t *testing.T) redis.UniversalClient { return c.Client(t) },
 		kill: func(t *testing.T, key string, revive bool) func() {
@@ -133,6 +137,9 @@ type fleetFake struct {
 	srv    *kelviqtest.Server
 	org    *wrapper.PartnerOrganization
 	client *wrapper.Client
+	// slow is client with every request held back 0 to 10 ms at random,
+	// as a network does: requests sent in one order may arrive in another.
+	slow *wrapper.Client
 }
 
 func newFleetFake(t *testing.T) *fleetFake {
@@ -176,7 +183,18 @@ func newFleetFake(t *testing.T) *fleetFake {
 	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
 		t.Fatal(err)
 	}
-	return &fleetFake{srv: srv, org: org, client: client}
+	slow, err := wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithPartnerKey(srv.PartnerKey()), wrapper.WithoutEnvKeys(),
+		wrapper.WithMiddleware(func(req *http.Request, _ wrapper.AttemptInfo, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+			time.Sleep(rand.N(10 * time.Millisecond))
+			return next(req)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow, err = slow.ForOrganization(org); err != nil {
+		t.Fatal(err)
+	}
+	return &fleetFake{srv: srv, org: org, client: client, slow: slow}
 }
 
 func (fx *fleetFake) lookups() int {
@@ -275,7 +293,7 @@ func newFleetReporter(t *testing.T, fx *fleetFake, rdb redis.UniversalClient, na
 	t.Helper()
 	q := newQueue(t, rdb, name, append([]redisstore.QueueOption{redisstore.WithLease(2 * time.Second)}, opts...)...)
 	fr := &fleetReporter{}
-	rep, err := usage.NewReporter(fx.client, usage.WithQueue(q), usage.WithInterval(5*time.Millisecond),
+	rep, err := usage.NewReporter(fx.slow, usage.WithQueue(q), usage.WithInterval(5*time.Millisecond),
 		usage.WithBackoff(20*time.Millisecond, 200*time.Millisecond),
 		usage.WithOnUncertain(func(r usage.Report, _ error) { fr.uncertain.Add(int64(r.Value)); fr.nUncertain.Add(1) }),
 		usage.WithOnRejected(func(r usage.Report, err error) {
@@ -291,9 +309,11 @@ func newFleetReporter(t *testing.T, fx *fleetFake, rdb redis.UniversalClient, na
 	return fr
 }
 
-// Four instances report 8,000 DELTAs and rounds of SETs at once into one
-// queue; whoever claims an entry delivers it. The fake's totals are exact,
-// and every report was delivered once, by one of them.
+// Four instances report 8,000 DELTAs, and 1,600 SETs and DELTAs of the
+// same customers' seats, at once into one queue; whoever claims an entry
+// delivers it. The fake's totals are exact, the seats end at the last SET
+// accepted (plus the DELTAs after it), and every report was delivered
+// once, by one of them.
 func fleetReporters(t *testing.T, fx *fleetFake, topo topology) {
 	const instances, goroutines, each, rounds = 4, 8, 250, 5
 	ctx := context.Background()
@@ -322,25 +342,41 @@ func fleetReporters(t *testing.T, fx *fleetFake, topo topology) {
 			})
 		}
 	}
-	// SETs of one customer and feature come from one instance; the last
-	// SET to arrive wins, so each round is flushed before the next.
+	// The seats of cus-0 .. cus-3 get SETs, and some DELTAs, from every
+	// instance at once, with no flush in between: a lock per customer
+	// fixes the order Report accepts them in (the reporters still deliver
+	// them concurrently, whoever claims them), and the fake must end with
+	// what that order gives: the last SET plus the DELTAs after it.
+	var seatMu [4]sync.Mutex
+	var wantSeats [4]int64
 	setters := sync.WaitGroup{}
 	for i, fr := range reps {
-		setters.Go(func() {
-			for round := 1; round <= rounds; round++ {
-				for range 20 {
-					if err := fr.rep.Report(ctx, usage.Report{CustomerID: "cus-" + strconv.Itoa(i), FeatureID: "seats", Value: 100*i + round, Behaviour: usage.Set}); err != nil {
+		for c := range 4 {
+			setters.Go(func() {
+				for k := range rounds * 20 {
+					r := usage.Report{CustomerID: "cus-" + strconv.Itoa(c), FeatureID: "seats",
+						Value: (i*7919 + k*104729 + c*13) % 1000, Behaviour: usage.Set}
+					if k%5 == 4 {
+						r.Value, r.Behaviour = 1+k%3, usage.Delta
+					}
+					seatMu[c].Lock()
+					err := fr.rep.Report(ctx, r)
+					if err == nil {
+						if r.Behaviour == usage.Set {
+							wantSeats[c] = int64(r.Value)
+						} else {
+							wantSeats[c] += int64(r.Value)
+						}
+					}
+					seatMu[c].Unlock()
+					if err != nil {
 						t.Error(err)
 						return
 					}
 					reported.Add(1)
 				}
-				if err := fr.rep.Flush(ctx); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
+			})
+		}
 	}
 	wg.Wait()
 	setters.Wait()
@@ -354,9 +390,9 @@ func fleetReporters(t *testing.T, fx *fleetFake, topo topology) {
 			t.Errorf("%s api-calls at the fake = %d, want %d", c, got, w)
 		}
 	}
-	for i := range instances {
-		if got, w := fx.usage(t, "cus-"+strconv.Itoa(i), "seats"), int64(100*i+rounds); got != w {
-			t.Errorf("cus-%d seats at the fake = %d, want %d", i, got, w)
+	for c, w := range wantSeats {
+		if got := fx.usage(t, "cus-"+strconv.Itoa(c), "seats"); got != w {
+			t.Errorf("cus-%d seats at the fake = %d, want %d (the last SET accepted and the DELTAs after it)", c, got, w)
 		}
 	}
 	var sent, uncertain, rejected uint64
@@ -422,7 +458,72 @@ func fleetFailover(t *testing.T, fx *fleetFake, topo topology) {
 			})
 		}
 	}
+	// SETs of cus-0 .. cus-2's seats flow too, through every instance in
+	// turn, one at a time per customer (so that the order Report accepted
+	// them in is known); the last one accepted must be what the fake ends
+	// with. A SET whose Report failed may or may not be stored: it is
+	// older than the final one, which each setter repeats until accepted.
+	var lastSet [3]atomic.Int64
+	var sets, setsOK atomic.Int64
+	for c := range lastSet {
+		wg.Go(func() {
+			for k := 0; ; k++ {
+				final := false
+				select {
+				case <-stop:
+					final = true
+				default:
+				}
+				v := (k*7919 + c*104729) % 1000
+				for {
+					rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+					err := reps[(c+k)%instances].rep.Report(rctx, usage.Report{CustomerID: "cus-" + strconv.Itoa(c), FeatureID: "seats", Value: v, Behaviour: usage.Set})
+					cancel()
+					sets.Add(1)
+					if err == nil {
+						setsOK.Add(1)
+						lastSet[c].Store(int64(v))
+					}
+					if err == nil || !final {
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if final {
+					return
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		})
+	}
 	time.Sleep(500 * time.Millisecond)
+	// An instance dies holding entries it had begun to send: its DELTAs
+	// come back to the others as maybe sent (uncertain, never resent), its
+	// SETs' slots as the newest value, once its lease ends.
+	crashed := newQueue(t, topo.client(t), queue, redisstore.WithLease(2*time.Second))
+	var held []usage.Entry
+	crashedSets := 0
+	for deadline := time.Now().Add(5 * time.Second); crashedSets == 0 && time.Now().Before(deadline); {
+		es, err := crashed.Claim(ctx, 40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, len(es))
+		for i, e := range es {
+			ids[i] = e.ID
+			if e.Report.Behaviour == usage.Set {
+				crashedSets++
+			}
+		}
+		if _, err := crashed.Hold(ctx, ids, true); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, es...)
+	}
+	if crashedSets == 0 {
+		t.Error("the instance to crash got no SET to hold in 5 s")
+	}
+	t.Logf("the crashed instance held %d entries, %d of them SETs", len(held), crashedSets)
 	killedAt.Store(time.Now().UnixNano())
 	waitFailover := topo.kill(t, queue, true)
 	waitFailover()
@@ -455,6 +556,12 @@ func fleetFailover(t *testing.T, fx *fleetFake, topo topology) {
 		"the fake counted %d; handed to OnUncertain %d (%d reports), rejected %d; stats %+v",
 		reports.Load(), promoted.Round(time.Millisecond), outage.Round(time.Millisecond), ok.Load(), unknown.Load(), failed.Load(),
 		got, uncertain, nUncertain, rejected, st)
+	for c := range lastSet {
+		if got, w := fx.usage(t, "cus-"+strconv.Itoa(c), "seats"), lastSet[c].Load(); got != w {
+			t.Errorf("cus-%d seats at the fake = %d, want %d, the last SET accepted", c, got, w)
+		}
+	}
+	t.Logf("%d SETs reported, %d accepted", sets.Load(), setsOK.Load())
 	if got > ok.Load()+unknown.Load() {
 		t.Errorf("the fake counted %d, more than the %d reported (ok %d + outcome unknown %d)", got, ok.Load()+unknown.Load(), ok.Load(), unknown.Load())
 	}
@@ -470,5 +577,115 @@ func fleetFailover(t *testing.T, fx *fleetFake, topo topology) {
 	}
 	if outage > 20*time.Second {
 		t.Errorf("Report failed until %v after the kill; a replica had taken over %v after it", outage, promoted)
+	}
+}
+
+// The cache and the queue through a user with only ACLRules plus the
+// Cluster's documented additions (+cluster|slots +cluster|shards
+// +readonly), set on every node: a client that reads from replicas
+// (ReadOnly) for the cache, a plain one for the queue. Nothing fails, the
+// totals are exact, and the user can do nothing else.
+func clusterACL(t *testing.T, c *redistest.Cluster) {
+	const user, pw = "kelviq-app", "app-pw-5c21"
+	const prefix, queue = "{acl}:", "{acl:usage}"
+	ctx := context.Background()
+	rules := append(redisstore.ACLRules(prefix, queue), "+cluster|slots", "+cluster|shards", "+readonly")
+	args := []any{"ACL", "SETUSER", user, "on", ">" + pw}
+	for _, r := range rules {
+		args = append(args, r)
+	}
+	for _, n := range c.Nodes {
+		if err := n.Do(ctx, args...).Err(); err != nil {
+			t.Fatalf("ACL SETUSER on %s: %v", n.Addr, err)
+		}
+	}
+	client := func(readOnly bool) *redis.ClusterClient {
+		o := c.Options()
+		o.Username, o.Password, o.ReadOnly = user, pw, readOnly
+		rdb := redis.NewClusterClient(o)
+		t.Cleanup(func() { _ = rdb.Close() })
+		return rdb
+	}
+	fx := newFleetFake(t)
+	var mu sync.Mutex
+	var errs []string
+	note := func(op string, err error) { mu.Lock(); errs = append(errs, op+": "+err.Error()); mu.Unlock() }
+
+	checker, err := entitlements.NewChecker(fx.client, entitlements.WithStore(redisstore.NewCache(client(true), redisstore.WithPrefix(prefix))),
+		entitlements.WithStoreTimeout(5*time.Second), entitlements.WithOnStoreError(note))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checker.Close() })
+	time.Sleep(100 * time.Millisecond) // the invalidation subscription
+	before := fx.lookups()
+	for range 3 {
+		if ok, err := checker.HasAccess(ctx, "cus-ent", "seats"); err != nil || !ok {
+			t.Fatalf("HasAccess = %t, %v", ok, err)
+		}
+	}
+	if err := checker.Invalidate(ctx, "cus-ent"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := checker.HasAccess(ctx, "cus-ent", "seats"); err != nil || !ok {
+		t.Fatalf("HasAccess after Invalidate = %t, %v", ok, err)
+	}
+	if n := fx.lookups() - before; n != 2 {
+		t.Errorf("%d lookups, want 2 (one before and one after Invalidate)", n)
+	}
+	other, err := entitlements.NewChecker(fx.client, entitlements.WithStore(redisstore.NewCache(client(true), redisstore.WithPrefix(prefix))),
+		entitlements.WithStoreTimeout(5*time.Second), entitlements.WithOnStoreError(note))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	before = fx.lookups()
+	if ok, err := other.HasAccess(ctx, "cus-ent", "seats"); err != nil || !ok {
+		t.Fatalf("HasAccess on a second instance = %t, %v", ok, err)
+	}
+	if n := fx.lookups() - before; n != 0 {
+		t.Errorf("a second instance asked the API %d times; the shared cache had the answer", n)
+	}
+
+	q := newQueue(t, client(false), queue, redisstore.WithLease(time.Second))
+	rep, err := usage.NewReporter(fx.client, usage.WithQueue(q), usage.WithInterval(5*time.Millisecond), usage.WithOnQueueError(note))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 200; i++ {
+		r := usage.Report{CustomerID: "cus-1", FeatureID: "api-calls", Value: i, Behaviour: usage.Delta}
+		if i%10 == 0 {
+			r = usage.Report{CustomerID: "cus-1", FeatureID: "seats", Value: i, Behaviour: usage.Set}
+		}
+		if err := rep.Report(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rep.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fx.usage(t, "cus-1", "api-calls"), int64(200*201/2-(10+200)*20/2); got != want {
+		t.Errorf("api-calls %d, want %d", got, want)
+	}
+	if got := fx.usage(t, "cus-1", "seats"); got != 200 {
+		t.Errorf("seats %d, want 200", got)
+	}
+	if _, err := q.Parked(ctx); err != nil {
+		t.Errorf("Parked: %v", err)
+	}
+	mu.Lock()
+	if len(errs) != 0 {
+		t.Errorf("errors through the ACL user: %q", errs)
+	}
+	mu.Unlock()
+	app := client(false)
+	for name, err := range map[string]error{
+		"GET {acl2}:key": app.Get(ctx, "{acl2}:key").Err(),
+		"FLUSHALL":       app.FlushAll(ctx).Err(),
+		"CLUSTER NODES":  app.ClusterNodes(ctx).Err(),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "NOPERM") {
+			t.Errorf("%s as the ACL user = %v, want NOPERM", name, err)
+		}
 	}
 }

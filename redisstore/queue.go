@@ -38,11 +38,16 @@ const group = "kelviq-usage"
 // the holder renews while it delivers, and that another holder takes over
 // (XAUTOCLAIM) once it has been idle for the lease, e.g. after its process
 // died. Entries the dead holder had marked as being sent come back flagged
-// MaybeSent, so that a DELTA is not sent twice.
+// MaybeSent, so that a DELTA is not sent twice. SETs do not wait in the
+// stream but in a slot per customer and feature, under a lease of their
+// own, so that the last SET reported is the value the API ends with
+// whichever holders deliver them (see slots.go); Claim returns a slot as
+// one entry per report it stands for, each a SET of the slot's value.
 //
 // Keys: the stream is name; name+":sending" is a hash of the entries being
 // sent; name+":parked" is a stream of the reports parked for
-// reconciliation; name+":push:"+token, one per round trip of Push, lives
+// reconciliation; the slots' keys start with name+":slot" and
+// name+":deltas"; name+":push:"+token, one per round trip of Push, lives
 // DefaultPushTimeout plus a minute and makes the push idempotent. Create it
 // with NewQueue; it is safe for concurrent use.
 //
@@ -53,7 +58,8 @@ const group = "kelviq-usage"
 // usage, never counted twice), and the removal of delivered entries or
 // their "being sent" marks may be undone: an entry delivered again comes
 // back flagged MaybeSent, so a DELTA is parked as uncertain rather than
-// sent twice, unless its mark was lost too. WithReplicaAck closes that
+// sent twice, unless its mark was lost too; a SET accepted and lost
+// leaves the one before it to be the last. WithReplicaAck closes that
 // window: every write of the queue then waits for replicas to confirm it.
 type Queue struct {
 	rdb      redis.UniversalClient
@@ -64,14 +70,18 @@ type Queue struct {
 	lease    time.Duration
 	maxLen   int64
 
+	// The SETs' slots (see slots.go).
+	slots, slotValue, slotHolder, slotList, deltas string
+
 	pushTimeout time.Duration
 	acks        int           // WAIT for this many replicas after each write; 0: do not
 	ackTimeout  time.Duration // how long one WAIT waits
 
-	mu     sync.Mutex
-	cursor string // where XAUTOCLAIM goes on
-	ready  bool   // the group exists
-	claims int    // Claim calls, for the occasional sweep of consumers
+	mu      sync.Mutex
+	cursor  string // where XAUTOCLAIM goes on
+	ready   bool   // the group exists
+	claims  int    // Claim calls, for the occasional sweep of consumers
+	slotIDs slotClaims
 
 	pmu     sync.Mutex
 	pending []*pushReq // Pushes waiting for the next round trip
@@ -159,7 +169,8 @@ func NewQueue(rdb redis.UniversalClient, name string, opts ...QueueOption) (*Que
 	host, _ := os.Hostname()
 	q := &Queue{rdb: rdb, stream: name, sending: name + ":sending", parked: name + ":parked",
 		consumer: host + "-" + strconv.Itoa(os.Getpid()) + "-" + token()[:8], lease: DefaultLease, cursor: "0-0",
-		pushTimeout: DefaultPushTimeout}
+		pushTimeout: DefaultPushTimeout, slots: name + ":slots", slotValue: name + ":slot:value",
+		slotHolder: name + ":slot:holder", slotList: name + ":slot:ids:", deltas: name + ":deltas", slotIDs: slotClaims{}}
 	for _, o := range opts {
 		if o != nil {
 			o(q)
@@ -220,12 +231,21 @@ func (q *Queue) withGroup(ctx context.Context, f func() error) error {
 	return err
 }
 
-// pushScript appends ARGV[3..] to the stream KEYS[1], as many as fit
-// under the bound ARGV[1] (0: none), and returns an ID, or false, for each.
-// It records that answer under KEYS[2] for ARGV[2] ms: run again with the
-// same KEYS[2] (a retry after a lost answer), it returns the recorded
-// answer and adds nothing. A rerun still writes (it renews the record), so
-// that a WAIT after it covers the first run's writes too.
+// pushScript stores the reports ARGV[4..], one argument each: its kind
+// ("S" for a SET, "D" for a DELTA), value, a space, slot key, a tab and,
+// for a DELTA, the report as stored in the stream; and returns an
+// ID, false (no room), or "!" (the value would overflow), for each. A
+// DELTA is appended to the stream KEYS[1] as long as the bound ARGV[1]
+// (0: none) leaves room, and counted in KEYS[3] by slot key; but a DELTA
+// for a customer and feature with a SET pending is added to that SET's
+// slot. A SET replaces its slot's value (KEYS[4]) and makes the slot wait
+// in KEYS[5] if it was not. A report in a slot gets its ID from the
+// stream (added and deleted at once), so that IDs keep one order; the
+// slot lists it under ARGV[3] plus the slot key. The answer is recorded
+// under KEYS[2] for ARGV[2] ms: run again with the same KEYS[2] (a retry
+// after a lost answer), the script returns the recorded answer and stores
+// nothing. A rerun still writes (it renews the record), so that a WAIT
+// after it covers the first run's writes too.
 var pushScript = redis.NewScript(`
 local done = redis.call('GET', KEYS[2])
 local out = {}
@@ -239,16 +259,35 @@ end
 local room = -1
 if tonumber(ARGV[1]) > 0 then room = tonumber(ARGV[1]) - redis.call('XLEN', KEYS[1]) end
 local rec = {}
-for i = 3, #ARGV do
-  if room == 0 then
-    out[#out+1] = false
-    rec[#rec+1] = ''
-  else
-    local id = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i])
-    out[#out+1] = id
-    rec[#rec+1] = id
+for i = 4, #ARGV do
+  local a = ARGV[i]
+  local sp = string.find(a, ' ', 2, true)
+  local tab = string.find(a, '\t', sp + 1, true)
+  local kind, v, k = string.sub(a, 1, 1), string.sub(a, 2, sp - 1), string.sub(a, sp + 1, tab - 1)
+  local id = false
+  if kind == 'S' or redis.call('ZSCORE', KEYS[5], k) then
+    local ok = true
+    if kind == 'S' then
+      redis.call('HSET', KEYS[4], k, v)
+    else
+      local r = redis.pcall('HINCRBY', KEYS[4], k, v)
+      ok = type(r) == 'number'
+    end
+    if ok then
+      id = redis.call('XADD', KEYS[1], '*', 's', '')
+      redis.call('XDEL', KEYS[1], id)
+      redis.call('RPUSH', ARGV[3] .. k, id)
+      if kind == 'S' then redis.call('ZADD', KEYS[5], 'NX', 0, k) end
+    else
+      id = '!'
+    end
+  elseif room ~= 0 then
+    id = redis.call('XADD', KEYS[1], '*', 'r', string.sub(a, tab + 1), 'k', k)
+    redis.call('HINCRBY', KEYS[3], k, 1)
     if room > 0 then room = room - 1 end
   end
+  out[#out+1] = id
+  if id then rec[#rec+1] = id else rec[#rec+1] = '' end
 end
 redis.call('SET', KEYS[2], table.concat(rec, ','), 'PX', ARGV[2])
 return out
@@ -256,10 +295,11 @@ return out
 
 // pushReq is one Push waiting for the round trip that stores it.
 type pushReq struct {
-	payload []byte
-	id      string
-	err     error
-	done    chan struct{}
+	r    usage.Report
+	arg  []byte // the push script's argument
+	id   string
+	err  error
+	done chan struct{}
 }
 
 // Push appends r to the stream and returns once Redis has it. Concurrent
@@ -274,14 +314,30 @@ func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(r)
-	if err != nil {
-		return "", err
+	// One argument of the push script per report: kind, value, slot key
+	// and, for a DELTA (a SET is stored as its slot's value), the report.
+	var payload []byte
+	if r.Behaviour != usage.Set {
+		var err error
+		if payload, err = json.Marshal(r); err != nil {
+			return "", err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	req := &pushReq{payload: payload, done: make(chan struct{})}
+	arg := make([]byte, 0, 24+len(r.CustomerID)+len(r.FeatureID)+len(payload))
+	if r.Behaviour == usage.Set {
+		arg = append(arg, 'S')
+	} else {
+		arg = append(arg, 'D')
+	}
+	arg = strconv.AppendInt(arg, int64(r.Value), 10)
+	arg = append(arg, ' ')
+	arg = append(arg, slotKey(r)...)
+	arg = append(arg, '\t')
+	arg = append(arg, payload...)
+	req := &pushReq{r: r, arg: arg, done: make(chan struct{})}
 	q.pmu.Lock()
 	q.pending = append(q.pending, req)
 	if q.pushing {
@@ -311,12 +367,12 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 		n := min(len(batch), maxPushBatch)
 		part := batch[:n]
 		batch = batch[n:]
-		args := make([]any, 0, n+2)
-		args = append(args, q.maxLen, (q.pushTimeout + time.Minute).Milliseconds())
+		args := make([]any, 0, n+3)
+		args = append(args, q.maxLen, (q.pushTimeout + time.Minute).Milliseconds(), q.slotList)
 		for _, p := range part {
-			args = append(args, p.payload)
+			args = append(args, p.arg)
 		}
-		ids, err := q.pushOnce(ctx, []string{q.stream, q.stream + ":push:" + token()}, args)
+		ids, err := q.pushOnce(ctx, []string{q.stream, q.stream + ":push:" + token(), q.deltas, q.slotValue, q.slots}, args)
 		for i, p := range part {
 			switch {
 			case err != nil:
@@ -324,7 +380,10 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 			case i >= len(ids):
 				p.err = errors.New("redisstore: push: short answer")
 			default:
-				if id, ok := ids[i].(string); ok {
+				if id, ok := ids[i].(string); ok && id == "!" {
+					p.err = fmt.Errorf("redisstore: push: value: %d added to the pending SET of customer %q, feature %q would overflow",
+						p.r.Value, p.r.CustomerID, p.r.FeatureID)
+				} else if ok {
 					p.id = id
 				} else {
 					p.err = usage.ErrQueueFull
@@ -478,14 +537,23 @@ func (q *Queue) Claim(ctx context.Context, max int) ([]usage.Entry, error) {
 			return sweepScript.Run(ctx, q.rdb, []string{q.stream}, group, (10 * q.lease).Milliseconds(), q.consumer).Err()
 		})
 	}
-	var out []usage.Entry
-	err := q.withGroup(ctx, func() error {
-		out = out[:0]
+	// The SETs' slots first: there are few of them (one per customer and
+	// feature), and DELTAs come in the stream without end under load.
+	out, err := q.claimSlots(ctx, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) >= max {
+		return out, nil
+	}
+	nslots := len(out)
+	err = q.withGroup(ctx, func() error {
+		out = out[:nslots]
 		q.mu.Lock()
 		cursor := q.cursor
 		q.mu.Unlock()
 		msgs, next, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: q.stream, Group: group,
-			MinIdle: q.lease, Start: cursor, Count: int64(max), Consumer: q.consumer}).Result()
+			MinIdle: q.lease, Start: cursor, Count: int64(max - nslots), Consumer: q.consumer}).Result()
 		if err != nil {
 			return err
 		}
@@ -529,6 +597,11 @@ func (q *Queue) Claim(ctx context.Context, max int) ([]usage.Entry, error) {
 		}
 		return nil
 	})
+	if err != nil && nslots > 0 {
+		// The slots are leased to this holder: hand them over rather than
+		// leave them waiting for the lease; the stream can wait.
+		return out[:nslots], nil
+	}
 	return out, err
 }
 
@@ -587,13 +660,25 @@ func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string,
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	stream, slots := q.splitIDs(ids)
+	var held []string
+	if len(slots) > 0 {
+		h, err := q.holdSlots(ctx, slots)
+		if err != nil {
+			return nil, err
+		}
+		held = h
+	}
+	if len(stream) == 0 {
+		return held, nil
+	}
 	mark := "0"
 	if sending {
 		mark = "1"
 	}
-	sorted := slices.Clone(ids)
+	sorted := slices.Clone(stream)
 	slices.SortFunc(sorted, compareIDs)
-	var held []string
+	n := len(held)
 	err := q.withGroup(ctx, func() error {
 		args := append([]any{group, q.consumer, mark}, anys(sorted)...)
 		var err error
@@ -601,7 +686,7 @@ func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string,
 		if err != nil {
 			return err
 		}
-		held = held[:0]
+		held = held[:n]
 		list, _ := res.([]any)
 		for _, v := range list {
 			if id, ok := v.(string); ok {
@@ -613,38 +698,87 @@ func (q *Queue) Hold(ctx context.Context, ids []string, sending bool) ([]string,
 	return held, err
 }
 
-var ackScript = redis.NewScript(`
-for i = 2, #ARGV, 500 do
-  local part = {unpack(ARGV, i, math.min(i + 499, #ARGV))}
+// settleScript removes delivered, rejected or parked entries, and parks
+// a report (ARGV[4] "1": ARGV[5..7] are its payload, reason and time).
+// ARGV[8] is how many stream IDs follow: those are acknowledged and
+// deleted, their marks dropped and their DELTAs uncounted. Pairs of slot
+// key and count come after them: when ARGV[2] still holds the slot, its
+// first count IDs (those it claimed) are removed, and the slot with them
+// if no newer report came, else it is freed to be sent again.
+var settleScript = redis.NewScript(`
+if ARGV[4] == '1' then
+  redis.call('XADD', KEYS[3], '*', 'r', ARGV[5], 'reason', ARGV[6], 'at', ARGV[7])
+end
+local last = 8 + tonumber(ARGV[8])
+for i = 9, last do
+  local m = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+  if #m > 0 then
+    local f = m[1][2]
+    for j = 1, #f, 2 do
+      if f[j] == 'k' and redis.call('HINCRBY', KEYS[4], f[j+1], -1) <= 0 then
+        redis.call('HDEL', KEYS[4], f[j+1])
+      end
+    end
+  end
+end
+for i = 9, last, 500 do
+  local part = {unpack(ARGV, i, math.min(i + 499, last))}
   redis.call('XACK', KEYS[1], ARGV[1], unpack(part))
   redis.call('XDEL', KEYS[1], unpack(part))
   redis.call('HDEL', KEYS[2], unpack(part))
 end
+for i = last + 1, #ARGV, 2 do
+  local k = ARGV[i]
+  if redis.call('HGET', KEYS[7], k) == ARGV[2] then
+    local list = ARGV[3] .. k
+    redis.call('LTRIM', list, tonumber(ARGV[i+1]), -1)
+    redis.call('HDEL', KEYS[7], k)
+    if redis.call('LLEN', list) == 0 then
+      redis.call('ZREM', KEYS[5], k)
+      redis.call('HDEL', KEYS[6], k)
+    else
+      redis.call('ZADD', KEYS[5], 0, k)
+    end
+  end
+end
 return 1
 `)
 
-// Ack removes the entries from the stream, the group and the marks.
+// settle runs settleScript on ids; park is nil for Ack.
+func (q *Queue) settle(ctx context.Context, ids []string, park []any) error {
+	if err := q.check(); err != nil {
+		return err
+	}
+	stream, slots := q.splitIDs(ids)
+	if park == nil {
+		park = []any{"0", "", "", 0}
+	} else {
+		park = append([]any{"1"}, park...)
+	}
+	args := append([]any{group, q.consumer, q.slotList}, park...)
+	args = append(args, len(stream))
+	args = append(args, anys(stream)...)
+	var claimed []string
+	for k, ids := range slots {
+		args = append(args, k, len(ids))
+		claimed = append(claimed, ids...)
+	}
+	_, err := q.write(ctx, settleScript, []string{q.stream, q.sending, q.parked, q.deltas, q.slots, q.slotValue, q.slotHolder}, args...)
+	if err == nil {
+		q.forget(claimed)
+	}
+	return err
+}
+
+// Ack removes the entries: from the stream, the group and the marks, or
+// from their slot, which stays, to be sent again, if a newer report came
+// for its customer and feature.
 func (q *Queue) Ack(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := q.check(); err != nil {
-		return err
-	}
-	_, err := q.write(ctx, ackScript, []string{q.stream, q.sending}, append([]any{group}, anys(ids)...)...)
-	return err
+	return q.settle(ctx, ids, nil)
 }
-
-var parkScript = redis.NewScript(`
-redis.call('XADD', KEYS[3], '*', 'r', ARGV[2], 'reason', ARGV[3], 'at', ARGV[4])
-for i = 5, #ARGV, 500 do
-  local part = {unpack(ARGV, i, math.min(i + 499, #ARGV))}
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(part))
-  redis.call('XDEL', KEYS[1], unpack(part))
-  redis.call('HDEL', KEYS[2], unpack(part))
-end
-return 1
-`)
 
 // Park removes the entries and adds r to the parked stream, in one step.
 func (q *Queue) Park(ctx context.Context, ids []string, r usage.Report, reason string) error {
@@ -655,9 +789,7 @@ func (q *Queue) Park(ctx context.Context, ids []string, r usage.Report, reason s
 	if err != nil {
 		return err
 	}
-	args := append([]any{group, payload, reason, time.Now().UnixMilli()}, anys(ids)...)
-	_, err = q.write(ctx, parkScript, []string{q.stream, q.sending, q.parked}, args...)
-	return err
+	return q.settle(ctx, ids, []any{payload, reason, time.Now().UnixMilli()})
 }
 
 // Parked lists the parked reports, oldest first.
@@ -686,20 +818,39 @@ func (q *Queue) Parked(ctx context.Context) ([]usage.ParkedReport, error) {
 	return out, nil
 }
 
-// Done reports whether the stream holds no entry with an ID up to id.
+// doneScript answers 1 when the stream KEYS[1] holds no entry up to
+// ARGV[1] (ms ARGV[2], sequence ARGV[3]) and no slot of KEYS[2] holds a
+// report up to it.
+var doneScript = redis.NewScript(`
+if #redis.call('XRANGE', KEYS[1], '-', ARGV[1], 'COUNT', 1) > 0 then return 0 end
+local ms, sq = tonumber(ARGV[2]), tonumber(ARGV[3])
+for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local h = redis.call('LINDEX', ARGV[4] .. k, 0)
+  if h then
+    local a, b = string.match(h, '^(%d+)-(%d+)$')
+    a, b = tonumber(a), tonumber(b)
+    if a < ms or (a == ms and b <= sq) then return 0 end
+  end
+end
+return 1
+`)
+
+// Done reports whether the stream and the SETs' slots hold no report
+// with an ID up to id.
 func (q *Queue) Done(ctx context.Context, id string) (bool, error) {
 	if err := q.check(); err != nil {
 		return false, err
 	}
-	if _, _, err := usage.ParseID(id); err != nil {
+	ms, seq, err := usage.ParseID(id)
+	if err != nil {
 		return false, err
 	}
-	msgs, err := q.rdb.XRangeN(ctx, q.stream, "-", id, 1).Result()
+	n, err := doneScript.Run(ctx, q.rdb, []string{q.stream, q.slots}, id, ms, seq, q.slotList).Int()
 	if err != nil {
 		noteErr(q.rdb, err)
 		return false, err
 	}
-	return len(msgs) == 0, nil
+	return n == 1, nil
 }
 
 // compareIDs orders stream IDs; malformed ones sort first.

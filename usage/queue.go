@@ -41,6 +41,12 @@ type Entry struct {
 // durable one that several processes share, each entry delivered by one of
 // them. Implementations must be safe for concurrent use.
 //
+// The Reporter sends each batch's reports of one customer and feature in
+// order, but holders deliver concurrently: a queue that several holders
+// share must itself keep one customer and feature's SETs from being
+// delivered out of order (redisstore's Queue gives them a slot under a
+// lease of its own), or an older SET may be the last to reach the API.
+//
 // An entry is claimed by one holder at a time. A holder that stops renewing
 // its claim (Hold) loses it after the queue's lease, and another Claim may
 // take the entry over, flagged MaybeSent if it was marked as being sent.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,9 +45,12 @@ const (
 	// reaches an alert threshold ([Event.FeatureUsageAlert]).
 	EventFeatureUsageAlert EventType = "feature.usage_alert"
 
-	// Invoice events ([Event.Invoice]).
-	EventInvoiceCreated EventType = "invoice.created"
-	EventInvoicePaid    EventType = "invoice.paid"
+	// Invoice events ([Event.Invoice]). invoice.payment_failed is sent
+	// when a subscription invoice's payment fails or needs the customer to
+	// act; an invoice.paid may follow.
+	EventInvoiceCreated       EventType = "invoice.created"
+	EventInvoicePaid          EventType = "invoice.paid"
+	EventInvoicePaymentFailed EventType = "invoice.payment_failed"
 
 	// Refund events ([Event.Refund]). refund.updated is sent when a
 	// refund's status changes.
@@ -59,41 +63,28 @@ const (
 	EventPaymentMethodDeleted EventType = "payment_method.deleted"
 )
 
-// EventTypes returns every event type documented by kelviq, that is every
-// type for which [EventType.Known] reports true. Each call returns a new
-// slice.
-func EventTypes() []EventType {
-	return []EventType{
-		EventCheckoutCompleted,
-		EventCustomerCreated, EventCustomerUpdated,
-		EventOrderCreated, EventOrderUpdated, EventOrderRefunded,
-		EventSubscriptionCreated, EventSubscriptionUpdated,
-		EventSubscriptionCancelled, EventSubscriptionPlanChanged,
-		EventFeatureUsageAlert,
-		EventInvoiceCreated, EventInvoicePaid,
-		EventRefundCreated, EventRefundUpdated,
-		EventPaymentMethodCreated, EventPaymentMethodUpdated, EventPaymentMethodDeleted,
-	}
+// eventTypes is every event type documented by kelviq, in its guide's order.
+var eventTypes = [...]EventType{
+	EventCheckoutCompleted,
+	EventCustomerCreated, EventCustomerUpdated,
+	EventOrderCreated, EventOrderUpdated, EventOrderRefunded,
+	EventSubscriptionCreated, EventSubscriptionUpdated,
+	EventSubscriptionCancelled, EventSubscriptionPlanChanged,
+	EventFeatureUsageAlert,
+	EventInvoiceCreated, EventInvoicePaid, EventInvoicePaymentFailed,
+	EventRefundCreated, EventRefundUpdated,
+	EventPaymentMethodCreated, EventPaymentMethodUpdated, EventPaymentMethodDeleted,
 }
 
-// Known reports whether t is one of the event types documented by kelviq
+// EventTypes returns every event type documented by kelviq, that is every
+// type for which [EventType.Known] reports true, in the order of kelviq's
+// webhook guide. Each call returns a new slice.
+func EventTypes() []EventType { return slices.Clone(eventTypes[:]) }
+
+// Known reports whether t is one of the event types kelviq documents
 // (the constants of this package, as listed by [EventTypes]). The
 // comparison is exact and case-sensitive.
-func (t EventType) Known() bool {
-	switch t {
-	case EventCheckoutCompleted,
-		EventCustomerCreated, EventCustomerUpdated,
-		EventOrderCreated, EventOrderUpdated, EventOrderRefunded,
-		EventSubscriptionCreated, EventSubscriptionUpdated,
-		EventSubscriptionCancelled, EventSubscriptionPlanChanged,
-		EventFeatureUsageAlert,
-		EventInvoiceCreated, EventInvoicePaid,
-		EventRefundCreated, EventRefundUpdated,
-		EventPaymentMethodCreated, EventPaymentMethodUpdated, EventPaymentMethodDeleted:
-		return true
-	}
-	return false
-}
+func (t EventType) Known() bool { return slices.Contains(eventTypes[:], t) }
 
 // Event is a verified webhook delivery.
 //

@@ -86,7 +86,7 @@ func TestEventTypes(t *testing.T) {
 		"order.created", "order.updated", "order.refunded",
 		"subscription.created", "subscription.updated", "subscription.cancelled", "subscription.plan_changed",
 		"feature.usage_alert",
-		"invoice.created", "invoice.paid",
+		"invoice.created", "invoice.paid", "invoice.payment_failed",
 		"refund.created", "refund.updated",
 		"payment_method.created", "payment_method.updated", "payment_method.deleted",
 	}
@@ -97,7 +97,7 @@ func TestEventTypes(t *testing.T) {
 		webhook.EventSubscriptionCreated, webhook.EventSubscriptionUpdated,
 		webhook.EventSubscriptionCancelled, webhook.EventSubscriptionPlanChanged,
 		webhook.EventFeatureUsageAlert,
-		webhook.EventInvoiceCreated, webhook.EventInvoicePaid,
+		webhook.EventInvoiceCreated, webhook.EventInvoicePaid, webhook.EventInvoicePaymentFailed,
 		webhook.EventRefundCreated, webhook.EventRefundUpdated,
 		webhook.EventPaymentMethodCreated, webhook.EventPaymentMethodUpdated, webhook.EventPaymentMethodDeleted,
 	}
@@ -108,8 +108,8 @@ func TestEventTypes(t *testing.T) {
 	}
 
 	all := webhook.EventTypes()
-	if len(all) != 18 {
-		t.Fatalf("EventTypes() has %d entries, want 18: %v", len(all), all)
+	if len(all) != len(documented) {
+		t.Fatalf("EventTypes() has %d entries, want %d: %v", len(all), len(documented), all)
 	}
 	seen := map[webhook.EventType]bool{}
 	for _, et := range all {
@@ -139,7 +139,7 @@ func TestEventTypes(t *testing.T) {
 		"", "customer", "customer.deleted", "Customer.Created", "customer.created ",
 		"subscription.canceled", "subscription.renewed", "subscription.trial_ending",
 		"checkout.session.completed", "checkout.session.expired", "order.completed",
-		"charge.succeeded", "charge.failed", "invoice.payment_failed", "refund.succeeded", "refund.failed",
+		"charge.succeeded", "charge.failed", "invoice.payment-failed", "refund.succeeded", "refund.failed",
 		"feature.usage-alert", "payment_method", "paymentmethod.created",
 	} {
 		if u.Known() {
@@ -385,6 +385,28 @@ func TestFeatureUsageAlert(t *testing.T) {
 	}
 	if n, err := a.UsageLimit.Int64(); err != nil || n != 500 {
 		t.Errorf("UsageLimit.Int64() = %d, %v", n, err)
+	}
+}
+
+// invoice.payment_failed carries an invoice like the others, with the
+// status PAYMENT_FAILED and a payment_link to recover it.
+func TestInvoicePaymentFailed(t *testing.T) {
+	body := `{"id":"5f0c2a8e-1d3b-4c6a-9e7f-2b4d6c8a0e13","type":"invoice.payment_failed","created_at":"2026-05-01T08:00:05Z",` +
+		`"data":{"object":{"id":"INV-2026-000512","object":"invoice","status":"PAYMENT_FAILED","paid_at":null,` +
+		`"amount_total":"24.50","amount_total_units":2450,"currency":"EUR","due_date":null,"order_id":null,` +
+		`"payment_link":"https://pay.example/invoices/INV-2026-000512?sig=abc","customer_id":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",` +
+		`"subscription_id":"3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a","created_on":"2026-05-01T08:00:00Z","modified_on":"2026-05-01T08:00:05Z"}}}`
+	e := verifyBody(t, body)
+	if !e.Type.Known() {
+		t.Fatalf("%q is not Known", e.Type)
+	}
+	inv, err := e.Invoice()
+	if err != nil {
+		t.Fatalf("Invoice(): %v", err)
+	}
+	if inv.Status != "PAYMENT_FAILED" || inv.PaidAt != "" || inv.PaymentLink != "https://pay.example/invoices/INV-2026-000512?sig=abc" ||
+		inv.AmountTotal != "24.50" || inv.SubscriptionID != "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a" {
+		t.Errorf("Invoice() = %+v", *inv)
 	}
 }
 

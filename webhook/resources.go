@@ -67,7 +67,8 @@ type CheckoutSession struct {
 	Object       string `json:"object"`
 	Status       string `json:"status"`
 	CheckoutType string `json:"checkout_type"`
-	// CustomerID is your identifier for the customer (Customer.CustomerID).
+	// CustomerID is kelviq's identifier of the customer (Customer.ID);
+	// yours is Customer.CustomerID.
 	CustomerID   string      `json:"customer_id"`
 	Customer     Customer    `json:"customer"`
 	Organization string      `json:"organization"`
@@ -178,13 +179,16 @@ type Invoice struct {
 	// ID is the invoice number, such as "INV-...".
 	ID     string `json:"id"`
 	Object string `json:"object"`
-	// Status is for example "OPEN" or "PAID".
+	// Status is for example "OPEN", "PAID" or "PAYMENT_FAILED".
 	Status string `json:"status"`
 	// PaidAt is empty while the invoice is unpaid.
 	PaidAt           string      `json:"paid_at"`
 	AmountTotal      json.Number `json:"amount_total"`
 	AmountTotalUnits int64       `json:"amount_total_units"`
 	Currency         string      `json:"currency"`
+	// PaymentLink is a signed URL of the invoice's payment page, set
+	// while the invoice is open or its payment failed; empty once paid.
+	PaymentLink string `json:"payment_link"`
 	// DueDate and OrderID may be empty.
 	DueDate        string   `json:"due_date"`
 	OrderID        string   `json:"order_id"`
