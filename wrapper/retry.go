@@ -18,9 +18,8 @@ const (
 
 var defaultPolicy = transport.Policy{MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter}
 
-// RetryRules states the rule by which a failed request is sent again (for
-// every operation, and for package usage's reporter): which outcomes, which
-// methods, what waits, with the default settings. kelviq --help prints it.
+// RetryRules states the rule by which any failed request (and a usage
+// report) is sent again, with the default settings; kelviq --help prints it.
 func RetryRules() string { return transport.Rulebook(defaultPolicy) }
 
 // WithMaxRetries sets how many times a failed request may be re-sent
@@ -45,18 +44,6 @@ func WithMaxRetryAfter(d time.Duration) Option {
 // bounds the whole call including retries. 0 (the default) means no bound.
 func WithAttemptTimeout(d time.Duration) Option {
 	return option("WithAttemptTimeout", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.retry.AttemptTimeout = d })
-}
-
-// option is an Option that changes the settings with set, or fails,
-// naming opt, with why when bad.
-func option(opt string, bad bool, why string, set func(*settings)) Option {
-	return func(s *settings) error {
-		if bad {
-			return fmt.Errorf("kelviq: %s: %s", opt, why)
-		}
-		set(s)
-		return nil
-	}
 }
 
 // CallOption changes the client's settings for one call; attach it to the
