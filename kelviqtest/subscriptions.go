@@ -13,8 +13,6 @@ import (
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
-// ---- subscriptions ----
-
 // errBadRequest is an error answered as 400 {"detail": msg}.
 type errBadRequest string
 
@@ -353,39 +351,6 @@ func (o *org) resetUsage(sub *subscription) {
 	}
 }
 
-// ---- charges ----
-
-// CreateCharge charges an existing customer once for a published plan: an
-// order and a one-time purchase that grants the plan's features.
-func (f *fake) CreateCharge(w http.ResponseWriter, r *http.Request) {
-	var body fakeapi.CreateChargeRequest
-	f.withOrg(w, r, &body, func(o *org) {
-		// The charge goes to the customer's saved payment method: one
-		// without, or a declined one, is 400, as the reference says.
-		if o.customer(body.CustomerId) != nil && !slices.ContainsFunc(o.paymentMethods, func(pm *paymentMethod) bool { return pm.customerID == body.CustomerId }) {
-			writeDetail(w, http.StatusBadRequest, "The customer has no default payment method.")
-			return
-		}
-		if o.declined[body.CustomerId] {
-			writeDetail(w, http.StatusBadRequest, "The charge was declined.")
-			return
-		}
-		sub, err := f.s.subscribe(o, body.CustomerId, body.PlanIdentifier, "ONE_TIME", featureInputs(body.Features.GetOrEmpty()), "", nil)
-		if err != nil {
-			writeDetail(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		od := f.s.placeOrder(o, sub, false)
-		sub.orderID = od.id
-		out := o.createdSubscriptionObj(sub)
-		out["billingType"] = "ONE_TIME"
-		for _, k := range []string{"files", "links", "license"} {
-			delete(out, k)
-		}
-		writeJSON(w, http.StatusCreated, out)
-	})
-}
-
 // placeOrder records the paid order, its transaction, order events and
 // webhooks for a new subscription or purchase, or for the renewal of a
 // subscription. The caller holds the lock.
@@ -451,8 +416,6 @@ func (s *Server) eventEntry(order, title, code string, t time.Time) obj {
 	}
 	return e
 }
-
-// ---- checkout ----
 
 // CreateCheckoutSession opens a checkout for a published plan. Its
 // checkoutUrl points at the fake: opening it (or calling
@@ -631,8 +594,6 @@ func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request,
 		writePage(w, r, f.s.spec, newestFirst(cs.events), params.Page, params.PageSize)
 	})
 }
-
-// ---- orders, transactions, refunds, payment methods ----
 
 // ListOrders lists orders, newest first, with the reference's filters.
 func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi.ListOrdersParams) {
@@ -829,8 +790,6 @@ func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }
-
-// ---- portal, promotions, product offering ----
 
 // CreatePortalSession opens the customer portal for a customer with an
 // email address; the link points at the fake.
