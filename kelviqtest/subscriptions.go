@@ -362,24 +362,6 @@ func inDates(t time.Time, start, end *openapi_types.Date) bool {
 	return true
 }
 
-// ListTransactions lists charges and refunds, newest first.
-func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params fakeapi.ListTransactionsParams) {
-	f.withOrg(w, r, nil, func(o *org) {
-		search := strings.ToLower(deref(params.Search))
-		f.s.settle(o)
-		items := []obj{}
-		for _, t := range slices.Backward(o.transactions) {
-			if (params.Status != nil && string(*params.Status) != "success") ||
-				(search != "" && !o.searchOrder(search, o.orderByID[t.orderID], t.id.String(), t.orderID, "card")) ||
-				!inDates(t.created, params.StartDate, params.EndDate) {
-				continue
-			}
-			items = append(items, o.transactionObj(t))
-		}
-		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
-	})
-}
-
 // CreateRefund refunds part or all of what is left of an order: amountUnits
 // or amount, else everything left. More than is left is 400 {"error": ...}.
 func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
