@@ -362,27 +362,6 @@ func inDates(t time.Time, start, end *openapi_types.Date) bool {
 	return true
 }
 
-// ListPaymentMethods lists the cards customers paid with, by customer ID or
-// email.
-func (f *fake) ListPaymentMethods(w http.ResponseWriter, r *http.Request, params fakeapi.ListPaymentMethodsParams) {
-	f.withOrg(w, r, nil, func(o *org) {
-		items := []obj{}
-		for _, pm := range slices.Backward(o.paymentMethods) {
-			if params.CustomerId != nil && pm.customerID != *params.CustomerId {
-				continue
-			}
-			if params.CustomerEmail != nil {
-				c := o.customer(pm.customerID)
-				if c == nil || !strings.EqualFold(c.Email.GetOrEmpty(), *params.CustomerEmail) {
-					continue
-				}
-			}
-			items = append(items, o.paymentMethodObj(pm))
-		}
-		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
-	})
-}
-
 // CreatePortalSession opens the customer portal for a customer with an
 // email address; the link points at the fake.
 func (f *fake) CreatePortalSession(w http.ResponseWriter, r *http.Request) {
