@@ -336,3 +336,11 @@ func (s *Server) now() time.Time { return s.state.now() }
 
 // now is the clock of the server the organization belongs to.
 func (o *org) now() time.Time { return o.st.now() }
+
+func parseUUID(s string) (openapi_types.UUID, error) {
+	var u openapi_types.UUID
+	if err := u.UnmarshalText([]byte(s)); err != nil {
+		return u, fmt.Errorf("%q is not a UUID", s)
+	}
+	return u, nil
+}

@@ -12,10 +12,8 @@ import (
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
-// errBadRequest is an error answered as 400 {"detail": msg}.
-type errBadRequest string
-
-func (e errBadRequest) Error() string { return string(e) }
+// The Subscriptions service: creating, reading, changing and cancelling
+// subscriptions, and how they renew as the clock moves.
 
 // subscribe creates a subscription (or, for ONE_TIME, a purchase) of the
 // plan's published version for an existing customer, its license when the
@@ -348,37 +346,4 @@ func (o *org) resetUsage(sub *subscription) {
 			delete(u, deref(f.data.Identifier))
 		}
 	}
-}
-
-// inDates reports whether t falls between the start and end dates
-// (inclusive) when given.
-func inDates(t time.Time, start, end *openapi_types.Date) bool {
-	if start != nil && t.Before(start.Time) {
-		return false
-	}
-	if end != nil && !t.Before(end.Time.AddDate(0, 0, 1)) {
-		return false
-	}
-	return true
-}
-
-func parseUUID(s string) (openapi_types.UUID, error) {
-	var u openapi_types.UUID
-	if err := u.UnmarshalText([]byte(s)); err != nil {
-		return u, fmt.Errorf("%q is not a UUID", s)
-	}
-	return u, nil
-}
-
-// newCustomer is a customer with only its ID set, as createCustomer makes
-// one from {"customerId": id}.
-func newCustomer(id string, t time.Time) *fakeapi.CustomerResponse {
-	uid := newUUID()
-	created := rfc3339(t)
-	c := &fakeapi.CustomerResponse{Id: &uid, CustomerId: ptr(id), Details: &map[string]any{}, CreatedOn: &created, ModifiedOn: &created}
-	c.Name.SetNull()
-	c.Email.SetNull()
-	c.Metadata.Set(map[string]string{})
-	c.BillingAddress.SetNull()
-	return c
 }
