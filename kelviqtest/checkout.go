@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
@@ -52,8 +51,7 @@ func (f *fake) CreateCheckoutSession(w http.ResponseWriter, r *http.Request) {
 		}
 		cs.events = []obj{f.s.eventEntry("", "Checkout session created", "checkout_created", cs.created)}
 		cs.events[0]["status"] = "pending"
-		o.sessions = append(o.sessions, cs)
-		o.sessionByID[cs.id] = cs
+		o.sessions.add(cs.id, cs)
 		st.sessionOrg[cs.id] = o
 		writeJSON(w, http.StatusCreated, obj{
 			"checkoutUrl":       absoluteBase(r) + adminPrefix + "checkout/" + url.PathEscape(cs.id),
@@ -125,7 +123,7 @@ func (s *Server) CompleteCheckout(sessionID string) error {
 	if o == nil {
 		return fmt.Errorf("kelviqtest: CompleteCheckout: no checkout session %q", sessionID)
 	}
-	if err := s.completeCheckout(o, o.sessionByID[sessionID]); err != nil {
+	if err := s.completeCheckout(o, o.sessions.get(sessionID)); err != nil {
 		return fmt.Errorf("kelviqtest: CompleteCheckout: %w", err)
 	}
 	return nil
@@ -137,7 +135,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 		o.expireSessions()
 		search := strings.ToLower(deref(params.Search))
 		items := []obj{}
-		for _, cs := range slices.Backward(o.sessions) {
+		for _, cs := range o.sessions.newestFirst() {
 			if params.Status != nil && !strings.EqualFold(cs.status, *params.Status) {
 				continue
 			}
@@ -158,7 +156,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
 	f.withOrg(w, r, nil, func(o *org) {
 		o.expireSessions()
-		cs := lookup(w, o.sessionByID, id, notFound)
+		cs := o.sessions.lookup(w, id, notFound)
 		if cs == nil {
 			return
 		}
@@ -170,7 +168,7 @@ func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, i
 // reference).
 func (f *fake) ListCheckoutSessionEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListCheckoutSessionEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		cs := lookup(w, o.sessionByID, id, notFound)
+		cs := o.sessions.lookup(w, id, notFound)
 		if cs == nil {
 			return
 		}

@@ -3,7 +3,6 @@ package kelviqtest
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -49,7 +48,7 @@ func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, produc
 		exists := false
 		if params.CustomerId != nil {
 			exists = o.customer(*params.CustomerId) != nil
-			for _, s := range slices.Backward(o.subscriptions) {
+			for _, s := range o.subscriptions.newestFirst() {
 				if s.customerID != *params.CustomerId {
 					continue
 				}

@@ -45,8 +45,7 @@ func (s *Server) placeOrderPaying(o *org, sub *subscription, renewal bool, faile
 		s.eventEntry(od.id, "Order created", "order_created", t),
 		s.eventEntry(od.id, "Payment succeeded", "payment_succeeded", t),
 	}
-	o.orders = append(o.orders, od)
-	o.orderByID[od.id] = od
+	o.orders.add(od.id, od)
 	o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "CHARGE", units: od.totalUnits, created: t})
 	if !slices.ContainsFunc(o.paymentMethods, func(pm *paymentMethod) bool { return pm.customerID == sub.customerID }) {
 		s.state.lastIntID++
@@ -83,7 +82,7 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 		search := strings.ToLower(deref(params.Search))
 		f.s.settle(o)
 		items := []obj{}
-		for _, od := range slices.Backward(o.orders) {
+		for _, od := range o.orders.newestFirst() {
 			switch {
 			case params.Status != nil && od.status != string(*params.Status),
 				params.BillingType != nil && od.billingType != string(*params.BillingType),
@@ -101,7 +100,7 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 // RetrieveOrder answers one order.
 func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) {
 	f.withOrg(w, r, nil, func(o *org) {
-		od := lookup(w, o.orderByID, id, notFound)
+		od := o.orders.lookup(w, id, notFound)
 		if od == nil {
 			return
 		}
@@ -113,14 +112,14 @@ func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) 
 // order of the same subscription (its renewals too), as the API does.
 func (f *fake) ListOrderEvents(w http.ResponseWriter, r *http.Request, id string, params fakeapi.ListOrderEventsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		od := lookup(w, o.orderByID, id, notFound)
+		od := o.orders.lookup(w, id, notFound)
 		if od == nil {
 			return
 		}
 		events := od.events
 		if od.subID != nil {
 			events = nil
-			for _, other := range o.orders {
+			for _, other := range o.orders.all() {
 				if other.subID != nil && *other.subID == *od.subID {
 					events = append(events, other.events...)
 				}

@@ -3,7 +3,6 @@ package kelviqtest
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -18,7 +17,7 @@ import (
 func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.RefundCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		od := lookup(w, o.orderByID, body.OrderId, "Order not found.")
+		od := o.orders.lookup(w, body.OrderId, "Order not found.")
 		if od == nil {
 			return
 		}
@@ -64,8 +63,7 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 			od.status = "REFUNDED"
 		}
 		od.events = append(od.events, f.s.eventEntry(od.id, "Refund issued", "refund_created", t))
-		o.refunds = append(o.refunds, rf)
-		o.refundByID[rf.id] = rf
+		o.refunds.add(rf.id, rf)
 		o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
 		// The refund is made PROCESSING and, the fake's card network
 		// answering at once, succeeds: refund.created, then refund.updated.
@@ -82,7 +80,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		items := []obj{}
-		for _, rf := range slices.Backward(o.refunds) {
+		for _, rf := range o.refunds.newestFirst() {
 			if (params.Status != nil && string(*params.Status) != rf.status) ||
 				(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
 				!inDates(rf.created, params.StartDate, params.EndDate) {
@@ -97,7 +95,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 // RetrieveRefund answers one refund.
 func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		rf := lookup(w, o.refundByID, id, notFound)
+		rf := o.refunds.lookup(w, id, notFound)
 		if rf == nil {
 			return
 		}

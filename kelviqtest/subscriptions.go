@@ -60,8 +60,7 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 	if sub.features == nil {
 		sub.features = []obj{}
 	}
-	o.subscriptions = append(o.subscriptions, sub)
-	o.subByID[sub.id] = sub
+	o.subscriptions.add(sub.id, sub)
 	if lc := v.data.License; lc != nil && deref(lc.Enabled) {
 		l := &license{
 			id:         newUUID(),
@@ -141,7 +140,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 	f.withOrg(w, r, nil, func(o *org) {
 		f.s.settle(o)
 		items := []obj{}
-		for _, s := range slices.Backward(o.subscriptions) {
+		for _, s := range o.subscriptions.newestFirst() {
 			if params.CustomerId != nil && s.customerID != *params.CustomerId {
 				continue
 			}
@@ -168,7 +167,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
 		f.s.settle(o)
-		s := lookup(w, o.subByID, id, subscriptionNotFound)
+		s := o.subscriptions.lookup(w, id, subscriptionNotFound)
 		if s == nil {
 			return
 		}
@@ -182,7 +181,7 @@ func (f *fake) UpdateSubscription(w http.ResponseWriter, r *http.Request, id ope
 	var body fakeapi.UpdateSubscriptionRequest
 	f.withOrg(w, r, &body, func(o *org) {
 		f.s.settle(o)
-		s := lookup(w, o.subByID, id, subscriptionNotFound)
+		s := o.subscriptions.lookup(w, id, subscriptionNotFound)
 		if s == nil {
 			return
 		}
@@ -240,7 +239,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 	var body fakeapi.CancelSubscriptionRequest
 	f.withOrg(w, r, &body, func(o *org) {
 		f.s.settle(o)
-		s := lookup(w, o.subByID, id, subscriptionNotFound)
+		s := o.subscriptions.lookup(w, id, subscriptionNotFound)
 		if s == nil {
 			return
 		}
@@ -296,7 +295,7 @@ func (f *fake) CancelSubscription(w http.ResponseWriter, r *http.Request, id ope
 // holds the lock.
 func (s *Server) settle(o *org) {
 	t := o.now()
-	for _, sub := range o.subscriptions {
+	for _, sub := range o.subscriptions.all() {
 		if sub.status == "past_due" {
 			s.retryCollection(o, sub, t) // dunning.go
 		}

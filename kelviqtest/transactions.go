@@ -18,7 +18,7 @@ func (f *fake) ListTransactions(w http.ResponseWriter, r *http.Request, params f
 		items := []obj{}
 		for _, t := range slices.Backward(o.transactions) {
 			if (params.Status != nil && string(*params.Status) != "success") ||
-				(search != "" && !o.searchOrder(search, o.orderByID[t.orderID], t.id.String(), t.orderID, "card")) ||
+				(search != "" && !o.searchOrder(search, o.orders.get(t.orderID), t.id.String(), t.orderID, "card")) ||
 				!inDates(t.created, params.StartDate, params.EndDate) {
 				continue
 			}

@@ -37,7 +37,7 @@ func hookAddress(a any) obj {
 // customer.updated.
 func (o *org) customerHook(c *fakeapi.CustomerResponse) obj {
 	n := 0
-	for _, s := range o.subscriptions {
+	for _, s := range o.subscriptions.all() {
 		if s.customerID == deref(c.CustomerId) && s.status == "active" && s.billingType == "SUBSCRIPTION" {
 			n++
 		}
@@ -174,7 +174,7 @@ func (o *org) orderHook(od *order) obj {
 	var subID any
 	if od.subID != nil {
 		subID = od.subID.String()
-		if s := o.subByID[*od.subID]; s != nil {
+		if s := o.subscriptions.get(*od.subID); s != nil {
 			features = hookFeatures(s.features)
 		}
 	}
@@ -244,7 +244,7 @@ func (o *org) refundHook(rf *refund) obj {
 		"customer": obj{}, "subscription_id": nil, "organization": o.id.String(),
 		"created_on": hookTime(rf.created), "modified_on": hookTime(o.now()),
 	}
-	if od := o.orderByID[rf.orderID]; od != nil {
+	if od := o.orders.get(rf.orderID); od != nil {
 		out["customer"] = o.customerRef(od.customerID)
 		if od.subID != nil {
 			out["subscription_id"] = od.subID.String()
@@ -281,7 +281,7 @@ func (o *org) usageAlertHook(customerID string, e *entitlement, usage int64) obj
 		"period_start_time": nil, "period_end_time": nil, "subscription_id": nil,
 		"organization": o.id.String(), "created_on": t, "modified_on": t,
 	}
-	for _, s := range o.subscriptions {
+	for _, s := range o.subscriptions.all() {
 		if s.customerID == customerID && s.grants(o.now()) {
 			out["subscription_id"] = s.id.String()
 			out["period_start_time"] = hookTime(s.periodStart)
