@@ -1,9 +1,12 @@
 package kelviqtest
 
 import (
+	"slices"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // The functions below render the fake's state as the API answers it
@@ -57,11 +60,25 @@ func (o *org) subscriptionSummary(id *openapi_types.UUID) obj {
 		"startDate", "endDate", "status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType")
 }
 
-func (o *org) productObj(id openapi_types.UUID) obj {
+// productObj is the Product object of the product with the given id (only
+// its id when there is none): a copy of the stored fields, encoded through
+// their own JSON tags.
+func (o *org) productObj(id openapi_types.UUID) fakeapi.Product {
 	if p := o.productByID[id]; p != nil {
-		return toObj(p.data)
+		return p.snapshot()
 	}
-	return obj{"id": id.String()}
+	return fakeapi.Product{Id: &id}
+}
+
+// snapshot is a copy of the product's fields that later changes to the
+// product (its image list edited in place) leave as it is.
+func (p *product) snapshot() fakeapi.Product {
+	out := p.data
+	if out.Images != nil {
+		images := slices.Clone(*out.Images)
+		out.Images = &images
+	}
+	return out
 }
 
 func (o *org) planVersion(ident string, version int) (*plan, *planVersion) {

@@ -22,15 +22,22 @@ func hookTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(
 // hookAddress is a billing address in snake_case: line1, line2, city,
 // state, postal_code and country, or {} when there is none.
 func hookAddress(a any) obj {
-	if a == nil {
+	ba, ok := a.(fakeapi.BillingAddress)
+	if !ok {
 		return obj{}
 	}
-	in := toObj(a)
-	out := obj{"line1": nil, "line2": nil, "city": nil, "state": nil, "postal_code": nil, "country": nil}
-	for k, v := range in {
-		out[camelToSnake(k)] = v
+	return obj{
+		"line1": ptrOrNil(ba.Line1), "line2": nullableOrNil(ba.Line2), "city": ptrOrNil(ba.City),
+		"state": ptrOrNil(ba.State), "postal_code": ptrOrNil(ba.PostalCode), "country": ptrOrNil(ba.Country),
 	}
-	return out
+}
+
+// ptrOrNil is *p, or nil when p is nil.
+func ptrOrNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // customerHook is the customer object of customer.created and
