@@ -16,12 +16,8 @@ import (
 // the fake used to make, kept here as the oracle of the direct copies.
 func roundTrip(t *testing.T, v any) obj {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out obj
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := json.Unmarshal([]byte(marshal(t, v)), &out); err != nil {
 		t.Fatal(err)
 	}
 	return out
