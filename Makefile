@@ -8,7 +8,7 @@ GO      ?= go
 PKGS    ?= ./...
 NEW     ?=
 
-.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench cover help
+.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench bench-peers-generate cover help
 
 all: check-generated lint test spec-check ## everything CI runs
 
@@ -38,7 +38,7 @@ fmt-check: ## fail if any Go file is not gofmt'ed
 lint: fmt-check vet ## gofmt, go vet and staticcheck
 	$(GO) tool -modfile=tools/lint/go.mod staticcheck $(PKGS)
 
-generate: ## regenerate api/, wrapper/operations.gen.go, wrapper/services.gen.go and the MCP tool table from openapi.json
+generate: ## regenerate api/, internal/fakeapi/, wrapper/services.gen.go, wrapper/decode.gen.go and the MCP tool table from openapi.json
 	$(GO) generate ./...
 
 check-generated: generate ## fail if regenerating changes anything
@@ -55,16 +55,23 @@ spec-diff: ## make spec-diff NEW=path/to/new/openapi.json: what a newer spec cha
 	@echo "== all changes =="
 	@$(GO) tool -modfile=tools/specdiff/go.mod oasdiff changelog openapi.json "$(NEW)"
 
-bench: ## the wrapper against a tuned hand-written client, in paired alternating blocks; see BENCH.md
-	$(GO) test -run '^$$' -bench '^BenchmarkPaired$$' -benchtime 1x -benchmem ./bench/ | tee bench/paired.txt
+bench: ## the wrapper, an ogen-generated client and a tuned hand-written client, in paired alternating blocks; see BENCH.md
+	$(GO) -C bench/peers test -run '^$$' -bench '^BenchmarkPaired$$' -benchtime 1x -benchmem . | tee bench/paired.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkClientOverhead$$' -benchmem -count 6 ./bench/ | tee bench/overhead.txt
 	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/overhead.txt | tee bench/overhead-benchstat.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkDecodeAnswer$$' -benchmem -count 6 ./wrapper/ | tee bench/decode.txt
+	$(GO) -C bench/peers test -run '^$$' -bench '^BenchmarkDecodeCandidates$$' -benchmem -count 6 . | tee bench/candidates.txt
+	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /engine bench/decode.txt bench/candidates.txt | tee bench/decode-benchstat.txt
+
+bench-peers-generate: ## remake the benchmark's ogen client (bench/peers/ogenapi) from openapi.json
+	$(GO) -C bench/peers generate .
 
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME (the seed corpora also run in make test)
 	$(GO) test ./webhook/ -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./wrapper/ -run '^$$' -fuzz '^FuzzErrorBody$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./wrapper/ -run '^$$' -fuzz '^FuzzDecodeResponse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./wrapper/ -run '^$$' -fuzz '^FuzzDecodeAgrees$$' -fuzztime $(FUZZTIME)
 
 cover: ## coverage summary
 	$(GO) test -count=1 -coverprofile=cover.out $(PKGS) >/dev/null && $(GO) tool cover -func=cover.out | tail -1

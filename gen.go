@@ -29,4 +29,5 @@ func OpenAPISpec() []byte { return append([]byte(nil), spec...) }
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.yaml openapi.json
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config oapi-codegen.fake.yaml openapi.json
 //go:generate go run ./internal/cmd/genservices -spec openapi.json -api api/api.gen.go -out wrapper/services.gen.go
+//go:generate go run ./internal/cmd/gendecode -api api/api.gen.go -out wrapper/decode.gen.go
 //go:generate go run ./internal/cmd/genmcp -spec openapi.json -out cmd/kelviq/internal/mcpserver/tools.gen.go

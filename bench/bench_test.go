@@ -7,29 +7,27 @@ package bench_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/bench/internal/benchapi"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 const (
-	partnerKey = "kvqp_bench_0123456789"
-	serverKey  = "sk_bench_0123456789"
-	externalID = "northwind-0042"
-	pageSize   = 100
+	partnerKey = benchapi.PartnerKey
+	serverKey  = benchapi.ServerKey
+	externalID = benchapi.ExternalID
+	pageSize   = benchapi.PageSize
 )
 
-var orgBody = []byte(`{"userId":4102,"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","clientKey":"ck_bench_abc","serverKey":"sk_bench_0123456789","partnerExternalId":"northwind-0042"}`)
+var orgBody = benchapi.OrgBody
 
 // server answers the two operations the benchmarks use. Customer pages are
 // built once per item count.
@@ -43,7 +41,7 @@ type server struct {
 
 func newServer(b *testing.B) *server {
 	s := &server{pages: map[int][][]byte{}}
-	mux := apiMux(func() [][]byte {
+	mux := benchapi.Mux(func(int) [][]byte {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.pages[s.items]
@@ -58,36 +56,6 @@ func newServer(b *testing.B) *server {
 	return s
 }
 
-// apiMux answers the two operations the benchmarks use: the organization
-// by external ID (partner key) and pages of customers (server key), the
-// pages from pages().
-func apiMux(pages func() [][]byte) *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/partner/organizations/by-external-id/{id}/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Kelviq-Partner-Key") != partnerKey {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(orgBody)
-	})
-	mux.HandleFunc("GET /api/v1/customers/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+serverKey {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		bodies := pages()
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		if page < 1 || page > len(bodies) {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(bodies[page-1])
-	})
-	return mux
-}
-
 // onClose runs f when the server shuts down (before it closes).
 func (s *server) onClose(f func()) { s.closers = append(s.closers, f) }
 
@@ -99,89 +67,15 @@ func (s *server) usePages(n int) {
 	if _, ok := s.pages[n]; ok {
 		return
 	}
-	bodies := customerPages(s.URL, n)
+	bodies := benchapi.CustomerPages(s.URL, n)
 	s.pages[n] = bodies
 }
 
 // --- the three clients -------------------------------------------------
 
-// tunedTransport is what a careful hand-written client would use.
-func tunedTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 128
-	return t
-}
-
-type baseline struct {
-	hc   *http.Client
-	base string
-}
-
-type baseOrg struct {
-	UserID                 *int    `json:"userId"`
-	OrganizationIdentifier string  `json:"organizationIdentifier"`
-	OrganizationSlug       *string `json:"organizationSlug"`
-	ClientKey              *string `json:"clientKey"`
-	ServerKey              *string `json:"serverKey"`
-	PartnerExternalID      *string `json:"partnerExternalId"`
-}
-
-type baseCustomer struct {
-	ID         string            `json:"id"`
-	CustomerID string            `json:"customerId"`
-	Email      *string           `json:"email"`
-	Name       *string           `json:"name"`
-	Metadata   map[string]string `json:"metadata"`
-	CreatedOn  string            `json:"createdOn"`
-}
-
-func (c *baseline) get(ctx context.Context, url, header, value string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set(header, value)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-func (c *baseline) orgByExternalID(ctx context.Context, id string) (*baseOrg, error) {
-	var o baseOrg
-	err := c.get(ctx, c.base+"/partner/organizations/by-external-id/"+id+"/", "X-Kelviq-Partner-Key", partnerKey, &o)
-	return &o, err
-}
-
-func (c *baseline) allCustomers(ctx context.Context, each func(baseCustomer)) error {
-	for page := 1; ; page++ {
-		var p struct {
-			Next    *string        `json:"next"`
-			Results []baseCustomer `json:"results"`
-		}
-		url := c.base + "/customers/?page=" + strconv.Itoa(page) + "&page_size=" + strconv.Itoa(pageSize)
-		if err := c.get(ctx, url, "Authorization", "Bearer "+serverKey, &p); err != nil {
-			return err
-		}
-		for _, it := range p.Results {
-			each(it)
-		}
-		if p.Next == nil || len(p.Results) == 0 {
-			return nil
-		}
-	}
-}
-
-func newBaseline(s *server) *baseline {
-	c := &baseline{hc: &http.Client{Transport: tunedTransport()}, base: s.URL + "/api/v1"}
-	s.onClose(c.hc.CloseIdleConnections)
+func newBaseline(s *server) *benchapi.Raw {
+	c := &benchapi.Raw{HC: &http.Client{Transport: benchapi.TunedTransport()}, Base: s.URL + "/api/v1"}
+	s.onClose(c.HC.CloseIdleConnections)
 	return c
 }
 
@@ -244,7 +138,7 @@ func BenchmarkGetByExternalID(b *testing.B) {
 			s := newServer(b)
 			c := newBaseline(s)
 			run(b, callers, func(ctx context.Context) error {
-				o, err := c.orgByExternalID(ctx, externalID)
+				o, err := c.OrgByExternalID(ctx, externalID)
 				if err == nil && o.OrganizationSlug == nil {
 					err = fmt.Errorf("no slug")
 				}
@@ -294,7 +188,7 @@ func BenchmarkAutoPaging(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			n := 0
-			if err := c.allCustomers(context.Background(), func(baseCustomer) { n++ }); err != nil {
+			if err := c.AllCustomers(context.Background(), "", func(benchapi.Customer) { n++ }); err != nil {
 				b.Fatal(err)
 			}
 			count(b, n)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/bench/internal/benchapi"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -34,10 +35,10 @@ func (cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func BenchmarkClientOverhead(b *testing.B) {
 	const base = "http://127.0.0.1:1/api/v1"
 	b.Run("client=baseline", func(b *testing.B) {
-		c := &baseline{hc: &http.Client{Transport: cannedTransport{}}, base: base}
+		c := &benchapi.Raw{HC: &http.Client{Transport: cannedTransport{}}, Base: base}
 		b.ReportAllocs()
 		for b.Loop() {
-			if o, err := c.orgByExternalID(context.Background(), externalID); err != nil || o.OrganizationSlug == nil {
+			if o, err := c.OrgByExternalID(context.Background(), externalID); err != nil || o.OrganizationSlug == nil {
 				b.Fatal(err)
 			}
 		}

@@ -64,7 +64,7 @@ func (s *PartnerService) Provision(ctx context.Context, p ProvisionParams) (*Par
 	if _, err := api.PathSegment("externalId", p.ExternalID); err != nil {
 		return nil, err // it could never be looked up by GetByExternalID
 	}
-	return organization(decode[api.PartnerOrganization](s.c.api.ProvisionPartnerOrganization(ctx, body)))
+	return organization(decodeOwned[api.PartnerOrganization](s.c.api.ProvisionPartnerOrganization(ctx, body)))
 }
 
 // ListPartnerOrganizationsOptions filters List.
@@ -83,7 +83,7 @@ func (s *PartnerService) List(ctx context.Context, opts *ListPartnerOrganization
 		}
 		params.ExternalId = &opts.ExternalID
 	}
-	list, err := decode[api.PartnerOrganizationList](s.c.api.ListPartnerOrganizations(ctx, params))
+	list, err := decodeOwned[api.PartnerOrganizationList](s.c.api.ListPartnerOrganizations(ctx, params))
 	if err != nil {
 		return nil, err
 	}
@@ -102,13 +102,13 @@ func (s *PartnerService) Get(ctx context.Context, identifier string) (*PartnerOr
 	if err != nil {
 		return nil, err
 	}
-	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganization(ctx, id)))
+	return organization(decodeOwned[api.PartnerOrganization](s.c.api.RetrievePartnerOrganization(ctx, id)))
 }
 
 // GetByExternalID returns the organization the partner provisioned with the
 // given external ID. An unknown one is an *APIError matching ErrNotFound.
 func (s *PartnerService) GetByExternalID(ctx context.Context, externalID string) (*PartnerOrganization, error) {
-	return organization(decode[api.PartnerOrganization](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
+	return organization(decodeOwned[api.PartnerOrganization](s.c.api.RetrievePartnerOrganizationByExternalId(ctx, externalID)))
 }
 
 func organization(o *api.PartnerOrganization, err error) (*PartnerOrganization, error) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"unsafe"
 
 	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/internal/transport"
@@ -36,26 +37,62 @@ func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
 }
 
 // decode reads a success answer into a T. A body that does not decode is a
-// *DecodeError that keeps the status and a sample of the body.
+// *DecodeError that keeps the status and a sample of the body. The strings
+// of the result share the body's one allocation (see decodeInto).
 func decode[T any](resp *http.Response, err error) (*T, error) {
+	return decodeInto[T](resp, err, false)
+}
+
+// decodeOwned is decode for answers that hold a plain credential: each
+// string of the result is a copy of its own, so that no part of it keeps
+// the body, and the credential in it, reachable.
+func decodeOwned[T any](resp *http.Response, err error) (*T, error) {
+	return decodeInto[T](resp, err, true)
+}
+
+// decodeInto reads a success answer into a T with the decoders generated
+// for the api types (decode.gen.go), whose strings are substrings of the
+// body unless own is set. Whenever one gives up, and for any other T, the
+// body is decoded again, from scratch, with encoding/json, whose result
+// and error stand: the generated decoders only ever take a faster way to
+// the same value (FuzzDecodeAgrees checks that).
+func decodeInto[T any](resp *http.Response, err error, own bool) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := transport.ReadBody(resp)
+	raw, err := transport.ReadBody(resp)
 	if err != nil {
 		return nil, err
+	}
+	// The decoders read the body as a string without copying it: raw is
+	// this call's own buffer, and nothing writes to it while body, or a
+	// substring of it in the result, is in use. With own set, no part of
+	// the result shares it, and it is cleared at the end so that the
+	// credential in it does not linger in memory.
+	body := unsafe.String(unsafe.SliceData(raw), len(raw))
+	if own {
+		defer clear(raw)
 	}
 	v := new(T)
-	err = json.Unmarshal(body, v)
-	if err == nil && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
-		// json.Unmarshal takes null as "leave v alone": a success answer
-		// of null would pass for an empty object.
-		err = errors.New("body is null, want a JSON object")
+	if decodeFast(body, v, own) {
+		return v, nil
 	}
-	if err != nil {
-		return nil, decodeError(resp, body, err)
+	*v = *new(T)
+	if err := decodeJSON(raw, v); err != nil {
+		return nil, decodeError(resp, raw, err)
 	}
 	return v, nil
+}
+
+// decodeJSON is encoding/json's Unmarshal, which also refuses a body of
+// null: json.Unmarshal takes null as "leave v alone", and a success answer
+// of null would pass for an empty object.
+func decodeJSON(body []byte, v any) error {
+	err := json.Unmarshal(body, v)
+	if err == nil && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		err = errors.New("body is null, want a JSON object")
+	}
+	return err
 }
 
 // maxDrain bounds how much of an unused body is read so that the

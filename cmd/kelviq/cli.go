@@ -271,6 +271,7 @@ func (a *app) mount(root *cobra.Command) {
 	root.AddCommand(a.mcpCommand())
 	root.AddCommand(a.triggerCommand())
 	root.AddCommand(a.loginCommand(), a.logoutCommand(), a.envCommand())
+	root.AddCommand(a.catalogCommands()...) // catalog, and its aliases init, pull, push, promote
 	root.AddCommand(a.completionCommand())
 	root.AddCommand(a.demoCommand())
 	root.AddCommand(a.versionCommand())
@@ -409,16 +410,8 @@ func (a *app) jsonOutput() bool {
 
 // fail prints err as one line on stderr and returns its exit code.
 func (a *app) fail(cmd *cobra.Command, err error) int {
-	var ce *wrapper.CredentialError
-	if errors.As(err, &ce) && ce.Auth == wrapper.AuthServerKey {
-		v, extra := a.serverKeyHint()
-		err = configf("%s", missingKeyMessage(ce.Auth, ce.OperationID, v, extra))
-	}
-	code, msg := classify(err, a.g.timeout)
-	if where := a.describeCall(err); where != "" {
-		msg += " (" + where + ")"
-	}
-	fmt.Fprintf(a.stderr, "error: %s\n", oneLine(a.scrub(msg)))
+	code, msg, err := a.explain(err)
+	fmt.Fprintf(a.stderr, "error: %s\n", msg)
 	if code == 2 {
 		var ue *usageError
 		if errors.As(err, &ue) && !ue.noHint || isFlagError(err) {
@@ -430,6 +423,22 @@ func (a *app) fail(cmd *cobra.Command, err error) int {
 		}
 	}
 	return code
+}
+
+// explain is err's exit code and its one scrubbed line, naming the call
+// that failed and, for a missing server key, the variable to set; it
+// returns err as classified.
+func (a *app) explain(err error) (int, string, error) {
+	var ce *wrapper.CredentialError
+	if errors.As(err, &ce) && ce.Auth == wrapper.AuthServerKey {
+		v, extra := a.serverKeyHint()
+		err = configf("%s", missingKeyMessage(ce.Auth, ce.OperationID, v, extra))
+	}
+	code, msg := classify(err, a.g.timeout)
+	if where := a.describeCall(err); where != "" {
+		msg += " (" + where + ")"
+	}
+	return code, oneLine(a.scrub(msg)), err
 }
 
 // classify maps an error to its exit code and message.

@@ -18,9 +18,12 @@ import (
 const keysHelp = `Environment: --prod targets production and --sandbox the sandbox. Without
 either, a base URL you give (--base-url or KELVIQ_BASE_URL, e.g. what
 'kelviq fake' prints) is production's; else the sandbox-first commands
-(env) target the sandbox, and the API commands (call, partner, ops, ...)
-production, as they always have. login and logout act on the stored
-sandbox key, or production's with --prod.
+(env, and catalog with its aliases init, pull, push, promote) target the
+sandbox, and the API commands (call, partner, ops, ...) production, as they
+always have. login and logout act on the stored sandbox key, or
+production's with --prod. promote reads the sandbox and writes production,
+each resolved on its own (KELVIQ_SANDBOX_BASE_URL and
+KELVIQ_SANDBOX_SERVER_API_KEY; KELVIQ_BASE_URL and KELVIQ_SERVER_API_KEY).
 
 Base URL: --base-url; else KELVIQ_SANDBOX_BASE_URL (sandbox) or
 KELVIQ_BASE_URL (production); else the environment's own host. Entitlements
@@ -43,7 +46,7 @@ const (
 	// trigger, ...): production, as before environments were added.
 	defaultProduction envDefault = iota
 	// defaultSandbox is for the sandbox-first commands, as kelviq's own
-	// CLI has them: login, logout, env (and the catalog commands).
+	// CLI has them: login, logout, env, and the catalog commands.
 	defaultSandbox
 )
 

@@ -25,6 +25,18 @@
 //	logout [--prod | --all]       remove stored keys
 //	env [--json]                  show the environment, URLs and which keys are
 //	                              set (never a key)
+//	catalog init [-o FILE] [--force]
+//	                              write a starter catalog file (kelviq.yaml)
+//	catalog pull [-o FILE] [--force] [--prod]
+//	                              write the sandbox's (or production's) catalog
+//	catalog push [FILE] [--prod] [--dry-run [--json]] [--yes] [--publish]
+//	             [--migrate-features] [--migrate-pricing] [--prune]
+//	             [--allow-prod-prune]
+//	                              make the sandbox's (or production's) catalog
+//	                              match the file, after a confirmation
+//	catalog promote [--dry-run [--json]] [--yes] [--publish] [--prune] ...
+//	                              make production's catalog match the sandbox's
+//	init, pull, push, promote     the same four catalog commands
 //	fake [--addr HOST:PORT] [--partner-key KEY]
 //	                              serve the in-memory fake API until interrupted,
 //	                              printing export lines for its URL and keys
@@ -59,9 +71,10 @@
 // Environments and keys. --prod targets production and --sandbox the
 // sandbox. Without either, a base URL you give (--base-url or
 // KELVIQ_BASE_URL, as 'kelviq fake' prints it) is production's; otherwise
-// login, logout and env target the sandbox (sandbox-first, as kelviq's own
-// CLI), and the API commands (call, partner, ops, ...) production, as they
-// did before environments were added. The server key is
+// login, logout, env and the catalog commands target the sandbox
+// (sandbox-first, as kelviq's own CLI), and the API commands (call,
+// partner, ops, ...) production, as they did before environments were
+// added. The server key is
 // KELVIQ_SANDBOX_SERVER_API_KEY for the sandbox and KELVIQ_SERVER_API_KEY for
 // production (and for any base URL you give); when the variable is not set,
 // the key stored by 'kelviq login' (or 'kelviq login --prod') in

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,24 +19,6 @@ import (
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
-
-// lockedBuffer keeps what several goroutines write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The done-when test of `kelviq mcp`: the CLI, built and run as a
 // subprocess with the environment `kelviq fake` prints, driven by the MCP
@@ -67,9 +48,9 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		"KELVIQ_PARTNER_KEY=" + keys[0],
 		"KELVIQ_SERVER_API_KEY=" + keys[1],
 	}
-	stderr := &lockedBuffer{}
+	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
-	traffic := &lockedBuffer{}
+	traffic := &syncBuffer{}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -231,7 +212,7 @@ func TestMCPFlags(t *testing.T) {
 	env := map[string]string{"KELVIQ_BASE_URL": fake.URL(), "KELVIQ_PARTNER_KEY": fake.PartnerKey(), "HOME": t.TempDir()}
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	stderr := &lockedBuffer{}
+	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -8,18 +8,28 @@ import (
 	"time"
 )
 
+// IdleConnsPerHost is how many idle keep-alive connections the default
+// Doer keeps to each host: as many callers as that, calling at once, reuse
+// their connections from call to call; more than that reconnect for every
+// call beyond it (Go's default of 2 makes a program with a handful of
+// goroutines reconnect all the time). An idle connection costs a file
+// descriptor and a little memory, and is closed after 90 s unused, so the
+// number is generous rather than tight. A program with more concurrent
+// callers brings its own transport (wrapper.WithHTTPClient).
+const IdleConnsPerHost = 256
+
 // DefaultDoer returns the Doer used when the program brings none: Go's
-// default transport with more idle connections per host (the default of 2
-// throttles concurrent callers), called directly. It follows no redirect (a
-// redirect is the answer), keeps no cookies and sets no timeout: the
-// call's context bounds a call, and Policy.AttemptTimeout each attempt. An
-// *http.Client would add nothing to that but its cost per request (a copy
-// of the headers, kept for redirects it would not follow). Its errors are
-// *url.Error values, as http.Client's are.
+// default transport keeping IdleConnsPerHost idle connections to each of
+// the two hosts (the API's and the edge's), called directly. It follows no
+// redirect (a redirect is the answer), keeps no cookies and sets no
+// timeout: the call's context bounds a call, and Policy.AttemptTimeout
+// each attempt. An *http.Client would add nothing to that but its cost per
+// request (a copy of the headers, kept for redirects it would not follow).
+// Its errors are *url.Error values, as http.Client's are.
 func DefaultDoer() Doer {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = 2 * IdleConnsPerHost
+	t.MaxIdleConnsPerHost = IdleConnsPerHost
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ForceAttemptHTTP2 = true
 	return roundTripper{t}

@@ -5,14 +5,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kelviq/kelviq-go/api"
 )
@@ -195,5 +198,69 @@ func TestCappedBodyCloseAndReadBody(t *testing.T) {
 	runtime.ReadMemStats(after)
 	if string(body) != "{}" || after.TotalAlloc-before.TotalAlloc > 64<<20 {
 		t.Errorf("a 2-byte body claiming 1 GiB: read %q, allocated %d bytes", body, after.TotalAlloc-before.TotalAlloc)
+	}
+}
+
+// As many callers as IdleConnsPerHost, calling at once, keep their
+// connections: a second round of concurrent calls opens none. (With 64 idle
+// connections per host, as before, 128 callers reconnected 64 times a
+// round.)
+func TestDefaultDoerKeepsAConnectionPerConcurrentCaller(t *testing.T) {
+	const callers = 128 // more than the old 64, within IdleConnsPerHost
+	if callers > IdleConnsPerHost {
+		t.Fatalf("IdleConnsPerHost is %d, below the %d callers this test needs", IdleConnsPerHost, callers)
+	}
+	var opened atomic.Int32
+	var inFlight atomic.Int32
+	var round atomic.Pointer[chan struct{}]
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Hold every call until all callers are in, so that each has a
+		// connection of its own.
+		ch := *round.Load()
+		if inFlight.Add(1) == callers {
+			close(ch)
+		}
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+		}
+		_, _ = io.WriteString(w, "{}")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	d := DefaultDoer()
+	defer d.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+	callRound := func() {
+		ch := make(chan struct{})
+		round.Store(&ch)
+		inFlight.Store(0)
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/customers/", nil)
+				resp, err := d.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+	}
+	callRound()
+	first := opened.Load()
+	if first != callers {
+		t.Fatalf("the first round opened %d connections, want one per caller (%d)", first, callers)
+	}
+	callRound()
+	if again := opened.Load() - first; again != 0 {
+		t.Errorf("the second round of %d concurrent calls opened %d new connections, want 0 (all kept idle)", callers, again)
 	}
 }
