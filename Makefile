@@ -8,7 +8,7 @@ GO      ?= go
 PKGS    ?= ./...
 NEW     ?=
 
-.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench bench-peers-generate cover help
+.PHONY: all demo test vet lint fmt-check generate check-generated spec-check spec-diff fuzz bench bench-peers-generate cover vuln help
 
 all: check-generated lint test spec-check ## everything CI runs
 
@@ -65,6 +65,9 @@ bench: ## the wrapper, an ogen-generated client and a tuned hand-written client,
 
 bench-peers-generate: ## remake the benchmark's ogen client (bench/peers/ogenapi) from openapi.json
 	$(GO) -C bench/peers generate .
+
+vuln: ## govulncheck (pinned) on the packages and the kelviq binary, built with go1.27.3, offline (VULN_GO=local: this toolchain)
+	bash tools/vuln/check.sh
 
 FUZZTIME ?= 60s
 fuzz: ## run each fuzz target for FUZZTIME (the seed corpora also run in make test)

@@ -43,6 +43,9 @@ func imagesFor(keys []string, first int) []fakeapi.ProductImage {
 func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.ProductCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
+		if !o.ownsUploadKeys(w, "imageKeys", deref(body.ImageKeys)) {
+			return
+		}
 		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "product", o.productIdentifiers)
 		if !ok {
 			return
@@ -145,6 +148,9 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 		patch(&p.data.Description, body.Description)
 		if body.TaxCode != nil {
 			p.data.TaxCode = ptr(fakeapi.ProductTaxCode(*body.TaxCode))
+		}
+		if !o.ownsUploadKeys(w, "imageKeys", deref(body.ImageKeys)) {
+			return
 		}
 		if body.ImageKeys != nil {
 			images := deref(p.data.Images)
@@ -323,6 +329,9 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 		for k := range o.planByIdentifier {
 			taken[k] = true
 		}
+		if !o.ownsUploadKeys(w, "fileKeys", deref(body.FileKeys)) {
+			return
+		}
 		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "plan", taken)
 		if !ok {
 			return
@@ -418,6 +427,9 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 	f.withOrg(w, r, &body, func(o *org) {
 		p, v := editDraft(w, o, identifier, f.s.now())
 		if v == nil {
+			return
+		}
+		if !o.ownsUploadKeys(w, "fileKeys", deref(body.FileKeys)) {
 			return
 		}
 		d := &v.data

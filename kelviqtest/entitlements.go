@@ -2,6 +2,7 @@ package kelviqtest
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -61,7 +62,7 @@ func (o *org) entitlements(customerID string, t time.Time) []*entitlement {
 				if b, isBool := val.(bool); isBool {
 					e.enabled = e.enabled || b
 				} else if ok {
-					e.limit += n
+					e.limit = addSaturating(e.limit, n)
 					e.enabled = true
 				}
 			}
@@ -106,11 +107,25 @@ func (e *entitlement) detail(usage int64) obj {
 		out["hasAccess"] = true
 		return out
 	}
-	remaining := max(e.limit-usage, 0)
+	remaining := max(addSaturating(e.limit, -usage), 0)
 	out["usageLimit"] = clampInt32(e.limit)
 	out["remaining"] = clampInt32(remaining)
 	out["hasAccess"] = !e.hard || usage < e.limit
 	return out
+}
+
+// addSaturating returns a+b, or the int64 bound it would pass: usage at the
+// largest int64 stays there instead of wrapping to a negative number (and
+// so to 0, and to access again).
+func addSaturating(a, b int64) int64 {
+	sum := a + b
+	switch {
+	case b > 0 && sum < a:
+		return math.MaxInt64
+	case b < 0 && sum > a:
+		return math.MinInt64
+	}
+	return sum
 }
 
 // clampInt32 keeps a count within the reference's int32.
@@ -169,7 +184,7 @@ func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 		before := u[body.FeatureId]
 		after := int64(body.Value)
 		if body.Behaviour == "DELTA" {
-			after = max(before+int64(body.Value), 0)
+			after = max(addSaturating(before, int64(body.Value)), 0)
 		}
 		u[body.FeatureId] = after
 		t := f.s.now()

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -19,8 +21,14 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// maxRequestBody bounds the request bodies the fake reads (1 MiB).
+// maxRequestBody bounds the request bodies the fake reads (1 MiB) unless
+// WithMaxBodyBytes says otherwise.
 const maxRequestBody = 1 << 20
+
+// maxPathBytes bounds a request's path: the longest path of an operation
+// with its longest identifiers is far shorter. A longer one is answered
+// 414 before routing, whose patterns would scan all of it.
+const maxPathBytes = 8 << 10
 
 type ctxKey int
 
@@ -45,28 +53,45 @@ func (s *Server) newHandler() http.Handler {
 		SchemaValidationOptions:    s.spec.schemaOpts,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The answer is written to the client only after the operation
+		// has returned, and so released the state's lock: a client that
+		// reads its answer slowly holds up no one else.
+		buf := newBufferedAnswer()
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
-			s.serveAdmin(w, r)
+			s.serveAdmin(buf, r)
+			buf.sendTo(w)
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w}
 		entry := Request{Method: r.Method, Path: r.URL.Path}
-		defer func() {
-			entry.Status = rec.statusOr200()
+		if s.serveBeyond(buf, r) { // endpoints the SDKs call beyond the reference (beyond.go)
+			entry.Status = buf.statusOr200()
 			s.record(entry)
-		}()
-		if s.serveBeyond(rec, r) { // endpoints the SDKs call beyond the reference (beyond.go)
+			buf.sendTo(w)
 			return
 		}
-		info := s.serve(rec, r, inner, opts)
-		if info != nil {
+		if info := s.serve(buf, r, inner, opts); info != nil {
 			entry.OperationID = info.id
 		}
+		entry.Status = buf.statusOr200()
+		s.record(entry)
+		buf.sendTo(w)
 	})
 }
 
 // serve runs one request and returns the operation it matched, if any.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, opts *openapi3filter.Options) *opInfo {
+	if len(r.URL.Path) > maxPathBytes {
+		writeDetail(w, http.StatusRequestURITooLong, fmt.Sprintf("Request path is too long (the limit is %d bytes).", maxPathBytes))
+		return nil
+	}
+	if !utf8.ValidString(r.URL.Path) {
+		writeDetail(w, http.StatusNotFound, notFound)
+		return nil
+	}
+	if name, ok := invalidQueryUTF8(r); ok {
+		writeFieldErrors(w, name, "Not valid UTF-8.")
+		return nil
+	}
 	normalizeQuery(r)
 	route, pathParams, err := s.spec.findRoute(r)
 	if err != nil {
@@ -114,18 +139,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		ctx = context.WithValue(ctx, orgCtxKey, o)
 	}
 
+	// The body is read, within the size limit, before any operation takes
+	// the state's lock: a client that sends it slowly holds up no one else.
 	var body []byte
+	if r.ContentLength > s.maxBody {
+		writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
+		closeAfter(w)
+		return info
+	}
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				writeDetail(w, http.StatusRequestEntityTooLarge, "Request body is too large.")
+				writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
+				closeAfter(w)
 			} else {
 				writeDetail(w, http.StatusBadRequest, "Could not read the request body.")
 			}
 			return info
 		}
+	}
+	if status, msg := checkBody(r.Header.Get("Content-Type"), body); status != 0 {
+		writeDetail(w, status, msg)
+		return info
 	}
 	body = normalizeBody(route.Operation, body)
 	setBody(r, body)
@@ -137,6 +174,92 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	setBody(r, body)
 	next.ServeHTTP(w, r.WithContext(ctx))
 	return info
+}
+
+// invalidQueryUTF8 names a query parameter whose name or value is not
+// valid UTF-8 once decoded.
+func invalidQueryUTF8(r *http.Request) (string, bool) {
+	if r.URL.RawQuery == "" {
+		return "", false
+	}
+	for k, vs := range r.URL.Query() {
+		if !utf8.ValidString(k) {
+			return strings.ToValidUTF8(k, "\uFFFD"), true
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
+
+// maxJSONDepth is how deeply a request body's JSON values may nest. The
+// API's own bodies nest a few levels; free-form maps such as metadata a few
+// more. A deeper body is refused before anything parses it recursively.
+const maxJSONDepth = 64
+
+// checkBody refuses, before the validator parses it, a body whose
+// Content-Type cannot be parsed (415) and a JSON body that is not exactly
+// one JSON value in valid UTF-8, nested at most maxJSONDepth levels (400).
+// It returns 0 for a body it lets through.
+func checkBody(contentType string, body []byte) (int, string) {
+	if len(body) == 0 {
+		return 0, ""
+	}
+	if contentType == "" {
+		return 0, ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType)
+	}
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return 0, "" // the validator answers 415 for a type the operation does not take
+	}
+	switch {
+	case !utf8.Valid(body):
+		return http.StatusBadRequest, "JSON parse error - the body is not valid UTF-8."
+	case jsonDepth(body) > maxJSONDepth:
+		return http.StatusBadRequest, fmt.Sprintf("JSON parse error - the body nests more than %d levels deep.", maxJSONDepth)
+	case !json.Valid(body):
+		var v any
+		err := json.Unmarshal(body, &v)
+		msg := "JSON parse error - the body is not one JSON value."
+		if err != nil {
+			msg = "JSON parse error - " + err.Error()
+		}
+		return http.StatusBadRequest, msg
+	}
+	return 0, ""
+}
+
+// jsonDepth is the deepest nesting of objects and arrays in b, read
+// without parsing (brackets inside strings do not count).
+func jsonDepth(b []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // partnerKeyHeader carries the partner key: the header the spec names for
@@ -156,35 +279,51 @@ func setBody(r *http.Request, body []byte) {
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
+// bufferedAnswer is an http.ResponseWriter that keeps the answer (status,
+// header, body) in memory until sendTo writes it to the client.
+type bufferedAnswer struct {
+	header http.Header
 	status int
+	body   bytes.Buffer
 }
 
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+func newBufferedAnswer() *bufferedAnswer { return &bufferedAnswer{header: http.Header{}} }
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+
+func (b *bufferedAnswer) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
 	}
-	r.ResponseWriter.WriteHeader(code)
 }
 
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
 	}
-	return r.ResponseWriter.Write(b)
+	return b.body.Write(p)
 }
 
-func (r *statusRecorder) statusOr200() int {
-	if r.status == 0 {
+func (b *bufferedAnswer) statusOr200() int {
+	if b.status == 0 {
 		return http.StatusOK
 	}
-	return r.status
+	return b.status
 }
 
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+// sendTo writes the kept answer to w.
+func (b *bufferedAnswer) sendTo(w http.ResponseWriter) {
+	h := w.Header()
+	for k, v := range b.header {
+		h[k] = v
+	}
+	w.WriteHeader(b.statusOr200())
+	_, _ = w.Write(b.body.Bytes())
+}
+
+// closeAfter asks net/http to close the connection after the answer: the
+// rest of a refused body is not read.
+func closeAfter(w http.ResponseWriter) { w.Header().Set("Connection", "close") }
 
 // opFrom and orgFrom read what the middleware put in the context.
 func opFrom(r *http.Request) *opInfo {

@@ -30,6 +30,75 @@ type config struct {
 	webhookAttempts int
 	webhookBackoff  time.Duration
 	clock           func() time.Time
+	maxBody         int64
+	timeouts        Timeouts
+}
+
+// DefaultMaxBodyBytes is the largest request body the fake reads unless
+// WithMaxBodyBytes says otherwise (1 MiB); a larger one is answered 413.
+const DefaultMaxBodyBytes = maxRequestBody
+
+// maxHeaderBytes bounds the request line and headers the fake's own HTTP
+// server reads (64 KiB); net/http answers a larger request 431 without
+// calling the handler.
+const maxHeaderBytes = 64 << 10
+
+// Timeouts bound how long the fake's HTTP server waits for a client, so
+// that a slow or stalled client cannot hold a connection forever. A zero
+// field keeps the default given beside it.
+type Timeouts struct {
+	// ReadHeader is how long reading a request's headers may take (10s).
+	ReadHeader time.Duration
+	// Read is how long reading a whole request, body included, may take (30s).
+	Read time.Duration
+	// Write is how long answering a request may take, from the end of
+	// its headers (30s).
+	Write time.Duration
+	// Idle is how long a keep-alive connection may wait for its next
+	// request (120s).
+	Idle time.Duration
+}
+
+// defaultTimeouts are the Timeouts the fake uses unless WithTimeouts
+// changes them.
+var defaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 120 * time.Second}
+
+// WithTimeouts changes the fake's HTTP server timeouts (see Timeouts); a
+// zero field keeps its default, a negative one is an error.
+func WithTimeouts(t Timeouts) Option {
+	return func(c *config) error {
+		for _, d := range []time.Duration{t.ReadHeader, t.Read, t.Write, t.Idle} {
+			if d < 0 {
+				return errors.New("kelviqtest: WithTimeouts: a timeout must not be negative")
+			}
+		}
+		pick := func(d, def time.Duration) time.Duration {
+			if d == 0 {
+				return def
+			}
+			return d
+		}
+		c.timeouts = Timeouts{
+			ReadHeader: pick(t.ReadHeader, c.timeouts.ReadHeader),
+			Read:       pick(t.Read, c.timeouts.Read),
+			Write:      pick(t.Write, c.timeouts.Write),
+			Idle:       pick(t.Idle, c.timeouts.Idle),
+		}
+		return nil
+	}
+}
+
+// WithMaxBodyBytes sets the largest request body the fake reads (default
+// DefaultMaxBodyBytes); a larger one is answered 413 without being read
+// to its end. n must be positive.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("kelviqtest: WithMaxBodyBytes: %d is not a positive size", n)
+		}
+		c.maxBody = n
+		return nil
+	}
 }
 
 // WithAddr listens on addr (e.g. "127.0.0.1:8080") instead of a random
@@ -94,9 +163,10 @@ type Server struct {
 	httpServer *httptest.Server
 	closeOnce  sync.Once
 
-	spec   *specIndex
-	state  *state
-	outbox *outbox // nil without WithWebhook
+	spec    *specIndex
+	state   *state
+	outbox  *outbox // nil without WithWebhook
+	maxBody int64
 
 	eventsMu sync.Mutex
 	events   []Event
@@ -121,7 +191,10 @@ type Request struct {
 // New starts a fake on 127.0.0.1 (a random port unless WithAddr is given).
 // Call Close when done; NewServer does that for a test.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0", clock: time.Now, webhookAttempts: DefaultWebhookRetries + 1, webhookBackoff: DefaultWebhookRetrySpacing}
+	cfg := config{
+		addr: "127.0.0.1:0", clock: time.Now, webhookAttempts: DefaultWebhookRetries + 1, webhookBackoff: DefaultWebhookRetrySpacing,
+		maxBody: DefaultMaxBodyBytes, timeouts: defaultTimeouts,
+	}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -137,7 +210,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState(cfg.clock)}
+	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState(cfg.clock), maxBody: cfg.maxBody}
 	s.handler = s.newHandler()
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -157,10 +230,18 @@ func New(opts ...Option) (*Server, error) {
 	}
 	// httptest.Server on our own listener: it serves WithAddr addresses too,
 	// and its Close closes idle and never-used connections at once and
-	// waits for the requests in flight.
+	// waits for the requests in flight. The timeouts and the header limit
+	// keep slow or hostile clients from holding connections or memory.
 	s.httpServer = &httptest.Server{
 		Listener: ln,
-		Config:   &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second},
+		Config: &http.Server{
+			Handler:           s.handler,
+			ReadHeaderTimeout: cfg.timeouts.ReadHeader,
+			ReadTimeout:       cfg.timeouts.Read,
+			WriteTimeout:      cfg.timeouts.Write,
+			IdleTimeout:       cfg.timeouts.Idle,
+			MaxHeaderBytes:    maxHeaderBytes,
+		},
 	}
 	s.httpServer.Start()
 	s.outbox = newOutbox(cfg)
@@ -192,7 +273,10 @@ func (s *Server) PartnerKey() string { return s.partnerKey }
 func (s *Server) Client() *wrapper.Client { return s.client }
 
 // Handler returns the fake as an http.Handler, to mount on a server of your
-// own. It serves the full paths, BasePath included.
+// own. It serves the full paths, BasePath included. The body limit
+// (WithMaxBodyBytes), the path limit and the JSON checks apply there too;
+// the timeouts (WithTimeouts) and the header limit are the fake's own
+// server's, so set your server's.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close stops the server: it waits for the requests in flight and closes
@@ -207,15 +291,38 @@ func (s *Server) Close() {
 	})
 }
 
-// Requests returns the requests answered so far, oldest first.
+// Requests returns the requests answered so far, oldest first: at most the
+// latest MaxLoggedRequests of them. A Path longer than MaxLoggedPath bytes is
+// kept cut to that length, with "..." at its end.
 func (s *Server) Requests() []Request {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	return append([]Request(nil), s.log...)
 }
 
+// MaxLoggedRequests is how many requests Requests remembers; older ones are
+// dropped, so that a long-running fake's memory stays bounded.
+const MaxLoggedRequests = 100_000
+
+// MaxLoggedPath is how many bytes of a request's path Requests keeps.
+const MaxLoggedPath = 1024
+
 func (s *Server) record(r Request) {
+	// Copies: net/http cuts the method and often the path out of the
+	// request line, so keeping either substring would keep the whole line
+	// (up to the header limit, or any length through Handler) alive.
+	r.Method = strings.Clone(r.Method)
+	if len(r.Path) > MaxLoggedPath {
+		r.Path = r.Path[:MaxLoggedPath-3] + "..."
+	} else {
+		r.Path = strings.Clone(r.Path)
+	}
 	s.logMu.Lock()
+	if len(s.log) >= MaxLoggedRequests {
+		// Drop the oldest tenth at once, so that a full log costs one
+		// copy per MaxLoggedRequests/10 requests, not one per request.
+		s.log = append(s.log[:0], s.log[MaxLoggedRequests/10:]...)
+	}
 	s.log = append(s.log, r)
 	s.logMu.Unlock()
 }

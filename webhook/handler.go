@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 )
 
 // Handler is a [net/http.Handler] that receives kelviq webhook deliveries.
@@ -30,7 +31,10 @@ type Handler struct {
 //   - 405 Method Not Allowed for methods other than POST;
 //   - 413 Request Entity Too Large when the body exceeds the size limit;
 //   - 500 Internal Server Error when fn returns an error (the error text is
-//     not sent to the client).
+//     not sent to the client);
+//   - with [WithReplayGuard]: 204 without calling fn for a delivery
+//     processed already, 409 Conflict (with Retry-After) for a copy of one
+//     still being processed, 503 when the replay store fails.
 //
 // Response bodies never contain the secret or the expected signature.
 // kelviq retries deliveries that do not get a 2xx answer, so fn should be
@@ -87,6 +91,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case status == http.StatusServiceUnavailable:
 		http.Error(w, "cannot check for replays now", http.StatusServiceUnavailable)
+	case status == http.StatusConflict:
+		w.Header().Set("Retry-After", strconv.Itoa(ReplayRetryAfter))
+		http.Error(w, "this delivery is being processed; retry later", http.StatusConflict)
 	case err != nil:
 		http.Error(w, "webhook processing failed", http.StatusInternalServerError)
 	default:

@@ -10,32 +10,73 @@ import (
 )
 
 // ReplayStore remembers the webhook-ids of deliveries a [Handler] has
-// accepted, so that a delivery replayed while its timestamp is still
-// within the tolerance is not processed twice. Implementations must be
-// safe for concurrent use; a shared store (e.g. Redis) protects a fleet of
-// handlers, [NewMemoryReplayStore] one process.
+// taken on, and whether each is still being processed or done, so that a
+// delivery replayed while its timestamp is still within the tolerance is
+// not processed twice, nor answered "done" while its first copy may still
+// fail. Implementations must be safe for concurrent use; a shared store
+// (e.g. Redis) protects a fleet of handlers, [NewMemoryReplayStore] one
+// process.
 type ReplayStore interface {
-	// Remember records id until expires and reports whether it was
-	// already recorded and not yet expired. It must be atomic: of two
-	// concurrent calls with the same id, at most one reports false.
-	Remember(ctx context.Context, id string, expires time.Time) (seen bool, err error)
+	// Claim records id as being processed until expires, unless the store
+	// holds it already and it has not expired, and reports what it found:
+	// [ReplayNew] when this call recorded the claim, else [ReplayInFlight]
+	// or [ReplayDone]. It must be atomic: of concurrent calls with the
+	// same id, at most one reports ReplayNew.
+	Claim(ctx context.Context, id string, expires time.Time) (ReplayState, error)
+	// Done records that the delivery with id was processed, and keeps it
+	// until expires.
+	Done(ctx context.Context, id string, expires time.Time) error
 	// Forget removes id, so that a delivery whose processing failed can
 	// be retried by kelviq.
 	Forget(ctx context.Context, id string) error
+}
+
+// ReplayState is what a [ReplayStore] holds for a webhook-id.
+type ReplayState int
+
+const (
+	// ReplayNew: the id was not held (or had expired); the caller's Claim
+	// now holds it, and the caller processes the delivery.
+	ReplayNew ReplayState = iota
+	// ReplayInFlight: another copy of the delivery is being processed.
+	ReplayInFlight
+	// ReplayDone: the delivery was processed.
+	ReplayDone
+)
+
+// String returns "new", "in flight" or "done".
+func (s ReplayState) String() string {
+	switch s {
+	case ReplayNew:
+		return "new"
+	case ReplayInFlight:
+		return "in flight"
+	case ReplayDone:
+		return "done"
+	}
+	return fmt.Sprintf("ReplayState(%d)", int(s))
 }
 
 // DefaultReplayCapacity is the number of ids [NewMemoryReplayStore] keeps
 // when given a capacity that is not positive.
 const DefaultReplayCapacity = 10000
 
-// WithReplayGuard makes the [Handler] remember each accepted delivery's
-// webhook-id in store until its timestamp leaves the tolerance window (a
-// replay after that fails verification anyway). A delivery whose id is
-// remembered is answered 204 No Content without calling the callback: it
-// was processed already, and a 2xx stops kelviq from retrying it. When the
-// callback fails, the id is forgotten so that kelviq's retry is processed.
-// When the store fails, the delivery is answered 503 and not processed.
-// The guard is off by default. [Verify] ignores this option.
+// WithReplayGuard makes the [Handler] claim each verified delivery's
+// webhook-id in store before calling the callback, until the delivery's
+// timestamp leaves the tolerance window (a replay after that fails
+// verification anyway). A copy of a delivery that arrives
+//
+//   - while another copy is being processed is answered 409 Conflict with
+//     Retry-After, without calling the callback: it is not a 2xx, so kelviq
+//     retries it, and the retry is processed if the first copy fails;
+//   - after a copy was processed is answered 204 No Content without
+//     calling the callback: a 2xx stops kelviq from retrying it.
+//
+// When the callback fails or panics, the id is forgotten so that kelviq's
+// retry is processed. When the store fails, the delivery is answered 503
+// and not processed. A claim whose process died while processing lasts
+// until the window ends; copies meanwhile are answered 409. The guard is
+// off by default. [Verify] ignores this option.
 func WithReplayGuard(store ReplayStore) Option {
 	return func(c *config) {
 		if store == nil {
@@ -46,6 +87,10 @@ func WithReplayGuard(store ReplayStore) Option {
 	}
 }
 
+// ReplayRetryAfter is the Retry-After, in seconds, of the 409 answer to a
+// copy of a delivery that is still being processed.
+const ReplayRetryAfter = 5
+
 // NewMemoryReplayStore returns an in-process [ReplayStore] that holds at
 // most capacity ids ([DefaultReplayCapacity] when capacity is not
 // positive). Expired ids are dropped first; when every id is still live,
@@ -55,48 +100,71 @@ func NewMemoryReplayStore(capacity int) ReplayStore {
 	if capacity <= 0 {
 		capacity = DefaultReplayCapacity
 	}
-	return &memoryReplayStore{cap: capacity, ids: make(map[string]time.Time), now: time.Now}
+	return &memoryReplayStore{cap: capacity, ids: make(map[string]replayEntry), now: time.Now}
 }
 
 type memoryReplayStore struct {
 	mu    sync.Mutex
 	cap   int
-	ids   map[string]time.Time
+	ids   map[string]replayEntry
 	order []string // insertion order, for eviction
 	now   func() time.Time
 }
 
-func (s *memoryReplayStore) Remember(_ context.Context, id string, expires time.Time) (bool, error) {
+// replayEntry is what the memory store holds for an id.
+type replayEntry struct {
+	expires time.Time
+	done    bool
+}
+
+func (s *memoryReplayStore) Claim(_ context.Context, id string, expires time.Time) (ReplayState, error) {
 	if id == "" {
-		return false, errors.New("webhook: empty webhook-id")
+		return ReplayNew, errors.New("webhook: empty webhook-id")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if exp, ok := s.ids[id]; ok {
-		if now.Before(exp) {
-			return true, nil
+	if e, ok := s.ids[id]; ok {
+		if now.Before(e.expires) {
+			if e.done {
+				return ReplayDone, nil
+			}
+			return ReplayInFlight, nil
 		}
-		s.remove(id) // expired: remembered anew below, once
+		s.remove(id) // expired: claimed anew below, once
 	}
 	for len(s.ids) >= s.cap && len(s.order) > 0 {
 		s.evictOne(now)
 	}
-	s.ids[id] = expires
+	s.ids[id] = replayEntry{expires: expires}
 	s.order = append(s.order, id)
-	return false, nil
+	return ReplayNew, nil
 }
 
-// evictOne drops the oldest entry (expired ones first in practice, as
-// deliveries arrive in roughly timestamp order), compacting the queue.
+func (s *memoryReplayStore) Done(_ context.Context, id string, expires time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[id]; !ok {
+		for len(s.ids) >= s.cap && len(s.order) > 0 {
+			s.evictOne(s.now())
+		}
+		s.order = append(s.order, id)
+	}
+	s.ids[id] = replayEntry{expires: expires, done: true}
+	return nil
+}
+
+// evictOne drops the entry that expires soonest (an expired one at once),
+// compacting the queue.
 func (s *memoryReplayStore) evictOne(now time.Time) {
 	victim := 0
 	for i, id := range s.order {
-		if exp, ok := s.ids[id]; !ok || !now.Before(exp) {
+		e, ok := s.ids[id]
+		if !ok || !now.Before(e.expires) {
 			victim = i
 			break
 		}
-		if i == 0 || s.ids[id].Before(s.ids[s.order[victim]]) {
+		if i == 0 || e.expires.Before(s.ids[s.order[victim]].expires) {
 			victim = i
 		}
 	}
@@ -119,7 +187,9 @@ func (s *memoryReplayStore) remove(id string) {
 	}
 }
 
-// guard applies the replay guard around fn.
+// guard applies the replay guard around fn. It returns the status to
+// answer without fn's result (409 in flight, 204 done, 503 store down),
+// or 0 and fn's error. The claim is forgotten when fn fails or panics.
 func (h *Handler) guard(ctx context.Context, e Event, fn func() error) (status int, err error) {
 	if h.cfg.replay == nil {
 		return 0, fn()
@@ -127,16 +197,30 @@ func (h *Handler) guard(ctx context.Context, e Event, fn func() error) (status i
 	// The id matters until the timestamp leaves the tolerance window by
 	// the handler's clock; stores count on the wall clock.
 	left := e.Timestamp.Add(h.cfg.tolerance + time.Second).Sub(h.cfg.now())
-	seen, err := h.cfg.replay.Remember(ctx, e.ID, time.Now().Add(left))
-	if err != nil {
+	expires := time.Now().Add(left)
+	state, err := h.cfg.replay.Claim(ctx, e.ID, expires)
+	switch {
+	case err != nil:
 		return 503, fmt.Errorf("replay store: %w", err)
-	}
-	if seen {
+	case state == ReplayDone:
 		return 204, nil
+	case state == ReplayInFlight:
+		return 409, nil
 	}
-	if err := fn(); err != nil {
+	finished := false
+	defer func() {
+		if !finished { // fn panicked: let kelviq's retry be processed
+			_ = h.cfg.replay.Forget(context.WithoutCancel(ctx), e.ID)
+		}
+	}()
+	err = fn()
+	finished = true
+	if err != nil {
 		_ = h.cfg.replay.Forget(context.WithoutCancel(ctx), e.ID)
 		return 0, err
 	}
+	// Processed. Should Done fail, the claim stays in flight until it
+	// expires: copies are answered 409, never processed twice.
+	_ = h.cfg.replay.Done(context.WithoutCancel(ctx), e.ID, expires)
 	return 0, nil
 }

@@ -109,6 +109,13 @@ const DefaultMaxBodyBytes int64 = 1 << 20
 // signatureVersion is the only signature scheme this package understands.
 const signatureVersion = "v1"
 
+// MaxSignatures is how many space-separated entries the signature header
+// may hold (all its values together): a sender signs with one secret, or
+// a few while it rotates them. A header with more is [ErrMalformedHeader]
+// before any entry is decoded or compared, so that a header stuffed with
+// thousands of candidates costs no more than one with a few.
+const MaxSignatures = 16
+
 // Errors returned by [Verify] (usually wrapped with more detail; test them
 // with [errors.Is]). No error produced by this package contains the secret
 // or the expected signature.
@@ -386,30 +393,37 @@ func parseTimestamp(s string) (int64, error) {
 // equals expected. Otherwise it reports ErrMalformedHeader if any entry was
 // syntactically invalid, else ErrInvalidSignature.
 func matchSignature(values []string, expected []byte) error {
-	var malformed, sawV1 bool
+	var entries []string
 	for _, v := range values {
-		for _, entry := range strings.Fields(v) {
-			version, sig, ok := strings.Cut(entry, ",")
-			if !ok || version == "" {
-				malformed = true
-				continue
+		for entry := range strings.FieldsSeq(v) {
+			if len(entries) == MaxSignatures {
+				return fmt.Errorf("%w: %s has more than %d entries", ErrMalformedHeader, HeaderSignature, MaxSignatures)
 			}
-			if version != signatureVersion {
-				continue // other schemes are ignored
-			}
-			sawV1 = true
-			if len(sig) != hex.EncodedLen(sha256.Size) {
-				malformed = true
-				continue
-			}
-			got, err := hex.DecodeString(sig)
-			if err != nil {
-				malformed = true
-				continue
-			}
-			if hmac.Equal(got, expected) {
-				return nil
-			}
+			entries = append(entries, entry)
+		}
+	}
+	var malformed, sawV1 bool
+	for _, entry := range entries {
+		version, sig, ok := strings.Cut(entry, ",")
+		if !ok || version == "" {
+			malformed = true
+			continue
+		}
+		if version != signatureVersion {
+			continue // other schemes are ignored
+		}
+		sawV1 = true
+		if len(sig) != hex.EncodedLen(sha256.Size) {
+			malformed = true
+			continue
+		}
+		got, err := hex.DecodeString(sig)
+		if err != nil {
+			malformed = true
+			continue
+		}
+		if hmac.Equal(got, expected) {
+			return nil
 		}
 	}
 	switch {

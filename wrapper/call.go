@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/check"
@@ -34,16 +35,23 @@ type RawResponse struct {
 // params holds the operation's path, query and header parameters by their
 // names in the spec (e.g. "customerId", "page_size"); body is the JSON
 // request body, or nil. Before anything is sent, every parameter and the
-// body are checked against the spec: an unknown or missing required
-// parameter, a value that is not of the parameter's type or format
-// (integer and its bounds, boolean, date, UUID), a path value that is
-// empty, "." or "..", and a body that the operation does not take, needs,
-// or that is not JSON each give a *ValidationError naming the parameter (or
-// "body").
+// body are checked against the spec: an unknown operationId (IDs are
+// matched exactly, case included; the error matches ErrUnknownOperation
+// too), an unknown parameter name (names are matched exactly) or a missing
+// required one, a value that is not of the parameter's type or format
+// (integer and its bounds, boolean, date, UUID), that is not valid UTF-8,
+// holds a NUL, is longer than the spec's maxLength (or 4096 bytes when it
+// sets none), a path value that is empty, "." or ".." or holds control
+// characters, and a body that the operation does not take or needs, that
+// is not exactly one JSON value, is over 1 MiB, nests more than 64 levels
+// or has an object with a key twice each give a *ValidationError naming
+// "operationId", the parameter or "body" and the rule. Everything else is
+// sent as given: each value percent-encoded into its own path segment or
+// query parameter, the body byte for byte.
 func (c *Client) Call(ctx context.Context, operationID string, params map[string]string, body []byte) (*RawResponse, error) {
 	op, ok := api.LookupOp(operationID)
 	if !ok {
-		return nil, fmt.Errorf("%w: no operation %q (see wrapper.Operations)", ErrUnknownOperation, operationID)
+		return nil, unknownOperation(operationID)
 	}
 	if err := check.Call(op.Operation(), params, body); err != nil {
 		return nil, err
@@ -70,7 +78,7 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 	op, ok := api.LookupOperation(operationID)
 	switch {
 	case !ok:
-		return paging.Failed[json.RawMessage](fmt.Errorf("%w: no operation %q (see wrapper.Operations)", ErrUnknownOperation, operationID))
+		return paging.Failed[json.RawMessage](unknownOperation(operationID))
 	case !op.Paginated():
 		return paging.Failed[json.RawMessage](check.Invalid("operationId", operationID+" is not a paginated list (it takes no page and page_size)"))
 	}
@@ -102,6 +110,26 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		return list.Results, paging.HasNext(list.Next), nil
 	})
 }
+
+// unknownOperation is the error for an operationId the spec does not
+// have: a *ValidationError for "operationId" that also matches
+// ErrUnknownOperation, and names the operation meant when only the case
+// differs.
+func unknownOperation(id string) error {
+	rule := fmt.Sprintf("no operation %q (see wrapper.Operations)", id)
+	for _, op := range api.Operations() {
+		if strings.EqualFold(op.ID, strings.TrimSpace(id)) {
+			rule = fmt.Sprintf("no operation %q: operation IDs are matched exactly; did you mean %q?", id, op.ID)
+			break
+		}
+	}
+	return &unknownOperationError{v: check.Invalid("operationId", rule).(*ValidationError)}
+}
+
+type unknownOperationError struct{ v *ValidationError }
+
+func (e *unknownOperationError) Error() string   { return e.v.Error() }
+func (e *unknownOperationError) Unwrap() []error { return []error{e.v, ErrUnknownOperation} }
 
 // rawPage is one page of a list, its items left as they came.
 type rawPage struct {

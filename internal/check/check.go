@@ -7,14 +7,18 @@
 package check
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -91,18 +95,38 @@ func Date(name, v string) (openapi_types.Date, error) {
 	return openapi_types.Date{Time: t}, nil
 }
 
-// Call checks, for Client.Call, what the operation's facts alone decide: parameter
-// names, required parameters, and the body.
+// Limits of Call's input, beyond what the spec declares.
+const (
+	// MaxParamBytes bounds a parameter value without a maxLength in the
+	// spec, so that a request line stays within what servers read.
+	MaxParamBytes = 4096
+	// MaxBodyBytes bounds a request body (no operation's body comes near).
+	MaxBodyBytes = 1 << 20
+	// MaxBodyDepth bounds how deeply a body's objects and arrays nest.
+	MaxBodyDepth = 64
+)
+
+// Call checks, for Client.Call, what the operation's facts alone decide:
+// parameter names (exactly as the spec spells them), required parameters,
+// each value (valid UTF-8, no NUL, no control characters in a header,
+// within the spec's maxLength or else MaxParamBytes), and the body.
 func Call(spec api.Operation, params map[string]string, body []byte) error {
 	known := make(map[string]bool, len(spec.Params))
 	names := make([]string, len(spec.Params))
 	for i, p := range spec.Params {
 		known[p.Name], names[i] = true, p.Name
-		if _, ok := params[p.Name]; !ok && p.Required {
-			return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
+		v, ok := params[p.Name]
+		if !ok {
+			if p.Required {
+				return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
+			}
+			continue
+		}
+		if err := paramValue(p, v); err != nil {
+			return err
 		}
 	}
-	for name := range params {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if !known[name] {
 			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
 		}
@@ -112,10 +136,118 @@ func Call(spec api.Operation, params map[string]string, body []byte) error {
 		return Invalid("body", spec.ID+" takes no request body")
 	case body == nil && spec.BodyRequired:
 		return Invalid("body", spec.ID+" needs a JSON request body")
-	case body != nil && !json.Valid(body):
-		return Invalid("body", "must be valid JSON")
+	case body != nil:
+		return Body(body)
 	}
 	return nil
+}
+
+// paramValue checks one parameter's value as text.
+func paramValue(p api.Param, v string) error {
+	switch {
+	case !utf8.ValidString(v):
+		return Invalid(p.Name, "must be valid UTF-8")
+	case strings.IndexByte(v, 0) >= 0:
+		return Invalid(p.Name, "must not contain NUL characters")
+	case p.In == "header" && strings.IndexFunc(v, unicode.IsControl) >= 0:
+		return Invalid(p.Name, "must not contain control characters (it is sent as a header)")
+	case p.MaxLength > 0:
+		return MaxLen(p.Name, v, p.MaxLength)
+	case len(v) > MaxParamBytes:
+		return Invalid(p.Name, fmt.Sprintf("must be at most %d bytes", MaxParamBytes))
+	}
+	return nil
+}
+
+// Body checks a JSON request body: at most MaxBodyBytes, valid UTF-8,
+// exactly one JSON value, nested at most MaxBodyDepth levels, and no object with the same
+// key twice (servers disagree on which of the two counts).
+func Body(body []byte) error {
+	if len(body) > MaxBodyBytes {
+		return Invalid("body", fmt.Sprintf("must be at most %d bytes, not %d", MaxBodyBytes, len(body)))
+	}
+	if !utf8.Valid(body) {
+		return Invalid("body", "must be valid UTF-8")
+	}
+	if !json.Valid(body) {
+		if d := depth(body); d > MaxBodyDepth {
+			return Invalid("body", fmt.Sprintf("must nest at most %d levels deep", MaxBodyDepth))
+		}
+		return Invalid("body", "must be valid JSON (one value)")
+	}
+	// One value, valid: walk its tokens for depth and duplicate keys.
+	type frame struct {
+		keys    map[string]bool // nil for an array
+		wantKey bool
+	}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break // io.EOF: json.Valid has seen to the rest
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if key, isKey := tok.(string); isKey && top != nil && top.keys != nil && top.wantKey {
+			if top.keys[key] {
+				return Invalid("body", fmt.Sprintf("has the key %q twice in one object", key))
+			}
+			top.keys[key], top.wantKey = true, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if len(stack) == MaxBodyDepth {
+				return Invalid("body", fmt.Sprintf("must nest at most %d levels deep", MaxBodyDepth))
+			}
+			f := &frame{}
+			if tok == json.Delim('{') {
+				f.keys, f.wantKey = map[string]bool{}, true
+			}
+			stack = append(stack, f)
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1].keys != nil {
+				stack[len(stack)-1].wantKey = true
+			}
+		default:
+			if top != nil && top.keys != nil {
+				top.wantKey = true
+			}
+		}
+	}
+	return nil
+}
+
+// depth is the deepest nesting of objects and arrays in b, brackets in
+// strings not counted; for the error of a body json.Valid refused.
+func depth(b []byte) int {
+	d, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			d++
+			deepest = max(deepest, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return deepest
 }
 
 // Key refuses a key that is empty, lacks prefix, or cannot be sent as a

@@ -149,3 +149,35 @@ func TestCall(t *testing.T) {
 		}
 	}
 }
+
+func TestBody(t *testing.T) {
+	t.Parallel()
+	deep := func(n int) []byte { return []byte(strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n)) }
+	cases := []struct {
+		body []byte
+		rule string // "" when accepted; else a part of the rule
+	}{
+		{[]byte(`{"a": 1, "b": [1, {"a": 2}], "c": {"a": {"a": 3}}}`), ""},
+		{[]byte(`[{"k": 1}, {"k": 1}]`), ""},
+		{[]byte(`"text"`), ""},
+		{deep(MaxBodyDepth), ""},
+		{deep(MaxBodyDepth + 1), "levels deep"},
+		{deep(20000), "levels deep"},
+		{[]byte(`{"a": 1, "a": 2}`), `key "a" twice`},
+		{[]byte(`{"x": {"b": [], "b": null}}`), `key "b" twice`},
+		{[]byte(`{"a": 1} 2`), "valid JSON"},
+		{[]byte(`{"a": }`), "valid JSON"},
+		{[]byte("\"\xff\""), "UTF-8"},
+		{make([]byte, MaxBodyBytes+1), "at most"},
+	}
+	for _, c := range cases {
+		err := Body(c.body)
+		var ve *api.ValidationError
+		switch {
+		case c.rule == "" && err != nil:
+			t.Errorf("%.40q: %v", c.body, err)
+		case c.rule != "" && (!errors.As(err, &ve) || ve.Field != "body" || !strings.Contains(ve.Rule, c.rule)):
+			t.Errorf("%.40q: err = %v, want a body error with %q", c.body, err, c.rule)
+		}
+	}
+}
