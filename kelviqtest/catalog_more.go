@@ -380,7 +380,7 @@ func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, i
 	st := f.s.state
 	st.mu.Lock()
 	var file *fakeapi.PlanFile
-	for _, o := range st.orgs {
+	for _, o := range st.orgs.all() {
 		p := o.planByIdentifier[identifier]
 		if p == nil {
 			continue

@@ -18,7 +18,7 @@ const checkoutLifetime = 24 * time.Hour
 // than checkoutLifetime as expired. The caller holds the lock.
 func (o *org) expireSessions() {
 	t := o.now()
-	for _, cs := range o.sessions {
+	for _, cs := range o.sessions.all() {
 		if cs.status == "open" && !t.Before(cs.created.Add(checkoutLifetime)) {
 			cs.status = "expired"
 		}

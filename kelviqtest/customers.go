@@ -124,3 +124,16 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// newCustomer is a customer with only its ID set, as createCustomer makes
+// one from {"customerId": id}.
+func newCustomer(id string, t time.Time) *fakeapi.CustomerResponse {
+	uid := newUUID()
+	created := rfc3339(t)
+	c := &fakeapi.CustomerResponse{Id: &uid, CustomerId: ptr(id), Details: &map[string]any{}, CreatedOn: &created, ModifiedOn: &created}
+	c.Name.SetNull()
+	c.Email.SetNull()
+	c.Metadata.Set(map[string]string{})
+	c.BillingAddress.SetNull()
+	return c
+}

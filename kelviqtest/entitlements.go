@@ -28,7 +28,7 @@ type entitlement struct {
 func (o *org) entitlements(customerID string, t time.Time) []*entitlement {
 	byFeature := map[string]*entitlement{}
 	var order []string
-	for _, s := range o.subscriptions {
+	for _, s := range o.subscriptions.all() {
 		if s.customerID != customerID || !s.grants(t) {
 			continue
 		}

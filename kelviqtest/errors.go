@@ -300,3 +300,8 @@ func pyType(v any) string {
 
 // number prints a schema bound without a needless ".0".
 func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// errBadRequest is an error answered as 400 {"detail": msg}.
+type errBadRequest string
+
+func (e errBadRequest) Error() string { return string(e) }

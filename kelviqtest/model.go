@@ -57,33 +57,38 @@ func parseMoney(v any) (int64, bool) {
 func rfc3339(t time.Time) string  { return t.UTC().Format(time.RFC3339Nano) }
 func dateOnly(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// cloneMap deep-copies a JSON object.
+// cloneMap deep-copies a JSON object: its nested objects and lists are
+// copied, its other values (strings, numbers, booleans, nil) shared.
 func cloneMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return map[string]any{}
-	}
-	var out map[string]any
-	if json.Unmarshal(b, &out) != nil {
-		return map[string]any{}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneValue(v)
 	}
 	return out
 }
 
-// toObj turns a generated type into a JSON object.
-func toObj(v any) obj {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return obj{}
+// cloneValue is v with its objects and lists deep-copied (see cloneMap).
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]map[string]any, len(x))
+		for i, e := range x {
+			out[i] = cloneMap(e)
+		}
+		return out
 	}
-	var out obj
-	if json.Unmarshal(b, &out) != nil {
-		return obj{}
-	}
-	return out
+	return v
 }
 
 // subscription is a customer's subscription to a plan version, or a one-time

@@ -3,8 +3,10 @@ package kelviqtest
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/oapi-codegen/nullable"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // page is one page of a list, in the shape of the API's paginated answers.
@@ -79,4 +81,16 @@ func pageURL(r *http.Request, n int) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// inDates reports whether t falls between the start and end dates
+// (inclusive) when given.
+func inDates(t time.Time, start, end *openapi_types.Date) bool {
+	if start != nil && t.Before(start.Time) {
+		return false
+	}
+	if end != nil && !t.Before(end.Time.AddDate(0, 0, 1)) {
+		return false
+	}
+	return true
 }

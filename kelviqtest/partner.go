@@ -56,7 +56,7 @@ func (f *fake) ListPartnerOrganizations(w http.ResponseWriter, r *http.Request, 
 	st := f.s.state
 	st.mu.Lock()
 	results := []fakeapi.PartnerOrganization{}
-	for _, o := range st.orgs {
+	for _, o := range st.orgs.all() {
 		if params.ExternalId != nil && o.externalID != *params.ExternalId {
 			continue
 		}
@@ -72,7 +72,7 @@ func (f *fake) RetrievePartnerOrganization(w http.ResponseWriter, r *http.Reques
 	st := f.s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if o := lookup(w, st.byID, identifier, notFound); o != nil {
+	if o := st.orgs.lookup(w, identifier, notFound); o != nil {
 		writeJSON(w, http.StatusOK, o.toAPI())
 	}
 }

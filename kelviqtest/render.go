@@ -1,9 +1,12 @@
 package kelviqtest
 
 import (
+	"slices"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // The functions below render the fake's state as the API answers it
@@ -50,18 +53,32 @@ func pick(from obj, keys ...string) obj {
 // session details and license details nest, or nil when id is nil or names
 // no subscription.
 func (o *org) subscriptionSummary(id *openapi_types.UUID) obj {
-	if id == nil || o.subByID[*id] == nil {
+	if id == nil || o.subscriptions.get(*id) == nil {
 		return nil
 	}
-	return pick(o.subscriptionObj(o.subByID[*id]), "id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime",
+	return pick(o.subscriptionObj(o.subscriptions.get(*id)), "id", "recurrence", "billingPeriodStartTime", "billingPeriodEndTime",
 		"startDate", "endDate", "status", "amount", "currency", "trialDaysRemaining", "billingType", "recurrenceUnit", "recurrenceType")
 }
 
-func (o *org) productObj(id openapi_types.UUID) obj {
+// productObj is the Product object of the product with the given id (only
+// its id when there is none): a copy of the stored fields, encoded through
+// their own JSON tags.
+func (o *org) productObj(id openapi_types.UUID) fakeapi.Product {
 	if p := o.productByID[id]; p != nil {
-		return toObj(p.data)
+		return p.snapshot()
 	}
-	return obj{"id": id.String()}
+	return fakeapi.Product{Id: &id}
+}
+
+// snapshot is a copy of the product's fields that later changes to the
+// product (its image list edited in place) leave as it is.
+func (p *product) snapshot() fakeapi.Product {
+	out := p.data
+	if out.Images != nil {
+		images := slices.Clone(*out.Images)
+		out.Images = &images
+	}
+	return out
 }
 
 func (o *org) planVersion(ident string, version int) (*plan, *planVersion) {
@@ -281,7 +298,7 @@ func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
 	}
 	// order and subscription are null until the checkout made them.
 	out["paymentMethod"], out["order"], out["subscription"] = nil, nil, nil
-	if od := o.orderByID[cs.orderID]; od != nil {
+	if od := o.orders.get(cs.orderID); od != nil {
 		full := o.orderObj(od)
 		order := pick(full, "id", "status", "paidAt", "billingType", "isTrial", "amountSubtotal", "amountDiscount",
 			"amountTax", "amountTotal", "saleCurrency", "saleCurrencySymbol", "invoiceId")
@@ -337,7 +354,7 @@ func (o *org) orderObj(od *order) obj {
 		out["plan"] = planJSON(p, v)
 	}
 	if od.subID != nil {
-		if s := o.subByID[*od.subID]; s != nil {
+		if s := o.subscriptions.get(*od.subID); s != nil {
 			word, _, _ := recurrence(s.chargePeriod)
 			out["subscription"] = obj{
 				"id":              s.id.String(),
@@ -384,7 +401,7 @@ func fee(units int64) int64 {
 
 // transactionObj is the TransactionResponse object.
 func (o *org) transactionObj(t *transaction) obj {
-	od := o.orderByID[t.orderID]
+	od := o.orders.get(t.orderID)
 	f := int64(0)
 	if t.kind == "CHARGE" {
 		f = fee(t.units)
@@ -438,7 +455,7 @@ func (o *org) refundObj(rf *refund) obj {
 	if rf.note != nil {
 		out["internalNote"] = *rf.note
 	}
-	if od := o.orderByID[rf.orderID]; od != nil {
+	if od := o.orders.get(rf.orderID); od != nil {
 		out["order"] = od.ref()
 	}
 	return out

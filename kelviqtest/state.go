@@ -20,8 +20,7 @@ import (
 // organizations' data included.
 type state struct {
 	mu         sync.Mutex
-	orgs       []*org // in provisioning order
-	byID       map[openapi_types.UUID]*org
+	orgs       collection[openapi_types.UUID, org] // in provisioning order
 	byExternal map[string]*org
 	byEmail    map[string]*org // lower-cased email
 	byKey      map[string]*org // server key
@@ -45,7 +44,6 @@ type state struct {
 func newState(clock func() time.Time) *state {
 	return &state{
 		clock:      clock,
-		byID:       map[openapi_types.UUID]*org{},
 		byExternal: map[string]*org{},
 		byEmail:    map[string]*org{},
 		byKey:      map[string]*org{},
@@ -77,18 +75,15 @@ type org struct {
 	productIdentifiers map[string]bool
 	featureIdentifiers map[string]bool
 
-	// What the server key reaches beyond the catalog (see commerce.go).
+	// What the server key reaches beyond the catalog (see the files named
+	// after the services: subscriptions.go, checkout.go, orders.go, ...).
 	numericID       int
 	productSettings map[openapi_types.UUID]map[string]any
-	subscriptions   []*subscription
-	subByID         map[openapi_types.UUID]*subscription
-	sessions        []*checkoutSession
-	sessionByID     map[string]*checkoutSession
-	orders          []*order
-	orderByID       map[string]*order
+	subscriptions   collection[openapi_types.UUID, subscription]
+	sessions        collection[string, checkoutSession]
+	orders          collection[string, order]
 	transactions    []*transaction
-	refunds         []*refund
-	refundByID      map[openapi_types.UUID]*refund
+	refunds         collection[openapi_types.UUID, refund]
 	paymentMethods  []*paymentMethod
 	licenses        []*license
 	licenseByKey    map[string]*license
@@ -218,18 +213,13 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 		st:                 s,
 		numericID:          s.lastUserID - 1000,
 		productSettings:    map[openapi_types.UUID]map[string]any{},
-		subByID:            map[openapi_types.UUID]*subscription{},
-		sessionByID:        map[string]*checkoutSession{},
-		orderByID:          map[string]*order{},
-		refundByID:         map[openapi_types.UUID]*refund{},
 		licenseByKey:       map[string]*license{},
 		promotions:         map[string]Promotion{},
 		portalTokens:       map[string]string{},
 		usage:              map[string]map[string]int64{},
 	}
 	s.slugs[slug] = true
-	s.orgs = append(s.orgs, o)
-	s.byID[o.id] = o
+	s.orgs.add(o.id, o)
 	s.byExternal[externalID] = o
 	s.byEmail[strings.ToLower(email)] = o
 	s.byKey[o.serverKey] = o
@@ -244,7 +234,7 @@ func (s *state) orgByID(op, organizationID string) (*org, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kelviqtest: %s: organizationID: %w", op, err)
 	}
-	o := s.byID[id]
+	o := s.orgs.get(id)
 	if o == nil {
 		return nil, fmt.Errorf("kelviqtest: %s: no organization %s", op, organizationID)
 	}
@@ -336,3 +326,11 @@ func (s *Server) now() time.Time { return s.state.now() }
 
 // now is the clock of the server the organization belongs to.
 func (o *org) now() time.Time { return o.st.now() }
+
+func parseUUID(s string) (openapi_types.UUID, error) {
+	var u openapi_types.UUID
+	if err := u.UnmarshalText([]byte(s)); err != nil {
+		return u, fmt.Errorf("%q is not a UUID", s)
+	}
+	return u, nil
+}

@@ -22,22 +22,29 @@ func hookTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(
 // hookAddress is a billing address in snake_case: line1, line2, city,
 // state, postal_code and country, or {} when there is none.
 func hookAddress(a any) obj {
-	if a == nil {
+	ba, ok := a.(fakeapi.BillingAddress)
+	if !ok {
 		return obj{}
 	}
-	in := toObj(a)
-	out := obj{"line1": nil, "line2": nil, "city": nil, "state": nil, "postal_code": nil, "country": nil}
-	for k, v := range in {
-		out[camelToSnake(k)] = v
+	return obj{
+		"line1": ptrOrNil(ba.Line1), "line2": nullableOrNil(ba.Line2), "city": ptrOrNil(ba.City),
+		"state": ptrOrNil(ba.State), "postal_code": ptrOrNil(ba.PostalCode), "country": ptrOrNil(ba.Country),
 	}
-	return out
+}
+
+// ptrOrNil is *p, or nil when p is nil.
+func ptrOrNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // customerHook is the customer object of customer.created and
 // customer.updated.
 func (o *org) customerHook(c *fakeapi.CustomerResponse) obj {
 	n := 0
-	for _, s := range o.subscriptions {
+	for _, s := range o.subscriptions.all() {
 		if s.customerID == deref(c.CustomerId) && s.status == "active" && s.billingType == "SUBSCRIPTION" {
 			n++
 		}
@@ -174,7 +181,7 @@ func (o *org) orderHook(od *order) obj {
 	var subID any
 	if od.subID != nil {
 		subID = od.subID.String()
-		if s := o.subByID[*od.subID]; s != nil {
+		if s := o.subscriptions.get(*od.subID); s != nil {
 			features = hookFeatures(s.features)
 		}
 	}
@@ -244,7 +251,7 @@ func (o *org) refundHook(rf *refund) obj {
 		"customer": obj{}, "subscription_id": nil, "organization": o.id.String(),
 		"created_on": hookTime(rf.created), "modified_on": hookTime(o.now()),
 	}
-	if od := o.orderByID[rf.orderID]; od != nil {
+	if od := o.orders.get(rf.orderID); od != nil {
 		out["customer"] = o.customerRef(od.customerID)
 		if od.subID != nil {
 			out["subscription_id"] = od.subID.String()
@@ -281,7 +288,7 @@ func (o *org) usageAlertHook(customerID string, e *entitlement, usage int64) obj
 		"period_start_time": nil, "period_end_time": nil, "subscription_id": nil,
 		"organization": o.id.String(), "created_on": t, "modified_on": t,
 	}
-	for _, s := range o.subscriptions {
+	for _, s := range o.subscriptions.all() {
 		if s.customerID == customerID && s.grants(o.now()) {
 			out["subscription_id"] = s.id.String()
 			out["period_start_time"] = hookTime(s.periodStart)

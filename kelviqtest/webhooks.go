@@ -147,7 +147,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		o := st.sessionOrg[id]
 		var cs *checkoutSession
 		if o != nil {
-			cs = o.sessionByID[id]
+			cs = o.sessions.get(id)
 			if cs.status == "open" {
 				err = s.completeCheckout(o, cs)
 			}
