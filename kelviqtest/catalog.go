@@ -185,6 +185,10 @@ func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.FeatureCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
+		if field, msg := meterRule(body); msg != "" {
+			writeFieldErrors(w, field, msg)
+			return
+		}
 		ident, ok := pickIdentifier(w, body.Identifier, body.Name, "feature", o.featureIdentifiers)
 		if !ok {
 			return
@@ -218,6 +222,37 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 		o.featureByID[id] = feat
 		writeJSON(w, http.StatusCreated, feat.data)
 	})
+}
+
+// meterRule is the reference's rule for a METER feature: its
+// featureDetails name a featureSubType (PRE_AGGREGATED_USAGE or
+// RAW_EVENTS) and its units, and a RAW_EVENTS feature has a meter with an
+// aggregation and filters. It returns the field at fault and the message,
+// or "" when the rule holds.
+func meterRule(body fakeapi.FeatureCreateRequest) (field, msg string) {
+	if body.FeatureType != fakeapi.FeatureCreateRequestFeatureTypeMETER {
+		return "", ""
+	}
+	details := deref(body.FeatureDetails)
+	if v, ok := details["feature_sub_type"]; ok && details["featureSubType"] == nil {
+		// kelviq reads this nested key in either style, as the others, and
+		// answers it in camelCase
+		delete(details, "feature_sub_type")
+		details["featureSubType"] = v
+	}
+	sub, _ := details["featureSubType"].(string)
+	switch {
+	case sub != "PRE_AGGREGATED_USAGE" && sub != "RAW_EVENTS":
+		return "featureDetails", "A METER feature needs featureSubType PRE_AGGREGATED_USAGE or RAW_EVENTS."
+	case details["units"] == nil:
+		return "featureDetails", "A METER feature needs units."
+	case sub == "RAW_EVENTS":
+		meter := deref(body.Meter)
+		if meter["aggregation"] == nil || meter["filters"] == nil {
+			return "meter", "A RAW_EVENTS feature needs a meter with aggregation and filters."
+		}
+	}
+	return "", ""
 }
 
 // ListCatalogFeatures lists the features that are not archived, oldest
@@ -521,6 +556,9 @@ func (f *fake) PublishCatalogPlan(w http.ResponseWriter, r *http.Request, identi
 		last := p.latest()
 		last.status = planPublished
 		last.data.ModifiedOn = ptr(f.s.now())
+		if req, ok := body.(*fakeapi.PlanPublishRequest); ok {
+			o.migrate(identifier, last, deref(req.UpdateFeatures), deref(req.UpdatePricing))
+		}
 		writeJSON(w, http.StatusOK, fakeapi.PlanPublishResponse{Status: ptr("published")})
 	})
 }

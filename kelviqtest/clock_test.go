@@ -41,7 +41,7 @@ func TestBillingPeriodsRenewAndEndWithTheClock(t *testing.T) {
 	c := must(srv.Client().ForOrganization(org))(t)
 	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Calls", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	featureID, planID := "calls", "monthly"
-	feature := must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Calls", Identifier: &featureID, FeatureType: "METER"}))(t)
+	feature := must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Calls", Identifier: &featureID, FeatureType: "METER", FeatureDetails: testkit.MeterDetails()}))(t)
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Monthly", Identifier: &planID, Product: *product.Id}))(t)
 	limit, reset := any(10), api.PlanEntitlementDetailsReset("EVERY_MONTH")
 	must(c.Catalog.Plans.AddFeatures(ctx, planID, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{

@@ -201,7 +201,7 @@ func scenario() []step {
 		{method: "DELETE", path: "/catalog/products/{product}/image/{image2}/", want: 204},
 		{method: "DELETE", path: "/catalog/products/{spareProduct}/", want: 204},
 		{method: "POST", path: "/catalog/features/", body: m{"name": "API calls", "identifier": "api-calls", "featureType": "METER",
-			"featureDetails": m{"units": m{"singular": "call", "plural": "calls"}}}, want: 201, save: s{"meter": "id"}},
+			"featureDetails": m{"featureSubType": "PRE_AGGREGATED_USAGE", "units": m{"singular": "call", "plural": "calls"}}}, want: 201, save: s{"meter": "id"}},
 		{method: "POST", path: "/catalog/features/", body: m{"name": "Single sign-on", "identifier": "sso", "featureType": "BOOLEAN"}, want: 201, save: s{"sso": "id"}},
 		{method: "POST", path: "/catalog/features/", body: m{"name": "Spare", "featureType": "BOOLEAN"}, want: 201, save: s{"spareFeature": "id"}},
 		{method: "GET", path: "/catalog/features/", query: s{"page_size": "2"}, want: 200},

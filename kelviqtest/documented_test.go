@@ -10,12 +10,8 @@ import (
 	"testing"
 )
 
-// The two answers a row of testdata/documented.md may give besides test
-// names.
-const (
-	notModelled  = "not modelled: "
-	catalogOwned = "catalog engineer's tests"
-)
+// What a row of testdata/documented.md says when it gives no test names.
+const notModelled = "not modelled: "
 
 // docSources are the files a row may cite: pages of kelviq/docs and the
 // published API reference.
@@ -23,8 +19,8 @@ var docSources = regexp.MustCompile(`^(guides/webhooks|guides/sandbox|guides/sub
 
 // TestDocumentedTable checks testdata/documented.md: each row cites a
 // source line, says something, and names tests of this package that exist
-// (or says why the fake does not model it, or that the catalog engineer's
-// tests cover it); the counts in its summary line are the rows'.
+// (or says why the fake does not model it); the counts in its summary line
+// are the rows'.
 func TestDocumentedTable(t *testing.T) {
 	t.Parallel()
 	tests := testNames(t)
@@ -33,7 +29,7 @@ func TestDocumentedTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var rows, tested, notMod, catalog int
+	var rows, tested, notMod int
 	summary := ""
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
@@ -65,8 +61,6 @@ func TestDocumentedTable(t *testing.T) {
 				t.Errorf("row %d: not modelled without a reason", rows)
 			}
 			notMod++
-		case check == catalogOwned:
-			catalog++
 		default:
 			tested++
 			for _, name := range strings.Split(check, ", ") {
@@ -82,8 +76,7 @@ func TestDocumentedTable(t *testing.T) {
 	if rows < 100 {
 		t.Fatalf("only %d rows read", rows)
 	}
-	want := "Statements: " + strconv.Itoa(rows) + ". Tested: " + strconv.Itoa(tested) + ". Not modelled: " + strconv.Itoa(notMod) +
-		". Catalog engineer's tests: " + strconv.Itoa(catalog) + "."
+	want := "Statements: " + strconv.Itoa(rows) + ". Tested: " + strconv.Itoa(tested) + ". Not modelled: " + strconv.Itoa(notMod) + "."
 	if summary != want {
 		t.Errorf("summary line %q, the rows give %q", summary, want)
 	}

@@ -29,7 +29,11 @@ func newShop(t *testing.T, srv *kelviqtest.Server, externalID string) *shop {
 	c := must(srv.Client().ForOrganization(org))(t)
 	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Team tool", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	feature := func(ident string, kind api.FeatureCreateRequestFeatureType) api.CatalogFeature {
-		return *must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: ident, Identifier: &ident, FeatureType: kind}))(t)
+		req := api.FeatureCreateRequest{Name: ident, Identifier: &ident, FeatureType: kind}
+		if kind == api.FeatureCreateRequestFeatureTypeMETER {
+			req.FeatureDetails = testkit.MeterDetails()
+		}
+		return *must(c.Catalog.Features.Create(ctx, req))(t)
 	}
 	seats, exports, sso := feature("seats", "METER"), feature("exports", "METER"), feature("sso", "BOOLEAN")
 	ident := "team"

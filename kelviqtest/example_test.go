@@ -83,7 +83,7 @@ func ExampleServer_CompleteCheckout() {
 		return
 	}
 	featureID, planID := "reports", "starter"
-	feature, err := shop.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Reports", Identifier: &featureID, FeatureType: "METER"})
+	feature, err := shop.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Reports", Identifier: &featureID, FeatureType: "METER", FeatureDetails: &map[string]any{"featureSubType": "PRE_AGGREGATED_USAGE", "units": map[string]any{"singular": "report", "plural": "reports"}}})
 	if err != nil {
 		fmt.Println(err)
 		return

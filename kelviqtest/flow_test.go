@@ -37,7 +37,7 @@ func TestSellAndMeterFlow(t *testing.T) {
 	// of 5 and a monthly price, published.
 	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Reports", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	featureID := "reports"
-	feature := must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Reports", Identifier: &featureID, FeatureType: "METER"}))(t)
+	feature := must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Reports", Identifier: &featureID, FeatureType: "METER", FeatureDetails: testkit.MeterDetails()}))(t)
 	planID := "starter"
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Starter", Identifier: &planID, Product: *product.Id}))(t)
 	limit := any(5)

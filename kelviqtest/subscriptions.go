@@ -346,3 +346,27 @@ func (o *org) resetUsage(sub *subscription) {
 		}
 	}
 }
+
+// migrate moves the running subscriptions of a plan that was just
+// published to its new version: its entitlements with features, its price
+// for their charge period with pricing. Without either, customers keep the
+// version they subscribed to, as the reference says of publishing. The
+// caller holds the lock.
+func (o *org) migrate(planIdent string, v *planVersion, features, pricing bool) {
+	if !features && !pricing {
+		return
+	}
+	for _, s := range o.subscriptions.all() {
+		if s.plan != planIdent || s.status == "canceled" || s.billingType != "SUBSCRIPTION" {
+			continue
+		}
+		if features {
+			s.version = deref(v.data.Version)
+		}
+		if pricing {
+			if units, cur := v.price(s.chargePeriod); cur != "" {
+				s.amountUnits, s.currency = units, cur
+			}
+		}
+	}
+}

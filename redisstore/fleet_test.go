@@ -18,6 +18,7 @@ import (
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/entitlements"
 	"github.com/kelviq/kelviq-go/internal/redistest"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/usage"
@@ -169,7 +170,7 @@ func newFleetFake(t *testing.T) *fleetFake {
 	must(client.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Fleet", Identifier: &plan, Product: *product.Id}))
 	var ents []api.PlanFeatureEntitlementWrite
 	for _, id := range []string{"api-calls", "seats"} {
-		f, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: id, Identifier: &id, FeatureType: api.FeatureCreateRequestFeatureTypeMETER})
+		f, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: id, Identifier: &id, FeatureType: api.FeatureCreateRequestFeatureTypeMETER, FeatureDetails: testkit.MeterDetails()})
 		must(f, err)
 		limit := any(1 << 40)
 		ents = append(ents, api.PlanFeatureEntitlementWrite{Feature: *f.Id, Details: api.PlanEntitlementDetails{Value: &limit}})

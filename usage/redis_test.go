@@ -398,7 +398,7 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "API calls", Identifier: testkit.Ptr("api-calls"), FeatureType: api.FeatureCreateRequestFeatureTypeMETER}); err != nil {
+	if _, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "API calls", Identifier: testkit.Ptr("api-calls"), FeatureType: api.FeatureCreateRequestFeatureTypeMETER, FeatureDetails: testkit.MeterDetails()}); err != nil {
 		t.Fatal(err)
 	}
 

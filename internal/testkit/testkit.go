@@ -29,3 +29,10 @@ func Must[T any](v T, err error) func(TB) T {
 		return v
 	}
 }
+
+// MeterDetails is the featureDetails a METER feature needs (the
+// reference's rule, which the fake applies): a pre-aggregated meter and
+// its units.
+func MeterDetails() *map[string]any {
+	return &map[string]any{"featureSubType": "PRE_AGGREGATED_USAGE", "units": map[string]any{"singular": "unit", "plural": "units"}}
+}
