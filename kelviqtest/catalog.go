@@ -66,8 +66,7 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 			p.data.Description = ptr("")
 		}
 		o.productIdentifiers[ident] = true
-		o.products = append(o.products, p)
-		o.productByID[id] = p
+		o.products.add(id, p)
 		writeJSON(w, http.StatusCreated, p.data)
 	})
 }
@@ -95,7 +94,7 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		items := []fakeapi.Product{}
-		for _, p := range o.products {
+		for _, p := range o.products.all() {
 			if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
 				items = append(items, p.data)
 			}
@@ -108,12 +107,12 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 // published plans; a product of another organization is 404.
 func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := lookup(w, o.productByID, pk, notFound)
+		p := o.products.lookup(w, pk, notFound)
 		if p == nil {
 			return
 		}
 		plans := []string{}
-		for _, pl := range o.plans {
+		for _, pl := range o.plans.all() {
 			if pl.product == pk && !pl.archived && pl.published() {
 				plans = append(plans, pl.identifier)
 			}
@@ -140,7 +139,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	var body fakeapi.ProductUpdateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		p := lookup(w, o.productByID, pk, notFound)
+		p := o.products.lookup(w, pk, notFound)
 		if p == nil {
 			return
 		}
@@ -165,7 +164,7 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // DeleteCatalogProduct archives the product; an archived one is 400.
 func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := lookup(w, o.productByID, pk, notFound)
+		p := o.products.lookup(w, pk, notFound)
 		switch {
 		case p == nil:
 		case p.archived:
@@ -214,8 +213,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 			feat.data.Description = ptr("")
 		}
 		o.featureIdentifiers[ident] = true
-		o.features = append(o.features, feat)
-		o.featureByID[id] = feat
+		o.features.add(id, feat)
 		writeJSON(w, http.StatusCreated, feat.data)
 	})
 }
@@ -226,7 +224,7 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		items := []fakeapi.CatalogFeature{}
-		for _, ft := range o.features {
+		for _, ft := range o.features.all() {
 			if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
 				items = append(items, d)
 			}
@@ -238,7 +236,7 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 // RetrieveCatalogFeature answers one feature, archived or not.
 func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		ft := lookup(w, o.featureByID, pk, notFound)
+		ft := o.features.lookup(w, pk, notFound)
 		if ft == nil {
 			return
 		}
@@ -249,7 +247,7 @@ func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk
 // DeleteCatalogFeature archives the feature; an archived one is 400.
 func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		ft := lookup(w, o.featureByID, pk, notFound)
+		ft := o.features.lookup(w, pk, notFound)
 		switch {
 		case ft == nil:
 		case deref(ft.data.IsArchived):
@@ -281,7 +279,7 @@ func (v *planVersion) isLatest() bool { return v.status == planPublished }
 
 // findPlan returns the organization's plan, or answers 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
-	return lookup(w, o.planByIdentifier, identifier, notFound)
+	return o.plans.lookup(w, identifier, notFound)
 }
 
 // editablePlan returns the organization's plan, or answers 404 when there
@@ -321,12 +319,12 @@ func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.PlanCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if prod := o.productByID[body.Product]; prod == nil || prod.archived {
+		if prod := o.products.get(body.Product); prod == nil || prod.archived {
 			writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
 			return
 		}
 		taken := map[string]bool{}
-		for k := range o.planByIdentifier {
+		for k := range o.plans.keys() {
 			taken[k] = true
 		}
 		if !o.ownsUploadKeys(w, "fileKeys", deref(body.FileKeys)) {
@@ -375,8 +373,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 			v.data.Ordering.SetNull()
 		}
 		p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
-		o.plans = append(o.plans, p)
-		o.planByIdentifier[ident] = p
+		o.plans.add(ident, p)
 		writeJSON(w, http.StatusCreated, planJSON(p, v))
 	})
 }
@@ -399,8 +396,8 @@ func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		items := []fakeapi.CatalogPlan{}
-		for _, p := range o.plans {
-			if prod := o.productByID[p.product]; !p.archived && prod != nil && !prod.archived {
+		for _, p := range o.plans.all() {
+			if prod := o.products.get(p.product); !p.archived && prod != nil && !prod.archived {
 				items = append(items, planJSON(p, p.latest()))
 			}
 		}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
@@ -77,8 +75,8 @@ func TestProductObjAsRoundTrip(t *testing.T) {
 	p := &product{data: fakeapi.Product{Id: &id, Name: ptr("Pro <tier>"), Identifier: ptr("pro"), Description: ptr("d"),
 		CreatedBy: ptr("u1"), ModifiedOn: ptr(time.Date(2026, 3, 4, 5, 6, 7, 891000, time.UTC)),
 		TaxCode: ptr(fakeapi.ProductTaxCode("SAAS")), Images: &[]fakeapi.ProductImage{img}}}
-	o := &org{productByID: map[openapi_types.UUID]*product{}}
-	o.productByID[id] = p
+	o := &org{}
+	o.products.add(id, p)
 
 	got := o.productObj(id)
 	if g, w := marshal(t, got), marshal(t, roundTrip(t, p.data)); g != w {
