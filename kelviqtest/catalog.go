@@ -1,10 +1,11 @@
 package kelviqtest
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -294,24 +295,13 @@ func editablePlan(w http.ResponseWriter, o *org, identifier string) *plan {
 }
 
 // editDraft returns the organization's plan and its draft, opened when
-// needed: editablePlan, then openDraft.
+// needed: editablePlan, then plan.draft.
 func editDraft(w http.ResponseWriter, o *org, identifier string, t time.Time) (*plan, *planVersion) {
 	p := editablePlan(w, o, identifier)
 	if p == nil {
 		return nil, nil
 	}
-	return p, openDraft(w, p, t)
-}
-
-// openDraft returns the plan's draft, opening one when there is none (see
-// plan.draft), or answers 500 when it cannot.
-func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
-	v, err := p.draft(t)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return nil
-	}
-	return v
+	return p, p.draft(t)
 }
 
 // CreateCatalogPlan drafts a plan (version 1) under one of the
@@ -448,20 +438,15 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 	})
 }
 
-// draft returns the plan's open draft, opening one when there is none.
-func (p *plan) draft(t time.Time) (*planVersion, error) {
+// draft returns the plan's open draft, opening one when there is none: a
+// copy of the latest version, numbered one higher, that later edits of
+// either leave the other as it was.
+func (p *plan) draft(t time.Time) *planVersion {
 	last := p.latest()
 	if last.status == planDraft {
-		return last, nil
+		return last
 	}
-	b, err := json.Marshal(last.data)
-	if err != nil {
-		return nil, err
-	}
-	v := &planVersion{status: planDraft}
-	if err := json.Unmarshal(b, &v.data); err != nil {
-		return nil, err
-	}
+	v := &planVersion{status: planDraft, data: clonePlanData(last.data)}
 	for _, pf := range last.features {
 		v.features = append(v.features, &planFeature{feature: pf.feature, details: cloneMap(pf.details)})
 	}
@@ -471,7 +456,47 @@ func (p *plan) draft(t time.Time) (*planVersion, error) {
 	v.data.Version = ptr(deref(last.data.Version) + 1)
 	v.data.CreatedOn, v.data.ModifiedOn = &t, &t
 	p.versions = append(p.versions, v)
-	return v, nil
+	return v
+}
+
+// clonePlanData copies a plan version's fields: its lists, objects and
+// license rules are copied, so that editing them in place (a file renamed,
+// a file deleted, a detail changed) does not reach the original; the
+// pointed-to strings, numbers and booleans are shared, since edits replace
+// those pointers rather than write through them (see patch).
+func clonePlanData(d fakeapi.CatalogPlan) fakeapi.CatalogPlan {
+	out := d
+	out.Countries = cloneSlicePtr(d.Countries)
+	out.Files = cloneSlicePtr(d.Files)
+	out.Links = cloneSlicePtr(d.Links)
+	out.Details = cloneMapPtr(d.Details)
+	out.Metadata = cloneMapPtr(d.Metadata)
+	if d.License != nil {
+		l := *d.License
+		out.License = &l
+	}
+	out.Ordering = maps.Clone(d.Ordering)
+	return out
+}
+
+// cloneSlicePtr copies the list p points to; nil, or a pointer to a nil
+// list (which encodes as null and so was never there), is nil.
+func cloneSlicePtr[T any](p *[]T) *[]T {
+	if p == nil || *p == nil {
+		return nil
+	}
+	c := slices.Clone(*p)
+	return &c
+}
+
+// cloneMapPtr deep-copies the JSON object p points to (see cloneMap); nil,
+// or a pointer to a nil map, is nil.
+func cloneMapPtr(p *map[string]any) *map[string]any {
+	if p == nil || *p == nil {
+		return nil
+	}
+	c := cloneMap(*p)
+	return &c
 }
 
 // DeleteCatalogPlan archives every version of the plan (the version query

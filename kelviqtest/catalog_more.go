@@ -180,10 +180,7 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 				return
 			}
 		}
-		v := openDraft(w, p, f.s.now())
-		if v == nil {
-			return
-		}
+		v := p.draft(f.s.now())
 		for _, pe := range body.PlanEntitlements {
 			d := pe.Details
 			if d == nil {
@@ -225,10 +222,7 @@ func (o *org) draftFeature(w http.ResponseWriter, identifier, featureID string, 
 		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
 	}
-	v := openDraft(w, p, t)
-	if v == nil {
-		return nil, -1
-	}
+	v := p.draft(t)
 	return v, o.planFeatureIndex(v, featureID)
 }
 
