@@ -95,3 +95,39 @@ func TestLibraryLinksNoMCP(t *testing.T) {
 		t.Errorf("./cmd/kelviq does not link the MCP SDK: is this test still checking the right names?")
 	}
 }
+
+// The test helper packages run no import back up the layers: they import
+// no package of the module (nor testing), and no package's non-test code
+// imports them.
+func TestTestHelpersImportNothingUp(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, so the dependency graph cannot be listed")
+	}
+	helpers := []string{"github.com/kelviq/kelviq-go/internal/testkit", "github.com/kelviq/kelviq-go/internal/countingapi"}
+	for _, pkg := range helpers {
+		out, err := exec.Command(goCmd, "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == "testing" || (strings.HasPrefix(dep, "github.com/kelviq/kelviq-go") && dep != pkg) {
+				t.Errorf("%s imports %s", pkg, dep)
+			}
+		}
+	}
+	out, err := exec.Command(goCmd, "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list ./...: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		for _, imp := range fields[1:] {
+			for _, h := range helpers {
+				if imp == h {
+					t.Errorf("%s imports %s from non-test code", fields[0], h)
+				}
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -71,7 +72,7 @@ func TestFlowAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if email, _ := ptrGet(got.Email); !(got.Name == nil) || email != "c3@fabrikam.example" {
+	if email, _ := testkit.PtrGet(got.Email); !(got.Name == nil) || email != "c3@fabrikam.example" {
 		t.Fatalf("after PATCH {name:null}: name null %v, email %q; want true and the earlier email", (got.Name == nil), email)
 	}
 

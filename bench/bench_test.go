@@ -17,6 +17,7 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/bench/internal/benchapi"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -220,7 +221,7 @@ func BenchmarkAutoPaging(b *testing.B) {
 					b.Fatal(err, r.StatusCode())
 				}
 				n += len(*r.JSON200.Results)
-				if next, err := ptrGet(r.JSON200.Next); err != nil || next == "" {
+				if next, err := testkit.PtrGet(r.JSON200.Next); err != nil || next == "" {
 					break
 				}
 			}

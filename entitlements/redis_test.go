@@ -152,7 +152,7 @@ func TestRedisKilledAnswersContinue(t *testing.T) {
 	rs := redistest.Start(t)
 	api := countingapi.Start(t)
 	var hook storeErrors
-	checker, err := entitlements.NewChecker(api.Client(t),
+	checker, err := entitlements.NewChecker(countingClient(t, api),
 		entitlements.WithStore(redisstore.NewCache(rs.Client(t))), entitlements.WithLocalTTL(0),
 		entitlements.WithOnStoreError(hook.record))
 	if err != nil {
@@ -226,7 +226,7 @@ func TestRedisPausedIsBypassed(t *testing.T) {
 	rs := redistest.Start(t)
 	api := countingapi.Start(t)
 	var hook storeErrors
-	checker, err := entitlements.NewChecker(api.Client(t),
+	checker, err := entitlements.NewChecker(countingClient(t, api),
 		entitlements.WithStore(redisstore.NewCache(rs.Client(t))), entitlements.WithStoreTimeout(50*time.Millisecond),
 		entitlements.WithOnStoreError(hook.record))
 	if err != nil {
@@ -255,7 +255,7 @@ func TestInvalidateReachesOtherCheckersAtOnce(t *testing.T) {
 	api := countingapi.Start(t)
 	var checkers []*entitlements.Checker
 	for range 2 {
-		c, err := entitlements.NewChecker(api.Client(t), entitlements.WithLocalTTL(time.Minute),
+		c, err := entitlements.NewChecker(countingClient(t, api), entitlements.WithLocalTTL(time.Minute),
 			entitlements.WithStore(redisstore.NewCache(rs.Client(t), redisstore.WithPrefix("acme:"))))
 		if err != nil {
 			t.Fatal(err)
@@ -294,4 +294,11 @@ func TestInvalidateReachesOtherCheckersAtOnce(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal("second Close:", err)
 	}
+}
+
+// countingClient is a wrapper client for srv (countingapi.Client, made by
+// wrapper.New), with opts after its own.
+func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, append(opts, wrapper.WithoutEnvKeys())...)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -32,7 +33,7 @@ func TestDraftPlansAreNotLatestUntilPublished(t *testing.T) {
 	if got := must(c.Catalog.Plans.Get(ctx, ident, nil))(t); !*got.IsLatest || *got.Version != 1 {
 		t.Fatalf("after publishing: isLatest %v, version %d; want true, 1", *got.IsLatest, *got.Version)
 	}
-	v2 := must(c.Catalog.Plans.Update(ctx, ident, nil, api.PlanUpdateRequest{Name: ptr("Atlas Pro+")}))(t)
+	v2 := must(c.Catalog.Plans.Update(ctx, ident, nil, api.PlanUpdateRequest{Name: testkit.Ptr("Atlas Pro+")}))(t)
 	if *v2.Version != 2 || *v2.IsLatest {
 		t.Fatalf("the draft opened by an edit: version %d, isLatest %v; want 2, false", *v2.Version, *v2.IsLatest)
 	}
@@ -81,7 +82,7 @@ func TestTwoPaidPricesInOneCurrencyAre400(t *testing.T) {
 	eur := "EUR"
 	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "PAID", Currency: &eur}}}))(t)
 	_, err := c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{
-		{PriceType: "PAID", Currency: ptr("USD")}, {PriceType: "FREE"}, {PriceType: "PAID", Currency: ptr("USD")},
+		{PriceType: "PAID", Currency: testkit.Ptr("USD")}, {PriceType: "FREE"}, {PriceType: "PAID", Currency: testkit.Ptr("USD")},
 	}})
 	if !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("two PAID USD prices: %v, want a 400", err)

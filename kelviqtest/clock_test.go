@@ -9,6 +9,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -44,12 +45,12 @@ func TestBillingPeriodsRenewAndEndWithTheClock(t *testing.T) {
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Monthly", Identifier: &planID, Product: *product.Id}))(t)
 	limit, reset := any(10), api.PlanEntitlementDetailsReset("EVERY_MONTH")
 	must(c.Catalog.Plans.AddFeatures(ctx, planID, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
-		{Feature: *feature.Id, Details: api.PlanEntitlementDetails{Value: &limit, HardLimit: ptr(true), Reset: &reset}},
+		{Feature: *feature.Id, Details: api.PlanEntitlementDetails{Value: &limit, HardLimit: testkit.Ptr(true), Reset: &reset}},
 	}}))(t)
 	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
-		PriceType: "PAID", Currency: ptr("USD"),
+		PriceType: "PAID", Currency: testkit.Ptr("USD"),
 		ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
-			ChargePeriod: ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "10.00"},
+			ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "10.00"},
 		}}}},
 	}}}))(t)
 	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)

@@ -17,6 +17,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 )
 
@@ -74,10 +75,10 @@ func TestPeriodEndCancellationIsAnUpdateUntilItEnds(t *testing.T) {
 	}
 	// Listed without status, an expired subscription is left out; asked
 	// for by status, it is there.
-	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_1")}))(t); len(*list.Results) != 0 {
+	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1")}))(t); len(*list.Results) != 0 {
 		t.Fatalf("default list has the expired subscription: %+v", *list.Results)
 	}
-	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_1"), Status: ptr("canceled")}))(t); len(*list.Results) != 1 {
+	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1"), Status: testkit.Ptr("canceled")}))(t); len(*list.Results) != 1 {
 		t.Fatalf("status=canceled lists %d", len(*list.Results))
 	}
 }
@@ -194,7 +195,7 @@ func TestRefundsAsDocumented(t *testing.T) {
 	orders := *must(s.c.Orders.List(ctx, nil))(t).Results
 	orderID := *orders[0].Id
 	// No reason given: REQUESTED_BY_CUSTOMER. amountUnits wins over amount.
-	rf := must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(500)), Amount: ptr(json.Number("9.00"))}))(t)
+	rf := must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(500)), Amount: testkit.Ptr(json.Number("9.00"))}))(t)
 	if rf.Reason == nil || string(*rf.Reason) != "REQUESTED_BY_CUSTOMER" || *rf.AmountUnits != 500 {
 		t.Fatalf("refund without a reason = reason %v, units %v", rf.Reason, rf.AmountUnits)
 	}
@@ -202,7 +203,7 @@ func TestRefundsAsDocumented(t *testing.T) {
 		t.Fatalf("retrieved refund = %+v", got)
 	}
 	// amount alone is in major units.
-	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, Amount: ptr(json.Number("5.00")), Reason: ptr(api.RefundCreateRequestReason("DUPLICATE"))}))(t)
+	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, Amount: testkit.Ptr(json.Number("5.00")), Reason: testkit.Ptr(api.RefundCreateRequestReason("DUPLICATE"))}))(t)
 	order := must(s.c.Orders.Get(ctx, orderID))(t)
 	if *order.Status != "PARTIAL_REFUND" || *order.RefundedTotalUnits != 1000 {
 		t.Fatalf("order after 10.00 of 20.00 = %v, refunded %v", *order.Status, *order.RefundedTotalUnits)
@@ -231,7 +232,7 @@ func TestRefundsAsDocumented(t *testing.T) {
 		}
 	}
 	// A one-time purchase's refund has subscription_id null.
-	if _, err := s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(1))}); err == nil {
+	if _, err := s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(1))}); err == nil {
 		t.Fatal("refunded more than the order")
 	}
 	charge := must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
@@ -239,7 +240,7 @@ func TestRefundsAsDocumented(t *testing.T) {
 		t.Fatalf("a one-time charge has endDate %v", charge.EndDate)
 	}
 	var oneTime string
-	for _, od := range *must(s.c.Orders.List(ctx, &api.ListOrdersParams{BillingType: ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
+	for _, od := range *must(s.c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
 		oneTime = *od.Id
 	}
 	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: oneTime}))(t)
@@ -276,8 +277,8 @@ func TestOrdersAsDocumented(t *testing.T) {
 	if len(all) != 2 {
 		t.Fatalf("%d orders", len(all))
 	}
-	renewals := list(&api.ListOrdersParams{IsRenewal: ptr(true)})
-	firsts := list(&api.ListOrdersParams{IsRenewal: ptr(false), BillingType: ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))})
+	renewals := list(&api.ListOrdersParams{IsRenewal: testkit.Ptr(true)})
+	firsts := list(&api.ListOrdersParams{IsRenewal: testkit.Ptr(false), BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))})
 	if len(renewals) != 1 || len(firsts) != 1 || *renewals[0].Id == *firsts[0].Id {
 		t.Fatalf("renewals %d, first orders %d", len(renewals), len(firsts))
 	}
@@ -314,8 +315,8 @@ func TestDailyAndTwentyEightDayPeriods(t *testing.T) {
 	s := newShop(t, srv, "four-weeks")
 	ctx := context.Background()
 	must(s.c.Catalog.Plans.BulkSetPrices(ctx, "team", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
-		PriceType: "PAID", Currency: ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
-			ChargePeriod: ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "7.00"},
+		PriceType: "PAID", Currency: testkit.Ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
+			ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "7.00"},
 		}}}},
 	}}}))(t)
 	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
@@ -336,7 +337,7 @@ func TestDailyAndTwentyEightDayPeriods(t *testing.T) {
 	if want := daily.BillingPeriodStartTime.AddDate(0, 0, 29); !d.BillingPeriodStartTime.Equal(want) {
 		t.Fatalf("daily subscription after 29 days starts its period %v, want %v", d.BillingPeriodStartTime, want)
 	}
-	renewals := *must(s.c.Orders.List(ctx, &api.ListOrdersParams{IsRenewal: ptr(true), PageSize: ptr(100)}))(t).Results
+	renewals := *must(s.c.Orders.List(ctx, &api.ListOrdersParams{IsRenewal: testkit.Ptr(true), PageSize: testkit.Ptr(100)}))(t).Results
 	if len(renewals) != 29+1 { // 29 daily renewals and one 28-day one
 		t.Fatalf("%d renewal orders, want 30", len(renewals))
 	}
@@ -379,16 +380,16 @@ func TestCustomersMayShareAnEmailNotAnID(t *testing.T) {
 	must(c.Customers.Update(ctx, "cus_work", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Office Account")}))(t)
 	// Search looks at email, name and customerId.
 	for search, want := range map[string]int{"SAME@mail": 2, "office": 1, "cus_home": 1} {
-		if n := *must(c.Customers.List(ctx, &api.ListCustomersParams{Search: ptr(search)}))(t).Count; n != want {
+		if n := *must(c.Customers.List(ctx, &api.ListCustomersParams{Search: testkit.Ptr(search)}))(t).Count; n != want {
 			t.Errorf("search %q: %d customers, want %d", search, n, want)
 		}
 	}
 	// Each record keeps its own subscriptions and payment methods.
 	must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_home")}))(t)
-	if n := len(*must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_work")}))(t).Results); n != 0 {
+	if n := len(*must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_work")}))(t).Results); n != 0 {
 		t.Fatalf("cus_work has %d subscriptions of cus_home's", n)
 	}
-	if n := len(*must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: ptr("cus_work")}))(t).Results); n != 0 {
+	if n := len(*must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: testkit.Ptr("cus_work")}))(t).Results); n != 0 {
 		t.Fatalf("cus_work has %d payment methods of cus_home's", n)
 	}
 }
@@ -401,7 +402,7 @@ func TestSubscriptionStatusFilterTakesAList(t *testing.T) {
 	must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE"}))(t)
 	count := func(status string) int {
 		t.Helper()
-		p := &api.ListSubscriptionsParams{CustomerId: ptr("cus_1")}
+		p := &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1")}
 		if status != "" {
 			p.Status = &status
 		}
@@ -444,7 +445,7 @@ func TestPaginationLinksFollowTheScheme(t *testing.T) {
 		t.Fatalf("next link over https = %v", page.Next)
 	}
 	// page_size above 100 is refused.
-	_, err = c.Customers.List(ctx, &api.ListCustomersParams{PageSize: ptr(101)})
+	_, err = c.Customers.List(ctx, &api.ListCustomersParams{PageSize: testkit.Ptr(101)})
 	if err == nil {
 		t.Fatal("page_size 101 accepted")
 	}
@@ -482,11 +483,11 @@ func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 		t.Fatalf("session events, newest first: %+v", events)
 	}
 	// Search looks at the product's name too.
-	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Search: ptr("team TOOL")}))(t).Results); n != 2 {
+	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Search: testkit.Ptr("team TOOL")}))(t).Results); n != 2 {
 		t.Fatalf("search by product name: %d sessions", n)
 	}
-	expired := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: ptr("expired")}))(t).Results
-	success := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: ptr("success")}))(t).Results
+	expired := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: testkit.Ptr("expired")}))(t).Results
+	success := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: testkit.Ptr("success")}))(t).Results
 	if len(expired) != 1 || expired[0].Id == nil || *expired[0].Id != early || len(success) != 1 {
 		t.Fatalf("expired %d, success %d", len(expired), len(success))
 	}
@@ -602,15 +603,15 @@ func TestMoreReferenceRules(t *testing.T) {
 	_, err = c.Subscriptions.Update(ctx, charge.Id.String(), api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY"})
 	apiError(t, err, http.StatusBadRequest)
 	// An order without a subscription has subscription {}.
-	for _, od := range *must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
+	for _, od := range *must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
 		if od.Subscription == nil || od.Subscription.Id != nil {
 			t.Fatalf("one-time order subscription = %+v, want {}", od.Subscription)
 		}
 	}
 	// Transactions: a charge's fee itemized (a fixed fee without a
 	// percentage), a refund without fee has an empty breakdown.
-	orderID := *(*must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))}))(t).Results)[0].Id
-	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(300))}))(t)
+	orderID := *(*must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))}))(t).Results)[0].Id
+	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(300))}))(t)
 	names := map[string]bool{"base_fee": true, "fixed_fee": true, "international_fee": true, "subscription_fee": true, "conversion_fee": true, "fee_adjustment": true}
 	var charges, refunds int
 	txs := *must(c.Transactions.List(ctx, nil))(t).Results
@@ -655,14 +656,14 @@ func TestMoreReferenceRules(t *testing.T) {
 		}
 	}
 	// Transaction search looks at the customer too.
-	if n := len(*must(c.Transactions.List(ctx, &api.ListTransactionsParams{Search: ptr("ONE@shop")}))(t).Results); n != len(txs) {
+	if n := len(*must(c.Transactions.List(ctx, &api.ListTransactionsParams{Search: testkit.Ptr("ONE@shop")}))(t).Results); n != len(txs) {
 		t.Fatalf("search by the customer's email: %d of %d transactions", n, len(txs))
 	}
 	// Refund list filters: status, search by order, created dates.
-	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: ptr(api.ListRefundsParamsStatus("SUCCEEDED")), Search: &orderID}))(t).Results); n != 1 {
+	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: testkit.Ptr(api.ListRefundsParamsStatus("SUCCEEDED")), Search: &orderID}))(t).Results); n != 1 {
 		t.Fatalf("refunds of the order: %d", n)
 	}
-	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: ptr(api.ListRefundsParamsStatus("FAILED"))}))(t).Results); n != 0 {
+	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: testkit.Ptr(api.ListRefundsParamsStatus("FAILED"))}))(t).Results); n != 0 {
 		t.Fatalf("failed refunds: %d", n)
 	}
 	today := openapi_types.Date{Time: time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)}
@@ -673,17 +674,17 @@ func TestMoreReferenceRules(t *testing.T) {
 	}
 	// Payment methods: only succeeded, by customer, newest first; the
 	// payment_method webhook names the customer by the merchant's ID.
-	pms := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: ptr("cus_1")}))(t).Results
+	pms := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: testkit.Ptr("cus_1")}))(t).Results
 	if len(pms) != 1 || *pms[0].Status != "succeeded" || !*pms[0].IsDefault {
 		t.Fatalf("payment methods = %+v", pms)
 	}
 	if md := *pms[0].MethodData; md["expMonth"] == nil || md["expYear"] == nil || md["last4"] != "4242" {
 		t.Fatalf("methodData = %v, want camelCase card details", md)
 	}
-	if byMail := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: ptr("one@shop.example")}))(t).Results; len(byMail) != 1 {
+	if byMail := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: testkit.Ptr("one@shop.example")}))(t).Results; len(byMail) != 1 {
 		t.Fatalf("payment methods by customer_email: %d", len(byMail))
 	}
-	if other := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: ptr("nobody@shop.example")}))(t).Results; len(other) != 0 {
+	if other := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: testkit.Ptr("nobody@shop.example")}))(t).Results; len(other) != 0 {
 		t.Fatalf("payment methods of an unknown email: %d", len(other))
 	}
 	pm := object(eventsOf(t, srv, "payment_method.created")[0])
@@ -692,7 +693,7 @@ func TestMoreReferenceRules(t *testing.T) {
 	}
 	// The product offering: with customer_id, isCustomerExists and the
 	// subscription; plans_enabled narrows the plans.
-	offer := must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), &api.GetProductOfferingParams{CustomerId: ptr("cus_1"), PlansEnabled: ptr("solo")}))(t)
+	offer := must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), &api.GetProductOfferingParams{CustomerId: testkit.Ptr("cus_1"), PlansEnabled: testkit.Ptr("solo")}))(t)
 	if offer.IsCustomerExists == nil || !*offer.IsCustomerExists || offer.Subscription == nil || offer.Plans == nil || len(*offer.Plans) != 1 {
 		t.Fatalf("product offering = exists %v, subscription %v, plans %v", offer.IsCustomerExists, offer.Subscription, offer.Plans)
 	}

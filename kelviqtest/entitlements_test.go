@@ -9,6 +9,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -35,8 +36,8 @@ func newShop(t *testing.T, srv *kelviqtest.Server, externalID string) *shop {
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Team", Identifier: &ident, Product: *product.Id}))(t)
 	val := func(v any) *any { return &v }
 	must(c.Catalog.Plans.AddFeatures(ctx, ident, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
-		{Feature: *seats.Id, Details: api.PlanEntitlementDetails{Value: val(3), HardLimit: ptr(true)}},
-		{Feature: *exports.Id, Details: api.PlanEntitlementDetails{Value: val(2), HardLimit: ptr(false)}},
+		{Feature: *seats.Id, Details: api.PlanEntitlementDetails{Value: val(3), HardLimit: testkit.Ptr(true)}},
+		{Feature: *exports.Id, Details: api.PlanEntitlementDetails{Value: val(2), HardLimit: testkit.Ptr(false)}},
 		{Feature: *sso.Id, Details: api.PlanEntitlementDetails{Value: val(true)}},
 	}}))(t)
 	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t) // the API publishes no plan without a price
@@ -192,9 +193,9 @@ func TestRefundsStayWithinTheOrder(t *testing.T) {
 	s := newShop(t, srv, "refunds")
 	ctx := context.Background()
 	must(s.c.Catalog.Plans.BulkSetPrices(ctx, "team", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
-		PriceType: "PAID", Currency: ptr("USD"),
+		PriceType: "PAID", Currency: testkit.Ptr("USD"),
 		ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
-			ChargePeriod: ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "12.50"},
+			ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "12.50"},
 		}}}},
 	}}}))(t)
 	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
@@ -212,14 +213,14 @@ func TestRefundsStayWithinTheOrder(t *testing.T) {
 		t.Fatalf("completed checkout = %+v", detail)
 	}
 	orderID := *detail.Order.Id
-	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(1000))}))(t)
-	_, err := s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(251))})
+	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(1000))}))(t)
+	_, err := s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(251))})
 	apiError(t, err, http.StatusBadRequest)
 	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID}))(t) // the 2.50 left
 	order := must(s.c.Orders.Get(ctx, orderID))(t)
 	if order.Status == nil || *order.Status != "REFUNDED" || *order.RefundedTotalUnits != 1250 {
 		t.Fatalf("order after refunds = status %v, refunded %v", order.Status, order.RefundedTotalUnits)
 	}
-	_, err = s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(1))})
+	_, err = s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(1))})
 	apiError(t, err, http.StatusBadRequest)
 }

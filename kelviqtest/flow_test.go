@@ -11,6 +11,7 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/entitlements"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -41,12 +42,12 @@ func TestSellAndMeterFlow(t *testing.T) {
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Starter", Identifier: &planID, Product: *product.Id}))(t)
 	limit := any(5)
 	must(c.Catalog.Plans.AddFeatures(ctx, planID, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
-		{Feature: *feature.Id, Details: api.PlanEntitlementDetails{Value: &limit, HardLimit: ptr(true)}},
+		{Feature: *feature.Id, Details: api.PlanEntitlementDetails{Value: &limit, HardLimit: testkit.Ptr(true)}},
 	}}))(t)
 	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
-		PriceType: "PAID", Currency: ptr("USD"),
+		PriceType: "PAID", Currency: testkit.Ptr("USD"),
 		ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
-			ChargePeriod: ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "9.00"},
+			ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "9.00"},
 		}}}},
 	}}}))(t)
 	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
@@ -80,7 +81,7 @@ func TestSellAndMeterFlow(t *testing.T) {
 	}
 
 	// The subscription, as the API reports it.
-	subs := must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_flow")}))(t)
+	subs := must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_flow")}))(t)
 	if subs.Results == nil || len(*subs.Results) != 1 || (*subs.Results)[0].Id.String() != subEvent.ID || *(*subs.Results)[0].Status != "active" {
 		t.Fatalf("subscriptions = %+v", subs)
 	}

@@ -18,6 +18,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -304,8 +305,8 @@ func TestCustomersPaging(t *testing.T) {
 	} {
 		resp := must(c.ListCustomersWithResponse(ctx, &api.ListCustomersParams{Page: &page, PageSize: &size}))(t)
 		got := resp.JSON200
-		next, _ := ptrGet(got.Next)
-		prev, _ := ptrGet(got.Previous)
+		next, _ := testkit.PtrGet(got.Next)
+		prev, _ := testkit.PtrGet(got.Previous)
 		if *got.Count != 25 || len(*got.Results) != w.n || *(*got.Results)[0].CustomerId != w.first || next != w.next || prev != w.previous {
 			t.Errorf("page %d: count %d, %d results from %s, next %q, previous %q; want %+v",
 				page, *got.Count, len(*got.Results), *(*got.Results)[0].CustomerId, next, prev, w)
@@ -373,7 +374,7 @@ func TestCustomerPatch(t *testing.T) {
 	}
 	upd = must(c.UpdateCustomerWithResponse(ctx, "cus_1", api.CustomerUpdateRequest{
 		Email:          nullable.NewNullableWithValue("ada@lovelace.example"),
-		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: ptr("GB"), City: ptr("London")}),
+		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: testkit.Ptr("GB"), City: testkit.Ptr("London")}),
 	}))(t).JSON200
 	if !(upd.Name == nil) || (*upd.Email) != "ada@lovelace.example" || *upd.BillingAddress.MustGet().City != "London" {
 		t.Fatalf("after email: %+v", upd)
@@ -384,8 +385,6 @@ func TestCustomerPatch(t *testing.T) {
 		t.Fatalf("listed = %+v", got)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // ---- validation ----
 
@@ -469,7 +468,7 @@ func TestCatalogLifecycle(t *testing.T) {
 	if *p.Identifier != "pro-suite" || len(*p.Images) != 1 || p.Id == nil {
 		t.Fatalf("product = %+v", p)
 	}
-	_, err := c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "X", TaxCode: "saas", Identifier: ptr("pro-suite")})
+	_, err := c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "X", TaxCode: "saas", Identifier: testkit.Ptr("pro-suite")})
 	if ae := apiError(t, err, http.StatusBadRequest); len(ae.FieldErrors["identifier"]) == 0 {
 		t.Fatalf("duplicate identifier: %v", ae.FieldErrors)
 	}
@@ -477,7 +476,7 @@ func TestCatalogLifecycle(t *testing.T) {
 	if *p2.Identifier != "pro-suite-2" {
 		t.Fatalf("second identifier = %q", *p2.Identifier)
 	}
-	upd := must(c.UpdateCatalogProductWithResponse(ctx, *p.Id, api.ProductUpdateRequest{Name: ptr("Pro Suite 2")}))(t).JSON200
+	upd := must(c.UpdateCatalogProductWithResponse(ctx, *p.Id, api.ProductUpdateRequest{Name: testkit.Ptr("Pro Suite 2")}))(t).JSON200
 	if *upd.Name != "Pro Suite 2" || *upd.TaxCode != "saas" {
 		t.Fatalf("updated product = %+v", upd)
 	}
@@ -524,7 +523,7 @@ func TestCatalogLifecycle(t *testing.T) {
 	if got := must(c.RetrieveCatalogProductWithResponse(ctx, *p.Id))(t).JSON200; !slices.Equal(*got.Plans, []string{"basic"}) {
 		t.Fatalf("product plans = %v", *got.Plans)
 	}
-	v2 := must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: ptr("Basic+")}))(t).JSON200
+	v2 := must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: testkit.Ptr("Basic+")}))(t).JSON200
 	if *v2.Version != 2 || *v2.Name != "Basic+" || (*v2.Details)["status"] != "draft" {
 		t.Fatalf("edit of a published plan = %+v", v2)
 	}
@@ -535,7 +534,7 @@ func TestCatalogLifecycle(t *testing.T) {
 	if *latest.Version != 1 || *latest.Name != "Basic" || !*latest.IsLatest {
 		t.Fatalf("after discard = %+v", latest)
 	}
-	must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: ptr("Basic v2")}))(t)
+	must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: testkit.Ptr("Basic v2")}))(t)
 	must(c.PublishCatalogPlanWithResponse(ctx, "basic", api.PlanPublishRequest{}))(t)
 	one := 1
 	v1 := must(c.RetrieveCatalogPlanWithResponse(ctx, "basic", &api.RetrieveCatalogPlanParams{Version: &one}))(t).JSON200

@@ -8,6 +8,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -21,7 +22,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Desktop app", TaxCode: api.ProductCreateRequestTaxCodeSoftware}))(t)
 	planID := "desktop"
 	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Desktop", Identifier: &planID, Product: *product.Id,
-		License: &api.LicenseConfig{Enabled: ptr(true), ActivationLimit: ptr(2), ActivationLimitEnabled: ptr(true)}}))(t)
+		License: &api.LicenseConfig{Enabled: testkit.Ptr(true), ActivationLimit: testkit.Ptr(2), ActivationLimitEnabled: testkit.Ptr(true)}}))(t)
 	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t) // the API publishes no plan without a price
 	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_dev", Email: nullable.NewNullableWithValue("dev@example.com")}))(t)
@@ -33,7 +34,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	key := (*(*sub.License)[0].LicenseKey)
 
 	activate := func(name string) (*api.LicenseActivationResponse, error) {
-		return c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: ptr("cus_dev"), InstanceName: &name})
+		return c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: testkit.Ptr("cus_dev"), InstanceName: &name})
 	}
 	first := must(activate("laptop"))(t)
 	must(activate("desktop"))(t)
@@ -42,7 +43,7 @@ func TestLicensesKeepTheirInstanceLimit(t *testing.T) {
 	if first.License == nil || *first.License.ActivationLimit != 2 {
 		t.Fatalf("activation = %+v", first)
 	}
-	_, err = c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: ptr("cus_other")})
+	_, err = c.Licenses.Activate(ctx, api.LicenseActivation{LicenseKey: key, CustomerId: testkit.Ptr("cus_other")})
 	apiError(t, err, http.StatusForbidden)
 
 	v := must(c.Licenses.Validate(ctx, api.LicenseValidate{LicenseKey: key, InstanceId: first.InstanceId}))(t)

@@ -18,6 +18,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -270,7 +271,7 @@ func TestConcurrentClientsKeepStateConsistent(t *testing.T) {
 				errs <- err
 				_, err = s.c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "metered", FeatureId: "exports", Value: 1, Behaviour: "DELTA"})
 				errs <- err
-				_, err = s.c.Customers.List(ctx, &api.ListCustomersParams{PageSize: ptr(100)})
+				_, err = s.c.Customers.List(ctx, &api.ListCustomersParams{PageSize: testkit.Ptr(100)})
 				errs <- err
 			}
 		}()

@@ -13,6 +13,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 )
 
@@ -210,7 +211,7 @@ func TestStatePayloadsHaveTheGuidesFields(t *testing.T) {
 	c := s.c
 	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_pay", Name: nullable.NewNullableWithValue("Pat Payer"),
 		Email:          nullable.NewNullableWithValue("pat@payer.example"),
-		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: ptr("NL"), City: ptr("Utrecht"), PostalCode: ptr("3511 AB")})}))(t)
+		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: testkit.Ptr("NL"), City: testkit.Ptr("Utrecht"), PostalCode: testkit.Ptr("3511 AB")})}))(t)
 	must(c.Customers.Update(ctx, "cus_pay", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Pat P. Payer")}))(t)
 	session := must(c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
 		SuccessUrl: "https://payer.example/ok", CustomerId: nullable.NewNullableWithValue("cus_pay"),
@@ -218,7 +219,7 @@ func TestStatePayloadsHaveTheGuidesFields(t *testing.T) {
 	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
 		t.Fatal(err)
 	}
-	subs := *must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: ptr("cus_pay")}))(t).Results
+	subs := *must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_pay")}))(t).Results
 	subID := subs[0].Id.String()
 	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_pay", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t) // at the limit: an alert
 	must(c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "YEARLY"}))(t)
@@ -227,7 +228,7 @@ func TestStatePayloadsHaveTheGuidesFields(t *testing.T) {
 	clk.Advance(40 * 24 * time.Hour)
 	must(c.Subscriptions.Get(ctx, subID))(t) // the period is over: cancelled
 	orderID := *must(c.CheckoutSessions.Get(ctx, *session.CheckoutSessionId))(t).Order.Id
-	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: ptr(int64(100))}))(t)
+	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(100))}))(t)
 
 	seen := map[string]bool{}
 	for _, e := range srv.Events() {
@@ -252,10 +253,10 @@ func newPricedShop(t *testing.T, srv *kelviqtest.Server, externalID string) *sho
 		t.Helper()
 		var charges []api.PlanCharge
 		for period, amount := range amounts {
-			charges = append(charges, api.PlanCharge{ChargePeriod: ptr(api.PlanChargeChargePeriod(period)), PriceData: &map[string]any{"amount": amount}})
+			charges = append(charges, api.PlanCharge{ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod(period)), PriceData: &map[string]any{"amount": amount}})
 		}
 		must(s.c.Catalog.Plans.BulkSetPrices(ctx, plan, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
-			PriceType: "PAID", Currency: ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &charges}},
+			PriceType: "PAID", Currency: testkit.Ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &charges}},
 		}}}))(t)
 		must(s.c.Catalog.Plans.Publish(ctx, plan, api.PlanPublishRequest{}))(t)
 	}

@@ -45,7 +45,7 @@ func TestCacheIgnoresForeignValues(t *testing.T) {
 	api := countingapi.Start(t)
 	var mu sync.Mutex
 	ops := map[string]int{}
-	checker, err := entitlements.NewChecker(api.Client(t), entitlements.WithStore(redisstore.NewCache(rdb)),
+	checker, err := entitlements.NewChecker(countingClient(t, api), entitlements.WithStore(redisstore.NewCache(rdb)),
 		entitlements.WithLocalTTL(0), entitlements.WithStoreTimeout(2*time.Second),
 		entitlements.WithOnStoreError(func(op string, _ error) { mu.Lock(); ops[op]++; mu.Unlock() }))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/kelviq/kelviq-go/internal/redistest"
 	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/usage"
+	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // Redis as production runs it: TLS only (a certificate authority made for
@@ -40,7 +41,7 @@ func TestPasswordACLAndTLS(t *testing.T) {
 	api := countingapi.Start(t)
 	var mu sync.Mutex
 	var storeErrs []string
-	checker, err := entitlements.NewChecker(api.Client(t), entitlements.WithStore(redisstore.NewCache(app)),
+	checker, err := entitlements.NewChecker(countingClient(t, api), entitlements.WithStore(redisstore.NewCache(app)),
 		entitlements.WithStoreTimeout(2*time.Second),
 		entitlements.WithOnStoreError(func(op string, err error) { mu.Lock(); storeErrs = append(storeErrs, op+": "+err.Error()); mu.Unlock() }))
 	if err != nil {
@@ -63,7 +64,7 @@ func TestPasswordACLAndTLS(t *testing.T) {
 	}
 
 	var queueErrs []string
-	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, app, "{acme:usage}", redisstore.WithLease(time.Second))),
+	rep, err := usage.NewReporter(countingClient(t, api), usage.WithQueue(newQueue(t, app, "{acme:usage}", redisstore.WithLease(time.Second))),
 		usage.WithInterval(5*time.Millisecond),
 		usage.WithOnQueueError(func(op string, err error) { mu.Lock(); queueErrs = append(queueErrs, op+": "+err.Error()); mu.Unlock() }))
 	if err != nil {
@@ -124,4 +125,11 @@ func TestPasswordACLAndTLS(t *testing.T) {
 	if err := other.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("a client that does not trust the CA: %v", err)
 	}
+}
+
+// countingClient is a wrapper client for srv (countingapi.Client, made by
+// wrapper.New), with opts after its own.
+func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, append(opts, wrapper.WithoutEnvKeys())...)
 }

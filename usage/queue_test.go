@@ -3,15 +3,7 @@ package usage
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"net/url"
-	"syscall"
 	"testing"
-
-	"github.com/kelviq/kelviq-go/api"
-	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 func TestMemoryQueue(t *testing.T) {
@@ -91,53 +83,5 @@ func TestMemoryQueue(t *testing.T) {
 	}
 	if q.Len() != 1 || cap(q.entries) > 256 {
 		t.Errorf("Len %d, capacity %d after 10000 cycles", q.Len(), cap(q.entries))
-	}
-}
-
-// sendErr is the error the wrapper gives for a report whose connection
-// fails with dialErr.
-func sendErr(t *testing.T, dialErr error) error {
-	t.Helper()
-	hc := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) { return nil, dialErr }}}
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL("http://127.0.0.1:9/api/v1"), wrapper.WithServerKey("sk_classify"),
-		wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Usage.Report(context.Background(), api.ReportUsageRequest{CustomerId: "c", FeatureId: "f", Behaviour: api.ReportUsageRequestBehaviourDELTA})
-	return err
-}
-
-func TestClassify(t *testing.T) {
-	dial := sendErr(t, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
-	read := &url.Error{Op: "Post", URL: "https://api.kelviq.com/api/v1/report/usage/",
-		Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
-	for _, tc := range []struct {
-		name string
-		err  error
-		want outcome
-	}{
-		{"nil", nil, delivered},
-		{"2xx that does not decode", &wrapper.DecodeError{StatusCode: 200, Err: errors.New("bad json")}, delivered},
-		{"400", &wrapper.APIError{StatusCode: 400}, rejected},
-		{"422", &wrapper.APIError{StatusCode: 422}, rejected},
-		{"401", &wrapper.APIError{StatusCode: 401}, rejected},
-		{"404", &wrapper.APIError{StatusCode: 404}, rejected},
-		{"invalid input", &wrapper.ValidationError{Field: "customerId", Rule: "must not be empty"}, rejected},
-		{"no key", fmt.Errorf("wrapped: %w", wrapper.ErrMissingCredential), rejected},
-		{"429", &wrapper.APIError{StatusCode: 429}, notApplied},
-		{"refused", dial, notApplied},
-		{"unknown host", sendErr(t, &net.DNSError{Err: "no such host", Name: "x"}), notApplied},
-		{"refused, not as the wrapper reports it", &url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, maybeApplied},
-		{"408", &wrapper.APIError{StatusCode: 408}, maybeApplied},
-		{"500", &wrapper.APIError{StatusCode: 500}, maybeApplied},
-		{"503", &wrapper.APIError{StatusCode: 503}, maybeApplied},
-		{"reset after sending", read, maybeApplied},
-		{"timeout", fmt.Errorf("kelviq: %w", context.DeadlineExceeded), maybeApplied},
-		{"unknown", errors.New("something else"), maybeApplied},
-	} {
-		if got := classify(tc.err); got != tc.want {
-			t.Errorf("%s: classify = %d, want %d", tc.name, got, tc.want)
-		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/countingapi"
 	"github.com/kelviq/kelviq-go/internal/redistest"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/usage"
@@ -144,7 +145,7 @@ func TestReportsSurviveSIGKILL(t *testing.T) {
 
 	var mu sync.Mutex
 	var uncertain []usage.Report
-	rep, err := usage.NewReporter(api.Client(t),
+	rep, err := usage.NewReporter(countingClient(t, api),
 		usage.WithQueue(newQueue(t, rs.Client(t), "acme:usage", redisstore.WithLease(200*time.Millisecond))),
 		usage.WithInterval(10*time.Millisecond),
 		usage.WithOnUncertain(func(r usage.Report, _ error) { mu.Lock(); uncertain = append(uncertain, r); mu.Unlock() }))
@@ -202,7 +203,7 @@ func TestTwoReportersShareAQueue(t *testing.T) {
 	api := countingapi.Start(t)
 	var reps []*usage.Reporter
 	for range 2 {
-		rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, rs.Client(t), "{acme}:usage")),
+		rep, err := usage.NewReporter(countingClient(t, api), usage.WithQueue(newQueue(t, rs.Client(t), "{acme}:usage")),
 			usage.WithInterval(5*time.Millisecond), usage.WithBatchSize(20))
 		if err != nil {
 			t.Fatal(err)
@@ -263,7 +264,7 @@ func TestMaybeSentEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	rep, err := usage.NewReporter(api.Client(t), usage.WithQueue(newQueue(t, rdb, "q", redisstore.WithLease(50*time.Millisecond))),
+	rep, err := usage.NewReporter(countingClient(t, api), usage.WithQueue(newQueue(t, rdb, "q", redisstore.WithLease(50*time.Millisecond))),
 		usage.WithInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +398,7 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "API calls", Identifier: ptr("api-calls"), FeatureType: api.FeatureCreateRequestFeatureTypeMETER}); err != nil {
+	if _, err := client.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "API calls", Identifier: testkit.Ptr("api-calls"), FeatureType: api.FeatureCreateRequestFeatureTypeMETER}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -445,8 +446,6 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 		t.Errorf("stats %+v: want nothing uncertain or rejected", st)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // newQueue is redisstore.NewQueue for a name that must be accepted.
 func newQueue(t testing.TB, rdb redis.UniversalClient, name string, opts ...redisstore.QueueOption) *redisstore.Queue {

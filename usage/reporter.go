@@ -6,18 +6,21 @@
 // same customer and feature and keeping the last SET, so a busy service
 // sends one request per customer and feature per batch.
 //
-// The API takes no idempotency key, so the delivery rules are:
+// The API takes no idempotency key. Each request's outcome is classified
+// by the client's one retry rulebook (wrapper.RetryRules says it), a SET
+// counting as idempotent and a DELTA not, and then:
 //
-//   - a 2xx answer: delivered;
-//   - 400 or 422 (or any other 4xx but 408 and 429), or input refused
-//     before sending: handed back (WithOnRejected, Stats.Rejected), never
-//     retried;
-//   - not sent at all (the connection could not be opened) or 429: retried
-//     with backoff, before anything later in the queue is sent;
-//   - sent but unanswered (connection lost, timeout), 408 or 5xx: a SET is
-//     retried (repeating it is harmless); a DELTA is never re-sent blindly:
-//     it is handed to WithOnUncertain and parked in the queue for
-//     reconciliation (Reporter.Uncertain).
+//   - applied (a 2xx answer): delivered;
+//   - retried, as the rulebook says (not applied and retryable, such as
+//     a connection that could not be opened or a 429; or, for a SET, may
+//     be applied and retryable): with backoff, before anything later in
+//     the queue is sent;
+//   - a DELTA that may have been applied (sent but unanswered, 408, 5xx):
+//     never re-sent blindly: handed to WithOnUncertain and parked in the
+//     queue for reconciliation (Reporter.Uncertain);
+//   - anything else (400 or 422 or another refusal, input refused before
+//     sending, a SET answered with a 5xx no retry can help): handed back
+//     (WithOnRejected, Stats.Rejected), never retried.
 //
 // Nothing is dropped silently: a report is delivered, handed back, parked,
 // or still queued (Close says which reports of the in-memory queue were
@@ -44,7 +47,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +56,7 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/backoff"
+	"github.com/kelviq/kelviq-go/internal/transport"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -219,9 +222,9 @@ func WithConcurrency(n int) Option {
 	}
 }
 
-// WithBackoff sets the base and the cap of the exponential backoff (with
-// full jitter) between retries (defaults 100 ms and 10 s). Keep the cap
-// well under the lease of a shared queue.
+// WithBackoff sets the base and the cap of the exponential backoff
+// between retries (defaults 100 ms and 10 s), with equal jitter: a wait in
+// [window/2, window]. Keep the cap well under the lease of a shared queue.
 func WithBackoff(base, max time.Duration) Option {
 	return func(s *settings) error {
 		if base <= 0 || max < base {
@@ -245,8 +248,8 @@ func WithRequestTimeout(d time.Duration) Option {
 }
 
 // WithOnRejected calls f for each request the API refused (or that was
-// refused before sending), with the report as sent and the error. The
-// report is not retried. f runs on the delivery loop and must not block.
+// refused before sending, or a SET no retry can help), with the report as
+// sent and the error. The report is not retried. f runs on the delivery loop and must not block.
 func WithOnRejected(f func(Report, error)) Option {
 	return func(s *settings) error {
 		if f == nil {
@@ -634,44 +637,6 @@ func (r *Reporter) deliver(ctx context.Context, entries []Entry) {
 	wg.Wait()
 }
 
-type outcome int
-
-const (
-	delivered    outcome = iota
-	rejected             // answered and refused: hand back
-	notApplied           // never sent, or 429: retry
-	maybeApplied         // sent and unanswered, 408 or 5xx
-)
-
-// classify applies the delivery rules to a request's error.
-func classify(err error) outcome {
-	if err == nil {
-		return delivered
-	}
-	var apiErr *wrapper.APIError
-	if errors.As(err, &apiErr) {
-		switch c := apiErr.StatusCode; {
-		case c == http.StatusTooManyRequests:
-			return notApplied
-		case c == http.StatusRequestTimeout || c >= 500:
-			return maybeApplied
-		default:
-			return rejected
-		}
-	}
-	switch {
-	case errors.Is(err, wrapper.ErrDecode), errors.Is(err, wrapper.ErrBodyTooLarge):
-		// A 2xx answer whose body we could not read: it was applied.
-		return delivered
-	case errors.Is(err, wrapper.ErrInvalidInput), errors.Is(err, wrapper.ErrMissingCredential),
-		errors.Is(err, wrapper.ErrUnknownOperation):
-		return rejected // refused before sending; sending again cannot help
-	case errors.Is(err, wrapper.ErrNotSent):
-		return notApplied
-	}
-	return maybeApplied
-}
-
 // send delivers one group, retrying as the rules allow, until it is
 // settled or ctx ends (then the entries stay queued and claimed; a durable
 // queue hands them to another holder after its lease).
@@ -710,29 +675,31 @@ func (r *Reporter) send(ctx context.Context, g *group) {
 		}
 		_, err = r.client.Usage.Report(cctx, body)
 		cancel()
-		switch out := classify(err); {
-		// Each outcome is counted, and handed to its callback, before the
-		// queue is told: Flush returns once the queue says done, and by
-		// then Stats and the callbacks must have seen it.
-		case out == delivered:
+		// The client's rulebook classifies the outcome (internal/transport):
+		// a SET is idempotent, a DELTA is not. Each outcome is counted, and
+		// handed to its callback, before the queue is told: Flush returns
+		// once the queue says done, and by then Stats and the callbacks
+		// must have seen it.
+		switch v := transport.Classify(0, err); {
+		case v.Effect == transport.Applied:
 			r.sent.Add(uint64(len(g.ids)))
 			r.settle(ctx, func(ctx context.Context) error { return r.queue.Ack(ctx, g.ids) }, "ack")
 			return
-		case out == rejected:
+		case v.Resend(g.rep.Behaviour == Set):
+			if v.Effect == transport.NotApplied {
+				if _, herr := r.queue.Hold(ctx, g.ids, false); herr != nil {
+					r.queueFailed("hold", herr)
+				}
+			}
+		case v.Effect == transport.MaybeApplied && g.rep.Behaviour == Delta:
+			r.settleUncertain(ctx, g, err)
+			return
+		default: // refused, or a SET another attempt cannot help
 			r.rejected.Add(uint64(len(g.ids)))
 			if r.s.onRejected != nil {
 				r.s.onRejected(g.rep, err)
 			}
 			r.settle(ctx, func(ctx context.Context) error { return r.queue.Ack(ctx, g.ids) }, "ack")
-			return
-		case out == notApplied:
-			if _, herr := r.queue.Hold(ctx, g.ids, false); herr != nil {
-				r.queueFailed("hold", herr)
-			}
-		case out == maybeApplied && g.rep.Behaviour == Set:
-			// Repeating a SET is harmless: retry.
-		default:
-			r.settleUncertain(ctx, g, err)
 			return
 		}
 	}

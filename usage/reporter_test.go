@@ -55,7 +55,7 @@ func newReporter(t *testing.T, srv *countingapi.Server, h *handedBack, opts ...u
 	if h != nil {
 		base = append(base, usage.WithOnRejected(h.reject), usage.WithOnUncertain(h.uncertainOf))
 	}
-	rep, err := usage.NewReporter(srv.Client(t), append(base, opts...)...)
+	rep, err := usage.NewReporter(countingClient(t, srv), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +65,13 @@ func newReporter(t *testing.T, srv *countingapi.Server, h *handedBack, opts ...u
 		_ = rep.Close(ctx)
 	})
 	return rep
+}
+
+// countingClient is a wrapper client for srv (countingapi.Client, made by
+// wrapper.New), with opts after its own.
+func countingClient(t testing.TB, srv *countingapi.Server, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	return countingapi.Client(t, srv, wrapper.New, wrapper.WithBaseURL, wrapper.WithServerKey, wrapper.WithHTTPClient, append(opts, wrapper.WithoutEnvKeys())...)
 }
 
 func mustReport(t *testing.T, rep *usage.Reporter, c, f string, v int, b usage.Behaviour) {
@@ -282,7 +289,7 @@ func TestQueueFull(t *testing.T) {
 func TestCloseHandsBackUndelivered(t *testing.T) {
 	srv := countingapi.Start(t)
 	srv.Refuse(true)
-	rep, err := usage.NewReporter(srv.Client(t), usage.WithBackoff(time.Millisecond, 5*time.Millisecond))
+	rep, err := usage.NewReporter(countingClient(t, srv), usage.WithBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +308,7 @@ func TestCloseHandsBackUndelivered(t *testing.T) {
 
 func TestCloseFlushes(t *testing.T) {
 	srv := countingapi.Start(t)
-	rep, err := usage.NewReporter(srv.Client(t), usage.WithInterval(time.Hour))
+	rep, err := usage.NewReporter(countingClient(t, srv), usage.WithInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +323,7 @@ func TestCloseFlushes(t *testing.T) {
 
 func TestNewReporterOptions(t *testing.T) {
 	srv := countingapi.Start(t)
-	c := srv.Client(t)
+	c := countingClient(t, srv)
 	for _, tc := range []struct {
 		name string
 		opt  usage.Option
@@ -427,7 +434,7 @@ func TestConcurrentDeltasThroughRefusalsAnd429(t *testing.T) {
 // ErrClosed: none is left behind in the in-memory queue.
 func TestCloseWhileReporting(t *testing.T) {
 	srv := countingapi.Start(t)
-	rep, err := usage.NewReporter(srv.Client(t), usage.WithInterval(time.Millisecond), usage.WithBatchSize(50))
+	rep, err := usage.NewReporter(countingClient(t, srv), usage.WithInterval(time.Millisecond), usage.WithBatchSize(50))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -539,5 +546,45 @@ func TestBatchSumNeverOverflows(t *testing.T) {
 	}
 	if st := rep.Stats(); st.Sent != 8 || st.Requests != 5 {
 		t.Errorf("Stats = %+v", st)
+	}
+}
+
+// A 501 is outside the rulebook's retryable statuses (the client's engine
+// does not retry it either): a SET answered 501 is handed back after one
+// request instead of being retried, and a DELTA is parked (it may have
+// been applied).
+func TestNonRetryable5xx(t *testing.T) {
+	var seen atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		http.Error(w, `{"detail":"not here"}`, http.StatusNotImplemented)
+	}))
+	t.Cleanup(api.Close)
+	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(api.URL+"/api/v1"), wrapper.WithServerKey("sk_test_501"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h handedBack
+	rep, err := usage.NewReporter(client, usage.WithInterval(time.Hour), usage.WithBackoff(time.Millisecond, 5*time.Millisecond),
+		usage.WithOnRejected(h.reject), usage.WithOnUncertain(h.uncertainOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rep.Close(context.Background()) })
+	mustReport(t, rep, "cus-1", "seats", 5, usage.Set)
+	mustReport(t, rep, "cus-2", "api-calls", 3, usage.Delta)
+	mustFlush(t, rep)
+	rejected, uncertain, errs := h.lists()
+	if len(rejected) != 1 || rejected[0].Behaviour != usage.Set || len(uncertain) != 1 || uncertain[0].Behaviour != usage.Delta {
+		t.Fatalf("rejected %+v, uncertain %+v (errors %v); want the SET handed back and the DELTA parked", rejected, uncertain, errs)
+	}
+	for _, err := range errs {
+		var apiErr *wrapper.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotImplemented {
+			t.Errorf("error %v, want the 501 *APIError", err)
+		}
+	}
+	if st := rep.Stats(); seen.Load() != 2 || st.Requests != 2 || st.Retried != 0 || st.Rejected != 1 || st.Uncertain != 1 {
+		t.Errorf("server saw %d requests, stats %+v; want 2 requests, none retried", seen.Load(), st)
 	}
 }

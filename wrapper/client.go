@@ -55,6 +55,18 @@ type Doer interface {
 // Option configures a Client in New.
 type Option func(*settings) error
 
+// option is an Option that changes the settings with set, or fails,
+// naming opt, with why when bad.
+func option(opt string, bad bool, why string, set func(*settings)) Option {
+	return func(s *settings) error {
+		if bad {
+			return fmt.Errorf("kelviq: %s: %s", opt, why)
+		}
+		set(s)
+		return nil
+	}
+}
+
 type settings struct {
 	partnerKey, serverKey *string
 	noEnv                 bool
@@ -122,26 +134,23 @@ func WithEnvironment(env Environment) Option {
 // URL must be https; plain http is accepted only for loopback hosts. Unless
 // WithEdgeURL is also given, edge operations go to the same URL.
 func WithBaseURL(u string) Option {
-	return func(s *settings) error {
-		n, err := check.BaseURL("WithBaseURL", u)
-		if err != nil {
-			return err
-		}
-		s.baseURL = n
-		return nil
-	}
+	return urlOption("WithBaseURL", u, func(s *settings, n string) { s.baseURL = n })
 }
 
 // WithEdgeURL sets the base URL for the operations the spec sends to the edge
 // host (entitlements and promotions). Same rules as WithBaseURL.
 func WithEdgeURL(u string) Option {
+	return urlOption("WithEdgeURL", u, func(s *settings, n string) { s.edgeURL = n })
+}
+
+// urlOption is an Option that sets a base URL checked by check.BaseURL.
+func urlOption(opt, u string, set func(*settings, string)) Option {
 	return func(s *settings) error {
-		n, err := check.BaseURL("WithEdgeURL", u)
-		if err != nil {
-			return err
+		n, err := check.BaseURL(opt, u)
+		if err == nil {
+			set(s, n)
 		}
-		s.edgeURL = n
-		return nil
+		return err
 	}
 }
 
@@ -150,13 +159,7 @@ func WithEdgeURL(u string) Option {
 // credential to another host and never follows an operation's own declared
 // redirect (see DownloadURL).
 func WithHTTPClient(c *http.Client) Option {
-	return func(s *settings) error {
-		if c == nil {
-			return errors.New("kelviq: WithHTTPClient: client is nil")
-		}
-		s.httpClient, s.doer = c, nil
-		return nil
-	}
+	return option("WithHTTPClient", c == nil, "client is nil", func(s *settings) { s.httpClient, s.doer = c, nil })
 }
 
 // WithDoer sends requests with d instead of an *http.Client. When d is an
@@ -182,25 +185,14 @@ func WithDoer(d Doer) Option {
 // WithMaxBodyBytes sets the largest response body the client reads
 // (default DefaultMaxBodyBytes). Larger bodies fail with ErrBodyTooLarge.
 func WithMaxBodyBytes(n int64) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("kelviq: WithMaxBodyBytes: %d is not a positive byte count", n)
-		}
-		s.maxBody = n
-		return nil
-	}
+	return option("WithMaxBodyBytes", n <= 0, fmt.Sprintf("%d is not a positive byte count", n), func(s *settings) { s.maxBody = n })
 }
 
 // WithUserAgent puts the caller's product token (e.g. "acme-billing/1.4")
 // before the library's own in the User-Agent header.
 func WithUserAgent(product string) Option {
-	return func(s *settings) error {
-		if strings.ContainsAny(product, "\r\n") {
-			return errors.New("kelviq: WithUserAgent: product must be one line")
-		}
-		s.userAgent = strings.TrimSpace(product)
-		return nil
-	}
+	return option("WithUserAgent", strings.ContainsAny(product, "\r\n"), "product must be one line",
+		func(s *settings) { s.userAgent = strings.TrimSpace(product) })
 }
 
 // Client calls the kelviq API. Create it with New; it is safe for concurrent
@@ -224,9 +216,7 @@ type Client struct {
 // (see WithoutEnvKeys). Keys may be absent: a call that needs a missing key
 // fails with ErrMissingCredential before anything is sent.
 func New(opts ...Option) (*Client, error) {
-	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: transport.Policy{
-		MaxRetries: DefaultMaxRetries, Base: DefaultRetryBase, Cap: DefaultRetryCap, MaxRetryAfter: DefaultMaxRetryAfter,
-	}}
+	s := settings{env: Production, maxBody: DefaultMaxBodyBytes, retry: defaultPolicy}
 	if err := s.apply(opts); err != nil {
 		return nil, err
 	}

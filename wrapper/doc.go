@@ -61,7 +61,7 @@
 //
 //	for c, err := range client.Customers.All(ctx, nil) { ... }
 //
-// Failed requests are retried by the rule WithMaxRetries states: a write is
+// Failed requests are retried by the rule RetryRules states: a write is
 // never sent twice. WithLogger logs each attempt, WithMiddleware wraps it,
 // WithObserver sees each call; package kelviqotel traces calls. Keys never
 // appear in errors, logs or fmt output; PartnerOrganization.ServerKey is a

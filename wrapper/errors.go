@@ -36,22 +36,21 @@ var (
 	ErrInvalidInput = api.ErrInvalidInput
 	// ErrMissingCredential is returned, before anything is sent, when an
 	// operation needs a key the client does not have.
-	ErrMissingCredential = errors.New("kelviq: missing credential")
+	ErrMissingCredential = transport.ErrMissingCredential
 	// ErrBodyTooLarge is returned when a response body exceeds the
 	// client's limit (see WithMaxBodyBytes).
-	ErrBodyTooLarge = errors.New("kelviq: response body too large")
+	ErrBodyTooLarge = transport.ErrBodyTooLarge
 	// ErrUnknownOperation is returned, before anything is sent, for an
 	// operationId the spec does not have, or a request that does not say
 	// its operation or was moved to another host by a request editor.
-	ErrUnknownOperation = errors.New("kelviq: request matches no API operation")
+	ErrUnknownOperation = transport.ErrUnknownOperation
 	// ErrNotSent matches the error of a request that provably never
-	// reached the server (the connection could not be opened: refused,
-	// unknown host): sending it again cannot repeat an effect, whatever
-	// the method.
+	// reached the server (the connection could not be opened): sending it
+	// again cannot repeat an effect, whatever the method.
 	ErrNotSent = transport.ErrNotSent
 	// ErrDecode matches a *DecodeError: a success answer whose body could not
 	// be decoded.
-	ErrDecode = errors.New("kelviq: cannot decode response")
+	ErrDecode = transport.ErrDecode
 )
 
 // APIError is the error for any answer outside the operation's success codes.
@@ -94,6 +93,9 @@ func (e *APIError) Error() string {
 	}
 	return b.String()
 }
+
+// HTTPStatusCode returns StatusCode.
+func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
 
 // Is reports whether target is the sentinel for e's status code.
 func (e *APIError) Is(target error) bool {

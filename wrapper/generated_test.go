@@ -10,6 +10,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -18,17 +19,13 @@ import (
 func captureBody(t *testing.T, answer string) (*wrapper.Client, *[]byte) {
 	t.Helper()
 	var got []byte
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, req testRequest) bool {
 		got = req.Body
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, answer)
 		return true
 	})
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+svcAPIPrefix), wrapper.WithServerKey("sk_test_generated"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return c, &got
 }
 
@@ -95,7 +92,7 @@ func TestGeneratedTypesDecode(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"email":"","name":null}`), &cust); err != nil {
 		t.Fatalf("empty email must decode: %v", err)
 	}
-	if v, err := ptrGet(cust.Email); err != nil || v != "" {
+	if v, err := testkit.PtrGet(cust.Email); err != nil || v != "" {
 		t.Errorf("email = %q, %v; want empty string value", v, err)
 	}
 	if !(cust.Name == nil) || (cust.Metadata != nil) {

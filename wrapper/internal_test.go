@@ -9,14 +9,15 @@ import (
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/internal/redact"
+	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
 func testSender(t *testing.T) *sender {
 	t.Helper()
 	return &sender{
 		base:       "http://127.0.0.1:8080/api/v1",
-		baseServer: parseServer("http://127.0.0.1:8080/api/v1"),
-		edgeServer: parseServer("https://edge.example/api/v1"),
+		baseServer: transport.ParseServer("http://127.0.0.1:8080/api/v1"),
+		edgeServer: transport.ParseServer("https://edge.example/api/v1"),
 		partnerKey: NewSecret("kvqp_internal_partner"),
 		serverKey:  NewSecret("sk_internal_server"),
 	}

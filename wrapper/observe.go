@@ -60,13 +60,7 @@ type Middleware func(req *http.Request, a AttemptInfo, next func(*http.Request) 
 
 // WithObserver adds an Observer; observers are called in the order given.
 func WithObserver(o Observer) Option {
-	return func(s *settings) error {
-		if o == nil {
-			return errors.New("kelviq: WithObserver: observer is nil")
-		}
-		s.observers = append(s.observers, o)
-		return nil
-	}
+	return option("WithObserver", o == nil, "observer is nil", func(s *settings) { s.observers = append(s.observers, o) })
 }
 
 // WithMiddleware adds middleware around each attempt; the first given is
@@ -87,12 +81,7 @@ func WithMiddleware(m ...Middleware) Option {
 // status, duration, attempt number and the wait before a retry, at Debug
 // for a success and Warn for a failure. No credential is ever logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error {
-		if l == nil {
-			return errors.New("kelviq: WithLogger: logger is nil")
-		}
-		return WithObserver(logObserver{l})(s)
-	}
+	return option("WithLogger", l == nil, "logger is nil", func(s *settings) { s.observers = append(s.observers, logObserver{l}) })
 }
 
 type logObserver struct{ l *slog.Logger }
@@ -152,7 +141,7 @@ func (o *observe) call(req *http.Request, op api.Op, s *sender) (*http.Response,
 			return next(r)
 		}
 	}
-	resp, err := s.engine.Send(req.WithContext(ctx), op, policyFor(ctx, s.retry), h) // an observer may add call options
+	resp, err := s.engine.Send(req.WithContext(ctx), op, s.retry, h) // an observer may add call options
 	for i := len(o.observers) - 1; i >= 0; i-- {
 		o.observers[i].CallEnd(ctx, info, err)
 	}

@@ -160,12 +160,13 @@ func TestRetry503ForeverIsBounded(t *testing.T) {
 	}
 }
 
-// A POST that reached the server is never sent again, whatever the answer.
+// A POST that may have been applied is never sent again, whatever the
+// answer.
 func TestProvisionNeverSentTwice(t *testing.T) {
 	checkNoLeak(t)
 	for name, h := range map[string]http.HandlerFunc{
 		"503 after receipt":  status(503),
-		"429 after receipt":  status(429, "Retry-After", "0"),
+		"408 after receipt":  status(408),
 		"connection dropped": drop,
 	} {
 		fs := newFaultServer(t, h, ok(orgJSON))
@@ -173,6 +174,17 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 		if err == nil || fs.seen.Load() != 1 {
 			t.Errorf("%s: err %v after %d requests; want an error after exactly 1", name, err, fs.seen.Load())
 		}
+	}
+}
+
+// A 429 says the rate limit refused the request before it was processed
+// (the rulebook's one rule, which the usage reporter also follows): a POST
+// answered 429 is sent again after the Retry-After.
+func TestProvisionRetriedOn429(t *testing.T) {
+	checkNoLeak(t)
+	fs := newFaultServer(t, status(429, "Retry-After", "0"), ok(orgJSON))
+	if _, err := fastClient(t, fs.URL).Partner.Provision(context.Background(), provision); err != nil || fs.seen.Load() != 2 {
+		t.Fatalf("err %v after %d requests; want success after 2", err, fs.seen.Load())
 	}
 }
 

@@ -22,7 +22,7 @@ type sender struct {
 	userAgent             string
 	// baseServer and edgeServer are the base URL and the edge URL taken apart,
 	// the only places a credential is sent.
-	baseServer, edgeServer server
+	baseServer, edgeServer transport.Server
 	retry                  transport.Policy
 	obs                    *observe // nil: no observers or middleware
 	engine                 transport.Engine
@@ -31,7 +31,7 @@ type sender struct {
 // newSender returns a sender whose engine names, scrubs and builds errors
 // the wrapper's way (the sender is its Namer).
 func newSender(base, edge string, doer Doer, maxBody int64) *sender {
-	s := &sender{base: base, baseServer: parseServer(base), edgeServer: parseServer(edge)}
+	s := &sender{base: base, baseServer: transport.ParseServer(base), edgeServer: transport.ParseServer(edge)}
 	s.engine = transport.Engine{Doer: doer, MaxBody: maxBody, Namer: s}
 	return s
 }
@@ -90,10 +90,10 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 		return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
 	}
 	transport.StripCredentials(req.Header)
-	if want := s.serverFor(op); !want.serves(req.URL) || (req.Host != "" && !strings.EqualFold(req.Host, strings.TrimSuffix(req.URL.Host, ":"))) {
+	if want := s.serverFor(op); !want.Serves(req.URL) || (req.Host != "" && !strings.EqualFold(req.Host, strings.TrimSuffix(req.URL.Host, ":"))) {
 		// A request editor moved the request elsewhere: no credential
 		// goes there, and the request is not sent.
-		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s (Host %q), not %s://%s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, req.Host, want.scheme, want.host))
+		return nil, refuse(req, fmt.Errorf("%w: %s was moved to %s://%s (Host %q), not %s://%s", ErrUnknownOperation, op.ID(), req.URL.Scheme, req.URL.Host, req.Host, want.Scheme, want.Host))
 	}
 	// One backing array for the values the sender sets; each is capped at
 	// its length, so an append to one elsewhere copies it.
@@ -115,31 +115,13 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 		req.Header[op.CredentialHeader()] = vals[2:3:3] // canonical, from the table
 	}
 	if s.obs == nil {
-		return s.engine.Send(req, op, policyFor(req.Context(), s.retry), nil)
+		return s.engine.Send(req, op, s.retry, nil)
 	}
 	return s.obs.call(req, op, s)
 }
 
-// server is a base URL taken apart once: its scheme, host, and escaped
-// path without a trailing slash.
-type server struct{ scheme, host, path string }
-
-// parseServer takes a checked base URL apart.
-func parseServer(raw string) server {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return server{}
-	}
-	return server{scheme: u.Scheme, host: u.Host, path: strings.TrimSuffix(u.EscapedPath(), "/")}
-}
-
-// serves reports whether u is on the server's scheme and host.
-func (sv server) serves(u *url.URL) bool {
-	return (u.Scheme == sv.scheme || strings.EqualFold(u.Scheme, sv.scheme)) && (u.Host == sv.host || strings.EqualFold(u.Host, sv.host))
-}
-
 // serverFor returns the server op is sent to.
-func (s *sender) serverFor(op api.Op) server {
+func (s *sender) serverFor(op api.Op) transport.Server {
 	if op.OwnServers() {
 		return s.edgeServer
 	}
@@ -148,17 +130,7 @@ func (s *sender) serverFor(op api.Op) server {
 
 // Path returns u's escaped path relative to the base URL (the whole
 // path when u is elsewhere, e.g. on the edge host), for errors.
-func (s *sender) Path(u *url.URL) string {
-	p := u.EscapedPath()
-	for _, sv := range []server{s.baseServer, s.edgeServer} {
-		if sv.serves(u) {
-			if rest, ok := strings.CutPrefix(p, sv.path); ok && strings.HasPrefix(rest, "/") {
-				return rest
-			}
-		}
-	}
-	return p
-}
+func (s *sender) Path(u *url.URL) string { return transport.Relative(u, s.baseServer, s.edgeServer) }
 
 // Scrub removes the client's keys, and every credential member, from text
 // that goes into an error.

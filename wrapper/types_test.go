@@ -21,6 +21,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -33,7 +34,7 @@ import (
 func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomic.Int32) {
 	t.Helper()
 	hits := new(atomic.Int32)
-	srv := newTestServer(t)
+	c, srv := setup(t, wrapper.WithMaxRetries(0))
 	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, _ testRequest) bool {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
@@ -41,11 +42,6 @@ func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomi
 		_, _ = io.WriteString(w, body)
 		return true
 	})
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+svcAPIPrefix),
-		wrapper.WithServerKey("sk_types_test"), wrapper.WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return c, hits
 }
 
@@ -69,7 +65,7 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		} else if r.Status.Valid() {
 			t.Errorf("unknown status %q reports Valid", *r.Status)
 		}
-		if reason, err := ptrGet(r.Reason); err != nil || reason != "CHARGEBACK_LOST" || reason.Valid() {
+		if reason, err := testkit.PtrGet(r.Reason); err != nil || reason != "CHARGEBACK_LOST" || reason.Valid() {
 			t.Errorf("Reason = %q, %v (Valid %v)", reason, err, reason.Valid())
 		}
 
@@ -108,7 +104,7 @@ func TestTypesUnknownEnumValuesDecode(t *testing.T) {
 		if s.BillingType == nil || string(*s.BillingType) != "metered_v2" || s.BillingType.Valid() {
 			t.Errorf("BillingType = %v", s.BillingType)
 		}
-		if got, err := ptrGet(s.CancellationReason); err != nil || string(got) != "CANCELLED_BY_REGULATOR" || got.Valid() {
+		if got, err := testkit.PtrGet(s.CancellationReason); err != nil || string(got) != "CANCELLED_BY_REGULATOR" || got.Valid() {
 			t.Errorf("CancellationReason = %q, %v", got, err)
 		}
 		if wrapper.Deref(s.Status) != "paused_by_regulator" {
@@ -416,7 +412,7 @@ func TestTypesUnknownFieldsIgnored(t *testing.T) {
 		if wrapper.Deref(c.CustomerId) != "cus_1" || (*c.Email) != "a@example.com" || !(c.Name == nil) {
 			t.Errorf("customer = %+v", c)
 		}
-		if md, err := ptrGet(c.Metadata); err != nil || md["k"] != "v" {
+		if md, err := testkit.PtrGet(c.Metadata); err != nil || md["k"] != "v" {
 			t.Errorf("Metadata = %v, %v", md, err)
 		}
 		if !c.BillingAddress.IsSpecified() || c.BillingAddress.IsNull() {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/kelviq/kelviq-go/internal/backoff"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -64,7 +65,7 @@ func (g *globals) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.output, "output", "", "`FORMAT` of the output: json or table (default: table on a terminal, json otherwise)")
 	fs.BoolVar(&g.showSecrets, "show-secrets", false, "print server keys and other credentials in full instead of [REDACTED]")
 	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for each attempt of a request (sending it, waiting for the answer, reading it), e.g. 10s or 2m")
-	fs.IntVar(&g.retries, "retries", defaultRetries, fmt.Sprintf("re-send a failed request at most `N` times, 0 to disable (at most %d); POST and PATCH only if they never reached the server", maxRetries))
+	fs.IntVar(&g.retries, "retries", defaultRetries, fmt.Sprintf("re-send a failed request at most `N` times, 0 to disable (at most %d), by the rule under Time limits", maxRetries))
 	fs.BoolVar(&g.verbose, "verbose", false, "print one line per attempt of every request to standard error (also "+envDebug+"=1); keys are never printed")
 	g.deadline = 0 // auto; also makes the help show "(default auto)"
 	fs.Var(&g.deadline, "deadline", "time limit for the whole command, retries included, as a `DURATION` or auto: (retries+1) × timeout + the waits between attempts + 1s")
@@ -113,12 +114,7 @@ func (g *globals) overallDeadline() time.Duration {
 	for i := 0; i <= g.retries; i++ {
 		d = add(d, g.timeout)
 	}
-	wait := wrapper.DefaultRetryBase
-	for i := 0; i < g.retries; i++ {
-		d = add(d, min(wait, wrapper.DefaultRetryCap))
-		wait = min(wait*2, wrapper.DefaultRetryCap)
-	}
-	return d
+	return add(d, backoff.Longest(wrapper.DefaultRetryBase, wrapper.DefaultRetryCap, g.retries))
 }
 
 // retryOptions configures a wrapper client with --timeout and --retries.
@@ -183,14 +179,16 @@ func configf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), noHint: true}
 }
 
-// rootLong is the fine print of the top-level help, after the flags.
-const rootLong = `Time limits: --timeout bounds each attempt of a request. A failed GET, PUT or
-DELETE (network error, --timeout, or a 408, 429, 500, 502, 503 or 504 answer)
-is re-sent up to --retries times, after a random wait of at most 0.5s, 1s,
-2s, ... 8s (or the answer's Retry-After, when it is at most 30s); POST and
-PATCH are re-sent only when the connection could not be opened, so nothing is
-done twice. --deadline bounds the whole command; auto is (retries+1) ×
-timeout + those waits + 1s, i.e. 1m32.5s with the defaults (30s, 2 retries).`
+// rootLong is the fine print of the top-level help, after the flags: the
+// time limits, with the retry rule as the library states it.
+func rootLong() string {
+	auto := (&globals{timeout: defaultTimeout, retries: defaultRetries}).overallDeadline()
+	return "Time limits: --timeout bounds each attempt of a request, and --retries how\n" +
+		"many times a failed one is sent again (0: never), by the client's rule:\n\n" +
+		wrapper.RetryRules() + "\n" +
+		"--deadline bounds the whole command; auto is (retries+1) × timeout + the\n" +
+		"longest waits + 1s, i.e. " + auto.String() + " with the defaults (" + defaultTimeout.String() + ", " + strconv.Itoa(defaultRetries) + " retries)."
+}
 
 // newRoot builds the command tree for one run.
 func (a *app) newRoot() *cobra.Command {
@@ -198,7 +196,7 @@ func (a *app) newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:                        "kelviq [global flags] <command> [flags] [arguments]",
 		Short:                      "command-line client for the kelviq API",
-		Long:                       rootLong,
+		Long:                       rootLong(),
 		Args:                       cobra.ArbitraryArgs,
 		SilenceErrors:              true,
 		SuggestionsMinimumDistance: 2,

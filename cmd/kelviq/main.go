@@ -63,9 +63,9 @@
 //	--show-secrets       print server keys and other credentials in full
 //	--timeout DURATION   time limit for each attempt of a request (default 30s)
 //	--retries N          re-send a failed request at most N times (default 2;
-//	                     0 disables; POST and PATCH only if never sent)
-//	--deadline DURATION  time limit for the whole command (default auto:
-//	                     (retries+1) × timeout + retry waits + 1s = 1m32.5s)
+//	                     0 disables), by the rule 'kelviq --help' prints
+//	--deadline DURATION  time limit for the whole command (default auto,
+//	                     which 'kelviq --help' explains)
 //	--verbose            one line per attempt of every request on stderr
 //
 // Environments and keys. --prod targets production and --sandbox the

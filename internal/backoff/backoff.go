@@ -21,6 +21,20 @@ func Window(base, cap time.Duration, n int) time.Duration {
 	return cap
 }
 
+// Longest is the sum of the windows before retries 1 to n: the longest
+// that n retries can wait in all. It saturates rather than overflow.
+func Longest(base, cap time.Duration, n int) time.Duration {
+	var d time.Duration
+	for i := 1; i <= n; i++ {
+		w := Window(base, cap, i)
+		if d > math.MaxInt64-w {
+			return math.MaxInt64
+		}
+		d += w
+	}
+	return d
+}
+
 // Full returns a wait in [0, Window] (full jitter).
 func Full(base, cap time.Duration, n int) time.Duration {
 	return rand.N(min(Window(base, cap, n), math.MaxInt64-1) + 1)

@@ -49,3 +49,20 @@ func TestSleepEndsWithContext(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLongest(t *testing.T) {
+	for _, tc := range []struct {
+		base, cap time.Duration
+		n         int
+		want      time.Duration
+	}{
+		{500 * time.Millisecond, 8 * time.Second, 0, 0},
+		{500 * time.Millisecond, 8 * time.Second, 2, 1500 * time.Millisecond},
+		{500 * time.Millisecond, 8 * time.Second, 6, (500 + 1000 + 2000 + 4000 + 8000 + 8000) * time.Millisecond},
+		{time.Hour, math.MaxInt64, 70, math.MaxInt64}, // saturates
+	} {
+		if got := Longest(tc.base, tc.cap, tc.n); got != tc.want {
+			t.Errorf("Longest(%v, %v, %d) = %v, want %v", tc.base, tc.cap, tc.n, got, tc.want)
+		}
+	}
+}

@@ -22,10 +22,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
-
-	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // Fault is what the server does with one usage request.
@@ -56,7 +53,7 @@ const (
 
 // Server is a running stand-in. Its methods are safe for concurrent use.
 type Server struct {
-	// URL is the base URL to give wrapper.WithBaseURL (it ends in /api/v1).
+	// URL is the base URL of the API it stands for (it ends in /api/v1).
 	URL string
 
 	addr string
@@ -95,12 +92,24 @@ func (s *Server) HeldValues() []int {
 	return append([]int(nil), s.held...)
 }
 
-// Start runs a server on a free loopback port, closed in t.Cleanup.
-func Start(t testing.TB) *Server {
-	t.Helper()
+// TB is what Start and Client need of a test: *testing.T and *testing.B
+// have it. (The package imports neither testing nor the client: it is the
+// bottom layer, which the tests of the layers above use.)
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
+// ServerKey is the server key the server's clients send (it checks none).
+const ServerKey = "sk_test_counting"
+
+// Start runs a server on a free loopback port, closed in tb.Cleanup.
+func Start(tb TB) *Server {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	s := &Server{addr: ln.Addr().String(), totals: map[[2]string]int{},
 		entitled: map[string]bool{"seats": true, "api-calls": true, "sso": false}}
@@ -110,7 +119,7 @@ func Start(t testing.TB) *Server {
 	// by another test's server in the meantime, which would then answer.)
 	s.deadAddr = "127.0.0.1:0"
 	s.serve(ln)
-	t.Cleanup(s.Close)
+	tb.Cleanup(s.Close)
 	return s
 }
 
@@ -143,11 +152,14 @@ func (s *Server) Close() {
 // to the server again (false). Requests already sent are unaffected.
 func (s *Server) Refuse(on bool) { s.refuse.Store(on) }
 
-// Client returns a wrapper.Client for the server with a server key, no
-// keep-alive connections (each request dials, so Refuse applies to each),
-// and opts after those.
-func (s *Server) Client(t testing.TB, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
+// Client returns a client of s made by newClient (wrapper.New in the
+// tests) from the options baseURL, serverKey and httpClient make (the
+// client's own option constructors) followed by opts, failing tb if it
+// cannot. The HTTP client keeps no connection alive (each request dials,
+// so Refuse applies to each); its idle connections are closed at cleanup.
+func Client[C, O any](tb TB, s *Server, newClient func(...O) (C, error),
+	baseURL, serverKey func(string) O, httpClient func(*http.Client) O, opts ...O) C {
+	tb.Helper()
 	var d net.Dialer
 	tr := &http.Transport{
 		DisableKeepAlives: true,
@@ -158,12 +170,11 @@ func (s *Server) Client(t testing.TB, opts ...wrapper.Option) *wrapper.Client {
 			return d.DialContext(ctx, network, addr)
 		},
 	}
-	t.Cleanup(tr.CloseIdleConnections)
-	base := []wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(s.URL), wrapper.WithServerKey("sk_test_counting"),
-		wrapper.WithHTTPClient(&http.Client{Transport: tr})}
-	c, err := wrapper.New(append(base, opts...)...)
+	tb.Cleanup(tr.CloseIdleConnections)
+	own := []O{baseURL(s.URL), serverKey(ServerKey), httpClient(&http.Client{Transport: tr})}
+	c, err := newClient(append(own, opts...)...)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return c
 }

@@ -46,6 +46,15 @@ type Policy struct {
 	AttemptTimeout time.Duration // 0: attempts are bounded by the context alone
 }
 
+type policyEditsKey struct{}
+
+// WithPolicyEdits returns a context that makes Send apply edits, after
+// those ctx already carries, to the Policy of each request made with it.
+func WithPolicyEdits(ctx context.Context, edits ...func(*Policy)) context.Context {
+	prev, _ := ctx.Value(policyEditsKey{}).([]func(*Policy))
+	return context.WithValue(ctx, policyEditsKey{}, append(append(([]func(*Policy))(nil), prev...), edits...))
+}
+
 // Engine sends requests. Its Namer says how what a call returns is named
 // and built; package wrapper's sender is the one Namer.
 type Engine struct {
@@ -97,7 +106,8 @@ type Hooks struct {
 // a redirect, for the redirect guard.
 type redirectKey struct{}
 
-// Send sends req, a request for op, with retries by pol. A success answer
+// Send sends req, a request for op, with retries by pol as the edits on
+// req's context (WithPolicyEdits) change it. A success answer
 // (2xx, or a status op declares) comes back with a body capped at MaxBody;
 // any other answer is read, closed and returned as StatusError's error.
 func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http.Response, error) {
@@ -105,6 +115,11 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
 	}
 	ctx := req.Context()
+	if edits, _ := ctx.Value(policyEditsKey{}).([]func(*Policy)); len(edits) > 0 {
+		for _, edit := range edits {
+			edit(&pol)
+		}
+	}
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil && pol.MaxRetries > 0 {
 		// Make a streamed body replayable across attempts.
 		buf, err := io.ReadAll(req.Body)
@@ -143,8 +158,8 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 		if err != nil {
 			release(cancel)
 			err = e.scrubErr(err)
-			notSent := neverSent(err)
-			retry := n <= pol.MaxRetries && ctx.Err() == nil && transient(err) && (idempotent(req.Method) || notSent)
+			v := Classify(0, err)
+			retry := n <= pol.MaxRetries && ctx.Err() == nil && v.Resend(idempotent(req.Method))
 			if retry {
 				a.Wait = backoff.Full(pol.Base, pol.Cap, n)
 			}
@@ -156,7 +171,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 				}
 				continue
 			}
-			if notSent {
+			if v.Effect == NotApplied {
 				err = &notSentError{err}
 			}
 			if n > 1 {
@@ -179,7 +194,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 		resp.Body.Close()
 		release(cancel)
 		a.Err = e.Namer.StatusError(Answer{Op: op, Method: req.Method, Path: e.Namer.Path(req.URL), Status: resp.StatusCode, Attempts: n, Body: body})
-		retry := n <= pol.MaxRetries && retryableStatus(resp.StatusCode) && idempotent(req.Method) && ctx.Err() == nil
+		retry := n <= pol.MaxRetries && ctx.Err() == nil && Classify(resp.StatusCode, nil).Resend(idempotent(req.Method))
 		if retry {
 			a.Wait = backoff.Full(pol.Base, pol.Cap, n)
 			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {

@@ -1,0 +1,31 @@
+// Package testkit holds the helpers the module's tests share. Only _test
+// files import it, and it imports no package of the module, so that it
+// never makes a layer depend on one above it.
+package testkit
+
+import "errors"
+
+// Ptr returns a pointer to a copy of v.
+func Ptr[T any](v T) *T { return &v }
+
+// PtrGet reads an optional answer field: its value, or an error when the
+// answer left it out or null.
+func PtrGet[T any](p *T) (T, error) {
+	if p == nil {
+		var zero T
+		return zero, errors.New("absent or null")
+	}
+	return *p, nil
+}
+
+// Must returns a function that gives v, or fails t with err:
+// testkit.Must(wrapper.New(opts...))(t).
+func Must[T any](v T, err error) func(TB) T {
+	return func(t TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		return v
+	}
+}
