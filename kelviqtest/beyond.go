@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
 // Endpoints beyond the reference: kelviq's official SDKs call them, but
@@ -70,7 +67,7 @@ func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request, o *org, c
 	st := s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	c := lookup(w, o.customerByID, customerID, notFound)
+	c := o.customers.lookup(w, customerID, notFound)
 	if c == nil {
 		return
 	}
@@ -78,8 +75,7 @@ func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request, o *org, c
 		writeJSON(w, http.StatusOK, c)
 		return
 	}
-	delete(o.customerByID, customerID)
-	o.customers = slices.DeleteFunc(o.customers, func(x *fakeapi.CustomerResponse) bool { return x == c })
+	o.customers.remove(customerID)
 	if o.archivedCustomers == nil {
 		o.archivedCustomers = map[string]bool{}
 	}

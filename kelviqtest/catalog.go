@@ -1,10 +1,11 @@
 package kelviqtest
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,8 +67,7 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 			p.data.Description = ptr("")
 		}
 		o.productIdentifiers[ident] = true
-		o.products = append(o.products, p)
-		o.productByID[id] = p
+		o.products.add(id, p)
 		writeJSON(w, http.StatusCreated, p.data)
 	})
 }
@@ -95,7 +95,7 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		items := []fakeapi.Product{}
-		for _, p := range o.products {
+		for _, p := range o.products.all() {
 			if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
 				items = append(items, p.data)
 			}
@@ -108,12 +108,12 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 // published plans; a product of another organization is 404.
 func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := lookup(w, o.productByID, pk, notFound)
+		p := o.products.lookup(w, pk, notFound)
 		if p == nil {
 			return
 		}
 		plans := []string{}
-		for _, pl := range o.plans {
+		for _, pl := range o.plans.all() {
 			if pl.product == pk && !pl.archived && pl.published() {
 				plans = append(plans, pl.identifier)
 			}
@@ -140,7 +140,7 @@ func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk
 func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	var body fakeapi.ProductUpdateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		p := lookup(w, o.productByID, pk, notFound)
+		p := o.products.lookup(w, pk, notFound)
 		if p == nil {
 			return
 		}
@@ -165,7 +165,7 @@ func (f *fake) UpdateCatalogProduct(w http.ResponseWriter, r *http.Request, pk o
 // DeleteCatalogProduct archives the product; an archived one is 400.
 func (f *fake) DeleteCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		p := lookup(w, o.productByID, pk, notFound)
+		p := o.products.lookup(w, pk, notFound)
 		switch {
 		case p == nil:
 		case p.archived:
@@ -218,8 +218,7 @@ func (f *fake) CreateCatalogFeature(w http.ResponseWriter, r *http.Request) {
 			feat.data.Description = ptr("")
 		}
 		o.featureIdentifiers[ident] = true
-		o.features = append(o.features, feat)
-		o.featureByID[id] = feat
+		o.features.add(id, feat)
 		writeJSON(w, http.StatusCreated, feat.data)
 	})
 }
@@ -261,7 +260,7 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		items := []fakeapi.CatalogFeature{}
-		for _, ft := range o.features {
+		for _, ft := range o.features.all() {
 			if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
 				items = append(items, d)
 			}
@@ -273,7 +272,7 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 // RetrieveCatalogFeature answers one feature, archived or not.
 func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		ft := lookup(w, o.featureByID, pk, notFound)
+		ft := o.features.lookup(w, pk, notFound)
 		if ft == nil {
 			return
 		}
@@ -284,7 +283,7 @@ func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk
 // DeleteCatalogFeature archives the feature; an archived one is 400.
 func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		ft := lookup(w, o.featureByID, pk, notFound)
+		ft := o.features.lookup(w, pk, notFound)
 		switch {
 		case ft == nil:
 		case deref(ft.data.IsArchived):
@@ -316,7 +315,7 @@ func (v *planVersion) isLatest() bool { return v.status == planPublished }
 
 // findPlan returns the organization's plan, or answers 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
-	return lookup(w, o.planByIdentifier, identifier, notFound)
+	return o.plans.lookup(w, identifier, notFound)
 }
 
 // editablePlan returns the organization's plan, or answers 404 when there
@@ -331,24 +330,13 @@ func editablePlan(w http.ResponseWriter, o *org, identifier string) *plan {
 }
 
 // editDraft returns the organization's plan and its draft, opened when
-// needed: editablePlan, then openDraft.
+// needed: editablePlan, then plan.draft.
 func editDraft(w http.ResponseWriter, o *org, identifier string, t time.Time) (*plan, *planVersion) {
 	p := editablePlan(w, o, identifier)
 	if p == nil {
 		return nil, nil
 	}
-	return p, openDraft(w, p, t)
-}
-
-// openDraft returns the plan's draft, opening one when there is none (see
-// plan.draft), or answers 500 when it cannot.
-func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
-	v, err := p.draft(t)
-	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: "+err.Error())
-		return nil
-	}
-	return v
+	return p, p.draft(t)
 }
 
 // CreateCatalogPlan drafts a plan (version 1) under one of the
@@ -356,12 +344,12 @@ func openDraft(w http.ResponseWriter, p *plan, t time.Time) *planVersion {
 func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.PlanCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if prod := o.productByID[body.Product]; prod == nil || prod.archived {
+		if prod := o.products.get(body.Product); prod == nil || prod.archived {
 			writeFieldErrors(w, "product", fmt.Sprintf("Invalid pk %q - object does not exist.", body.Product.String()))
 			return
 		}
 		taken := map[string]bool{}
-		for k := range o.planByIdentifier {
+		for k := range o.plans.keys() {
 			taken[k] = true
 		}
 		if !o.ownsUploadKeys(w, "fileKeys", deref(body.FileKeys)) {
@@ -410,8 +398,7 @@ func (f *fake) CreateCatalogPlan(w http.ResponseWriter, r *http.Request) {
 			v.data.Ordering.SetNull()
 		}
 		p := &plan{identifier: ident, product: body.Product, versions: []*planVersion{v}}
-		o.plans = append(o.plans, p)
-		o.planByIdentifier[ident] = p
+		o.plans.add(ident, p)
 		writeJSON(w, http.StatusCreated, planJSON(p, v))
 	})
 }
@@ -434,8 +421,8 @@ func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		items := []fakeapi.CatalogPlan{}
-		for _, p := range o.plans {
-			if prod := o.productByID[p.product]; !p.archived && prod != nil && !prod.archived {
+		for _, p := range o.plans.all() {
+			if prod := o.products.get(p.product); !p.archived && prod != nil && !prod.archived {
 				items = append(items, planJSON(p, p.latest()))
 			}
 		}
@@ -486,20 +473,15 @@ func (f *fake) UpdateCatalogPlan(w http.ResponseWriter, r *http.Request, identif
 	})
 }
 
-// draft returns the plan's open draft, opening one when there is none.
-func (p *plan) draft(t time.Time) (*planVersion, error) {
+// draft returns the plan's open draft, opening one when there is none: a
+// copy of the latest version, numbered one higher, that later edits of
+// either leave the other as it was.
+func (p *plan) draft(t time.Time) *planVersion {
 	last := p.latest()
 	if last.status == planDraft {
-		return last, nil
+		return last
 	}
-	b, err := json.Marshal(last.data)
-	if err != nil {
-		return nil, err
-	}
-	v := &planVersion{status: planDraft}
-	if err := json.Unmarshal(b, &v.data); err != nil {
-		return nil, err
-	}
+	v := &planVersion{status: planDraft, data: clonePlanData(last.data)}
 	for _, pf := range last.features {
 		v.features = append(v.features, &planFeature{feature: pf.feature, details: cloneMap(pf.details)})
 	}
@@ -509,7 +491,47 @@ func (p *plan) draft(t time.Time) (*planVersion, error) {
 	v.data.Version = ptr(deref(last.data.Version) + 1)
 	v.data.CreatedOn, v.data.ModifiedOn = &t, &t
 	p.versions = append(p.versions, v)
-	return v, nil
+	return v
+}
+
+// clonePlanData copies a plan version's fields: its lists, objects and
+// license rules are copied, so that editing them in place (a file renamed,
+// a file deleted, a detail changed) does not reach the original; the
+// pointed-to strings, numbers and booleans are shared, since edits replace
+// those pointers rather than write through them (see patch).
+func clonePlanData(d fakeapi.CatalogPlan) fakeapi.CatalogPlan {
+	out := d
+	out.Countries = cloneSlicePtr(d.Countries)
+	out.Files = cloneSlicePtr(d.Files)
+	out.Links = cloneSlicePtr(d.Links)
+	out.Details = cloneMapPtr(d.Details)
+	out.Metadata = cloneMapPtr(d.Metadata)
+	if d.License != nil {
+		l := *d.License
+		out.License = &l
+	}
+	out.Ordering = maps.Clone(d.Ordering)
+	return out
+}
+
+// cloneSlicePtr copies the list p points to; nil, or a pointer to a nil
+// list (which encodes as null and so was never there), is nil.
+func cloneSlicePtr[T any](p *[]T) *[]T {
+	if p == nil || *p == nil {
+		return nil
+	}
+	c := slices.Clone(*p)
+	return &c
+}
+
+// cloneMapPtr deep-copies the JSON object p points to (see cloneMap); nil,
+// or a pointer to a nil map, is nil.
+func cloneMapPtr(p *map[string]any) *map[string]any {
+	if p == nil || *p == nil {
+		return nil
+	}
+	c := cloneMap(*p)
+	return &c
 }
 
 // DeleteCatalogPlan archives every version of the plan (the version query

@@ -24,7 +24,7 @@ func defaultProductSettings() map[string]any {
 // GetCatalogProductSettings answers a product's settings.
 func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
-		if lookup(w, o.productByID, pk, notFound) == nil {
+		if o.products.lookup(w, pk, notFound) == nil {
 			return
 		}
 		set := o.productSettings[pk]
@@ -39,7 +39,7 @@ func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request,
 func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	var body map[string]any
 	f.withOrg(w, r, &body, func(o *org) {
-		if lookup(w, o.productByID, pk, notFound) == nil {
+		if o.products.lookup(w, pk, notFound) == nil {
 			return
 		}
 		set := o.productSettings[pk]
@@ -58,7 +58,7 @@ func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Reque
 
 // findImage returns a product's image, or answers 404.
 func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) (*product, int) {
-	p := o.productByID[productPK]
+	p := o.products.get(productPK)
 	if p == nil || p.data.Images == nil {
 		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
@@ -118,7 +118,7 @@ func (f *fake) DeleteCatalogProductImage(w http.ResponseWriter, r *http.Request,
 // planFeatureObj is the PlanFeatureEntitlement object.
 func (o *org) planFeatureObj(pf *planFeature) obj {
 	out := obj{"details": pf.details}
-	if f := o.featureByID[pf.feature]; f != nil {
+	if f := o.features.get(pf.feature); f != nil {
 		out["feature"] = f.data
 	}
 	return out
@@ -175,15 +175,12 @@ func (f *fake) AddCatalogPlanFeatures(w http.ResponseWriter, r *http.Request, id
 			return
 		}
 		for _, pe := range body.PlanEntitlements {
-			if ft := o.featureByID[pe.Feature]; ft == nil || deref(ft.data.IsArchived) {
+			if ft := o.features.get(pe.Feature); ft == nil || deref(ft.data.IsArchived) {
 				writeJSON(w, http.StatusBadRequest, obj{"planEntitlements": []obj{{"feature": []string{fmt.Sprintf("Invalid pk %q - object does not exist.", pe.Feature.String())}}}})
 				return
 			}
 		}
-		v := openDraft(w, p, f.s.now())
-		if v == nil {
-			return
-		}
+		v := p.draft(f.s.now())
 		for _, pe := range body.PlanEntitlements {
 			d := pe.Details
 			if d == nil {
@@ -207,7 +204,7 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 		if pf.feature.String() == featureID {
 			return true
 		}
-		ft := o.featureByID[pf.feature]
+		ft := o.features.get(pf.feature)
 		return ft != nil && deref(ft.data.Identifier) == featureID
 	})
 }
@@ -225,10 +222,7 @@ func (o *org) draftFeature(w http.ResponseWriter, identifier, featureID string, 
 		writeDetail(w, http.StatusNotFound, notFound)
 		return nil, -1
 	}
-	v := openDraft(w, p, t)
-	if v == nil {
-		return nil, -1
-	}
+	v := p.draft(t)
 	return v, o.planFeatureIndex(v, featureID)
 }
 
@@ -381,7 +375,7 @@ func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, i
 	st.mu.Lock()
 	var file *fakeapi.PlanFile
 	for _, o := range st.orgs.all() {
-		p := o.planByIdentifier[identifier]
+		p := o.plans.get(identifier)
 		if p == nil {
 			continue
 		}

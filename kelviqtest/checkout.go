@@ -68,7 +68,7 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if cs.status != "open" {
 		return errBadRequest("the checkout session is not open")
 	}
-	p := o.planByIdentifier[cs.plan]
+	p := o.plans.get(cs.plan)
 	if p == nil || p.archived || p.liveVersion() == nil {
 		return errBadRequest(fmt.Sprintf("Plan %q is not published.", cs.plan))
 	}
@@ -82,8 +82,7 @@ func (s *Server) completeCheckout(o *org, cs *checkoutSession) error {
 	if o.customer(cs.customerID) == nil {
 		c := newCustomer(cs.customerID, t)
 		c.Email.Set(strings.ToLower(cs.customerID) + "@customers.example.com")
-		o.customers = append(o.customers, c)
-		o.customerByID[cs.customerID] = c
+		o.customers.add(cs.customerID, c)
 		s.emit(o, "customer.created", o.customerHook(c), nil)
 	}
 	cs.amountUnits, cs.currency = p.liveVersion().price(cs.chargePeriod)

@@ -74,8 +74,8 @@ func (o *org) customerEmail(customerID string) string {
 
 // productName is the name of the plan's product.
 func (o *org) productName(plan string) string {
-	if p := o.planByIdentifier[plan]; p != nil {
-		if prod := o.productByID[p.product]; prod != nil {
+	if p := o.plans.get(plan); p != nil {
+		if prod := o.products.get(p.product); prod != nil {
 			return deref(prod.data.Name)
 		}
 	}

@@ -2,6 +2,7 @@ package kelviqtest
 
 import (
 	"iter"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -38,3 +39,17 @@ func (c *collection[K, V]) all() iter.Seq2[int, *V] { return slices.All(c.items)
 
 // newestFirst is the objects newest first.
 func (c *collection[K, V]) newestFirst() iter.Seq2[int, *V] { return slices.Backward(c.items) }
+
+// keys is the keys in use, in no particular order.
+func (c *collection[K, V]) keys() iter.Seq[K] { return maps.Keys(c.byKey) }
+
+// remove drops the object under k, if there is one, keeping the others'
+// order.
+func (c *collection[K, V]) remove(k K) {
+	v, ok := c.byKey[k]
+	if !ok {
+		return
+	}
+	delete(c.byKey, k)
+	c.items = slices.DeleteFunc(c.items, func(x *V) bool { return x == v })
+}

@@ -2,7 +2,6 @@ package kelviqtest
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.CustomerCreateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if _, ok := o.customerByID[body.CustomerId]; ok || o.archivedCustomers[body.CustomerId] {
+		if o.customers.get(body.CustomerId) != nil || o.archivedCustomers[body.CustomerId] {
 			writeFieldErrors(w, "customerId", "customer with this customerId already exists.")
 			return
 		}
@@ -46,8 +45,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		if !c.BillingAddress.IsSpecified() {
 			c.BillingAddress.SetNull()
 		}
-		o.customers = append(o.customers, c)
-		o.customerByID[body.CustomerId] = c
+		o.customers.add(body.CustomerId, c)
 		f.s.emit(o, "customer.created", o.customerHook(c), nil)
 		writeJSON(w, http.StatusCreated, c)
 	})
@@ -58,7 +56,7 @@ func (f *fake) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID string) {
 	var body fakeapi.CustomerUpdateRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		c := lookup(w, o.customerByID, customerID, notFound)
+		c := o.customers.lookup(w, customerID, notFound)
 		if c == nil {
 			return
 		}
@@ -81,7 +79,7 @@ func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fake
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		items := []*fakeapi.CustomerResponse{}
-		for _, c := range slices.Backward(o.customers) {
+		for _, c := range o.customers.newestFirst() {
 			if search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
 				items = append(items, c)
 			}

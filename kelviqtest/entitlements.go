@@ -37,7 +37,7 @@ func (o *org) entitlements(customerID string, t time.Time) []*entitlement {
 			continue
 		}
 		for _, pf := range v.features {
-			f := o.featureByID[pf.feature]
+			f := o.features.get(pf.feature)
 			if f == nil {
 				continue
 			}
@@ -135,7 +135,7 @@ func clampInt32(n int64) int64 { return min(max(n, -1<<31), 1<<31-1) }
 // for feature_id. An unknown customer is 404.
 func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, params fakeapi.GetCustomerEntitlementsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		if lookup(w, o.customerByID, params.CustomerId, customerNotFound) == nil {
+		if o.customers.lookup(w, params.CustomerId, customerNotFound) == nil {
 			return
 		}
 		f.s.settle(o)
@@ -163,7 +163,7 @@ const usageTimestamp = "2006-01-02 15:04:05.000000"
 func (f *fake) ReportUsage(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.ReportUsageRequest
 	f.withOrg(w, r, &body, func(o *org) {
-		if lookup(w, o.customerByID, body.CustomerId, customerNotFound) == nil {
+		if o.customers.lookup(w, body.CustomerId, customerNotFound) == nil {
 			return
 		}
 		feat := o.featureByIdentifier(body.FeatureId)
@@ -233,7 +233,7 @@ func (s *Server) Usage(organizationID, customerID, featureID string) (int64, err
 func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.LicenseActivation
 	f.withOrg(w, r, &body, func(o *org) {
-		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
+		l := o.licenses.lookup(w, body.LicenseKey, licenseNotFound)
 		if l == nil {
 			return
 		}
@@ -273,7 +273,7 @@ func (f *fake) LicenseActivate(w http.ResponseWriter, r *http.Request) {
 func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.LicenseDeactivation
 	f.withOrg(w, r, &body, func(o *org) {
-		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
+		l := o.licenses.lookup(w, body.LicenseKey, licenseNotFound)
 		if l == nil {
 			return
 		}
@@ -292,7 +292,7 @@ func (f *fake) LicenseDeactivate(w http.ResponseWriter, r *http.Request) {
 func (f *fake) LicenseValidate(w http.ResponseWriter, r *http.Request) {
 	var body fakeapi.LicenseValidate
 	f.withOrg(w, r, &body, func(o *org) {
-		l := lookup(w, o.licenseByKey, body.LicenseKey, licenseNotFound)
+		l := o.licenses.lookup(w, body.LicenseKey, licenseNotFound)
 		if l == nil {
 			return
 		}

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -38,13 +41,15 @@ const (
 )
 
 // newHandler wires the pipeline: record → route → auth → validate → the
-// generated router, which calls the fake's ServerInterface methods.
-func (s *Server) newHandler() http.Handler {
+// operation's generated binding code, which calls the fake's
+// ServerInterface method. kin-openapi's router is the one routing step;
+// the generated code only binds parameters (see operationHandlers).
+func (s *Server) newHandler() (http.Handler, error) {
 	f := &fake{s: s}
-	inner := fakeapi.HandlerWithOptions(f, fakeapi.StdHTTPServerOptions{
-		BaseURL:          BasePath,
-		ErrorHandlerFunc: f.bindError,
-	})
+	handlers, err := operationHandlers(s.spec, f)
+	if err != nil {
+		return nil, err
+	}
 	opts := &openapi3filter.Options{
 		MultiError:                 true,
 		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
@@ -69,17 +74,17 @@ func (s *Server) newHandler() http.Handler {
 			buf.sendTo(w)
 			return
 		}
-		if info := s.serve(buf, r, inner, opts); info != nil {
+		if info := s.serve(buf, r, handlers, opts); info != nil {
 			entry.OperationID = info.id
 		}
 		entry.Status = buf.statusOr200()
 		s.record(entry)
 		buf.sendTo(w)
-	})
+	}), nil
 }
 
 // serve runs one request and returns the operation it matched, if any.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler, opts *openapi3filter.Options) *opInfo {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, handlers map[string]http.HandlerFunc, opts *openapi3filter.Options) *opInfo {
 	if len(r.URL.Path) > maxPathBytes {
 		writeDetail(w, http.StatusRequestURITooLong, fmt.Sprintf("Request path is too long (the limit is %d bytes).", maxPathBytes))
 		return nil
@@ -103,7 +108,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		return nil
 	}
 	info := s.spec.ops[route.Operation.OperationID]
-	if info == nil { // cannot happen: every routed operation is indexed
+	handle := handlers[route.Operation.OperationID]
+	if info == nil || handle == nil { // cannot happen: every routed operation is indexed and has a handler
 		writeDetail(w, http.StatusNotFound, notFound)
 		return nil
 	}
@@ -172,8 +178,61 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		return info
 	}
 	setBody(r, body)
-	next.ServeHTTP(w, r.WithContext(ctx))
+	r = r.WithContext(ctx)
+	for name, v := range pathParams {
+		// The router matched the escaped path, so its values are escaped;
+		// the binding code takes them unescaped, as net/http's mux gave.
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		r.SetPathValue(name, v)
+	}
+	handle(w, r)
 	return info
+}
+
+// operationHandlers is the generated binding code of every operation of
+// the spec, by operationId. The generated HandlerWithOptions registers each
+// operation's binding function under its method and path; a collecting mux
+// takes them and the spec's operations name them, so nothing routes by
+// them. An operation without binding code, or binding code for no
+// operation, is an error: the spec and the generated code disagree.
+func operationHandlers(spec *specIndex, f *fake) (map[string]http.HandlerFunc, error) {
+	mux := collectingMux{}
+	fakeapi.HandlerWithOptions(f, fakeapi.StdHTTPServerOptions{
+		BaseURL:          BasePath,
+		BaseRouter:       mux,
+		ErrorHandlerFunc: f.bindError,
+	})
+	out := make(map[string]http.HandlerFunc, len(spec.ops))
+	for id, info := range spec.ops {
+		pattern := info.method + " " + BasePath + info.path
+		if strings.HasSuffix(info.path, "/") {
+			pattern += "{$}"
+		}
+		h := mux[pattern]
+		if h == nil {
+			return nil, fmt.Errorf("kelviqtest: operation %s (%s) has no generated handler: run go generate", id, pattern)
+		}
+		out[id] = h
+		delete(mux, pattern)
+	}
+	if len(mux) > 0 {
+		return nil, fmt.Errorf("kelviqtest: generated handlers %v match no operation of openapi.json: run go generate", slices.Sorted(maps.Keys(mux)))
+	}
+	return out, nil
+}
+
+// collectingMux keeps the handlers registered with it by pattern; it
+// routes nothing (the fake calls them by operation, see operationHandlers).
+type collectingMux map[string]http.HandlerFunc
+
+func (m collectingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m[pattern] = h
+}
+
+func (m collectingMux) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	writeDetail(w, http.StatusNotFound, notFound)
 }
 
 // invalidQueryUTF8 names a query parameter whose name or value is not
@@ -419,7 +478,7 @@ func writeFieldErrors(w http.ResponseWriter, field, msg string) {
 // declares a JSON body for some 204s, which HTTP does not allow).
 func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
-// bindError handles a parameter the generated router could not bind (the
+// bindError handles a parameter the generated binding code could not bind (the
 // validator lets few through): a path parameter is 404, others 400.
 func (f *fake) bindError(w http.ResponseWriter, r *http.Request, err error) {
 	name := ""

@@ -266,10 +266,10 @@ type webhookLog struct {
 
 // ---- lookups; the caller holds the state's lock ----
 
-func (o *org) customer(id string) *fakeapi.CustomerResponse { return o.customerByID[id] }
+func (o *org) customer(id string) *fakeapi.CustomerResponse { return o.customers.get(id) }
 
 func (o *org) featureByIdentifier(ident string) *feature {
-	for _, f := range o.features {
+	for _, f := range o.features.all() {
 		if deref(f.data.Identifier) == ident {
 			return f
 		}

@@ -17,7 +17,7 @@ import (
 // is 404 {"status": ..., "message": ...}, as the reference declares.
 func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, productID openapi_types.UUID, params fakeapi.GetProductOfferingParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		prod := o.productByID[productID]
+		prod := o.products.get(productID)
 		if prod == nil || prod.archived {
 			writeJSON(w, http.StatusNotFound, obj{"status": "error", "message": "Product not found."})
 			return
@@ -31,7 +31,7 @@ func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, produc
 		}
 		plans := []obj{}
 		periods := map[string]bool{}
-		for _, p := range o.plans {
+		for _, p := range o.plans.all() {
 			v := p.liveVersion()
 			if p.product != productID || p.archived || v == nil || !deref(v.data.IsVisible) || (only != nil && !only[p.identifier]) {
 				continue
@@ -52,7 +52,7 @@ func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, produc
 				if s.customerID != *params.CustomerId {
 					continue
 				}
-				if pl := o.planByIdentifier[s.plan]; pl == nil || pl.product != productID {
+				if pl := o.plans.get(s.plan); pl == nil || pl.product != productID {
 					continue
 				}
 				sub = obj{"hasPreviousSubscription": true, "planIdentifier": s.plan, "subscriptionId": s.id.String(), "chargePeriod": s.chargePeriod}

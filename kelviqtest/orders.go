@@ -22,7 +22,7 @@ func (s *Server) placeOrder(o *org, sub *subscription, renewal bool) *order {
 // (one whose payment failed) instead of making a new one.
 func (s *Server) placeOrderPaying(o *org, sub *subscription, renewal bool, failedInvoice string) *order {
 	t := s.now()
-	p := o.planByIdentifier[sub.plan]
+	p := o.plans.get(sub.plan)
 	od := &order{
 		id:          newUUID().String(),
 		customerID:  sub.customerID,

@@ -64,7 +64,7 @@ func (o *org) subscriptionSummary(id *openapi_types.UUID) obj {
 // its id when there is none): a copy of the stored fields, encoded through
 // their own JSON tags.
 func (o *org) productObj(id openapi_types.UUID) fakeapi.Product {
-	if p := o.productByID[id]; p != nil {
+	if p := o.products.get(id); p != nil {
 		return p.snapshot()
 	}
 	return fakeapi.Product{Id: &id}
@@ -82,7 +82,7 @@ func (p *product) snapshot() fakeapi.Product {
 }
 
 func (o *org) planVersion(ident string, version int) (*plan, *planVersion) {
-	p := o.planByIdentifier[ident]
+	p := o.plans.get(ident)
 	if p == nil {
 		return nil, nil
 	}
@@ -97,7 +97,7 @@ func (o *org) subscriptionFeatures(v *planVersion) []obj {
 		return out
 	}
 	for _, pf := range v.features {
-		f := o.featureByID[pf.feature]
+		f := o.features.get(pf.feature)
 		if f == nil {
 			continue
 		}
@@ -161,7 +161,7 @@ func intValue(v any) (int64, bool) {
 // licenseSummaries is the SubscriptionLicense list of a subscription.
 func (o *org) licenseSummaries(subID openapi_types.UUID) []obj {
 	out := []obj{}
-	for _, l := range o.licenses {
+	for _, l := range o.licenses.all() {
 		if l.subID != nil && *l.subID == subID {
 			out = append(out, l.summary())
 		}
@@ -256,8 +256,8 @@ func (o *org) subscriptionObj(s *subscription) obj {
 func (o *org) createdSubscriptionObj(s *subscription) obj {
 	out := pick(o.subscriptionObj(s), "id", "startDate", "endDate", "billingPeriodStartTime", "billingPeriodEndTime", "amount",
 		"recurrence", "currency", "status", "plan", "features", "trialDaysRemaining", "customerId", "files", "links", "license")
-	if p := o.planByIdentifier[s.plan]; p != nil {
-		prod := o.productByID[p.product]
+	if p := o.plans.get(s.plan); p != nil {
+		prod := o.products.get(p.product)
 		out["product"] = obj{"id": p.product.String(), "name": "", "identifier": ""}
 		if prod != nil {
 			out["product"] = obj{"id": p.product.String(), "name": deref(prod.data.Name), "identifier": deref(prod.data.Identifier)}
@@ -290,7 +290,7 @@ func (o *org) checkoutObj(cs *checkoutSession, detail bool) obj {
 		out["customer"] = o.orderCustomer(cs.customerID)
 		out["billingAddress"] = o.billingAddress(cs.customerID)
 	}
-	if p := o.planByIdentifier[cs.plan]; p != nil {
+	if p := o.plans.get(cs.plan); p != nil {
 		out["product"] = o.productObj(p.product)
 	}
 	if !detail {
@@ -492,7 +492,7 @@ func (o *org) licenseDetails(l *license) obj {
 			"version":     l.version,
 			"isLatest":    v.isLatest(),
 		}
-		if prod := o.productByID[p.product]; prod != nil {
+		if prod := o.products.get(p.product); prod != nil {
 			mod := rfc3339(deref(prod.data.ModifiedOn))
 			pl["product"] = obj{
 				"id": p.product.String(), "identifier": deref(prod.data.Identifier), "name": deref(prod.data.Name),

@@ -211,7 +211,9 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{partnerKey: cfg.partnerKey, spec: spec, state: newState(cfg.clock), maxBody: cfg.maxBody}
-	s.handler = s.newHandler()
+	if s.handler, err = s.newHandler(); err != nil {
+		return nil, err
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -64,14 +64,10 @@ type org struct {
 	clientKey          string
 	serverKey          string
 	userID             int
-	customers          []*fakeapi.CustomerResponse // in creation order
-	customerByID       map[string]*fakeapi.CustomerResponse
-	products           []*product
-	productByID        map[openapi_types.UUID]*product
-	features           []*feature
-	featureByID        map[openapi_types.UUID]*feature
-	plans              []*plan
-	planByIdentifier   map[string]*plan
+	customers          collection[string, fakeapi.CustomerResponse] // by customerId
+	products           collection[openapi_types.UUID, product]
+	features           collection[openapi_types.UUID, feature]
+	plans              collection[string, plan] // by identifier
 	productIdentifiers map[string]bool
 	featureIdentifiers map[string]bool
 
@@ -85,8 +81,7 @@ type org struct {
 	transactions    []*transaction
 	refunds         collection[openapi_types.UUID, refund]
 	paymentMethods  []*paymentMethod
-	licenses        []*license
-	licenseByKey    map[string]*license
+	licenses        collection[string, license] // by key
 	promotions      map[string]Promotion
 	portalTokens    map[string]string // token → customerId
 	// usage is what reportUsage recorded: customerId → feature identifier →
@@ -204,16 +199,11 @@ func (s *state) provision(externalID, email, businessName string) (*org, error) 
 		clientKey:          "ck_test_" + randomHex(16),
 		serverKey:          "sk_test_" + randomHex(24),
 		userID:             s.lastUserID,
-		customerByID:       map[string]*fakeapi.CustomerResponse{},
-		productByID:        map[openapi_types.UUID]*product{},
-		featureByID:        map[openapi_types.UUID]*feature{},
-		planByIdentifier:   map[string]*plan{},
 		productIdentifiers: map[string]bool{},
 		featureIdentifiers: map[string]bool{},
 		st:                 s,
 		numericID:          s.lastUserID - 1000,
 		productSettings:    map[openapi_types.UUID]map[string]any{},
-		licenseByKey:       map[string]*license{},
 		promotions:         map[string]Promotion{},
 		portalTokens:       map[string]string{},
 		usage:              map[string]map[string]int64{},

@@ -23,7 +23,7 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 	if o.customer(customerID) == nil {
 		return nil, errBadRequest(fmt.Sprintf("Customer %q does not exist.", customerID))
 	}
-	p := o.planByIdentifier[planIdent]
+	p := o.plans.get(planIdent)
 	if p == nil || p.archived {
 		return nil, errBadRequest(fmt.Sprintf("Plan %q does not exist.", planIdent))
 	}
@@ -78,8 +78,7 @@ func (s *Server) subscribe(o *org, customerID, planIdent, chargePeriod string, f
 			exp := after(t, string(deref(lc.DurationUnit)), max(1, deref(lc.DurationValue)))
 			l.expires = &exp
 		}
-		o.licenses = append(o.licenses, l)
-		o.licenseByKey[l.key] = l
+		o.licenses.add(l.key, l)
 	}
 	s.emit(o, "subscription.created", o.subscriptionHook(sub), nil)
 	return sub, nil
@@ -104,7 +103,7 @@ func featureInputs(in []fakeapi.FeatureInput) []obj {
 // after answering 400 on planIdentifier when the plan does not exist, is
 // archived or has no published version.
 func livePlan(w http.ResponseWriter, o *org, identifier string) *planVersion {
-	if p := o.planByIdentifier[identifier]; p != nil && !p.archived {
+	if p := o.plans.get(identifier); p != nil && !p.archived {
 		if v := p.liveVersion(); v != nil {
 			return v
 		}
@@ -341,7 +340,7 @@ func (o *org) resetUsage(sub *subscription) {
 		if r, _ := pf.details["reset"].(string); r == "" || r == "NEVER" {
 			continue
 		}
-		if f := o.featureByID[pf.feature]; f != nil {
+		if f := o.features.get(pf.feature); f != nil {
 			delete(u, deref(f.data.Identifier))
 		}
 	}

@@ -131,12 +131,12 @@ func (o *org) planRef(ident string, version int) obj {
 // productRef is {id, name} of the plan's product.
 func (o *org) productRef(ident string) obj {
 	out := obj{"id": nil, "name": ""}
-	p := o.planByIdentifier[ident]
+	p := o.plans.get(ident)
 	if p == nil {
 		return out
 	}
 	out["id"] = p.product.String()
-	if prod := o.productByID[p.product]; prod != nil {
+	if prod := o.products.get(p.product); prod != nil {
 		out["name"] = deref(prod.data.Name)
 	}
 	return out
