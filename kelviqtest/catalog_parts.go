@@ -1,3 +1,8 @@
+// The parts of catalog entries that have operations of their own: a
+// product's settings and images; a plan's features, prices and files; and
+// the uploads that images and files start from. The entries themselves are
+// in catalog.go.
+
 package kelviqtest
 
 import (
