@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -280,7 +281,7 @@ func checkBody(contentType string, body []byte) (int, string) {
 	switch {
 	case !utf8.Valid(body):
 		return http.StatusBadRequest, "JSON parse error - the body is not valid UTF-8."
-	case jsonDepth(body) > maxJSONDepth:
+	case check.Depth(body) > maxJSONDepth:
 		return http.StatusBadRequest, fmt.Sprintf("JSON parse error - the body nests more than %d levels deep.", maxJSONDepth)
 	case !json.Valid(body):
 		var v any
@@ -292,33 +293,6 @@ func checkBody(contentType string, body []byte) (int, string) {
 		return http.StatusBadRequest, msg
 	}
 	return 0, ""
-}
-
-// jsonDepth is the deepest nesting of objects and arrays in b, read
-// without parsing (brackets inside strings do not count).
-func jsonDepth(b []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
 }
 
 // partnerKeyHeader carries the partner key: the header the spec names for

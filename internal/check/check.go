@@ -170,7 +170,7 @@ func Body(body []byte) error {
 		return Invalid("body", "must be valid UTF-8")
 	}
 	if !json.Valid(body) {
-		if d := depth(body); d > MaxBodyDepth {
+		if d := Depth(body); d > MaxBodyDepth {
 			return Invalid("body", fmt.Sprintf("must nest at most %d levels deep", MaxBodyDepth))
 		}
 		return Invalid("body", "must be valid JSON (one value)")
@@ -223,9 +223,10 @@ func Body(body []byte) error {
 	return nil
 }
 
-// depth is the deepest nesting of objects and arrays in b, brackets in
-// strings not counted; for the error of a body json.Valid refused.
-func depth(b []byte) int {
+// Depth is the deepest nesting of objects and arrays in b, read without
+// parsing (brackets in strings not counted), so that it is cheap even for a
+// body too deep for a parser. Call's body rule and the fake's use it.
+func Depth(b []byte) int {
 	d, deepest, inString, escaped := 0, 0, false, false
 	for _, c := range b {
 		switch {
