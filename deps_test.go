@@ -3,6 +3,7 @@ package kelviq_test
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -111,9 +112,18 @@ func TestTestHelpersImportNothingUp(t *testing.T) {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
 		}
 		for _, dep := range strings.Fields(string(out)) {
-			if dep == "testing" || (strings.HasPrefix(dep, "github.com/kelviq/kelviq-go") && dep != pkg) {
+			if strings.HasPrefix(dep, "github.com/kelviq/kelviq-go") && dep != pkg {
 				t.Errorf("%s imports %s", pkg, dep)
 			}
+		}
+		// testing itself only as a direct import: from Go 1.27 on,
+		// net/http/httptest (the recording server's) links it.
+		direct, err := exec.Command(goCmd, "list", "-f", "{{join .Imports \" \"}}", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, direct)
+		}
+		if slices.Contains(strings.Fields(string(direct)), "testing") {
+			t.Errorf("%s imports testing", pkg)
 		}
 	}
 	out, err := exec.Command(goCmd, "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").CombinedOutput()
