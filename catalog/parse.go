@@ -498,27 +498,24 @@ func normErr(v any) (any, error) {
 		}
 		return out, nil
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			n, err := normErr(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = n
-		}
-		return out, nil
+		return normList(x)
 	case []map[string]any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			n, err := normErr(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = n
-		}
-		return out, nil
+		return normList(x)
 	}
 	return nil, fmt.Errorf("a value of type %T is not supported", v)
+}
+
+// normList is normErr of each element of a list.
+func normList[T any](x []T) (any, error) {
+	out := make([]any, len(x))
+	for i, e := range x {
+		n, err := normErr(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 func normFloat(f float64) any {

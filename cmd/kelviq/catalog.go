@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -425,14 +423,11 @@ func (a *app) catalogPhase(ctx context.Context) (context.Context, context.Cancel
 
 // printJSON writes v as indented JSON, whatever --output says.
 func (a *app) printJSON(v any) error {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encoding output: %w", err)
+	b, err := indentedJSON(v)
+	if err != nil {
+		return err
 	}
-	_, err := a.stdout.Write([]byte(a.scrub(b.String())))
+	_, err = a.stdout.Write([]byte(a.scrub(string(b))))
 	return err
 }
 

@@ -19,15 +19,24 @@ func (a *app) writeJSON(v any) error {
 	if a.g.output == "table" {
 		return renderTable(a.stdout, v, a.width())
 	}
+	b, err := indentedJSON(v)
+	if err != nil {
+		return err
+	}
+	_, err = a.stdout.Write(b)
+	return err
+}
+
+// indentedJSON is v as the CLI prints JSON: indented, HTML left as it is.
+func indentedJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encoding output: %w", err)
+		return nil, fmt.Errorf("encoding output: %w", err)
 	}
-	_, err := a.stdout.Write(b.Bytes())
-	return err
+	return b.Bytes(), nil
 }
 
 // writeTable prints rows aligned in columns, no wider than the terminal;
