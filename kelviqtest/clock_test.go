@@ -2,7 +2,6 @@ package kelviqtest_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,27 +13,9 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// testClock is a clock a test moves by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestBillingPeriodsRenewAndEndWithTheClock(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	ctx := context.Background()
 	org := must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "clocked", Email: "clocked@example.com"}))(t)

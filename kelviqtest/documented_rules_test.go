@@ -23,9 +23,9 @@ import (
 
 // subscribed is a priced shop with customer cus_1 subscribed monthly to
 // "team" (20.00), on a fake whose clock the test moves.
-func subscribed(t *testing.T, externalID string) (*kelviqtest.Server, *shop, *testClock, string) {
+func subscribed(t *testing.T, externalID string) (*kelviqtest.Server, *shop, *testkit.Clock, string) {
 	t.Helper()
-	clk := &testClock{t: time.Date(2026, 5, 4, 8, 30, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 5, 4, 8, 30, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newPricedShop(t, srv, externalID)
 	ctx := context.Background()
@@ -310,7 +310,7 @@ func TestOrdersAsDocumented(t *testing.T) {
 
 func TestDailyAndTwentyEightDayPeriods(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)} // a Monday
+	clk := testkit.NewClock(time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)) // a Monday
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newShop(t, srv, "four-weeks")
 	ctx := context.Background()
@@ -453,7 +453,7 @@ func TestPaginationLinksFollowTheScheme(t *testing.T) {
 
 func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newPricedShop(t, srv, "expiry")
 	ctx := context.Background()

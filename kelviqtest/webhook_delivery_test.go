@@ -13,6 +13,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 )
 
@@ -22,7 +23,7 @@ import (
 // filters (and the 30-day window) look at lastAttempt.
 func TestWebhookLogRowsPerAttempt(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC))
 	var mu sync.Mutex
 	var bodies [][]byte
 	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -204,7 +204,7 @@ func TestTriggeredPayloadsHaveTheGuidesFields(t *testing.T) {
 // that sends a webhook and checks each payload against the guide.
 func TestStatePayloadsHaveTheGuidesFields(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newPricedShop(t, srv, "payloads")
 	ctx := context.Background()
