@@ -216,11 +216,11 @@ func TestAuth(t *testing.T) {
 
 func TestServerKeyIsScopedToItsOrganization(t *testing.T) {
 	t.Parallel()
-	srv, _, aOrg := setup(t, "org-a")
+	srv, _, wcA := setup(t, "org-a")
 	ctx := context.Background()
-	a := aOrg.API()
-	_, bOrg := provision(t, srv, "org-b")
-	b := bOrg.API()
+	a := wcA.API()
+	_, wcB := provision(t, srv, "org-b")
+	b := wcB.API()
 
 	prod := testkit.Must(a.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "A's product", TaxCode: "saas"}))(t)
 	id := *prod.JSON201.Id
@@ -251,9 +251,9 @@ func TestServerKeyIsScopedToItsOrganization(t *testing.T) {
 
 func TestCustomersPaging(t *testing.T) {
 	t.Parallel()
-	srv, _, cOrg := setup(t, "paging")
+	srv, _, wc := setup(t, "paging")
 	ctx := context.Background()
-	c := cOrg.API()
+	c := wc.API()
 	for i := range 25 {
 		_, err := c.CreateCustomerWithResponse(ctx, api.CustomerCreateRequest{CustomerId: fmt.Sprintf("cus_%02d", i)})
 		if err != nil {
@@ -317,9 +317,9 @@ func mustKey(t *testing.T, srv *kelviqtest.Server, externalID string) string {
 
 func TestCustomerPatch(t *testing.T) {
 	t.Parallel()
-	_, _, cOrg := setup(t, "patch")
+	_, _, wc := setup(t, "patch")
 	ctx := context.Background()
-	c := cOrg.API()
+	c := wc.API()
 
 	create := api.CustomerCreateRequest{
 		CustomerId: "cus_1",
@@ -359,9 +359,9 @@ func TestCustomerPatch(t *testing.T) {
 
 func TestInvalidRequests(t *testing.T) {
 	t.Parallel()
-	srv, _, cOrg := setup(t, "invalid")
+	srv, _, wc := setup(t, "invalid")
 	ctx := context.Background()
-	c := cOrg.API()
+	c := wc.API()
 
 	_, err := c.CreateCustomerWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"customerId": "c1", "email": 123}`))
 	ae := apiError(t, err, http.StatusBadRequest)
@@ -428,9 +428,9 @@ func TestInvalidRequests(t *testing.T) {
 
 func TestCatalogLifecycle(t *testing.T) {
 	t.Parallel()
-	_, _, cOrg := setup(t, "catalog")
+	_, _, wc := setup(t, "catalog")
 	ctx := context.Background()
-	c := cOrg.API()
+	c := wc.API()
 
 	// Products.
 	p := testkit.Must(c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "Pro Suite", TaxCode: "saas", ImageKeys: &[]string{"img/1.png"}}))(t).JSON201
@@ -597,8 +597,8 @@ func TestOptionsAndHandler(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
-	srv, _, cOrg := setup(t, "concurrent")
-	c := cOrg.API()
+	srv, _, wc := setup(t, "concurrent")
+	c := wc.API()
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)

@@ -121,17 +121,17 @@ func TestSlowClientsHoldUpNoOne(t *testing.T) {
 	t.Parallel()
 	// Without the fix another organization would wait for the write
 	// timeout: make it far longer than the wait allowed below.
-	srv, _, bigOrg := setup(t, "slow-reader", kelviqtest.WithTimeouts(kelviqtest.Timeouts{Write: 5 * time.Minute}))
+	srv, _, wcBig := setup(t, "slow-reader", kelviqtest.WithTimeouts(kelviqtest.Timeouts{Write: 5 * time.Minute}))
 	ctx := context.Background()
-	big := bigOrg.API()
+	big := wcBig.API()
 	// A customer list of about 10 MiB: more than loopback's socket buffers.
 	meta := nullable.NewNullableWithValue(map[string]string{"blob": strings.Repeat("m", 100<<10)})
 	for i := range 100 {
 		testkit.Must(big.CreateCustomerWithResponse(ctx, api.CustomerCreateRequest{CustomerId: fmt.Sprintf("cus_%03d", i), Metadata: meta}))(t)
 	}
 	key := mustKey(t, srv, "slow-reader")
-	_, otherOrg := provision(t, srv, "bystander")
-	other := otherOrg.API()
+	_, wcOther := provision(t, srv, "bystander")
+	other := wcOther.API()
 
 	reader, err := net.Dial("tcp", hostPort(srv))
 	if err != nil {
