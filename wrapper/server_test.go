@@ -64,7 +64,7 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	op, ok := matchOp(r.Method, req.Path)
 	if ok {
-		req.OpID = op.ID
+		req.OpID = op.ID()
 	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, req)
@@ -77,7 +77,7 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"detail":"no such operation"}`, http.StatusNotFound)
 		return
 	}
-	status := op.SuccessCodes[0]
+	status := op.SuccessCodes()[0]
 	switch {
 	case status == http.StatusNoContent:
 		w.WriteHeader(status)
@@ -111,8 +111,8 @@ func matchOp(method, escapedPath string) (wrapper.Operation, bool) {
 	var best wrapper.Operation
 	bestLiterals := -1
 	for _, op := range wrapper.Operations() {
-		want := strings.Split(op.Path, "/")
-		if op.Method != method || len(want) != len(got) {
+		want := strings.Split(op.Path(), "/")
+		if op.Method() != method || len(want) != len(got) {
 			continue
 		}
 		literals, ok := 0, true

@@ -472,8 +472,8 @@ func TestServicesCallEveryOperation(t *testing.T) {
 	}
 	ops := wrapper.Operations()
 	for _, op := range ops {
-		if !called[op.ID] {
-			t.Errorf("operation %s (%s %s) was never called through the wrapper", op.ID, op.Method, op.Path)
+		if !called[op.ID()] {
+			t.Errorf("operation %s (%s %s) was never called through the wrapper", op.ID(), op.Method(), op.Path())
 		}
 	}
 	if len(called) != len(ops) || len(calls) != len(ops) {

@@ -24,15 +24,15 @@ func TestServiceMethodsCoverOperations(t *testing.T) {
 	}
 	seen := map[string]string{}
 	for _, op := range Operations() {
-		path, ok := serviceMethods[op.ID]
+		path, ok := serviceMethods[op.ID()]
 		if !ok {
-			t.Errorf("operation %s has no method", op.ID)
+			t.Errorf("operation %s has no method", op.ID())
 			continue
 		}
 		if prev, dup := seen[path]; dup {
-			t.Errorf("%s calls both %s and %s", path, prev, op.ID)
+			t.Errorf("%s calls both %s and %s", path, prev, op.ID())
 		}
-		seen[path] = op.ID
+		seen[path] = op.ID()
 		v := reflect.ValueOf(c)
 		parts := strings.Split(path, ".")
 		for _, field := range parts[:len(parts)-1] {

@@ -85,7 +85,7 @@ func refuse(req *http.Request, err error) error {
 }
 
 // DoOperation implements api.OperationDoer: it sends req, a request for op.
-func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, error) {
+func (s *sender) DoOperation(req *http.Request, op api.Operation) (*http.Response, error) {
 	if !op.Valid() {
 		return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
 	}
@@ -121,7 +121,7 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 }
 
 // serverFor returns the server op is sent to.
-func (s *sender) serverFor(op api.Op) transport.Server {
+func (s *sender) serverFor(op api.Operation) transport.Server {
 	if op.OwnServers() {
 		return s.edgeServer
 	}

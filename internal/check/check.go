@@ -110,15 +110,16 @@ const (
 // parameter names (exactly as the spec spells them), required parameters,
 // each value (valid UTF-8, no NUL, no control characters in a header,
 // within the spec's maxLength or else MaxParamBytes), and the body.
-func Call(spec api.Operation, params map[string]string, body []byte) error {
-	known := make(map[string]bool, len(spec.Params))
-	names := make([]string, len(spec.Params))
-	for i, p := range spec.Params {
+func Call(op api.Operation, params map[string]string, body []byte) error {
+	specParams := op.Params()
+	known := make(map[string]bool, len(specParams))
+	names := make([]string, len(specParams))
+	for i, p := range specParams {
 		known[p.Name], names[i] = true, p.Name
 		v, ok := params[p.Name]
 		if !ok {
 			if p.Required {
-				return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
+				return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", op.ID(), p.In))
 			}
 			continue
 		}
@@ -128,14 +129,14 @@ func Call(spec api.Operation, params map[string]string, body []byte) error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if !known[name] {
-			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
+			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", op.ID(), name, strings.Join(names, ", ")))
 		}
 	}
 	switch {
-	case body != nil && !spec.HasBody:
-		return Invalid("body", spec.ID+" takes no request body")
-	case body == nil && spec.BodyRequired:
-		return Invalid("body", spec.ID+" needs a JSON request body")
+	case body != nil && !op.HasBody():
+		return Invalid("body", op.ID()+" takes no request body")
+	case body == nil && op.BodyRequired():
+		return Invalid("body", op.ID()+" needs a JSON request body")
 	case body != nil:
 		return Body(body)
 	}

@@ -126,7 +126,7 @@ func TestCall(t *testing.T) {
 	}
 	for _, tc := range ok {
 		if err := Call(tc.op, tc.params, tc.body); err != nil {
-			t.Errorf("%s %v %s: %v", tc.op.ID, tc.params, tc.body, err)
+			t.Errorf("%s %v %s: %v", tc.op.ID(), tc.params, tc.body, err)
 		}
 	}
 	bad := []struct {
@@ -145,7 +145,7 @@ func TestCall(t *testing.T) {
 		err := Call(tc.op, tc.params, tc.body)
 		var ve *api.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field || !strings.Contains(ve.Rule, tc.rule) {
-			t.Errorf("%s %v %s: %v, want %s: %s", tc.op.ID, tc.params, tc.body, err, tc.field, tc.rule)
+			t.Errorf("%s %v %s: %v, want %s: %s", tc.op.ID(), tc.params, tc.body, err, tc.field, tc.rule)
 		}
 	}
 }

@@ -78,7 +78,7 @@ type Namer interface {
 
 // Answer is an answer outside its operation's success codes.
 type Answer struct {
-	Op           api.Op
+	Op           api.Operation
 	Method, Path string
 	Status       int
 	Attempts     int    // how many times the request was sent
@@ -110,7 +110,7 @@ type redirectKey struct{}
 // req's context (WithPolicyEdits) change it. A success answer
 // (2xx, or a status op declares) comes back with a body capped at MaxBody;
 // any other answer is read, closed and returned as StatusError's error.
-func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http.Response, error) {
+func (e *Engine) Send(req *http.Request, op api.Operation, pol Policy, h *Hooks) (*http.Response, error) {
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
 	}
@@ -277,7 +277,7 @@ type cappedBody struct {
 	rc   io.ReadCloser
 	n    int64
 	e    *Engine
-	op   api.Op
+	op   api.Operation
 	u    *url.URL
 	done context.CancelFunc
 	over bool // more than n bytes came

@@ -32,6 +32,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+
+	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
 func main() {
@@ -96,7 +98,7 @@ func generate(cfg config) ([]byte, error) {
 // checkTable ties table.go to the spec: every operation has exactly one
 // method, every entry names a real operation, every tag has a service, and
 // every operation's tags belong to its service.
-func checkTable(ops map[string]*op) error {
+func checkTable(ops map[string]*specdoc.Operation) error {
 	seen := map[string]string{}
 	tagOwner := map[string]string{}
 	groupNames := map[string]bool{}
