@@ -316,7 +316,7 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 // checked settings, parsed URLs and connections.
 func (c *Client) withServerKey(key string) *Client {
 	snd, raw, s := *c.send, *c.raw, c.set
-	snd.engine.Namer, snd.serverKey, raw.Client, s.serverKey = &snd, NewSecret(key), &snd, &key
+	snd.engine.Errors, snd.serverKey, raw.Client, s.serverKey = &snd, NewSecret(key), &snd, &key
 	return newClient(&raw, &snd, s)
 }
 

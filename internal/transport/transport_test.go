@@ -22,16 +22,18 @@ import (
 
 var errTooLarge = errors.New("too large")
 
-// plainNamer names errors plainly.
-type plainNamer struct{}
+// plainErrors builds errors plainly.
+type plainErrors struct{}
 
-func (plainNamer) Scrub(s string) string              { return s }
-func (plainNamer) Path(u *url.URL) string             { return u.Path }
-func (plainNamer) StatusError(a Answer) error         { return errors.New(http.StatusText(a.Status)) }
-func (plainNamer) TooLarge(method, path string) error { return errTooLarge }
+func (plainErrors) Scrub(s string) string  { return s }
+func (plainErrors) Path(u *url.URL) string { return u.Path }
+func (plainErrors) StatusError(r UnexpectedResponse) error {
+	return errors.New(http.StatusText(r.Status))
+}
+func (plainErrors) TooLarge(method, path string) error { return errTooLarge }
 
 // testEngine is an engine whose errors are plain.
-func testEngine(maxBody int64) *Engine { return &Engine{MaxBody: maxBody, Namer: plainNamer{}} }
+func testEngine(maxBody int64) *Engine { return &Engine{MaxBody: maxBody, Errors: plainErrors{}} }
 
 func TestCappedBody(t *testing.T) {
 	t.Parallel()
