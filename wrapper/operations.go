@@ -2,9 +2,8 @@ package wrapper
 
 import "github.com/kelviq/kelviq-go/api"
 
-// The operations are api.Operation values, whose facts are generated from
-// openapi.json into the api package (api/operations.gen.go, read through
-// api/operation.go); these names make them available here.
+// The operations' facts are generated from openapi.json into package api
+// (read through api.Operation); these names make them available here.
 type (
 	// Operation identifies one operation of the API; its methods give the
 	// facts openapi.json states for it (ID, Method, Path, Params, ...).

@@ -164,7 +164,7 @@ func decodeFast(text string, v any, own bool) bool {
 		fmt.Fprintf(&b, "\tcase *%s.%s:\n\t\tdecode%s(&r, v)\n", g.apiName, r, r)
 	}
 	b.WriteString("\tdefault:\n\t\treturn false\n\t}\n\treturn r.End()\n}\n\n")
-	b.WriteString("// answerTypes makes a new value of each type decodeFast decodes (for the\n// tests that hold the decoders to encoding/json's results).\nvar answerTypes = []func() any{\n")
+	b.WriteString("// responseTypes makes a new value of each type decodeFast decodes (for the\n// tests that hold the decoders to encoding/json's results).\nvar responseTypes = []func() any{\n")
 	for _, r := range roots {
 		fmt.Fprintf(&b, "\tfunc() any { return new(%s.%s) },\n", g.apiName, r)
 	}
