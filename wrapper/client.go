@@ -58,13 +58,7 @@ type Option func(*settings) error
 // option is an Option that changes the settings with set, or fails,
 // naming opt, with why when bad.
 func option(opt string, bad bool, why string, set func(*settings)) Option {
-	return func(s *settings) error {
-		if bad {
-			return fmt.Errorf("kelviq: %s: %s", opt, why)
-		}
-		set(s)
-		return nil
-	}
+	return check.Option(opt, bad, why, set)
 }
 
 type settings struct {

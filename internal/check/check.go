@@ -30,6 +30,19 @@ import (
 // Invalid returns the error for a value of field that breaks rule.
 func Invalid(field, rule string) error { return &api.ValidationError{Field: field, Rule: rule} }
 
+// Option is the functional option of a package whose settings are S:
+// when bad, applying it fails with "kelviq: opt: why" (opt is the option's
+// name, e.g. "usage.WithInterval"); otherwise it calls set.
+func Option[S any](opt string, bad bool, why string, set func(*S)) func(*S) error {
+	return func(s *S) error {
+		if bad {
+			return fmt.Errorf("kelviq: %s: %s", opt, why)
+		}
+		set(s)
+		return nil
+	}
+}
+
 // UUID parses v as a UUID in its 36-character form (google/uuid).
 func UUID(field, v string) (uuid.UUID, error) {
 	if v == "" {

@@ -181,3 +181,18 @@ func TestBody(t *testing.T) {
 		}
 	}
 }
+
+func TestOption(t *testing.T) {
+	type settings struct{ n int }
+	var s settings
+	if err := Option("pkg.WithN", false, "unused", func(s *settings) { s.n = 3 })(&s); err != nil || s.n != 3 {
+		t.Fatalf("good option: err %v, n %d", err, s.n)
+	}
+	err := Option("pkg.WithN", true, "-1 is negative", func(s *settings) { s.n = -1 })(&s)
+	if err == nil || err.Error() != "kelviq: pkg.WithN: -1 is negative" {
+		t.Errorf("bad option: err %v", err)
+	}
+	if s.n != 3 {
+		t.Errorf("bad option changed the settings: n %d", s.n)
+	}
+}
