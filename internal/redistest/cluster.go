@@ -96,9 +96,7 @@ func (c *Cluster) Options() *redis.ClusterOptions {
 // Client returns a ClusterClient on every node, closed in t.Cleanup.
 func (c *Cluster) Client(t testing.TB) *redis.ClusterClient {
 	t.Helper()
-	rdb := redis.NewClusterClient(c.Options())
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
+	return closedAtEnd(t, redis.NewClusterClient(c.Options()))
 }
 
 // primaries maps the address of each primary some live node knows of to

@@ -299,7 +299,11 @@ const (
 // deadlines and does not retry by itself, closed in t.Cleanup.
 func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(s.Options())
+	return closedAtEnd(t, redis.NewClient(s.Options()))
+}
+
+// closedAtEnd closes c when the test ends, and returns it.
+func closedAtEnd[C interface{ Close() error }](t testing.TB, c C) C {
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

@@ -103,9 +103,7 @@ func (st *Sentinel) Options() *redis.FailoverOptions {
 // follows a failover, closed in t.Cleanup.
 func (st *Sentinel) Client(t testing.TB) *redis.Client {
 	t.Helper()
-	rdb := redis.NewFailoverClient(st.Options())
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
+	return closedAtEnd(t, redis.NewFailoverClient(st.Options()))
 }
 
 // primaryAddr is the primary's address as the first live sentinel says.
