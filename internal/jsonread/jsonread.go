@@ -347,19 +347,26 @@ func (r *Reader) number() string {
 // isNumber reports whether c starts a number.
 func isNumber(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }
 
-// Int reads an integer that fits in bits; ok is false for a null.
-func (r *Reader) Int(bits int) (v int64, ok bool) {
+// numberText reads a number as written, for Int and Float; ok is false
+// for a null and after a failure.
+func (r *Reader) numberText() (lit string, ok bool) {
 	c := r.peek()
 	if c == 'n' {
 		r.literal("null")
-		return 0, false
+		return "", false
 	}
 	if !isNumber(c) {
 		r.failed = true
-		return 0, false
+		return "", false
 	}
-	lit := r.number()
-	if r.failed {
+	lit = r.number()
+	return lit, !r.failed
+}
+
+// Int reads an integer that fits in bits; ok is false for a null.
+func (r *Reader) Int(bits int) (v int64, ok bool) {
+	lit, ok := r.numberText()
+	if !ok {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(lit, 10, bits)
@@ -373,17 +380,8 @@ func (r *Reader) Int(bits int) (v int64, ok bool) {
 // Float reads a number that fits in a float of bits; ok is false for a
 // null.
 func (r *Reader) Float(bits int) (v float64, ok bool) {
-	c := r.peek()
-	if c == 'n' {
-		r.literal("null")
-		return 0, false
-	}
-	if !isNumber(c) {
-		r.failed = true
-		return 0, false
-	}
-	lit := r.number()
-	if r.failed {
+	lit, ok := r.numberText()
+	if !ok {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(lit, bits)
