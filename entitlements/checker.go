@@ -274,13 +274,8 @@ func NewChecker(c *wrapper.Client, opts ...Option) (*Checker, error) {
 	s := settings{ttl: DefaultCacheTTL, timeout: DefaultFetchTimeout, maxEntries: DefaultMaxEntries,
 		localTTL: DefaultLocalTTL, storeTimeout: DefaultStoreTimeout, lockTTL: DefaultLockTTL,
 		lockPoll: 10 * time.Millisecond, now: time.Now}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, err
-		}
+	if err := check.Apply(&s, opts); err != nil {
+		return nil, err
 	}
 	a := &Checker{client: c, ttl: s.ttl, stale: s.stale, timeout: s.timeout, storeTimeout: s.storeTimeout,
 		lockTTL: s.lockTTL, lockPoll: s.lockPoll, now: s.now, onStale: s.onStale, onStoreError: s.onStoreError}

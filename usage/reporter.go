@@ -262,13 +262,8 @@ func NewReporter(c *wrapper.Client, opts ...Option) (*Reporter, error) {
 	}
 	s := settings{interval: DefaultInterval, batch: DefaultBatchSize, concurrency: DefaultConcurrency,
 		backoffBase: DefaultBackoffBase, backoffC: DefaultBackoffCap, requestTimeout: DefaultRequestTimeout}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, err
-		}
+	if err := check.Apply(&s, opts); err != nil {
+		return nil, err
 	}
 	r := &Reporter{client: c, queue: s.queue, s: s,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}

@@ -231,17 +231,7 @@ func New(opts ...Option) (*Client, error) {
 	return s.build()
 }
 
-func (s *settings) apply(opts []Option) error {
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s *settings) apply(opts []Option) error { return check.Apply(s, opts) }
 
 // build makes a Client of checked settings. The Client keeps them, with its
 // prepared Doer in place of the http.Client, for With.

@@ -43,6 +43,20 @@ func Option[S any](opt string, bad bool, why string, set func(*S)) func(*S) erro
 	}
 }
 
+// Apply applies opts to s in order, skipping nil ones, and returns the
+// first error.
+func Apply[S any, O ~func(*S) error](s *S, opts []O) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // UUID parses v as a UUID in its 36-character form (google/uuid).
 func UUID(field, v string) (uuid.UUID, error) {
 	if v == "" {

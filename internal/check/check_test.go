@@ -196,3 +196,18 @@ func TestOption(t *testing.T) {
 		t.Errorf("bad option changed the settings: n %d", s.n)
 	}
 }
+
+func TestApply(t *testing.T) {
+	type settings struct{ seen []int }
+	type option func(*settings) error
+	add := func(n int) option { return func(s *settings) error { s.seen = append(s.seen, n); return nil } }
+	var s settings
+	if err := Apply(&s, []option{add(1), nil, add(2)}); err != nil || len(s.seen) != 2 || s.seen[0] != 1 || s.seen[1] != 2 {
+		t.Fatalf("Apply: err %v, seen %v", err, s.seen)
+	}
+	bad := option(func(*settings) error { return errors.New("bad") })
+	s = settings{}
+	if err := Apply(&s, []option{add(1), bad, add(3)}); err == nil || err.Error() != "bad" || len(s.seen) != 1 {
+		t.Errorf("Apply stops at the first error: err %v, seen %v", err, s.seen)
+	}
+}
