@@ -151,15 +151,5 @@ func (o *observe) call(req *http.Request, op api.Operation, s *sender) (*http.Re
 // Combine returns an Option that applies opts in order, for packages that
 // configure several things at once (see the kelviqotel package).
 func Combine(opts ...Option) Option {
-	return func(s *settings) error {
-		for _, o := range opts {
-			if o == nil {
-				continue
-			}
-			if err := o(s); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	return func(s *settings) error { return s.apply(opts) }
 }

@@ -30,6 +30,33 @@ import (
 // Invalid returns the error for a value of field that breaks rule.
 func Invalid(field, rule string) error { return &api.ValidationError{Field: field, Rule: rule} }
 
+// Option is the functional option of a package whose settings are S:
+// when bad, applying it fails with "kelviq: opt: why" (opt is the option's
+// name, e.g. "usage.WithInterval"); otherwise it calls set.
+func Option[S any](opt string, bad bool, why string, set func(*S)) func(*S) error {
+	return func(s *S) error {
+		if bad {
+			return fmt.Errorf("kelviq: %s: %s", opt, why)
+		}
+		set(s)
+		return nil
+	}
+}
+
+// Apply applies opts to s in order, skipping nil ones, and returns the
+// first error.
+func Apply[S any, O ~func(*S) error](s *S, opts []O) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // UUID parses v as a UUID in its 36-character form (google/uuid).
 func UUID(field, v string) (uuid.UUID, error) {
 	if v == "" {

@@ -18,12 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
-	"log"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/kelviq/kelviq-go/internal/gosrc"
 	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
@@ -41,13 +40,7 @@ func main() {
 	out := flag.String("out", "cmd/kelviq/internal/mcpserver/tools.gen.go", "Go file to write")
 	pkg := flag.String("package", "mcpserver", "package name of the output")
 	flag.Parse()
-	src, err := generate(*specPath, *pkg)
-	if err != nil {
-		log.Fatalf("genmcp: %v", err)
-	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
-		log.Fatalf("genmcp: %v", err)
-	}
+	gosrc.Main("genmcp", *out, func() ([]byte, error) { return generate(*specPath, *pkg) })
 }
 
 // generate renders the table for the document at specPath.
