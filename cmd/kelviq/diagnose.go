@@ -38,7 +38,7 @@ func (a *app) describeCall(err error) string {
 		return ""
 	}
 	base, src := a.bases.api, a.bases.apiSrc
-	if op, ok := wrapper.LookupOperation(opID); ok && op.Edge() {
+	if op, ok := wrapper.LookupOperation(opID); ok && op.OwnServers() {
 		base, src = a.bases.edge, a.bases.edgeSrc
 	}
 	desc := strings.TrimSpace(method + " " + callURL(base, path))
