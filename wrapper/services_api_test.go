@@ -39,22 +39,6 @@ const (
 	svcEdgePrefix = "/edge/v1"
 )
 
-func svcClient(t *testing.T, srv *testServer, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	all := []wrapper.Option{
-		wrapper.WithoutEnvKeys(),
-		wrapper.WithBaseURL(srv.URL + svcAPIPrefix),
-		wrapper.WithEdgeURL(srv.URL + svcEdgePrefix),
-		wrapper.WithPartnerKey(svcPartnerKey),
-		wrapper.WithServerKey(svcServerKey),
-	}
-	c, err := wrapper.New(append(all, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func svcDate(s string) *openapi_types.Date {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
@@ -394,8 +378,7 @@ func svcSameJSON(a, b []byte) bool {
 // single right credential and the body. It fails if any operation of
 // wrapper.Operations() was not called.
 func TestServicesCallEveryOperation(t *testing.T) {
-	srv := newTestServer(t)
-	c := svcClient(t, srv)
+	c, srv := setup(t)
 	ctx := context.Background()
 	calls := svcCalls()
 	listed := map[string]bool{}
@@ -483,7 +466,7 @@ func TestServicesCallEveryOperation(t *testing.T) {
 
 // TestServicesDecodeResponses checks that results come back decoded.
 func TestServicesDecodeResponses(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		switch req.OpID {
@@ -498,7 +481,6 @@ func TestServicesDecodeResponses(t *testing.T) {
 		}
 		return true
 	})
-	c := svcClient(t, srv)
 	ctx := context.Background()
 
 	o, err := c.Orders.Get(ctx, "ord_7")
@@ -531,14 +513,13 @@ func TestServicesDecodeResponses(t *testing.T) {
 // TestServicesErrorsAreAPIErrors checks that a non-success answer comes back
 // as the sender's *APIError through a generated method.
 func TestServicesErrorsAreAPIErrors(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"detail":"No Refund matches the given query."}`)
 		return true
 	})
-	c := svcClient(t, srv)
 	_, err := c.Refunds.Get(context.Background(), svcUUID1)
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, wrapper.ErrNotFound) {
@@ -555,8 +536,7 @@ func TestServicesErrorsAreAPIErrors(t *testing.T) {
 // TestServicesValidateBeforeIO checks that bad input fails before anything
 // is sent, with a *ValidationError naming the spec's parameter or property.
 func TestServicesValidateBeforeIO(t *testing.T) {
-	srv := newTestServer(t)
-	c := svcClient(t, srv)
+	c, srv := setup(t)
 	ctx := context.Background()
 	drain := func(seq func(func(api.OrderEventResponse, error) bool)) error {
 		for _, err := range seq {
@@ -650,9 +630,8 @@ func svcListRequests(srv *testServer) []testRequest {
 }
 
 func TestServicesAllWalksEveryPage(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(svcPages(230, ""))
-	c := svcClient(t, srv)
 	var ids []string
 	for o, err := range c.Orders.All(context.Background(), &api.ListOrdersParams{Search: new("ada"), Page: new(7)}) {
 		if err != nil {
@@ -692,9 +671,8 @@ func TestServicesAllPageSize(t *testing.T) {
 		{"negative", new(-5), "100", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newTestServer(t)
+			c, srv := setup(t)
 			srv.setResponder(svcPages(45, ""))
-			c := svcClient(t, srv)
 			n := 0
 			for _, err := range c.Orders.All(context.Background(), &api.ListOrdersParams{PageSize: tc.size}) {
 				if err != nil {
@@ -725,9 +703,8 @@ func TestServicesAllNeverFollowsNext(t *testing.T) {
 		http.Error(w, "should not be called", http.StatusTeapot)
 	}))
 	defer other.Close()
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(svcPages(150, other.URL))
-	c := svcClient(t, srv)
 	n := 0
 	for _, err := range c.Orders.All(context.Background(), nil) {
 		if err != nil {
@@ -746,7 +723,7 @@ func TestServicesAllNeverFollowsNext(t *testing.T) {
 }
 
 func TestServicesAllStopsAtFirstError(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	pages := svcPages(1000, "")
 	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		if req.Query.Get("page") == "2" {
@@ -757,7 +734,6 @@ func TestServicesAllStopsAtFirstError(t *testing.T) {
 		}
 		return pages(w, r, req)
 	})
-	c := svcClient(t, srv)
 	items, errs := 0, 0
 	for _, err := range c.Orders.All(context.Background(), nil) {
 		if err != nil {
@@ -778,9 +754,8 @@ func TestServicesAllStopsAtFirstError(t *testing.T) {
 }
 
 func TestServicesAllBreakStopsRequests(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(svcPages(1000, ""))
-	c := svcClient(t, srv)
 	n := 0
 	for _, err := range c.Orders.All(context.Background(), &api.ListOrdersParams{PageSize: new(10)}) {
 		if err != nil {
@@ -797,9 +772,8 @@ func TestServicesAllBreakStopsRequests(t *testing.T) {
 }
 
 func TestServicesAllHonorsContext(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(svcPages(1000, ""))
-	c := svcClient(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	items, errs := 0, 0
@@ -827,13 +801,12 @@ func TestServicesAllHonorsContext(t *testing.T) {
 // An answer that claims a next page but has no results ends the walk
 // instead of looping.
 func TestServicesAllEmptyPageWithNextStops(t *testing.T) {
-	srv := newTestServer(t)
+	c, srv := setup(t)
 	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"count":5,"next":"http://`+r.Host+svcAPIPrefix+`/orders/events/?page=9","results":[]}`)
 		return true
 	})
-	c := svcClient(t, srv)
 	n := 0
 	for _, err := range c.Orders.AllEvents(context.Background(), "ord_7", nil) {
 		if err != nil {
