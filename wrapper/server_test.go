@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -22,6 +23,7 @@ import (
 
 // testRequest is what the test server saw.
 type testRequest struct {
+	N      int64  // its number in seen (1-based)
 	OpID   string // "" when the request matched no operation
 	Edge   bool   // came in under the edge prefix
 	Method string
@@ -32,28 +34,45 @@ type testRequest struct {
 }
 
 // testServer serves both the API (/api/v1) and the edge (/edge/v1) and
-// answers each operation with its declared success status.
+// answers each operation with its declared success status. It records
+// through testkit's Server (so Only, Count and Requests work on it too) and
+// counts requests in seen, which a test may reset.
 type testServer struct {
-	*httptest.Server
+	*testkit.Server
+	seen atomic.Int64
 	mu   sync.Mutex
 	reqs []testRequest
 	// responder, when set, overrides the default response.
 	responder func(w http.ResponseWriter, r *http.Request, req testRequest) bool
+	// opts build this server's clients (see setup and client).
+	opts []wrapper.Option
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	s := &testServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Server = testkit.NewServer(t, s.serve)
 	return s
 }
 
+// client builds another client of this server, with the keys and options
+// setup gave its first one, then opts.
+func (s *testServer) client(t *testing.T, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	all := append([]wrapper.Option{
+		wrapper.WithoutEnvKeys(),
+		wrapper.WithBaseURL(s.URL + svcAPIPrefix),
+		wrapper.WithEdgeURL(s.URL + svcEdgePrefix),
+	}, s.opts...)
+	return testkit.Must(wrapper.New(append(all, opts...)...))(t)
+}
+
 func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
+	n := s.seen.Add(1)
 	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body)) // for an answer function
+	r.Body = io.NopCloser(bytes.NewReader(body)) // for a responder
 	p := r.URL.EscapedPath()
-	req := testRequest{Method: r.Method, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body}
+	req := testRequest{N: n, Method: r.Method, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body}
 	switch {
 	case strings.HasPrefix(p, svcAPIPrefix+"/"):
 		req.Path = strings.TrimPrefix(p, svcAPIPrefix)

@@ -26,12 +26,11 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 const (
-	svcPartnerKey = "kvqp_svc_partner_51c0"
-	svcServerKey  = "sk_svc_server_93ab"
 	svcUUID1      = "3f2b6c1e-8d4a-4c2b-9a1e-7b6c5d4e3f21"
 	svcUUID2      = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 	svcSignedURL  = "https://files.example.com/signed/plan.pdf?sig=abc&exp=60"
@@ -422,7 +421,7 @@ func TestServicesCallEveryOperation(t *testing.T) {
 			auth, partner := r.Header.Get("Authorization"), r.Header.Get("X-Kelviq-Partner-Key")
 			switch {
 			case slices.Contains(svcPartnerOps, tc.op):
-				if partner != svcPartnerKey || auth != "" {
+				if partner != testkit.PartnerKey || auth != "" {
 					t.Errorf("credentials: partner key %q, Authorization %q; want only the partner key", partner, auth)
 				}
 			case slices.Contains(svcNoAuthOps, tc.op):
@@ -430,7 +429,7 @@ func TestServicesCallEveryOperation(t *testing.T) {
 					t.Errorf("credentials: partner key %q, Authorization %q; want none", partner, auth)
 				}
 			default:
-				if auth != "Bearer "+svcServerKey || partner != "" {
+				if auth != "Bearer "+testkit.ServerKey || partner != "" {
 					t.Errorf("credentials: partner key %q, Authorization %q; want only the bearer server key", partner, auth)
 				}
 			}
@@ -651,7 +650,7 @@ func TestServicesAllWalksEveryPage(t *testing.T) {
 		if !reflect.DeepEqual(r.Query, want) {
 			t.Errorf("request %d query = %v, want %v", i+1, r.Query, want)
 		}
-		if r.Header.Get("Authorization") != "Bearer "+svcServerKey {
+		if r.Header.Get("Authorization") != "Bearer "+testkit.ServerKey {
 			t.Errorf("request %d: no bearer server key", i+1)
 		}
 	}

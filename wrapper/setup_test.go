@@ -1,7 +1,9 @@
 package wrapper_test
 
 import (
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
@@ -23,21 +25,71 @@ func serverClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Cl
 	return newClient(t, base, append([]wrapper.Option{wrapper.WithServerKey(testkit.ServerKey)}, opts...)...)
 }
 
-// setup starts the package's test server (newTestServer: every operation
-// answered as the spec declares, on /api/v1 and /edge/v1) and a client of
-// it with both keys, opts after those: the one setup of this package's
-// tests, as go-github's setup. A test that needs other answers sets them
-// with srv.setResponder after setup, as go-github's tests register handlers
-// on the mux setup returns.
-func setup(t *testing.T, opts ...wrapper.Option) (*wrapper.Client, *testServer) {
-	t.Helper()
-	srv := newTestServer(t)
-	all := []wrapper.Option{
-		wrapper.WithoutEnvKeys(),
-		wrapper.WithBaseURL(srv.URL + svcAPIPrefix),
-		wrapper.WithEdgeURL(srv.URL + svcEdgePrefix),
-		wrapper.WithPartnerKey(svcPartnerKey),
-		wrapper.WithServerKey(svcServerKey),
+// setupConfig is what a test's setup options change.
+type setupConfig struct {
+	partnerKey, serverKey string
+	opts                  []wrapper.Option
+	responder             func(w http.ResponseWriter, r *http.Request, req testRequest) bool
+	faults                []http.HandlerFunc
+}
+
+// setupOption changes what setup starts.
+type setupOption func(*setupConfig)
+
+// withOptions adds client options after setup's own.
+func withOptions(opts ...wrapper.Option) setupOption {
+	return func(c *setupConfig) { c.opts = append(c.opts, opts...) }
+}
+
+// withKeys sets the client's keys ("" for none) in place of testkit's two.
+func withKeys(partnerKey, serverKey string) setupOption {
+	return func(c *setupConfig) { c.partnerKey, c.serverKey = partnerKey, serverKey }
+}
+
+// withHandler answers every request with h (the server still records it).
+func withHandler(h http.HandlerFunc) setupOption {
+	return func(c *setupConfig) {
+		c.responder = func(w http.ResponseWriter, r *http.Request, _ testRequest) bool { h(w, r); return true }
 	}
-	return testkit.Must(wrapper.New(append(all, opts...)...))(t), srv
+}
+
+// withFaults answers request n (1-based) with handlers[n-1], requests past
+// the list with the last handler, counting by srv.seen (which a test may
+// reset); its clients retry fast (1-5ms backoff).
+func withFaults(handlers ...http.HandlerFunc) setupOption {
+	return func(c *setupConfig) {
+		c.faults = handlers
+		c.opts = append(c.opts, wrapper.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	}
+}
+
+// setup starts the package's test server (newTestServer: every operation
+// answered as the spec declares, on /api/v1 and /edge/v1, each request
+// recorded) and a client of it with testkit's partner and server keys, then
+// what opts add: the one setup of this package's tests, as go-github's. A
+// test may set other answers later with srv.setResponder, as go-github's
+// tests register handlers on the mux setup returns, and build more clients
+// of the same server with srv.client.
+func setup(t *testing.T, opts ...setupOption) (*wrapper.Client, *testServer) {
+	t.Helper()
+	cfg := setupConfig{partnerKey: testkit.PartnerKey, serverKey: testkit.ServerKey}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := newTestServer(t)
+	if cfg.partnerKey != "" {
+		srv.opts = append(srv.opts, wrapper.WithPartnerKey(cfg.partnerKey))
+	}
+	if cfg.serverKey != "" {
+		srv.opts = append(srv.opts, wrapper.WithServerKey(cfg.serverKey))
+	}
+	srv.opts = append(srv.opts, cfg.opts...)
+	srv.responder = cfg.responder
+	if fs := cfg.faults; len(fs) > 0 {
+		srv.responder = func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
+			fs[min(int(req.N), len(fs))-1](w, r)
+			return true
+		}
+	}
+	return srv.client(t), srv
 }

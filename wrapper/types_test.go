@@ -34,7 +34,7 @@ import (
 func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomic.Int32) {
 	t.Helper()
 	hits := new(atomic.Int32)
-	c, srv := setup(t, wrapper.WithMaxRetries(0))
+	c, srv := setup(t, withOptions(wrapper.WithMaxRetries(0)))
 	srv.setResponder(func(w http.ResponseWriter, _ *http.Request, _ testRequest) bool {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
