@@ -18,7 +18,7 @@ import (
 // and no credential appears anywhere.
 func TestLoggerMiddlewareObserver(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, status(503), ok(orgJSON))
+	_, fs := setup(t, withFaults(status(503), ok(orgJSON)))
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var mu sync.Mutex
@@ -31,7 +31,7 @@ func TestLoggerMiddlewareObserver(t *testing.T) {
 		return resp, err
 	}
 	obs := &recordingObserver{}
-	c := fastClient(t, fs.URL, wrapper.WithLogger(logger), wrapper.WithMiddleware(mw), wrapper.WithObserver(obs))
+	c := fs.client(t, wrapper.WithLogger(logger), wrapper.WithMiddleware(mw), wrapper.WithObserver(obs))
 	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +99,8 @@ func (noRetries) CallEnd(context.Context, wrapper.CallInfo, error) {}
 // Call options an observer puts on the context in CallStart apply to the
 // call, as options on the caller's context do.
 func TestObserverCallOptionsApply(t *testing.T) {
-	fs := newFaultServer(t, status(http.StatusServiceUnavailable))
-	c := fastClient(t, fs.URL, wrapper.WithObserver(noRetries{}))
+	_, fs := setup(t, withFaults(status(http.StatusServiceUnavailable)))
+	c := fs.client(t, wrapper.WithObserver(noRetries{}))
 	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err == nil || fs.seen.Load() != 1 {
 		t.Fatalf("err %v after %d requests; want a 503 after 1", err, fs.seen.Load())
 	}

@@ -20,29 +20,6 @@ import (
 
 const orgJSON = `{"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","partnerExternalId":"northwind-0042","serverKey":"sk_test_resilience"}`
 
-// faultServer answers each request with the handler for its number (1-based);
-// requests past the list get the last handler. It counts what it saw. It is
-// the shared test server with an answer function.
-type faultServer struct {
-	*testServer
-	seen     atomic.Int64
-	handlers []http.HandlerFunc
-}
-
-func newFaultServer(t *testing.T, handlers ...http.HandlerFunc) *faultServer {
-	t.Helper()
-	fs := &faultServer{testServer: newTestServer(t), handlers: handlers}
-	fs.setResponder(func(w http.ResponseWriter, r *http.Request, _ testRequest) bool {
-		n := int(fs.seen.Add(1))
-		if n > len(fs.handlers) {
-			n = len(fs.handlers)
-		}
-		fs.handlers[n-1](w, r)
-		return true
-	})
-	return fs
-}
-
 func ok(body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -74,27 +51,12 @@ func drop(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func fastClient(t *testing.T, url string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	base := []wrapper.Option{
-		wrapper.WithoutEnvKeys(),
-		wrapper.WithBaseURL(url + "/api/v1"),
-		wrapper.WithPartnerKey("kvqp_test_resilience"),
-		wrapper.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
-	}
-	c, err := wrapper.New(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 var provision = wrapper.ProvisionParams{ExternalID: "northwind-0042", Email: "ops@northwind.example"}
 
 func TestRetry503Then200(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, status(503), ok(orgJSON))
-	org, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	_, fs := setup(t, withFaults(status(503), ok(orgJSON)))
+	org, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,9 +69,9 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 	checkNoLeak(t)
 	inOneToTwoSeconds := func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }
 	for name, ra := range map[string]func() string{"seconds": func() string { return "1" }, "HTTP date": inOneToTwoSeconds} {
-		fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) { status(429, "Retry-After", ra())(w, r) }, ok(orgJSON))
+		_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) { status(429, "Retry-After", ra())(w, r) }, ok(orgJSON)))
 		start := time.Now()
-		_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+		_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
 		if err != nil {
 			t.Fatalf("Retry-After as %s: %v", name, err)
 		}
@@ -123,8 +85,8 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 
 func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, status(429, "Retry-After", "120"), ok(orgJSON))
-	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	_, fs := setup(t, withFaults(status(429, "Retry-After", "120"), ok(orgJSON)))
+	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
 	if !errors.Is(err, wrapper.ErrRateLimited) || fs.seen.Load() != 1 {
 		t.Fatalf("err %v after %d requests; want ErrRateLimited after 1", err, fs.seen.Load())
 	}
@@ -132,8 +94,8 @@ func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 
 func TestRetryConnectionDroppedGET(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, drop, ok(orgJSON))
-	if _, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
+	_, fs := setup(t, withFaults(drop, ok(orgJSON)))
+	if _, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
 		t.Fatal(err)
 	}
 	if fs.seen.Load() != 2 {
@@ -143,8 +105,8 @@ func TestRetryConnectionDroppedGET(t *testing.T) {
 
 func TestRetry503ForeverIsBounded(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, status(503))
-	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	_, fs := setup(t, withFaults(status(503)))
+	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, wrapper.ErrServer) {
 		t.Fatalf("err = %v, want *APIError matching ErrServer", err)
@@ -155,7 +117,7 @@ func TestRetry503ForeverIsBounded(t *testing.T) {
 	// Per call, retries can be turned off.
 	fs.seen.Store(0)
 	ctx := wrapper.WithCallOptions(context.Background(), wrapper.MaxRetries(0))
-	if _, err := fastClient(t, fs.URL).Partner.GetByExternalID(ctx, "northwind-0042"); err == nil || fs.seen.Load() != 1 {
+	if _, err := fs.client(t).Partner.GetByExternalID(ctx, "northwind-0042"); err == nil || fs.seen.Load() != 1 {
 		t.Fatalf("MaxRetries(0): err %v after %d requests; want an error after 1", err, fs.seen.Load())
 	}
 }
@@ -169,8 +131,8 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 		"408 after receipt":  status(408),
 		"connection dropped": drop,
 	} {
-		fs := newFaultServer(t, h, ok(orgJSON))
-		_, err := fastClient(t, fs.URL, wrapper.WithMaxRetries(5)).Partner.Provision(context.Background(), provision)
+		_, fs := setup(t, withFaults(h, ok(orgJSON)))
+		_, err := fs.client(t, wrapper.WithMaxRetries(5)).Partner.Provision(context.Background(), provision)
 		if err == nil || fs.seen.Load() != 1 {
 			t.Errorf("%s: err %v after %d requests; want an error after exactly 1", name, err, fs.seen.Load())
 		}
@@ -182,8 +144,8 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 // answered 429 is sent again after the Retry-After.
 func TestProvisionRetriedOn429(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, status(429, "Retry-After", "0"), ok(orgJSON))
-	if _, err := fastClient(t, fs.URL).Partner.Provision(context.Background(), provision); err != nil || fs.seen.Load() != 2 {
+	_, fs := setup(t, withFaults(status(429, "Retry-After", "0"), ok(orgJSON)))
+	if _, err := fs.client(t).Partner.Provision(context.Background(), provision); err != nil || fs.seen.Load() != 2 {
 		t.Fatalf("err %v after %d requests; want success after 2", err, fs.seen.Load())
 	}
 }
@@ -193,7 +155,7 @@ func TestProvisionRetriedWhenDialFails(t *testing.T) {
 	checkNoLeak(t)
 	fs, body := newBodyRecorder(t)
 	hc, dials := dialFailsOnce(t)
-	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(hc))
+	c := fs.client(t, wrapper.WithHTTPClient(hc))
 	if _, err := c.Partner.Provision(context.Background(), provision); err != nil {
 		t.Fatal(err)
 	}
@@ -208,13 +170,13 @@ func TestProvisionRetriedWhenDialFails(t *testing.T) {
 
 // newBodyRecorder is a server that answers orgJSON and keeps the last body
 // it received.
-func newBodyRecorder(t *testing.T) (*faultServer, *atomic.Value) {
+func newBodyRecorder(t *testing.T) (*testServer, *atomic.Value) {
 	var body atomic.Value
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		body.Store(string(b))
 		ok(orgJSON)(w, r)
-	})
+	}))
 	return fs, &body
 }
 
@@ -235,8 +197,8 @@ func dialFailsOnce(t *testing.T) (*http.Client, *atomic.Int64) {
 
 func TestTruncatedJSON(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, ok(orgJSON[:40]))
-	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	_, fs := setup(t, withFaults(ok(orgJSON[:40])))
+	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
 	var de *wrapper.DecodeError
 	if !errors.As(err, &de) || de.StatusCode != 200 || !strings.HasPrefix(orgJSON, de.Body) || fs.seen.Load() != 1 {
 		t.Fatalf("err = %v (seen %d); want a DecodeError with status 200 and the body sample, after 1 request", err, fs.seen.Load())
@@ -246,12 +208,12 @@ func TestTruncatedJSON(t *testing.T) {
 func TestHTMLBadGatewayFromProxy(t *testing.T) {
 	checkNoLeak(t)
 	page := "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>" + strings.Repeat("<!-- padding -->", 100) + "</body></html>"
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(w, page)
-	})
-	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	}))
+	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, wrapper.ErrServer) {
 		t.Fatalf("err = %v, want *APIError matching ErrServer", err)
@@ -267,7 +229,7 @@ func TestHugeBodyFailsFastWithBoundedMemory(t *testing.T) {
 	checkNoLeak(t)
 	const huge = 300 << 20
 	for _, withLength := range []bool{true, false} {
-		fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 			if withLength {
 				w.Header().Set("Content-Length", fmt.Sprint(huge))
 			}
@@ -279,11 +241,11 @@ func TestHugeBodyFailsFastWithBoundedMemory(t *testing.T) {
 					return // the client hung up, as it should
 				}
 			}
-		})
+		}))
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		c := fastClient(t, fs.URL, wrapper.WithMaxBodyBytes(8<<20))
+		c := fs.client(t, wrapper.WithMaxBodyBytes(8<<20))
 		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		runtime.ReadMemStats(&after)
 		if !errors.Is(err, wrapper.ErrBodyTooLarge) {
@@ -305,33 +267,33 @@ func TestSlowHeadersAttemptTimeout(t *testing.T) {
 		}
 	}
 	// GET: the slow attempt times out and the retry succeeds.
-	fs := newFaultServer(t, slow, ok(orgJSON))
-	c := fastClient(t, fs.URL, wrapper.WithAttemptTimeout(200*time.Millisecond))
+	_, fs := setup(t, withFaults(slow, ok(orgJSON)))
+	c := fs.client(t, wrapper.WithAttemptTimeout(200*time.Millisecond))
 	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil || fs.seen.Load() != 2 {
 		t.Fatalf("GET: err %v after %d requests; want success after 2", err, fs.seen.Load())
 	}
 	// POST: a timed-out attempt may have been processed, so no retry.
-	fs = newFaultServer(t, slow, ok(orgJSON))
-	c = fastClient(t, fs.URL, wrapper.WithAttemptTimeout(200*time.Millisecond))
+	_, fs = setup(t, withFaults(slow, ok(orgJSON)))
+	c = fs.client(t, wrapper.WithAttemptTimeout(200*time.Millisecond))
 	_, err := c.Partner.Provision(context.Background(), provision)
 	if !errors.Is(err, context.DeadlineExceeded) || fs.seen.Load() != 1 {
 		t.Fatalf("POST: err %v after %d requests; want DeadlineExceeded after 1", err, fs.seen.Load())
 	}
 	// Per call, the timeout can be set too.
-	fs = newFaultServer(t, slow)
+	_, fs = setup(t, withFaults(slow))
 	ctx := wrapper.WithCallOptions(context.Background(), wrapper.AttemptTimeout(50*time.Millisecond), wrapper.MaxRetries(0))
-	if _, err := fastClient(t, fs.URL).Partner.GetByExternalID(ctx, "northwind-0042"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := fs.client(t).Partner.GetByExternalID(ctx, "northwind-0042"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("per-call timeout: err = %v, want DeadlineExceeded", err)
 	}
 }
 
 func TestRetryWaitEndsWhenContextIsCancelled(t *testing.T) {
 	checkNoLeak(t)
-	fs := newFaultServer(t, status(503, "Retry-After", "20"))
+	_, fs := setup(t, withFaults(status(503, "Retry-After", "20")))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := fastClient(t, fs.URL).Partner.GetByExternalID(ctx, "northwind-0042")
+	_, err := fs.client(t).Partner.GetByExternalID(ctx, "northwind-0042")
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, wrapper.ErrServer) {
 		t.Fatalf("err = %v, want both DeadlineExceeded and ErrServer", err)
 	}
@@ -350,15 +312,15 @@ func TestRedirectToAnotherHostCarriesNoCredential(t *testing.T) {
 		ok(orgJSON)(w, r)
 	}))
 	defer other.Close()
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
-	})
+	}))
 	for name, opt := range map[string]wrapper.Option{
 		"WithHTTPClient": wrapper.WithHTTPClient(&http.Client{}),
 		"WithDoer":       wrapper.WithDoer(&http.Client{}),
 	} {
 		leaked.Store("")
-		c := fastClient(t, fs.URL, opt)
+		c := fs.client(t, opt)
 		if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -374,7 +336,7 @@ func TestSharedClientUnderConcurrency(t *testing.T) {
 	// caller needs retries, and one retry always suffices.
 	var mu sync.Mutex
 	perPath := map[string]int{}
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		perPath[r.URL.Path]++
 		n := perPath[r.URL.Path]
@@ -384,8 +346,8 @@ func TestSharedClientUnderConcurrency(t *testing.T) {
 			return
 		}
 		ok(orgJSON)(w, r)
-	})
-	c := fastClient(t, fs.URL)
+	}))
+	c := fs.client(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := range 64 {
@@ -438,7 +400,7 @@ func TestStreamedBodyReplayed(t *testing.T) {
 	checkNoLeak(t)
 	fs, body := newBodyRecorder(t)
 	hc, dials := dialFailsOnce(t)
-	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(hc))
+	c := fs.client(t, wrapper.WithHTTPClient(hc))
 	const sent = `{"email":"ops@northwind.example","externalId":"northwind-0042"}`
 	stream := io.MultiReader(strings.NewReader(sent[:10]), strings.NewReader(sent[10:]))
 	resp, err := c.API().ProvisionPartnerOrganizationWithBody(context.Background(), "application/json", stream)

@@ -38,8 +38,8 @@ func TestDecodeErrorHidesServerKeys(t *testing.T) {
 		`{"userId":"7","\u0073erverKey" : ["` + key + `"]}`,
 		`{"userId":"7","serverKey":{"v":"` + key + `"}`,
 	} {
-		fs := newFaultServer(t, ok(body))
-		c := fastClient(t, fs.URL)
+		_, fs := setup(t, withFaults(ok(body)))
+		c := fs.client(t)
 		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		var de *wrapper.DecodeError
 		if !errors.As(err, &de) {
@@ -61,8 +61,8 @@ func TestDecodeErrorHidesServerKeys(t *testing.T) {
 func TestRetryAfterOverflowEndsRetries(t *testing.T) {
 	checkNoLeak(t)
 	for _, ra := range []string{"9223372037", "18446744074", "99999999999999999999999"} {
-		fs := newFaultServer(t, status(503, "Retry-After", ra), ok(orgJSON))
-		c := fastClient(t, fs.URL)
+		_, fs := setup(t, withFaults(status(503, "Retry-After", ra), ok(orgJSON)))
+		c := fs.client(t)
 		start := time.Now()
 		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		var apiErr *wrapper.APIError
@@ -200,8 +200,8 @@ func TestCRLFKeyRefusedAndBadRequestNotRetried(t *testing.T) {
 	}
 	t.Setenv(wrapper.EnvServerKey, "")
 
-	fs := newFaultServer(t, ok(`{"count":0,"results":[]}`))
-	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_ok"))
+	_, fs := setup(t, withFaults(ok(`{"count":0,"results":[]}`)))
+	c := fs.client(t, wrapper.WithServerKey("sk_ok"))
 	_, err := c.API().ListCustomers(context.Background(), nil, func(_ context.Context, r *http.Request) error {
 		r.Header["X-Bad"] = []string{"a\r\nb"}
 		return nil
@@ -220,15 +220,15 @@ func TestCRLFKeyRefusedAndBadRequestNotRetried(t *testing.T) {
 func TestErrNotSent(t *testing.T) {
 	checkNoLeak(t)
 	hc, dials := dialFailsOnce(t)
-	fs := newFaultServer(t, ok(orgJSON))
-	c := fastClient(t, fs.URL, wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0))
+	_, fs := setup(t, withFaults(ok(orgJSON)))
+	c := fs.client(t, wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0))
 	_, err := c.Partner.Provision(context.Background(), provision)
 	var op *net.OpError
 	if !errors.Is(err, wrapper.ErrNotSent) || !errors.As(err, &op) || dials.Load() != 1 || fs.seen.Load() != 0 {
 		t.Fatalf("err = %v (dials %d, server saw %d); want ErrNotSent and the *net.OpError", err, dials.Load(), fs.seen.Load())
 	}
-	fs2 := newFaultServer(t, drop)
-	c2 := fastClient(t, fs2.URL, wrapper.WithMaxRetries(0))
+	_, fs2 := setup(t, withFaults(drop))
+	c2 := fs2.client(t, wrapper.WithMaxRetries(0))
 	if _, err := c2.Partner.Provision(context.Background(), provision); err == nil || errors.Is(err, wrapper.ErrNotSent) {
 		t.Fatalf("a request the server read: err = %v, want an error that is not ErrNotSent", err)
 	}
@@ -240,8 +240,8 @@ func TestEditorCannotMoveRequestElsewhere(t *testing.T) {
 	var other atomic.Int64
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
 	defer evil.Close()
-	fs := newFaultServer(t, ok(`{"count":0,"results":[]}`))
-	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_editor_SECRET"))
+	_, fs := setup(t, withFaults(ok(`{"count":0,"results":[]}`)))
+	c := fs.client(t, wrapper.WithServerKey("sk_editor_SECRET"))
 	evilURL, _ := url.Parse(evil.URL)
 	for name, edit := range map[string]func(*http.Request){
 		"host":        func(r *http.Request) { r.URL.Host = evilURL.Host },
@@ -265,11 +265,11 @@ func TestEditorCannotMoveRequestElsewhere(t *testing.T) {
 // removed: only the one the operation takes is sent.
 func TestEditorCredentialOfAnySpellingRemoved(t *testing.T) {
 	var got atomic.Value
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		got.Store(r.Header.Values("X-Kelviq-Partner-Key"))
 		ok(`{"count":0,"results":[]}`)(w, r)
-	})
-	c := fastClient(t, fs.URL, wrapper.WithServerKey("sk_a"))
+	}))
+	c := fs.client(t, wrapper.WithServerKey("sk_a"))
 	edit := func(_ context.Context, r *http.Request) error {
 		r.Header["x-kelviq-partner-key"] = []string{"kvqp_injected"}
 		return nil
@@ -286,10 +286,10 @@ func TestEditorCredentialOfAnySpellingRemoved(t *testing.T) {
 // on one client changes nothing for another (and is race-free).
 func TestHeaderValuesAreNotShared(t *testing.T) {
 	var accepts sync.Map
-	fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		accepts.Store(r.Header.Get("User-Agent")+"|"+r.Header.Get("Accept"), true)
 		ok(`{"count":0,"results":[]}`)(w, r)
-	})
+	}))
 	mw := func(req *http.Request, _ wrapper.AttemptInfo, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 		for _, v := range req.Header {
 			for i := range v {
@@ -298,8 +298,8 @@ func TestHeaderValuesAreNotShared(t *testing.T) {
 		}
 		return next(req)
 	}
-	loud := fastClient(t, fs.URL, wrapper.WithServerKey("sk_a"), wrapper.WithMiddleware(mw), wrapper.WithUserAgent("shared"))
-	quiet := fastClient(t, fs.URL, wrapper.WithServerKey("sk_b"), wrapper.WithUserAgent("shared"))
+	loud := fs.client(t, wrapper.WithServerKey("sk_a"), wrapper.WithMiddleware(mw), wrapper.WithUserAgent("shared"))
+	quiet := fs.client(t, wrapper.WithServerKey("sk_b"), wrapper.WithUserAgent("shared"))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() { _, _ = loud.Customers.List(context.Background(), nil) })
@@ -318,17 +318,17 @@ func TestHeaderValuesAreNotShared(t *testing.T) {
 // and rendering of the error, as the plain key is.
 func TestEscapedKeyScrubbedFromErrors(t *testing.T) {
 	checkNoLeak(t)
-	escaped := `kvqp\u005ftest_resilience` // the fast client's partner key
+	const key = "kvqp_test_resilience"
+	escaped := `kvqp\u005ftest_resilience` // key, escaped
 	for _, body := range []string{
 		`{"detail":"bad key ` + escaped + `"}`,
 		`{"detail":"bad key ` + escaped, // cut short
 		`{"detail":"bad key \u006bvqp\u005f\u0074est_resilience"}`,
 	} {
-		fs := newFaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		c, _ := setup(t, withKeys(key, ""), withFaults(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = io.WriteString(w, body)
-		})
-		c := fastClient(t, fs.URL)
+		}))
 		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		var apiErr *wrapper.APIError
 		if !errors.As(err, &apiErr) {
