@@ -99,8 +99,7 @@ func (noRetries) CallEnd(context.Context, wrapper.CallInfo, error) {}
 // Call options an observer puts on the context in CallStart apply to the
 // call, as options on the caller's context do.
 func TestObserverCallOptionsApply(t *testing.T) {
-	_, fs := setup(t, withFaults(status(http.StatusServiceUnavailable)))
-	c := fs.client(t, wrapper.WithObserver(noRetries{}))
+	c, fs := setup(t, withFaults(status(http.StatusServiceUnavailable)), withOptions(wrapper.WithObserver(noRetries{})))
 	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err == nil || fs.seen.Load() != 1 {
 		t.Fatalf("err %v after %d requests; want a 503 after 1", err, fs.seen.Load())
 	}

@@ -267,8 +267,7 @@ func TestSlowHeadersAttemptTimeout(t *testing.T) {
 		}
 	}
 	// GET: the slow attempt times out and the retry succeeds.
-	_, fs := setup(t, withFaults(slow, ok(orgJSON)))
-	c := fs.client(t, wrapper.WithAttemptTimeout(200*time.Millisecond))
+	c, fs := setup(t, withFaults(slow, ok(orgJSON)), withOptions(wrapper.WithAttemptTimeout(200*time.Millisecond)))
 	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil || fs.seen.Load() != 2 {
 		t.Fatalf("GET: err %v after %d requests; want success after 2", err, fs.seen.Load())
 	}

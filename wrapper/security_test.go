@@ -38,8 +38,7 @@ func TestDecodeErrorHidesServerKeys(t *testing.T) {
 		`{"userId":"7","\u0073erverKey" : ["` + key + `"]}`,
 		`{"userId":"7","serverKey":{"v":"` + key + `"}`,
 	} {
-		_, fs := setup(t, withFaults(ok(body)))
-		c := fs.client(t)
+		c, _ := setup(t, withFaults(ok(body)))
 		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		var de *wrapper.DecodeError
 		if !errors.As(err, &de) {
@@ -61,8 +60,7 @@ func TestDecodeErrorHidesServerKeys(t *testing.T) {
 func TestRetryAfterOverflowEndsRetries(t *testing.T) {
 	checkNoLeak(t)
 	for _, ra := range []string{"9223372037", "18446744074", "99999999999999999999999"} {
-		_, fs := setup(t, withFaults(status(503, "Retry-After", ra), ok(orgJSON)))
-		c := fs.client(t)
+		c, fs := setup(t, withFaults(status(503, "Retry-After", ra), ok(orgJSON)))
 		start := time.Now()
 		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		var apiErr *wrapper.APIError
@@ -200,8 +198,7 @@ func TestCRLFKeyRefusedAndBadRequestNotRetried(t *testing.T) {
 	}
 	t.Setenv(wrapper.EnvServerKey, "")
 
-	_, fs := setup(t, withFaults(ok(`{"count":0,"results":[]}`)))
-	c := fs.client(t, wrapper.WithServerKey("sk_ok"))
+	c, fs := setup(t, withFaults(ok(`{"count":0,"results":[]}`)), withOptions(wrapper.WithServerKey("sk_ok")))
 	_, err := c.API().ListCustomers(context.Background(), nil, func(_ context.Context, r *http.Request) error {
 		r.Header["X-Bad"] = []string{"a\r\nb"}
 		return nil
@@ -220,15 +217,13 @@ func TestCRLFKeyRefusedAndBadRequestNotRetried(t *testing.T) {
 func TestErrNotSent(t *testing.T) {
 	checkNoLeak(t)
 	hc, dials := dialFailsOnce(t)
-	_, fs := setup(t, withFaults(ok(orgJSON)))
-	c := fs.client(t, wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0))
+	c, fs := setup(t, withFaults(ok(orgJSON)), withOptions(wrapper.WithHTTPClient(hc), wrapper.WithMaxRetries(0)))
 	_, err := c.Partner.Provision(context.Background(), provision)
 	var op *net.OpError
 	if !errors.Is(err, wrapper.ErrNotSent) || !errors.As(err, &op) || dials.Load() != 1 || fs.seen.Load() != 0 {
 		t.Fatalf("err = %v (dials %d, server saw %d); want ErrNotSent and the *net.OpError", err, dials.Load(), fs.seen.Load())
 	}
-	_, fs2 := setup(t, withFaults(drop))
-	c2 := fs2.client(t, wrapper.WithMaxRetries(0))
+	c2, _ := setup(t, withFaults(drop), withOptions(wrapper.WithMaxRetries(0)))
 	if _, err := c2.Partner.Provision(context.Background(), provision); err == nil || errors.Is(err, wrapper.ErrNotSent) {
 		t.Fatalf("a request the server read: err = %v, want an error that is not ErrNotSent", err)
 	}
@@ -240,8 +235,7 @@ func TestEditorCannotMoveRequestElsewhere(t *testing.T) {
 	var other atomic.Int64
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
 	defer evil.Close()
-	_, fs := setup(t, withFaults(ok(`{"count":0,"results":[]}`)))
-	c := fs.client(t, wrapper.WithServerKey("sk_editor_SECRET"))
+	c, fs := setup(t, withFaults(ok(`{"count":0,"results":[]}`)), withOptions(wrapper.WithServerKey("sk_editor_SECRET")))
 	evilURL, _ := url.Parse(evil.URL)
 	for name, edit := range map[string]func(*http.Request){
 		"host":        func(r *http.Request) { r.URL.Host = evilURL.Host },
