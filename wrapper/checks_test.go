@@ -77,8 +77,7 @@ func TestValidationSendsNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, testkit.OrgBody("x", testkit.OrgServerKey)))
-			c := partnerClient(t, srv.Base())
+			c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, testkit.OrgBody("x", testkit.OrgServerKey))), withKeys(testkit.PartnerKey, ""))
 			err := tc.call(context.Background(), c.Partner)
 			if err == nil {
 				t.Fatal("call succeeded, want a validation error")
@@ -104,8 +103,7 @@ func TestValidationSendsNothing(t *testing.T) {
 // The limits are inclusive: exactly 128 and 200 characters are accepted.
 func TestValidationLimitsInclusive(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusCreated, testkit.OrgBody("x", testkit.OrgServerKey)))
-	c := partnerClient(t, srv.Base())
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusCreated, testkit.OrgBody("x", testkit.OrgServerKey))), withKeys(testkit.PartnerKey, ""))
 	ctx := context.Background()
 	if _, err := c.Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: strings.Repeat("é", 128), Email: "ops@localhost", BusinessName: strings.Repeat("b", 200)}); err != nil {
 		t.Errorf("Provision at the limits: %v", err)
@@ -147,15 +145,14 @@ func TestExternalIDEscaping(t *testing.T) {
 				v, err := url.PathUnescape(seg)
 				return v, err == nil
 			}
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			c, srv := setup(t, withHandler(func(w http.ResponseWriter, r *http.Request) {
 				v, ok := segment(r.URL.EscapedPath())
 				if !ok {
 					http.Error(w, `{"detail":"not one segment"}`, http.StatusBadRequest)
 					return
 				}
 				testkit.Reply(http.StatusOK, testkit.OrgBody(v, testkit.OrgServerKey))(w, r)
-			})
-			c := partnerClient(t, srv.Base())
+			}), withKeys(testkit.PartnerKey, ""))
 			org, err := c.Partner.GetByExternalID(context.Background(), tc.value)
 			if err != nil {
 				t.Fatalf("GetByExternalID(%q): %v", tc.value, err)
@@ -183,8 +180,7 @@ func TestExternalIDEscaping(t *testing.T) {
 // operation's (DELETE /catalog/plans/p/features/../ is DELETE /catalog/plans/p/).
 func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-	c := newClient(t, srv.Base(), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithPartnerKey(testkit.PartnerKey))
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)))
 	raw := reflect.ValueOf(c.API().ClientInterface)
 	ctx := reflect.ValueOf(context.Background())
 	checked := 0

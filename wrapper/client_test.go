@@ -187,15 +187,14 @@ func TestWithoutEnvKeysIgnoresEnv(t *testing.T) {
 
 func TestConcurrentCalls(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+	c, srv := setup(t, withHandler(func(w http.ResponseWriter, r *http.Request) {
 		seg := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/v1/partner/organizations/by-external-id/"), "/")
 		if r.Header.Get(testkit.PartnerHeader) != testkit.PartnerKey || r.Header.Get("Authorization") != "" {
 			http.Error(w, `{"detail":"bad credentials"}`, http.StatusUnauthorized)
 			return
 		}
 		testkit.Reply(http.StatusOK, testkit.OrgBody(seg, testkit.OrgServerKey))(w, r)
-	})
-	c := partnerClient(t, srv.Base(), wrapper.WithServerKey(testkit.ServerKey))
+	}))
 	const n = 32
 	var wg sync.WaitGroup
 	errs := make([]error, n)

@@ -64,8 +64,7 @@ func TestAPIErrorSentinels(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, testkit.Reply(tc.status, `{"detail":"nope"}`))
-			c := partnerClient(t, srv.Base())
+			c, _ := setup(t, withHandler(testkit.Reply(tc.status, `{"detail":"nope"}`)), withKeys(testkit.PartnerKey, ""))
 			org, err := c.Partner.Get(context.Background(), testkit.OrgID)
 			if err == nil || org != nil {
 				t.Fatalf("Get = %v, %v; want an error", org, err)
@@ -138,7 +137,7 @@ func TestAPIErrorBodies(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			c, _ := setup(t, withHandler(func(w http.ResponseWriter, _ *http.Request) {
 				ct := tc.contentType
 				if ct == "" {
 					ct = "application/json"
@@ -146,8 +145,7 @@ func TestAPIErrorBodies(t *testing.T) {
 				w.Header().Set("Content-Type", ct)
 				w.WriteHeader(tc.status)
 				_, _ = io.WriteString(w, tc.body)
-			})
-			c := serverClient(t, srv.Base())
+			}), withKeys("", testkit.ServerKey))
 			resp, err := c.API().UpdateCustomerWithResponse(context.Background(), "cus_42", api.CustomerUpdateRequest{})
 			if err == nil {
 				t.Fatalf("UpdateCustomer succeeded with %d", resp.StatusCode())
@@ -271,13 +269,12 @@ func TestBodyAtLimitAccepted(t *testing.T) {
 		t.Run(fmt.Sprint("chunked=", chunk), func(t *testing.T) {
 			t.Parallel()
 			body := bigOrg(1024)
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			c, _ := setup(t, withHandler(func(w http.ResponseWriter, _ *http.Request) {
 				if chunk {
 					w.(http.Flusher).Flush()
 				}
 				_, _ = io.WriteString(w, body)
-			})
-			c := partnerClient(t, srv.Base(), wrapper.WithMaxBodyBytes(1024))
+			}), withKeys(testkit.PartnerKey, ""), withOptions(wrapper.WithMaxBodyBytes(1024)))
 			org, err := c.Partner.GetByExternalID(context.Background(), "x")
 			if err != nil {
 				t.Fatalf("a body of exactly the limit failed: %v", err)
@@ -299,8 +296,7 @@ func TestDecodeError(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, tc.body))
-			c := partnerClient(t, srv.Base())
+			c, _ := setup(t, withHandler(testkit.Reply(http.StatusOK, tc.body)), withKeys(testkit.PartnerKey, ""))
 			org, err := c.Partner.Get(context.Background(), testkit.OrgID)
 			if err == nil || org != nil {
 				t.Fatalf("Get = %v, %v; want a decode error", org, err)

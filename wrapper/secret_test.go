@@ -48,8 +48,7 @@ func TestRedactionInErrors(t *testing.T) {
 	for _, tc := range bodies {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, testkit.Reply(tc.status, tc.body))
-			c := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey))
+			c, _ := setup(t, withHandler(testkit.Reply(tc.status, tc.body)))
 			_, err := c.Partner.Provision(context.Background(), wrapper.ProvisionParams{ExternalID: "n", Email: "ops@n.example"})
 			if err == nil {
 				t.Fatal("Provision succeeded, want an APIError")
@@ -76,8 +75,7 @@ func TestRedactionInErrors(t *testing.T) {
 // Errors of a client acting for an organization never show its key.
 func TestRedactionDerivedClientErrors(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusUnauthorized, fmt.Sprintf(`{"detail":"invalid token %s"}`, testkit.OrgServerKey)))
-	partner := partnerClient(t, srv.Base())
+	partner, _ := setup(t, withHandler(testkit.Reply(http.StatusUnauthorized, fmt.Sprintf(`{"detail":"invalid token %s"}`, testkit.OrgServerKey))), withKeys(testkit.PartnerKey, ""))
 	org := &wrapper.PartnerOrganization{ServerKey: wrapper.NewSecret(testkit.OrgServerKey)}
 	oc, err := partner.ForOrganization(org)
 	if err != nil {
@@ -132,8 +130,7 @@ func TestRedactionInLocalErrors(t *testing.T) {
 
 func TestRedactionInFormatting(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, testkit.OrgBody("northwind-0042", testkit.OrgServerKey)))
-	c := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey))
+	c, _ := setup(t, withHandler(testkit.Reply(http.StatusOK, testkit.OrgBody("northwind-0042", testkit.OrgServerKey))))
 	org, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	if err != nil {
 		t.Fatal(err)

@@ -20,8 +20,7 @@ import (
 // the credential the operation needs.
 func TestRawClientCallerCredentialsReplaced(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{"count":0,"results":[]}`))
-	c := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey))
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{"count":0,"results":[]}`)))
 	inject := func(_ context.Context, req *http.Request) error {
 		req.Header.Set("Authorization", "Bearer injected")
 		req.Header.Set(testkit.PartnerHeader, "kvqp_injected")
@@ -56,11 +55,10 @@ func TestDownloadPlanFileNoCredentialNo302Follow(t *testing.T) {
 			target := testkit.NewServer(t, testkit.Reply(http.StatusOK, "file contents"))
 			location := target.URL + "/files/plan.pdf?sig=abc"
 			fileID := uuid.MustParse("0b9a2f8e-6c1d-4e3f-9a7b-5c4d3e2f1a0b")
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			c, srv := setup(t, withHandler(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Location", location)
 				w.WriteHeader(http.StatusFound)
-			})
-			c := newClient(t, srv.Base(), append([]wrapper.Option{wrapper.WithServerKey(testkit.ServerKey), wrapper.WithPartnerKey(testkit.PartnerKey)}, tc.opt...)...)
+			}), withOptions(tc.opt...))
 			resp, err := c.API().DownloadCatalogPlanFile(context.Background(), "pro-plan", fileID)
 			if err != nil {
 				t.Fatalf("DownloadCatalogPlanFile: %v", err)
@@ -182,8 +180,7 @@ func TestMissingCredential(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-			c := newClient(t, srv.Base(), tc.opts...)
+			c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)), withKeys("", ""), withOptions(tc.opts...))
 			err := tc.call(c)
 			if err == nil {
 				t.Fatal("call succeeded, want ErrMissingCredential")
@@ -303,10 +300,9 @@ func TestRedirectNotFollowedByDefault(t *testing.T) {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			t.Parallel()
 			target := testkit.NewServer(t, testkit.Reply(http.StatusOK, testkit.OrgBody("x", testkit.OrgServerKey)))
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			c, srv := setup(t, withHandler(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, target.URL+r.URL.RequestURI(), status)
-			})
-			c := partnerClient(t, srv.Base())
+			}), withKeys(testkit.PartnerKey, ""))
 			org, err := c.Partner.GetByExternalID(context.Background(), "x")
 			if err == nil || org != nil {
 				t.Fatalf("GetByExternalID = %v, %v; want an error", org, err)
