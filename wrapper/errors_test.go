@@ -220,7 +220,8 @@ func TestBodyTooLarge(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			rec := &clRecorder{}
+			c, _ := setup(t, withHandler(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				if tc.chunk {
 					w.WriteHeader(http.StatusOK)
@@ -233,10 +234,7 @@ func TestBodyTooLarge(t *testing.T) {
 				}
 				w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 				_, _ = io.WriteString(w, body)
-			})
-			rec := &clRecorder{}
-			c := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey),
-				wrapper.WithMaxBodyBytes(1024), wrapper.WithHTTPClient(&http.Client{Transport: rec}))
+			}), withOptions(wrapper.WithMaxBodyBytes(1024), wrapper.WithHTTPClient(&http.Client{Transport: rec})))
 			var err error
 			if tc.raw {
 				_, err = c.API().ListCustomersWithResponse(context.Background(), nil)

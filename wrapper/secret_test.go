@@ -94,10 +94,10 @@ func TestRedactionDerivedClientErrors(t *testing.T) {
 // Every kind of local error is also free of keys.
 func TestRedactionInLocalErrors(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{"serverKey":"`+testkit.OrgServerKey+`","userId":"not a number"}`))
-	c := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithMaxBodyBytes(4096))
-	noPartner := newClient(t, srv.Base(), wrapper.WithServerKey(testkit.ServerKey))
-	noServer := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey))
+	_, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{"serverKey":"`+testkit.OrgServerKey+`","userId":"not a number"}`)), withKeys("", ""))
+	c := srv.client(t, wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithMaxBodyBytes(4096))
+	noPartner := srv.client(t, wrapper.WithServerKey(testkit.ServerKey))
+	noServer := srv.client(t, wrapper.WithPartnerKey(testkit.PartnerKey))
 	ctx := context.Background()
 	var errs []error
 	_, err := c.Partner.Get(ctx, "not-a-uuid")

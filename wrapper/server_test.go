@@ -59,12 +59,7 @@ func newTestServer(t *testing.T) *testServer {
 // setup gave its first one, then opts.
 func (s *testServer) client(t *testing.T, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
-	all := append([]wrapper.Option{
-		wrapper.WithoutEnvKeys(),
-		wrapper.WithBaseURL(s.URL + svcAPIPrefix),
-		wrapper.WithEdgeURL(s.URL + svcEdgePrefix),
-	}, s.opts...)
-	return testkit.Must(wrapper.New(append(all, opts...)...))(t)
+	return testkit.Must(wrapper.New(append(slices.Clone(s.opts), opts...)...))(t)
 }
 
 func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {

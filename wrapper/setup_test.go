@@ -9,25 +9,10 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// newClient builds a client for base with no environment keys.
-func newClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	return testkit.Must(wrapper.New(append([]wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(base)}, opts...)...))(t)
-}
-
-func partnerClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	return newClient(t, base, append([]wrapper.Option{wrapper.WithPartnerKey(testkit.PartnerKey)}, opts...)...)
-}
-
-func serverClient(t *testing.T, base string, opts ...wrapper.Option) *wrapper.Client {
-	t.Helper()
-	return newClient(t, base, append([]wrapper.Option{wrapper.WithServerKey(testkit.ServerKey)}, opts...)...)
-}
-
 // setupConfig is what a test's setup options change.
 type setupConfig struct {
 	partnerKey, serverKey string
+	noEdge                bool
 	opts                  []wrapper.Option
 	responder             func(w http.ResponseWriter, r *http.Request, req testRequest) bool
 	faults                []http.HandlerFunc
@@ -45,6 +30,10 @@ func withOptions(opts ...wrapper.Option) setupOption {
 func withKeys(partnerKey, serverKey string) setupOption {
 	return func(c *setupConfig) { c.partnerKey, c.serverKey = partnerKey, serverKey }
 }
+
+// withoutEdgeURL leaves the edge URL unset, so edge calls follow the base
+// URL, as a caller's client that sets only WithBaseURL.
+func withoutEdgeURL() setupOption { return func(c *setupConfig) { c.noEdge = true } }
 
 // withHandler answers every request with h (the server still records it).
 func withHandler(h http.HandlerFunc) setupOption {
@@ -77,6 +66,10 @@ func setup(t *testing.T, opts ...setupOption) (*wrapper.Client, *testServer) {
 		o(&cfg)
 	}
 	srv := newTestServer(t)
+	srv.opts = []wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL + svcAPIPrefix)}
+	if !cfg.noEdge {
+		srv.opts = append(srv.opts, wrapper.WithEdgeURL(srv.URL+svcEdgePrefix))
+	}
 	if cfg.partnerKey != "" {
 		srv.opts = append(srv.opts, wrapper.WithPartnerKey(cfg.partnerKey))
 	}

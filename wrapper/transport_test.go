@@ -88,8 +88,7 @@ func TestEdgeRouting(t *testing.T) {
 	t.Parallel()
 	t.Run("edge defaults to base URL", func(t *testing.T) {
 		t.Parallel()
-		base := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-		c := serverClient(t, base.Base())
+		c, base := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)), withKeys("", testkit.ServerKey), withoutEdgeURL())
 		if _, err := c.API().GetPromotionWithResponse(context.Background(), &api.GetPromotionParams{PromotionId: "p"}); err != nil {
 			t.Fatal(err)
 		}
@@ -99,9 +98,8 @@ func TestEdgeRouting(t *testing.T) {
 	})
 	t.Run("non-edge op stays on base", func(t *testing.T) {
 		t.Parallel()
-		base := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
 		edge := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-		c := serverClient(t, base.Base(), wrapper.WithEdgeURL(edge.Base()))
+		c, base := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)), withKeys("", testkit.ServerKey), withOptions(wrapper.WithEdgeURL(edge.Base())))
 		if _, err := c.API().ListCustomersWithResponse(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -116,8 +114,7 @@ func TestEdgeRouting(t *testing.T) {
 // to an operation by its URL.
 func TestSenderRefusesRequestsWithoutOperation(t *testing.T) {
 	t.Parallel()
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-	c := newClient(t, srv.Base(), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithPartnerKey(testkit.PartnerKey))
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)))
 	doer := c.API().ClientInterface.(*api.Client).Client
 	req, _ := http.NewRequest(http.MethodGet, srv.Base()+"/partner/organizations/", nil)
 	if _, err := doer.Do(req); !errors.Is(err, wrapper.ErrUnknownOperation) {
@@ -240,11 +237,9 @@ func TestRedirectFollowedByUserClientDropsCredentials(t *testing.T) {
 				}
 				testkit.Reply(http.StatusOK, `{"count":0,"results":[]}`)(w, r)
 			})
-			srv := testkit.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			c, srv := setup(t, withHandler(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, other.URL+r.URL.RequestURI(), tc.status)
-			})
-			c := newClient(t, srv.Base(), wrapper.WithPartnerKey(testkit.PartnerKey), wrapper.WithServerKey(testkit.ServerKey),
-				wrapper.WithHTTPClient(&http.Client{}))
+			}), withoutEdgeURL(), withOptions(wrapper.WithHTTPClient(&http.Client{})))
 			if err := tc.call(c); err != nil {
 				t.Fatalf("call through a followed redirect: %v", err)
 			}
@@ -265,9 +260,6 @@ func TestRedirectFollowedByUserClientDropsCredentials(t *testing.T) {
 func TestRedirectUserPolicyConsulted(t *testing.T) {
 	t.Parallel()
 	other := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-	srv := testkit.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
-	})
 	stop := errors.New("user policy says stop")
 	var calls int
 	var mu sync.Mutex
@@ -277,7 +269,9 @@ func TestRedirectUserPolicyConsulted(t *testing.T) {
 		mu.Unlock()
 		return stop
 	}}
-	c := partnerClient(t, srv.Base(), wrapper.WithHTTPClient(hc))
+	c, srv := setup(t, withHandler(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}), withKeys(testkit.PartnerKey, ""), withOptions(wrapper.WithHTTPClient(hc)))
 	_, err := c.Partner.List(context.Background(), nil)
 	if !errors.Is(err, stop) {
 		t.Errorf("err = %v, want the user's policy error", err)
