@@ -166,11 +166,7 @@ func TestEnvPartnerKeyWithoutPrefix(t *testing.T) {
 func TestWithoutEnvKeysIgnoresEnv(t *testing.T) {
 	t.Setenv(wrapper.EnvPartnerKey, testkit.PartnerKey)
 	t.Setenv(wrapper.EnvServerKey, testkit.ServerKey)
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.Base()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)), withKeys("", ""))
 	if _, err := c.Partner.List(context.Background(), nil); !errors.Is(err, wrapper.ErrMissingCredential) {
 		t.Errorf("List err = %v, want ErrMissingCredential", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -319,16 +318,11 @@ func TestDecodeError(t *testing.T) {
 func TestDecodeErrorBodyScrubbed(t *testing.T) {
 	t.Parallel()
 	const partnerKey = "kvqp_decode_scrub_0123456789"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, _ := setup(t, withKeys(partnerKey, ""), withHandler(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `<html>echo `+r.Header.Get("X-Kelviq-Partner-Key")+`</html>`)
 	}))
-	defer srv.Close()
-	c, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"), wrapper.WithPartnerKey(partnerKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Partner.GetByExternalID(context.Background(), "northwind-0042")
+	_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	var de *wrapper.DecodeError
 	if !errors.As(err, &de) || de.StatusCode != http.StatusOK {
 		t.Fatalf("err = %v, want a *DecodeError for a 200", err)

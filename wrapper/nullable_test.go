@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -58,12 +57,7 @@ func (p *patchRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // left unset.
 func TestSetAndNullPatchBody(t *testing.T) {
 	rec := &patchRecorder{}
-	srv := httptest.NewServer(rec)
-	t.Cleanup(srv.Close)
-	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL+"/api/v1"), wrapper.WithServerKey("sk_test_nullable"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, _ := setup(t, withHandler(rec.ServeHTTP), withKeys("", "sk_test_nullable"))
 	for _, tc := range []struct {
 		name  string
 		patch api.CustomerUpdateRequest
