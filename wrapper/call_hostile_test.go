@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -50,15 +49,9 @@ func (c *capture) take() []received {
 func newCaptureClient(t *testing.T) (*wrapper.Client, *capture, string) {
 	t.Helper()
 	c := &capture{}
-	srv := httptest.NewServer(c)
-	t.Cleanup(srv.Close)
-	base := srv.URL + "/api/v1"
-	client, err := wrapper.New(wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(base), wrapper.WithEdgeURL(base),
-		wrapper.WithServerKey("sk_test_hostile"), wrapper.WithPartnerKey("kvqp_test_hostile"), wrapper.WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client, c, "/api/v1"
+	client, _ := setup(t, withHandler(c.ServeHTTP), withoutEdgeURL(), // edge calls go to the base URL too
+		withKeys("kvqp_test_hostile", "sk_test_hostile"), withOptions(wrapper.WithMaxRetries(0)))
+	return client, c, svcAPIPrefix
 }
 
 // hostileValues are parameter values a caller might pass through Call.
