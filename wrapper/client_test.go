@@ -115,12 +115,7 @@ func TestEnvKeysPickedUp(t *testing.T) {
 	if _, err := c.API().ListCustomersWithResponse(context.Background(), nil); err != nil {
 		t.Fatalf("ListCustomers: %v", err)
 	}
-	reqs := srv.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("server saw %d requests, want 2", len(reqs))
-	}
-	testkit.AssertPartnerAuth(t, reqs[0])
-	testkit.AssertBearer(t, reqs[1], testkit.ServerKey)
+	assertPartnerThenServerKey(t, srv.Requests())
 }
 
 func TestEnvOptionsWinOverEnv(t *testing.T) {

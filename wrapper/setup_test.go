@@ -86,3 +86,14 @@ func setup(t *testing.T, opts ...setupOption) (*wrapper.Client, *testServer) {
 	}
 	return srv.client(t), srv
 }
+
+// assertPartnerThenServerKey checks that reqs are exactly two: a partner
+// call with the partner key alone, then a call with testkit's server key alone.
+func assertPartnerThenServerKey(t *testing.T, reqs []testkit.Request) {
+	t.Helper()
+	if len(reqs) != 2 {
+		t.Fatalf("server saw %d requests, want 2", len(reqs))
+	}
+	testkit.AssertPartnerAuth(t, reqs[0])
+	testkit.AssertBearer(t, reqs[1], testkit.ServerKey)
+}
