@@ -55,8 +55,8 @@ var provision = wrapper.ProvisionParams{ExternalID: "northwind-0042", Email: "op
 
 func TestRetry503Then200(t *testing.T) {
 	checkNoLeak(t)
-	_, fs := setup(t, withFaults(status(503), ok(orgJSON)))
-	org, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	c, fs := setup(t, withFaults(status(503), ok(orgJSON)))
+	org, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,9 +69,9 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 	checkNoLeak(t)
 	inOneToTwoSeconds := func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }
 	for name, ra := range map[string]func() string{"seconds": func() string { return "1" }, "HTTP date": inOneToTwoSeconds} {
-		_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) { status(429, "Retry-After", ra())(w, r) }, ok(orgJSON)))
+		c, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) { status(429, "Retry-After", ra())(w, r) }, ok(orgJSON)))
 		start := time.Now()
-		_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
+		_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 		if err != nil {
 			t.Fatalf("Retry-After as %s: %v", name, err)
 		}
@@ -85,8 +85,8 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 
 func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 	checkNoLeak(t)
-	_, fs := setup(t, withFaults(status(429, "Retry-After", "120"), ok(orgJSON)))
-	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	c, fs := setup(t, withFaults(status(429, "Retry-After", "120"), ok(orgJSON)))
+	_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	if !errors.Is(err, wrapper.ErrRateLimited) || fs.seen.Load() != 1 {
 		t.Fatalf("err %v after %d requests; want ErrRateLimited after 1", err, fs.seen.Load())
 	}
@@ -94,8 +94,8 @@ func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 
 func TestRetryConnectionDroppedGET(t *testing.T) {
 	checkNoLeak(t)
-	_, fs := setup(t, withFaults(drop, ok(orgJSON)))
-	if _, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
+	c, fs := setup(t, withFaults(drop, ok(orgJSON)))
+	if _, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042"); err != nil {
 		t.Fatal(err)
 	}
 	if fs.seen.Load() != 2 {
@@ -144,8 +144,8 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 // answered 429 is sent again after the Retry-After.
 func TestProvisionRetriedOn429(t *testing.T) {
 	checkNoLeak(t)
-	_, fs := setup(t, withFaults(status(429, "Retry-After", "0"), ok(orgJSON)))
-	if _, err := fs.client(t).Partner.Provision(context.Background(), provision); err != nil || fs.seen.Load() != 2 {
+	c, fs := setup(t, withFaults(status(429, "Retry-After", "0"), ok(orgJSON)))
+	if _, err := c.Partner.Provision(context.Background(), provision); err != nil || fs.seen.Load() != 2 {
 		t.Fatalf("err %v after %d requests; want success after 2", err, fs.seen.Load())
 	}
 }
@@ -197,8 +197,8 @@ func dialFailsOnce(t *testing.T) (*http.Client, *atomic.Int64) {
 
 func TestTruncatedJSON(t *testing.T) {
 	checkNoLeak(t)
-	_, fs := setup(t, withFaults(ok(orgJSON[:40])))
-	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	c, fs := setup(t, withFaults(ok(orgJSON[:40])))
+	_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	var de *wrapper.DecodeError
 	if !errors.As(err, &de) || de.StatusCode != 200 || !strings.HasPrefix(orgJSON, de.Body) || fs.seen.Load() != 1 {
 		t.Fatalf("err = %v (seen %d); want a DecodeError with status 200 and the body sample, after 1 request", err, fs.seen.Load())
@@ -208,12 +208,12 @@ func TestTruncatedJSON(t *testing.T) {
 func TestHTMLBadGatewayFromProxy(t *testing.T) {
 	checkNoLeak(t)
 	page := "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>" + strings.Repeat("<!-- padding -->", 100) + "</body></html>"
-	_, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
+	c, fs := setup(t, withFaults(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(w, page)
 	}))
-	_, err := fs.client(t).Partner.GetByExternalID(context.Background(), "northwind-0042")
+	_, err := c.Partner.GetByExternalID(context.Background(), "northwind-0042")
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, wrapper.ErrServer) {
 		t.Fatalf("err = %v, want *APIError matching ErrServer", err)
@@ -288,11 +288,11 @@ func TestSlowHeadersAttemptTimeout(t *testing.T) {
 
 func TestRetryWaitEndsWhenContextIsCancelled(t *testing.T) {
 	checkNoLeak(t)
-	_, fs := setup(t, withFaults(status(503, "Retry-After", "20")))
+	c, fs := setup(t, withFaults(status(503, "Retry-After", "20")))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := fs.client(t).Partner.GetByExternalID(ctx, "northwind-0042")
+	_, err := c.Partner.GetByExternalID(ctx, "northwind-0042")
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, wrapper.ErrServer) {
 		t.Fatalf("err = %v, want both DeadlineExceeded and ErrServer", err)
 	}
