@@ -104,11 +104,7 @@ func TestEnvironments(t *testing.T) {
 func TestEnvKeysPickedUp(t *testing.T) {
 	t.Setenv(wrapper.EnvPartnerKey, testkit.PartnerKey)
 	t.Setenv(wrapper.EnvServerKey, testkit.ServerKey)
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{"count":0,"results":[]}`))
-	c, err := wrapper.New(wrapper.WithBaseURL(srv.Base()))
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{"count":0,"results":[]}`)), withEnvKeys(), withKeys("", ""))
 	if _, err := c.Partner.List(context.Background(), nil); err != nil {
 		t.Fatalf("List: %v", err)
 	}
@@ -121,11 +117,7 @@ func TestEnvKeysPickedUp(t *testing.T) {
 func TestEnvOptionsWinOverEnv(t *testing.T) {
 	t.Setenv(wrapper.EnvServerKey, "sk_from_env")
 	t.Setenv(wrapper.EnvPartnerKey, "kvqp_from_env")
-	srv := testkit.NewServer(t, testkit.Reply(http.StatusOK, `{}`))
-	c, err := wrapper.New(wrapper.WithBaseURL(srv.Base()), wrapper.WithServerKey(testkit.ServerKey), wrapper.WithPartnerKey(testkit.PartnerKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, srv := setup(t, withHandler(testkit.Reply(http.StatusOK, `{}`)), withEnvKeys())
 	if _, err := c.API().ListCustomersWithResponse(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // setupConfig is what a test's setup options change.
 type setupConfig struct {
 	partnerKey, serverKey string
-	noEdge                bool
+	noEdge, envKeys       bool
 	opts                  []wrapper.Option
 	responder             func(w http.ResponseWriter, r *http.Request, req testRequest) bool
 	faults                []http.HandlerFunc
@@ -30,6 +30,10 @@ func withOptions(opts ...wrapper.Option) setupOption {
 func withKeys(partnerKey, serverKey string) setupOption {
 	return func(c *setupConfig) { c.partnerKey, c.serverKey = partnerKey, serverKey }
 }
+
+// withEnvKeys lets the client read keys from the environment (setup's
+// clients otherwise do not: WithoutEnvKeys).
+func withEnvKeys() setupOption { return func(c *setupConfig) { c.envKeys = true } }
 
 // withoutEdgeURL leaves the edge URL unset, so edge calls follow the base
 // URL, as a caller's client that sets only WithBaseURL.
@@ -66,7 +70,10 @@ func setup(t *testing.T, opts ...setupOption) (*wrapper.Client, *testServer) {
 		o(&cfg)
 	}
 	srv := newTestServer(t)
-	srv.opts = []wrapper.Option{wrapper.WithoutEnvKeys(), wrapper.WithBaseURL(srv.URL + svcAPIPrefix)}
+	srv.opts = []wrapper.Option{wrapper.WithBaseURL(srv.URL + svcAPIPrefix)}
+	if !cfg.envKeys {
+		srv.opts = append(srv.opts, wrapper.WithoutEnvKeys())
+	}
 	if !cfg.noEdge {
 		srv.opts = append(srv.opts, wrapper.WithEdgeURL(srv.URL+svcEdgePrefix))
 	}
