@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -564,5 +569,89 @@ func TestLongFlagsWithOneDash(t *testing.T) {
 	wantArgs := []string{"--output", "json", "call", "x", "-p", "-a=b", "--data", "-all", "--timeout=5s", "--retries", "-1", "--", "-verbose"}
 	if strings.Join(got, " ") != strings.Join(wantArgs, " ") {
 		t.Fatalf("got  %q\nwant %q", got, wantArgs)
+	}
+}
+
+// countingRun runs one command line like cli, with every base URL parse of
+// the CLI counted by where the URL came from (its flag or variable).
+func countingRun(t *testing.T, env map[string]string, args ...string) (result, map[string]int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	var mu sync.Mutex
+	parsed := map[string]int{}
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }}
+	a.parseURL = func(where, raw string) (*url.URL, error) {
+		mu.Lock()
+		parsed[where]++
+		mu.Unlock()
+		return check.ParseBaseURL(where, raw)
+	}
+	code := a.run(context.Background(), args)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}, parsed
+}
+
+// TestBaseURLParsedOnce: on its way in, the CLI parses and checks each
+// base URL it is given once, with the client's rule, whatever the command
+// (an API command, catalog pull, promote's two sides, env, trigger); and a
+// URL that breaks the rule is one error naming its flag or variable and
+// the rule, with nothing sent.
+func TestBaseURLParsedOnce(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	_, keyA := provision(t, srv, "once-a")
+	_, keyB := provision(t, srv, "once-b")
+	pull := filepath.Join(t.TempDir(), "kelviq.yaml")
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want map[string]int
+	}{
+		{"API command, variable", partnerEnv(srv), []string{"partner", "orgs", "list", "--output", "json"}, map[string]int{envBaseURL: 1}},
+		{"API command, flags", map[string]string{envPartnerKey: srv.PartnerKey()}, []string{"--base-url", srv.URL(), "--edge-url", srv.URL() + "/", "partner", "orgs", "list", "--output", "json"},
+			map[string]int{"--base-url": 1, "--edge-url": 1}},
+		{"call", with(partnerEnv(srv), envServerKey, keyA), []string{"call", "listCustomers", "--output", "json"}, map[string]int{envBaseURL: 1}},
+		{"catalog pull", map[string]string{envSandboxBaseURL: srv.URL(), envSandboxServerKey: keyA}, []string{"catalog", "pull", "-o", pull}, map[string]int{envSandboxBaseURL: 1}},
+		{"promote, both sides", map[string]string{envSandboxBaseURL: srv.URL(), envSandboxServerKey: keyA, envBaseURL: srv.URL(), envServerKey: keyB},
+			[]string{"promote", "--dry-run", "--json"}, map[string]int{envSandboxBaseURL: 1, envBaseURL: 1}},
+		{"env", map[string]string{envBaseURL: srv.URL(), envEdgeURL: srv.URL(), envSandboxBaseURL: srv.URL()}, []string{"env", "--json"},
+			map[string]int{envBaseURL: 1, envEdgeURL: 1, envSandboxBaseURL: 1}},
+		{"trigger", partnerEnv(srv), []string{"trigger", "customer.created"},
+			map[string]int{envBaseURL: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, parsed := countingRun(t, tc.env, tc.args...)
+			want(t, r, 0)
+			if !maps.Equal(parsed, tc.want) {
+				t.Fatalf("base URLs parsed %v, want %v (once each)", parsed, tc.want)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		src  string
+	}{
+		{"flag", partnerEnv(srv), []string{"--base-url", "http://api.example/api/v1", "partner", "orgs", "list"}, "--base-url"},
+		{"variable", map[string]string{envBaseURL: "http://api.example/api/v1", envPartnerKey: srv.PartnerKey()}, []string{"partner", "orgs", "list"}, envBaseURL},
+		{"sandbox variable", map[string]string{envSandboxBaseURL: "http://api.example/api/v1", envSandboxServerKey: keyA}, []string{"catalog", "pull", "-o", pull + ".refused"}, envSandboxBaseURL},
+	} {
+		t.Run("refused, "+tc.name, func(t *testing.T) {
+			before := len(srv.Requests())
+			r, parsed := countingRun(t, tc.env, tc.args...)
+			want(t, r, 2)
+			line := "error: " + tc.src + ": URL must use https (plain http only for loopback hosts), got \"http://api.example/api/v1\""
+			if first, _, _ := strings.Cut(r.stderr, "\n"); first != line || strings.Count(r.stderr, "error:") != 1 {
+				t.Fatalf("want one error %q: %s", line, r)
+			}
+			if parsed[tc.src] != 1 || len(parsed) != 1 {
+				t.Fatalf("base URLs parsed %v, want %s once", parsed, tc.src)
+			}
+			if n := len(srv.Requests()); n != before {
+				t.Fatalf("a refused URL sent %d requests", n-before)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -236,7 +237,11 @@ func TestCallURL(t *testing.T) {
 		"https://api.kelviq.com/api/v1": true, "http://127.0.0.1:8080/api/v1/": true,
 		"http://127.0.0.1:8080": false, "http://127.0.0.1:8080/api": false, "https://x.example/v1": false,
 	} {
-		if got := hasAPIPath(base); got != want {
+		u, err := check.ParseBaseURL("base", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hasAPIPath(u); got != want {
 			t.Errorf("hasAPIPath(%q) = %v, want %v", base, got, want)
 		}
 	}
