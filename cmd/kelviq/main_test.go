@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -641,50 +640,10 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestFake(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"fake", "--addr", "127.0.0.1:0", "--partner-key", "kvqp_test_cli", "--timeout", "1ms"},
-			strings.NewReader(""), &out, &errOut, func(string) string { return "" })
-	}()
-	exports := regexp.MustCompile(`(?m)^export (\w+)=(\S+)$`)
-	env := map[string]string{}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(env) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("fake printed no export lines: stdout %q stderr %q", out.String(), errOut.String())
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("fake exited %d: %s %s", code, out.String(), errOut.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		for _, m := range exports.FindAllStringSubmatch(out.String(), -1) {
-			env[m[1]] = m[2]
-		}
-	}
+	fake := startFake(t, 2, func(string) string { return "" }, "--addr", "127.0.0.1:0", "--partner-key", "kvqp_test_cli", "--timeout", "1ms")
+	env, out := fake.env, fake.out
 	if env[envPartnerKey] != "kvqp_test_cli" || !strings.HasPrefix(env[envBaseURL], "http://127.0.0.1:") {
 		t.Fatalf("export lines: %q", out.String())
 	}
@@ -697,14 +656,8 @@ func TestFake(t *testing.T) {
 	if !strings.Contains(r.stdout, "via-fake") {
 		t.Fatalf("list through the fake: %s", r)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("fake exited %d: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake did not stop when cancelled")
+	if code := fake.stop(); code != 0 {
+		t.Fatalf("fake exited %d: %s", code, fake.errOut.String())
 	}
 	if r := cli(t, nil, "", "fake", "--partner-key", "nope"); r.code != 2 || !strings.Contains(r.stderr, "--partner-key") {
 		t.Fatalf("bad --partner-key: %s", r)

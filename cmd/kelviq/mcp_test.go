@@ -16,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -48,9 +49,9 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		"KELVIQ_PARTNER_KEY=" + keys[0],
 		"KELVIQ_SERVER_API_KEY=" + keys[1],
 	}
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
-	traffic := &syncBuffer{}
+	traffic := &testkit.SyncBuffer{}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -212,7 +213,7 @@ func TestMCPFlags(t *testing.T) {
 	env := map[string]string{"KELVIQ_BASE_URL": fake.URL(), "KELVIQ_PARTNER_KEY": fake.PartnerKey(), "HOME": t.TempDir()}
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	done := make(chan int, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
