@@ -45,6 +45,16 @@ func login(t *testing.T, env map[string]string, key string, args ...string) resu
 	return r
 }
 
+// bothStored is configHome with a key stored for each environment
+// (sandboxStored and prodStored), through login.
+func bothStored(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	env, path := configHome(t)
+	login(t, env, sandboxStored)
+	login(t, env, prodStored, "--prod")
+	return env, path
+}
+
 func readStored(t *testing.T, path string) map[string]storedEnv {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -201,15 +211,9 @@ func TestConfigFilePermissions(t *testing.T) {
 // --all both (and then the file); a key that is not stored is said so.
 func TestLogoutVariants(t *testing.T) {
 	t.Parallel()
-	setup := func(t *testing.T) (map[string]string, string) {
-		env, path := configHome(t)
-		login(t, env, sandboxStored)
-		login(t, env, prodStored, "--prod")
-		return env, path
-	}
 	t.Run("sandbox", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		r := cli(t, env, "", "logout")
 		want(t, r, 0)
 		if m := readStored(t, path); len(m) != 1 || m["production"].ServerAPIKey != prodStored {
@@ -226,7 +230,7 @@ func TestLogoutVariants(t *testing.T) {
 	})
 	t.Run("prod", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		want(t, cli(t, env, "", "logout", "--prod"), 0)
 		if m := readStored(t, path); len(m) != 1 || m["sandbox"].ServerAPIKey != sandboxStored {
 			t.Fatalf("after logout --prod: %+v", m)
@@ -234,7 +238,7 @@ func TestLogoutVariants(t *testing.T) {
 	})
 	t.Run("all", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		r := cli(t, with(env, envServerKey, prodEnvKey), "", "logout", "--all")
 		want(t, r, 0)
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -251,7 +255,7 @@ func TestLogoutVariants(t *testing.T) {
 	})
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		for _, args := range [][]string{{"logout", "--all", "--prod"}, {"logout", "--bogus"}, {"logout", "sandbox"}} {
 			r := cli(t, env, "", args...)
 			want(t, r, 2)
@@ -270,9 +274,7 @@ func TestLogoutVariants(t *testing.T) {
 // order keysHelp documents.
 func TestResolveOrder(t *testing.T) {
 	t.Parallel()
-	stored, _ := configHome(t)
-	login(t, stored, sandboxStored)
-	login(t, stored, prodStored, "--prod")
+	stored, _ := bothStored(t)
 	const custom = "http://127.0.0.1:9/api/v1"
 	for _, tc := range []struct {
 		name    string
@@ -351,9 +353,7 @@ func keyHeaderServer(t *testing.T) (*httptest.Server, func() []string) {
 // with stored keys present.
 func TestStoredKeysAndBaseURLs(t *testing.T) {
 	t.Parallel()
-	stored, _ := configHome(t)
-	login(t, stored, sandboxStored)
-	login(t, stored, prodStored, "--prod")
+	stored, _ := bothStored(t)
 	srv, seen := keyHeaderServer(t)
 	base := srv.URL + "/api/v1"
 
@@ -413,9 +413,7 @@ func TestStoredKeysAndBaseURLs(t *testing.T) {
 // report set or missing and where a key comes from, and no part of any key.
 func TestEnvNeverPrintsAKey(t *testing.T) {
 	t.Parallel()
-	stored, path := configHome(t)
-	login(t, stored, sandboxStored)
-	login(t, stored, prodStored, "--prod")
+	stored, path := bothStored(t)
 	keys := []string{sandboxStored, prodStored, sandboxEnvKey, prodEnvKey, "kvqp_partner_Tg5hJ8kL2mN4bV7c"}
 	for _, tc := range []struct {
 		name string

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,15 +25,7 @@ import (
 // Go SDK's own client. Every message both ways, and the server's standard
 // error, are kept and searched for the keys.
 func TestMCPSubprocessAgainstTheFake(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH, so the CLI cannot be built")
-	}
-	bin := filepath.Join(t.TempDir(), "kelviq")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
+	bin := buildCLI(t).path
 	fake := kelviqtest.NewServer(t)
 	org, err := fake.ProvisionOrganization("mcp-subprocess", "owner@mcp-subprocess.example")
 	if err != nil {

@@ -118,55 +118,41 @@ func TestRetries(t *testing.T) {
 
 func TestAttemptTimeout(t *testing.T) {
 	t.Parallel()
-	t.Run("default retries", func(t *testing.T) {
-		t.Parallel()
-		srv, n := stallingServer(t)
-		start := time.Now()
-		r := cli(t, serverKeyEnv, "", "call", "listCustomers", "--base-url", srv.URL+"/api/v1", "--timeout", "200ms")
-		elapsed := time.Since(start)
-		want(t, r, 1)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		within   time.Duration // an upper bound for a hung test, not a measurement
+		prefix   string        // the error line starts so ("" for any)
+		contains string        // and holds this
+		oneLine  bool
+		requests int32 // attempts sent; 0 when not counted
+	}{
 		// 3 attempts of 200ms and at most 0.5s + 1s of waits between them.
-		if elapsed > 5*time.Second {
-			t.Fatalf("took %s to fail", elapsed)
-		}
-		if !strings.HasPrefix(r.stderr, "error: timed out: no answer within 200ms (see --timeout and --retries)") || strings.Count(r.stderr, "\n") != 1 {
-			t.Fatalf("want one line about the timeout: %s", r)
-		}
-		if got := n.Load(); got != 3 {
-			t.Fatalf("sent %d requests, want 3 (1 + 2 retries)", got)
-		}
-	})
-	t.Run("no retries", func(t *testing.T) {
-		t.Parallel()
-		srv, n := stallingServer(t)
-		start := time.Now()
-		r := cli(t, serverKeyEnv, "", "--timeout", "200ms", "--retries", "0", "call", "listCustomers", "--base-url", srv.URL+"/api/v1")
-		elapsed := time.Since(start)
-		want(t, r, 1)
-		if elapsed > 2*time.Second {
-			t.Fatalf("took %s to fail", elapsed)
-		}
-		if !strings.Contains(r.stderr, "--timeout") {
-			t.Fatalf("want a message about --timeout: %s", r)
-		}
-		if got := n.Load(); got != 1 {
-			t.Fatalf("sent %d requests, want 1", got)
-		}
-	})
-	t.Run("deadline", func(t *testing.T) {
-		t.Parallel()
-		srv, _ := stallingServer(t)
-		start := time.Now()
-		r := cli(t, serverKeyEnv, "", "call", "listCustomers", "--base-url", srv.URL+"/api/v1", "--timeout", "10s", "--deadline", "300ms")
-		elapsed := time.Since(start)
-		want(t, r, 1)
-		if elapsed > 3*time.Second {
-			t.Fatalf("took %s to fail", elapsed)
-		}
-		if !strings.HasPrefix(r.stderr, "error: timed out after 300ms, the time limit for the whole command (see --deadline)") {
-			t.Fatalf("want a message about --deadline: %s", r)
-		}
-	})
+		{"default retries", []string{"call", "listCustomers", "--timeout", "200ms"}, 5 * time.Second,
+			"error: timed out: no answer within 200ms (see --timeout and --retries)", "", true, 3},
+		{"no retries", []string{"--timeout", "200ms", "--retries", "0", "call", "listCustomers"}, 2 * time.Second,
+			"", "--timeout", false, 1},
+		{"deadline", []string{"call", "listCustomers", "--timeout", "10s", "--deadline", "300ms"}, 3 * time.Second,
+			"error: timed out after 300ms, the time limit for the whole command (see --deadline)", "", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, n := stallingServer(t)
+			start := time.Now()
+			r := cli(t, serverKeyEnv, "", append(tc.args, "--base-url", srv.URL+"/api/v1")...)
+			elapsed := time.Since(start)
+			want(t, r, 1)
+			if elapsed > tc.within {
+				t.Fatalf("took %s to fail", elapsed)
+			}
+			if !strings.HasPrefix(r.stderr, tc.prefix) || !strings.Contains(r.stderr, tc.contains) || tc.oneLine && strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("want one error line starting %q and holding %q: %s", tc.prefix, tc.contains, r)
+			}
+			if got := n.Load(); tc.requests != 0 && got != tc.requests {
+				t.Fatalf("sent %d requests, want %d", got, tc.requests)
+			}
+		})
+	}
 }
 
 func TestRetryFlagsUsage(t *testing.T) {
