@@ -87,6 +87,23 @@ func asFlagError(err error, names map[string]string) error {
 	return err
 }
 
+// orgsCall ends a partner orgs command whose input is checked: it gets a
+// client (so a missing key is reported only after the input, by
+// missingKey, naming the command what), calls the API and prints the
+// result. An input error of the API's field names is renamed to the flags
+// in flags.
+func orgsCall[T any](a *app, what string, flags map[string]string, call func(*wrapper.PartnerService) (T, error), print func(T) error) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	v, err := call(c.Partner)
+	if err != nil {
+		return asFlagError(missingKey(err, what), flags)
+	}
+	return print(v)
+}
+
 func noArgs(args []string) error {
 	if len(args) > 0 {
 		return usagef("unexpected argument %q", args[0])
@@ -120,15 +137,10 @@ The server key is printed as [REDACTED] unless --show-secrets is given.`,
 			if email == "" {
 				return usagef("--email is required")
 			}
-			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-			if err != nil {
-				return err
-			}
-			org, err := c.Partner.Provision(cmd.Context(), wrapper.ProvisionParams{ExternalID: ext, Email: email, BusinessName: name})
-			if err != nil {
-				return asFlagError(missingKey(err, "partner orgs provision"), map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"})
-			}
-			return a.printOrg(org)
+			return orgsCall(a, "partner orgs provision", map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"},
+				func(p *wrapper.PartnerService) (*wrapper.PartnerOrganization, error) {
+					return p.Provision(cmd.Context(), wrapper.ProvisionParams{ExternalID: ext, Email: email, BusinessName: name})
+				}, a.printOrg)
 		},
 	}
 	c.Flags().StringVar(&ext, "external-id", "", "the partner's own `ID` for the organization (required, at most 128 characters)")
@@ -153,15 +165,10 @@ func (a *app) listOrgsCommand() *cobra.Command {
 				}
 				opts = &wrapper.ListPartnerOrganizationsOptions{ExternalID: ext}
 			}
-			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-			if err != nil {
-				return err
-			}
-			orgs, err := c.Partner.List(cmd.Context(), opts)
-			if err != nil {
-				return asFlagError(missingKey(err, "partner orgs list"), map[string]string{"external_id": "--external-id", "externalId": "--external-id"})
-			}
-			return a.printOrgs(orgs)
+			return orgsCall(a, "partner orgs list", map[string]string{"external_id": "--external-id", "externalId": "--external-id"},
+				func(p *wrapper.PartnerService) ([]wrapper.PartnerOrganization, error) {
+					return p.List(cmd.Context(), opts)
+				}, a.printOrgs)
 		},
 	}
 	c.Flags().StringVar(&ext, "external-id", "", "only the organization with this external `ID`")
@@ -185,20 +192,13 @@ found by the ID the partner gave it at provisioning.`,
 			case len(args) > 1:
 				return usagef("unexpected argument %q", args[1])
 			}
-			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-			if err != nil {
-				return err
-			}
-			var org *wrapper.PartnerOrganization
-			if byExt {
-				org, err = c.Partner.GetByExternalID(cmd.Context(), ext)
-			} else {
-				org, err = c.Partner.Get(cmd.Context(), args[0])
-			}
-			if err != nil {
-				return asFlagError(missingKey(err, "partner orgs get"), map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"})
-			}
-			return a.printOrg(org)
+			return orgsCall(a, "partner orgs get", map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"},
+				func(p *wrapper.PartnerService) (*wrapper.PartnerOrganization, error) {
+					if byExt {
+						return p.GetByExternalID(cmd.Context(), ext)
+					}
+					return p.Get(cmd.Context(), args[0])
+				}, a.printOrg)
 		},
 	}
 	c.Flags().StringVar(&ext, "external-id", "", "find the organization by the partner's external `ID`")
