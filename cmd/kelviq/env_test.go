@@ -393,11 +393,7 @@ func TestStoredKeysAndBaseURLs(t *testing.T) {
 
 	// The fake's exports (KELVIQ_BASE_URL, KELVIQ_SERVER_API_KEY) work with
 	// stored keys present, for the API commands and for env.
-	fake := kelviqtest.NewServer(t)
-	org, err := fake.ProvisionOrganization("stored-keys", "stored-keys@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, org := setup(t, "stored-keys")
 	fakeEnv := with(stored, envBaseURL, fake.URL(), envServerKey, org.ServerKey.Reveal())
 	r = cli(t, fakeEnv, "", "call", "listCustomers")
 	want(t, r, 0)

@@ -36,6 +36,26 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) resu
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
+// setup is the package's test fixture, in the go-github style: a fake API
+// of the test's own (closed when the test ends) with one organization,
+// provisioned under externalID.
+func setup(t *testing.T, externalID string) (*kelviqtest.Server, *wrapper.PartnerOrganization) {
+	t.Helper()
+	srv := kelviqtest.NewServer(t)
+	return srv, provisioned(t, srv, externalID)
+}
+
+// provisioned provisions an organization on srv directly (not through the
+// CLI; see provision for that), its owner externalID@example.com.
+func provisioned(t *testing.T, srv *kelviqtest.Server, externalID string) *wrapper.PartnerOrganization {
+	t.Helper()
+	org, err := srv.ProvisionOrganization(externalID, externalID+"@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org
+}
+
 // partnerEnv points the CLI at srv with its partner key.
 func partnerEnv(srv *kelviqtest.Server) map[string]string {
 	return map[string]string{envPartnerKey: srv.PartnerKey(), envBaseURL: srv.URL()}
@@ -492,11 +512,7 @@ func TestCallCustomers(t *testing.T) {
 
 func TestCallAll(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("paging", "paging@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org := setup(t, "paging")
 	oc, err := srv.Client().ForOrganization(org)
 	if err != nil {
 		t.Fatal(err)
@@ -537,10 +553,7 @@ func TestCallAll(t *testing.T) {
 		t.Fatalf("one page: %s", r)
 	}
 	// An empty list is an empty array.
-	other, err := srv.ProvisionOrganization("empty", "empty@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := provisioned(t, srv, "empty")
 	r = cli(t, map[string]string{envServerKey: other.ServerKey.Reveal(), envBaseURL: srv.URL()}, "", "call", "listCustomers", "--all")
 	want(t, r, 0)
 	if strings.TrimSpace(r.stdout) != "[]" {
@@ -550,11 +563,7 @@ func TestCallAll(t *testing.T) {
 
 func TestCallRedirect(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("redirect", "redirect@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org := setup(t, "redirect")
 	shop, err := srv.Client().ForOrganization(org)
 	if err != nil {
 		t.Fatal(err)
@@ -666,11 +675,7 @@ func TestFake(t *testing.T) {
 
 func TestEdgeURL(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("edge", "edge@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org := setup(t, "edge")
 	dead, err := kelviqtest.New()
 	if err != nil {
 		t.Fatal(err)

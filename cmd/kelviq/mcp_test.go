@@ -26,11 +26,7 @@ import (
 // error, are kept and searched for the keys.
 func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 	bin := buildCLI(t).path
-	fake := kelviqtest.NewServer(t)
-	org, err := fake.ProvisionOrganization("mcp-subprocess", "owner@mcp-subprocess.example")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, org := setup(t, "mcp-subprocess")
 	keys := []string{fake.PartnerKey(), org.ServerKey.Reveal()}
 	cmd := exec.Command(bin, "mcp", "--retries", "0", "--verbose") // --verbose: every attempt and session record on stderr
 	cmd.Env = []string{

@@ -176,10 +176,7 @@ func TestAPIErrorNamesTheCall(t *testing.T) {
 	t.Parallel()
 	srv := kelviqtest.NewServer(t)
 	root := strings.TrimSuffix(srv.URL(), kelviqtest.BasePath) // the common mistake
-	org, err := srv.ProvisionOrganization("named", "named@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := provisioned(t, srv, "named")
 	pk := srv.PartnerKey()
 	sk := org.ServerKey.Reveal()
 	const missing = "8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
@@ -252,11 +249,7 @@ func TestCallURL(t *testing.T) {
 // member, never wider than COLUMNS (or 80).
 func TestCallOutputTable(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("tables", "tables@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org := setup(t, "tables")
 	oc, err := srv.Client().ForOrganization(org)
 	if err != nil {
 		t.Fatal(err)
