@@ -31,6 +31,7 @@ func (a *app) catalogCommands() []*cobra.Command {
 	}
 }
 
+// catalogInitCommand is catalog init: a starting catalog file, written locally.
 func (a *app) catalogInitCommand() *cobra.Command {
 	var (
 		out   string
@@ -57,6 +58,7 @@ left alone unless --force is given. Nothing is sent.`,
 	return c
 }
 
+// catalogPullCommand is catalog pull: an environment's catalog into a file.
 func (a *app) catalogPullCommand() *cobra.Command {
 	var (
 		out   string
@@ -187,6 +189,7 @@ errors, warnings}, and exits 0; on failure it prints {"error": "..."}.
 
 ` + catalogEnvHelp
 
+// catalogPushCommand is catalog push: a file's catalog into an environment.
 func (a *app) catalogPushCommand() *cobra.Command {
 	var f pushFlags
 	c := &cobra.Command{
@@ -201,6 +204,7 @@ func (a *app) catalogPushCommand() *cobra.Command {
 	return c
 }
 
+// catalogPromoteCommand is promote: the sandbox's catalog into production.
 func (a *app) catalogPromoteCommand() *cobra.Command {
 	var f pushFlags
 	c := &cobra.Command{

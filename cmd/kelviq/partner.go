@@ -120,6 +120,7 @@ func (a *app) partnerCommand() *cobra.Command {
 		))
 }
 
+// provisionCommand is partner orgs provision.
 func (a *app) provisionCommand() *cobra.Command {
 	var ext, email, name string
 	c := &cobra.Command{
@@ -149,6 +150,7 @@ The server key is printed as [REDACTED] unless --show-secrets is given.`,
 	return c
 }
 
+// listOrgsCommand is partner orgs list, optionally by external ID.
 func (a *app) listOrgsCommand() *cobra.Command {
 	var ext string
 	c := &cobra.Command{
@@ -175,6 +177,7 @@ func (a *app) listOrgsCommand() *cobra.Command {
 	return c
 }
 
+// getOrgCommand is partner orgs get, by identifier or external ID.
 func (a *app) getOrgCommand() *cobra.Command {
 	var ext string
 	c := &cobra.Command{

@@ -55,65 +55,48 @@ var serverKeyEnv = map[string]string{envServerKey: "sk_test_retries_0123456789"}
 
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	list := func(srv *httptest.Server, extra ...string) []string {
-		return append([]string{"call", "listCustomers", "--base-url", srv.URL + "/api/v1"}, extra...)
+	for _, tc := range []struct {
+		name     string
+		failures int32 // 503s before the first success
+		env      map[string]string
+		args     []string // --base-url is added
+		code     int
+		check    func(t *testing.T, r result, base string) // more on the output; nil for none
+		requests int32
+	}{
+		{"disabled", 1, serverKeyEnv, []string{"call", "listCustomers", "--retries", "0"}, 1, func(t *testing.T, r result, base string) {
+			if r.stderr != "error: 503 service unavailable (GET "+base+"/customers/)\n" || r.stdout != "" {
+				t.Fatalf("want the 503 on stderr: %s", r)
+			}
+		}, 1},
+		{"default", 1, serverKeyEnv, []string{"call", "listCustomers"}, 0, func(t *testing.T, r result, _ string) {
+			if !strings.Contains(r.stdout, `"results": []`) {
+				t.Fatalf("want the page: %s", r)
+			}
+		}, 2},
+		{"exhausted", 100, serverKeyEnv, []string{"call", "listCustomers", "--retries", "1"}, 1, func(t *testing.T, r result, _ string) {
+			if !strings.HasPrefix(r.stderr, "error: 503 service unavailable") {
+				t.Fatalf("want the 503: %s", r)
+			}
+		}, 2},
+		// A POST answered 503 is not sent again.
+		{"POST not re-sent", 1, serverKeyEnv, []string{"call", "createCustomer", "--data", `{"customerId": "cus-1"}`}, 1, nil, 1},
+		{"partner command", 1, map[string]string{envPartnerKey: "kvqp_test_retries"}, []string{"--retries", "0", "partner", "orgs", "list"}, 1, nil, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, n := flakyServer(t, tc.failures)
+			base := srv.URL + "/api/v1"
+			r := cli(t, tc.env, "", append(tc.args, "--base-url", base)...)
+			want(t, r, tc.code)
+			if tc.check != nil {
+				tc.check(t, r, base)
+			}
+			if got := n.Load(); got != tc.requests {
+				t.Fatalf("%v sent %d requests, want %d", tc.args, got, tc.requests)
+			}
+		})
 	}
-
-	t.Run("disabled", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "0")...)
-		want(t, r, 1)
-		if r.stderr != "error: 503 service unavailable (GET "+srv.URL+"/api/v1/customers/)\n" || r.stdout != "" {
-			t.Fatalf("want the 503 on stderr: %s", r)
-		}
-		if got := n.Load(); got != 1 {
-			t.Fatalf("--retries 0 sent %d requests, want 1", got)
-		}
-	})
-	t.Run("default", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		r := cli(t, serverKeyEnv, "", list(srv)...)
-		want(t, r, 0)
-		if !strings.Contains(r.stdout, `"results": []`) {
-			t.Fatalf("want the page: %s", r)
-		}
-		if got := n.Load(); got != 2 {
-			t.Fatalf("default retries sent %d requests, want 2", got)
-		}
-	})
-	t.Run("exhausted", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 100)
-		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "1")...)
-		want(t, r, 1)
-		if !strings.HasPrefix(r.stderr, "error: 503 service unavailable") {
-			t.Fatalf("want the 503: %s", r)
-		}
-		if got := n.Load(); got != 2 {
-			t.Fatalf("--retries 1 sent %d requests, want 2", got)
-		}
-	})
-	t.Run("POST not re-sent", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		r := cli(t, serverKeyEnv, "", "call", "createCustomer", "--data", `{"customerId": "cus-1"}`, "--base-url", srv.URL+"/api/v1")
-		want(t, r, 1)
-		if got := n.Load(); got != 1 {
-			t.Fatalf("a POST answered 503 was sent %d times, want 1", got)
-		}
-	})
-	t.Run("partner command", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		env := map[string]string{envPartnerKey: "kvqp_test_retries"}
-		r := cli(t, env, "", "--retries", "0", "partner", "orgs", "list", "--base-url", srv.URL+"/api/v1")
-		want(t, r, 1)
-		if got := n.Load(); got != 1 {
-			t.Fatalf("--retries 0 sent %d requests, want 1", got)
-		}
-	})
 }
 
 func TestAttemptTimeout(t *testing.T) {
