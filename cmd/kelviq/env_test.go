@@ -393,7 +393,7 @@ func TestStoredKeysAndBaseURLs(t *testing.T) {
 
 	// The fake's exports (KELVIQ_BASE_URL, KELVIQ_SERVER_API_KEY) work with
 	// stored keys present, for the API commands and for env.
-	fake, org := setup(t, "stored-keys")
+	fake, org, _ := setup(t, "stored-keys")
 	fakeEnv := with(stored, envBaseURL, fake.URL(), envServerKey, org.ServerKey.Reveal())
 	r = cli(t, fakeEnv, "", "call", "listCustomers")
 	want(t, r, 0)

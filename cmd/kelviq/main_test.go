@@ -38,11 +38,17 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) resu
 
 // setup is the package's test fixture, in the go-github style: a fake API
 // of the test's own (closed when the test ends) with one organization,
-// provisioned under externalID.
-func setup(t *testing.T, externalID string) (*kelviqtest.Server, *wrapper.PartnerOrganization) {
+// provisioned under externalID, and a client acting for it (to arrange
+// data the CLI then reads).
+func setup(t *testing.T, externalID string) (*kelviqtest.Server, *wrapper.PartnerOrganization, *wrapper.Client) {
 	t.Helper()
 	srv := kelviqtest.NewServer(t)
-	return srv, provisioned(t, srv, externalID)
+	org := provisioned(t, srv, externalID)
+	shop, err := srv.Client().ForOrganization(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, org, shop
 }
 
 // provisioned provisions an organization on srv directly (not through the
@@ -512,11 +518,7 @@ func TestCallCustomers(t *testing.T) {
 
 func TestCallAll(t *testing.T) {
 	t.Parallel()
-	srv, org := setup(t, "paging")
-	oc, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org, oc := setup(t, "paging")
 	const n = 230
 	ctx := context.Background()
 	for i := range n {
@@ -563,11 +565,7 @@ func TestCallAll(t *testing.T) {
 
 func TestCallRedirect(t *testing.T) {
 	t.Parallel()
-	srv, org := setup(t, "redirect")
-	shop, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _, shop := setup(t, "redirect")
 	ctx := context.Background()
 	product, err := shop.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Redirect", TaxCode: api.ProductCreateRequestTaxCodeSaas})
 	if err != nil {
@@ -675,17 +673,13 @@ func TestFake(t *testing.T) {
 
 func TestEdgeURL(t *testing.T) {
 	t.Parallel()
-	srv, org := setup(t, "edge")
+	srv, org, shop := setup(t, "edge")
 	dead, err := kelviqtest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadURL := dead.URL()
 	dead.Close()
-	shop, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := shop.Customers.Create(context.Background(), api.CustomerCreateRequest{CustomerId: "c1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ import (
 // error, are kept and searched for the keys.
 func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 	bin := buildCLI(t).path
-	fake, org := setup(t, "mcp-subprocess")
+	fake, org, _ := setup(t, "mcp-subprocess")
 	keys := []string{fake.PartnerKey(), org.ServerKey.Reveal()}
 	cmd := exec.Command(bin, "mcp", "--retries", "0", "--verbose") // --verbose: every attempt and session record on stderr
 	cmd.Env = []string{

@@ -249,11 +249,7 @@ func TestCallURL(t *testing.T) {
 // member, never wider than COLUMNS (or 80).
 func TestCallOutputTable(t *testing.T) {
 	t.Parallel()
-	srv, org := setup(t, "tables")
-	oc, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org, oc := setup(t, "tables")
 	for i := range 3 {
 		email := fmt.Sprintf("customer-%d-with-a-rather-long-address@northwind-traders.example", i)
 		if _, err := oc.Customers.Create(context.Background(), api.CustomerCreateRequest{
