@@ -57,9 +57,12 @@ type target struct {
 	env    wrapper.Environment // wrapper.Sandbox or wrapper.Production
 	reason string              // why this environment: "--prod", "--sandbox", a base URL's source, or "default"
 
-	baseURL, baseSrc string   // src "" is the environment's own host
-	edgeURL, edgeSrc string   //
-	base, edge       *url.URL // the URLs taken apart, when given (src != ""); else nil
+	// The URLs, checked and without a trailing slash, and where each came
+	// from (src "" is the environment's own host); base and edge are the
+	// same URLs taken apart when given (src != ""), else nil.
+	baseURL, baseSrc string
+	edgeURL, edgeSrc string
+	base, edge       *url.URL
 
 	key           wrapper.Secret // prints [REDACTED]
 	keySrc        string         // a variable's name, "stored", or "" when the key is missing
