@@ -59,7 +59,7 @@ bench: ## the wrapper, an ogen-generated client and a tuned hand-written client,
 	$(GO) -C bench/peers test -run '^$$' -bench '^BenchmarkPaired$$' -benchtime 1x -benchmem . | tee bench/paired.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkClientOverhead$$' -benchmem -count 6 ./bench/ | tee bench/overhead.txt
 	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /client bench/overhead.txt | tee bench/overhead-benchstat.txt
-	$(GO) test -run '^$$' -bench '^BenchmarkDecodeAnswer$$' -benchmem -count 6 ./wrapper/ | tee bench/decode.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkDecodeResponse$$' -benchmem -count 6 ./wrapper/ | tee bench/decode.txt
 	$(GO) -C bench/peers test -run '^$$' -bench '^BenchmarkDecodeCandidates$$' -benchmem -count 6 . | tee bench/candidates.txt
 	$(GO) tool -modfile=tools/bench/go.mod benchstat -col /engine bench/decode.txt bench/candidates.txt | tee bench/decode-benchstat.txt
 

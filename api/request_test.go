@@ -33,7 +33,7 @@ func TestRequestURLMatchesParse(t *testing.T) {
 			}
 			for _, q := range queries {
 				path := "/partner/organizations/by-external-id/" + seg + "/"
-				got, err := newRequest(context.Background(), http.MethodGet, c.server(OpRetrievePartnerOrganizationByExternalId), path, q, nil)
+				got, err := newRequest(context.Background(), http.MethodGet, c.server(OperationRetrievePartnerOrganizationByExternalId), path, q, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

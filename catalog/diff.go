@@ -172,29 +172,16 @@ func Diff(have, want *Catalog, opts DiffOptions) (*Changeset, error) {
 
 	var productOps, featureOps, planOps, entOps, priceOps, archives []Operation
 
-	haveProducts := index(have.Products, func(p Product) string { return p.Identifier })
-	for _, p := range w.Products {
-		h, ok := haveProducts[p.Identifier]
-		if !ok {
-			productOps = append(productOps, Operation{Action: ActionCreate, Kind: KindProduct, Identifier: p.Identifier})
-			continue
-		}
-		if ch := diffFields(h, p, false, "identifier"); len(ch) > 0 {
-			productOps = append(productOps, Operation{Action: ActionUpdate, Kind: KindProduct, Identifier: p.Identifier, Changes: ch})
-		}
-	}
-
-	haveFeatures := index(have.Features, func(f Feature) string { return f.Identifier })
-	for _, f := range w.Features {
-		h, ok := haveFeatures[f.Identifier]
-		if !ok {
-			featureOps = append(featureOps, Operation{Action: ActionCreate, Kind: KindFeature, Identifier: f.Identifier})
-			continue
-		}
-		if ch := diffFields(h, f, false, "identifier"); len(ch) > 0 {
-			cs.FeatureDrift = append(cs.FeatureDrift, Drift{Feature: f.Identifier, Changes: ch})
-		}
-	}
+	productOps = diffByIdentifier(KindProduct, have.Products, w.Products, func(p Product) string { return p.Identifier },
+		func(ident string, ch []Change) Operation {
+			return Operation{Action: ActionUpdate, Kind: KindProduct, Identifier: ident, Changes: ch}
+		})
+	// A feature is never updated: a difference is drift, reported.
+	featureOps = diffByIdentifier(KindFeature, have.Features, w.Features, func(f Feature) string { return f.Identifier },
+		func(ident string, ch []Change) Operation {
+			cs.FeatureDrift = append(cs.FeatureDrift, Drift{Feature: ident, Changes: ch})
+			return Operation{}
+		})
 
 	havePlans := index(have.Plans, func(p Plan) string { return p.Identifier })
 	for _, p := range w.Plans {
@@ -279,6 +266,29 @@ func canonical(c *Catalog) (*Catalog, error) {
 		return nil, err
 	}
 	return parse("want", data)
+}
+
+// diffByIdentifier compares each item of want with the item of have of the
+// same identifier (ident), field by field but for the identifier: an item
+// have lacks is a create of kind; one that differs is changed's operation,
+// unless that is the zero Operation.
+func diffByIdentifier[T any](kind Kind, have, want []T, ident func(T) string, changed func(ident string, ch []Change) Operation) []Operation {
+	byIdent := index(have, ident)
+	var ops []Operation
+	for _, w := range want {
+		id := ident(w)
+		h, ok := byIdent[id]
+		if !ok {
+			ops = append(ops, Operation{Action: ActionCreate, Kind: kind, Identifier: id})
+			continue
+		}
+		if ch := diffFields(h, w, false, "identifier"); len(ch) > 0 {
+			if op := changed(id, ch); op.Action != "" {
+				ops = append(ops, op)
+			}
+		}
+	}
+	return ops
 }
 
 func index[T any](list []T, key func(T) string) map[string]T {

@@ -29,6 +29,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -142,13 +143,7 @@ type settings struct {
 // (default DefaultCacheTTL, 60 s). 0 disables the cache: every call that is
 // not collapsed into a concurrent identical one sends a request.
 func WithCacheTTL(d time.Duration) Option {
-	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("kelviq: entitlements.WithCacheTTL: %v is negative", d)
-		}
-		s.ttl = d
-		return nil
-	}
+	return check.Option("entitlements.WithCacheTTL", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.ttl = d })
 }
 
 // WithStaleWindow lets a lookup that fails with a network error or a 5xx
@@ -159,25 +154,13 @@ func WithCacheTTL(d time.Duration) Option {
 // context) are always returned. The fallback applies to the error the client
 // returns once its own retries (see wrapper.WithMaxRetries) are spent.
 func WithStaleWindow(d time.Duration) Option {
-	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("kelviq: entitlements.WithStaleWindow: %v is negative", d)
-		}
-		s.stale = d
-		return nil
-	}
+	return check.Option("entitlements.WithStaleWindow", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.stale = d })
 }
 
 // WithStore shares answers through store (e.g. redisstore.NewCache) with
 // every Checker using the same store, in front of the in-process layer.
 func WithStore(store Store) Option {
-	return func(s *settings) error {
-		if store == nil {
-			return errors.New("kelviq: entitlements.WithStore: store is nil")
-		}
-		s.store = store
-		return nil
-	}
+	return check.Option("entitlements.WithStore", store == nil, "store is nil", func(s *settings) { s.store = store })
 }
 
 // WithLocalTTL sets how long an answer is reused in process before a
@@ -186,26 +169,14 @@ func WithStore(store Store) Option {
 // in-process layer uses the cache TTL and this option changes nothing.
 // While the Store fails, in-process answers are reused up to the cache TTL.
 func WithLocalTTL(d time.Duration) Option {
-	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("kelviq: entitlements.WithLocalTTL: %v is negative", d)
-		}
-		s.localTTL = d
-		return nil
-	}
+	return check.Option("entitlements.WithLocalTTL", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.localTTL = d })
 }
 
 // WithStoreTimeout bounds each call to the shared Store (default
 // DefaultStoreTimeout, 100 ms). A call that takes longer counts as a Store
 // failure: the lookup goes on without it.
 func WithStoreTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return fmt.Errorf("kelviq: entitlements.WithStoreTimeout: %v is not positive", d)
-		}
-		s.storeTimeout = d
-		return nil
-	}
+	return check.Option("entitlements.WithStoreTimeout", d <= 0, fmt.Sprintf("%v is not positive", d), func(s *settings) { s.storeTimeout = d })
 }
 
 // WithLockTTL sets how long the short lock taken in the shared Store before
@@ -213,37 +184,19 @@ func WithStoreTimeout(d time.Duration) Option {
 // miss the same answer wait for it at most this long, then ask the API
 // themselves.
 func WithLockTTL(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return fmt.Errorf("kelviq: entitlements.WithLockTTL: %v is not positive", d)
-		}
-		s.lockTTL = d
-		return nil
-	}
+	return check.Option("entitlements.WithLockTTL", d <= 0, fmt.Sprintf("%v is not positive", d), func(s *settings) { s.lockTTL = d })
 }
 
 // WithMaxEntries bounds the in-process layer (default DefaultMaxEntries).
 // Beyond it, expired answers and then the oldest ones are dropped.
 func WithMaxEntries(n int) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("kelviq: entitlements.WithMaxEntries: %d is not a positive number of entries", n)
-		}
-		s.maxEntries = n
-		return nil
-	}
+	return check.Option("entitlements.WithMaxEntries", n <= 0, fmt.Sprintf("%d is not a positive number of entries", n), func(s *settings) { s.maxEntries = n })
 }
 
 // WithClock replaces time.Now, e.g. with a fake clock in tests. now must be
 // safe for concurrent use.
 func WithClock(now func() time.Time) Option {
-	return func(s *settings) error {
-		if now == nil {
-			return errors.New("kelviq: entitlements.WithClock: clock is nil")
-		}
-		s.now = now
-		return nil
-	}
+	return check.Option("entitlements.WithClock", now == nil, "clock is nil", func(s *settings) { s.now = now })
 }
 
 // WithFetchTimeout bounds each request the checker sends (default
@@ -252,26 +205,14 @@ func WithClock(now func() time.Time) Option {
 // cancelled by any one caller's context, so this is what ends a request that
 // never answers.
 func WithFetchTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("kelviq: entitlements.WithFetchTimeout: %v is negative", d)
-		}
-		s.timeout = d
-		return nil
-	}
+	return check.Option("entitlements.WithFetchTimeout", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.timeout = d })
 }
 
 // WithOnStale calls f, in the caller's goroutine, each time a stale answer
 // is served in place of err (see WithStaleWindow); age is the answer's age.
 // featureID is empty for Entitlements. err carries no credential.
 func WithOnStale(f func(customerID, featureID string, age time.Duration, err error)) Option {
-	return func(s *settings) error {
-		if f == nil {
-			return errors.New("kelviq: entitlements.WithOnStale: func is nil")
-		}
-		s.onStale = f
-		return nil
-	}
+	return check.Option("entitlements.WithOnStale", f == nil, "func is nil", func(s *settings) { s.onStale = f })
 }
 
 // WithOnStoreError calls f each time the shared Store fails or holds a value
@@ -282,13 +223,7 @@ func WithOnStale(f func(customerID, featureID string, age time.Duration, err err
 // f may be called from a background goroutine and must be safe for
 // concurrent use.
 func WithOnStoreError(f func(op string, err error)) Option {
-	return func(s *settings) error {
-		if f == nil {
-			return errors.New("kelviq: entitlements.WithOnStoreError: func is nil")
-		}
-		s.onStoreError = f
-		return nil
-	}
+	return check.Option("entitlements.WithOnStoreError", f == nil, "func is nil", func(s *settings) { s.onStoreError = f })
 }
 
 // Checker answers whether a customer may use a feature, with a cache in
@@ -339,13 +274,8 @@ func NewChecker(c *wrapper.Client, opts ...Option) (*Checker, error) {
 	s := settings{ttl: DefaultCacheTTL, timeout: DefaultFetchTimeout, maxEntries: DefaultMaxEntries,
 		localTTL: DefaultLocalTTL, storeTimeout: DefaultStoreTimeout, lockTTL: DefaultLockTTL,
 		lockPoll: 10 * time.Millisecond, now: time.Now}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, err
-		}
+	if err := check.Apply(&s, opts); err != nil {
+		return nil, err
 	}
 	a := &Checker{client: c, ttl: s.ttl, stale: s.stale, timeout: s.timeout, storeTimeout: s.storeTimeout,
 		lockTTL: s.lockTTL, lockPoll: s.lockPoll, now: s.now, onStale: s.onStale, onStoreError: s.onStoreError}

@@ -94,12 +94,9 @@ func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, tak
 func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogProductsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
-		items := []fakeapi.Product{}
-		for _, p := range o.products.all() {
-			if !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description) {
-				items = append(items, p.data)
-			}
-		}
+		items := listed(o.products.all(), func(p *product) bool {
+			return !p.archived && matchesCatalog(search, p.data.Name, p.data.Identifier, p.data.Description)
+		}, func(p *product) fakeapi.Product { return p.data })
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }
@@ -259,12 +256,10 @@ func meterRule(body fakeapi.FeatureCreateRequest) (field, msg string) {
 func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogFeaturesParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
-		items := []fakeapi.CatalogFeature{}
-		for _, ft := range o.features.all() {
-			if d := ft.data; !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description) {
-				items = append(items, d)
-			}
-		}
+		items := listed(o.features.all(), func(ft *feature) bool {
+			d := ft.data
+			return !deref(d.IsArchived) && matchesCatalog(search, d.Name, d.Identifier, d.Description)
+		}, func(ft *feature) fakeapi.CatalogFeature { return ft.data })
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }
@@ -420,12 +415,10 @@ func planFile(base, plan, key string, ordering int) fakeapi.PlanFile {
 // archived plans and plans of archived products.
 func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params fakeapi.ListCatalogPlansParams) {
 	f.withOrg(w, r, nil, func(o *org) {
-		items := []fakeapi.CatalogPlan{}
-		for _, p := range o.plans.all() {
-			if prod := o.products.get(p.product); !p.archived && prod != nil && !prod.archived {
-				items = append(items, planJSON(p, p.latest()))
-			}
-		}
+		items := listed(o.plans.all(), func(p *plan) bool {
+			prod := o.products.get(p.product)
+			return !p.archived && prod != nil && !prod.archived
+		}, func(p *plan) fakeapi.CatalogPlan { return planJSON(p, p.latest()) })
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }

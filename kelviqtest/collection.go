@@ -53,3 +53,16 @@ func (c *collection[K, V]) remove(k K) {
 	delete(c.byKey, k)
 	c.items = slices.DeleteFunc(c.items, func(x *V) bool { return x == v })
 }
+
+// listed is view(v) for each object v of seq that keep keeps, in seq's
+// order: a list answer's items before paging. An empty list is [], never
+// nil, so that it encodes as an empty JSON array.
+func listed[V, T any](seq iter.Seq2[int, *V], keep func(*V) bool, view func(*V) T) []T {
+	out := []T{}
+	for _, v := range seq {
+		if keep(v) {
+			out = append(out, view(v))
+		}
+	}
+	return out
+}

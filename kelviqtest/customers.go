@@ -78,12 +78,9 @@ func (f *fake) UpdateCustomer(w http.ResponseWriter, r *http.Request, customerID
 func (f *fake) ListCustomers(w http.ResponseWriter, r *http.Request, params fakeapi.ListCustomersParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
-		items := []*fakeapi.CustomerResponse{}
-		for _, c := range o.customers.newestFirst() {
-			if search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty()) {
-				items = append(items, c)
-			}
-		}
+		items := listed(o.customers.newestFirst(), func(c *fakeapi.CustomerResponse) bool {
+			return search == "" || containsFold(search, deref(c.CustomerId), c.Name.GetOrEmpty(), c.Email.GetOrEmpty())
+		}, func(c *fakeapi.CustomerResponse) *fakeapi.CustomerResponse { return c })
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }

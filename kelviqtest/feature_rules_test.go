@@ -55,8 +55,8 @@ func TestMeterFeaturesNeedTheirDetails(t *testing.T) {
 func TestFeaturesCannotBeUpdated(t *testing.T) {
 	t.Parallel()
 	for _, op := range api.Operations() {
-		if strings.HasPrefix(op.Path, "/catalog/features/{") && op.Method != http.MethodGet && op.Method != http.MethodDelete {
-			t.Errorf("%s %s %s changes a feature", op.ID, op.Method, op.Path)
+		if strings.HasPrefix(op.Path(), "/catalog/features/{") && op.Method() != http.MethodGet && op.Method() != http.MethodDelete {
+			t.Errorf("%s %s %s changes a feature", op.ID(), op.Method(), op.Path())
 		}
 	}
 	srv := kelviqtest.NewServer(t)

@@ -297,7 +297,7 @@ func checkBody(contentType string, body []byte) (int, string) {
 
 // partnerKeyHeader carries the partner key: the header the spec names for
 // the partner operations.
-var partnerKeyHeader = api.OpProvisionPartnerOrganization.CredentialHeader()
+var partnerKeyHeader = api.OperationProvisionPartnerOrganization.CredentialHeader()
 
 // partnerKeyOK reports whether r carries the fake's partner key.
 func (s *Server) partnerKeyOK(r *http.Request) bool {

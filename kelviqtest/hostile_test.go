@@ -118,16 +118,16 @@ func TestHostileInput(t *testing.T) {
 
 	tried := 0
 	for _, op := range api.Operations() {
-		steps := byOp[op.ID]
+		steps := byOp[op.ID()]
 		if len(steps) == 0 {
-			t.Errorf("%s: no scenario request to start from", op.ID)
+			t.Errorf("%s: no scenario request to start from", op.ID())
 			continue
 		}
 		sp := steps[0]
 		cases := append([]hostileCase{}, queryCases...)
-		if op.HasBody {
+		if op.HasBody() {
 			cases = append(cases, bodyCases...)
-			if s := requestSchema(chk, op.ID); s != nil && len(s.Properties) > 0 {
+			if s := requestSchema(chk, op.ID()); s != nil && len(s.Properties) > 0 {
 				cases = append(cases, hostileCase{name: "every field of the wrong type", body: wrongTypes(s), contentType: "application/json"})
 				if len(s.Required) > 0 {
 					cases = append(cases, hostileCase{name: "required fields missing", body: []byte(`{}`), contentType: "application/json"})
@@ -135,7 +135,7 @@ func TestHostileInput(t *testing.T) {
 			}
 		}
 		pathParams := 0
-		for _, p := range op.Params {
+		for _, p := range op.Params() {
 			if p.In == "path" {
 				pathParams++
 			}
@@ -146,7 +146,7 @@ func TestHostileInput(t *testing.T) {
 		for _, c := range cases {
 			tried++
 			status, body := sendHostile(t, srv, op, sp, vars, c)
-			where := fmt.Sprintf("%s, %s", op.ID, c.name)
+			where := fmt.Sprintf("%s, %s", op.ID(), c.name)
 			switch {
 			case status >= 500:
 				t.Errorf("%s: %d: %.300s", where, status, body)
@@ -176,7 +176,7 @@ func sendHostile(t *testing.T, srv *kelviqtest.Server, op api.Operation, sp step
 	if c.pathEdit != nil {
 		// Edit the first path parameter's value: the segment of the
 		// template that holds a {name} or a literal object name.
-		tmpl := strings.Split(strings.Trim(op.Path, "/"), "/")
+		tmpl := strings.Split(strings.Trim(op.Path(), "/"), "/")
 		segs := strings.Split(strings.Trim(path, "/"), "/")
 		for i, seg := range tmpl {
 			if strings.HasPrefix(seg, "{") && i < len(segs) {
@@ -185,7 +185,7 @@ func sendHostile(t *testing.T, srv *kelviqtest.Server, op api.Operation, sp step
 			}
 		}
 		path = "/" + strings.Join(segs, "/")
-		if strings.HasSuffix(op.Path, "/") {
+		if strings.HasSuffix(op.Path(), "/") {
 			path += "/"
 		}
 	}

@@ -81,18 +81,13 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
 		f.s.settle(o)
-		items := []obj{}
-		for _, od := range o.orders.newestFirst() {
-			switch {
-			case params.Status != nil && od.status != string(*params.Status),
-				params.BillingType != nil && od.billingType != string(*params.BillingType),
-				params.IsRenewal != nil && od.isRenewal != *params.IsRenewal,
-				search != "" && !containsFold(search, od.id, od.customerID, od.plan),
-				!inDates(od.created, params.StartDate, params.EndDate):
-				continue
-			}
-			items = append(items, o.orderObj(od))
-		}
+		items := listed(o.orders.newestFirst(), func(od *order) bool {
+			return (params.Status == nil || od.status == string(*params.Status)) &&
+				(params.BillingType == nil || od.billingType == string(*params.BillingType)) &&
+				(params.IsRenewal == nil || od.isRenewal == *params.IsRenewal) &&
+				(search == "" || containsFold(search, od.id, od.customerID, od.plan)) &&
+				inDates(od.created, params.StartDate, params.EndDate)
+		}, o.orderObj)
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }

@@ -79,15 +79,11 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeapi.ListRefundsParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		search := strings.ToLower(deref(params.Search))
-		items := []obj{}
-		for _, rf := range o.refunds.newestFirst() {
-			if (params.Status != nil && string(*params.Status) != rf.status) ||
-				(search != "" && !containsFold(search, rf.id.String(), rf.orderID)) ||
-				!inDates(rf.created, params.StartDate, params.EndDate) {
-				continue
-			}
-			items = append(items, o.refundObj(rf))
-		}
+		items := listed(o.refunds.newestFirst(), func(rf *refund) bool {
+			return (params.Status == nil || string(*params.Status) == rf.status) &&
+				(search == "" || containsFold(search, rf.id.String(), rf.orderID)) &&
+				inDates(rf.created, params.StartDate, params.EndDate)
+		}, o.refundObj)
 		writePage(w, r, f.s.spec, items, params.Page, params.PageSize)
 	})
 }

@@ -39,12 +39,12 @@ func snapshot(t *testing.T, srv *kelviqtest.Server, byOp map[string][]step, vars
 	t.Helper()
 	out := map[string]string{}
 	for _, op := range api.Operations() {
-		if op.Method != http.MethodGet || op.Auth() != api.AuthServerKey {
+		if op.Method() != http.MethodGet || op.Auth() != api.AuthServerKey {
 			continue
 		}
-		for _, sp := range byOp[op.ID] {
+		for _, sp := range byOp[op.ID()] {
 			ex := send(t, srv, sp, referenceStyle, vars)
-			out[op.ID+" "+ex.refURL] = http.StatusText(ex.status) + " " + string(ex.body)
+			out[op.ID()+" "+ex.refURL] = http.StatusText(ex.status) + " " + string(ex.body)
 		}
 	}
 	return out
@@ -85,20 +85,20 @@ func TestTenantIsolation(t *testing.T) {
 		t.Logf("the operation table has %d operations", len(ops))
 	}
 	for _, op := range ops {
-		steps := byOp[op.ID]
+		steps := byOp[op.ID()]
 		if len(steps) == 0 {
-			t.Errorf("%s: the scenario has no request for it, so its isolation is untested", op.ID)
+			t.Errorf("%s: the scenario has no request for it, so its isolation is untested", op.ID())
 			continue
 		}
 		for i, sp := range steps {
-			b, err := srv.ProvisionOrganization("tenant-b-"+op.ID+"-"+strings.Repeat("x", i), "b-"+strings.ToLower(op.ID)+strings.Repeat("x", i)+"@tenant.example")
+			b, err := srv.ProvisionOrganization("tenant-b-"+op.ID()+"-"+strings.Repeat("x", i), "b-"+strings.ToLower(op.ID())+strings.Repeat("x", i)+"@tenant.example")
 			if err != nil {
 				t.Fatal(err)
 			}
 			varsB := copyVars(varsA)
 			varsB["key"] = b.ServerKey.Reveal()
 			ex := send(t, srv, sp, referenceStyle, varsB)
-			where := op.ID + " " + ex.method + " " + ex.refURL
+			where := op.ID() + " " + ex.method + " " + ex.refURL
 
 			switch op.Auth() {
 			case api.AuthPartnerKey:
@@ -116,7 +116,7 @@ func TestTenantIsolation(t *testing.T) {
 			}
 
 			namesA := mentionsA(sp)
-			hasPath := slices.ContainsFunc(op.Params, func(p api.Param) bool { return p.In == "path" })
+			hasPath := slices.ContainsFunc(op.Params(), func(p api.Param) bool { return p.In == "path" })
 			switch {
 			case ex.status >= 500:
 				t.Errorf("%s with B's key = %d: %s", where, ex.status, ex.body)
@@ -124,7 +124,7 @@ func TestTenantIsolation(t *testing.T) {
 				t.Errorf("%s names A's objects in its path: with B's key = %d, want 404: %s", where, ex.status, ex.body)
 			case namesA && ex.status < 400:
 				t.Errorf("%s names A's objects: with B's key = %d, want a 4xx: %s", where, ex.status, ex.body)
-			case ex.status == http.StatusOK && op.Method == http.MethodGet && !hasPath && strings.Contains(string(ex.body), `"results"`) &&
+			case ex.status == http.StatusOK && op.Method() == http.MethodGet && !hasPath && strings.Contains(string(ex.body), `"results"`) &&
 				!strings.Contains(string(ex.body), `"results":[]`):
 				t.Errorf("%s: a fresh organization's list is not empty: %s", where, ex.body)
 			}

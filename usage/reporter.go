@@ -56,6 +56,7 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/backoff"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/transport"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -158,25 +159,13 @@ type settings struct {
 
 // WithQueue keeps reports in q instead of the default in-memory queue.
 func WithQueue(q Queue) Option {
-	return func(s *settings) error {
-		if q == nil {
-			return errors.New("kelviq: usage.WithQueue: queue is nil")
-		}
-		s.queue = q
-		return nil
-	}
+	return check.Option("usage.WithQueue", q == nil, "queue is nil", func(s *settings) { s.queue = q })
 }
 
 // WithQueueSize bounds the default in-memory queue (default
 // DefaultQueueSize). It cannot be combined with WithQueue.
 func WithQueueSize(n int) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("kelviq: usage.WithQueueSize: %d is not a positive size", n)
-		}
-		s.queueSize = n
-		return nil
-	}
+	return check.Option("usage.WithQueueSize", n <= 0, fmt.Sprintf("%d is not a positive size", n), func(s *settings) { s.queueSize = n })
 }
 
 // WithFailWhenFull makes Report return ErrQueueFull at once when the queue
@@ -188,76 +177,40 @@ func WithFailWhenFull() Option {
 // WithInterval sets how often queued reports are sent (default
 // DefaultInterval, 1 s).
 func WithInterval(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return fmt.Errorf("kelviq: usage.WithInterval: %v is not positive", d)
-		}
-		s.interval = d
-		return nil
-	}
+	return check.Option("usage.WithInterval", d <= 0, fmt.Sprintf("%v is not positive", d), func(s *settings) { s.interval = d })
 }
 
 // WithBatchSize sets how many queued reports are taken at a time, and how
 // many reports waiting make the loop send before the interval is over
 // (default DefaultBatchSize).
 func WithBatchSize(n int) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("kelviq: usage.WithBatchSize: %d is not positive", n)
-		}
-		s.batch = n
-		return nil
-	}
+	return check.Option("usage.WithBatchSize", n <= 0, fmt.Sprintf("%d is not positive", n), func(s *settings) { s.batch = n })
 }
 
 // WithConcurrency sets how many requests of one batch may be in flight at
 // once (default DefaultConcurrency).
 func WithConcurrency(n int) Option {
-	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("kelviq: usage.WithConcurrency: %d is not positive", n)
-		}
-		s.concurrency = n
-		return nil
-	}
+	return check.Option("usage.WithConcurrency", n <= 0, fmt.Sprintf("%d is not positive", n), func(s *settings) { s.concurrency = n })
 }
 
 // WithBackoff sets the base and the cap of the exponential backoff
 // between retries (defaults 100 ms and 10 s), with equal jitter: a wait in
 // [window/2, window]. Keep the cap well under the lease of a shared queue.
 func WithBackoff(base, max time.Duration) Option {
-	return func(s *settings) error {
-		if base <= 0 || max < base {
-			return fmt.Errorf("kelviq: usage.WithBackoff: need 0 < base <= cap, got %v, %v", base, max)
-		}
-		s.backoffBase, s.backoffC = base, max
-		return nil
-	}
+	return check.Option("usage.WithBackoff", base <= 0 || max < base, fmt.Sprintf("need 0 < base <= cap, got %v, %v", base, max), func(s *settings) { s.backoffBase, s.backoffC = base, max })
 }
 
 // WithRequestTimeout bounds each request (default DefaultRequestTimeout).
 // A request that times out was sent but not answered.
 func WithRequestTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d <= 0 {
-			return fmt.Errorf("kelviq: usage.WithRequestTimeout: %v is not positive", d)
-		}
-		s.requestTimeout = d
-		return nil
-	}
+	return check.Option("usage.WithRequestTimeout", d <= 0, fmt.Sprintf("%v is not positive", d), func(s *settings) { s.requestTimeout = d })
 }
 
 // WithOnRejected calls f for each request the API refused (or that was
 // refused before sending, or a SET no retry can help), with the report as
 // sent and the error. The report is not retried. f runs on the delivery loop and must not block.
 func WithOnRejected(f func(Report, error)) Option {
-	return func(s *settings) error {
-		if f == nil {
-			return errors.New("kelviq: usage.WithOnRejected: func is nil")
-		}
-		s.onRejected = f
-		return nil
-	}
+	return check.Option("usage.WithOnRejected", f == nil, "func is nil", func(s *settings) { s.onRejected = f })
 }
 
 // WithOnUncertain calls f for each DELTA the API may or may not have
@@ -266,25 +219,13 @@ func WithOnRejected(f func(Report, error)) Option {
 // in the queue for reconciliation (Reporter.Uncertain), never re-sent. f
 // runs on the delivery loop and must not block.
 func WithOnUncertain(f func(Report, error)) Option {
-	return func(s *settings) error {
-		if f == nil {
-			return errors.New("kelviq: usage.WithOnUncertain: func is nil")
-		}
-		s.onUncertain = f
-		return nil
-	}
+	return check.Option("usage.WithOnUncertain", f == nil, "func is nil", func(s *settings) { s.onUncertain = f })
 }
 
 // WithOnQueueError calls f when the queue fails; op names the call
 // ("claim", "hold", "ack", "park", "done"). The loop retries with backoff.
 func WithOnQueueError(f func(op string, err error)) Option {
-	return func(s *settings) error {
-		if f == nil {
-			return errors.New("kelviq: usage.WithOnQueueError: func is nil")
-		}
-		s.onQueueError = f
-		return nil
-	}
+	return check.Option("usage.WithOnQueueError", f == nil, "func is nil", func(s *settings) { s.onQueueError = f })
 }
 
 // Reporter sends usage reports in the background. Create it with
@@ -321,13 +262,8 @@ func NewReporter(c *wrapper.Client, opts ...Option) (*Reporter, error) {
 	}
 	s := settings{interval: DefaultInterval, batch: DefaultBatchSize, concurrency: DefaultConcurrency,
 		backoffBase: DefaultBackoffBase, backoffC: DefaultBackoffCap, requestTimeout: DefaultRequestTimeout}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, err
-		}
+	if err := check.Apply(&s, opts); err != nil {
+		return nil, err
 	}
 	r := &Reporter{client: c, queue: s.queue, s: s,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}

@@ -49,11 +49,11 @@ type RawResponse struct {
 // sent as given: each value percent-encoded into its own path segment or
 // query parameter, the body byte for byte.
 func (c *Client) Call(ctx context.Context, operationID string, params map[string]string, body []byte) (*RawResponse, error) {
-	op, ok := api.LookupOp(operationID)
+	op, ok := api.LookupOperation(operationID)
 	if !ok {
 		return nil, unknownOperation(operationID)
 	}
-	if err := check.Call(op.Operation(), params, body); err != nil {
+	if err := check.Call(op, params, body); err != nil {
 		return nil, err
 	}
 	resp, err := c.callOp(ctx, op, params, body)
@@ -93,7 +93,6 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		}
 		size = n
 	}
-	id := op.Op()
 	return paging.Walk(ctx, size, func(ctx context.Context, page, size int) ([]json.RawMessage, bool, error) {
 		q := make(map[string]string, len(params)+2)
 		for k, v := range params {
@@ -103,7 +102,7 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		if err := check.Call(op, q, nil); err != nil {
 			return nil, false, err
 		}
-		list, err := decode[rawPage](c.callOp(ctx, id, q, nil))
+		list, err := decode[rawPage](c.callOp(ctx, op, q, nil))
 		if err != nil {
 			return nil, false, err
 		}
@@ -118,8 +117,8 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 func unknownOperation(id string) error {
 	rule := fmt.Sprintf("no operation %q (see wrapper.Operations)", id)
 	for _, op := range api.Operations() {
-		if strings.EqualFold(op.ID, strings.TrimSpace(id)) {
-			rule = fmt.Sprintf("no operation %q: operation IDs are matched exactly; did you mean %q?", id, op.ID)
+		if strings.EqualFold(op.ID(), strings.TrimSpace(id)) {
+			rule = fmt.Sprintf("no operation %q: operation IDs are matched exactly; did you mean %q?", id, op.ID())
 			break
 		}
 	}

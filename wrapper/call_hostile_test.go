@@ -85,7 +85,7 @@ var hostileValues = map[string]string{
 // value.
 func validFor(op wrapper.Operation) map[string]string {
 	params := map[string]string{}
-	for _, p := range op.Params {
+	for _, p := range op.Params() {
 		if p.Required {
 			params[p.Name] = validValue(p)
 		}
@@ -110,8 +110,8 @@ func validValue(p wrapper.Param) string {
 // expectedPath is the operation's path with params filled in, as the
 // server decodes it.
 func expectedPath(prefix string, op wrapper.Operation, params map[string]string) string {
-	path := op.Path
-	for _, p := range op.Params {
+	path := op.Path()
+	for _, p := range op.Params() {
 		if p.In == "path" {
 			path = strings.Replace(path, "{"+p.Name+"}", params[p.Name], 1)
 		}
@@ -147,17 +147,17 @@ func checkSent(t *testing.T, where string, c *capture, prefix string, op wrapper
 		return
 	}
 	r := got[0]
-	if r.method != op.Method {
-		t.Errorf("%s: sent as %s, want %s", where, r.method, op.Method)
+	if r.method != op.Method() {
+		t.Errorf("%s: sent as %s, want %s", where, r.method, op.Method())
 	}
 	if want := expectedPath(prefix, op, params); r.path != want {
 		t.Errorf("%s: sent to %q (escaped %q), want %q", where, r.path, r.escapedPath, want)
 	}
-	if n, want := strings.Count(r.escapedPath, "/"), strings.Count(prefix+op.Path, "/"); n != want {
+	if n, want := strings.Count(r.escapedPath, "/"), strings.Count(prefix+op.Path(), "/"); n != want {
 		t.Errorf("%s: the escaped path %q has %d segments' slashes, want %d", where, r.escapedPath, n, want)
 	}
 	wantQ := url.Values{}
-	for _, p := range op.Params {
+	for _, p := range op.Params() {
 		if v, ok := params[p.Name]; ok && p.In == "query" {
 			wantQ.Set(p.Name, v)
 		}
@@ -181,10 +181,10 @@ func TestCallParametersHostile(t *testing.T) {
 	sent, refused := 0, 0
 	for _, op := range wrapper.Operations() {
 		var body []byte
-		if op.BodyRequired {
+		if op.BodyRequired() {
 			body = []byte(`{}`)
 		}
-		for _, p := range op.Params {
+		for _, p := range op.Params() {
 			if p.Type != "string" || p.Format != "" {
 				continue
 			}
@@ -192,8 +192,8 @@ func TestCallParametersHostile(t *testing.T) {
 				v := hostileValues[name]
 				params := validFor(op)
 				params[p.Name] = v
-				_, err := client.Call(ctx, op.ID, params, body)
-				where := fmt.Sprintf("%s %s=%s", op.ID, p.Name, name)
+				_, err := client.Call(ctx, op.ID(), params, body)
+				where := fmt.Sprintf("%s %s=%s", op.ID(), p.Name, name)
 				checkSent(t, where, c, prefix, op, params, body, err, p.Name)
 				if err != nil {
 					refused++

@@ -190,14 +190,14 @@ func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 	checked := 0
 	for _, op := range wrapper.Operations() {
 		var names []string
-		for _, p := range op.Params {
+		for _, p := range op.Params() {
 			if p.In == "path" && p.Format != "uuid" {
 				names = append(names, p.Name)
 			}
 		}
-		m := raw.MethodByName(strings.ToUpper(op.ID[:1]) + op.ID[1:])
+		m := raw.MethodByName(strings.ToUpper(op.ID()[:1]) + op.ID()[1:])
 		if !m.IsValid() {
-			t.Fatalf("no generated method for %s", op.ID)
+			t.Fatalf("no generated method for %s", op.ID())
 		}
 		for target, name := range names {
 			for _, bad := range []string{"..", ".", ""} {
@@ -227,7 +227,7 @@ func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 				}
 				// Through Call.
 				params := map[string]string{}
-				for _, p := range op.Params {
+				for _, p := range op.Params() {
 					if p.In == "path" {
 						params[p.Name] = "8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
 					}
@@ -237,12 +237,12 @@ func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 				}
 				params[name] = bad
 				var body []byte
-				if op.BodyRequired {
+				if op.BodyRequired() {
 					body = []byte(`{}`)
 				}
-				_, err = c.Call(context.Background(), op.ID, params, body)
+				_, err = c.Call(context.Background(), op.ID(), params, body)
 				if !errors.As(err, &ve) || ve.Field != name {
-					t.Errorf("Call(%s) with %s=%q: err = %v, want a *ValidationError naming %s", op.ID, name, bad, err, name)
+					t.Errorf("Call(%s) with %s=%q: err = %v, want a *ValidationError naming %s", op.ID(), name, bad, err, name)
 				}
 				checked++
 			}

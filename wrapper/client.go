@@ -58,13 +58,7 @@ type Option func(*settings) error
 // option is an Option that changes the settings with set, or fails,
 // naming opt, with why when bad.
 func option(opt string, bad bool, why string, set func(*settings)) Option {
-	return func(s *settings) error {
-		if bad {
-			return fmt.Errorf("kelviq: %s: %s", opt, why)
-		}
-		set(s)
-		return nil
-	}
+	return check.Option(opt, bad, why, set)
 }
 
 type settings struct {
@@ -237,17 +231,7 @@ func New(opts ...Option) (*Client, error) {
 	return s.build()
 }
 
-func (s *settings) apply(opts []Option) error {
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s *settings) apply(opts []Option) error { return check.Apply(s, opts) }
 
 // build makes a Client of checked settings. The Client keeps them, with its
 // prepared Doer in place of the http.Client, for With.
@@ -316,7 +300,7 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 // checked settings, parsed URLs and connections.
 func (c *Client) withServerKey(key string) *Client {
 	snd, raw, s := *c.send, *c.raw, c.set
-	snd.engine.Namer, snd.serverKey, raw.Client, s.serverKey = &snd, NewSecret(key), &snd, &key
+	snd.engine.Errors, snd.serverKey, raw.Client, s.serverKey = &snd, NewSecret(key), &snd, &key
 	return newClient(&raw, &snd, s)
 }
 

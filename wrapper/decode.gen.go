@@ -119,9 +119,9 @@ func decodeFast(text string, v any, own bool) bool {
 	return r.End()
 }
 
-// answerTypes makes a new value of each type decodeFast decodes (for the
+// responseTypes makes a new value of each type decodeFast decodes (for the
 // tests that hold the decoders to encoding/json's results).
-var answerTypes = []func() any{
+var responseTypes = []func() any{
 	func() any { return new(api.CancelSubscriptionResponse) },
 	func() any { return new(api.CatalogFeature) },
 	func() any { return new(api.CatalogPlan) },

@@ -26,12 +26,12 @@ func benchPage() []byte {
 
 var benchOrg = []byte(`{"userId":4102,"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","clientKey":"ck_bench_abc","serverKey":"sk_bench_0123456789","partnerExternalId":"northwind-0042"}`)
 
-// BenchmarkDecodeAnswer compares encoding/json with the generated
+// BenchmarkDecodeResponse compares encoding/json with the generated
 // decoders on a page of customers and an organization held in memory.
 // The generated case includes turning the body into the string it reads
 // (which ReadBodyString does as it reads, in the client). The other
 // candidates are measured in bench/peers (BenchmarkDecodeCandidates).
-func BenchmarkDecodeAnswer(b *testing.B) {
+func BenchmarkDecodeResponse(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		body []byte

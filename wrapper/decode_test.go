@@ -189,7 +189,7 @@ func emptyOf(t reflect.Type) string {
 
 // samples returns the inputs made from each answer type.
 func samples() (types []func() any, bodies [][]byte) {
-	for _, mk := range answerTypes {
+	for _, mk := range responseTypes {
 		t := reflect.TypeOf(mk()).Elem()
 		for _, st := range []sampleStyle{styleFull, styleNull, styleTricky, styleEmpty} {
 			var b strings.Builder
@@ -219,16 +219,16 @@ func agree(t *testing.T, mk func() any, body []byte, own bool) bool {
 	return fast
 }
 
-// TestDecodeAgreesOnEveryAnswerType checks every answer type on inputs
+// TestDecodeAgreesOnEveryResponseType checks every answer type on inputs
 // made from the type (every field set, every field null, escapes and
 // non-ASCII text with unknown members and enum values, empty objects and
 // arrays): each decodes exactly as encoding/json decodes it, and every
 // input encoding/json takes is taken by the generated decoder itself, not
 // left to encoding/json.
-func TestDecodeAgreesOnEveryAnswerType(t *testing.T) {
+func TestDecodeAgreesOnEveryResponseType(t *testing.T) {
 	types, bodies := samples()
-	if len(answerTypes) < 30 {
-		t.Fatalf("only %d answer types have a generated decoder", len(answerTypes))
+	if len(responseTypes) < 30 {
+		t.Fatalf("only %d answer types have a generated decoder", len(responseTypes))
 	}
 	taken := 0
 	for i, body := range bodies {
@@ -246,7 +246,7 @@ func TestDecodeAgreesOnEveryAnswerType(t *testing.T) {
 	if taken < len(bodies)*3/4 {
 		t.Errorf("the generated decoders took only %d of %d inputs", taken, len(bodies))
 	}
-	t.Logf("%d answer types, %d inputs, %d decoded by the generated decoders", len(answerTypes), len(bodies), taken)
+	t.Logf("%d answer types, %d inputs, %d decoded by the generated decoders", len(responseTypes), len(bodies), taken)
 }
 
 // TestDecodeLeavesTheUnusualToEncodingJSON checks inputs the generated
@@ -300,14 +300,14 @@ func TestDecodeLeavesTheUnusualToEncodingJSON(t *testing.T) {
 func FuzzDecodeAgrees(f *testing.F) {
 	types, bodies := samples()
 	index := map[uintptr]uint8{}
-	for i, mk := range answerTypes {
+	for i, mk := range responseTypes {
 		index[reflect.ValueOf(mk).Pointer()] = uint8(i)
 	}
 	for i, body := range bodies {
 		f.Add(index[reflect.ValueOf(types[i]).Pointer()], body, i%2 == 0)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte, own bool) {
-		agree(t, answerTypes[int(which)%len(answerTypes)], body, own)
+		agree(t, responseTypes[int(which)%len(responseTypes)], body, own)
 	})
 }
 
@@ -350,8 +350,8 @@ func (r *recordingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// okAnswer is a 200 answer with body, as the engine hands it to decode.
-func okAnswer(body string) *http.Response {
+// okResponse is a 200 response with body, as the engine hands it to decode.
+func okResponse(body string) *http.Response {
 	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)),
 		Request: httptest.NewRequest(http.MethodGet, "/api/v1/x/", nil)}
 }
@@ -366,7 +366,7 @@ func TestDecodeKeepsTheGuarantees(t *testing.T) {
 	if !decodeFast(events, new(api.OrderEventListResponse), false) {
 		t.Fatal("the generated decoder gave up on an answer with unknown members")
 	}
-	list, err := decode[api.OrderEventListResponse](okAnswer(events), nil)
+	list, err := decode[api.OrderEventListResponse](okResponse(events), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestDecodeKeepsTheGuarantees(t *testing.T) {
 	if !decodeFast(money, new(api.TransactionListResponse), false) {
 		t.Fatal("the generated decoder gave up on money")
 	}
-	tx, err := decode[api.TransactionListResponse](okAnswer(money), nil)
+	tx, err := decode[api.TransactionListResponse](okResponse(money), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

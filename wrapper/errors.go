@@ -165,7 +165,7 @@ func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooL
 
 // newAPIError builds an *APIError from an error answer's (capped) body.
 // scrub removes known credentials from any text taken from the body.
-func newAPIError(op api.Op, method, path string, status int, body []byte, scrub func(string) string) *APIError {
+func newAPIError(op api.Operation, method, path string, status int, body []byte, scrub func(string) string) *APIError {
 	e := &APIError{StatusCode: status, Method: method, Path: path, OperationID: op.ID()}
 	e.Body, e.Message, e.FieldErrors = errbody.Read(body, scrub)
 	if e.Message == "" {

@@ -49,9 +49,9 @@ func fuzzSender(d Doer, maxBody int64) *sender {
 	return s
 }
 
-func fuzzOperation(t testing.TB) api.Op {
+func fuzzOperation(t testing.TB) api.Operation {
 	t.Helper()
-	op, ok := api.LookupOp("retrievePartnerOrganizationByExternalId")
+	op, ok := api.LookupOperation("retrievePartnerOrganizationByExternalId")
 	if !ok {
 		t.Fatal("retrievePartnerOrganizationByExternalId is not in the operations table")
 	}

@@ -15,15 +15,15 @@ import (
 )
 
 // captureBody starts a server that records the raw body of the one request
-// it gets and answers 200 with answer.
-func captureBody(t *testing.T, answer string) (*wrapper.Client, *[]byte) {
+// it gets and responds 200 with respBody.
+func captureBody(t *testing.T, respBody string) (*wrapper.Client, *[]byte) {
 	t.Helper()
 	var got []byte
 	c, srv := setup(t)
-	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, req testRequest) bool {
+	srv.setResponder(func(w http.ResponseWriter, _ *http.Request, req testRequest) bool {
 		got = req.Body
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, answer)
+		_, _ = io.WriteString(w, respBody)
 		return true
 	})
 	return c, &got

@@ -53,7 +53,7 @@ func TestScrub(t *testing.T) {
 func TestNewAPIErrorScrubsBeforeSampling(t *testing.T) {
 	t.Parallel()
 	s := testSender(t)
-	op := api.OpProvisionPartnerOrganization
+	op := api.OperationProvisionPartnerOrganization
 	// The key starts inside the first 512 bytes and ends after them.
 	body := `{"detail":"` + strings.Repeat("x", 495) + ` kvqp_internal_partner","serverKey":"sk_org_secret"}`
 	e := newAPIError(op, "POST", "/partner/organizations/", 400, []byte(body), s.Scrub)
@@ -139,34 +139,38 @@ func TestOperationsTable(t *testing.T) {
 		t.Errorf("%d operations, want 64", len(ops))
 	}
 	for _, op := range ops {
-		if seen[op.ID] {
-			t.Errorf("duplicate operation %s", op.ID)
+		if seen[op.ID()] {
+			t.Errorf("duplicate operation %s", op.ID())
 		}
-		seen[op.ID] = true
-		if !strings.HasPrefix(op.Path, "/") || op.Method != strings.ToUpper(op.Method) {
-			t.Errorf("%s: %s %s", op.ID, op.Method, op.Path)
+		seen[op.ID()] = true
+		if !strings.HasPrefix(op.Path(), "/") || op.Method() != strings.ToUpper(op.Method()) {
+			t.Errorf("%s: %s %s", op.ID(), op.Method(), op.Path())
 		}
-		if len(op.SuccessCodes) == 0 {
-			t.Errorf("%s declares no success code", op.ID)
+		if len(op.SuccessCodes()) == 0 {
+			t.Errorf("%s declares no success code", op.ID())
 		}
-		for _, c := range op.SuccessCodes {
+		for _, c := range op.SuccessCodes() {
 			if c < 200 || c > 399 {
-				t.Errorf("%s: success code %d", op.ID, c)
+				t.Errorf("%s: success code %d", op.ID(), c)
 			}
 		}
-		// The Op and the table agree.
-		o := op.Op()
-		if !o.Valid() || o.ID() != op.ID || o.Method() != op.Method || o.Auth() != op.Auth() || o.OwnServers() != op.Edge() {
-			t.Errorf("%s: Op %d disagrees with the table", op.ID, o)
+		// The lookup by operationId and the table agree.
+		o, ok := LookupOperation(op.ID())
+		if !ok || !o.Valid() || o != op || o.ID() != op.ID() || o.Method() != op.Method() || o.Auth() != op.Auth() || o.OwnServers() != op.OwnServers() {
+			t.Errorf("%s: LookupOperation gives %d, which disagrees with the table", op.ID(), o)
 		}
 	}
-	if op, ok := LookupOperation("nope"); ok || op.ID != "" {
+	if op, ok := LookupOperation("nope"); ok || op.ID() != "" {
 		t.Errorf("LookupOperation(nope) = %+v, %v", op, ok)
 	}
 	// Copies share nothing with the table.
-	ops[0].Params = append(ops[0].Params[:0], Param{Name: "changed"})
-	ops[0].Security = nil
-	if again := Operations(); len(again[0].Security) == 0 {
+	params, security := ops[0].Params(), ops[0].Security()
+	if len(params) == 0 || len(security) == 0 {
+		t.Fatalf("%s: no parameters or no security to change", ops[0].ID())
+	}
+	params[0] = Param{Name: "changed"}
+	security[0] = SecurityScheme{}
+	if again := Operations(); again[0].Params()[0].Name == "changed" || again[0].Security()[0].Name == "" {
 		t.Error("changing a copy changed the table")
 	}
 }

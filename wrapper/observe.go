@@ -119,7 +119,7 @@ type observe struct {
 // call sends req, a request for op, through s's engine, telling the
 // observers about the call and each attempt and running the middleware
 // around each attempt.
-func (o *observe) call(req *http.Request, op api.Op, s *sender) (*http.Response, error) {
+func (o *observe) call(req *http.Request, op api.Operation, s *sender) (*http.Response, error) {
 	info := CallInfo{OperationID: op.ID(), Method: req.Method, Path: s.Path(req.URL), Host: req.URL.Host,
 		URL: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
 	ctx := req.Context()
@@ -151,15 +151,5 @@ func (o *observe) call(req *http.Request, op api.Op, s *sender) (*http.Response,
 // Combine returns an Option that applies opts in order, for packages that
 // configure several things at once (see the kelviqotel package).
 func Combine(opts ...Option) Option {
-	return func(s *settings) error {
-		for _, o := range opts {
-			if o == nil {
-				continue
-			}
-			if err := o(s); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	return func(s *settings) error { return s.apply(opts) }
 }

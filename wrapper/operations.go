@@ -2,10 +2,11 @@ package wrapper
 
 import "github.com/kelviq/kelviq-go/api"
 
-// The operation table is generated from openapi.json into the api package
-// (api/operations.gen.go); these names make it available here.
+// The operations' facts are generated from openapi.json into package api
+// (read through api.Operation); these names make them available here.
 type (
-	// Operation describes one operation of the API as openapi.json states it.
+	// Operation identifies one operation of the API; its methods give the
+	// facts openapi.json states for it (ID, Method, Path, Params, ...).
 	Operation = api.Operation
 	// SecurityScheme is one security scheme from the spec's components.
 	SecurityScheme = api.SecurityScheme
@@ -26,7 +27,7 @@ const (
 )
 
 // Operations returns every operation of the API, sorted by path then method.
-// The slice is a copy; changing it changes nothing in the client.
+// The slice is new on each call; changing it changes nothing in the client.
 func Operations() []Operation { return api.Operations() }
 
 // LookupOperation returns the operation with the given operationId.

@@ -26,11 +26,11 @@ func TestOperationsMatchSpec(t *testing.T) {
 		t.Fatalf("global security = %v, want [{bearerAuth: []}]", doc.Security)
 	}
 	type specOp struct {
-		ID     string
-		Method string
-		Path   string
-		Auth   wrapper.Auth
-		Edge   bool
+		ID         string
+		Method     string
+		Path       string
+		Auth       wrapper.Auth
+		OwnServers bool
 	}
 	methods := []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 	var want []specOp
@@ -79,10 +79,10 @@ func TestOperationsMatchSpec(t *testing.T) {
 	}
 	byID := map[string]wrapper.Operation{}
 	for _, op := range ops {
-		if _, dup := byID[op.ID]; dup {
-			t.Errorf("operation %s listed twice", op.ID)
+		if _, dup := byID[op.ID()]; dup {
+			t.Errorf("operation %s listed twice", op.ID())
 		}
-		byID[op.ID] = op
+		byID[op.ID()] = op
 	}
 	counts := map[wrapper.Auth]int{}
 	for _, w := range want {
@@ -92,16 +92,16 @@ func TestOperationsMatchSpec(t *testing.T) {
 			continue
 		}
 		delete(byID, w.ID)
-		if op.Method != w.Method || op.Path != w.Path {
-			t.Errorf("%s: wrapper has %s %s, spec has %s %s", w.ID, op.Method, op.Path, w.Method, w.Path)
+		if op.Method() != w.Method || op.Path() != w.Path {
+			t.Errorf("%s: wrapper has %s %s, spec has %s %s", w.ID, op.Method(), op.Path(), w.Method, w.Path)
 		}
 		if got := op.Auth(); got != w.Auth {
 			t.Errorf("%s: Auth() = %v, spec says %v", w.ID, got, w.Auth)
 		}
-		if op.Edge() != w.Edge {
-			t.Errorf("%s: Edge() = %v, spec says %v", w.ID, op.Edge(), w.Edge)
+		if op.OwnServers() != w.OwnServers {
+			t.Errorf("%s: OwnServers() = %v, spec says %v", w.ID, op.OwnServers(), w.OwnServers)
 		}
-		if lo, ok := wrapper.LookupOperation(w.ID); !ok || lo.Path != w.Path {
+		if lo, ok := wrapper.LookupOperation(w.ID); !ok || lo.Path() != w.Path {
 			t.Errorf("LookupOperation(%s) = %+v, %v", w.ID, lo, ok)
 		}
 		counts[w.Auth]++
@@ -113,8 +113,8 @@ func TestOperationsMatchSpec(t *testing.T) {
 		t.Errorf("auth counts = %v, want 4 partner-key operations and 1 without credential", counts)
 	}
 	// Operations returns a copy.
-	ops[0].ID = "changed"
-	if wrapper.Operations()[0].ID == "changed" {
+	ops[0] = wrapper.Operation(0)
+	if !wrapper.Operations()[0].Valid() {
 		t.Error("Operations() exposes the client's own table")
 	}
 }

@@ -32,7 +32,7 @@ type faultServer struct {
 func newFaultServer(t *testing.T, handlers ...http.HandlerFunc) *faultServer {
 	t.Helper()
 	fs := &faultServer{testServer: newTestServer(t), handlers: handlers}
-	fs.setAnswer(func(w http.ResponseWriter, r *http.Request, _ testRequest) bool {
+	fs.setResponder(func(w http.ResponseWriter, r *http.Request, _ testRequest) bool {
 		n := int(fs.seen.Add(1))
 		if n > len(fs.handlers) {
 			n = len(fs.handlers)

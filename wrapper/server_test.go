@@ -17,8 +17,8 @@ import (
 // The one test server the wrapper's tests share. It serves the API under
 // svcAPIPrefix and the edge host under svcEdgePrefix, records every request
 // (matched to its operation independently of the client), and answers each
-// operation with its declared success status, unless an answer function,
-// set with setAnswer, answers first.
+// operation with its declared success status, unless a responder function,
+// set with setResponder, answers first.
 
 // testRequest is what the test server saw.
 type testRequest struct {
@@ -37,8 +37,8 @@ type testServer struct {
 	*httptest.Server
 	mu   sync.Mutex
 	reqs []testRequest
-	// answer, when set, overrides the default answer.
-	answer func(w http.ResponseWriter, r *http.Request, req testRequest) bool
+	// responder, when set, overrides the default response.
+	responder func(w http.ResponseWriter, r *http.Request, req testRequest) bool
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -64,20 +64,20 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	op, ok := matchOp(r.Method, req.Path)
 	if ok {
-		req.OpID = op.ID
+		req.OpID = op.ID()
 	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, req)
-	answer := s.answer
+	respond := s.responder
 	s.mu.Unlock()
-	if answer != nil && answer(w, r, req) {
+	if respond != nil && respond(w, r, req) {
 		return
 	}
 	if !ok {
 		http.Error(w, `{"detail":"no such operation"}`, http.StatusNotFound)
 		return
 	}
-	status := op.SuccessCodes[0]
+	status := op.SuccessCodes()[0]
 	switch {
 	case status == http.StatusNoContent:
 		w.WriteHeader(status)
@@ -97,9 +97,9 @@ func (s *testServer) requests() []testRequest {
 	return slices.Clone(s.reqs)
 }
 
-func (s *testServer) setAnswer(f func(w http.ResponseWriter, r *http.Request, req testRequest) bool) {
+func (s *testServer) setResponder(f func(w http.ResponseWriter, r *http.Request, req testRequest) bool) {
 	s.mu.Lock()
-	s.answer = f
+	s.responder = f
 	s.mu.Unlock()
 }
 
@@ -111,8 +111,8 @@ func matchOp(method, escapedPath string) (wrapper.Operation, bool) {
 	var best wrapper.Operation
 	bestLiterals := -1
 	for _, op := range wrapper.Operations() {
-		want := strings.Split(op.Path, "/")
-		if op.Method != method || len(want) != len(got) {
+		want := strings.Split(op.Path(), "/")
+		if op.Method() != method || len(want) != len(got) {
 			continue
 		}
 		literals, ok := 0, true

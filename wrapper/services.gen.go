@@ -1487,9 +1487,9 @@ func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPayment
 // callOp sends op through the generated client, with params given by
 // their names in the spec and body (nil for none) as JSON. It checks each
 // value against the parameter's schema before anything is sent.
-func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string, body []byte) (*http.Response, error) {
+func (c *Client) callOp(ctx context.Context, op api.Operation, params map[string]string, body []byte) (*http.Response, error) {
 	switch op {
-	case api.OpAddCatalogPlanFeatures:
+	case api.OperationAddCatalogPlanFeatures:
 		var p api.AddCatalogPlanFeaturesParams
 		if v, ok := params["version"]; ok {
 			x, err := check.Int("version", v, 0, false, 0, false)
@@ -1499,41 +1499,41 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Version = &x
 		}
 		return c.raw.AddCatalogPlanFeaturesWithBody(ctx, params["identifier"], &p, "application/json", bytes.NewReader(body))
-	case api.OpBulkSetCatalogPlanPrices:
+	case api.OperationBulkSetCatalogPlanPrices:
 		return c.raw.BulkSetCatalogPlanPricesWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
-	case api.OpCancelSubscription:
+	case api.OperationCancelSubscription:
 		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.CancelSubscriptionWithBody(ctx, subscriptionId, "application/json", bytes.NewReader(body))
-	case api.OpCreateCatalogFeature:
+	case api.OperationCreateCatalogFeature:
 		return c.raw.CreateCatalogFeatureWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateCatalogPlan:
+	case api.OperationCreateCatalogPlan:
 		return c.raw.CreateCatalogPlanWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateCatalogProduct:
+	case api.OperationCreateCatalogProduct:
 		return c.raw.CreateCatalogProductWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateCharge:
+	case api.OperationCreateCharge:
 		return c.raw.CreateChargeWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateCheckoutSession:
+	case api.OperationCreateCheckoutSession:
 		return c.raw.CreateCheckoutSessionWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateCustomer:
+	case api.OperationCreateCustomer:
 		return c.raw.CreateCustomerWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreatePortalSession:
+	case api.OperationCreatePortalSession:
 		return c.raw.CreatePortalSessionWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreatePresignedUploadUrl:
+	case api.OperationCreatePresignedUploadUrl:
 		return c.raw.CreatePresignedUploadUrlWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateRefund:
+	case api.OperationCreateRefund:
 		return c.raw.CreateRefundWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpCreateSubscription:
+	case api.OperationCreateSubscription:
 		return c.raw.CreateSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpDeleteCatalogFeature:
+	case api.OperationDeleteCatalogFeature:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DeleteCatalogFeature(ctx, pk)
-	case api.OpDeleteCatalogPlan:
+	case api.OperationDeleteCatalogPlan:
 		var p api.DeleteCatalogPlanParams
 		if v, ok := params["version"]; ok {
 			x, err := check.Int("version", v, 0, false, 0, false)
@@ -1543,21 +1543,21 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Version = &x
 		}
 		return c.raw.DeleteCatalogPlan(ctx, params["identifier"], &p)
-	case api.OpDeleteCatalogPlanFeature:
+	case api.OperationDeleteCatalogPlanFeature:
 		return c.raw.DeleteCatalogPlanFeature(ctx, params["identifier"], params["feature_id"])
-	case api.OpDeleteCatalogPlanFile:
+	case api.OperationDeleteCatalogPlanFile:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DeleteCatalogPlanFile(ctx, params["identifier"], pk)
-	case api.OpDeleteCatalogProduct:
+	case api.OperationDeleteCatalogProduct:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DeleteCatalogProduct(ctx, pk)
-	case api.OpDeleteCatalogProductImage:
+	case api.OperationDeleteCatalogProductImage:
 		productPk, err := check.UUID("product_pk", params["product_pk"])
 		if err != nil {
 			return nil, err
@@ -1567,21 +1567,21 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			return nil, err
 		}
 		return c.raw.DeleteCatalogProductImage(ctx, productPk, pk)
-	case api.OpDiscardCatalogPlanDraft:
+	case api.OperationDiscardCatalogPlanDraft:
 		return c.raw.DiscardCatalogPlanDraft(ctx, params["identifier"])
-	case api.OpDownloadCatalogPlanFile:
+	case api.OperationDownloadCatalogPlanFile:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.DownloadCatalogPlanFile(ctx, params["identifier"], pk)
-	case api.OpGetCatalogProductSettings:
+	case api.OperationGetCatalogProductSettings:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.GetCatalogProductSettings(ctx, pk)
-	case api.OpGetCustomerEntitlements:
+	case api.OperationGetCustomerEntitlements:
 		var p api.GetCustomerEntitlementsParams
 		if v, ok := params["customer_id"]; ok {
 			x := string(v)
@@ -1592,7 +1592,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.FeatureId = &x
 		}
 		return c.raw.GetCustomerEntitlements(ctx, &p)
-	case api.OpGetProductOffering:
+	case api.OperationGetProductOffering:
 		productId, err := check.UUID("product_id", params["product_id"])
 		if err != nil {
 			return nil, err
@@ -1611,20 +1611,20 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.IpAddress = &x
 		}
 		return c.raw.GetProductOffering(ctx, productId, &p)
-	case api.OpGetPromotion:
+	case api.OperationGetPromotion:
 		var p api.GetPromotionParams
 		if v, ok := params["promotion_id"]; ok {
 			x := string(v)
 			p.PromotionId = x
 		}
 		return c.raw.GetPromotion(ctx, &p)
-	case api.OpLicenseActivate:
+	case api.OperationLicenseActivate:
 		return c.raw.LicenseActivateWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpLicenseDeactivate:
+	case api.OperationLicenseDeactivate:
 		return c.raw.LicenseDeactivateWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpLicenseValidate:
+	case api.OperationLicenseValidate:
 		return c.raw.LicenseValidateWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpListCatalogFeatures:
+	case api.OperationListCatalogFeatures:
 		var p api.ListCatalogFeaturesParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1645,7 +1645,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.PageSize = &x
 		}
 		return c.raw.ListCatalogFeatures(ctx, &p)
-	case api.OpListCatalogPlanFeatures:
+	case api.OperationListCatalogPlanFeatures:
 		var p api.ListCatalogPlanFeaturesParams
 		if v, ok := params["version"]; ok {
 			x, err := check.Int("version", v, 0, false, 0, false)
@@ -1655,7 +1655,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Version = &x
 		}
 		return c.raw.ListCatalogPlanFeatures(ctx, params["identifier"], &p)
-	case api.OpListCatalogPlanPrices:
+	case api.OperationListCatalogPlanPrices:
 		var p api.ListCatalogPlanPricesParams
 		if v, ok := params["version"]; ok {
 			x, err := check.Int("version", v, 0, false, 0, false)
@@ -1665,7 +1665,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Version = &x
 		}
 		return c.raw.ListCatalogPlanPrices(ctx, params["identifier"], &p)
-	case api.OpListCatalogPlans:
+	case api.OperationListCatalogPlans:
 		var p api.ListCatalogPlansParams
 		if v, ok := params["page"]; ok {
 			x, err := check.Int("page", v, 1, true, 0, false)
@@ -1682,7 +1682,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.PageSize = &x
 		}
 		return c.raw.ListCatalogPlans(ctx, &p)
-	case api.OpListCatalogProducts:
+	case api.OperationListCatalogProducts:
 		var p api.ListCatalogProductsParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1703,7 +1703,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.PageSize = &x
 		}
 		return c.raw.ListCatalogProducts(ctx, &p)
-	case api.OpListCheckoutSessionEvents:
+	case api.OperationListCheckoutSessionEvents:
 		var p api.ListCheckoutSessionEventsParams
 		if v, ok := params["page_size"]; ok {
 			x, err := check.Int("page_size", v, 1, true, 100, true)
@@ -1720,7 +1720,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListCheckoutSessionEvents(ctx, params["session_id"], &p)
-	case api.OpListCheckoutSessions:
+	case api.OperationListCheckoutSessions:
 		var p api.ListCheckoutSessionsParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1759,7 +1759,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListCheckoutSessions(ctx, &p)
-	case api.OpListCustomers:
+	case api.OperationListCustomers:
 		var p api.ListCustomersParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1780,7 +1780,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListCustomers(ctx, &p)
-	case api.OpListOrderEvents:
+	case api.OperationListOrderEvents:
 		var p api.ListOrderEventsParams
 		if v, ok := params["page_size"]; ok {
 			x, err := check.Int("page_size", v, 1, true, 100, true)
@@ -1797,7 +1797,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListOrderEvents(ctx, params["id"], &p)
-	case api.OpListOrders:
+	case api.OperationListOrders:
 		var p api.ListOrdersParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1847,14 +1847,14 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListOrders(ctx, &p)
-	case api.OpListPartnerOrganizations:
+	case api.OperationListPartnerOrganizations:
 		var p api.ListPartnerOrganizationsParams
 		if v, ok := params["external_id"]; ok {
 			x := string(v)
 			p.ExternalId = &x
 		}
 		return c.raw.ListPartnerOrganizations(ctx, &p)
-	case api.OpListPaymentMethods:
+	case api.OperationListPaymentMethods:
 		var p api.ListPaymentMethodsParams
 		if v, ok := params["customer_id"]; ok {
 			x := string(v)
@@ -1879,7 +1879,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListPaymentMethods(ctx, &p)
-	case api.OpListRefunds:
+	case api.OperationListRefunds:
 		var p api.ListRefundsParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1918,7 +1918,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListRefunds(ctx, &p)
-	case api.OpListSubscriptions:
+	case api.OperationListSubscriptions:
 		var p api.ListSubscriptionsParams
 		if v, ok := params["customer_id"]; ok {
 			x := string(v)
@@ -1943,7 +1943,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListSubscriptions(ctx, &p)
-	case api.OpListTransactions:
+	case api.OperationListTransactions:
 		var p api.ListTransactionsParams
 		if v, ok := params["search"]; ok {
 			x := string(v)
@@ -1982,7 +1982,7 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListTransactions(ctx, &p)
-	case api.OpListWebhookEventLogs:
+	case api.OperationListWebhookEventLogs:
 		var p api.ListWebhookEventLogsParams
 		if v, ok := params["start_date"]; ok {
 			x, err := check.Date("start_date", v)
@@ -2013,19 +2013,19 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Page = &x
 		}
 		return c.raw.ListWebhookEventLogs(ctx, &p)
-	case api.OpProvisionPartnerOrganization:
+	case api.OperationProvisionPartnerOrganization:
 		return c.raw.ProvisionPartnerOrganizationWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpPublishCatalogPlan:
+	case api.OperationPublishCatalogPlan:
 		return c.raw.PublishCatalogPlanWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
-	case api.OpReportUsage:
+	case api.OperationReportUsage:
 		return c.raw.ReportUsageWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OpRetrieveCatalogFeature:
+	case api.OperationRetrieveCatalogFeature:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.RetrieveCatalogFeature(ctx, pk)
-	case api.OpRetrieveCatalogPlan:
+	case api.OperationRetrieveCatalogPlan:
 		var p api.RetrieveCatalogPlanParams
 		if v, ok := params["version"]; ok {
 			x, err := check.Int("version", v, 0, false, 0, false)
@@ -2035,37 +2035,37 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Version = &x
 		}
 		return c.raw.RetrieveCatalogPlan(ctx, params["identifier"], &p)
-	case api.OpRetrieveCatalogProduct:
+	case api.OperationRetrieveCatalogProduct:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.RetrieveCatalogProduct(ctx, pk)
-	case api.OpRetrieveCheckoutSession:
+	case api.OperationRetrieveCheckoutSession:
 		return c.raw.RetrieveCheckoutSession(ctx, params["session_id"])
-	case api.OpRetrieveOrder:
+	case api.OperationRetrieveOrder:
 		return c.raw.RetrieveOrder(ctx, params["id"])
-	case api.OpRetrievePartnerOrganization:
+	case api.OperationRetrievePartnerOrganization:
 		identifier, err := check.UUID("identifier", params["identifier"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.RetrievePartnerOrganization(ctx, identifier)
-	case api.OpRetrievePartnerOrganizationByExternalId:
+	case api.OperationRetrievePartnerOrganizationByExternalId:
 		return c.raw.RetrievePartnerOrganizationByExternalId(ctx, params["externalId"])
-	case api.OpRetrieveRefund:
+	case api.OperationRetrieveRefund:
 		refundId, err := check.UUID("refundId", params["refundId"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.RetrieveRefund(ctx, refundId)
-	case api.OpRetrieveSubscription:
+	case api.OperationRetrieveSubscription:
 		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.RetrieveSubscription(ctx, subscriptionId)
-	case api.OpUpdateCatalogPlan:
+	case api.OperationUpdateCatalogPlan:
 		var p api.UpdateCatalogPlanParams
 		if v, ok := params["version"]; ok {
 			x, err := check.Int("version", v, 0, false, 0, false)
@@ -2075,21 +2075,21 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			p.Version = &x
 		}
 		return c.raw.UpdateCatalogPlanWithBody(ctx, params["identifier"], &p, "application/json", bytes.NewReader(body))
-	case api.OpUpdateCatalogPlanFeature:
+	case api.OperationUpdateCatalogPlanFeature:
 		return c.raw.UpdateCatalogPlanFeatureWithBody(ctx, params["identifier"], params["feature_id"], "application/json", bytes.NewReader(body))
-	case api.OpUpdateCatalogPlanFile:
+	case api.OperationUpdateCatalogPlanFile:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.UpdateCatalogPlanFileWithBody(ctx, params["identifier"], pk, "application/json", bytes.NewReader(body))
-	case api.OpUpdateCatalogProduct:
+	case api.OperationUpdateCatalogProduct:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.UpdateCatalogProductWithBody(ctx, pk, "application/json", bytes.NewReader(body))
-	case api.OpUpdateCatalogProductImage:
+	case api.OperationUpdateCatalogProductImage:
 		productPk, err := check.UUID("product_pk", params["product_pk"])
 		if err != nil {
 			return nil, err
@@ -2099,15 +2099,15 @@ func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string
 			return nil, err
 		}
 		return c.raw.UpdateCatalogProductImageWithBody(ctx, productPk, pk, "application/json", bytes.NewReader(body))
-	case api.OpUpdateCatalogProductSettings:
+	case api.OperationUpdateCatalogProductSettings:
 		pk, err := check.UUID("pk", params["pk"])
 		if err != nil {
 			return nil, err
 		}
 		return c.raw.UpdateCatalogProductSettingsWithBody(ctx, pk, "application/json", bytes.NewReader(body))
-	case api.OpUpdateCustomer:
+	case api.OperationUpdateCustomer:
 		return c.raw.UpdateCustomerWithBody(ctx, params["customerId"], "application/json", bytes.NewReader(body))
-	case api.OpUpdateSubscription:
+	case api.OperationUpdateSubscription:
 		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
 		if err != nil {
 			return nil, err

@@ -472,8 +472,8 @@ func TestServicesCallEveryOperation(t *testing.T) {
 	}
 	ops := wrapper.Operations()
 	for _, op := range ops {
-		if !called[op.ID] {
-			t.Errorf("operation %s (%s %s) was never called through the wrapper", op.ID, op.Method, op.Path)
+		if !called[op.ID()] {
+			t.Errorf("operation %s (%s %s) was never called through the wrapper", op.ID(), op.Method(), op.Path())
 		}
 	}
 	if len(called) != len(ops) || len(calls) != len(ops) {
@@ -481,10 +481,10 @@ func TestServicesCallEveryOperation(t *testing.T) {
 	}
 }
 
-// TestServicesDecodeAnswers checks that results come back decoded.
-func TestServicesDecodeAnswers(t *testing.T) {
+// TestServicesDecodeResponses checks that results come back decoded.
+func TestServicesDecodeResponses(t *testing.T) {
 	srv := newTestServer(t)
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
+	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		switch req.OpID {
 		case "retrieveOrder":
@@ -532,7 +532,7 @@ func TestServicesDecodeAnswers(t *testing.T) {
 // as the sender's *APIError through a generated method.
 func TestServicesErrorsAreAPIErrors(t *testing.T) {
 	srv := newTestServer(t)
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
+	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"detail":"No Refund matches the given query."}`)
@@ -651,7 +651,7 @@ func svcListRequests(srv *testServer) []testRequest {
 
 func TestServicesAllWalksEveryPage(t *testing.T) {
 	srv := newTestServer(t)
-	srv.setAnswer(svcPages(230, ""))
+	srv.setResponder(svcPages(230, ""))
 	c := svcClient(t, srv)
 	var ids []string
 	for o, err := range c.Orders.All(context.Background(), &api.ListOrdersParams{Search: new("ada"), Page: new(7)}) {
@@ -693,7 +693,7 @@ func TestServicesAllPageSize(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newTestServer(t)
-			srv.setAnswer(svcPages(45, ""))
+			srv.setResponder(svcPages(45, ""))
 			c := svcClient(t, srv)
 			n := 0
 			for _, err := range c.Orders.All(context.Background(), &api.ListOrdersParams{PageSize: tc.size}) {
@@ -726,7 +726,7 @@ func TestServicesAllNeverFollowsNext(t *testing.T) {
 	}))
 	defer other.Close()
 	srv := newTestServer(t)
-	srv.setAnswer(svcPages(150, other.URL))
+	srv.setResponder(svcPages(150, other.URL))
 	c := svcClient(t, srv)
 	n := 0
 	for _, err := range c.Orders.All(context.Background(), nil) {
@@ -748,7 +748,7 @@ func TestServicesAllNeverFollowsNext(t *testing.T) {
 func TestServicesAllStopsAtFirstError(t *testing.T) {
 	srv := newTestServer(t)
 	pages := svcPages(1000, "")
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
+	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		if req.Query.Get("page") == "2" {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusForbidden)
@@ -779,7 +779,7 @@ func TestServicesAllStopsAtFirstError(t *testing.T) {
 
 func TestServicesAllBreakStopsRequests(t *testing.T) {
 	srv := newTestServer(t)
-	srv.setAnswer(svcPages(1000, ""))
+	srv.setResponder(svcPages(1000, ""))
 	c := svcClient(t, srv)
 	n := 0
 	for _, err := range c.Orders.All(context.Background(), &api.ListOrdersParams{PageSize: new(10)}) {
@@ -798,7 +798,7 @@ func TestServicesAllBreakStopsRequests(t *testing.T) {
 
 func TestServicesAllHonorsContext(t *testing.T) {
 	srv := newTestServer(t)
-	srv.setAnswer(svcPages(1000, ""))
+	srv.setResponder(svcPages(1000, ""))
 	c := svcClient(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -828,7 +828,7 @@ func TestServicesAllHonorsContext(t *testing.T) {
 // instead of looping.
 func TestServicesAllEmptyPageWithNextStops(t *testing.T) {
 	srv := newTestServer(t)
-	srv.setAnswer(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
+	srv.setResponder(func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"count":5,"next":"http://`+r.Host+svcAPIPrefix+`/orders/events/?page=9","results":[]}`)
 		return true

@@ -24,15 +24,15 @@ func TestServiceMethodsCoverOperations(t *testing.T) {
 	}
 	seen := map[string]string{}
 	for _, op := range Operations() {
-		path, ok := serviceMethods[op.ID]
+		path, ok := serviceMethods[op.ID()]
 		if !ok {
-			t.Errorf("operation %s has no method", op.ID)
+			t.Errorf("operation %s has no method", op.ID())
 			continue
 		}
 		if prev, dup := seen[path]; dup {
-			t.Errorf("%s calls both %s and %s", path, prev, op.ID)
+			t.Errorf("%s calls both %s and %s", path, prev, op.ID())
 		}
-		seen[path] = op.ID
+		seen[path] = op.ID()
 		v := reflect.ValueOf(c)
 		parts := strings.Split(path, ".")
 		for _, field := range parts[:len(parts)-1] {
@@ -54,7 +54,7 @@ type closeRecorder struct {
 
 func (c *closeRecorder) Close() error { c.closed = true; return nil }
 
-func answer(status int, header http.Header, body string) (*http.Response, *closeRecorder) {
+func cannedResponse(status int, header http.Header, body string) (*http.Response, *closeRecorder) {
 	rc := &closeRecorder{Reader: strings.NewReader(body)}
 	req, _ := http.NewRequest(http.MethodGet, "https://api.example.com/api/v1/catalog/plans/p/file/x/download/", nil)
 	if header == nil {
@@ -81,7 +81,7 @@ func TestRedirectLocation(t *testing.T) {
 			if tc.location != "" {
 				h.Set("Location", tc.location)
 			}
-			resp, rc := answer(tc.status, h, "moved")
+			resp, rc := cannedResponse(tc.status, h, "moved")
 			u, err := redirectLocation(resp, nil)
 			if !rc.closed {
 				t.Error("body not closed")
@@ -104,20 +104,20 @@ func TestRedirectLocation(t *testing.T) {
 }
 
 func TestDecodeRawAndNoContent(t *testing.T) {
-	resp, rc := answer(200, nil, ` {"a":1} `)
+	resp, rc := cannedResponse(200, nil, ` {"a":1} `)
 	raw, err := decodeRaw(resp, nil)
 	if err != nil || string(raw) != ` {"a":1} ` || !rc.closed {
 		t.Fatalf("raw %q err %v closed %t", raw, err, rc.closed)
 	}
-	resp, _ = answer(200, nil, "")
+	resp, _ = cannedResponse(200, nil, "")
 	if raw, err := decodeRaw(resp, nil); raw != nil || err != nil {
 		t.Fatalf("empty body: %q, %v", raw, err)
 	}
-	resp, _ = answer(200, nil, "<html>")
+	resp, _ = cannedResponse(200, nil, "<html>")
 	if _, err := decodeRaw(resp, nil); !errors.Is(err, ErrDecode) {
 		t.Fatalf("err = %v, want ErrDecode", err)
 	}
-	resp, rc = answer(204, nil, "")
+	resp, rc = cannedResponse(204, nil, "")
 	if err := noContent(resp, nil); err != nil || !rc.closed {
 		t.Fatalf("noContent: %v, closed %t", err, rc.closed)
 	}

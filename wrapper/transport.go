@@ -29,18 +29,18 @@ type sender struct {
 }
 
 // newSender returns a sender whose engine names, scrubs and builds errors
-// the wrapper's way (the sender is its Namer).
+// the wrapper's way (the sender is its Errors).
 func newSender(base, edge string, doer Doer, maxBody int64) *sender {
 	s := &sender{base: base, baseServer: transport.ParseServer(base), edgeServer: transport.ParseServer(edge)}
-	s.engine = transport.Engine{Doer: doer, MaxBody: maxBody, Namer: s}
+	s.engine = transport.Engine{Doer: doer, MaxBody: maxBody, Errors: s}
 	return s
 }
 
-// StatusError maps an answer outside its operation's success codes to an
+// StatusError maps a response outside its operation's success codes to an
 // *APIError.
-func (s *sender) StatusError(a transport.Answer) error {
-	e := newAPIError(a.Op, a.Method, a.Path, a.Status, a.Body, s.Scrub)
-	e.Attempts = a.Attempts
+func (s *sender) StatusError(r transport.UnexpectedResponse) error {
+	e := newAPIError(r.Operation, r.Method, r.Path, r.Status, r.Body, s.Scrub)
+	e.Attempts = r.Attempts
 	return e
 }
 
@@ -85,7 +85,7 @@ func refuse(req *http.Request, err error) error {
 }
 
 // DoOperation implements api.OperationDoer: it sends req, a request for op.
-func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, error) {
+func (s *sender) DoOperation(req *http.Request, op api.Operation) (*http.Response, error) {
 	if !op.Valid() {
 		return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
 	}
@@ -121,7 +121,7 @@ func (s *sender) DoOperation(req *http.Request, op api.Op) (*http.Response, erro
 }
 
 // serverFor returns the server op is sent to.
-func (s *sender) serverFor(op api.Op) transport.Server {
+func (s *sender) serverFor(op api.Operation) transport.Server {
 	if op.OwnServers() {
 		return s.edgeServer
 	}

@@ -35,7 +35,7 @@ func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomi
 	t.Helper()
 	hits := new(atomic.Int32)
 	c, srv := setup(t, wrapper.WithMaxRetries(0))
-	srv.setAnswer(func(w http.ResponseWriter, _ *http.Request, _ testRequest) bool {
+	srv.setResponder(func(w http.ResponseWriter, _ *http.Request, _ testRequest) bool {
 		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)

@@ -31,7 +31,7 @@ import (
 //   - ogen-jx: ogen's generated decoder on go-faster/jx.
 //
 // The generated decoders the wrapper uses are measured beside
-// encoding/json in package wrapper (BenchmarkDecodeAnswer); the results
+// encoding/json in package wrapper (BenchmarkDecodeResponse); the results
 // of both are in BENCH.md.
 func BenchmarkDecodeCandidates(b *testing.B) {
 	page := benchapi.CustomerPages("http://127.0.0.1:1", 200)[0]

@@ -101,19 +101,19 @@ Examples:
 			}
 			if all {
 				items := []any{}
-				for item, err := range c.CallAll(ctx, op.ID, params) {
+				for item, err := range c.CallAll(ctx, op.ID(), params) {
 					if err != nil {
 						return callError(err)
 					}
 					v, err := decodeJSON([]byte(a.scrub(string(item))))
 					if err != nil {
-						return fmt.Errorf("%s: an item is not JSON: %w", op.ID, err)
+						return fmt.Errorf("%s: an item is not JSON: %w", op.ID(), err)
 					}
 					items = append(items, v)
 				}
 				return a.writeJSON(items)
 			}
-			resp, err := c.Call(ctx, op.ID, params, body)
+			resp, err := c.Call(ctx, op.ID(), params, body)
 			if err != nil {
 				return callError(err)
 			}
@@ -128,8 +128,8 @@ Examples:
 
 func unknownOperation(id string) error {
 	for _, op := range wrapper.Operations() {
-		if strings.EqualFold(op.ID, id) {
-			return usagef("unknown operation %q; did you mean %q?", id, op.ID)
+		if strings.EqualFold(op.ID(), id) {
+			return usagef("unknown operation %q; did you mean %q?", id, op.ID())
 		}
 	}
 	return usagef("unknown operation %q (run 'kelviq ops' for the list)", id)
@@ -164,7 +164,7 @@ func (a *app) printResponse(op wrapper.Operation, resp *wrapper.RawResponse) err
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		loc := resp.Header.Get("Location")
 		if loc == "" {
-			return fmt.Errorf("%s: %d answer without a Location header", op.ID, resp.StatusCode)
+			return fmt.Errorf("%s: %d answer without a Location header", op.ID(), resp.StatusCode)
 		}
 		_, err := fmt.Fprintln(a.stdout, a.scrub(loc))
 		return err

@@ -49,8 +49,8 @@ func completeOperationID(_ *cobra.Command, args []string, toComplete string) ([]
 	}
 	var out []cobra.Completion
 	for _, op := range wrapper.Operations() {
-		if strings.HasPrefix(op.ID, toComplete) {
-			out = append(out, cobra.CompletionWithDesc(op.ID, op.Method+" "+op.Path))
+		if strings.HasPrefix(op.ID(), toComplete) {
+			out = append(out, cobra.CompletionWithDesc(op.ID(), op.Method()+" "+op.Path()))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

@@ -38,7 +38,7 @@ func (a *app) describeCall(err error) string {
 		return ""
 	}
 	base, src, parsed := a.bases.api, a.bases.apiSrc, a.bases.apiURL
-	if op, ok := wrapper.LookupOperation(opID); ok && op.Edge() {
+	if op, ok := wrapper.LookupOperation(opID); ok && op.OwnServers() {
 		base, src, parsed = a.bases.edge, a.bases.edgeSrc, a.bases.edgeURL
 	}
 	desc := strings.TrimSpace(method + " " + callURL(base, path))

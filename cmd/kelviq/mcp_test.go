@@ -88,13 +88,13 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		switch {
 		case a == nil:
 			t.Errorf("%s: no annotations", tool.Name)
-		case op.Method == "GET" && (!a.ReadOnlyHint || !a.IdempotentHint):
+		case op.Method() == "GET" && (!a.ReadOnlyHint || !a.IdempotentHint):
 			t.Errorf("%s (GET): not read-only and idempotent", tool.Name)
-		case op.Method == "DELETE" && (a.ReadOnlyHint || a.DestructiveHint == nil || !*a.DestructiveHint):
+		case op.Method() == "DELETE" && (a.ReadOnlyHint || a.DestructiveHint == nil || !*a.DestructiveHint):
 			t.Errorf("%s (DELETE): not destructive", tool.Name)
-		case op.Method == "PATCH" && (a.ReadOnlyHint || !a.IdempotentHint):
+		case op.Method() == "PATCH" && (a.ReadOnlyHint || !a.IdempotentHint):
 			t.Errorf("%s (PATCH): not idempotent", tool.Name)
-		case op.Method == "POST" && (a.ReadOnlyHint || a.IdempotentHint):
+		case op.Method() == "POST" && (a.ReadOnlyHint || a.IdempotentHint):
 			t.Errorf("%s (POST): marked read-only or idempotent", tool.Name)
 		}
 	}

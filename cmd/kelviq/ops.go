@@ -47,7 +47,7 @@ or KELVIQ_SANDBOX_SERVER_API_KEY with --sandbox) or "none".`,
 			if tag != "" {
 				var keep []wrapper.Operation
 				for _, op := range ops {
-					if slices.ContainsFunc(op.Tags, func(t string) bool { return strings.EqualFold(t, tag) }) {
+					if slices.ContainsFunc(op.Tags(), func(t string) bool { return strings.EqualFold(t, tag) }) {
 						keep = append(keep, op)
 					}
 				}
@@ -65,7 +65,7 @@ or KELVIQ_SANDBOX_SERVER_API_KEY with --sandbox) or "none".`,
 			}
 			rows := make([][]string, len(ops))
 			for i, op := range ops {
-				rows[i] = []string{op.ID, op.Method, op.Path, op.Auth().String()}
+				rows[i] = []string{op.ID(), op.Method(), op.Path(), op.Auth().String()}
 			}
 			return a.writeTable([]string{"OPERATION", "METHOD", "PATH", "AUTH"}, rows)
 		},
@@ -76,17 +76,17 @@ or KELVIQ_SANDBOX_SERVER_API_KEY with --sandbox) or "none".`,
 
 func toOpJSON(op wrapper.Operation) opJSON {
 	o := opJSON{
-		OperationID: op.ID,
-		Method:      op.Method,
-		Path:        op.Path,
+		OperationID: op.ID(),
+		Method:      op.Method(),
+		Path:        op.Path(),
 		Auth:        op.Auth().String(),
-		Tags:        append([]string{}, op.Tags...),
-		Summary:     op.Summary,
+		Tags:        append([]string{}, op.Tags()...),
+		Summary:     op.Summary(),
 		Paginated:   op.Paginated(),
-		HasBody:     op.HasBody,
+		HasBody:     op.HasBody(),
 		Params:      []paramJSON{},
 	}
-	for _, p := range op.Params {
+	for _, p := range op.Params() {
 		o.Params = append(o.Params, paramJSON{Name: p.Name, In: p.In, Required: p.Required, Type: p.Type, Format: p.Format})
 	}
 	return o
@@ -96,7 +96,7 @@ func allTags() []string {
 	seen := map[string]bool{}
 	var tags []string
 	for _, op := range wrapper.Operations() {
-		for _, t := range op.Tags {
+		for _, t := range op.Tags() {
 			if !seen[t] {
 				seen[t] = true
 				tags = append(tags, t)

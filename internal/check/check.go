@@ -30,6 +30,33 @@ import (
 // Invalid returns the error for a value of field that breaks rule.
 func Invalid(field, rule string) error { return &api.ValidationError{Field: field, Rule: rule} }
 
+// Option is the functional option of a package whose settings are S:
+// when bad, applying it fails with "kelviq: opt: why" (opt is the option's
+// name, e.g. "usage.WithInterval"); otherwise it calls set.
+func Option[S any](opt string, bad bool, why string, set func(*S)) func(*S) error {
+	return func(s *S) error {
+		if bad {
+			return fmt.Errorf("kelviq: %s: %s", opt, why)
+		}
+		set(s)
+		return nil
+	}
+}
+
+// Apply applies opts to s in order, skipping nil ones, and returns the
+// first error.
+func Apply[S any, O ~func(*S) error](s *S, opts []O) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // UUID parses v as a UUID in its 36-character form (google/uuid).
 func UUID(field, v string) (uuid.UUID, error) {
 	if v == "" {
@@ -110,15 +137,16 @@ const (
 // parameter names (exactly as the spec spells them), required parameters,
 // each value (valid UTF-8, no NUL, no control characters in a header,
 // within the spec's maxLength or else MaxParamBytes), and the body.
-func Call(spec api.Operation, params map[string]string, body []byte) error {
-	known := make(map[string]bool, len(spec.Params))
-	names := make([]string, len(spec.Params))
-	for i, p := range spec.Params {
+func Call(op api.Operation, params map[string]string, body []byte) error {
+	specParams := op.Params()
+	known := make(map[string]bool, len(specParams))
+	names := make([]string, len(specParams))
+	for i, p := range specParams {
 		known[p.Name], names[i] = true, p.Name
 		v, ok := params[p.Name]
 		if !ok {
 			if p.Required {
-				return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", spec.ID, p.In))
+				return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", op.ID(), p.In))
 			}
 			continue
 		}
@@ -128,14 +156,14 @@ func Call(spec api.Operation, params map[string]string, body []byte) error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if !known[name] {
-			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", spec.ID, name, strings.Join(names, ", ")))
+			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", op.ID(), name, strings.Join(names, ", ")))
 		}
 	}
 	switch {
-	case body != nil && !spec.HasBody:
-		return Invalid("body", spec.ID+" takes no request body")
-	case body == nil && spec.BodyRequired:
-		return Invalid("body", spec.ID+" needs a JSON request body")
+	case body != nil && !op.HasBody():
+		return Invalid("body", op.ID()+" takes no request body")
+	case body == nil && op.BodyRequired():
+		return Invalid("body", op.ID()+" needs a JSON request body")
 	case body != nil:
 		return Body(body)
 	}

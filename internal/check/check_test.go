@@ -134,7 +134,7 @@ func TestCall(t *testing.T) {
 	}
 	for _, tc := range ok {
 		if err := Call(tc.op, tc.params, tc.body); err != nil {
-			t.Errorf("%s %v %s: %v", tc.op.ID, tc.params, tc.body, err)
+			t.Errorf("%s %v %s: %v", tc.op.ID(), tc.params, tc.body, err)
 		}
 	}
 	bad := []struct {
@@ -153,7 +153,7 @@ func TestCall(t *testing.T) {
 		err := Call(tc.op, tc.params, tc.body)
 		var ve *api.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field || !strings.Contains(ve.Rule, tc.rule) {
-			t.Errorf("%s %v %s: %v, want %s: %s", tc.op.ID, tc.params, tc.body, err, tc.field, tc.rule)
+			t.Errorf("%s %v %s: %v, want %s: %s", tc.op.ID(), tc.params, tc.body, err, tc.field, tc.rule)
 		}
 	}
 }
@@ -187,5 +187,35 @@ func TestBody(t *testing.T) {
 		case c.rule != "" && (!errors.As(err, &ve) || ve.Field != "body" || !strings.Contains(ve.Rule, c.rule)):
 			t.Errorf("%.40q: err = %v, want a body error with %q", c.body, err, c.rule)
 		}
+	}
+}
+
+func TestOption(t *testing.T) {
+	type settings struct{ n int }
+	var s settings
+	if err := Option("pkg.WithN", false, "unused", func(s *settings) { s.n = 3 })(&s); err != nil || s.n != 3 {
+		t.Fatalf("good option: err %v, n %d", err, s.n)
+	}
+	err := Option("pkg.WithN", true, "-1 is negative", func(s *settings) { s.n = -1 })(&s)
+	if err == nil || err.Error() != "kelviq: pkg.WithN: -1 is negative" {
+		t.Errorf("bad option: err %v", err)
+	}
+	if s.n != 3 {
+		t.Errorf("bad option changed the settings: n %d", s.n)
+	}
+}
+
+func TestApply(t *testing.T) {
+	type settings struct{ seen []int }
+	type option func(*settings) error
+	add := func(n int) option { return func(s *settings) error { s.seen = append(s.seen, n); return nil } }
+	var s settings
+	if err := Apply(&s, []option{add(1), nil, add(2)}); err != nil || len(s.seen) != 2 || s.seen[0] != 1 || s.seen[1] != 2 {
+		t.Fatalf("Apply: err %v, seen %v", err, s.seen)
+	}
+	bad := option(func(*settings) error { return errors.New("bad") })
+	s = settings{}
+	if err := Apply(&s, []option{add(1), bad, add(3)}); err == nil || err.Error() != "bad" || len(s.seen) != 1 {
+		t.Errorf("Apply stops at the first error: err %v, seen %v", err, s.seen)
 	}
 }

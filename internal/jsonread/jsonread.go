@@ -106,46 +106,26 @@ func (r *Reader) Null() bool {
 // Key, the value's reader, and More). An empty object, a null (which
 // leaves the value alone, as encoding/json does) and anything else (a
 // failure) report false.
-func (r *Reader) Object() bool {
-	switch r.peek() {
-	case '{':
-		r.i++
-		if r.peek() == '}' {
-			r.i++
-			return false
-		}
-		return r.open()
-	case 'n':
-		r.literal("null")
-		return false
-	}
-	r.failed = true
-	return false
-}
+func (r *Reader) Object() bool { return r.begin('{', '}') }
 
 // More ends an object's member: it reports whether another follows.
-func (r *Reader) More() bool {
-	switch r.peek() {
-	case ',':
-		r.i++
-		return true
-	case '}':
-		r.i++
-		r.depth--
-		return false
-	}
-	r.failed = true
-	return false
-}
+func (r *Reader) More() bool { return r.next('}') }
 
 // Array starts an array: it reports whether an element follows (then
 // read it and call MoreElems). Like Object, null and an empty array report
 // false; IsEmpty tells which of the two it was.
-func (r *Reader) Array() bool {
+func (r *Reader) Array() bool { return r.begin('[', ']') }
+
+// MoreElems ends an array's element: it reports whether another follows.
+func (r *Reader) MoreElems() bool { return r.next(']') }
+
+// begin starts the object or array that opens with opening and closes
+// with closing, for Object and Array.
+func (r *Reader) begin(opening, closing byte) bool {
 	switch r.peek() {
-	case '[':
+	case opening:
 		r.i++
-		if r.peek() == ']' {
+		if r.peek() == closing {
 			r.i++
 			return false
 		}
@@ -158,13 +138,14 @@ func (r *Reader) Array() bool {
 	return false
 }
 
-// MoreElems ends an array's element: it reports whether another follows.
-func (r *Reader) MoreElems() bool {
+// next ends a member or element of the object or array that closes with
+// closing, for More and MoreElems: it reports whether another follows.
+func (r *Reader) next(closing byte) bool {
 	switch r.peek() {
 	case ',':
 		r.i++
 		return true
-	case ']':
+	case closing:
 		r.i++
 		r.depth--
 		return false
@@ -366,19 +347,26 @@ func (r *Reader) number() string {
 // isNumber reports whether c starts a number.
 func isNumber(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }
 
-// Int reads an integer that fits in bits; ok is false for a null.
-func (r *Reader) Int(bits int) (v int64, ok bool) {
+// numberText reads a number as written, for Int and Float; ok is false
+// for a null and after a failure.
+func (r *Reader) numberText() (lit string, ok bool) {
 	c := r.peek()
 	if c == 'n' {
 		r.literal("null")
-		return 0, false
+		return "", false
 	}
 	if !isNumber(c) {
 		r.failed = true
-		return 0, false
+		return "", false
 	}
-	lit := r.number()
-	if r.failed {
+	lit = r.number()
+	return lit, !r.failed
+}
+
+// Int reads an integer that fits in bits; ok is false for a null.
+func (r *Reader) Int(bits int) (v int64, ok bool) {
+	lit, ok := r.numberText()
+	if !ok {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(lit, 10, bits)
@@ -392,17 +380,8 @@ func (r *Reader) Int(bits int) (v int64, ok bool) {
 // Float reads a number that fits in a float of bits; ok is false for a
 // null.
 func (r *Reader) Float(bits int) (v float64, ok bool) {
-	c := r.peek()
-	if c == 'n' {
-		r.literal("null")
-		return 0, false
-	}
-	if !isNumber(c) {
-		r.failed = true
-		return 0, false
-	}
-	lit := r.number()
-	if r.failed {
+	lit, ok := r.numberText()
+	if !ok {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(lit, bits)

@@ -31,19 +31,13 @@ type Cluster struct {
 func StartCluster(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
 	need(t, "redis-server", "redis-cli")
-	cfg := config{cluster: true}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := configOf(config{cluster: true}, opts)
 	dir := t.TempDir()
 	c := &Cluster{}
-	addrs := make([]string, 6)
 	for i := range 6 {
-		s := startServer(t, mkdir(t, filepath.Join(dir, "node"+strconv.Itoa(i))), cfg, "")
-		c.Nodes = append(c.Nodes, s)
-		addrs[i] = s.Addr
+		c.Nodes = append(c.Nodes, startServer(t, mkdir(t, filepath.Join(dir, "node"+strconv.Itoa(i))), cfg, ""))
 	}
-	args := append([]string{"--cluster", "create"}, addrs...)
+	args := append([]string{"--cluster", "create"}, c.Addrs()...)
 	args = append(args, "--cluster-replicas", "1", "--cluster-yes")
 	if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
 		t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, lastLines(string(out), 10))
@@ -88,13 +82,7 @@ func firstLine(s string) string {
 }
 
 // Addrs are the nodes' addresses.
-func (c *Cluster) Addrs() []string {
-	out := make([]string, len(c.Nodes))
-	for i, s := range c.Nodes {
-		out[i] = s.Addr
-	}
-	return out
-}
+func (c *Cluster) Addrs() []string { return addrs(c.Nodes) }
 
 // Options are the options Client uses: every node's address, short
 // timeouts honouring context deadlines, no retries on a node, and
@@ -108,9 +96,7 @@ func (c *Cluster) Options() *redis.ClusterOptions {
 // Client returns a ClusterClient on every node, closed in t.Cleanup.
 func (c *Cluster) Client(t testing.TB) *redis.ClusterClient {
 	t.Helper()
-	rdb := redis.NewClusterClient(c.Options())
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
+	return closedAtEnd(t, redis.NewClusterClient(c.Options()))
 }
 
 // primaries maps the address of each primary some live node knows of to

@@ -84,11 +84,24 @@ func need(t testing.TB, bins ...string) {
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	need(t, "redis-server")
-	var cfg config
+	return startServer(t, t.TempDir(), configOf(config{}, opts), "")
+}
+
+// configOf is base with opts applied.
+func configOf(base config, opts []Option) config {
 	for _, o := range opts {
-		o(&cfg)
+		o(&base)
 	}
-	return startServer(t, t.TempDir(), cfg, "")
+	return base
+}
+
+// addrs are the servers' addresses.
+func addrs(servers []*Server) []string {
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = s.Addr
+	}
+	return out
 }
 
 // startServer starts one process in dir, retrying on a port taken between
@@ -286,7 +299,11 @@ const (
 // deadlines and does not retry by itself, closed in t.Cleanup.
 func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(s.Options())
+	return closedAtEnd(t, redis.NewClient(s.Options()))
+}
+
+// closedAtEnd closes c when the test ends, and returns it.
+func closedAtEnd[C interface{ Close() error }](t testing.TB, c C) C {
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

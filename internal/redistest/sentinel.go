@@ -32,10 +32,7 @@ type Sentinel struct {
 func StartSentinel(t testing.TB, opts ...Option) *Sentinel {
 	t.Helper()
 	need(t, "redis-server")
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := configOf(config{}, opts)
 	dir := t.TempDir()
 	st := &Sentinel{}
 	primary := startServer(t, mkdir(t, filepath.Join(dir, "data0")), cfg, "")
@@ -91,13 +88,7 @@ func StartSentinel(t testing.TB, opts ...Option) *Sentinel {
 }
 
 // SentinelAddrs are the sentinels' addresses.
-func (st *Sentinel) SentinelAddrs() []string {
-	out := make([]string, len(st.Sentinels))
-	for i, s := range st.Sentinels {
-		out[i] = s.Addr
-	}
-	return out
-}
+func (st *Sentinel) SentinelAddrs() []string { return addrs(st.Sentinels) }
 
 // Options are the options Client uses: the sentinels, short timeouts
 // honouring context deadlines, no retries.
@@ -112,9 +103,7 @@ func (st *Sentinel) Options() *redis.FailoverOptions {
 // follows a failover, closed in t.Cleanup.
 func (st *Sentinel) Client(t testing.TB) *redis.Client {
 	t.Helper()
-	rdb := redis.NewFailoverClient(st.Options())
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
+	return closedAtEnd(t, redis.NewFailoverClient(st.Options()))
 }
 
 // primaryAddr is the primary's address as the first live sentinel says.

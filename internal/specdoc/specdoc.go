@@ -96,8 +96,8 @@ type SecurityScheme struct {
 	Header string `json:"name"`
 }
 
-// Op is one operation, with everything the generators use.
-type Op struct {
+// Operation is one operation, with everything the generators use.
+type Operation struct {
 	ID, Method, Path     string
 	Tags                 []string
 	Summary, Description string
@@ -123,14 +123,14 @@ type Op struct {
 }
 
 // Paginated reports whether the operation takes page and page_size.
-func (o *Op) Paginated() bool {
+func (o *Operation) Paginated() bool {
 	_, page := o.QueryParam("page")
 	_, size := o.QueryParam("page_size")
 	return page && size
 }
 
 // QueryParam returns the query parameter called name.
-func (o *Op) QueryParam(name string) (Param, bool) {
+func (o *Operation) QueryParam(name string) (Param, bool) {
 	for _, p := range o.QueryParams {
 		if p.Name == name {
 			return p, true
@@ -145,17 +145,17 @@ type Doc struct {
 	Servers []string
 	// Tags are the document's top-level tags, in its order.
 	Tags []Tag
-	// Ops are every operation, sorted by path, then method in
+	// Operations are every operation, sorted by path, then method in
 	// HTTPMethods order.
-	Ops []*Op
+	Operations []*Operation
 	// ByID finds an operation by operationId.
-	ByID map[string]*Op
+	ByID map[string]*Operation
 	// Schemas are the component schemas by name.
 	Schemas map[string]*Schema
-	// AnswerOnly are the names of the component schemas that answers use
+	// ResponseOnly are the names of the component schemas that responses use
 	// (directly or through other schemas) and no request body or parameter
 	// does, sorted.
-	AnswerOnly []string
+	ResponseOnly []string
 }
 
 // Resolve follows $refs to a component schema and returns it with the
@@ -197,7 +197,7 @@ type rawDoc struct {
 	} `json:"components"`
 }
 
-type rawOp struct {
+type rawOperation struct {
 	OperationID string                 `json:"operationId"`
 	Tags        []string               `json:"tags"`
 	Summary     string                 `json:"summary"`
@@ -236,8 +236,8 @@ func Parse(raw []byte) (*Doc, error) {
 	if err := json.Unmarshal(raw, &rd); err != nil {
 		return nil, err
 	}
-	d := &Doc{ByID: map[string]*Op{}, Schemas: rd.Components.Schemas, Tags: rd.Tags}
-	var inRequests, inAnswers []string
+	d := &Doc{ByID: map[string]*Operation{}, Schemas: rd.Components.Schemas, Tags: rd.Tags}
+	var inRequests, inResponses []string
 	for _, s := range rd.Servers {
 		d.Servers = append(d.Servers, s.URL)
 	}
@@ -266,35 +266,35 @@ func Parse(raw []byte) (*Doc, error) {
 			if !ok {
 				continue
 			}
-			var ro rawOp
+			var ro rawOperation
 			if err := json.Unmarshal(rawItem, &ro); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", m, p, err)
 			}
 			var parts struct{ Parameters, RequestBody, Responses json.RawMessage }
-			_ = json.Unmarshal(rawItem, &parts) // it decoded as rawOp just above
+			_ = json.Unmarshal(rawItem, &parts) // it decoded as rawOperation just above
 			inRequests = append(inRequests, refs(parts.Parameters)...)
 			inRequests = append(inRequests, refs(parts.RequestBody)...)
-			inAnswers = append(inAnswers, refs(parts.Responses)...)
+			inResponses = append(inResponses, refs(parts.Responses)...)
 			where := strings.ToUpper(m) + " " + p
 			if ro.OperationID == "" || d.ByID[ro.OperationID] != nil {
 				return nil, fmt.Errorf("%s: missing or duplicate operationId %q", where, ro.OperationID)
 			}
-			o := &Op{ID: ro.OperationID, Method: strings.ToUpper(m), Path: p, Tags: ro.Tags,
+			o := &Operation{ID: ro.OperationID, Method: strings.ToUpper(m), Path: p, Tags: ro.Tags,
 				Summary: strings.TrimSpace(ro.Summary), Description: strings.TrimSpace(ro.Description)}
 			if err := d.fill(o, &rd, &ro, shared, pathServers); err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			d.Ops = append(d.Ops, o)
+			d.Operations = append(d.Operations, o)
 			d.ByID[o.ID] = o
 		}
 	}
-	if err := d.answerOnly(raw, inRequests, inAnswers); err != nil {
+	if err := d.responseOnly(raw, inRequests, inResponses); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Doc) fill(o *Op, rd *rawDoc, ro *rawOp, shared []Param, pathServers []struct{ URL string }) error {
+func (d *Doc) fill(o *Operation, rd *rawDoc, ro *rawOperation, shared []Param, pathServers []struct{ URL string }) error {
 	o.Params = mergeParams(shared, ro.Parameters)
 	byName := map[string]Param{}
 	for i := range o.Params {
@@ -408,9 +408,9 @@ func mergeParams(shared, own []Param) []Param {
 	return append(out, own...)
 }
 
-// answerOnly sets AnswerOnly from the schemas requests and answers refer
+// responseOnly sets ResponseOnly from the schemas requests and responses refer
 // to, following references between component schemas.
-func (d *Doc) answerOnly(raw []byte, inRequests, inAnswers []string) error {
+func (d *Doc) responseOnly(raw []byte, inRequests, inResponses []string) error {
 	var comp struct {
 		Components struct {
 			Schemas map[string]json.RawMessage `json:"schemas"`
@@ -435,12 +435,12 @@ func (d *Doc) answerOnly(raw []byte, inRequests, inAnswers []string) error {
 		return seen
 	}
 	req := closure(inRequests)
-	for n := range closure(inAnswers) {
+	for n := range closure(inResponses) {
 		if !req[n] {
-			d.AnswerOnly = append(d.AnswerOnly, n)
+			d.ResponseOnly = append(d.ResponseOnly, n)
 		}
 	}
-	sort.Strings(d.AnswerOnly)
+	sort.Strings(d.ResponseOnly)
 	return nil
 }
 

@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// AnswerOnly holds the schemas answers reach and requests do not, through
+// ResponseOnly holds the schemas responses reach and requests do not, through
 // references between schemas too.
-func TestAnswerOnly(t *testing.T) {
+func TestResponseOnly(t *testing.T) {
 	doc := `{"paths":{"/a/{id}/":{
 	  "parameters":[{"name":"id","in":"path","required":true,"schema":{"$ref":"#/components/schemas/Id"}}],
 	  "post":{"operationId":"x",
@@ -24,8 +24,8 @@ func TestAnswerOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"Item", "Out"}; !slices.Equal(d.AnswerOnly, want) {
-		t.Fatalf("AnswerOnly = %v, want %v", d.AnswerOnly, want)
+	if want := []string{"Item", "Out"}; !slices.Equal(d.ResponseOnly, want) {
+		t.Fatalf("ResponseOnly = %v, want %v", d.ResponseOnly, want)
 	}
 }
 

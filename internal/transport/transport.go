@@ -55,30 +55,30 @@ func WithPolicyEdits(ctx context.Context, edits ...func(*Policy)) context.Contex
 	return context.WithValue(ctx, policyEditsKey{}, append(append(([]func(*Policy))(nil), prev...), edits...))
 }
 
-// Engine sends requests. Its Namer says how what a call returns is named
-// and built; package wrapper's sender is the one Namer.
+// Engine sends requests. Its Errors build what a failed call returns and
+// name paths in it; package wrapper's sender is the one Errors.
 type Engine struct {
 	Doer    Doer
 	MaxBody int64
-	Namer   Namer
+	Errors  Errors
 }
 
-// Namer names and builds what the engine returns.
-type Namer interface {
+// Errors builds the errors the engine returns and names what is in them.
+type Errors interface {
 	// Scrub removes credentials from text that goes into an error.
 	Scrub(text string) string
 	// Path names a request's URL in errors.
 	Path(u *url.URL) string
-	// StatusError is the error for an answer outside its operation's
+	// StatusError is the error for a response outside its operation's
 	// success codes.
-	StatusError(a Answer) error
+	StatusError(r UnexpectedResponse) error
 	// TooLarge is the error for a body larger than the engine's MaxBody.
 	TooLarge(method, path string) error
 }
 
-// Answer is an answer outside its operation's success codes.
-type Answer struct {
-	Op           api.Op
+// UnexpectedResponse is a response outside its operation's success codes.
+type UnexpectedResponse struct {
+	Operation    api.Operation
 	Method, Path string
 	Status       int
 	Attempts     int    // how many times the request was sent
@@ -110,7 +110,7 @@ type redirectKey struct{}
 // req's context (WithPolicyEdits) change it. A success answer
 // (2xx, or a status op declares) comes back with a body capped at MaxBody;
 // any other answer is read, closed and returned as StatusError's error.
-func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http.Response, error) {
+func (e *Engine) Send(req *http.Request, op api.Operation, pol Policy, h *Hooks) (*http.Response, error) {
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
 	}
@@ -185,7 +185,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 			if resp.ContentLength > e.MaxBody {
 				resp.Body.Close()
 				release(cancel)
-				return nil, e.Namer.TooLarge(req.Method, e.Namer.Path(req.URL))
+				return nil, e.Errors.TooLarge(req.Method, e.Errors.Path(req.URL))
 			}
 			resp.Body = &cappedBody{rc: resp.Body, n: e.MaxBody, e: e, op: op, u: req.URL, done: cancel}
 			return resp, nil
@@ -193,7 +193,7 @@ func (e *Engine) Send(req *http.Request, op api.Op, pol Policy, h *Hooks) (*http
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, min(e.MaxBody, errbody.MaxRead)))
 		resp.Body.Close()
 		release(cancel)
-		a.Err = e.Namer.StatusError(Answer{Op: op, Method: req.Method, Path: e.Namer.Path(req.URL), Status: resp.StatusCode, Attempts: n, Body: body})
+		a.Err = e.Errors.StatusError(UnexpectedResponse{Operation: op, Method: req.Method, Path: e.Errors.Path(req.URL), Status: resp.StatusCode, Attempts: n, Body: body})
 		retry := n <= pol.MaxRetries && ctx.Err() == nil && Classify(resp.StatusCode, nil).Resend(idempotent(req.Method))
 		if retry {
 			a.Wait = backoff.Full(pol.Base, pol.Cap, n)
@@ -225,7 +225,7 @@ func (h *Hooks) done(a Attempt) {
 func (e *Engine) attempt(req *http.Request, h *Hooks, n int) (resp *http.Response, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			resp, err = nil, &doerPanic{msg: e.Namer.Scrub(fmt.Sprint(r))}
+			resp, err = nil, &doerPanic{msg: e.Errors.Scrub(fmt.Sprint(r))}
 		}
 	}()
 	if h != nil && h.Wrap != nil {
@@ -257,7 +257,7 @@ func release(cancel context.CancelFunc) {
 // its message, should a transport ever echo one.
 func (e *Engine) scrubErr(err error) error {
 	msg := err.Error()
-	if clean := e.Namer.Scrub(msg); clean != msg {
+	if clean := e.Errors.Scrub(msg); clean != msg {
 		return &scrubbedError{msg: clean, err: err}
 	}
 	return err
@@ -277,7 +277,7 @@ type cappedBody struct {
 	rc   io.ReadCloser
 	n    int64
 	e    *Engine
-	op   api.Op
+	op   api.Operation
 	u    *url.URL
 	done context.CancelFunc
 	over bool // more than n bytes came
@@ -291,9 +291,9 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 			b.over = true
 			path := b.op.ID()
 			if b.u != nil {
-				path = b.e.Namer.Path(b.u)
+				path = b.e.Errors.Path(b.u)
 			}
-			return 0, b.e.Namer.TooLarge(b.op.Method(), path)
+			return 0, b.e.Errors.TooLarge(b.op.Method(), path)
 		}
 		return 0, err
 	}
@@ -318,7 +318,7 @@ func Describe(resp *http.Response) (method, path string, scrub func(string) stri
 	if resp.Request != nil {
 		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
 		if b, ok := resp.Body.(*cappedBody); ok {
-			path, scrub = b.e.Namer.Path(resp.Request.URL), b.e.Namer.Scrub
+			path, scrub = b.e.Errors.Path(resp.Request.URL), b.e.Errors.Scrub
 		}
 	}
 	return method, path, scrub

@@ -22,16 +22,18 @@ import (
 
 var errTooLarge = errors.New("too large")
 
-// plainNamer names errors plainly.
-type plainNamer struct{}
+// plainErrors builds errors plainly.
+type plainErrors struct{}
 
-func (plainNamer) Scrub(s string) string              { return s }
-func (plainNamer) Path(u *url.URL) string             { return u.Path }
-func (plainNamer) StatusError(a Answer) error         { return errors.New(http.StatusText(a.Status)) }
-func (plainNamer) TooLarge(method, path string) error { return errTooLarge }
+func (plainErrors) Scrub(s string) string  { return s }
+func (plainErrors) Path(u *url.URL) string { return u.Path }
+func (plainErrors) StatusError(r UnexpectedResponse) error {
+	return errors.New(http.StatusText(r.Status))
+}
+func (plainErrors) TooLarge(method, path string) error { return errTooLarge }
 
 // testEngine is an engine whose errors are plain.
-func testEngine(maxBody int64) *Engine { return &Engine{MaxBody: maxBody, Namer: plainNamer{}} }
+func testEngine(maxBody int64) *Engine { return &Engine{MaxBody: maxBody, Errors: plainErrors{}} }
 
 func TestCappedBody(t *testing.T) {
 	t.Parallel()
@@ -46,7 +48,7 @@ func TestCappedBody(t *testing.T) {
 		{1024, 1024, false},
 	}
 	for _, tc := range cases {
-		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), e: testEngine(int64(tc.limit)), op: api.OpListCustomers}
+		b := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), tc.size))), n: int64(tc.limit), e: testEngine(int64(tc.limit)), op: api.OperationListCustomers}
 		got, err := io.ReadAll(b)
 		if tc.wantErr {
 			if !errors.Is(err, errTooLarge) || !b.over || len(got) > tc.limit {
@@ -73,7 +75,7 @@ func TestCredentialHeaders(t *testing.T) {
 // marked as the engine marks it when the operation's answer is a redirect.
 func redirectReq(t *testing.T, opID, to string) *http.Request {
 	t.Helper()
-	op, ok := api.LookupOp(opID)
+	op, ok := api.LookupOperation(opID)
 	if !ok {
 		t.Fatalf("no operation %s", opID)
 	}
@@ -180,17 +182,17 @@ func TestDefaultDoerErrors(t *testing.T) {
 func TestCappedBodyCloseAndReadBody(t *testing.T) {
 	t.Parallel()
 	released := 0
-	b := &cappedBody{rc: io.NopCloser(bytes.NewReader([]byte("ok"))), n: 10, e: testEngine(10), op: api.OpListCustomers, done: func() { released++ }}
+	b := &cappedBody{rc: io.NopCloser(bytes.NewReader([]byte("ok"))), n: 10, e: testEngine(10), op: api.OperationListCustomers, done: func() { released++ }}
 	if err := b.Close(); err != nil || released != 1 {
 		t.Errorf("Close = %v, context released %d times; want once", err, released)
 	}
-	big := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), 20))), n: 10, e: testEngine(10), op: api.OpListCustomers}
+	big := &cappedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), 20))), n: 10, e: testEngine(10), op: api.OperationListCustomers}
 	req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1/api/v1/customers/", nil)
 	if _, err := ReadBody(&http.Response{Body: big, ContentLength: -1, Request: req}); err != errTooLarge {
 		t.Errorf("ReadBody over the limit = %v, want the engine's TooLarge error itself", err)
 	}
 	// A Content-Length far over what comes is not allocated up front.
-	short := &cappedBody{rc: io.NopCloser(bytes.NewReader([]byte("{}"))), n: 1 << 40, e: testEngine(1 << 40), op: api.OpListCustomers}
+	short := &cappedBody{rc: io.NopCloser(bytes.NewReader([]byte("{}"))), n: 1 << 40, e: testEngine(1 << 40), op: api.OperationListCustomers}
 	before := new(runtime.MemStats)
 	runtime.ReadMemStats(before)
 	body, _ := ReadBody(&http.Response{Body: short, ContentLength: 1 << 30, Request: req})

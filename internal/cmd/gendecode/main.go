@@ -25,15 +25,13 @@ import (
 	"fmt"
 	"go/ast"
 	"go/format"
-	"go/parser"
-	"go/token"
-	"log"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kelviq/kelviq-go/internal/gosrc"
 )
 
 func main() {
@@ -43,20 +41,12 @@ func main() {
 	out := flag.String("out", "wrapper/decode.gen.go", "Go file to write")
 	pkg := flag.String("package", "wrapper", "package name of the output")
 	flag.Parse()
-	src, err := generate(*apiPath, *apiImport, *readImport, *pkg)
-	if err != nil {
-		log.Fatalf("gendecode: %v", err)
-	}
-	if old, err := os.ReadFile(*out); err == nil && bytes.Equal(old, src) {
-		return
-	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
-		log.Fatalf("gendecode: %v", err)
-	}
+	gosrc.Main("gendecode", *out, func() ([]byte, error) { return generate(*apiPath, *apiImport, *readImport, *pkg) })
 }
 
 // gen holds what is known of the api package and what is being written.
 type gen struct {
+	api       *gosrc.File // api/api.gen.go
 	types     map[string]*ast.TypeSpec
 	unmarshal map[string]bool // types with their own UnmarshalJSON or UnmarshalText
 	imports   map[string]string
@@ -68,34 +58,16 @@ type gen struct {
 }
 
 func generate(apiPath, apiImport, readImport, pkg string) ([]byte, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, apiPath, nil, parser.SkipObjectResolution)
+	api, err := gosrc.Parse(apiPath, false)
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{types: map[string]*ast.TypeSpec{}, unmarshal: map[string]bool{}, imports: map[string]string{},
-		apiName: f.Name.Name, queued: map[string]bool{}, uses: map[string]bool{apiImport: true, readImport: true}}
-	for _, imp := range f.Imports {
-		p, _ := strconv.Unquote(imp.Path.Value)
-		name := p[strings.LastIndex(p, "/")+1:]
-		if imp.Name != nil {
-			name = imp.Name.Name
-		}
-		g.imports[name] = p
-	}
+	g := &gen{api: api, types: api.Types, unmarshal: map[string]bool{}, imports: api.Imports,
+		apiName: api.AST.Name.Name, queued: map[string]bool{}, uses: map[string]bool{apiImport: true, readImport: true}}
 	var roots []string
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.GenDecl:
-			for _, s := range d.Specs {
-				if ts, ok := s.(*ast.TypeSpec); ok {
-					g.types[ts.Name.Name] = ts
-				}
-			}
-		case *ast.FuncDecl:
-			if d.Recv != nil && (d.Name.Name == "UnmarshalJSON" || d.Name.Name == "UnmarshalText") {
-				g.unmarshal[recvName(d.Recv.List[0].Type)] = true
-			}
+	for _, d := range api.AST.Decls {
+		if d, ok := d.(*ast.FuncDecl); ok && d.Recv != nil && (d.Name.Name == "UnmarshalJSON" || d.Name.Name == "UnmarshalText") {
+			g.unmarshal[gosrc.TypeName(d.Recv.List[0].Type)] = true
 		}
 	}
 	// The roots: every type a success answer decodes into.
@@ -164,7 +136,7 @@ func decodeFast(text string, v any, own bool) bool {
 		fmt.Fprintf(&b, "\tcase *%s.%s:\n\t\tdecode%s(&r, v)\n", g.apiName, r, r)
 	}
 	b.WriteString("\tdefault:\n\t\treturn false\n\t}\n\treturn r.End()\n}\n\n")
-	b.WriteString("// answerTypes makes a new value of each type decodeFast decodes (for the\n// tests that hold the decoders to encoding/json's results).\nvar answerTypes = []func() any{\n")
+	b.WriteString("// responseTypes makes a new value of each type decodeFast decodes (for the\n// tests that hold the decoders to encoding/json's results).\nvar responseTypes = []func() any{\n")
 	for _, r := range roots {
 		fmt.Fprintf(&b, "\tfunc() any { return new(%s.%s) },\n", g.apiName, r)
 	}
@@ -177,36 +149,10 @@ func decodeFast(text string, v any, own bool) bool {
 	return src, nil
 }
 
-func recvName(e ast.Expr) string {
-	if s, ok := e.(*ast.StarExpr); ok {
-		e = s.X
-	}
-	if id, ok := e.(*ast.Ident); ok {
-		return id.Name
-	}
-	return ""
-}
-
-// resolve follows aliases (type A = B) among the api's types.
-func (g *gen) resolve(name string) string {
-	for range 10 {
-		ts, ok := g.types[name]
-		if !ok || !ts.Assign.IsValid() {
-			return name
-		}
-		id, ok := ts.Type.(*ast.Ident)
-		if !ok {
-			return name
-		}
-		name = id.Name
-	}
-	return name
-}
-
 // structName reports whether name is (an alias of) a struct the
 // generator writes a decoder for, and its resolved name.
 func (g *gen) structName(name string) (string, bool) {
-	name = g.resolve(name)
+	name = g.api.Resolve(name)
 	ts, ok := g.types[name]
 	if !ok || g.unmarshal[name] || ts.TypeParams != nil {
 		return name, false
@@ -255,7 +201,7 @@ func (g *gen) scalarOf(e ast.Expr) (scalar, bool) {
 		case "float64":
 			return scalar{"r.Float(64)", "", "float64"}, true
 		}
-		name := g.resolve(t.Name)
+		name := g.api.Resolve(t.Name)
 		ts, ok := g.types[name]
 		if !ok || g.unmarshal[name] || ts.Assign.IsValid() {
 			return scalar{}, false

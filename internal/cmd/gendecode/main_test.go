@@ -59,7 +59,7 @@ type Own struct{ raw json.RawMessage }
 
 func (o *Own) UnmarshalJSON(b []byte) error { return nil }
 
-type Answer struct {
+type Result struct {
 	Name    *string                 ` + "`json:\"name,omitempty\"`" + `
 	Color   Color                   ` + "`json:\"color\"`" + `
 	Money   *json.Number            ` + "`json:\"money,omitempty\"`" + `
@@ -76,8 +76,8 @@ type Answer struct {
 
 type InnerAlias = Inner
 
-type GetAnswerHTTPResponse struct {
-	JSON200 *Answer
+type GetResultHTTPResponse struct {
+	JSON200 *Result
 }
 `
 	path := filepath.Join(dir, "api.gen.go")
@@ -90,8 +90,8 @@ type GetAnswerHTTPResponse struct {
 	}
 	code := string(out)
 	for _, want := range []string{
-		"case *api.Answer:",
-		"func decodeAnswer(",
+		"case *api.Result:",
+		"func decodeResult(",
 		"func decodeInner(",
 		"r.Str()", "api.Color(x)", "r.Number()", "r.UUID()", "r.Time()", "r.Int(32)",
 		"r.MapStr()",

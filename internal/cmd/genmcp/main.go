@@ -18,12 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
-	"log"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/kelviq/kelviq-go/internal/gosrc"
 	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
@@ -41,13 +40,7 @@ func main() {
 	out := flag.String("out", "cmd/kelviq/internal/mcpserver/tools.gen.go", "Go file to write")
 	pkg := flag.String("package", "mcpserver", "package name of the output")
 	flag.Parse()
-	src, err := generate(*specPath, *pkg)
-	if err != nil {
-		log.Fatalf("genmcp: %v", err)
-	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
-		log.Fatalf("genmcp: %v", err)
-	}
+	gosrc.Main("genmcp", *out, func() ([]byte, error) { return generate(*specPath, *pkg) })
 }
 
 // generate renders the table for the document at specPath.
@@ -71,7 +64,7 @@ type tool struct {
 
 func render(doc *specdoc.Doc, name, pkg string) ([]byte, error) {
 	var tools []tool
-	for _, o := range doc.Ops {
+	for _, o := range doc.Operations {
 		t, err := makeTool(doc, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", o.ID, err)
@@ -118,7 +111,7 @@ func goString(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-func makeTool(doc *specdoc.Doc, o *specdoc.Op) (tool, error) {
+func makeTool(doc *specdoc.Doc, o *specdoc.Operation) (tool, error) {
 	t := tool{Name: o.ID, Title: strings.TrimSuffix(o.Summary, "."), Method: o.Method, Tags: slices.Clone(o.Tags)}
 	if t.Title == "" {
 		t.Title = o.ID
@@ -148,7 +141,7 @@ func makeTool(doc *specdoc.Doc, o *specdoc.Op) (tool, error) {
 // idempotent: sending it twice sets the same values twice. POST creates or
 // acts (charges, refunds, cancels): none of the hints, so a client keeps its
 // defaults (may destroy, not idempotent) and asks before calling.
-func hints(o *specdoc.Op) (readOnly, idempotent, destructive bool) {
+func hints(o *specdoc.Operation) (readOnly, idempotent, destructive bool) {
 	switch o.Method {
 	case "GET", "HEAD":
 		return true, true, false
@@ -164,7 +157,7 @@ func hints(o *specdoc.Op) (readOnly, idempotent, destructive bool) {
 
 // describe says what the tool does, from the spec's summary and
 // description, and how to call it, from the operation's facts.
-func describe(o *specdoc.Op) string {
+func describe(o *specdoc.Operation) string {
 	var parts []string
 	for _, s := range []string{o.Summary, o.Description} {
 		if s = strings.TrimSpace(s); s != "" {
@@ -217,7 +210,7 @@ func describe(o *specdoc.Op) string {
 // inputSchema is the tool's input: an object with a property per path and
 // query parameter, "body" for the request body, and "organization" for
 // the tools that take the server key.
-func inputSchema(doc *specdoc.Doc, o *specdoc.Op) (map[string]any, error) {
+func inputSchema(doc *specdoc.Doc, o *specdoc.Operation) (map[string]any, error) {
 	props := map[string]any{}
 	var required []string
 	for _, p := range o.Params {

@@ -47,7 +47,7 @@ func TestSchemasAreJSONSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range doc.Ops {
+	for _, o := range doc.Operations {
 		tl, err := makeTool(doc, o)
 		if err != nil {
 			t.Fatal(err)
@@ -152,15 +152,15 @@ func TestConversion(t *testing.T) {
 func TestHints(t *testing.T) {
 	obj := &specdoc.Schema{Type: "object"}
 	for _, c := range []struct {
-		op                   specdoc.Op
+		op                   specdoc.Operation
 		ro, idem, destroying bool
 	}{
-		{specdoc.Op{Method: "GET"}, true, true, false},
-		{specdoc.Op{Method: "DELETE"}, false, true, true},
-		{specdoc.Op{Method: "PUT"}, false, true, true},
-		{specdoc.Op{Method: "PATCH", Body: obj}, false, true, false},
-		{specdoc.Op{Method: "PATCH", Body: &specdoc.Schema{Type: "array"}}, false, false, false},
-		{specdoc.Op{Method: "POST", Body: obj}, false, false, false},
+		{specdoc.Operation{Method: "GET"}, true, true, false},
+		{specdoc.Operation{Method: "DELETE"}, false, true, true},
+		{specdoc.Operation{Method: "PUT"}, false, true, true},
+		{specdoc.Operation{Method: "PATCH", Body: obj}, false, true, false},
+		{specdoc.Operation{Method: "PATCH", Body: &specdoc.Schema{Type: "array"}}, false, false, false},
+		{specdoc.Operation{Method: "POST", Body: obj}, false, false, false},
 	} {
 		ro, idem, d := hints(&c.op)
 		if ro != c.ro || idem != c.idem || d != c.destroying {

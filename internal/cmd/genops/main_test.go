@@ -28,7 +28,7 @@ func TestCommittedTableIsFresh(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatal("api/operations.gen.go is stale: run go generate ./...")
 	}
-	if n := strings.Count(string(got), "{ID: "); n != 64 {
+	if n := strings.Count(string(got), "{id: "); n != 64 {
 		t.Fatalf("table has %d operations, want 64", n)
 	}
 }

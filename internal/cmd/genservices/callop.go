@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"sort"
 	"strings"
+
+	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
 // callOp writes Client.callOp: for every operation, the conversion of
@@ -13,7 +15,7 @@ import (
 // (integer bounds, booleans, dates, UUIDs), and the call of that method.
 // Call therefore builds its requests with the same generated builders as
 // the services.
-func (r *renderer) callOp(ops map[string]*op) error {
+func (r *renderer) callOp(ops map[string]*specdoc.Operation) error {
 	ids := make([]string, 0, len(ops))
 	for id := range ops {
 		ids = append(ids, id)
@@ -24,7 +26,7 @@ func (r *renderer) callOp(ops map[string]*op) error {
 	r.p("// callOp sends op through the generated client, with params given by\n")
 	r.p("// their names in the spec and body (nil for none) as JSON. It checks each\n")
 	r.p("// value against the parameter's schema before anything is sent.\n")
-	r.p("func (c *Client) callOp(ctx context.Context, op api.Op, params map[string]string, body []byte) (*http.Response, error) {\n")
+	r.p("func (c *Client) callOp(ctx context.Context, op api.Operation, params map[string]string, body []byte) (*http.Response, error) {\n")
 	r.p("switch op {\n")
 	for _, id := range ids {
 		o := ops[id]
@@ -32,7 +34,7 @@ func (r *renderer) callOp(ops map[string]*op) error {
 		if !ok {
 			return fmt.Errorf("%s: no ClientInterface method", id)
 		}
-		r.p("case api.Op%s:\n", strings.ToUpper(id[:1])+id[1:])
+		r.p("case api.Operation%s:\n", strings.ToUpper(id[:1])+id[1:])
 		var args []string
 		for _, gp := range raw.Params {
 			switch {
@@ -84,7 +86,7 @@ func prefixed(args []string) string {
 
 // pathParamFor finds the spec's path parameter that oapi-codegen named
 // goName in the method's signature (its lowerCamel form).
-func pathParamFor(o *op, goName string) (string, bool) {
+func pathParamFor(o *specdoc.Operation, goName string) (string, bool) {
 	for _, p := range o.PathParams {
 		if normalize(p.Name) == normalize(goName) {
 			return p.Name, true
@@ -95,7 +97,7 @@ func pathParamFor(o *op, goName string) (string, bool) {
 
 // callParams writes the conversion of the query parameters into p, a
 // value of the generated params type name.
-func (r *renderer) callParams(o *op, name string) error {
+func (r *renderer) callParams(o *specdoc.Operation, name string) error {
 	fs, err := r.g.fields(name)
 	if err != nil {
 		return err

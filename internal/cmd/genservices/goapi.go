@@ -3,12 +3,12 @@ package main
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kelviq/kelviq-go/internal/gosrc"
 )
 
 // goAPI is what genservices learns from the generated client (api.gen.go):
@@ -20,6 +20,8 @@ type goAPI struct {
 	pkg string
 	// imports maps the generated file's import names to their paths.
 	imports map[string]string
+	// file is api/api.gen.go, parsed.
+	file *gosrc.File
 	// types holds every top-level type declaration.
 	types map[string]*ast.TypeSpec
 	// raw and withResponse hold, by "METHOD /path", the typed method of
@@ -55,35 +57,17 @@ type goField struct {
 var correspondsRE = regexp.MustCompile("Corresponds with ([A-Z]+) (\\S+) \\(the `(\\w+)` operationId\\)")
 
 func readGoAPI(path string) (*goAPI, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+	f, err := gosrc.Parse(path, true)
 	if err != nil {
 		return nil, err
 	}
 	g := &goAPI{
-		pkg:          f.Name.Name,
-		imports:      map[string]string{},
-		types:        map[string]*ast.TypeSpec{},
+		file:         f,
+		pkg:          f.AST.Name.Name,
+		imports:      f.Imports,
+		types:        f.Types,
 		raw:          map[string]*goMethod{},
 		withResponse: map[string]*goMethod{},
-	}
-	for _, imp := range f.Imports {
-		p, _ := strconv.Unquote(imp.Path.Value)
-		name := p[strings.LastIndex(p, "/")+1:]
-		if imp.Name != nil {
-			name = imp.Name.Name
-		}
-		g.imports[name] = p
-	}
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			continue
-		}
-		for _, s := range gd.Specs {
-			ts := s.(*ast.TypeSpec)
-			g.types[ts.Name.Name] = ts
-		}
 	}
 	for iface, into := range map[string]map[string]*goMethod{"ClientInterface": g.raw, "ClientWithResponsesInterface": g.withResponse} {
 		ts, ok := g.types[iface]
@@ -178,31 +162,10 @@ func isIntPointer(e ast.Expr) bool {
 
 // resolveAlias follows `type A = B` declarations to the named type they
 // stand for.
-func (g *goAPI) resolveAlias(name string) string {
-	for i := 0; i < 100; i++ {
-		ts, ok := g.types[name]
-		if !ok || !ts.Assign.IsValid() {
-			return name
-		}
-		id, ok := ts.Type.(*ast.Ident)
-		if !ok {
-			return name
-		}
-		name = id.Name
-	}
-	return name
-}
+func (g *goAPI) resolveAlias(name string) string { return g.file.Resolve(name) }
 
 // typeName returns the name of a (pointer to a) named type, or "".
-func typeName(e ast.Expr) string {
-	if st, ok := e.(*ast.StarExpr); ok {
-		e = st.X
-	}
-	if id, ok := e.(*ast.Ident); ok {
-		return id.Name
-	}
-	return ""
-}
+func typeName(e ast.Expr) string { return gosrc.TypeName(e) }
 
 // fields returns the fields of the struct type called name.
 func (g *goAPI) fields(name string) ([]goField, error) {

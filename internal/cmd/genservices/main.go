@@ -29,9 +29,10 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
-	"log"
-	"os"
 	"path/filepath"
+
+	"github.com/kelviq/kelviq-go/internal/gosrc"
+	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
 func main() {
@@ -42,16 +43,9 @@ func main() {
 	out := flag.String("out", "wrapper/services.gen.go", "Go file to write")
 	pkg := flag.String("package", "wrapper", "package name of the output")
 	flag.Parse()
-	src, err := generate(config{Spec: *specPath, API: *apiPath, APIImport: *apiImport, Package: *pkg, Internal: *internal})
-	if err != nil {
-		log.Fatalf("genservices: %v", err)
-	}
-	if old, err := os.ReadFile(*out); err == nil && bytes.Equal(old, src) {
-		return // unchanged: keep the file (and its modification time) as it is
-	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
-		log.Fatalf("genservices: %v", err)
-	}
+	gosrc.Main("genservices", *out, func() ([]byte, error) {
+		return generate(config{Spec: *specPath, API: *apiPath, APIImport: *apiImport, Package: *pkg, Internal: *internal})
+	})
 }
 
 type config struct {
@@ -96,7 +90,7 @@ func generate(cfg config) ([]byte, error) {
 // checkTable ties table.go to the spec: every operation has exactly one
 // method, every entry names a real operation, every tag has a service, and
 // every operation's tags belong to its service.
-func checkTable(ops map[string]*op) error {
+func checkTable(ops map[string]*specdoc.Operation) error {
 	seen := map[string]string{}
 	tagOwner := map[string]string{}
 	groupNames := map[string]bool{}

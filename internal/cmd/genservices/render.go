@@ -49,7 +49,7 @@ func typeNameOf(path string) string { return strings.ReplaceAll(path, ".", "") +
 
 func cutGroup(path string) (grp, field string, ok bool) { return strings.Cut(path, ".") }
 
-func (r *renderer) render(ops map[string]*op) ([]byte, error) {
+func (r *renderer) render(ops map[string]*specdoc.Operation) ([]byte, error) {
 	r.use("context")
 
 	// Service types.
@@ -211,7 +211,7 @@ type paging struct {
 type methodPlan struct {
 	svc  service
 	name string
-	op   *op
+	op   *specdoc.Operation
 	raw  *goMethod
 
 	path        []pathArg
@@ -228,7 +228,7 @@ type methodPlan struct {
 
 var reservedArgs = map[string]bool{"ctx": true, "s": true, "err": true, "body": true, "params": true, "q": true, "r": true, "page": true, "size": true, "p": true}
 
-func (r *renderer) plan(s service, m method, o *op) (*methodPlan, error) {
+func (r *renderer) plan(s service, m method, o *specdoc.Operation) (*methodPlan, error) {
 	key := o.Method + " " + o.Path
 	raw, ok := r.g.raw[key]
 	if !ok {

@@ -6,17 +6,14 @@ import (
 	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
-// The spec's facts come from the loader the generators share.
-type op = specdoc.Op
-
-// readSpec returns every operation of the document at path, by
+// readSpec returns, from the loader the generators share, every operation of the document at path, by
 // operationId, each with exactly one success answer.
-func readSpec(path string) (map[string]*op, error) {
+func readSpec(path string) (map[string]*specdoc.Operation, error) {
 	doc, err := specdoc.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range doc.Ops {
+	for _, o := range doc.Operations {
 		if len(o.SuccessCodes) != 1 {
 			return nil, fmt.Errorf("%s %s: want exactly one 2xx/3xx response, got %v", o.Method, o.Path, o.SuccessCodes)
 		}
@@ -25,4 +22,4 @@ func readSpec(path string) (map[string]*op, error) {
 }
 
 // success is the operation's one success status.
-func success(o *op) int { return o.SuccessCodes[0] }
+func success(o *specdoc.Operation) int { return o.SuccessCodes[0] }

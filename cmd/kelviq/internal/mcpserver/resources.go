@@ -146,7 +146,7 @@ func (s *Server) guide(tag string) string {
 		} else if t.Destructive {
 			kind = "destructive"
 		}
-		fmt.Fprintf(&b, "- %s (%s %s, %s): %s\n", t.Name, op.Method, op.Path, kind, t.Title)
+		fmt.Fprintf(&b, "- %s (%s %s, %s): %s\n", t.Name, op.Method(), op.Path(), kind, t.Title)
 	}
 	return b.String()
 }

@@ -245,8 +245,8 @@ func (s *Server) tool(t toolDef) (*mcp.Tool, mcp.ToolHandler, error) {
 		Annotations: ann,
 		Meta: mcp.Meta{
 			"kelviq.com/tags":   slices.Clone(t.Tags),
-			"kelviq.com/method": op.Method,
-			"kelviq.com/path":   op.Path,
+			"kelviq.com/method": op.Method(),
+			"kelviq.com/path":   op.Path(),
 		},
 	}
 	return tool, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -320,7 +320,7 @@ func (s *Server) call(ctx context.Context, op wrapper.Operation, schema *jsonsch
 		}
 		client = c
 	}
-	resp, err := client.Call(ctx, op.ID, params, body)
+	resp, err := client.Call(ctx, op.ID(), params, body)
 	if err != nil {
 		return s.errorResult(err)
 	}

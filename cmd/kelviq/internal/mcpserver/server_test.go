@@ -104,7 +104,7 @@ func TestEveryOperationIsATool(t *testing.T) {
 			t.Errorf("%s has no annotations", tool.Name)
 			continue
 		}
-		switch op.Method {
+		switch op.Method() {
 		case "GET":
 			if !a.ReadOnlyHint || !a.IdempotentHint {
 				t.Errorf("%s (GET): readOnly %v idempotent %v, want both", tool.Name, a.ReadOnlyHint, a.IdempotentHint)
@@ -130,7 +130,7 @@ func TestEveryOperationIsATool(t *testing.T) {
 		if err := json.Unmarshal(schema, &s); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range op.Params {
+		for _, p := range op.Params() {
 			if _, ok := s.Properties[p.Name]; !ok {
 				t.Errorf("%s: schema lacks parameter %s", tool.Name, p.Name)
 			}
@@ -138,8 +138,8 @@ func TestEveryOperationIsATool(t *testing.T) {
 				t.Errorf("%s: parameter %s required %v in the spec, not in the schema", tool.Name, p.Name, p.Required)
 			}
 		}
-		if _, ok := s.Properties[bodyArg]; ok != op.HasBody {
-			t.Errorf("%s: body in schema %v, in spec %v", tool.Name, ok, op.HasBody)
+		if _, ok := s.Properties[bodyArg]; ok != op.HasBody() {
+			t.Errorf("%s: body in schema %v, in spec %v", tool.Name, ok, op.HasBody())
 		}
 		if _, ok := s.Properties[orgArg]; ok != (op.Auth() == wrapper.AuthServerKey) {
 			t.Errorf("%s: organization argument %v, server key %v", tool.Name, ok, op.Auth() == wrapper.AuthServerKey)
@@ -227,14 +227,14 @@ func TestMissingKeyIsAResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := srv.call(context.Background(), mustOp(t, "listPartnerOrganizations"), mustSchema(t, srv, "listPartnerOrganizations"), nil)
+	res := srv.call(context.Background(), mustOperation(t, "listPartnerOrganizations"), mustSchema(t, srv, "listPartnerOrganizations"), nil)
 	text := res.Content[0].(*mcp.TextContent).Text
 	if !res.IsError || !strings.Contains(text, wrapper.EnvPartnerKey) {
 		t.Fatalf("got %v %s, want an error naming %s", res.IsError, text, wrapper.EnvPartnerKey)
 	}
 }
 
-func mustOp(t *testing.T, id string) wrapper.Operation {
+func mustOperation(t *testing.T, id string) wrapper.Operation {
 	op, ok := wrapper.LookupOperation(id)
 	if !ok {
 		t.Fatal(id)
@@ -279,7 +279,7 @@ func TestSelection(t *testing.T) {
 	}
 	reads := 0
 	for _, op := range wrapper.Operations() {
-		if op.Method == "GET" {
+		if op.Method() == "GET" {
 			reads++
 		}
 	}
@@ -308,8 +308,8 @@ func TestSelection(t *testing.T) {
 	}
 	for _, tool := range res.Tools {
 		op, _ := api.LookupOperation(tool.Name)
-		if !slices.Contains(op.Tags, "Plan Entitlements") && !slices.Contains(op.Tags, "Customers") && tool.Name != "getCustomerEntitlements" {
-			t.Errorf("--tools serves %s (%v)", tool.Name, op.Tags)
+		if !slices.Contains(op.Tags(), "Plan Entitlements") && !slices.Contains(op.Tags(), "Customers") && tool.Name != "getCustomerEntitlements" {
+			t.Errorf("--tools serves %s (%v)", tool.Name, op.Tags())
 		}
 	}
 	if len(res.Tools) != 3+4+1 {

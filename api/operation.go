@@ -1,8 +1,13 @@
-package main
+// This file is hand-written. Beside it, genops (internal/cmd/genops)
+// generates operations.gen.go from openapi.json: one Operation constant per
+// operationId, LookupOperation, the table of each operation's facts that
+// the methods below read, numOps and specServers. This file holds the types
+// the table is made of, their accessors, and the helpers the generated
+// request builders (api.gen.go, from tools/templates/client.tmpl) use.
 
-// support is the fixed part of operations.gen.go: the types the table is
-// made of and the helpers the generated request builders use.
-const support = `import (
+package api
+
+import (
 	"context"
 	"errors"
 	"io"
@@ -14,48 +19,99 @@ const support = `import (
 	"unicode/utf8"
 )
 
-// Op identifies one operation of the API. The zero Op is no operation.
-// Its methods read the operation's facts from the table generated from
-// openapi.json.
-type Op uint8
+// Operation identifies one operation of the API; it is small and
+// comparable. The zero Operation is no operation (Valid reports false and
+// its facts are empty). Its methods read the operation's facts from the
+// table generated from openapi.json; those that return slices return
+// copies, so no caller can change the table.
+type Operation uint8
 
-func (o Op) op() *Operation {
-	if o == 0 || int(o) > numOps {
-		return &Operation{}
+// operation holds the facts of one Operation, as openapi.json states them.
+type operation struct {
+	id, method, path      string
+	tags                  []string
+	summary               string
+	security              []SecurityScheme
+	servers               []string
+	params                []Param
+	hasBody, bodyRequired bool
+	successCodes          []int
+	auth                  Auth
+	credentialHeader      string
+}
+
+var noOperation operation
+
+func (o Operation) facts() *operation {
+	if !o.Valid() {
+		return &noOperation
 	}
 	return &operations[o-1]
 }
 
 // Valid reports whether o is an operation of the API.
-func (o Op) Valid() bool { return o > 0 && int(o) <= numOps }
+func (o Operation) Valid() bool { return o > 0 && int(o) <= numOps }
 
 // ID returns the spec's operationId, e.g. "listCustomers".
-func (o Op) ID() string { return o.op().ID }
+func (o Operation) ID() string { return o.facts().id }
 
 // String returns the operationId.
-func (o Op) String() string { return o.op().ID }
+func (o Operation) String() string { return o.facts().id }
 
 // Method returns the HTTP method in upper case.
-func (o Op) Method() string { return o.op().Method }
+func (o Operation) Method() string { return o.facts().method }
+
+// Path returns the path template relative to the base URL, e.g.
+// "/customers/{customerId}/".
+func (o Operation) Path() string { return o.facts().path }
+
+// Tags returns a copy of the spec's tags for the operation.
+func (o Operation) Tags() []string { return slices.Clone(o.facts().tags) }
+
+// Summary returns the spec's one-line summary, if any.
+func (o Operation) Summary() string { return o.facts().summary }
+
+// Security returns a copy of the schemes the operation accepts; empty
+// means none.
+func (o Operation) Security() []SecurityScheme { return slices.Clone(o.facts().security) }
+
+// Servers returns a copy of the servers the spec gives the operation
+// instead of the document's (kelviq's edge host); empty means the
+// document's.
+func (o Operation) Servers() []string { return slices.Clone(o.facts().servers) }
+
+// Params returns a copy of the operation's path, query and header
+// parameters, in spec order.
+func (o Operation) Params() []Param { return slices.Clone(o.facts().params) }
+
+// HasBody reports whether the operation takes a request body.
+func (o Operation) HasBody() bool { return o.facts().hasBody }
+
+// BodyRequired reports whether the operation's request body is required.
+func (o Operation) BodyRequired() bool { return o.facts().bodyRequired }
+
+// SuccessCodes returns a copy of the 2xx and 3xx statuses the spec
+// declares.
+func (o Operation) SuccessCodes() []int { return slices.Clone(o.facts().successCodes) }
 
 // Auth reports which credential the operation takes.
-func (o Op) Auth() Auth { return o.op().auth }
+func (o Operation) Auth() Auth { return o.facts().auth }
 
 // CredentialHeader names the header that carries the operation's
 // credential, in canonical form ("" when it takes none).
-func (o Op) CredentialHeader() string { return o.op().credentialHeader }
+func (o Operation) CredentialHeader() string { return o.facts().credentialHeader }
 
 // OwnServers reports whether the spec sends the operation to servers of
 // its own (kelviq's edge host) rather than the document's.
-func (o Op) OwnServers() bool { return len(o.op().Servers) > 0 }
+func (o Operation) OwnServers() bool { return len(o.facts().servers) > 0 }
 
 // Declares reports whether status is one of the operation's success codes.
-func (o Op) Declares(status int) bool { return slices.Contains(o.op().SuccessCodes, status) }
+func (o Operation) Declares(status int) bool { return slices.Contains(o.facts().successCodes, status) }
 
-// Redirects reports whether the operation's success answer is a redirect
-// (its Location is the answer, not a place to follow).
-func (o Op) Redirects() bool {
-	for _, c := range o.op().SuccessCodes {
+// Redirects reports whether the operation's success response is a redirect
+// (its Location is the result, not a place to follow).
+func (o Operation) Redirects() bool {
+	for _, c := range o.facts().successCodes {
 		if c >= 300 && c <= 399 {
 			return true
 		}
@@ -63,8 +119,36 @@ func (o Op) Redirects() bool {
 	return false
 }
 
-// Operation returns a copy of the operation's facts.
-func (o Op) Operation() Operation { return o.op().clone() }
+// Paginated reports whether the operation takes page and page_size.
+func (o Operation) Paginated() bool {
+	var page, size bool
+	for _, p := range o.facts().params {
+		page = page || (p.In == "query" && p.Name == "page")
+		size = size || (p.In == "query" && p.Name == "page_size")
+	}
+	return page && size
+}
+
+// MaxPageSize is the largest page_size the operation takes: the
+// parameter's maximum, or 100 when the spec sets none.
+func (o Operation) MaxPageSize() int {
+	for _, p := range o.facts().params {
+		if p.Name == "page_size" && p.Max > 0 {
+			return p.Max
+		}
+	}
+	return 100
+}
+
+// Operations returns every operation of the API, sorted by path then
+// method.
+func Operations() []Operation {
+	out := make([]Operation, numOps)
+	for i := range out {
+		out[i] = Operation(i + 1)
+	}
+	return out
+}
 
 // Auth is the credential an operation takes.
 type Auth int
@@ -88,33 +172,6 @@ func (a Auth) String() string {
 	default:
 		return "none"
 	}
-}
-
-// Operation describes one operation of the API as openapi.json states it.
-type Operation struct {
-	// ID is the spec's operationId.
-	ID string
-	// Method is the HTTP method in upper case.
-	Method string
-	// Path is the path template relative to the base URL, e.g. "/customers/{customerId}/".
-	Path string
-	// Tags are the spec's tags for the operation.
-	Tags []string
-	// Summary is the spec's one-line summary, if any.
-	Summary string
-	// Security lists the schemes the operation accepts; empty means none.
-	Security []SecurityScheme
-	// Servers, when set, override the document's servers (the edge host).
-	Servers []string
-	// Params lists path, query and header parameters.
-	Params []Param
-	// HasBody and BodyRequired describe the request body.
-	HasBody, BodyRequired bool
-	// SuccessCodes are the 2xx and 3xx statuses the spec declares.
-	SuccessCodes []int
-
-	auth             Auth
-	credentialHeader string
 }
 
 // SecurityScheme is one security scheme from the spec's components.
@@ -146,71 +203,6 @@ type Param struct {
 	Max int
 	// MaxLength is the schema's maxLength, or 0 when none is given.
 	MaxLength int
-}
-
-// Auth reports which credential the operation takes.
-func (o *Operation) Auth() Auth { return o.auth }
-
-// CredentialHeader names the header that carries the credential.
-func (o *Operation) CredentialHeader() string { return o.credentialHeader }
-
-// Edge reports whether the spec sends the operation to servers of its own
-// (the edge host) rather than the document's.
-func (o *Operation) Edge() bool { return len(o.Servers) > 0 }
-
-// Paginated reports whether the operation takes page and page_size.
-func (o *Operation) Paginated() bool {
-	var page, size bool
-	for _, p := range o.Params {
-		page = page || (p.In == "query" && p.Name == "page")
-		size = size || (p.In == "query" && p.Name == "page_size")
-	}
-	return page && size
-}
-
-// MaxPageSize is the largest page_size the operation takes: the
-// parameter's maximum, or 100 when the spec sets none.
-func (o *Operation) MaxPageSize() int {
-	for _, p := range o.Params {
-		if p.Name == "page_size" && p.Max > 0 {
-			return p.Max
-		}
-	}
-	return 100
-}
-
-// Op returns the operation's Op.
-func (o *Operation) Op() Op {
-	op, _ := LookupOp(o.ID)
-	return op
-}
-
-func (o *Operation) clone() Operation {
-	c := *o
-	c.Tags = slices.Clone(o.Tags)
-	c.Security = slices.Clone(o.Security)
-	c.Servers = slices.Clone(o.Servers)
-	c.Params = slices.Clone(o.Params)
-	c.SuccessCodes = slices.Clone(o.SuccessCodes)
-	return c
-}
-
-// Operations returns a copy of every operation, sorted by path then method.
-func Operations() []Operation {
-	out := make([]Operation, numOps)
-	for i := range operations {
-		out[i] = operations[i].clone()
-	}
-	return out
-}
-
-// LookupOperation returns a copy of the operation with the given operationId.
-func LookupOperation(id string) (Operation, bool) {
-	op, ok := LookupOp(id)
-	if !ok {
-		return Operation{}, false
-	}
-	return op.Operation(), true
 }
 
 // SpecServers returns the document's top-level server URLs, in its order.
@@ -249,7 +241,7 @@ func PathSegment(name, v string) (string, error) {
 	case v == "":
 		return "", &ValidationError{Field: name, Rule: "must not be empty"}
 	case v == "." || v == "..":
-		return "", &ValidationError{Field: name, Rule: ` + "`" + `must not be "." or ".."` + "`" + `}
+		return "", &ValidationError{Field: name, Rule: `must not be "." or ".."`}
 	case !utf8.ValidString(v):
 		return "", &ValidationError{Field: name, Rule: "must be valid UTF-8"}
 	case strings.IndexFunc(v, unicode.IsControl) >= 0:
@@ -361,4 +353,3 @@ func newRequest(ctx context.Context, method string, srv *serverURL, path, query 
 	req.Host = srv.host
 	return req, nil
 }
-`
