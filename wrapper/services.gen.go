@@ -3,12 +3,9 @@
 package wrapper
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
-	"net/http"
 	"net/url"
 
 	"github.com/google/uuid"
@@ -283,7 +280,7 @@ func (s *CustomersService) List(ctx context.Context, params *api.ListCustomersPa
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listCustomers
-// on the client's base URL: the answer's next link is only a sign that there
+// on the client's base URL: the response's next link is only a sign that there
 // is one more page, and is never followed. It stops after a page without next
 // or without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -368,7 +365,7 @@ func (s *CheckoutSessionsService) List(ctx context.Context, params *api.ListChec
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCheckoutSessions on the client's base URL: the answer's next link is
+// listCheckoutSessions on the client's base URL: the response's next link is
 // only a sign that there is one more page, and is never followed. It stops
 // after a page without next or without results, when the loop breaks, or at
 // the first error (ctx's included), which it yields once. It holds one page at
@@ -419,7 +416,7 @@ func (s *CheckoutSessionsService) ListEvents(ctx context.Context, sessionID stri
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCheckoutSessionEvents on the client's base URL: the answer's next link
+// listCheckoutSessionEvents on the client's base URL: the response's next link
 // is only a sign that there is one more page, and is never followed. It stops
 // after a page without next or without results, when the loop breaks, or at
 // the first error (ctx's included), which it yields once. It holds one page at
@@ -539,8 +536,8 @@ func (s *TransactionsService) List(ctx context.Context, params *api.ListTransact
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listTransactions on the client's base URL: the answer's next link is only a
-// sign that there is one more page, and is never followed. It stops after a
+// listTransactions on the client's base URL: the response's next link is only
+// a sign that there is one more page, and is never followed. It stops after a
 // page without next or without results, when the loop breaks, or at the first
 // error (ctx's included), which it yields once. It holds one page at a time.
 func (s *TransactionsService) All(ctx context.Context, params *api.ListTransactionsParams) iter.Seq2[api.TransactionResponse, error] {
@@ -575,7 +572,7 @@ func (s *OrdersService) List(ctx context.Context, params *api.ListOrdersParams) 
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listOrders on
-// the client's base URL: the answer's next link is only a sign that there is
+// the client's base URL: the response's next link is only a sign that there is
 // one more page, and is never followed. It stops after a page without next or
 // without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -625,7 +622,7 @@ func (s *OrdersService) ListEvents(ctx context.Context, orderID string, params *
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listOrderEvents
-// on the client's base URL: the answer's next link is only a sign that there
+// on the client's base URL: the response's next link is only a sign that there
 // is one more page, and is never followed. It stops after a page without next
 // or without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -664,7 +661,7 @@ func (s *WebhookLogsService) List(ctx context.Context, params *api.ListWebhookEv
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listWebhookEventLogs on the client's base URL: the answer's next link is
+// listWebhookEventLogs on the client's base URL: the response's next link is
 // only a sign that there is one more page, and is never followed. It stops
 // after a page without next or without results, when the loop breaks, or at
 // the first error (ctx's included), which it yields once. It holds one page at
@@ -700,7 +697,7 @@ func (s *RefundsService) List(ctx context.Context, params *api.ListRefundsParams
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listRefunds on
-// the client's base URL: the answer's next link is only a sign that there is
+// the client's base URL: the response's next link is only a sign that there is
 // one more page, and is never followed. It stops after a page without next or
 // without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -786,8 +783,8 @@ func (s *SubscriptionsService) List(ctx context.Context, params *api.ListSubscri
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listSubscriptions on the client's base URL: the answer's next link is only a
-// sign that there is one more page, and is never followed. It stops after a
+// listSubscriptions on the client's base URL: the response's next link is only
+// a sign that there is one more page, and is never followed. It stops after a
 // page without next or without results, when the loop breaks, or at the first
 // error (ctx's included), which it yields once. It holds one page at a time.
 func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscriptionsParams) iter.Seq2[api.Subscription, error] {
@@ -944,10 +941,11 @@ func (s *CatalogProductsService) List(ctx context.Context, params *api.ListCatal
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCatalogProducts on the client's base URL: the answer's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// listCatalogProducts on the client's base URL: the response's next link is
+// only a sign that there is one more page, and is never followed. It stops
+// after a page without next or without results, when the loop breaks, or at
+// the first error (ctx's included), which it yields once. It holds one page at
+// a time.
 func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalogProductsParams) iter.Seq2[api.Product, error] {
 	var p api.ListCatalogProductsParams
 	if params != nil {
@@ -1117,10 +1115,11 @@ func (s *CatalogFeaturesService) List(ctx context.Context, params *api.ListCatal
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCatalogFeatures on the client's base URL: the answer's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// listCatalogFeatures on the client's base URL: the response's next link is
+// only a sign that there is one more page, and is never followed. It stops
+// after a page without next or without results, when the loop breaks, or at
+// the first error (ctx's included), which it yields once. It holds one page at
+// a time.
 func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalogFeaturesParams) iter.Seq2[api.CatalogFeature, error] {
 	var p api.ListCatalogFeaturesParams
 	if params != nil {
@@ -1200,8 +1199,8 @@ func (s *CatalogPlansService) List(ctx context.Context, params *api.ListCatalogP
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCatalogPlans on the client's base URL: the answer's next link is only a
-// sign that there is one more page, and is never followed. It stops after a
+// listCatalogPlans on the client's base URL: the response's next link is only
+// a sign that there is one more page, and is never followed. It stops after a
 // page without next or without results, when the loop breaks, or at the first
 // error (ctx's included), which it yields once. It holds one page at a time.
 func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPlansParams) iter.Seq2[api.CatalogPlan, error] {
@@ -1358,8 +1357,8 @@ func (s *CatalogPlansService) AddFeatures(ctx context.Context, identifier string
 //
 // Before anything is sent, identifier must be a non-empty path segment and
 // featureID must be a non-empty path segment; otherwise it returns a
-// *ValidationError. The spec gives the answer no schema, so it is returned as
-// raw JSON.
+// *ValidationError. The spec gives the response no schema, so it is returned
+// as raw JSON.
 //
 // It calls updateCatalogPlanFeature (PATCH /catalog/plans/{identifier}/features/{feature_id}/).
 func (s *CatalogPlansService) UpdateFeature(ctx context.Context, identifier, featureID string, body api.PlanFeaturePatchRequest) (json.RawMessage, error) {
@@ -1420,7 +1419,7 @@ func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID
 //
 // Before anything is sent, identifier must be a non-empty path segment and
 // fileID (pk) must be a UUID; otherwise it returns a *ValidationError. It
-// returns the URL of the 302 answer's Location header without following it.
+// returns the URL of the 302 response's Location header without following it.
 //
 // It calls downloadCatalogPlanFile (GET /catalog/plans/{identifier}/file/{pk}/download/).
 func (s *CatalogPlansService) DownloadURL(ctx context.Context, identifier, fileID string) (*url.URL, error) {
@@ -1464,10 +1463,11 @@ func (s *PaymentMethodsService) List(ctx context.Context, params *api.ListPaymen
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listPaymentMethods on the client's base URL: the answer's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// listPaymentMethods on the client's base URL: the response's next link is
+// only a sign that there is one more page, and is never followed. It stops
+// after a page without next or without results, when the loop breaks, or at
+// the first error (ctx's included), which it yields once. It holds one page at
+// a time.
 func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPaymentMethodsParams) iter.Seq2[api.PaymentMethodResponse, error] {
 	var p api.ListPaymentMethodsParams
 	if params != nil {
@@ -1482,639 +1482,6 @@ func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPayment
 		}
 		return Deref(r.Results), r.Next != nil && *r.Next != "", nil
 	})
-}
-
-// callOp sends op through the generated client, with params given by
-// their names in the spec and body (nil for none) as JSON. It checks each
-// value against the parameter's schema before anything is sent.
-func (c *Client) callOp(ctx context.Context, op api.Operation, params map[string]string, body []byte) (*http.Response, error) {
-	switch op {
-	case api.OperationAddCatalogPlanFeatures:
-		var p api.AddCatalogPlanFeaturesParams
-		if v, ok := params["version"]; ok {
-			x, err := check.Int("version", v, 0, false, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Version = &x
-		}
-		return c.raw.AddCatalogPlanFeaturesWithBody(ctx, params["identifier"], &p, "application/json", bytes.NewReader(body))
-	case api.OperationBulkSetCatalogPlanPrices:
-		return c.raw.BulkSetCatalogPlanPricesWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
-	case api.OperationCancelSubscription:
-		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.CancelSubscriptionWithBody(ctx, subscriptionId, "application/json", bytes.NewReader(body))
-	case api.OperationCreateCatalogFeature:
-		return c.raw.CreateCatalogFeatureWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateCatalogPlan:
-		return c.raw.CreateCatalogPlanWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateCatalogProduct:
-		return c.raw.CreateCatalogProductWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateCharge:
-		return c.raw.CreateChargeWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateCheckoutSession:
-		return c.raw.CreateCheckoutSessionWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateCustomer:
-		return c.raw.CreateCustomerWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreatePortalSession:
-		return c.raw.CreatePortalSessionWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreatePresignedUploadUrl:
-		return c.raw.CreatePresignedUploadUrlWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateRefund:
-		return c.raw.CreateRefundWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationCreateSubscription:
-		return c.raw.CreateSubscriptionWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationDeleteCatalogFeature:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.DeleteCatalogFeature(ctx, pk)
-	case api.OperationDeleteCatalogPlan:
-		var p api.DeleteCatalogPlanParams
-		if v, ok := params["version"]; ok {
-			x, err := check.Int("version", v, 0, false, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Version = &x
-		}
-		return c.raw.DeleteCatalogPlan(ctx, params["identifier"], &p)
-	case api.OperationDeleteCatalogPlanFeature:
-		return c.raw.DeleteCatalogPlanFeature(ctx, params["identifier"], params["feature_id"])
-	case api.OperationDeleteCatalogPlanFile:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.DeleteCatalogPlanFile(ctx, params["identifier"], pk)
-	case api.OperationDeleteCatalogProduct:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.DeleteCatalogProduct(ctx, pk)
-	case api.OperationDeleteCatalogProductImage:
-		productPk, err := check.UUID("product_pk", params["product_pk"])
-		if err != nil {
-			return nil, err
-		}
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.DeleteCatalogProductImage(ctx, productPk, pk)
-	case api.OperationDiscardCatalogPlanDraft:
-		return c.raw.DiscardCatalogPlanDraft(ctx, params["identifier"])
-	case api.OperationDownloadCatalogPlanFile:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.DownloadCatalogPlanFile(ctx, params["identifier"], pk)
-	case api.OperationGetCatalogProductSettings:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.GetCatalogProductSettings(ctx, pk)
-	case api.OperationGetCustomerEntitlements:
-		var p api.GetCustomerEntitlementsParams
-		if v, ok := params["customer_id"]; ok {
-			x := string(v)
-			p.CustomerId = x
-		}
-		if v, ok := params["feature_id"]; ok {
-			x := string(v)
-			p.FeatureId = &x
-		}
-		return c.raw.GetCustomerEntitlements(ctx, &p)
-	case api.OperationGetProductOffering:
-		productId, err := check.UUID("product_id", params["product_id"])
-		if err != nil {
-			return nil, err
-		}
-		var p api.GetProductOfferingParams
-		if v, ok := params["customer_id"]; ok {
-			x := string(v)
-			p.CustomerId = &x
-		}
-		if v, ok := params["plans_enabled"]; ok {
-			x := string(v)
-			p.PlansEnabled = &x
-		}
-		if v, ok := params["ip_address"]; ok {
-			x := string(v)
-			p.IpAddress = &x
-		}
-		return c.raw.GetProductOffering(ctx, productId, &p)
-	case api.OperationGetPromotion:
-		var p api.GetPromotionParams
-		if v, ok := params["promotion_id"]; ok {
-			x := string(v)
-			p.PromotionId = x
-		}
-		return c.raw.GetPromotion(ctx, &p)
-	case api.OperationLicenseActivate:
-		return c.raw.LicenseActivateWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationLicenseDeactivate:
-		return c.raw.LicenseDeactivateWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationLicenseValidate:
-		return c.raw.LicenseValidateWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationListCatalogFeatures:
-		var p api.ListCatalogFeaturesParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		return c.raw.ListCatalogFeatures(ctx, &p)
-	case api.OperationListCatalogPlanFeatures:
-		var p api.ListCatalogPlanFeaturesParams
-		if v, ok := params["version"]; ok {
-			x, err := check.Int("version", v, 0, false, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Version = &x
-		}
-		return c.raw.ListCatalogPlanFeatures(ctx, params["identifier"], &p)
-	case api.OperationListCatalogPlanPrices:
-		var p api.ListCatalogPlanPricesParams
-		if v, ok := params["version"]; ok {
-			x, err := check.Int("version", v, 0, false, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Version = &x
-		}
-		return c.raw.ListCatalogPlanPrices(ctx, params["identifier"], &p)
-	case api.OperationListCatalogPlans:
-		var p api.ListCatalogPlansParams
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		return c.raw.ListCatalogPlans(ctx, &p)
-	case api.OperationListCatalogProducts:
-		var p api.ListCatalogProductsParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		return c.raw.ListCatalogProducts(ctx, &p)
-	case api.OperationListCheckoutSessionEvents:
-		var p api.ListCheckoutSessionEventsParams
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListCheckoutSessionEvents(ctx, params["session_id"], &p)
-	case api.OperationListCheckoutSessions:
-		var p api.ListCheckoutSessionsParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["status"]; ok {
-			x := string(v)
-			p.Status = &x
-		}
-		if v, ok := params["start_date"]; ok {
-			x, err := check.Date("start_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.StartDate = &x
-		}
-		if v, ok := params["end_date"]; ok {
-			x, err := check.Date("end_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.EndDate = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListCheckoutSessions(ctx, &p)
-	case api.OperationListCustomers:
-		var p api.ListCustomersParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListCustomers(ctx, &p)
-	case api.OperationListOrderEvents:
-		var p api.ListOrderEventsParams
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListOrderEvents(ctx, params["id"], &p)
-	case api.OperationListOrders:
-		var p api.ListOrdersParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["status"]; ok {
-			x := api.ListOrdersParamsStatus(v)
-			p.Status = &x
-		}
-		if v, ok := params["billing_type"]; ok {
-			x := api.ListOrdersParamsBillingType(v)
-			p.BillingType = &x
-		}
-		if v, ok := params["is_renewal"]; ok {
-			x, err := check.Bool("is_renewal", v)
-			if err != nil {
-				return nil, err
-			}
-			p.IsRenewal = &x
-		}
-		if v, ok := params["start_date"]; ok {
-			x, err := check.Date("start_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.StartDate = &x
-		}
-		if v, ok := params["end_date"]; ok {
-			x, err := check.Date("end_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.EndDate = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListOrders(ctx, &p)
-	case api.OperationListPartnerOrganizations:
-		var p api.ListPartnerOrganizationsParams
-		if v, ok := params["external_id"]; ok {
-			x := string(v)
-			p.ExternalId = &x
-		}
-		return c.raw.ListPartnerOrganizations(ctx, &p)
-	case api.OperationListPaymentMethods:
-		var p api.ListPaymentMethodsParams
-		if v, ok := params["customer_id"]; ok {
-			x := string(v)
-			p.CustomerId = &x
-		}
-		if v, ok := params["customer_email"]; ok {
-			x := string(v)
-			p.CustomerEmail = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListPaymentMethods(ctx, &p)
-	case api.OperationListRefunds:
-		var p api.ListRefundsParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["status"]; ok {
-			x := api.ListRefundsParamsStatus(v)
-			p.Status = &x
-		}
-		if v, ok := params["start_date"]; ok {
-			x, err := check.Date("start_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.StartDate = &x
-		}
-		if v, ok := params["end_date"]; ok {
-			x, err := check.Date("end_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.EndDate = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListRefunds(ctx, &p)
-	case api.OperationListSubscriptions:
-		var p api.ListSubscriptionsParams
-		if v, ok := params["customer_id"]; ok {
-			x := string(v)
-			p.CustomerId = &x
-		}
-		if v, ok := params["status"]; ok {
-			x := string(v)
-			p.Status = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListSubscriptions(ctx, &p)
-	case api.OperationListTransactions:
-		var p api.ListTransactionsParams
-		if v, ok := params["search"]; ok {
-			x := string(v)
-			p.Search = &x
-		}
-		if v, ok := params["status"]; ok {
-			x := api.ListTransactionsParamsStatus(v)
-			p.Status = &x
-		}
-		if v, ok := params["start_date"]; ok {
-			x, err := check.Date("start_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.StartDate = &x
-		}
-		if v, ok := params["end_date"]; ok {
-			x, err := check.Date("end_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.EndDate = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListTransactions(ctx, &p)
-	case api.OperationListWebhookEventLogs:
-		var p api.ListWebhookEventLogsParams
-		if v, ok := params["start_date"]; ok {
-			x, err := check.Date("start_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.StartDate = &x
-		}
-		if v, ok := params["end_date"]; ok {
-			x, err := check.Date("end_date", v)
-			if err != nil {
-				return nil, err
-			}
-			p.EndDate = &x
-		}
-		if v, ok := params["page_size"]; ok {
-			x, err := check.Int("page_size", v, 1, true, 100, true)
-			if err != nil {
-				return nil, err
-			}
-			p.PageSize = &x
-		}
-		if v, ok := params["page"]; ok {
-			x, err := check.Int("page", v, 1, true, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Page = &x
-		}
-		return c.raw.ListWebhookEventLogs(ctx, &p)
-	case api.OperationProvisionPartnerOrganization:
-		return c.raw.ProvisionPartnerOrganizationWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationPublishCatalogPlan:
-		return c.raw.PublishCatalogPlanWithBody(ctx, params["identifier"], "application/json", bytes.NewReader(body))
-	case api.OperationReportUsage:
-		return c.raw.ReportUsageWithBody(ctx, "application/json", bytes.NewReader(body))
-	case api.OperationRetrieveCatalogFeature:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.RetrieveCatalogFeature(ctx, pk)
-	case api.OperationRetrieveCatalogPlan:
-		var p api.RetrieveCatalogPlanParams
-		if v, ok := params["version"]; ok {
-			x, err := check.Int("version", v, 0, false, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Version = &x
-		}
-		return c.raw.RetrieveCatalogPlan(ctx, params["identifier"], &p)
-	case api.OperationRetrieveCatalogProduct:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.RetrieveCatalogProduct(ctx, pk)
-	case api.OperationRetrieveCheckoutSession:
-		return c.raw.RetrieveCheckoutSession(ctx, params["session_id"])
-	case api.OperationRetrieveOrder:
-		return c.raw.RetrieveOrder(ctx, params["id"])
-	case api.OperationRetrievePartnerOrganization:
-		identifier, err := check.UUID("identifier", params["identifier"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.RetrievePartnerOrganization(ctx, identifier)
-	case api.OperationRetrievePartnerOrganizationByExternalId:
-		return c.raw.RetrievePartnerOrganizationByExternalId(ctx, params["externalId"])
-	case api.OperationRetrieveRefund:
-		refundId, err := check.UUID("refundId", params["refundId"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.RetrieveRefund(ctx, refundId)
-	case api.OperationRetrieveSubscription:
-		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.RetrieveSubscription(ctx, subscriptionId)
-	case api.OperationUpdateCatalogPlan:
-		var p api.UpdateCatalogPlanParams
-		if v, ok := params["version"]; ok {
-			x, err := check.Int("version", v, 0, false, 0, false)
-			if err != nil {
-				return nil, err
-			}
-			p.Version = &x
-		}
-		return c.raw.UpdateCatalogPlanWithBody(ctx, params["identifier"], &p, "application/json", bytes.NewReader(body))
-	case api.OperationUpdateCatalogPlanFeature:
-		return c.raw.UpdateCatalogPlanFeatureWithBody(ctx, params["identifier"], params["feature_id"], "application/json", bytes.NewReader(body))
-	case api.OperationUpdateCatalogPlanFile:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.UpdateCatalogPlanFileWithBody(ctx, params["identifier"], pk, "application/json", bytes.NewReader(body))
-	case api.OperationUpdateCatalogProduct:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.UpdateCatalogProductWithBody(ctx, pk, "application/json", bytes.NewReader(body))
-	case api.OperationUpdateCatalogProductImage:
-		productPk, err := check.UUID("product_pk", params["product_pk"])
-		if err != nil {
-			return nil, err
-		}
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.UpdateCatalogProductImageWithBody(ctx, productPk, pk, "application/json", bytes.NewReader(body))
-	case api.OperationUpdateCatalogProductSettings:
-		pk, err := check.UUID("pk", params["pk"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.UpdateCatalogProductSettingsWithBody(ctx, pk, "application/json", bytes.NewReader(body))
-	case api.OperationUpdateCustomer:
-		return c.raw.UpdateCustomerWithBody(ctx, params["customerId"], "application/json", bytes.NewReader(body))
-	case api.OperationUpdateSubscription:
-		subscriptionId, err := check.UUID("subscriptionId", params["subscriptionId"])
-		if err != nil {
-			return nil, err
-		}
-		return c.raw.UpdateSubscriptionWithBody(ctx, subscriptionId, "application/json", bytes.NewReader(body))
-	}
-	return nil, fmt.Errorf("%w: %v", ErrUnknownOperation, op)
 }
 
 // checkCancelSubscriptionRequest applies the spec's rules for CancelSubscriptionRequest before anything is sent.
