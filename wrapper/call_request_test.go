@@ -5,12 +5,10 @@ package wrapper_test
 // to the same bytes on the wire, and CallAll to one check per walk.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -31,22 +29,17 @@ type wireRequest struct {
 	body              []byte
 }
 
-// wireServer records each request as it came, then answers it as the
-// shared test server does.
-func wireServer(t *testing.T) (*testServer, func() []wireRequest) {
+// wireServer is setup's server and client, the server also recording each
+// request as it came (withWatcher), whatever answers it.
+func wireServer(t *testing.T) (*wrapper.Client, *testServer, func() []wireRequest) {
 	t.Helper()
 	var mu sync.Mutex
 	var got []wireRequest
-	s := &testServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	c, s := setup(t, withWatcher(func(r *http.Request, req testRequest) {
 		mu.Lock()
-		got = append(got, wireRequest{r.Method, r.Host, r.RequestURI, r.ContentLength, r.Header.Clone(), body})
+		got = append(got, wireRequest{r.Method, r.Host, r.RequestURI, r.ContentLength, r.Header.Clone(), req.Body})
 		mu.Unlock()
-		s.serve(w, r)
 	}))
-	t.Cleanup(s.Close)
 	take := func() []wireRequest {
 		mu.Lock()
 		defer mu.Unlock()
@@ -54,7 +47,7 @@ func wireServer(t *testing.T) (*testServer, func() []wireRequest) {
 		got = nil
 		return out
 	}
-	return s, take
+	return c, s, take
 }
 
 // callParams reads back, from the request a service method sent for op,
@@ -118,8 +111,7 @@ func callParams(t *testing.T, op wrapper.Operation, r wireRequest, prefix string
 // and query values with characters to escape, and UUIDs, integers and
 // booleans given to Call in a non-canonical form.
 func TestCallSendsWhatServicesSend(t *testing.T) {
-	srv, take := wireServer(t)
-	c := svcClient(t, srv)
+	c, _, take := wireServer(t)
 	ctx := context.Background()
 	odd := "a&b=c +%ä#/?\u00a0;,"
 	upper := strings.ToUpper(svcUUID1) // the service method canonicalises it too
@@ -188,8 +180,7 @@ func TestCallSendsWhatServicesSend(t *testing.T) {
 // page_size on the values checked then (the caller's map, changed between
 // pages to a value the check refuses, is neither re-read nor re-checked).
 func TestCallAllChecksOnce(t *testing.T) {
-	srv, take := wireServer(t)
-	c := svcClient(t, srv)
+	c, srv, take := wireServer(t)
 	ctx := context.Background()
 	for _, params := range []map[string]string{{"page_size": "101"}, {"page_size": "0"}, {"page": "2"}, {"search": "a\x00"}, {"pageSize": "5"}} {
 		n := 0

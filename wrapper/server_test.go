@@ -44,6 +44,8 @@ type testServer struct {
 	reqs []testRequest
 	// responder, when set, overrides the default response.
 	responder func(w http.ResponseWriter, r *http.Request, req testRequest) bool
+	// watch, when set, sees each request before any responder (withWatcher).
+	watch func(r *http.Request, req testRequest)
 	// opts build this server's clients (see setup and client).
 	opts []wrapper.Option
 }
@@ -84,6 +86,9 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.reqs = append(s.reqs, req)
 	respond := s.responder
 	s.mu.Unlock()
+	if s.watch != nil {
+		s.watch(r, req)
+	}
 	if respond != nil && respond(w, r, req) {
 		return
 	}

@@ -16,6 +16,7 @@ type setupConfig struct {
 	opts                  []wrapper.Option
 	responder             func(w http.ResponseWriter, r *http.Request, req testRequest) bool
 	faults                []http.HandlerFunc
+	watch                 func(r *http.Request, req testRequest)
 }
 
 // setupOption changes what setup starts.
@@ -38,6 +39,12 @@ func withEnvKeys() setupOption { return func(c *setupConfig) { c.envKeys = true 
 // withoutEdgeURL leaves the edge URL unset, so edge calls follow the base
 // URL, as a caller's client that sets only WithBaseURL.
 func withoutEdgeURL() setupOption { return func(c *setupConfig) { c.noEdge = true } }
+
+// withWatcher has f see each request as it came, before it is answered,
+// whatever responder a test sets later.
+func withWatcher(f func(r *http.Request, req testRequest)) setupOption {
+	return func(c *setupConfig) { c.watch = f }
+}
 
 // withHandler answers every request with h (the server still records it).
 func withHandler(h http.HandlerFunc) setupOption {
@@ -84,7 +91,7 @@ func setup(t *testing.T, opts ...setupOption) (*wrapper.Client, *testServer) {
 		srv.opts = append(srv.opts, wrapper.WithServerKey(cfg.serverKey))
 	}
 	srv.opts = append(srv.opts, cfg.opts...)
-	srv.responder = cfg.responder
+	srv.responder, srv.watch = cfg.responder, cfg.watch
 	if fs := cfg.faults; len(fs) > 0 {
 		srv.responder = func(w http.ResponseWriter, r *http.Request, req testRequest) bool {
 			fs[min(int(req.N), len(fs))-1](w, r)
