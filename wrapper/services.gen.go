@@ -283,7 +283,7 @@ func (s *CustomersService) List(ctx context.Context, params *api.ListCustomersPa
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listCustomers
-// on the client's base URL: the answer's next link is only a sign that there
+// on the client's base URL: the response's next link is only a sign that there
 // is one more page, and is never followed. It stops after a page without next
 // or without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -368,7 +368,7 @@ func (s *CheckoutSessionsService) List(ctx context.Context, params *api.ListChec
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCheckoutSessions on the client's base URL: the answer's next link is
+// listCheckoutSessions on the client's base URL: the response's next link is
 // only a sign that there is one more page, and is never followed. It stops
 // after a page without next or without results, when the loop breaks, or at
 // the first error (ctx's included), which it yields once. It holds one page at
@@ -419,7 +419,7 @@ func (s *CheckoutSessionsService) ListEvents(ctx context.Context, sessionID stri
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCheckoutSessionEvents on the client's base URL: the answer's next link
+// listCheckoutSessionEvents on the client's base URL: the response's next link
 // is only a sign that there is one more page, and is never followed. It stops
 // after a page without next or without results, when the loop breaks, or at
 // the first error (ctx's included), which it yields once. It holds one page at
@@ -539,8 +539,8 @@ func (s *TransactionsService) List(ctx context.Context, params *api.ListTransact
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listTransactions on the client's base URL: the answer's next link is only a
-// sign that there is one more page, and is never followed. It stops after a
+// listTransactions on the client's base URL: the response's next link is only
+// a sign that there is one more page, and is never followed. It stops after a
 // page without next or without results, when the loop breaks, or at the first
 // error (ctx's included), which it yields once. It holds one page at a time.
 func (s *TransactionsService) All(ctx context.Context, params *api.ListTransactionsParams) iter.Seq2[api.TransactionResponse, error] {
@@ -575,7 +575,7 @@ func (s *OrdersService) List(ctx context.Context, params *api.ListOrdersParams) 
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listOrders on
-// the client's base URL: the answer's next link is only a sign that there is
+// the client's base URL: the response's next link is only a sign that there is
 // one more page, and is never followed. It stops after a page without next or
 // without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -625,7 +625,7 @@ func (s *OrdersService) ListEvents(ctx context.Context, orderID string, params *
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listOrderEvents
-// on the client's base URL: the answer's next link is only a sign that there
+// on the client's base URL: the response's next link is only a sign that there
 // is one more page, and is never followed. It stops after a page without next
 // or without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -664,7 +664,7 @@ func (s *WebhookLogsService) List(ctx context.Context, params *api.ListWebhookEv
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listWebhookEventLogs on the client's base URL: the answer's next link is
+// listWebhookEventLogs on the client's base URL: the response's next link is
 // only a sign that there is one more page, and is never followed. It stops
 // after a page without next or without results, when the loop breaks, or at
 // the first error (ctx's included), which it yields once. It holds one page at
@@ -700,7 +700,7 @@ func (s *RefundsService) List(ctx context.Context, params *api.ListRefundsParams
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through listRefunds on
-// the client's base URL: the answer's next link is only a sign that there is
+// the client's base URL: the response's next link is only a sign that there is
 // one more page, and is never followed. It stops after a page without next or
 // without results, when the loop breaks, or at the first error (ctx's
 // included), which it yields once. It holds one page at a time.
@@ -786,8 +786,8 @@ func (s *SubscriptionsService) List(ctx context.Context, params *api.ListSubscri
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listSubscriptions on the client's base URL: the answer's next link is only a
-// sign that there is one more page, and is never followed. It stops after a
+// listSubscriptions on the client's base URL: the response's next link is only
+// a sign that there is one more page, and is never followed. It stops after a
 // page without next or without results, when the loop breaks, or at the first
 // error (ctx's included), which it yields once. It holds one page at a time.
 func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscriptionsParams) iter.Seq2[api.Subscription, error] {
@@ -944,10 +944,11 @@ func (s *CatalogProductsService) List(ctx context.Context, params *api.ListCatal
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCatalogProducts on the client's base URL: the answer's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// listCatalogProducts on the client's base URL: the response's next link is
+// only a sign that there is one more page, and is never followed. It stops
+// after a page without next or without results, when the loop breaks, or at
+// the first error (ctx's included), which it yields once. It holds one page at
+// a time.
 func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalogProductsParams) iter.Seq2[api.Product, error] {
 	var p api.ListCatalogProductsParams
 	if params != nil {
@@ -1117,10 +1118,11 @@ func (s *CatalogFeaturesService) List(ctx context.Context, params *api.ListCatal
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCatalogFeatures on the client's base URL: the answer's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// listCatalogFeatures on the client's base URL: the response's next link is
+// only a sign that there is one more page, and is never followed. It stops
+// after a page without next or without results, when the loop breaks, or at
+// the first error (ctx's included), which it yields once. It holds one page at
+// a time.
 func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalogFeaturesParams) iter.Seq2[api.CatalogFeature, error] {
 	var p api.ListCatalogFeaturesParams
 	if params != nil {
@@ -1200,8 +1202,8 @@ func (s *CatalogPlansService) List(ctx context.Context, params *api.ListCatalogP
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listCatalogPlans on the client's base URL: the answer's next link is only a
-// sign that there is one more page, and is never followed. It stops after a
+// listCatalogPlans on the client's base URL: the response's next link is only
+// a sign that there is one more page, and is never followed. It stops after a
 // page without next or without results, when the loop breaks, or at the first
 // error (ctx's included), which it yields once. It holds one page at a time.
 func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPlansParams) iter.Seq2[api.CatalogPlan, error] {
@@ -1358,8 +1360,8 @@ func (s *CatalogPlansService) AddFeatures(ctx context.Context, identifier string
 //
 // Before anything is sent, identifier must be a non-empty path segment and
 // featureID must be a non-empty path segment; otherwise it returns a
-// *ValidationError. The spec gives the answer no schema, so it is returned as
-// raw JSON.
+// *ValidationError. The spec gives the response no schema, so it is returned
+// as raw JSON.
 //
 // It calls updateCatalogPlanFeature (PATCH /catalog/plans/{identifier}/features/{feature_id}/).
 func (s *CatalogPlansService) UpdateFeature(ctx context.Context, identifier, featureID string, body api.PlanFeaturePatchRequest) (json.RawMessage, error) {
@@ -1420,7 +1422,7 @@ func (s *CatalogPlansService) DeleteFile(ctx context.Context, identifier, fileID
 //
 // Before anything is sent, identifier must be a non-empty path segment and
 // fileID (pk) must be a UUID; otherwise it returns a *ValidationError. It
-// returns the URL of the 302 answer's Location header without following it.
+// returns the URL of the 302 response's Location header without following it.
 //
 // It calls downloadCatalogPlanFile (GET /catalog/plans/{identifier}/file/{pk}/download/).
 func (s *CatalogPlansService) DownloadURL(ctx context.Context, identifier, fileID string) (*url.URL, error) {
@@ -1464,10 +1466,11 @@ func (s *PaymentMethodsService) List(ctx context.Context, params *api.ListPaymen
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
 // positive, at most 100; params.Page is ignored), each through
-// listPaymentMethods on the client's base URL: the answer's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// listPaymentMethods on the client's base URL: the response's next link is
+// only a sign that there is one more page, and is never followed. It stops
+// after a page without next or without results, when the loop breaks, or at
+// the first error (ctx's included), which it yields once. It holds one page at
+// a time.
 func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPaymentMethodsParams) iter.Seq2[api.PaymentMethodResponse, error] {
 	var p api.ListPaymentMethodsParams
 	if params != nil {

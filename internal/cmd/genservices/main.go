@@ -17,7 +17,7 @@
 // what each operation's method is called. Each generated method validates
 // its input before any I/O, calls the raw generated method (so every
 // request goes through the wrapper's sender: credentials, edge routing,
-// limits, errors) and decodes the success answer.
+// limits, errors) and decodes the success response.
 //
 // Usage (from the module root, via go generate):
 //

@@ -762,9 +762,9 @@ func (r *renderer) method(pl *methodPlan) {
 	case retNone:
 		notes = append(notes, fmt.Sprintf("It returns nil on success (%d).", success(o)))
 	case retRaw:
-		notes = append(notes, "The spec gives the answer no schema, so it is returned as raw JSON.")
+		notes = append(notes, "The spec gives the response no schema, so it is returned as raw JSON.")
 	case retRedirect:
-		notes = append(notes, fmt.Sprintf("It returns the URL of the %d answer's Location header without following it.", success(o)))
+		notes = append(notes, fmt.Sprintf("It returns the URL of the %d response's Location header without following it.", success(o)))
 	}
 	if pl.page != nil {
 		notes = append(notes, fmt.Sprintf("It returns one page; %s walks every page.", pl.page.AllName))
@@ -798,7 +798,7 @@ func (r *renderer) all(pl *methodPlan) {
 	var doc strings.Builder
 	fmt.Fprintf(&doc, "%s iterates over every item that %s returns, page after page.\n\n", pg.AllName, pl.name)
 	fmt.Fprintf(&doc, "It asks for page 1, 2, 3, ... with params' page size (%d when unset or not positive, at most %[1]d; params.Page is ignored), "+
-		"each through %s on the client's base URL: the answer's next link is only a sign that there is one more page, and is never followed. "+
+		"each through %s on the client's base URL: the response's next link is only a sign that there is one more page, and is never followed. "+
 		"It stops after a page without next or without results, when the loop breaks, or at the first error (ctx's included), which it yields once. "+
 		"It holds one page at a time.\n", pg.MaxSize, o.ID)
 	if c := pl.checksDoc(); c != "" {

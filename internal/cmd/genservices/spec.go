@@ -7,7 +7,7 @@ import (
 )
 
 // readSpec returns, from the loader the generators share, every operation of the document at path, by
-// operationId, each with exactly one success answer.
+// operationId, each with exactly one success response.
 func readSpec(path string) (map[string]*specdoc.Operation, error) {
 	doc, err := specdoc.Load(path)
 	if err != nil {
