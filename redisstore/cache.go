@@ -30,7 +30,7 @@ import (
 // with "*" or "f:", so it cannot collide with one.
 const epochField = "#epoch"
 
-// epochKeep is how long a customer's epoch outlives an Invalidate: an
+// epochKeep is how long a customer's epoch outlives an Invalidate: a
 // result fetched before it and stored later than this could slip in.
 const epochKeep = 10 * time.Minute
 

@@ -118,7 +118,7 @@ func BenchmarkFleetReports(b *testing.B) {
 // another instance put in the shared cache on one Redis node, against the
 // floor: a bare go-redis GET on the same server. p50-ns and p99-ns are
 // per call. "shared" is the default (the result, taken from Redis, is
-// reused in process for the local TTL); "shared-30s-old" the same with an
+// reused in process for the local TTL); "shared-30s-old" the same with a
 // result fetched 30 s before it was taken (reused in process too: the
 // local TTL runs from the take); "every-call" asks Redis on each call
 // (WithLocalTTL(0)).

@@ -33,7 +33,7 @@ func sharded(rdb redis.UniversalClient) bool {
 }
 
 // noteErr makes a ClusterClient re-read its slot map after an error that a
-// failover or resharding causes: a node that cannot be reached, or an
+// failover or resharding causes: a node that cannot be reached, or a
 // reply saying the slot moved or is not served. go-redis does so itself
 // only for MOVED, ASK and READONLY replies and otherwise every
 // ClusterStateReloadInterval (60 s by default), so without this a dead

@@ -237,7 +237,7 @@ func freePorts(n int) ([]int, error) {
 	return out, nil
 }
 
-// ping sends PING (after AUTH when a password is set) and waits for an
+// ping sends PING (after AUTH when a password is set) and waits for a
 // reply that says the server is serving: +PONG.
 func (s *Server) ping() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
