@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -105,26 +106,9 @@ func accessWantMoreRequests(t *testing.T, srv *accessServer, before int) int {
 	return n
 }
 
-// accessClock is a fake clock safe for concurrent use.
-type accessClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newAccessClock() *accessClock {
-	return &accessClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *accessClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *accessClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newAccessClock is the clock the checker tests start from.
+func newAccessClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 func newAccessChecker(t *testing.T, srv *accessServer, opts ...Option) *Checker {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,16 +17,15 @@ import (
 	"github.com/kelviq/kelviq-go/entitlements"
 	"github.com/kelviq/kelviq-go/internal/countingapi"
 	"github.com/kelviq/kelviq-go/internal/redistest"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/redisstore"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // The child process of TestTwoProcessesShareOneLookup: a checker on the
 // shared Redis cache that looks one entitlement up when told to.
-const childEnv = "KELVIQ_ENTITLEMENTS_CHILD"
-
 func TestChildChecker(t *testing.T) {
-	if os.Getenv(childEnv) == "" {
+	if !testkit.InChild("TestChildChecker") {
 		t.Skip("runs only as the child process of TestTwoProcessesShareOneLookup")
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), ContextTimeoutEnabled: true})
@@ -49,59 +46,6 @@ func TestChildChecker(t *testing.T) {
 	fmt.Printf("result %t %v\n", ok, err)
 }
 
-type child struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	lines chan string
-}
-
-func startChild(t *testing.T, env ...string) *child {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildChecker$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), append([]string{childEnv + "=1"}, env...)...)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, in: in, lines: make(chan string, 100)}
-	go func() {
-		defer close(c.lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return c
-}
-
-// await returns the first line from the child that starts with prefix.
-func (c *child) await(t *testing.T, prefix string) string {
-	t.Helper()
-	timeout := time.After(60 * time.Second)
-	for {
-		select {
-		case line, ok := <-c.lines:
-			if !ok {
-				t.Fatalf("child ended before printing %q", prefix)
-			}
-			if strings.HasPrefix(line, prefix) {
-				return line
-			}
-		case <-timeout:
-			t.Fatalf("child did not print %q within 60s", prefix)
-		}
-	}
-}
-
 // Two processes miss the same entitlement at the same moment: one asks the
 // API (under the cache's lock), the other waits for its result in Redis.
 func TestTwoProcessesShareOneLookup(t *testing.T) {
@@ -109,16 +53,16 @@ func TestTwoProcessesShareOneLookup(t *testing.T) {
 	api := countingapi.Start(t)
 	api.SetEntitlementDelay(300 * time.Millisecond) // the first lookup is still in flight when the second misses
 	env := []string{"REDIS_ADDR=" + rs.Addr, "API_URL=" + api.URL}
-	a, b := startChild(t, env...), startChild(t, env...)
-	a.await(t, "ready")
-	b.await(t, "ready")
-	for _, c := range []*child{a, b} {
-		if _, err := io.WriteString(c.in, "go\n"); err != nil {
+	a, b := testkit.StartChild(t, "TestChildChecker", env...), testkit.StartChild(t, "TestChildChecker", env...)
+	a.Await(t, "ready")
+	b.Await(t, "ready")
+	for _, c := range []*testkit.Child{a, b} {
+		if _, err := io.WriteString(c.In, "go\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, c := range []*child{a, b} {
-		if got := c.await(t, "result"); got != "result true <nil>" {
+	for _, c := range []*testkit.Child{a, b} {
+		if got := c.Await(t, "result"); got != "result true <nil>" {
 			t.Errorf("child printed %q", got)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 )
 
@@ -16,11 +17,9 @@ import (
 // POST /report/event/, which kelviq's SDKs call and openapi.json omits.
 func TestEndpointsBeyondTheReference(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org := must(srv.ProvisionOrganization("beyond", "beyond@shop.example"))(t)
-	c := must(srv.Client().ForOrganization(org))(t)
+	srv, org, c := setup(t, "beyond")
 	ctx := context.Background()
-	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_far", Name: nullable.NewNullableWithValue("Far Away"),
+	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_far", Name: nullable.NewNullableWithValue("Far Away"),
 		Metadata: nullable.NewNullableWithValue(map[string]string{"tier": "gold"})}))(t)
 	auth := http.Header{"Authorization": {"Bearer " + org.ServerKey.Reveal()}, "Content-Type": {"application/json"}}
 	base := srv.URL()
@@ -40,7 +39,7 @@ func TestEndpointsBeyondTheReference(t *testing.T) {
 		t.Fatalf("GET of an unknown customer = %d", status)
 	}
 	// Another organization's key does not see it.
-	other := must(srv.ProvisionOrganization("beyond-other", "other@shop.example"))(t)
+	other := testkit.Must(srv.ProvisionOrganization("beyond-other", "other@shop.example"))(t)
 	if status, _, _ := rawDo(t, "GET", base+"/customers/cus_far/", http.Header{"Authorization": {"Bearer " + other.ServerKey.Reveal()}}, nil); status != http.StatusNotFound {
 		t.Fatalf("GET with another organization's key = %d", status)
 	}
@@ -52,7 +51,7 @@ func TestEndpointsBeyondTheReference(t *testing.T) {
 	if status, _, _ := rawDo(t, "GET", base+"/customers/cus_far/", auth, nil); status != http.StatusNotFound {
 		t.Fatalf("GET after DELETE = %d", status)
 	}
-	if list := must(c.Customers.List(ctx, nil))(t); *list.Count != 0 {
+	if list := testkit.Must(c.Customers.List(ctx, nil))(t); *list.Count != 0 {
 		t.Fatalf("an archived customer is listed: %d", *list.Count)
 	}
 	_, err := c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_far"})
@@ -80,7 +79,7 @@ func TestEndpointsBeyondTheReference(t *testing.T) {
 	} else if json.Unmarshal(body, &response); response["eventName"] != "export_run" {
 		t.Fatalf("a repeated idempotencyKey got %s, not the first event", body)
 	}
-	if events := must(srv.RawEvents(org.Identifier.String()))(t); len(events) != 2 {
+	if events := testkit.Must(srv.RawEvents(org.Identifier.String()))(t); len(events) != 2 {
 		t.Fatalf("%d raw events recorded, want 2", len(events))
 	}
 	// Missing fields and a bad timestamp are 400 naming the field.
@@ -109,7 +108,7 @@ func TestClientKeyWhereTheGuidesSaySo(t *testing.T) {
 	srv := kelviqtest.NewServer(t)
 	s := newShop(t, srv, "client-key")
 	ctx := context.Background()
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_browser"}))(t)
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_browser"}))(t)
 	if err := srv.AddPromotion(s.org.Identifier.String(), kelviqtest.Promotion{ID: "p1", Code: "HELLO5", Country: "Spain", CountryCode: "ES", Percentage: 5, Message: "5 % off"}); err != nil {
 		t.Fatal(err)
 	}

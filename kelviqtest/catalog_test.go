@@ -7,7 +7,6 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/testkit"
-	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -16,32 +15,31 @@ import (
 // draft opened on top of it shows isLatest=false again.
 func TestDraftPlansAreNotLatestUntilPublished(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	_, _, c := setup(t, "drafts")
 	ctx := context.Background()
-	c := must(srv.Client().ForOrganization(must(srv.ProvisionOrganization("drafts", "drafts@example.com"))(t)))(t)
-	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Atlas", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
+	product := testkit.Must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Atlas", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	ident := "atlas-pro"
-	created := must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Pro", Identifier: &ident, Product: *product.Id}))(t)
+	created := testkit.Must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Pro", Identifier: &ident, Product: *product.Id}))(t)
 	if created.IsLatest == nil || *created.IsLatest {
 		t.Fatalf("a new draft shows isLatest %v, want false", created.IsLatest)
 	}
-	if got := must(c.Catalog.Plans.Get(ctx, ident, nil))(t); *got.IsLatest {
+	if got := testkit.Must(c.Catalog.Plans.Get(ctx, ident, nil))(t); *got.IsLatest {
 		t.Fatalf("GET of the new draft: isLatest true, want false")
 	}
-	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
-	must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
-	if got := must(c.Catalog.Plans.Get(ctx, ident, nil))(t); !*got.IsLatest || *got.Version != 1 {
+	testkit.Must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
+	testkit.Must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
+	if got := testkit.Must(c.Catalog.Plans.Get(ctx, ident, nil))(t); !*got.IsLatest || *got.Version != 1 {
 		t.Fatalf("after publishing: isLatest %v, version %d; want true, 1", *got.IsLatest, *got.Version)
 	}
-	v2 := must(c.Catalog.Plans.Update(ctx, ident, nil, api.PlanUpdateRequest{Name: testkit.Ptr("Atlas Pro+")}))(t)
+	v2 := testkit.Must(c.Catalog.Plans.Update(ctx, ident, nil, api.PlanUpdateRequest{Name: testkit.Ptr("Atlas Pro+")}))(t)
 	if *v2.Version != 2 || *v2.IsLatest {
 		t.Fatalf("the draft opened by an edit: version %d, isLatest %v; want 2, false", *v2.Version, *v2.IsLatest)
 	}
 	one := 1
-	if v1 := must(c.Catalog.Plans.Get(ctx, ident, &api.RetrieveCatalogPlanParams{Version: &one}))(t); !*v1.IsLatest {
+	if v1 := testkit.Must(c.Catalog.Plans.Get(ctx, ident, &api.RetrieveCatalogPlanParams{Version: &one}))(t); !*v1.IsLatest {
 		t.Fatal("the published version 1 shows isLatest false while a draft is open")
 	}
-	list := must(c.Catalog.Plans.List(ctx, nil))(t)
+	list := testkit.Must(c.Catalog.Plans.List(ctx, nil))(t)
 	if r := *list.Results; len(r) != 1 || *r[0].Version != 2 || *r[0].IsLatest {
 		t.Fatalf("the list shows the newest version (the draft, isLatest false): %+v", r)
 	}
@@ -51,43 +49,41 @@ func TestDraftPlansAreNotLatestUntilPublished(t *testing.T) {
 // stays a draft. Once it has a price, it publishes.
 func TestPublishingAPlanWithoutAPriceIs400(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	_, _, c := setup(t, "unpriced")
 	ctx := context.Background()
-	c := must(srv.Client().ForOrganization(must(srv.ProvisionOrganization("unpriced", "unpriced@example.com"))(t)))(t)
-	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Atlas", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
+	product := testkit.Must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Atlas", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	ident := "atlas-free"
-	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Free", Identifier: &ident, Product: *product.Id}))(t)
+	testkit.Must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Free", Identifier: &ident, Product: *product.Id}))(t)
 	_, err := c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{})
 	var ae *wrapper.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 400 {
 		t.Fatalf("publishing a plan without a price: %v, want a 400", err)
 	}
-	if got := must(c.Catalog.Plans.Get(ctx, ident, nil))(t); *got.IsLatest || (*got.Details)["status"] != "draft" {
+	if got := testkit.Must(c.Catalog.Plans.Get(ctx, ident, nil))(t); *got.IsLatest || (*got.Details)["status"] != "draft" {
 		t.Fatalf("after the refused publish the plan is %v (isLatest %v), want still a draft", (*got.Details)["status"], *got.IsLatest)
 	}
-	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
-	must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
+	testkit.Must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
+	testkit.Must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
 }
 
 // The reference: "Duplicate currencies among PAID prices are rejected", and
 // the replacement is atomic, so the old prices stay.
 func TestTwoPaidPricesInOneCurrencyAre400(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	_, _, c := setup(t, "dupes")
 	ctx := context.Background()
-	c := must(srv.Client().ForOrganization(must(srv.ProvisionOrganization("dupes", "dupes@example.com"))(t)))(t)
-	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Atlas", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
+	product := testkit.Must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Atlas", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	ident := "atlas-team"
-	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Team", Identifier: &ident, Product: *product.Id}))(t)
+	testkit.Must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Team", Identifier: &ident, Product: *product.Id}))(t)
 	eur := "EUR"
-	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "PAID", Currency: &eur}}}))(t)
+	testkit.Must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "PAID", Currency: &eur}}}))(t)
 	_, err := c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{
 		{PriceType: "PAID", Currency: testkit.Ptr("USD")}, {PriceType: "FREE"}, {PriceType: "PAID", Currency: testkit.Ptr("USD")},
 	}})
 	if !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("two PAID USD prices: %v, want a 400", err)
 	}
-	prices := must(c.Catalog.Plans.ListPrices(ctx, ident, nil))(t)
+	prices := testkit.Must(c.Catalog.Plans.ListPrices(ctx, ident, nil))(t)
 	if r := *prices.Results; len(r) != 1 || *r[0].Currency != "EUR" {
 		t.Fatalf("after the refused replacement the prices are %+v, want the one EUR price", r)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kelviq/kelviq-go/api"
-	"github.com/kelviq/kelviq-go/kelviqtest"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 )
 
 // Two catalog rules of the reference that testdata/documented.md lists:
@@ -14,16 +14,15 @@ import (
 // discarded.
 func TestCatalogReferenceRules(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	_, _, c := setup(t, "catalog-rules")
 	ctx := context.Background()
-	c := must(srv.Client().ForOrganization(must(srv.ProvisionOrganization("catalog-rules", "rules@catalog.example"))(t)))(t)
-	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Ledger", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
-	if settings := must(c.Catalog.Products.GetSettings(ctx, product.Id.String()))(t); settings == nil {
+	product := testkit.Must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Ledger", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
+	if settings := testkit.Must(c.Catalog.Products.GetSettings(ctx, product.Id.String()))(t); settings == nil {
 		t.Fatal("no settings on first read")
 	}
 	ident := "ledger-basic"
-	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Ledger Basic", Identifier: &ident, Product: *product.Id}))(t)
-	must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
-	must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
+	testkit.Must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Ledger Basic", Identifier: &ident, Product: *product.Id}))(t)
+	testkit.Must(c.Catalog.Plans.BulkSetPrices(ctx, ident, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
+	testkit.Must(c.Catalog.Plans.Publish(ctx, ident, api.PlanPublishRequest{}))(t)
 	apiError(t, c.Catalog.Plans.DiscardDraft(ctx, ident), http.StatusBadRequest)
 }

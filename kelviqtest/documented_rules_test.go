@@ -23,14 +23,14 @@ import (
 
 // subscribed is a priced shop with customer cus_1 subscribed monthly to
 // "team" (20.00), on a fake whose clock the test moves.
-func subscribed(t *testing.T, externalID string) (*kelviqtest.Server, *shop, *testClock, string) {
+func subscribed(t *testing.T, externalID string) (*kelviqtest.Server, *shop, *testkit.Clock, string) {
 	t.Helper()
-	clk := &testClock{t: time.Date(2026, 5, 4, 8, 30, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 5, 4, 8, 30, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newPricedShop(t, srv, externalID)
 	ctx := context.Background()
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_1", Email: nullable.NewNullableWithValue("one@shop.example")}))(t)
-	sub := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_1")}))(t)
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_1", Email: nullable.NewNullableWithValue("one@shop.example")}))(t)
+	sub := testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_1")}))(t)
 	return srv, s, clk, sub.Id.String()
 }
 
@@ -42,7 +42,7 @@ func TestPeriodEndCancellationIsAnUpdateUntilItEnds(t *testing.T) {
 	if len(created) != 1 || object(created[0])["end_date"] != nil || object(created[0])["id"] != subID {
 		t.Fatalf("subscription.created = %v", created)
 	}
-	must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "CURRENT_PERIOD_ENDS"}))(t)
+	testkit.Must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "CURRENT_PERIOD_ENDS"}))(t)
 	if n := len(eventsOf(t, srv, "subscription.cancelled")); n != 0 {
 		t.Fatalf("%d subscription.cancelled when the cancellation was only scheduled", n)
 	}
@@ -61,12 +61,12 @@ func TestPeriodEndCancellationIsAnUpdateUntilItEnds(t *testing.T) {
 	if o["billing_period_end_time"] != "2026-06-04T08:30:00Z" {
 		t.Fatalf("billing_period_end_time = %v", o["billing_period_end_time"])
 	}
-	if sub := must(s.c.Subscriptions.Get(ctx, subID))(t); *sub.Status != "active" || sub.CanceledAt == nil || sub.EndDate == nil {
+	if sub := testkit.Must(s.c.Subscriptions.Get(ctx, subID))(t); *sub.Status != "active" || sub.CanceledAt == nil || sub.EndDate == nil {
 		t.Fatalf("scheduled subscription = status %v canceledAt %v endDate %v", *sub.Status, sub.CanceledAt, sub.EndDate)
 	}
 
 	clk.Advance(32 * 24 * time.Hour)
-	if sub := must(s.c.Subscriptions.Get(ctx, subID))(t); *sub.Status != "canceled" {
+	if sub := testkit.Must(s.c.Subscriptions.Get(ctx, subID))(t); *sub.Status != "canceled" {
 		t.Fatalf("after the period: status %v", *sub.Status)
 	}
 	cancelled := eventsOf(t, srv, "subscription.cancelled")
@@ -75,10 +75,10 @@ func TestPeriodEndCancellationIsAnUpdateUntilItEnds(t *testing.T) {
 	}
 	// Listed without status, an expired subscription is left out; asked
 	// for by status, it is there.
-	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1")}))(t); len(*list.Results) != 0 {
+	if list := testkit.Must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1")}))(t); len(*list.Results) != 0 {
 		t.Fatalf("default list has the expired subscription: %+v", *list.Results)
 	}
-	if list := must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1"), Status: testkit.Ptr("canceled")}))(t); len(*list.Results) != 1 {
+	if list := testkit.Must(s.c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1"), Status: testkit.Ptr("canceled")}))(t); len(*list.Results) != 1 {
 		t.Fatalf("status=canceled lists %d", len(*list.Results))
 	}
 }
@@ -86,13 +86,13 @@ func TestPeriodEndCancellationIsAnUpdateUntilItEnds(t *testing.T) {
 func TestImmediateCancellationSendsCancelled(t *testing.T) {
 	t.Parallel()
 	srv, s, _, subID := subscribed(t, "immediate")
-	must(s.c.Subscriptions.Cancel(context.Background(), subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE",
+	testkit.Must(s.c.Subscriptions.Cancel(context.Background(), subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE",
 		CancellationFeedback: nullable.NewNullableWithValue(api.CancelSubscriptionRequestCancellationFeedback("UNUSED"))}))(t)
 	cancelled := eventsOf(t, srv, "subscription.cancelled")
 	if len(cancelled) != 1 || object(cancelled[0])["end_date"] != "2026-05-04" || len(eventsOf(t, srv, "subscription.updated")) != 0 {
 		t.Fatalf("immediate cancellation events: cancelled %v", cancelled)
 	}
-	sub := must(s.c.Subscriptions.Get(context.Background(), subID))(t)
+	sub := testkit.Must(s.c.Subscriptions.Get(context.Background(), subID))(t)
 	if sub.CancellationReason == nil || string(*sub.CancellationReason) != "CANCELLED_BY_MERCHANT" || sub.CancellationFeedback == nil || string(*sub.CancellationFeedback) != "UNUSED" {
 		t.Fatalf("cancellation details = reason %v feedback %v", sub.CancellationReason, sub.CancellationFeedback)
 	}
@@ -102,7 +102,7 @@ func TestPlanChangeSendsThePreviousSubscription(t *testing.T) {
 	t.Parallel()
 	srv, s, _, subID := subscribed(t, "plan-change")
 	ctx := context.Background()
-	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
+	testkit.Must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
 	changed := eventsOf(t, srv, "subscription.plan_changed")
 	if len(changed) != 1 {
 		t.Fatalf("%d subscription.plan_changed", len(changed))
@@ -118,9 +118,9 @@ func TestPlanChangeSendsThePreviousSubscription(t *testing.T) {
 	}
 	// Another charge period of the same plan: subscription.updated with
 	// only what changed.
-	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
-	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "YEARLY"}))(t)
-	must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY"}))(t)
+	testkit.Must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
+	testkit.Must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "YEARLY"}))(t)
+	testkit.Must(s.c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY"}))(t)
 	updated := eventsOf(t, srv, "subscription.updated")
 	if len(updated) == 0 {
 		t.Fatal("no subscription.updated for a charge period change")
@@ -137,7 +137,7 @@ func TestCheckoutEventsAsTheGuideOrdersThem(t *testing.T) {
 	s := newPricedShop(t, srv, "checkout-events")
 	ctx := context.Background()
 	meta := map[string]any{"order_ref": "R-9", "orderRef": "kept apart"}
-	session := must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
+	session := testkit.Must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
 		SuccessUrl: "https://shop.example/ok", Metadata: nullable.NewNullableWithValue(meta)}))(t)
 	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func TestCheckoutEventsAsTheGuideOrdersThem(t *testing.T) {
 	}
 
 	// discountsEnabled false is kept.
-	off := must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
+	off := testkit.Must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
 		SuccessUrl: "https://shop.example/ok", DiscountsEnabled: nullable.NewNullableWithValue(false)}))(t)
 	if err := srv.CompleteCheckout(*off.CheckoutSessionId); err != nil {
 		t.Fatal(err)
@@ -192,25 +192,25 @@ func TestRefundsAsDocumented(t *testing.T) {
 	t.Parallel()
 	srv, s, _, subID := subscribed(t, "refund-rules")
 	ctx := context.Background()
-	orders := *must(s.c.Orders.List(ctx, nil))(t).Results
+	orders := *testkit.Must(s.c.Orders.List(ctx, nil))(t).Results
 	orderID := *orders[0].Id
 	// No reason given: REQUESTED_BY_CUSTOMER. amountUnits wins over amount.
-	rf := must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(500)), Amount: testkit.Ptr(json.Number("9.00"))}))(t)
+	rf := testkit.Must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(500)), Amount: testkit.Ptr(json.Number("9.00"))}))(t)
 	if rf.Reason == nil || string(*rf.Reason) != "REQUESTED_BY_CUSTOMER" || *rf.AmountUnits != 500 {
 		t.Fatalf("refund without a reason = reason %v, units %v", rf.Reason, rf.AmountUnits)
 	}
-	if got := must(s.c.Refunds.Get(ctx, rf.Id.String()))(t); got.Reason == nil || string(*got.Reason) != "REQUESTED_BY_CUSTOMER" || *got.Status != "SUCCEEDED" {
+	if got := testkit.Must(s.c.Refunds.Get(ctx, rf.Id.String()))(t); got.Reason == nil || string(*got.Reason) != "REQUESTED_BY_CUSTOMER" || *got.Status != "SUCCEEDED" {
 		t.Fatalf("retrieved refund = %+v", got)
 	}
 	// amount alone is in major units.
-	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, Amount: testkit.Ptr(json.Number("5.00")), Reason: testkit.Ptr(api.RefundCreateRequestReason("DUPLICATE"))}))(t)
-	order := must(s.c.Orders.Get(ctx, orderID))(t)
+	testkit.Must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, Amount: testkit.Ptr(json.Number("5.00")), Reason: testkit.Ptr(api.RefundCreateRequestReason("DUPLICATE"))}))(t)
+	order := testkit.Must(s.c.Orders.Get(ctx, orderID))(t)
 	if *order.Status != "PARTIAL_REFUND" || *order.RefundedTotalUnits != 1000 {
 		t.Fatalf("order after 10.00 of 20.00 = %v, refunded %v", *order.Status, *order.RefundedTotalUnits)
 	}
 	// Nothing given: the rest.
-	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID}))(t)
-	if order = must(s.c.Orders.Get(ctx, orderID))(t); *order.Status != "REFUNDED" || *order.RefundedTotalUnits != 2000 {
+	testkit.Must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID}))(t)
+	if order = testkit.Must(s.c.Orders.Get(ctx, orderID))(t); *order.Status != "REFUNDED" || *order.RefundedTotalUnits != 2000 {
 		t.Fatalf("order after refunding the rest = %v, refunded %v", *order.Status, *order.RefundedTotalUnits)
 	}
 
@@ -235,15 +235,15 @@ func TestRefundsAsDocumented(t *testing.T) {
 	if _, err := s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(1))}); err == nil {
 		t.Fatal("refunded more than the order")
 	}
-	charge := must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
+	charge := testkit.Must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
 	if charge.EndDate != nil {
 		t.Fatalf("a one-time charge has endDate %v", charge.EndDate)
 	}
 	var oneTime string
-	for _, od := range *must(s.c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
+	for _, od := range *testkit.Must(s.c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
 		oneTime = *od.Id
 	}
-	must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: oneTime}))(t)
+	testkit.Must(s.c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: oneTime}))(t)
 	created = eventsOf(t, srv, "refund.created")
 	if last := object(created[len(created)-1]); last["subscription_id"] != nil {
 		t.Fatalf("one-time refund subscription_id = %v", last["subscription_id"])
@@ -254,14 +254,14 @@ func TestChargesNeedASavedPaymentMethodAndOneTime(t *testing.T) {
 	t.Parallel()
 	_, s, _, _ := subscribed(t, "charges")
 	ctx := context.Background()
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_new"}))(t)
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_new"}))(t)
 	_, err := s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_new", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"})
 	apiError(t, err, http.StatusBadRequest)
 	_, err = s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "MONTHLY"})
 	if err == nil {
 		t.Fatal("a MONTHLY charge was accepted")
 	}
-	must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
+	testkit.Must(s.c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
 }
 
 func TestOrdersAsDocumented(t *testing.T) {
@@ -271,7 +271,7 @@ func TestOrdersAsDocumented(t *testing.T) {
 	clk.Advance(32 * 24 * time.Hour) // one renewal
 	list := func(p *api.ListOrdersParams) []api.OrderResponse {
 		t.Helper()
-		return *must(s.c.Orders.List(ctx, p))(t).Results
+		return *testkit.Must(s.c.Orders.List(ctx, p))(t).Results
 	}
 	all := list(nil)
 	if len(all) != 2 {
@@ -291,8 +291,8 @@ func TestOrdersAsDocumented(t *testing.T) {
 		}
 	}
 	// An order's events are those of every order of its subscription.
-	one := must(s.c.Orders.ListEvents(ctx, *firsts[0].Id, nil))(t)
-	both := must(s.c.Orders.ListEvents(ctx, *renewals[0].Id, nil))(t)
+	one := testkit.Must(s.c.Orders.ListEvents(ctx, *firsts[0].Id, nil))(t)
+	both := testkit.Must(s.c.Orders.ListEvents(ctx, *renewals[0].Id, nil))(t)
 	if *one.Count != *both.Count || *one.Count < 4 {
 		t.Fatalf("order events: %d and %d, want the same, of both orders", *one.Count, *both.Count)
 	}
@@ -310,34 +310,34 @@ func TestOrdersAsDocumented(t *testing.T) {
 
 func TestDailyAndTwentyEightDayPeriods(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)} // a Monday
+	clk := testkit.NewClock(time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)) // a Monday
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newShop(t, srv, "four-weeks")
 	ctx := context.Background()
-	must(s.c.Catalog.Plans.BulkSetPrices(ctx, "team", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
+	testkit.Must(s.c.Catalog.Plans.BulkSetPrices(ctx, "team", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
 		PriceType: "PAID", Currency: testkit.Ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
 			ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "7.00"},
 		}}}},
 	}}}))(t)
-	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_4w"}))(t)
-	sub := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "TWENTY_EIGHT_DAYS", CustomerId: nullable.NewNullableWithValue("cus_4w")}))(t)
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_daily"}))(t)
-	daily := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "DAILY", CustomerId: nullable.NewNullableWithValue("cus_daily")}))(t)
+	testkit.Must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_4w"}))(t)
+	sub := testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "TWENTY_EIGHT_DAYS", CustomerId: nullable.NewNullableWithValue("cus_4w")}))(t)
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_daily"}))(t)
+	daily := testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "DAILY", CustomerId: nullable.NewNullableWithValue("cus_daily")}))(t)
 	if !sub.BillingPeriodEndTime.Equal(clk.Now().AddDate(0, 0, 28)) || sub.BillingPeriodEndTime.Weekday() != time.Monday {
 		t.Fatalf("28-day period ends %v", sub.BillingPeriodEndTime)
 	}
 	clk.Advance(29 * 24 * time.Hour)
-	got := must(s.c.Subscriptions.Get(ctx, sub.Id.String()))(t)
+	got := testkit.Must(s.c.Subscriptions.Get(ctx, sub.Id.String()))(t)
 	if !got.BillingPeriodStartTime.Equal(*sub.BillingPeriodEndTime) || got.BillingPeriodEndTime.Weekday() != time.Monday {
 		t.Fatalf("renewed period %v – %v", got.BillingPeriodStartTime, got.BillingPeriodEndTime)
 	}
 	// DAILY (the sandbox guide's way to test renewals) renews every day.
-	d := must(s.c.Subscriptions.Get(ctx, daily.Id.String()))(t)
+	d := testkit.Must(s.c.Subscriptions.Get(ctx, daily.Id.String()))(t)
 	if want := daily.BillingPeriodStartTime.AddDate(0, 0, 29); !d.BillingPeriodStartTime.Equal(want) {
 		t.Fatalf("daily subscription after 29 days starts its period %v, want %v", d.BillingPeriodStartTime, want)
 	}
-	renewals := *must(s.c.Orders.List(ctx, &api.ListOrdersParams{IsRenewal: testkit.Ptr(true), PageSize: testkit.Ptr(100)}))(t).Results
+	renewals := *testkit.Must(s.c.Orders.List(ctx, &api.ListOrdersParams{IsRenewal: testkit.Ptr(true), PageSize: testkit.Ptr(100)}))(t).Results
 	if len(renewals) != 29+1 { // 29 daily renewals and one 28-day one
 		t.Fatalf("%d renewal orders, want 30", len(renewals))
 	}
@@ -348,13 +348,13 @@ func TestPortalSessionNeedsACustomerEmail(t *testing.T) {
 	srv := kelviqtest.NewServer(t)
 	c := newShop(t, srv, "portal").c
 	ctx := context.Background()
-	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_no_mail"}))(t)
+	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_no_mail"}))(t)
 	_, err := c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_no_mail"})
 	apiError(t, err, http.StatusBadRequest)
 	_, err = c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_nobody"})
 	apiError(t, err, http.StatusBadRequest)
-	must(c.Customers.Update(ctx, "cus_no_mail", api.CustomerUpdateRequest{Email: nullable.NewNullableWithValue("late@mail.example")}))(t)
-	session := must(c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_no_mail"}))(t)
+	testkit.Must(c.Customers.Update(ctx, "cus_no_mail", api.CustomerUpdateRequest{Email: nullable.NewNullableWithValue("late@mail.example")}))(t)
+	session := testkit.Must(c.Portal.CreateSession(ctx, api.CreatePortalSessionRequest{CustomerId: "cus_no_mail"}))(t)
 	if session.Email == nil || *session.Email != "late@mail.example" || session.Token == nil || *session.Token == "" {
 		t.Fatalf("portal session = %+v", session)
 	}
@@ -373,23 +373,23 @@ func TestCustomersMayShareAnEmailNotAnID(t *testing.T) {
 	c := newShop(t, srv, "shared-email").c
 	ctx := context.Background()
 	for _, id := range []string{"cus_home", "cus_work"} {
-		must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: id, Email: nullable.NewNullableWithValue("same@mail.example")}))(t)
+		testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: id, Email: nullable.NewNullableWithValue("same@mail.example")}))(t)
 	}
 	_, err := c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_home"})
 	apiError(t, err, http.StatusBadRequest)
-	must(c.Customers.Update(ctx, "cus_work", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Office Account")}))(t)
+	testkit.Must(c.Customers.Update(ctx, "cus_work", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Office Account")}))(t)
 	// Search looks at email, name and customerId.
 	for search, want := range map[string]int{"SAME@mail": 2, "office": 1, "cus_home": 1} {
-		if n := *must(c.Customers.List(ctx, &api.ListCustomersParams{Search: testkit.Ptr(search)}))(t).Count; n != want {
+		if n := *testkit.Must(c.Customers.List(ctx, &api.ListCustomersParams{Search: testkit.Ptr(search)}))(t).Count; n != want {
 			t.Errorf("search %q: %d customers, want %d", search, n, want)
 		}
 	}
 	// Each record keeps its own subscriptions and payment methods.
-	must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_home")}))(t)
-	if n := len(*must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_work")}))(t).Results); n != 0 {
+	testkit.Must(c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_home")}))(t)
+	if n := len(*testkit.Must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_work")}))(t).Results); n != 0 {
 		t.Fatalf("cus_work has %d subscriptions of cus_home's", n)
 	}
-	if n := len(*must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: testkit.Ptr("cus_work")}))(t).Results); n != 0 {
+	if n := len(*testkit.Must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: testkit.Ptr("cus_work")}))(t).Results); n != 0 {
 		t.Fatalf("cus_work has %d payment methods of cus_home's", n)
 	}
 }
@@ -398,15 +398,15 @@ func TestSubscriptionStatusFilterTakesAList(t *testing.T) {
 	t.Parallel()
 	_, s, _, subID := subscribed(t, "status-list")
 	ctx := context.Background()
-	must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_1")}))(t)
-	must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE"}))(t)
+	testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_1")}))(t)
+	testkit.Must(s.c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE"}))(t)
 	count := func(status string) int {
 		t.Helper()
 		p := &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_1")}
 		if status != "" {
 			p.Status = &status
 		}
-		return len(*must(s.c.Subscriptions.List(ctx, p))(t).Results)
+		return len(*testkit.Must(s.c.Subscriptions.List(ctx, p))(t).Results)
 	}
 	if a, c, both, none := count("active"), count("canceled"), count("active,canceled"), count(""); a != 1 || c != 1 || both != 2 || none != 2 {
 		// Without status the cancelled one is still listed today: its end
@@ -417,12 +417,10 @@ func TestSubscriptionStatusFilterTakesAList(t *testing.T) {
 
 func TestPaginationLinksFollowTheScheme(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org := must(srv.ProvisionOrganization("tls-links", "tls@links.example"))(t)
+	srv, org, c := setup(t, "tls-links")
 	ctx := context.Background()
-	c := must(srv.Client().ForOrganization(org))(t)
 	for _, id := range []string{"cus_a", "cus_b", "cus_c"} {
-		must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: id}))(t)
+		testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: id}))(t)
 	}
 	tlsSrv := httptest.NewTLSServer(srv.Handler())
 	defer tlsSrv.Close()
@@ -453,22 +451,22 @@ func TestPaginationLinksFollowTheScheme(t *testing.T) {
 
 func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newPricedShop(t, srv, "expiry")
 	ctx := context.Background()
 	open := func() string {
 		t.Helper()
-		return *must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", SuccessUrl: "https://shop.example/ok"}))(t).CheckoutSessionId
+		return *testkit.Must(s.c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", SuccessUrl: "https://shop.example/ok"}))(t).CheckoutSessionId
 	}
 	early, late := open(), ""
 	clk.Advance(23 * time.Hour)
 	late = open()
-	if got := must(s.c.CheckoutSessions.Get(ctx, early))(t); *got.Status != "open" || got.Order != nil || got.Subscription != nil {
+	if got := testkit.Must(s.c.CheckoutSessions.Get(ctx, early))(t); *got.Status != "open" || got.Order != nil || got.Subscription != nil {
 		t.Fatalf("a 23-hour-old session: status %v, order %v, subscription %v", *got.Status, got.Order, got.Subscription)
 	}
 	clk.Advance(time.Hour)
-	if got := must(s.c.CheckoutSessions.Get(ctx, early))(t); *got.Status != "expired" {
+	if got := testkit.Must(s.c.CheckoutSessions.Get(ctx, early))(t); *got.Status != "expired" {
 		t.Fatalf("a day-old session: status %v", *got.Status)
 	}
 	if err := srv.CompleteCheckout(early); err == nil {
@@ -478,26 +476,26 @@ func TestCheckoutSessionsExpireAfterADay(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A session's events: newest first.
-	events := *must(s.c.CheckoutSessions.ListEvents(ctx, late, nil))(t).Results
+	events := *testkit.Must(s.c.CheckoutSessions.ListEvents(ctx, late, nil))(t).Results
 	if len(events) < 3 || events[0].Code != "checkout_completed" || events[len(events)-1].Code != "checkout_created" {
 		t.Fatalf("session events, newest first: %+v", events)
 	}
 	// Search looks at the product's name too.
-	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Search: testkit.Ptr("team TOOL")}))(t).Results); n != 2 {
+	if n := len(*testkit.Must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Search: testkit.Ptr("team TOOL")}))(t).Results); n != 2 {
 		t.Fatalf("search by product name: %d sessions", n)
 	}
-	expired := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: testkit.Ptr("expired")}))(t).Results
-	success := *must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: testkit.Ptr("success")}))(t).Results
+	expired := *testkit.Must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: testkit.Ptr("expired")}))(t).Results
+	success := *testkit.Must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{Status: testkit.Ptr("success")}))(t).Results
 	if len(expired) != 1 || expired[0].Id == nil || *expired[0].Id != early || len(success) != 1 {
 		t.Fatalf("expired %d, success %d", len(expired), len(success))
 	}
 	// The created-date filters: nothing created after today.
 	today := openapi_types.Date{Time: clk.Now()}
-	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{EndDate: &today}))(t).Results); n != 2 {
+	if n := len(*testkit.Must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{EndDate: &today}))(t).Results); n != 2 {
 		t.Fatalf("%d sessions created on or before today, want 2", n)
 	}
 	tomorrow := clk.Now().AddDate(0, 0, 1)
-	if n := len(*must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{StartDate: &openapi_types.Date{Time: tomorrow}}))(t).Results); n != 0 {
+	if n := len(*testkit.Must(s.c.CheckoutSessions.List(ctx, &api.ListCheckoutSessionsParams{StartDate: &openapi_types.Date{Time: tomorrow}}))(t).Results); n != 0 {
 		t.Fatalf("%d sessions created on or after tomorrow", n)
 	}
 }
@@ -521,7 +519,7 @@ func TestCheckoutRequestRules(t *testing.T) {
 		t.Fatalf("customAmount without currencyCode: %v", ae)
 	}
 	withAmount.CurrencyCode = nullable.NewNullableWithValue("EUR")
-	session := must(s.c.Checkout.CreateSession(ctx, withAmount))(t)
+	session := testkit.Must(s.c.Checkout.CreateSession(ctx, withAmount))(t)
 	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +532,7 @@ func TestCheckoutRequestRules(t *testing.T) {
 		t.Fatalf("custom amount subscription = %v %v", sub["amount_units"], sub["currency"])
 	}
 	// A created session returns its URL and ID only (no metadata echo).
-	org := must(srv.ProvisionOrganization("checkout-raw", "raw@checkout.example"))(t)
+	org := testkit.Must(srv.ProvisionOrganization("checkout-raw", "raw@checkout.example"))(t)
 	status, _, body := rawDo(t, "POST", srv.URL()+"/checkout/", http.Header{"Authorization": {"Bearer " + org.ServerKey.Reveal()}, "Content-Type": {"application/json"}},
 		[]byte(`{"planIdentifier":"none","chargePeriod":"MONTHLY"}`))
 	var fields map[string]any
@@ -556,9 +554,9 @@ func TestCustomerUpdatedCarriesWhatChanged(t *testing.T) {
 	srv := kelviqtest.NewServer(t)
 	c := newShop(t, srv, "customer-updated").c
 	ctx := context.Background()
-	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_u", Name: nullable.NewNullableWithValue("First Name"),
+	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_u", Name: nullable.NewNullableWithValue("First Name"),
 		Metadata: nullable.NewNullableWithValue(map[string]string{"plan": "a"})}))(t)
-	must(c.Customers.Update(ctx, "cus_u", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Second Name")}))(t)
+	testkit.Must(c.Customers.Update(ctx, "cus_u", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Second Name")}))(t)
 	updated := eventsOf(t, srv, "customer.updated")
 	if len(updated) != 1 || object(updated[0])["name"] != "Second Name" {
 		t.Fatalf("customer.updated = %v", updated)
@@ -567,7 +565,7 @@ func TestCustomerUpdatedCarriesWhatChanged(t *testing.T) {
 		t.Fatalf("previous_attributes = %v, want {name: First Name}", prev)
 	}
 	// Metadata given in an update replaces the old.
-	got := must(c.Customers.Update(ctx, "cus_u", api.CustomerUpdateRequest{Metadata: nullable.NewNullableWithValue(map[string]string{"seats": "4"})}))(t)
+	got := testkit.Must(c.Customers.Update(ctx, "cus_u", api.CustomerUpdateRequest{Metadata: nullable.NewNullableWithValue(map[string]string{"seats": "4"})}))(t)
 	if m := *got.Metadata; len(m) != 1 || m["seats"] != "4" {
 		t.Fatalf("metadata after update = %v", m)
 	}
@@ -596,25 +594,25 @@ func TestMoreReferenceRules(t *testing.T) {
 		}
 	}
 	// A one-time purchase (how a free plan is bought) cannot be updated.
-	charge := must(c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
+	charge := testkit.Must(c.Charges.Create(ctx, api.CreateChargeRequest{CustomerId: "cus_1", PlanIdentifier: "solo", ChargePeriod: "ONE_TIME"}))(t)
 	if charge.TrialDaysRemaining == nil || *charge.TrialDaysRemaining != 0 || charge.EndDate != nil {
 		t.Fatalf("charge: trialDaysRemaining %v endDate %v", charge.TrialDaysRemaining, charge.EndDate)
 	}
 	_, err = c.Subscriptions.Update(ctx, charge.Id.String(), api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY"})
 	apiError(t, err, http.StatusBadRequest)
 	// An order without a subscription has subscription {}.
-	for _, od := range *must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
+	for _, od := range *testkit.Must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("ONE_TIME"))}))(t).Results {
 		if od.Subscription == nil || od.Subscription.Id != nil {
 			t.Fatalf("one-time order subscription = %+v, want {}", od.Subscription)
 		}
 	}
 	// Transactions: a charge's fee itemized (a fixed fee without a
 	// percentage), a refund without fee has an empty breakdown.
-	orderID := *(*must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))}))(t).Results)[0].Id
-	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(300))}))(t)
+	orderID := *(*testkit.Must(c.Orders.List(ctx, &api.ListOrdersParams{BillingType: testkit.Ptr(api.ListOrdersParamsBillingType("SUBSCRIPTION"))}))(t).Results)[0].Id
+	testkit.Must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(300))}))(t)
 	names := map[string]bool{"base_fee": true, "fixed_fee": true, "international_fee": true, "subscription_fee": true, "conversion_fee": true, "fee_adjustment": true}
 	var charges, refunds int
-	txs := *must(c.Transactions.List(ctx, nil))(t).Results
+	txs := *testkit.Must(c.Transactions.List(ctx, nil))(t).Results
 	for i := 1; i < len(txs); i++ {
 		if txs[i].CreatedOn.After(*txs[i-1].CreatedOn) {
 			t.Fatalf("transactions not newest first: %v before %v", *txs[i-1].CreatedOn, *txs[i].CreatedOn)
@@ -656,35 +654,35 @@ func TestMoreReferenceRules(t *testing.T) {
 		}
 	}
 	// Transaction search looks at the customer too.
-	if n := len(*must(c.Transactions.List(ctx, &api.ListTransactionsParams{Search: testkit.Ptr("ONE@shop")}))(t).Results); n != len(txs) {
+	if n := len(*testkit.Must(c.Transactions.List(ctx, &api.ListTransactionsParams{Search: testkit.Ptr("ONE@shop")}))(t).Results); n != len(txs) {
 		t.Fatalf("search by the customer's email: %d of %d transactions", n, len(txs))
 	}
 	// Refund list filters: status, search by order, created dates.
-	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: testkit.Ptr(api.ListRefundsParamsStatus("SUCCEEDED")), Search: &orderID}))(t).Results); n != 1 {
+	if n := len(*testkit.Must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: testkit.Ptr(api.ListRefundsParamsStatus("SUCCEEDED")), Search: &orderID}))(t).Results); n != 1 {
 		t.Fatalf("refunds of the order: %d", n)
 	}
-	if n := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: testkit.Ptr(api.ListRefundsParamsStatus("FAILED"))}))(t).Results); n != 0 {
+	if n := len(*testkit.Must(c.Refunds.List(ctx, &api.ListRefundsParams{Status: testkit.Ptr(api.ListRefundsParamsStatus("FAILED"))}))(t).Results); n != 0 {
 		t.Fatalf("failed refunds: %d", n)
 	}
 	today := openapi_types.Date{Time: time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)}
 	tomorrow := openapi_types.Date{Time: today.AddDate(0, 0, 1)}
-	if on, after := len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{StartDate: &today, EndDate: &today}))(t).Results),
-		len(*must(c.Refunds.List(ctx, &api.ListRefundsParams{StartDate: &tomorrow}))(t).Results); on != 1 || after != 0 {
+	if on, after := len(*testkit.Must(c.Refunds.List(ctx, &api.ListRefundsParams{StartDate: &today, EndDate: &today}))(t).Results),
+		len(*testkit.Must(c.Refunds.List(ctx, &api.ListRefundsParams{StartDate: &tomorrow}))(t).Results); on != 1 || after != 0 {
 		t.Fatalf("refunds created today %d, from tomorrow %d", on, after)
 	}
 	// Payment methods: only succeeded, by customer, newest first; the
 	// payment_method webhook names the customer by the merchant's ID.
-	pms := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: testkit.Ptr("cus_1")}))(t).Results
+	pms := *testkit.Must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerId: testkit.Ptr("cus_1")}))(t).Results
 	if len(pms) != 1 || *pms[0].Status != "succeeded" || !*pms[0].IsDefault {
 		t.Fatalf("payment methods = %+v", pms)
 	}
 	if md := *pms[0].MethodData; md["expMonth"] == nil || md["expYear"] == nil || md["last4"] != "4242" {
 		t.Fatalf("methodData = %v, want camelCase card details", md)
 	}
-	if byMail := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: testkit.Ptr("one@shop.example")}))(t).Results; len(byMail) != 1 {
+	if byMail := *testkit.Must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: testkit.Ptr("one@shop.example")}))(t).Results; len(byMail) != 1 {
 		t.Fatalf("payment methods by customer_email: %d", len(byMail))
 	}
-	if other := *must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: testkit.Ptr("nobody@shop.example")}))(t).Results; len(other) != 0 {
+	if other := *testkit.Must(c.PaymentMethods.List(ctx, &api.ListPaymentMethodsParams{CustomerEmail: testkit.Ptr("nobody@shop.example")}))(t).Results; len(other) != 0 {
 		t.Fatalf("payment methods of an unknown email: %d", len(other))
 	}
 	pm := object(eventsOf(t, srv, "payment_method.created")[0])
@@ -693,23 +691,23 @@ func TestMoreReferenceRules(t *testing.T) {
 	}
 	// The product offering: with customer_id, isCustomerExists and the
 	// subscription; plans_enabled narrows the plans.
-	offer := must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), &api.GetProductOfferingParams{CustomerId: testkit.Ptr("cus_1"), PlansEnabled: testkit.Ptr("solo")}))(t)
+	offer := testkit.Must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), &api.GetProductOfferingParams{CustomerId: testkit.Ptr("cus_1"), PlansEnabled: testkit.Ptr("solo")}))(t)
 	if offer.IsCustomerExists == nil || !*offer.IsCustomerExists || offer.Subscription == nil || offer.Plans == nil || len(*offer.Plans) != 1 {
 		t.Fatalf("product offering = exists %v, subscription %v, plans %v", offer.IsCustomerExists, offer.Subscription, offer.Plans)
 	}
-	if all := must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), nil))(t); all.Plans == nil || len(*all.Plans) != 2 {
+	if all := testkit.Must(c.Monetization.GetProductOffering(ctx, s.product.Id.String(), nil))(t); all.Plans == nil || len(*all.Plans) != 2 {
 		t.Fatalf("offering without plans_enabled has %v plans, want both", all.Plans)
 	}
 	// A promotion's widget is a BANNER.
 	if err := srv.AddPromotion(s.org.Identifier.String(), kelviqtest.Promotion{ID: "autumn", Code: "AUTUMN10", Country: "France", CountryCode: "FR", Percentage: 10, Message: "10 % off"}); err != nil {
 		t.Fatal(err)
 	}
-	promo := must(c.Promotions.Get(ctx, api.GetPromotionParams{PromotionId: "autumn"}))(t)
+	promo := testkit.Must(c.Promotions.Get(ctx, api.GetPromotionParams{PromotionId: "autumn"}))(t)
 	if promo.Widgets == nil || len(*promo.Widgets) == 0 || string(*(*promo.Widgets)[0].Type) != "BANNER" {
 		t.Fatalf("promotion widgets = %+v", promo.Widgets)
 	}
 	// reportUsage's timestamp is yyyy-MM-dd HH:mm:ss.ffffff.
-	res := must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_1", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t)
+	res := testkit.Must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_1", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t)
 	if _, err := time.Parse("2006-01-02 15:04:05.000000", *res.Timestamp); err != nil {
 		t.Fatalf("reportUsage timestamp %q: %v", *res.Timestamp, err)
 	}
@@ -725,14 +723,14 @@ func TestCustomizableEntitlementsCarryTheirValue(t *testing.T) {
 	s := newShop(t, srv, "customizable")
 	ctx := context.Background()
 	ident := "projects"
-	f := must(s.c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Projects", Identifier: &ident, FeatureType: "CUSTOMIZABLE"}))(t)
+	f := testkit.Must(s.c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Projects", Identifier: &ident, FeatureType: "CUSTOMIZABLE"}))(t)
 	val := any(7)
-	must(s.c.Catalog.Plans.AddFeatures(ctx, "team", nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
+	testkit.Must(s.c.Catalog.Plans.AddFeatures(ctx, "team", nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
 		{Feature: *f.Id, Details: api.PlanEntitlementDetails{Value: &val}},
 	}}))(t)
-	must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_c"}))(t)
-	must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_c")}))(t)
+	testkit.Must(s.c.Catalog.Plans.Publish(ctx, "team", api.PlanPublishRequest{}))(t)
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_c"}))(t)
+	testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_c")}))(t)
 	e := entitlement(t, s.c, "cus_c", "projects")
 	if e == nil || !*e.HasAccess || e.UsageLimit == nil || *e.UsageLimit != 7 || e.FeatureType == nil || string(*e.FeatureType) != "CUSTOMIZABLE" {
 		t.Fatalf("CUSTOMIZABLE entitlement = %+v", e)
@@ -749,8 +747,8 @@ func TestFailedRenewalsAsTheGuideSays(t *testing.T) {
 	srv, s, clk, subID := subscribed(t, "dunning")
 	ctx := context.Background()
 	orgID := s.org.Identifier.String()
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_2", Email: nullable.NewNullableWithValue("two@shop.example")}))(t)
-	sub2 := must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_2")}))(t).Id.String()
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_2", Email: nullable.NewNullableWithValue("two@shop.example")}))(t)
+	sub2 := testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_2")}))(t).Id.String()
 	for _, c := range []string{"cus_1", "cus_2"} {
 		if err := srv.DeclinePayments(orgID, c, true); err != nil {
 			t.Fatal(err)
@@ -761,7 +759,7 @@ func TestFailedRenewalsAsTheGuideSays(t *testing.T) {
 
 	clk.Advance(31 * 24 * time.Hour) // the period is over: the renewal fails
 	for _, id := range []string{subID, sub2} {
-		if got := must(s.c.Subscriptions.Get(ctx, id))(t); *got.Status != "past_due" {
+		if got := testkit.Must(s.c.Subscriptions.Get(ctx, id))(t); *got.Status != "past_due" {
 			t.Fatalf("after a declined renewal: status %v", *got.Status)
 		}
 	}
@@ -799,7 +797,7 @@ func TestFailedRenewalsAsTheGuideSays(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Advance(2 * 24 * time.Hour) // past the first retry (14 days / 8)
-	if got := must(s.c.Subscriptions.Get(ctx, sub2))(t); *got.Status != "active" {
+	if got := testkit.Must(s.c.Subscriptions.Get(ctx, sub2))(t); *got.Status != "active" {
 		t.Fatalf("after a retry that pays: status %v", *got.Status)
 	}
 	paid := eventsOf(t, srv, "invoice.paid")
@@ -810,7 +808,7 @@ func TestFailedRenewalsAsTheGuideSays(t *testing.T) {
 
 	// cus_1 never pays: 8 retries over 14 days, then cancelled.
 	clk.Advance(13 * 24 * time.Hour)
-	got := must(s.c.Subscriptions.Get(ctx, subID))(t)
+	got := testkit.Must(s.c.Subscriptions.Get(ctx, subID))(t)
 	if *got.Status != "canceled" {
 		t.Fatalf("after 14 days of declines: status %v", *got.Status)
 	}

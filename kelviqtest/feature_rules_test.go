@@ -92,13 +92,13 @@ func TestOneThumbnailPerProduct(t *testing.T) {
 	ctx := context.Background()
 	var keys []string
 	for _, name := range []string{"front.png", "back.png", "side.png"} {
-		up := must(s.c.Media.CreateUploadURL(ctx, api.PresignedUploadRequest{FileName: name, FileType: "image/png"}))(t)
+		up := testkit.Must(s.c.Media.CreateUploadURL(ctx, api.PresignedUploadRequest{FileName: name, FileType: "image/png"}))(t)
 		keys = append(keys, *up.FileKey)
 	}
-	p := must(s.c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Pictured", TaxCode: api.ProductCreateRequestTaxCodeSaas, ImageKeys: &keys}))(t)
+	p := testkit.Must(s.c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Pictured", TaxCode: api.ProductCreateRequestTaxCodeSaas, ImageKeys: &keys}))(t)
 	thumbs := func() []bool {
 		t.Helper()
-		got := must(s.c.Catalog.Products.Get(ctx, p.Id.String()))(t)
+		got := testkit.Must(s.c.Catalog.Products.Get(ctx, p.Id.String()))(t)
 		var out []bool
 		for _, img := range *got.Images {
 			out = append(out, *img.Thumbnail)
@@ -108,8 +108,8 @@ func TestOneThumbnailPerProduct(t *testing.T) {
 	if got := thumbs(); len(got) != 3 || !got[0] || got[1] || got[2] {
 		t.Fatalf("new product's thumbnails = %v, want the first only", got)
 	}
-	imgs := *must(s.c.Catalog.Products.Get(ctx, p.Id.String()))(t).Images
-	must(s.c.Catalog.Products.UpdateImage(ctx, p.Id.String(), imgs[2].Id.String(), api.ProductImageUpdateRequest{Thumbnail: testkit.Ptr(true)}))(t)
+	imgs := *testkit.Must(s.c.Catalog.Products.Get(ctx, p.Id.String()))(t).Images
+	testkit.Must(s.c.Catalog.Products.UpdateImage(ctx, p.Id.String(), imgs[2].Id.String(), api.ProductImageUpdateRequest{Thumbnail: testkit.Ptr(true)}))(t)
 	if got := thumbs(); got[0] || got[1] || !got[2] {
 		t.Fatalf("after making the third the thumbnail: %v", got)
 	}

@@ -30,30 +30,30 @@ func TestSellAndMeterFlow(t *testing.T) {
 	ctx := context.Background()
 
 	// Provision, then act for the organization.
-	org := must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "flow-co", Email: "owner@flow.example.com", BusinessName: "Flow Co"}))(t)
-	c := must(srv.Client().ForOrganization(org))(t)
+	org := testkit.Must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "flow-co", Email: "owner@flow.example.com", BusinessName: "Flow Co"}))(t)
+	c := testkit.Must(srv.Client().ForOrganization(org))(t)
 
 	// Catalog: a product, a metered feature, a plan with a hard usage limit
 	// of 5 and a monthly price, published.
-	product := must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Reports", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
+	product := testkit.Must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Reports", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	featureID := "reports"
-	feature := must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Reports", Identifier: &featureID, FeatureType: "METER", FeatureDetails: testkit.MeterDetails()}))(t)
+	feature := testkit.Must(c.Catalog.Features.Create(ctx, api.FeatureCreateRequest{Name: "Reports", Identifier: &featureID, FeatureType: "METER", FeatureDetails: testkit.MeterDetails()}))(t)
 	planID := "starter"
-	must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Starter", Identifier: &planID, Product: *product.Id}))(t)
+	testkit.Must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Starter", Identifier: &planID, Product: *product.Id}))(t)
 	limit := any(5)
-	must(c.Catalog.Plans.AddFeatures(ctx, planID, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
+	testkit.Must(c.Catalog.Plans.AddFeatures(ctx, planID, nil, api.PlanFeaturesCreateRequest{PlanEntitlements: []api.PlanFeatureEntitlementWrite{
 		{Feature: *feature.Id, Details: api.PlanEntitlementDetails{Value: &limit, HardLimit: testkit.Ptr(true)}},
 	}}))(t)
-	must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
+	testkit.Must(c.Catalog.Plans.BulkSetPrices(ctx, planID, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
 		PriceType: "PAID", Currency: testkit.Ptr("USD"),
 		ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &[]api.PlanCharge{{
 			ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod("MONTHLY")), PriceData: &map[string]any{"amount": "9.00"},
 		}}}},
 	}}}))(t)
-	must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
+	testkit.Must(c.Catalog.Plans.Publish(ctx, planID, api.PlanPublishRequest{}))(t)
 
 	// Checkout, completed by opening the checkout link as the buyer would.
-	session := must(c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{
+	session := testkit.Must(c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{
 		PlanIdentifier: planID, ChargePeriod: "MONTHLY", SuccessUrl: "https://flow.example.com/welcome",
 		CustomerId: nullable.NewNullableWithValue("cus_flow"),
 	}))(t)
@@ -61,27 +61,27 @@ func TestSellAndMeterFlow(t *testing.T) {
 	if status != http.StatusSeeOther || h.Get("Location") != "https://flow.example.com/welcome" {
 		t.Fatalf("checkout link: %d %q %s", status, h.Get("Location"), body)
 	}
-	cust := must(rcv.expect(t, "customer.created").Customer())(t)
+	cust := testkit.Must(rcv.expect(t, "customer.created").Customer())(t)
 	if cust.CustomerID != "cus_flow" || cust.Organization != org.Identifier.String() {
 		t.Fatalf("customer.created = %+v", cust)
 	}
 	// checkout.completed comes before the subscription exists; its
 	// customer_id is the customer's kelviq ID, as the guide's example shows.
-	co := must(rcv.expect(t, "checkout.completed").CheckoutSession())(t)
+	co := testkit.Must(rcv.expect(t, "checkout.completed").CheckoutSession())(t)
 	if co.ID != *session.CheckoutSessionId || co.Status != "success" || co.CustomerID != cust.ID || co.Customer.CustomerID != "cus_flow" || co.AmountUnits != 900 {
 		t.Fatalf("checkout.completed = %+v", co)
 	}
-	subEvent := must(rcv.expect(t, "subscription.created").Subscription())(t)
+	subEvent := testkit.Must(rcv.expect(t, "subscription.created").Subscription())(t)
 	if subEvent.Status != "active" || subEvent.Plan.Identifier != planID || subEvent.Amount.String() != "9.00" || subEvent.Customer.CustomerID != "cus_flow" {
 		t.Fatalf("subscription.created = %+v", subEvent)
 	}
-	orderEvent := must(rcv.expect(t, "order.created").Order())(t)
+	orderEvent := testkit.Must(rcv.expect(t, "order.created").Order())(t)
 	if orderEvent.Status != "COMPLETE" || orderEvent.AmountTotalUnits != 900 || orderEvent.SubscriptionID != subEvent.ID {
 		t.Fatalf("order.created = %+v", orderEvent)
 	}
 
 	// The subscription, as the API reports it.
-	subs := must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_flow")}))(t)
+	subs := testkit.Must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_flow")}))(t)
 	if subs.Results == nil || len(*subs.Results) != 1 || (*subs.Results)[0].Id.String() != subEvent.ID || *(*subs.Results)[0].Status != "active" {
 		t.Fatalf("subscriptions = %+v", subs)
 	}
@@ -92,32 +92,32 @@ func TestSellAndMeterFlow(t *testing.T) {
 	}
 
 	// Usage past the limit: an alert, and access refused.
-	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_flow", FeatureId: featureID, Value: 4, Behaviour: "DELTA"}))(t)
+	testkit.Must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_flow", FeatureId: featureID, Value: 4, Behaviour: "DELTA"}))(t)
 	if got, want := readMeter(t, entitlement(t, c, "cus_flow", featureID)), (meter{true, 5, 4, 1, true}); got != want {
 		t.Fatalf("entitlement at 4 of 5 = %+v, want %+v", got, want)
 	}
 	// The wrapper's access checker reads the same response.
-	if ok := must(must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); !ok {
+	if ok := testkit.Must(testkit.Must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); !ok {
 		t.Fatal("AccessChecker: no access at 4 of 5")
 	}
-	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_flow", FeatureId: featureID, Value: 2, Behaviour: "DELTA"}))(t)
-	alert := must(rcv.expect(t, "feature.usage_alert").FeatureUsageAlert())(t)
+	testkit.Must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_flow", FeatureId: featureID, Value: 2, Behaviour: "DELTA"}))(t)
+	alert := testkit.Must(rcv.expect(t, "feature.usage_alert").FeatureUsageAlert())(t)
 	if alert.Feature.Identifier != featureID || alert.CurrentUsage.String() != "6" || alert.UsageLimit.String() != "5" || alert.Customer.CustomerID != "cus_flow" {
 		t.Fatalf("feature.usage_alert = %+v", alert)
 	}
 	if got, want := readMeter(t, entitlement(t, c, "cus_flow", featureID)), (meter{false, 5, 6, 0, true}); got != want {
 		t.Fatalf("entitlement past the hard limit = %+v, want %+v", got, want)
 	}
-	if ok := must(must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); ok {
+	if ok := testkit.Must(testkit.Must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); ok {
 		t.Fatal("AccessChecker: access past the hard limit")
 	}
-	if n := must(srv.Usage(org.Identifier.String(), "cus_flow", featureID))(t); n != 6 {
+	if n := testkit.Must(srv.Usage(org.Identifier.String(), "cus_flow", featureID))(t); n != 6 {
 		t.Fatalf("Server.Usage = %d", n)
 	}
 
 	// Cancelled now: access gone.
-	must(c.Subscriptions.Cancel(ctx, subEvent.ID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE"}))(t)
-	cancelled := must(rcv.expect(t, "subscription.cancelled").Subscription())(t)
+	testkit.Must(c.Subscriptions.Cancel(ctx, subEvent.ID, api.CancelSubscriptionRequest{CancellationType: "IMMEDIATE"}))(t)
+	cancelled := testkit.Must(rcv.expect(t, "subscription.cancelled").Subscription())(t)
 	if cancelled.ID != subEvent.ID || cancelled.Status != "canceled" || cancelled.EndDate == "" {
 		t.Fatalf("subscription.cancelled = %+v", cancelled)
 	}

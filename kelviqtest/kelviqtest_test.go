@@ -25,25 +25,6 @@ import (
 
 // ---- helpers ----
 
-// orgClient provisions an organization through the wrapper and returns a
-// client acting for it.
-func orgClient(t *testing.T, srv *kelviqtest.Server, externalID string) (*wrapper.PartnerOrganization, *api.ClientWithResponses) {
-	t.Helper()
-	ctx := context.Background()
-	org, err := srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{
-		ExternalID: externalID,
-		Email:      externalID + "@example.com",
-	})
-	if err != nil {
-		t.Fatalf("Provision(%q): %v", externalID, err)
-	}
-	c, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatalf("ForOrganization: %v", err)
-	}
-	return org, c.API()
-}
-
 // apiError asserts that err is an *wrapper.APIError with the given status.
 func apiError(t *testing.T, err error, status int) *wrapper.APIError {
 	t.Helper()
@@ -55,18 +36,6 @@ func apiError(t *testing.T, err error, status int) *wrapper.APIError {
 		t.Fatalf("status = %d, want %d (%v)", ae.StatusCode, status, ae)
 	}
 	return ae
-}
-
-// must takes a call's (value, error) and returns a function that fails the
-// test on the error: must(f())(t).
-func must[T any](v T, err error) func(testing.TB) T {
-	return func(t testing.TB) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 }
 
 // rawDo sends a request straight to the fake (no wrapper), following no
@@ -125,8 +94,8 @@ func TestPartnerOrganizations(t *testing.T) {
 	}
 
 	// Slugs: from the business name, else the external ID, de-duplicated.
-	second := must(partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "acme-1", Email: "a@acme.example", BusinessName: "Northwind Outfitters!"}))(t)
-	third := must(partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "Acme Corp #7", Email: "b@acme.example"}))(t)
+	second := testkit.Must(partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "acme-1", Email: "a@acme.example", BusinessName: "Northwind Outfitters!"}))(t)
+	third := testkit.Must(partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "Acme Corp #7", Email: "b@acme.example"}))(t)
 	if second.Slug != "northwind-outfitters-2" || third.Slug != "acme-corp-7" {
 		t.Fatalf("slugs = %q, %q", second.Slug, third.Slug)
 	}
@@ -134,15 +103,15 @@ func TestPartnerOrganizations(t *testing.T) {
 		t.Fatalf("user IDs do not increase: %d, %d, %d", org.UserID, second.UserID, third.UserID)
 	}
 
-	all := must(partner.List(ctx, nil))(t)
+	all := testkit.Must(partner.List(ctx, nil))(t)
 	if len(all) != 3 || all[0].ExternalID != "northwind-0042" {
 		t.Fatalf("List = %+v", all)
 	}
-	one := must(partner.List(ctx, &wrapper.ListPartnerOrganizationsOptions{ExternalID: "acme-1"}))(t)
+	one := testkit.Must(partner.List(ctx, &wrapper.ListPartnerOrganizationsOptions{ExternalID: "acme-1"}))(t)
 	if len(one) != 1 || one[0].Identifier != second.Identifier {
 		t.Fatalf("List(external_id=acme-1) = %+v", one)
 	}
-	none := must(partner.List(ctx, &wrapper.ListPartnerOrganizationsOptions{ExternalID: "nobody"}))(t)
+	none := testkit.Must(partner.List(ctx, &wrapper.ListPartnerOrganizationsOptions{ExternalID: "nobody"}))(t)
 	if len(none) != 0 {
 		t.Fatalf("List(external_id=nobody) = %+v", none)
 	}
@@ -195,7 +164,7 @@ func TestProvisionOrganizationHelper(t *testing.T) {
 	if err != nil || got.Identifier != org.Identifier {
 		t.Fatalf("GetByExternalID = %+v, %v", got, err)
 	}
-	c := must(srv.Client().ForOrganization(org))(t)
+	c := testkit.Must(srv.Client().ForOrganization(org))(t)
 	if _, err := c.API().ListCustomersWithResponse(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -205,16 +174,15 @@ func TestProvisionOrganizationHelper(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	srv, org, _ := setup(t, "auth-org")
 	ctx := context.Background()
-	org, _ := orgClient(t, srv, "auth-org")
 
-	wrongPartner := must(wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithPartnerKey("kvqp_wrong"), wrapper.WithoutEnvKeys()))(t)
+	wrongPartner := testkit.Must(wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithPartnerKey("kvqp_wrong"), wrapper.WithoutEnvKeys()))(t)
 	if _, err := wrongPartner.Partner.List(ctx, nil); !errors.Is(err, wrapper.ErrUnauthorized) {
 		t.Fatalf("wrong partner key: %v", err)
 	}
 
-	wrongServer := must(wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithServerKey("sk_test_nope"), wrapper.WithoutEnvKeys()))(t)
+	wrongServer := testkit.Must(wrapper.New(wrapper.WithBaseURL(srv.URL()), wrapper.WithServerKey("sk_test_nope"), wrapper.WithoutEnvKeys()))(t)
 	if _, err := wrongServer.API().ListCustomersWithResponse(ctx, nil); !errors.Is(err, wrapper.ErrUnauthorized) {
 		t.Fatalf("wrong server key: %v", err)
 	}
@@ -248,12 +216,13 @@ func TestAuth(t *testing.T) {
 
 func TestServerKeyIsScopedToItsOrganization(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	srv, _, wcA := setup(t, "org-a")
 	ctx := context.Background()
-	_, a := orgClient(t, srv, "org-a")
-	_, b := orgClient(t, srv, "org-b")
+	a := wcA.API()
+	_, wcB := provision(t, srv, "org-b")
+	b := wcB.API()
 
-	prod := must(a.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "A's product", TaxCode: "saas"}))(t)
+	prod := testkit.Must(a.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "A's product", TaxCode: "saas"}))(t)
 	id := *prod.JSON201.Id
 	if _, err := a.RetrieveCatalogProductWithResponse(ctx, id); err != nil {
 		t.Fatalf("owner retrieve: %v", err)
@@ -262,7 +231,7 @@ func TestServerKeyIsScopedToItsOrganization(t *testing.T) {
 	if !errors.Is(err, wrapper.ErrNotFound) {
 		t.Fatalf("other organization's retrieve = %v, want 404", err)
 	}
-	list := must(b.ListCatalogProductsWithResponse(ctx, nil))(t)
+	list := testkit.Must(b.ListCatalogProductsWithResponse(ctx, nil))(t)
 	if *list.JSON200.Count != 0 {
 		t.Fatalf("other organization sees %d products", *list.JSON200.Count)
 	}
@@ -282,9 +251,9 @@ func TestServerKeyIsScopedToItsOrganization(t *testing.T) {
 
 func TestCustomersPaging(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	srv, _, wc := setup(t, "paging")
 	ctx := context.Background()
-	_, c := orgClient(t, srv, "paging")
+	c := wc.API()
 	for i := range 25 {
 		_, err := c.CreateCustomerWithResponse(ctx, api.CustomerCreateRequest{CustomerId: fmt.Sprintf("cus_%02d", i)})
 		if err != nil {
@@ -303,7 +272,7 @@ func TestCustomersPaging(t *testing.T) {
 		2: {10, "cus_14", base + "?page=3&page_size=10", base + "?page_size=10"},
 		3: {5, "cus_04", "", base + "?page=2&page_size=10"},
 	} {
-		resp := must(c.ListCustomersWithResponse(ctx, &api.ListCustomersParams{Page: &page, PageSize: &size}))(t)
+		resp := testkit.Must(c.ListCustomersWithResponse(ctx, &api.ListCustomersParams{Page: &page, PageSize: &size}))(t)
 		got := resp.JSON200
 		next, _ := testkit.PtrGet(got.Next)
 		prev, _ := testkit.PtrGet(got.Previous)
@@ -317,7 +286,7 @@ func TestCustomersPaging(t *testing.T) {
 	}
 
 	// The default page size of listCustomers is 10; page 4 does not exist.
-	resp := must(c.ListCustomersWithResponse(ctx, nil))(t)
+	resp := testkit.Must(c.ListCustomersWithResponse(ctx, nil))(t)
 	if len(*resp.JSON200.Results) != 10 {
 		t.Fatalf("default page has %d results", len(*resp.JSON200.Results))
 	}
@@ -328,7 +297,7 @@ func TestCustomersPaging(t *testing.T) {
 	}
 	// Search filters before paging.
 	search := "cus_2"
-	resp = must(c.ListCustomersWithResponse(ctx, &api.ListCustomersParams{Search: &search}))(t)
+	resp = testkit.Must(c.ListCustomersWithResponse(ctx, &api.ListCustomersParams{Search: &search}))(t)
 	if *resp.JSON200.Count != 5 || !(resp.JSON200.Next == nil) {
 		t.Fatalf("search %q: count %d", search, *resp.JSON200.Count)
 	}
@@ -342,15 +311,15 @@ func TestCustomersPaging(t *testing.T) {
 // mustKey returns the server key of an organization the partner provisioned.
 func mustKey(t *testing.T, srv *kelviqtest.Server, externalID string) string {
 	t.Helper()
-	org := must(srv.Client().Partner.GetByExternalID(context.Background(), externalID))(t)
+	org := testkit.Must(srv.Client().Partner.GetByExternalID(context.Background(), externalID))(t)
 	return org.ServerKey.Reveal()
 }
 
 func TestCustomerPatch(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	_, _, wc := setup(t, "patch")
 	ctx := context.Background()
-	_, c := orgClient(t, srv, "patch")
+	c := wc.API()
 
 	create := api.CustomerCreateRequest{
 		CustomerId: "cus_1",
@@ -358,7 +327,7 @@ func TestCustomerPatch(t *testing.T) {
 		Email:      nullable.NewNullableWithValue("ada@example.com"),
 		Metadata:   nullable.NewNullableWithValue(map[string]string{"tier": "gold"}),
 	}
-	created := must(c.CreateCustomerWithResponse(ctx, create))(t).JSON201
+	created := testkit.Must(c.CreateCustomerWithResponse(ctx, create))(t).JSON201
 	if created.Id == nil || created.CreatedOn == nil || (*created.Name) != "Ada" {
 		t.Fatalf("created = %+v", created)
 	}
@@ -368,11 +337,11 @@ func TestCustomerPatch(t *testing.T) {
 	}
 
 	// An explicit null clears name; email, left out, keeps its value.
-	upd := must(c.UpdateCustomerWithResponse(ctx, "cus_1", api.CustomerUpdateRequest{Name: nullable.NewNullNullable[string]()}))(t).JSON200
+	upd := testkit.Must(c.UpdateCustomerWithResponse(ctx, "cus_1", api.CustomerUpdateRequest{Name: nullable.NewNullNullable[string]()}))(t).JSON200
 	if !(upd.Name == nil) || (*upd.Email) != "ada@example.com" || (*upd.Metadata)["tier"] != "gold" {
 		t.Fatalf("after name=null: name %v, email %v, metadata %v", upd.Name, upd.Email, upd.Metadata)
 	}
-	upd = must(c.UpdateCustomerWithResponse(ctx, "cus_1", api.CustomerUpdateRequest{
+	upd = testkit.Must(c.UpdateCustomerWithResponse(ctx, "cus_1", api.CustomerUpdateRequest{
 		Email:          nullable.NewNullableWithValue("ada@lovelace.example"),
 		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: testkit.Ptr("GB"), City: testkit.Ptr("London")}),
 	}))(t).JSON200
@@ -380,7 +349,7 @@ func TestCustomerPatch(t *testing.T) {
 		t.Fatalf("after email: %+v", upd)
 	}
 	// The list shows the stored state.
-	list := must(c.ListCustomersWithResponse(ctx, nil))(t).JSON200
+	list := testkit.Must(c.ListCustomersWithResponse(ctx, nil))(t).JSON200
 	if got := (*list.Results)[0]; !(got.Name == nil) || (*got.Email) != "ada@lovelace.example" {
 		t.Fatalf("listed = %+v", got)
 	}
@@ -390,9 +359,9 @@ func TestCustomerPatch(t *testing.T) {
 
 func TestInvalidRequests(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	srv, _, wc := setup(t, "invalid")
 	ctx := context.Background()
-	_, c := orgClient(t, srv, "invalid")
+	c := wc.API()
 
 	_, err := c.CreateCustomerWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"customerId": "c1", "email": 123}`))
 	ae := apiError(t, err, http.StatusBadRequest)
@@ -459,12 +428,12 @@ func TestInvalidRequests(t *testing.T) {
 
 func TestCatalogLifecycle(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
+	_, _, wc := setup(t, "catalog")
 	ctx := context.Background()
-	_, c := orgClient(t, srv, "catalog")
+	c := wc.API()
 
 	// Products.
-	p := must(c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "Pro Suite", TaxCode: "saas", ImageKeys: &[]string{"img/1.png"}}))(t).JSON201
+	p := testkit.Must(c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "Pro Suite", TaxCode: "saas", ImageKeys: &[]string{"img/1.png"}}))(t).JSON201
 	if *p.Identifier != "pro-suite" || len(*p.Images) != 1 || p.Id == nil {
 		t.Fatalf("product = %+v", p)
 	}
@@ -472,15 +441,15 @@ func TestCatalogLifecycle(t *testing.T) {
 	if ae := apiError(t, err, http.StatusBadRequest); len(ae.FieldErrors["identifier"]) == 0 {
 		t.Fatalf("duplicate identifier: %v", ae.FieldErrors)
 	}
-	p2 := must(c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "Pro Suite", TaxCode: "ebook"}))(t).JSON201
+	p2 := testkit.Must(c.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "Pro Suite", TaxCode: "ebook"}))(t).JSON201
 	if *p2.Identifier != "pro-suite-2" {
 		t.Fatalf("second identifier = %q", *p2.Identifier)
 	}
-	upd := must(c.UpdateCatalogProductWithResponse(ctx, *p.Id, api.ProductUpdateRequest{Name: testkit.Ptr("Pro Suite 2")}))(t).JSON200
+	upd := testkit.Must(c.UpdateCatalogProductWithResponse(ctx, *p.Id, api.ProductUpdateRequest{Name: testkit.Ptr("Pro Suite 2")}))(t).JSON200
 	if *upd.Name != "Pro Suite 2" || *upd.TaxCode != "saas" {
 		t.Fatalf("updated product = %+v", upd)
 	}
-	got := must(c.RetrieveCatalogProductWithResponse(ctx, *p.Id))(t).JSON200
+	got := testkit.Must(c.RetrieveCatalogProductWithResponse(ctx, *p.Id))(t).JSON200
 	if *got.Name != "Pro Suite 2" || len(*got.Plans) != 0 {
 		t.Fatalf("retrieved product = %+v", got)
 	}
@@ -489,11 +458,11 @@ func TestCatalogLifecycle(t *testing.T) {
 	}
 
 	// Features.
-	f := must(c.CreateCatalogFeatureWithResponse(ctx, api.FeatureCreateRequest{Name: "Seats", FeatureType: "CUSTOMIZABLE"}))(t).JSON201
+	f := testkit.Must(c.CreateCatalogFeatureWithResponse(ctx, api.FeatureCreateRequest{Name: "Seats", FeatureType: "CUSTOMIZABLE"}))(t).JSON201
 	if *f.Identifier != "seats" || *f.IsArchived || *f.FeatureType != "CUSTOMIZABLE" {
 		t.Fatalf("feature = %+v", f)
 	}
-	if got := must(c.RetrieveCatalogFeatureWithResponse(ctx, *f.Id))(t).JSON200; *got.Name != "Seats" {
+	if got := testkit.Must(c.RetrieveCatalogFeatureWithResponse(ctx, *f.Id))(t).JSON200; *got.Name != "Seats" {
 		t.Fatalf("retrieved feature = %+v", got)
 	}
 	if _, err := c.RetrieveCatalogFeatureWithResponse(ctx, openapi_types.UUID{2}); !errors.Is(err, wrapper.ErrNotFound) {
@@ -505,46 +474,46 @@ func TestCatalogLifecycle(t *testing.T) {
 	if ae := apiError(t, err, http.StatusBadRequest); len(ae.FieldErrors["product"]) == 0 {
 		t.Fatalf("plan of an unknown product: %v", ae.FieldErrors)
 	}
-	pl := must(c.CreateCatalogPlanWithResponse(ctx, api.PlanCreateRequest{Name: "Basic", Product: *p.Id}))(t).JSON201
+	pl := testkit.Must(c.CreateCatalogPlanWithResponse(ctx, api.PlanCreateRequest{Name: "Basic", Product: *p.Id}))(t).JSON201
 	if *pl.Identifier != "basic" || *pl.Version != 1 || *pl.IsLatest || (*pl.Details)["status"] != "draft" {
 		t.Fatalf("plan = %+v", pl) // a draft is not the latest published version (see catalog_test.go)
 	}
 	if _, err := c.DiscardCatalogPlanDraftWithResponse(ctx, "basic"); !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("discarding the only version: %v", err)
 	}
-	must(c.BulkSetCatalogPlanPricesWithResponse(ctx, "basic", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
-	pub := must(c.PublishCatalogPlanWithResponse(ctx, "basic", api.PlanPublishRequest{}))(t).JSON200
+	testkit.Must(c.BulkSetCatalogPlanPricesWithResponse(ctx, "basic", api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{PriceType: "FREE"}}}))(t)
+	pub := testkit.Must(c.PublishCatalogPlanWithResponse(ctx, "basic", api.PlanPublishRequest{}))(t).JSON200
 	if *pub.Status != "published" {
 		t.Fatalf("publish = %+v", pub)
 	}
 	if _, err := c.PublishCatalogPlanWithResponse(ctx, "basic", api.PlanPublishRequest{}); !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("publishing without a draft: %v", err)
 	}
-	if got := must(c.RetrieveCatalogProductWithResponse(ctx, *p.Id))(t).JSON200; !slices.Equal(*got.Plans, []string{"basic"}) {
+	if got := testkit.Must(c.RetrieveCatalogProductWithResponse(ctx, *p.Id))(t).JSON200; !slices.Equal(*got.Plans, []string{"basic"}) {
 		t.Fatalf("product plans = %v", *got.Plans)
 	}
-	v2 := must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: testkit.Ptr("Basic+")}))(t).JSON200
+	v2 := testkit.Must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: testkit.Ptr("Basic+")}))(t).JSON200
 	if *v2.Version != 2 || *v2.Name != "Basic+" || (*v2.Details)["status"] != "draft" {
 		t.Fatalf("edit of a published plan = %+v", v2)
 	}
 	if _, err := c.DiscardCatalogPlanDraftWithResponse(ctx, "basic"); err != nil {
 		t.Fatalf("discard: %v", err)
 	}
-	latest := must(c.RetrieveCatalogPlanWithResponse(ctx, "basic", nil))(t).JSON200
+	latest := testkit.Must(c.RetrieveCatalogPlanWithResponse(ctx, "basic", nil))(t).JSON200
 	if *latest.Version != 1 || *latest.Name != "Basic" || !*latest.IsLatest {
 		t.Fatalf("after discard = %+v", latest)
 	}
-	must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: testkit.Ptr("Basic v2")}))(t)
-	must(c.PublishCatalogPlanWithResponse(ctx, "basic", api.PlanPublishRequest{}))(t)
+	testkit.Must(c.UpdateCatalogPlanWithResponse(ctx, "basic", nil, api.PlanUpdateRequest{Name: testkit.Ptr("Basic v2")}))(t)
+	testkit.Must(c.PublishCatalogPlanWithResponse(ctx, "basic", api.PlanPublishRequest{}))(t)
 	one := 1
-	v1 := must(c.RetrieveCatalogPlanWithResponse(ctx, "basic", &api.RetrieveCatalogPlanParams{Version: &one}))(t).JSON200
+	v1 := testkit.Must(c.RetrieveCatalogPlanWithResponse(ctx, "basic", &api.RetrieveCatalogPlanParams{Version: &one}))(t).JSON200
 	if *v1.IsLatest || (*v1.Details)["status"] != "retired" || *v1.Name != "Basic" {
 		t.Fatalf("version 1 after the second publish = %+v", v1)
 	}
 	if _, err := c.RetrieveCatalogPlanWithResponse(ctx, "nope", nil); !errors.Is(err, wrapper.ErrNotFound) {
 		t.Fatalf("unknown plan: %v", err)
 	}
-	plans := must(c.ListCatalogPlansWithResponse(ctx, nil))(t).JSON200
+	plans := testkit.Must(c.ListCatalogPlansWithResponse(ctx, nil))(t).JSON200
 	if *plans.Count != 1 || *(*plans.Results)[0].Version != 2 {
 		t.Fatalf("plans = %+v", plans)
 	}
@@ -556,19 +525,19 @@ func TestCatalogLifecycle(t *testing.T) {
 	if _, err := c.DeleteCatalogPlanWithResponse(ctx, "basic", nil); !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("second plan delete: %v", err)
 	}
-	if n := *must(c.ListCatalogPlansWithResponse(ctx, nil))(t).JSON200.Count; n != 0 {
+	if n := *testkit.Must(c.ListCatalogPlansWithResponse(ctx, nil))(t).JSON200.Count; n != 0 {
 		t.Fatalf("%d plans listed after delete", n)
 	}
 	if _, err := c.DeleteCatalogFeatureWithResponse(ctx, *f.Id); err != nil {
 		t.Fatal(err)
 	}
-	if got := must(c.RetrieveCatalogFeatureWithResponse(ctx, *f.Id))(t).JSON200; !*got.IsArchived {
+	if got := testkit.Must(c.RetrieveCatalogFeatureWithResponse(ctx, *f.Id))(t).JSON200; !*got.IsArchived {
 		t.Fatalf("archived feature = %+v", got)
 	}
 	if _, err := c.DeleteCatalogFeatureWithResponse(ctx, *f.Id); !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("second feature delete: %v", err)
 	}
-	if n := *must(c.ListCatalogFeaturesWithResponse(ctx, nil))(t).JSON200.Count; n != 0 {
+	if n := *testkit.Must(c.ListCatalogFeaturesWithResponse(ctx, nil))(t).JSON200.Count; n != 0 {
 		t.Fatalf("%d features listed after delete", n)
 	}
 	if _, err := c.DeleteCatalogProductWithResponse(ctx, *p.Id); err != nil {
@@ -577,7 +546,7 @@ func TestCatalogLifecycle(t *testing.T) {
 	if _, err := c.DeleteCatalogProductWithResponse(ctx, *p.Id); !errors.Is(err, wrapper.ErrValidation) {
 		t.Fatalf("second product delete: %v", err)
 	}
-	products := must(c.ListCatalogProductsWithResponse(ctx, nil))(t).JSON200
+	products := testkit.Must(c.ListCatalogProductsWithResponse(ctx, nil))(t).JSON200
 	if *products.Count != 1 || *(*products.Results)[0].Id != *p2.Id {
 		t.Fatalf("products after delete = %+v", products)
 	}
@@ -606,10 +575,10 @@ func TestOptionsAndHandler(t *testing.T) {
 	// The handler mounted on another server shares the state.
 	mounted := httptest.NewServer(srv.Handler())
 	defer mounted.Close()
-	c := must(wrapper.New(wrapper.WithBaseURL(mounted.URL+kelviqtest.BasePath), wrapper.WithPartnerKey("kvqp_custom"), wrapper.WithoutEnvKeys()))(t)
+	c := testkit.Must(wrapper.New(wrapper.WithBaseURL(mounted.URL+kelviqtest.BasePath), wrapper.WithPartnerKey("kvqp_custom"), wrapper.WithoutEnvKeys()))(t)
 	ctx := context.Background()
-	org := must(c.Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "mounted", Email: "m@example.com"}))(t)
-	if got := must(srv.Client().Partner.Get(ctx, org.Identifier.String()))(t); got.ExternalID != "mounted" {
+	org := testkit.Must(c.Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "mounted", Email: "m@example.com"}))(t)
+	if got := testkit.Must(srv.Client().Partner.Get(ctx, org.Identifier.String()))(t); got.ExternalID != "mounted" {
 		t.Fatalf("got %+v", got)
 	}
 
@@ -628,8 +597,8 @@ func TestOptionsAndHandler(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	_, c := orgClient(t, srv, "concurrent")
+	srv, _, wc := setup(t, "concurrent")
+	c := wc.API()
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
@@ -653,10 +622,10 @@ func TestConcurrentUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(must(srv.Client().Partner.List(ctx, nil))(t)); n != 21 {
+	if n := len(testkit.Must(srv.Client().Partner.List(ctx, nil))(t)); n != 21 {
 		t.Fatalf("%d organizations", n)
 	}
-	if n := *must(c.ListCustomersWithResponse(ctx, nil))(t).JSON200.Count; n != 20 {
+	if n := *testkit.Must(c.ListCustomersWithResponse(ctx, nil))(t).JSON200.Count; n != 20 {
 		t.Fatalf("%d customers", n)
 	}
 }

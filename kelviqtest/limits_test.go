@@ -31,16 +31,16 @@ func TestUsageSaturatesAtTheInt64Bound(t *testing.T) {
 	srv := kelviqtest.NewServer(t)
 	s := newShop(t, srv, "saturating")
 	ctx := context.Background()
-	must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_max"}))(t)
-	must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{
+	testkit.Must(s.c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_max"}))(t)
+	testkit.Must(s.c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{
 		PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("cus_max"),
 	}))(t)
 	for _, r := range []struct {
 		v int
 		b api.ReportUsageRequestBehaviour
 	}{{math.MaxInt64, "SET"}, {1, "DELTA"}, {math.MaxInt64, "DELTA"}} {
-		must(s.c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_max", FeatureId: "seats", Value: r.v, Behaviour: r.b}))(t)
-		if n := must(srv.Usage(s.org.Identifier.String(), "cus_max", "seats"))(t); n != math.MaxInt64 {
+		testkit.Must(s.c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_max", FeatureId: "seats", Value: r.v, Behaviour: r.b}))(t)
+		if n := testkit.Must(srv.Usage(s.org.Identifier.String(), "cus_max", "seats"))(t); n != math.MaxInt64 {
 			t.Fatalf("after %s %d: usage %d, want %d", r.b, r.v, n, int64(math.MaxInt64))
 		}
 		if got := readMeter(t, entitlement(t, s.c, "cus_max", "seats")); got.access || got.remaining != 0 || got.usage != math.MaxInt32 {
@@ -48,8 +48,8 @@ func TestUsageSaturatesAtTheInt64Bound(t *testing.T) {
 		}
 	}
 	// And back down: a negative DELTA from the bound is plain arithmetic.
-	must(s.c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_max", FeatureId: "seats", Value: -math.MaxInt64, Behaviour: "DELTA"}))(t)
-	if n := must(srv.Usage(s.org.Identifier.String(), "cus_max", "seats"))(t); n != 0 {
+	testkit.Must(s.c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_max", FeatureId: "seats", Value: -math.MaxInt64, Behaviour: "DELTA"}))(t)
+	if n := testkit.Must(srv.Usage(s.org.Identifier.String(), "cus_max", "seats"))(t); n != 0 {
 		t.Fatalf("after DELTA -MaxInt64: usage %d, want 0", n)
 	}
 }
@@ -121,16 +121,17 @@ func TestSlowClientsHoldUpNoOne(t *testing.T) {
 	t.Parallel()
 	// Without the fix another organization would wait for the write
 	// timeout: make it far longer than the wait allowed below.
-	srv := kelviqtest.NewServer(t, kelviqtest.WithTimeouts(kelviqtest.Timeouts{Write: 5 * time.Minute}))
+	srv, _, wcBig := setup(t, "slow-reader", kelviqtest.WithTimeouts(kelviqtest.Timeouts{Write: 5 * time.Minute}))
 	ctx := context.Background()
-	_, big := orgClient(t, srv, "slow-reader")
+	big := wcBig.API()
 	// A customer list of about 10 MiB: more than loopback's socket buffers.
 	meta := nullable.NewNullableWithValue(map[string]string{"blob": strings.Repeat("m", 100<<10)})
 	for i := range 100 {
-		must(big.CreateCustomerWithResponse(ctx, api.CustomerCreateRequest{CustomerId: fmt.Sprintf("cus_%03d", i), Metadata: meta}))(t)
+		testkit.Must(big.CreateCustomerWithResponse(ctx, api.CustomerCreateRequest{CustomerId: fmt.Sprintf("cus_%03d", i), Metadata: meta}))(t)
 	}
 	key := mustKey(t, srv, "slow-reader")
-	_, other := orgClient(t, srv, "bystander")
+	_, wcOther := provision(t, srv, "bystander")
+	other := wcOther.API()
 
 	reader, err := net.Dial("tcp", hostPort(srv))
 	if err != nil {
@@ -176,7 +177,7 @@ func TestStalledConnectionsAreClosed(t *testing.T) {
 	srv := kelviqtest.NewServer(t, kelviqtest.WithTimeouts(kelviqtest.Timeouts{
 		ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond, Idle: 400 * time.Millisecond,
 	}))
-	orgClient(t, srv, "stalled")
+	provision(t, srv, "stalled")
 	key := mustKey(t, srv, "stalled")
 	cases := map[string]string{
 		"in its headers": "GET " + kelviqtest.BasePath + "/customers/ HTTP/1.1\r\nHost: x\r\n",
@@ -212,7 +213,7 @@ func TestStalledConnectionsAreClosed(t *testing.T) {
 func TestMaxBodyBytes(t *testing.T) {
 	t.Parallel()
 	srv := kelviqtest.NewServer(t, kelviqtest.WithMaxBodyBytes(1000))
-	orgClient(t, srv, "capped")
+	provision(t, srv, "capped")
 	key := http.Header{"Authorization": {"Bearer " + mustKey(t, srv, "capped")}, "Content-Type": {"application/json"}}
 	fits := `{"customerId":"c1","name":"` + strings.Repeat("n", 900) + `"}`
 	if code, _, body := rawDo(t, "POST", srv.URL()+"/customers/", key, []byte(fits)); code != http.StatusCreated {
@@ -254,8 +255,8 @@ func TestConcurrentClientsKeepStateConsistent(t *testing.T) {
 	shops := make([]*shop, orgs)
 	for i := range shops {
 		shops[i] = newShop(t, srv, fmt.Sprintf("busy-%d", i))
-		must(shops[i].c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "metered"}))(t)
-		must(shops[i].c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{
+		testkit.Must(shops[i].c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "metered"}))(t)
+		testkit.Must(shops[i].c.Subscriptions.Create(ctx, api.CreateSubscriptionRequest{
 			PlanIdentifier: "team", ChargePeriod: "MONTHLY", CustomerId: nullable.NewNullableWithValue("metered"),
 		}))(t)
 	}
@@ -301,7 +302,7 @@ func TestConcurrentClientsKeepStateConsistent(t *testing.T) {
 		if n != want {
 			t.Errorf("organization %d has %d customers, want %d", i, n, want)
 		}
-		if u := must(srv.Usage(s.org.Identifier.String(), "metered", "exports"))(t); u != int64(clients/orgs*perClient) {
+		if u := testkit.Must(srv.Usage(s.org.Identifier.String(), "metered", "exports"))(t); u != int64(clients/orgs*perClient) {
 			t.Errorf("organization %d: usage %d, want %d", i, u, clients/orgs*perClient)
 		}
 	}

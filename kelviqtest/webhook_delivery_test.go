@@ -13,6 +13,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 )
 
@@ -22,7 +23,7 @@ import (
 // filters (and the 30-day window) look at lastAttempt.
 func TestWebhookLogRowsPerAttempt(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC))
 	var mu sync.Mutex
 	var bodies [][]byte
 	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -40,14 +41,13 @@ func TestWebhookLogRowsPerAttempt(t *testing.T) {
 	defer endpoint.Close()
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now), kelviqtest.WithWebhook(endpoint.URL, "kq_whsec_logrows"),
 		kelviqtest.WithWebhookRetries(3, time.Millisecond))
-	org := must(srv.ProvisionOrganization("logrows", "log@rows.example"))(t)
-	c := must(srv.Client().ForOrganization(org))(t)
+	_, c := provision(t, srv, "logrows")
 	ctx := context.Background()
-	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_logged"}))(t)
+	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_logged"}))(t)
 	if err := srv.FlushWebhooks(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows := *must(c.WebhookLogs.List(ctx, nil))(t).Results
+	rows := *testkit.Must(c.WebhookLogs.List(ctx, nil))(t).Results
 	if len(rows) != 2 || len(bodies) != 2 {
 		t.Fatalf("%d log rows, %d deliveries; want 2 and 2", len(rows), len(bodies))
 	}
@@ -73,7 +73,7 @@ func TestWebhookLogRowsPerAttempt(t *testing.T) {
 	}
 	count := func(start, end *openapi_types.Date) int {
 		t.Helper()
-		return len(*must(c.WebhookLogs.List(ctx, &api.ListWebhookEventLogsParams{StartDate: start, EndDate: end}))(t).Results)
+		return len(*testkit.Must(c.WebhookLogs.List(ctx, &api.ListWebhookEventLogsParams{StartDate: start, EndDate: end}))(t).Results)
 	}
 	if n := count(day(2026, 9, 3), nil); n != 1 {
 		t.Fatalf("start_date on the retry's day: %d rows, want 1 (filters use lastAttempt)", n)

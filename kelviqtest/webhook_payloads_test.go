@@ -204,31 +204,31 @@ func TestTriggeredPayloadsHaveTheGuidesFields(t *testing.T) {
 // that sends a webhook and checks each payload against the guide.
 func TestStatePayloadsHaveTheGuidesFields(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now))
 	s := newPricedShop(t, srv, "payloads")
 	ctx := context.Background()
 	c := s.c
-	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_pay", Name: nullable.NewNullableWithValue("Pat Payer"),
+	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_pay", Name: nullable.NewNullableWithValue("Pat Payer"),
 		Email:          nullable.NewNullableWithValue("pat@payer.example"),
 		BillingAddress: nullable.NewNullableWithValue(api.BillingAddress{Country: testkit.Ptr("NL"), City: testkit.Ptr("Utrecht"), PostalCode: testkit.Ptr("3511 AB")})}))(t)
-	must(c.Customers.Update(ctx, "cus_pay", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Pat P. Payer")}))(t)
-	session := must(c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
+	testkit.Must(c.Customers.Update(ctx, "cus_pay", api.CustomerUpdateRequest{Name: nullable.NewNullableWithValue("Pat P. Payer")}))(t)
+	session := testkit.Must(c.Checkout.CreateSession(ctx, api.CreateCheckoutSessionRequest{PlanIdentifier: "team", ChargePeriod: "MONTHLY",
 		SuccessUrl: "https://payer.example/ok", CustomerId: nullable.NewNullableWithValue("cus_pay"),
 		Metadata: nullable.NewNullableWithValue(map[string]any{"workspace_ref": "ws-77", "campaignTag": "autumn"})}))(t)
 	if err := srv.CompleteCheckout(*session.CheckoutSessionId); err != nil {
 		t.Fatal(err)
 	}
-	subs := *must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_pay")}))(t).Results
+	subs := *testkit.Must(c.Subscriptions.List(ctx, &api.ListSubscriptionsParams{CustomerId: testkit.Ptr("cus_pay")}))(t).Results
 	subID := subs[0].Id.String()
-	must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_pay", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t) // at the limit: an alert
-	must(c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "YEARLY"}))(t)
-	must(c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
-	must(c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "CURRENT_PERIOD_ENDS"}))(t)
+	testkit.Must(c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_pay", FeatureId: "seats", Value: 3, Behaviour: "SET"}))(t) // at the limit: an alert
+	testkit.Must(c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "team", ChargePeriod: "YEARLY"}))(t)
+	testkit.Must(c.Subscriptions.Update(ctx, subID, api.UpdateSubscriptionRequest{PlanIdentifier: "solo", ChargePeriod: "MONTHLY"}))(t)
+	testkit.Must(c.Subscriptions.Cancel(ctx, subID, api.CancelSubscriptionRequest{CancellationType: "CURRENT_PERIOD_ENDS"}))(t)
 	clk.Advance(40 * 24 * time.Hour)
-	must(c.Subscriptions.Get(ctx, subID))(t) // the period is over: cancelled
-	orderID := *must(c.CheckoutSessions.Get(ctx, *session.CheckoutSessionId))(t).Order.Id
-	must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(100))}))(t)
+	testkit.Must(c.Subscriptions.Get(ctx, subID))(t) // the period is over: cancelled
+	orderID := *testkit.Must(c.CheckoutSessions.Get(ctx, *session.CheckoutSessionId))(t).Order.Id
+	testkit.Must(c.Refunds.Create(ctx, api.RefundCreateRequest{OrderId: orderID, AmountUnits: testkit.Ptr(int64(100))}))(t)
 
 	seen := map[string]bool{}
 	for _, e := range srv.Events() {
@@ -255,14 +255,14 @@ func newPricedShop(t *testing.T, srv *kelviqtest.Server, externalID string) *sho
 		for period, amount := range amounts {
 			charges = append(charges, api.PlanCharge{ChargePeriod: testkit.Ptr(api.PlanChargeChargePeriod(period)), PriceData: &map[string]any{"amount": amount}})
 		}
-		must(s.c.Catalog.Plans.BulkSetPrices(ctx, plan, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
+		testkit.Must(s.c.Catalog.Plans.BulkSetPrices(ctx, plan, api.PlanPriceBulkRequest{Prices: []api.PlanPriceCreateRequest{{
 			PriceType: "PAID", Currency: testkit.Ptr("USD"), ChargeCatalogPrice: &[]api.PlanChargeCatalogPrice{{Charges: &charges}},
 		}}}))(t)
-		must(s.c.Catalog.Plans.Publish(ctx, plan, api.PlanPublishRequest{}))(t)
+		testkit.Must(s.c.Catalog.Plans.Publish(ctx, plan, api.PlanPublishRequest{}))(t)
 	}
 	price("team", map[string]string{"MONTHLY": "20.00", "YEARLY": "200.00"})
 	solo := "solo"
-	must(s.c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Solo", Identifier: &solo, Product: *s.product.Id}))(t)
+	testkit.Must(s.c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Solo", Identifier: &solo, Product: *s.product.Id}))(t)
 	price("solo", map[string]string{"MONTHLY": "5.00", "ONE_TIME": "15.00"})
 	return s
 }

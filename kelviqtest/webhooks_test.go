@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/webhook"
 	"github.com/kelviq/kelviq-go/wrapper"
@@ -145,11 +146,9 @@ func TestWebhookRetriesAndLogs(t *testing.T) {
 	fl := &flaky{fails: 2}
 	endpoint := httptest.NewServer(fl)
 	defer endpoint.Close()
-	srv := kelviqtest.NewServer(t, kelviqtest.WithWebhook(endpoint.URL, "kq_whsec_retry"), kelviqtest.WithWebhookRetries(3, time.Millisecond))
+	srv, _, c := setup(t, "retry", kelviqtest.WithWebhook(endpoint.URL, "kq_whsec_retry"), kelviqtest.WithWebhookRetries(3, time.Millisecond))
 	ctx := context.Background()
-	org := must(srv.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "retry", Email: "retry@example.com"}))(t)
-	c := must(srv.Client().ForOrganization(org))(t)
-	must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_retry"}))(t)
+	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_retry"}))(t)
 	flushCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := srv.FlushWebhooks(flushCtx); err != nil {
@@ -162,7 +161,7 @@ func TestWebhookRetriesAndLogs(t *testing.T) {
 		t.Fatalf("attempts (webhook-id each) = %q, want 3 of one event", ids)
 	}
 	// One log row per attempt, newest first.
-	logs := must(c.WebhookLogs.List(ctx, nil))(t)
+	logs := testkit.Must(c.WebhookLogs.List(ctx, nil))(t)
 	if logs.Results == nil || len(*logs.Results) != 3 {
 		t.Fatalf("webhook logs = %+v", logs)
 	}
@@ -182,13 +181,13 @@ func TestWebhookRetriesAndLogs(t *testing.T) {
 	const secret = "kq_whsec_right"
 	wrong := newReceiver(t, "kq_whsec_wrong")
 	srv2 := kelviqtest.NewServer(t, kelviqtest.WithWebhook(wrong.URL, secret), kelviqtest.WithWebhookRetries(1, time.Millisecond))
-	org2 := must(srv2.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "wrong", Email: "wrong@example.com"}))(t)
-	c2 := must(srv2.Client().ForOrganization(org2))(t)
-	must(c2.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_wrong"}))(t)
+	org2 := testkit.Must(srv2.Client().Partner.Provision(ctx, wrapper.ProvisionParams{ExternalID: "wrong", Email: "wrong@example.com"}))(t)
+	c2 := testkit.Must(srv2.Client().ForOrganization(org2))(t)
+	testkit.Must(c2.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_wrong"}))(t)
 	if err := srv2.FlushWebhooks(flushCtx); err != nil {
 		t.Fatal(err)
 	}
-	lg = (*must(c2.WebhookLogs.List(ctx, nil))(t).Results)[0]
+	lg = (*testkit.Must(c2.WebhookLogs.List(ctx, nil))(t).Results)[0]
 	if lg.IsSuccess || lg.RetryCount != 1 || lg.StatusCode != http.StatusBadRequest {
 		t.Fatalf("refused delivery log = %+v", lg)
 	}

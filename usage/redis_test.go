@@ -1,7 +1,6 @@
 package usage_test
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -28,13 +27,11 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-const childEnv = "KELVIQ_USAGE_CHILD"
-
 // The child process of TestReportsSurviveSIGKILL: it reports N DELTAs of
 // value 1..N into the Redis queue, says so, and keeps delivering until it
 // is killed.
 func TestChildReporter(t *testing.T) {
-	if os.Getenv(childEnv) == "" {
+	if !testkit.InChild("TestChildReporter") {
 		t.Skip("runs only as the child process of TestReportsSurviveSIGKILL")
 	}
 	n, _ := strconv.Atoi(os.Getenv("REPORTS"))
@@ -70,36 +67,9 @@ func TestChildReporter(t *testing.T) {
 // env, and returns once the child says its reports are queued.
 func startChildReporter(t *testing.T, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildReporter$", "-test.count=1", "-test.v")
-	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	queued := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "queued" {
-				queued <- true
-			}
-		}
-		close(queued)
-	}()
-	select {
-	case ok := <-queued:
-		if !ok {
-			t.Fatal("child ended before queueing")
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("child did not queue within 60s")
-	}
-	return cmd
+	c := testkit.StartChild(t, "TestChildReporter", env...)
+	c.Await(t, "queued")
+	return c.Cmd
 }
 
 // A reporter process is SIGKILLed with reports queued and one request in

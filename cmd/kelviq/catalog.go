@@ -31,6 +31,7 @@ func (a *app) catalogCommands() []*cobra.Command {
 	}
 }
 
+// catalogInitCommand is catalog init: a starting catalog file, written locally.
 func (a *app) catalogInitCommand() *cobra.Command {
 	var (
 		out   string
@@ -57,6 +58,7 @@ left alone unless --force is given. Nothing is sent.`,
 	return c
 }
 
+// catalogPullCommand is catalog pull: an environment's catalog into a file.
 func (a *app) catalogPullCommand() *cobra.Command {
 	var (
 		out   string
@@ -187,6 +189,7 @@ errors, warnings}, and exits 0; on failure it prints {"error": "..."}.
 
 ` + catalogEnvHelp
 
+// catalogPushCommand is catalog push: a file's catalog into an environment.
 func (a *app) catalogPushCommand() *cobra.Command {
 	var f pushFlags
 	c := &cobra.Command{
@@ -195,18 +198,13 @@ func (a *app) catalogPushCommand() *cobra.Command {
 		Short:       "make an environment's catalog (the sandbox unless --prod) match a file",
 		Long:        pushLong,
 		Annotations: map[string]string{annotationNoDeadline: "true"}, // prompts wait for a person; see catalogPhase
-		RunE: func(cmd *cobra.Command, args []string) error {
-			err := a.push(cmd.Context(), args, &f)
-			if err != nil && f.asJSON {
-				a.printJSONError(err)
-			}
-			return err
-		},
+		RunE:        a.reportingJSON(&f, a.push),
 	}
 	f.register(c.Flags())
 	return c
 }
 
+// catalogPromoteCommand is promote: the sandbox's catalog into production.
 func (a *app) catalogPromoteCommand() *cobra.Command {
 	var f pushFlags
 	c := &cobra.Command{
@@ -229,13 +227,7 @@ server can stand in for the two environments, e.g. two of 'kelviq fake':
 
 --base-url, --edge-url and --sandbox are refused: they name one side only.`,
 		Annotations: map[string]string{annotationNoDeadline: "true"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			err := a.promote(cmd.Context(), args, &f)
-			if err != nil && f.asJSON {
-				a.printJSONError(err)
-			}
-			return err
-		},
+		RunE:        a.reportingJSON(&f, a.promote),
 	}
 	f.register(c.Flags())
 	return c
@@ -429,6 +421,18 @@ func (a *app) printJSON(v any) error {
 	}
 	_, err = a.stdout.Write([]byte(a.scrub(string(b))))
 	return err
+}
+
+// reportingJSON is the RunE of push and promote: run, and with --json a
+// failure is also the {"error": "..."} document on stdout.
+func (a *app) reportingJSON(f *pushFlags, run func(context.Context, []string, *pushFlags) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		err := run(cmd.Context(), args, f)
+		if err != nil && f.asJSON {
+			a.printJSONError(err)
+		}
+		return err
+	}
 }
 
 // printJSONError is the {"error": "..."} document of a failed --json run,

@@ -25,11 +25,13 @@ type binary struct {
 	dir  string // the working directory of every run
 }
 
+// buildCLI builds the CLI for the black-box tests (catalog, mcp); without
+// the go command they are skipped.
 func buildCLI(t *testing.T) *binary {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the black-box test builds the CLI with the go command, which is not on PATH")
+		t.Skip("the black-box tests build the CLI with the go command, which is not on PATH")
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kelviq")

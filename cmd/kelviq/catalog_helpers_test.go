@@ -96,11 +96,7 @@ func (p *writeProxy) Writes() []string {
 // catalogOrg provisions an organization on fake and returns its server key.
 func catalogOrg(t *testing.T, fake *kelviqtest.Server, externalID string) string {
 	t.Helper()
-	org, err := fake.ProvisionOrganization(externalID, externalID+"@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return org.ServerKey.Reveal()
+	return provisioned(t, fake, externalID).ServerKey.Reveal()
 }
 
 // orgClient is a client acting for the organization of key on fake,

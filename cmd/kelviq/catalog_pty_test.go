@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kelviq/kelviq-go/catalog"
+	"github.com/kelviq/kelviq-go/internal/testkit"
 )
 
 // onTerminal runs the CLI with a pseudo-terminal as standard input, types
@@ -25,7 +26,7 @@ func onTerminal(t *testing.T, env map[string]string, typed, waitFor string, args
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, args, tty, &out, &errOut, func(k string) string { return env[k] })

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,10 @@ type app struct {
 	bases          bases    // where requests went, set by connect
 	target         *target  // what the last client was made for, set by connect
 
+	// parseURL, when set, replaces check.ParseBaseURL in checkURL: a test
+	// seam that counts how often a base URL is parsed.
+	parseURL func(where, raw string) (*url.URL, error)
+
 	deadline     time.Duration   // of the running command; 0 when it has none
 	deadlineCtx  context.Context // the running command's context, under deadline
 	cancelLimits context.CancelFunc
@@ -159,6 +164,7 @@ type app struct {
 type bases struct {
 	api, edge       string
 	apiSrc, edgeSrc string
+	apiURL, edgeURL *url.URL // taken apart by resolveEnv when given (src != ""), else nil
 }
 
 // usageError is a bad command line or input refused locally: exit 2,
@@ -308,11 +314,15 @@ func unknownCommand(parent *cobra.Command, word string) error {
 
 // run is the whole CLI; main is os.Exit(run(...)).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	return (&app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}).run(ctx, args)
+}
+
+// run runs one command line on a fresh app.
+func (a *app) run(ctx context.Context, args []string) int {
 	root := a.newRoot()
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	if len(args) == 0 || !strings.HasPrefix(args[0], "__complete") {
 		args = longFlagsWithOneDash(root, args)
 	}

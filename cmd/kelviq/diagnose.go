@@ -37,12 +37,12 @@ func (a *app) describeCall(err error) string {
 	if method == "" && path == "" {
 		return ""
 	}
-	base, src := a.bases.api, a.bases.apiSrc
+	base, src, parsed := a.bases.api, a.bases.apiSrc, a.bases.apiURL
 	if op, ok := wrapper.LookupOperation(opID); ok && op.OwnServers() {
-		base, src = a.bases.edge, a.bases.edgeSrc
+		base, src, parsed = a.bases.edge, a.bases.edgeSrc, a.bases.edgeURL
 	}
 	desc := strings.TrimSpace(method + " " + callURL(base, path))
-	if status == http.StatusNotFound && base != "" && !hasAPIPath(base) {
+	if status == http.StatusNotFound && parsed != nil && !hasAPIPath(parsed) {
 		where := "the base URL"
 		if src != "" {
 			where += " (" + src + ")"
@@ -67,14 +67,11 @@ func callURL(base, path string) string {
 	return u.Redacted()
 }
 
-// hasAPIPath reports whether base's path ends in /api/v1 (a trailing slash
-// aside).
-func hasAPIPath(base string) bool {
-	u, err := url.Parse(base)
-	if err != nil {
-		return true // not ours to judge
-	}
-	return strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), apiPathSuffix)
+// hasAPIPath reports whether a base URL's path ends in /api/v1 (a trailing
+// slash aside). The environments' own hosts have it; a URL given is taken
+// apart once, by resolveEnv.
+func hasAPIPath(base *url.URL) bool {
+	return strings.HasSuffix(strings.TrimSuffix(base.Path, "/"), apiPathSuffix)
 }
 
 // missingKey turns the wrapper's *CredentialError for a command into the

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -55,8 +57,12 @@ type target struct {
 	env    wrapper.Environment // wrapper.Sandbox or wrapper.Production
 	reason string              // why this environment: "--prod", "--sandbox", a base URL's source, or "default"
 
-	baseURL, baseSrc string // src "" is the environment's own host
+	// The URLs, checked and without a trailing slash, and where each came
+	// from (src "" is the environment's own host); base and edge are the
+	// same URLs taken apart when given (src != ""), else nil.
+	baseURL, baseSrc string
 	edgeURL, edgeSrc string
+	base, edge       *url.URL
 
 	key           wrapper.Secret // prints [REDACTED]
 	keySrc        string         // a variable's name, "stored", or "" when the key is missing
@@ -106,11 +112,12 @@ func (a *app) resolveEnv(env wrapper.Environment, baseFlag, edgeFlag string) (*t
 	}
 	for _, u := range []struct {
 		url, src   *string
+		parsed     **url.URL
 		flag, name string
 		val        string
 	}{
-		{&t.baseURL, &t.baseSrc, "--base-url", baseVar, baseFlag},
-		{&t.edgeURL, &t.edgeSrc, "--edge-url", edgeVar, edgeFlag},
+		{&t.baseURL, &t.baseSrc, &t.base, "--base-url", baseVar, baseFlag},
+		{&t.edgeURL, &t.edgeSrc, &t.edge, "--edge-url", edgeVar, edgeFlag},
 	} {
 		val, src := u.val, u.flag
 		if val == "" && u.name != "" {
@@ -119,15 +126,18 @@ func (a *app) resolveEnv(env wrapper.Environment, baseFlag, edgeFlag string) (*t
 		if val == "" {
 			continue
 		}
-		if err := checkURL(u.flag, src, val); err != nil {
-			return nil, err
+		parsed, err := a.checkURL(src, val)
+		if err != nil {
+			if src == u.flag {
+				return nil, usagef("%s", trimPrefix(err.Error()))
+			}
+			return nil, configf("%s", trimPrefix(err.Error()))
 		}
-		*u.url, *u.src = val, src
+		*u.url, *u.src, *u.parsed = parsed.String(), src, parsed
 	}
 	if t.edgeSrc == "" && t.baseSrc != "" { // edge operations follow a base URL you give
-		t.edgeURL, t.edgeSrc = t.baseURL, t.baseSrc
+		t.edgeURL, t.edgeSrc, t.edge = t.baseURL, t.baseSrc, t.base
 	}
-	t.baseURL, t.edgeURL = strings.TrimSuffix(t.baseURL, "/"), strings.TrimSuffix(t.edgeURL, "/")
 
 	if k := a.getenv(t.keyVar); strings.TrimSpace(k) != "" {
 		t.key, t.keySrc = wrapper.NewSecret(k), t.keyVar
@@ -148,24 +158,15 @@ func (a *app) resolveEnv(env wrapper.Environment, baseFlag, edgeFlag string) (*t
 	return t, nil
 }
 
-// checkURL refuses a base or edge URL the client would refuse, naming where
-// it came from: a flag is a usage error, a variable a configuration one.
-func checkURL(flag, src, val string) error {
-	opt := wrapper.WithBaseURL(val)
-	if flag == "--edge-url" {
-		opt = wrapper.WithEdgeURL(val)
+// checkURL applies the client's base URL rule (check.ParseBaseURL, the
+// one WithBaseURL and WithEdgeURL apply) to a URL given by src, a flag or
+// a variable, whose name the error carries. resolveEnv calls it once per
+// URL given; everything after uses the result.
+func (a *app) checkURL(src, val string) (*url.URL, error) {
+	if a.parseURL != nil {
+		return a.parseURL(src, val)
 	}
-	if _, err := wrapper.New(wrapper.WithoutEnvKeys(), opt); err != nil {
-		msg := trimPrefix(err.Error())
-		if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "With") {
-			msg = msg[i+2:]
-		}
-		if src == flag {
-			return usagef("%s: %s", src, msg)
-		}
-		return configf("%s: %s", src, msg)
-	}
-	return nil
+	return check.ParseBaseURL(src, val)
 }
 
 // connect is how a command reaches the API: it resolves the command's
@@ -226,7 +227,7 @@ func (a *app) clientFor(t *target) (*wrapper.Client, error) {
 		return nil, configf("%s", msg)
 	}
 	a.target = t
-	a.bases = bases{api: c.BaseURL(), edge: t.edgeURL, apiSrc: t.baseSrc, edgeSrc: t.edgeSrc}
+	a.bases = bases{api: c.BaseURL(), edge: t.edgeURL, apiSrc: t.baseSrc, edgeSrc: t.edgeSrc, apiURL: t.base, edgeURL: t.edge}
 	return c, nil
 }
 

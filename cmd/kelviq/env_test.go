@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -38,6 +43,16 @@ func login(t *testing.T, env map[string]string, key string, args ...string) resu
 	r := cli(t, env, key+"\n", append([]string{"login"}, args...)...)
 	want(t, r, 0)
 	return r
+}
+
+// bothStored is configHome with a key stored for each environment
+// (sandboxStored and prodStored), through login.
+func bothStored(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	env, path := configHome(t)
+	login(t, env, sandboxStored)
+	login(t, env, prodStored, "--prod")
+	return env, path
 }
 
 func readStored(t *testing.T, path string) map[string]storedEnv {
@@ -196,15 +211,9 @@ func TestConfigFilePermissions(t *testing.T) {
 // --all both (and then the file); a key that is not stored is said so.
 func TestLogoutVariants(t *testing.T) {
 	t.Parallel()
-	setup := func(t *testing.T) (map[string]string, string) {
-		env, path := configHome(t)
-		login(t, env, sandboxStored)
-		login(t, env, prodStored, "--prod")
-		return env, path
-	}
 	t.Run("sandbox", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		r := cli(t, env, "", "logout")
 		want(t, r, 0)
 		if m := readStored(t, path); len(m) != 1 || m["production"].ServerAPIKey != prodStored {
@@ -221,7 +230,7 @@ func TestLogoutVariants(t *testing.T) {
 	})
 	t.Run("prod", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		want(t, cli(t, env, "", "logout", "--prod"), 0)
 		if m := readStored(t, path); len(m) != 1 || m["sandbox"].ServerAPIKey != sandboxStored {
 			t.Fatalf("after logout --prod: %+v", m)
@@ -229,7 +238,7 @@ func TestLogoutVariants(t *testing.T) {
 	})
 	t.Run("all", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		r := cli(t, with(env, envServerKey, prodEnvKey), "", "logout", "--all")
 		want(t, r, 0)
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -246,7 +255,7 @@ func TestLogoutVariants(t *testing.T) {
 	})
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
-		env, path := setup(t)
+		env, path := bothStored(t)
 		for _, args := range [][]string{{"logout", "--all", "--prod"}, {"logout", "--bogus"}, {"logout", "sandbox"}} {
 			r := cli(t, env, "", args...)
 			want(t, r, 2)
@@ -265,9 +274,7 @@ func TestLogoutVariants(t *testing.T) {
 // order keysHelp documents.
 func TestResolveOrder(t *testing.T) {
 	t.Parallel()
-	stored, _ := configHome(t)
-	login(t, stored, sandboxStored)
-	login(t, stored, prodStored, "--prod")
+	stored, _ := bothStored(t)
 	const custom = "http://127.0.0.1:9/api/v1"
 	for _, tc := range []struct {
 		name    string
@@ -346,9 +353,7 @@ func keyHeaderServer(t *testing.T) (*httptest.Server, func() []string) {
 // with stored keys present.
 func TestStoredKeysAndBaseURLs(t *testing.T) {
 	t.Parallel()
-	stored, _ := configHome(t)
-	login(t, stored, sandboxStored)
-	login(t, stored, prodStored, "--prod")
+	stored, _ := bothStored(t)
 	srv, seen := keyHeaderServer(t)
 	base := srv.URL + "/api/v1"
 
@@ -388,11 +393,7 @@ func TestStoredKeysAndBaseURLs(t *testing.T) {
 
 	// The fake's exports (KELVIQ_BASE_URL, KELVIQ_SERVER_API_KEY) work with
 	// stored keys present, for the API commands and for env.
-	fake := kelviqtest.NewServer(t)
-	org, err := fake.ProvisionOrganization("stored-keys", "stored-keys@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, org, _ := setup(t, "stored-keys")
 	fakeEnv := with(stored, envBaseURL, fake.URL(), envServerKey, org.ServerKey.Reveal())
 	r = cli(t, fakeEnv, "", "call", "listCustomers")
 	want(t, r, 0)
@@ -408,9 +409,7 @@ func TestStoredKeysAndBaseURLs(t *testing.T) {
 // report set or missing and where a key comes from, and no part of any key.
 func TestEnvNeverPrintsAKey(t *testing.T) {
 	t.Parallel()
-	stored, path := configHome(t)
-	login(t, stored, sandboxStored)
-	login(t, stored, prodStored, "--prod")
+	stored, path := bothStored(t)
 	keys := []string{sandboxStored, prodStored, sandboxEnvKey, prodEnvKey, "kvqp_partner_Tg5hJ8kL2mN4bV7c"}
 	for _, tc := range []struct {
 		name string
@@ -564,5 +563,89 @@ func TestLongFlagsWithOneDash(t *testing.T) {
 	wantArgs := []string{"--output", "json", "call", "x", "-p", "-a=b", "--data", "-all", "--timeout=5s", "--retries", "-1", "--", "-verbose"}
 	if strings.Join(got, " ") != strings.Join(wantArgs, " ") {
 		t.Fatalf("got  %q\nwant %q", got, wantArgs)
+	}
+}
+
+// countingRun runs one command line like cli, with every base URL parse of
+// the CLI counted by where the URL came from (its flag or variable).
+func countingRun(t *testing.T, env map[string]string, args ...string) (result, map[string]int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	var mu sync.Mutex
+	parsed := map[string]int{}
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }}
+	a.parseURL = func(where, raw string) (*url.URL, error) {
+		mu.Lock()
+		parsed[where]++
+		mu.Unlock()
+		return check.ParseBaseURL(where, raw)
+	}
+	code := a.run(context.Background(), args)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}, parsed
+}
+
+// TestBaseURLParsedOnce: on its way in, the CLI parses and checks each
+// base URL it is given once, with the client's rule, whatever the command
+// (an API command, catalog pull, promote's two sides, env, trigger); and a
+// URL that breaks the rule is one error naming its flag or variable and
+// the rule, with nothing sent.
+func TestBaseURLParsedOnce(t *testing.T) {
+	t.Parallel()
+	srv := kelviqtest.NewServer(t)
+	_, keyA := provision(t, srv, "once-a")
+	_, keyB := provision(t, srv, "once-b")
+	pull := filepath.Join(t.TempDir(), "kelviq.yaml")
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want map[string]int
+	}{
+		{"API command, variable", partnerEnv(srv), []string{"partner", "orgs", "list", "--output", "json"}, map[string]int{envBaseURL: 1}},
+		{"API command, flags", map[string]string{envPartnerKey: srv.PartnerKey()}, []string{"--base-url", srv.URL(), "--edge-url", srv.URL() + "/", "partner", "orgs", "list", "--output", "json"},
+			map[string]int{"--base-url": 1, "--edge-url": 1}},
+		{"call", with(partnerEnv(srv), envServerKey, keyA), []string{"call", "listCustomers", "--output", "json"}, map[string]int{envBaseURL: 1}},
+		{"catalog pull", map[string]string{envSandboxBaseURL: srv.URL(), envSandboxServerKey: keyA}, []string{"catalog", "pull", "-o", pull}, map[string]int{envSandboxBaseURL: 1}},
+		{"promote, both sides", map[string]string{envSandboxBaseURL: srv.URL(), envSandboxServerKey: keyA, envBaseURL: srv.URL(), envServerKey: keyB},
+			[]string{"promote", "--dry-run", "--json"}, map[string]int{envSandboxBaseURL: 1, envBaseURL: 1}},
+		{"env", map[string]string{envBaseURL: srv.URL(), envEdgeURL: srv.URL(), envSandboxBaseURL: srv.URL()}, []string{"env", "--json"},
+			map[string]int{envBaseURL: 1, envEdgeURL: 1, envSandboxBaseURL: 1}},
+		{"trigger", partnerEnv(srv), []string{"trigger", "customer.created"},
+			map[string]int{envBaseURL: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, parsed := countingRun(t, tc.env, tc.args...)
+			want(t, r, 0)
+			if !maps.Equal(parsed, tc.want) {
+				t.Fatalf("base URLs parsed %v, want %v (once each)", parsed, tc.want)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		src  string
+	}{
+		{"flag", partnerEnv(srv), []string{"--base-url", "http://api.example/api/v1", "partner", "orgs", "list"}, "--base-url"},
+		{"variable", map[string]string{envBaseURL: "http://api.example/api/v1", envPartnerKey: srv.PartnerKey()}, []string{"partner", "orgs", "list"}, envBaseURL},
+		{"sandbox variable", map[string]string{envSandboxBaseURL: "http://api.example/api/v1", envSandboxServerKey: keyA}, []string{"catalog", "pull", "-o", pull + ".refused"}, envSandboxBaseURL},
+	} {
+		t.Run("refused, "+tc.name, func(t *testing.T) {
+			before := len(srv.Requests())
+			r, parsed := countingRun(t, tc.env, tc.args...)
+			want(t, r, 2)
+			line := "error: " + tc.src + ": URL must use https (plain http only for loopback hosts), got \"http://api.example/api/v1\""
+			if first, _, _ := strings.Cut(r.stderr, "\n"); first != line || strings.Count(r.stderr, "error:") != 1 {
+				t.Fatalf("want one error %q: %s", line, r)
+			}
+			if parsed[tc.src] != 1 || len(parsed) != 1 {
+				t.Fatalf("base URLs parsed %v, want %s once", parsed, tc.src)
+			}
+			if n := len(srv.Requests()); n != before {
+				t.Fatalf("a refused URL sent %d requests", n-before)
+			}
+		})
 	}
 }

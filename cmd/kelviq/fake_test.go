@@ -6,30 +6,44 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/webhook"
 )
 
-// startFake runs `kelviq fake args...` until the test ends and returns the
-// variables its export lines set, once n of them are printed.
-func startFake(t *testing.T, n int, getenv func(string) string, args ...string) (map[string]string, *syncBuffer) {
+// fakeProc is a `kelviq fake` running in the test: the variables its
+// export lines set, its output, and stop, which cancels it and returns its
+// exit code (it is called when the test ends, if the test has not).
+type fakeProc struct {
+	env         map[string]string
+	out, errOut *testkit.SyncBuffer
+	stop        func() int
+}
+
+// startFake runs `kelviq fake args...` until the test ends (or stop), and
+// returns once n of its export lines are printed.
+func startFake(t *testing.T, n int, getenv func(string) string, args ...string) *fakeProc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"fake"}, args...), strings.NewReader(""), &out, &errOut, getenv)
 	}()
-	t.Cleanup(func() {
+	stop := sync.OnceValue(func() int {
 		cancel()
 		select {
-		case <-done:
+		case code := <-done:
+			return code
 		case <-time.After(10 * time.Second):
 			t.Error("fake did not stop when cancelled")
+			return -1
 		}
 	})
+	t.Cleanup(func() { stop() })
 	exports := regexp.MustCompile(`(?m)^export (\w+)=(\S+)$`)
 	env := map[string]string{}
 	deadline := time.Now().Add(10 * time.Second)
@@ -46,7 +60,7 @@ func startFake(t *testing.T, n int, getenv func(string) string, args ...string) 
 			env[m[1]] = m[2]
 		}
 	}
-	return env, &out
+	return &fakeProc{env: env, out: &out, errOut: &errOut, stop: stop}
 }
 
 func TestFakeIsReadyForCallAndTrigger(t *testing.T) {
@@ -70,7 +84,8 @@ func TestFakeIsReadyForCallAndTrigger(t *testing.T) {
 		}
 		return ""
 	}
-	env, out := startFake(t, 3, getenv, "--addr", "127.0.0.1:0", "--webhook-url", rcv.URL)
+	fake := startFake(t, 3, getenv, "--addr", "127.0.0.1:0", "--webhook-url", rcv.URL)
+	env, out := fake.env, fake.out
 	if !strings.HasPrefix(env[envServerKey], "sk_test_") || !strings.HasPrefix(env[envPartnerKey], "kvqp_") {
 		t.Fatalf("export lines: %q", out.String())
 	}
@@ -149,7 +164,8 @@ func TestFakeIsReadyForCallAndTrigger(t *testing.T) {
 
 func TestFakeWithoutOrganization(t *testing.T) {
 	t.Parallel()
-	env, out := startFake(t, 2, func(string) string { return "" }, "--addr", "127.0.0.1:0", "--no-organization")
+	fake := startFake(t, 2, func(string) string { return "" }, "--addr", "127.0.0.1:0", "--no-organization")
+	env, out := fake.env, fake.out
 	// The partner key works; no server key is printed (the fake writes its
 	// start-up lines at once).
 	if strings.Contains(out.String(), envServerKey) {

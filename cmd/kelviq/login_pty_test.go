@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/kelviq/kelviq-go/internal/testkit"
 )
 
 // openPTY opens a pseudo-terminal pair: the master end the test types
@@ -62,7 +64,7 @@ func TestLoginOnATerminal(t *testing.T) {
 	}
 	dir := t.TempDir()
 	env := map[string]string{envXDGConfigHome: dir}
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(context.Background(), []string{"login", "--prod"}, tty, &out, &errOut, func(k string) string { return env[k] })

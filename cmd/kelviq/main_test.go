@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +34,32 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) resu
 	getenv := func(k string) string { return env[k] }
 	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// setup is the package's test fixture, in the go-github style: a fake API
+// of the test's own (closed when the test ends) with one organization,
+// provisioned under externalID, and a client acting for it (to arrange
+// data the CLI then reads).
+func setup(t *testing.T, externalID string) (*kelviqtest.Server, *wrapper.PartnerOrganization, *wrapper.Client) {
+	t.Helper()
+	srv := kelviqtest.NewServer(t)
+	org := provisioned(t, srv, externalID)
+	shop, err := srv.Client().ForOrganization(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, org, shop
+}
+
+// provisioned provisions an organization on srv directly (not through the
+// CLI; see provision for that), its owner externalID@example.com.
+func provisioned(t *testing.T, srv *kelviqtest.Server, externalID string) *wrapper.PartnerOrganization {
+	t.Helper()
+	org, err := srv.ProvisionOrganization(externalID, externalID+"@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org
 }
 
 // partnerEnv points the CLI at srv with its partner key.
@@ -493,15 +518,7 @@ func TestCallCustomers(t *testing.T) {
 
 func TestCallAll(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("paging", "paging@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	oc, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org, oc := setup(t, "paging")
 	const n = 230
 	ctx := context.Background()
 	for i := range n {
@@ -538,10 +555,7 @@ func TestCallAll(t *testing.T) {
 		t.Fatalf("one page: %s", r)
 	}
 	// An empty list is an empty array.
-	other, err := srv.ProvisionOrganization("empty", "empty@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := provisioned(t, srv, "empty")
 	r = cli(t, map[string]string{envServerKey: other.ServerKey.Reveal(), envBaseURL: srv.URL()}, "", "call", "listCustomers", "--all")
 	want(t, r, 0)
 	if strings.TrimSpace(r.stdout) != "[]" {
@@ -551,15 +565,7 @@ func TestCallAll(t *testing.T) {
 
 func TestCallRedirect(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("redirect", "redirect@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shop, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _, shop := setup(t, "redirect")
 	ctx := context.Background()
 	product, err := shop.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Redirect", TaxCode: api.ProductCreateRequestTaxCodeSaas})
 	if err != nil {
@@ -641,50 +647,10 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestFake(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"fake", "--addr", "127.0.0.1:0", "--partner-key", "kvqp_test_cli", "--timeout", "1ms"},
-			strings.NewReader(""), &out, &errOut, func(string) string { return "" })
-	}()
-	exports := regexp.MustCompile(`(?m)^export (\w+)=(\S+)$`)
-	env := map[string]string{}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(env) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("fake printed no export lines: stdout %q stderr %q", out.String(), errOut.String())
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("fake exited %d: %s %s", code, out.String(), errOut.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		for _, m := range exports.FindAllStringSubmatch(out.String(), -1) {
-			env[m[1]] = m[2]
-		}
-	}
+	fake := startFake(t, 2, func(string) string { return "" }, "--addr", "127.0.0.1:0", "--partner-key", "kvqp_test_cli", "--timeout", "1ms")
+	env, out := fake.env, fake.out
 	if env[envPartnerKey] != "kvqp_test_cli" || !strings.HasPrefix(env[envBaseURL], "http://127.0.0.1:") {
 		t.Fatalf("export lines: %q", out.String())
 	}
@@ -697,14 +663,8 @@ func TestFake(t *testing.T) {
 	if !strings.Contains(r.stdout, "via-fake") {
 		t.Fatalf("list through the fake: %s", r)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("fake exited %d: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake did not stop when cancelled")
+	if code := fake.stop(); code != 0 {
+		t.Fatalf("fake exited %d: %s", code, fake.errOut.String())
 	}
 	if r := cli(t, nil, "", "fake", "--partner-key", "nope"); r.code != 2 || !strings.Contains(r.stderr, "--partner-key") {
 		t.Fatalf("bad --partner-key: %s", r)
@@ -713,21 +673,13 @@ func TestFake(t *testing.T) {
 
 func TestEdgeURL(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("edge", "edge@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org, shop := setup(t, "edge")
 	dead, err := kelviqtest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadURL := dead.URL()
 	dead.Close()
-	shop, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := shop.Customers.Create(context.Background(), api.CustomerCreateRequest{CustomerId: "c1"}); err != nil {
 		t.Fatal(err)
 	}

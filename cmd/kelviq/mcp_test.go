@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -25,20 +25,8 @@ import (
 // Go SDK's own client. Every message both ways, and the server's standard
 // error, are kept and searched for the keys.
 func TestMCPSubprocessAgainstTheFake(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH, so the CLI cannot be built")
-	}
-	bin := filepath.Join(t.TempDir(), "kelviq")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
-	fake := kelviqtest.NewServer(t)
-	org, err := fake.ProvisionOrganization("mcp-subprocess", "owner@mcp-subprocess.example")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := buildCLI(t).path
+	fake, org, _ := setup(t, "mcp-subprocess")
 	keys := []string{fake.PartnerKey(), org.ServerKey.Reveal()}
 	cmd := exec.Command(bin, "mcp", "--retries", "0", "--verbose") // --verbose: every attempt and session record on stderr
 	cmd.Env = []string{
@@ -48,9 +36,9 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		"KELVIQ_PARTNER_KEY=" + keys[0],
 		"KELVIQ_SERVER_API_KEY=" + keys[1],
 	}
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
-	traffic := &syncBuffer{}
+	traffic := &testkit.SyncBuffer{}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -212,7 +200,7 @@ func TestMCPFlags(t *testing.T) {
 	env := map[string]string{"KELVIQ_BASE_URL": fake.URL(), "KELVIQ_PARTNER_KEY": fake.PartnerKey(), "HOME": t.TempDir()}
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	done := make(chan int, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -175,10 +176,7 @@ func TestAPIErrorNamesTheCall(t *testing.T) {
 	t.Parallel()
 	srv := kelviqtest.NewServer(t)
 	root := strings.TrimSuffix(srv.URL(), kelviqtest.BasePath) // the common mistake
-	org, err := srv.ProvisionOrganization("named", "named@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := provisioned(t, srv, "named")
 	pk := srv.PartnerKey()
 	sk := org.ServerKey.Reveal()
 	const missing = "8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
@@ -236,7 +234,11 @@ func TestCallURL(t *testing.T) {
 		"https://api.kelviq.com/api/v1": true, "http://127.0.0.1:8080/api/v1/": true,
 		"http://127.0.0.1:8080": false, "http://127.0.0.1:8080/api": false, "https://x.example/v1": false,
 	} {
-		if got := hasAPIPath(base); got != want {
+		u, err := check.ParseBaseURL("base", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hasAPIPath(u); got != want {
 			t.Errorf("hasAPIPath(%q) = %v, want %v", base, got, want)
 		}
 	}
@@ -247,15 +249,7 @@ func TestCallURL(t *testing.T) {
 // member, never wider than COLUMNS (or 80).
 func TestCallOutputTable(t *testing.T) {
 	t.Parallel()
-	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("tables", "tables@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	oc, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, org, oc := setup(t, "tables")
 	for i := range 3 {
 		email := fmt.Sprintf("customer-%d-with-a-rather-long-address@northwind-traders.example", i)
 		if _, err := oc.Customers.Create(context.Background(), api.CustomerCreateRequest{

@@ -87,6 +87,23 @@ func asFlagError(err error, names map[string]string) error {
 	return err
 }
 
+// orgsCall ends a partner orgs command whose input is checked: it gets a
+// client (so a missing key is reported only after the input, by
+// missingKey, naming the command what), calls the API and prints the
+// result. An input error of the API's field names is renamed to the flags
+// in flags.
+func orgsCall[T any](a *app, what string, flags map[string]string, call func(*wrapper.PartnerService) (T, error), print func(T) error) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	v, err := call(c.Partner)
+	if err != nil {
+		return asFlagError(missingKey(err, what), flags)
+	}
+	return print(v)
+}
+
 func noArgs(args []string) error {
 	if len(args) > 0 {
 		return usagef("unexpected argument %q", args[0])
@@ -103,104 +120,84 @@ func (a *app) partnerCommand() *cobra.Command {
 		))
 }
 
+// provisionCommand is partner orgs provision.
 func (a *app) provisionCommand() *cobra.Command {
-	var ext, email, name string
 	c := &cobra.Command{
 		Use:   "provision --external-id ID --email EMAIL [--business-name NAME]",
 		Short: "provision an organization (and its owner) for the partner",
 		Long: `Creates an organization owned by the partner and prints it with its keys.
 The server key is printed as [REDACTED] unless --show-secrets is given.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
-			}
-			if ext == "" {
-				return usagef("--external-id is required")
-			}
-			if email == "" {
-				return usagef("--email is required")
-			}
-			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-			if err != nil {
-				return err
-			}
-			org, err := c.Partner.Provision(cmd.Context(), wrapper.ProvisionParams{ExternalID: ext, Email: email, BusinessName: name})
-			if err != nil {
-				return asFlagError(missingKey(err, "partner orgs provision"), map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"})
-			}
-			return a.printOrg(org)
-		},
 	}
-	c.Flags().StringVar(&ext, "external-id", "", "the partner's own `ID` for the organization (required, at most 128 characters)")
-	c.Flags().StringVar(&email, "email", "", "the owner's `EMAIL` address (required)")
-	c.Flags().StringVar(&name, "business-name", "", "the business `NAME` (optional, at most 200 characters)")
+	ext := c.Flags().String("external-id", "", "the partner's own `ID` for the organization (required, at most 128 characters)")
+	email := c.Flags().String("email", "", "the owner's `EMAIL` address (required)")
+	name := c.Flags().String("business-name", "", "the business `NAME` (optional, at most 200 characters)")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		if *ext == "" {
+			return usagef("--external-id is required")
+		}
+		if *email == "" {
+			return usagef("--email is required")
+		}
+		return orgsCall(a, "partner orgs provision", map[string]string{"externalId": "--external-id", "email": "--email", "businessName": "--business-name"},
+			func(p *wrapper.PartnerService) (*wrapper.PartnerOrganization, error) {
+				return p.Provision(cmd.Context(), wrapper.ProvisionParams{ExternalID: *ext, Email: *email, BusinessName: *name})
+			}, a.printOrg)
+	}
 	return c
 }
 
+// listOrgsCommand is partner orgs list, optionally by external ID.
 func (a *app) listOrgsCommand() *cobra.Command {
-	var ext string
-	c := &cobra.Command{
-		Use:   "list [--external-id ID]",
-		Short: "list the partner's organizations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
+	c := &cobra.Command{Use: "list [--external-id ID]", Short: "list the partner's organizations"}
+	ext := c.Flags().String("external-id", "", "only the organization with this external `ID`")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		var opts *wrapper.ListPartnerOrganizationsOptions
+		if cmd.Flags().Changed("external-id") {
+			if *ext == "" {
+				return usagef("--external-id: must not be empty")
 			}
-			var opts *wrapper.ListPartnerOrganizationsOptions
-			if cmd.Flags().Changed("external-id") {
-				if ext == "" {
-					return usagef("--external-id: must not be empty")
-				}
-				opts = &wrapper.ListPartnerOrganizationsOptions{ExternalID: ext}
-			}
-			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-			if err != nil {
-				return err
-			}
-			orgs, err := c.Partner.List(cmd.Context(), opts)
-			if err != nil {
-				return asFlagError(missingKey(err, "partner orgs list"), map[string]string{"external_id": "--external-id", "externalId": "--external-id"})
-			}
-			return a.printOrgs(orgs)
-		},
+			opts = &wrapper.ListPartnerOrganizationsOptions{ExternalID: *ext}
+		}
+		return orgsCall(a, "partner orgs list", map[string]string{"external_id": "--external-id", "externalId": "--external-id"},
+			func(p *wrapper.PartnerService) ([]wrapper.PartnerOrganization, error) {
+				return p.List(cmd.Context(), opts)
+			}, a.printOrgs)
 	}
-	c.Flags().StringVar(&ext, "external-id", "", "only the organization with this external `ID`")
 	return c
 }
 
+// getOrgCommand is partner orgs get, by identifier or external ID.
 func (a *app) getOrgCommand() *cobra.Command {
-	var ext string
 	c := &cobra.Command{
 		Use:   "get IDENTIFIER\nget --external-id ID",
 		Short: "get one organization by its identifier or external ID",
 		Long: `IDENTIFIER is the organization's UUID. With --external-id, the organization is
 found by the ID the partner gave it at provisioning.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			byExt := cmd.Flags().Changed("external-id")
-			switch {
-			case byExt && len(args) > 0:
-				return usagef("give either IDENTIFIER or --external-id, not both")
-			case !byExt && len(args) == 0:
-				return usagef("missing IDENTIFIER (or --external-id ID)")
-			case len(args) > 1:
-				return usagef("unexpected argument %q", args[1])
-			}
-			c, err := a.client() // a missing key is reported after the input is checked (missingKey)
-			if err != nil {
-				return err
-			}
-			var org *wrapper.PartnerOrganization
-			if byExt {
-				org, err = c.Partner.GetByExternalID(cmd.Context(), ext)
-			} else {
-				org, err = c.Partner.Get(cmd.Context(), args[0])
-			}
-			if err != nil {
-				return asFlagError(missingKey(err, "partner orgs get"), map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"})
-			}
-			return a.printOrg(org)
-		},
 	}
-	c.Flags().StringVar(&ext, "external-id", "", "find the organization by the partner's external `ID`")
+	ext := c.Flags().String("external-id", "", "find the organization by the partner's external `ID`")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		byExt := cmd.Flags().Changed("external-id")
+		switch {
+		case byExt && len(args) > 0:
+			return usagef("give either IDENTIFIER or --external-id, not both")
+		case !byExt && len(args) == 0:
+			return usagef("missing IDENTIFIER (or --external-id ID)")
+		case len(args) > 1:
+			return usagef("unexpected argument %q", args[1])
+		}
+		return orgsCall(a, "partner orgs get", map[string]string{"externalId": "--external-id", "identifier": "IDENTIFIER"},
+			func(p *wrapper.PartnerService) (*wrapper.PartnerOrganization, error) {
+				if byExt {
+					return p.GetByExternalID(cmd.Context(), *ext)
+				}
+				return p.Get(cmd.Context(), args[0])
+			}, a.printOrg)
+	}
 	return c
 }

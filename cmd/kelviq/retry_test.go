@@ -55,118 +55,87 @@ var serverKeyEnv = map[string]string{envServerKey: "sk_test_retries_0123456789"}
 
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	list := func(srv *httptest.Server, extra ...string) []string {
-		return append([]string{"call", "listCustomers", "--base-url", srv.URL + "/api/v1"}, extra...)
+	for _, tc := range []struct {
+		name     string
+		failures int32 // 503s before the first success
+		env      map[string]string
+		args     []string // --base-url is added
+		code     int
+		check    func(t *testing.T, r result, base string) // more on the output; nil for none
+		requests int32
+	}{
+		{"disabled", 1, serverKeyEnv, []string{"call", "listCustomers", "--retries", "0"}, 1, func(t *testing.T, r result, base string) {
+			if r.stderr != "error: 503 service unavailable (GET "+base+"/customers/)\n" || r.stdout != "" {
+				t.Fatalf("want the 503 on stderr: %s", r)
+			}
+		}, 1},
+		{"default", 1, serverKeyEnv, []string{"call", "listCustomers"}, 0, func(t *testing.T, r result, _ string) {
+			if !strings.Contains(r.stdout, `"results": []`) {
+				t.Fatalf("want the page: %s", r)
+			}
+		}, 2},
+		{"exhausted", 100, serverKeyEnv, []string{"call", "listCustomers", "--retries", "1"}, 1, func(t *testing.T, r result, _ string) {
+			if !strings.HasPrefix(r.stderr, "error: 503 service unavailable") {
+				t.Fatalf("want the 503: %s", r)
+			}
+		}, 2},
+		// A POST answered 503 is not sent again.
+		{"POST not re-sent", 1, serverKeyEnv, []string{"call", "createCustomer", "--data", `{"customerId": "cus-1"}`}, 1, nil, 1},
+		{"partner command", 1, map[string]string{envPartnerKey: "kvqp_test_retries"}, []string{"--retries", "0", "partner", "orgs", "list"}, 1, nil, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, n := flakyServer(t, tc.failures)
+			base := srv.URL + "/api/v1"
+			r := cli(t, tc.env, "", append(tc.args, "--base-url", base)...)
+			want(t, r, tc.code)
+			if tc.check != nil {
+				tc.check(t, r, base)
+			}
+			if got := n.Load(); got != tc.requests {
+				t.Fatalf("%v sent %d requests, want %d", tc.args, got, tc.requests)
+			}
+		})
 	}
-
-	t.Run("disabled", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "0")...)
-		want(t, r, 1)
-		if r.stderr != "error: 503 service unavailable (GET "+srv.URL+"/api/v1/customers/)\n" || r.stdout != "" {
-			t.Fatalf("want the 503 on stderr: %s", r)
-		}
-		if got := n.Load(); got != 1 {
-			t.Fatalf("--retries 0 sent %d requests, want 1", got)
-		}
-	})
-	t.Run("default", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		r := cli(t, serverKeyEnv, "", list(srv)...)
-		want(t, r, 0)
-		if !strings.Contains(r.stdout, `"results": []`) {
-			t.Fatalf("want the page: %s", r)
-		}
-		if got := n.Load(); got != 2 {
-			t.Fatalf("default retries sent %d requests, want 2", got)
-		}
-	})
-	t.Run("exhausted", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 100)
-		r := cli(t, serverKeyEnv, "", list(srv, "--retries", "1")...)
-		want(t, r, 1)
-		if !strings.HasPrefix(r.stderr, "error: 503 service unavailable") {
-			t.Fatalf("want the 503: %s", r)
-		}
-		if got := n.Load(); got != 2 {
-			t.Fatalf("--retries 1 sent %d requests, want 2", got)
-		}
-	})
-	t.Run("POST not re-sent", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		r := cli(t, serverKeyEnv, "", "call", "createCustomer", "--data", `{"customerId": "cus-1"}`, "--base-url", srv.URL+"/api/v1")
-		want(t, r, 1)
-		if got := n.Load(); got != 1 {
-			t.Fatalf("a POST answered 503 was sent %d times, want 1", got)
-		}
-	})
-	t.Run("partner command", func(t *testing.T) {
-		t.Parallel()
-		srv, n := flakyServer(t, 1)
-		env := map[string]string{envPartnerKey: "kvqp_test_retries"}
-		r := cli(t, env, "", "--retries", "0", "partner", "orgs", "list", "--base-url", srv.URL+"/api/v1")
-		want(t, r, 1)
-		if got := n.Load(); got != 1 {
-			t.Fatalf("--retries 0 sent %d requests, want 1", got)
-		}
-	})
 }
 
 func TestAttemptTimeout(t *testing.T) {
 	t.Parallel()
-	t.Run("default retries", func(t *testing.T) {
-		t.Parallel()
-		srv, n := stallingServer(t)
-		start := time.Now()
-		r := cli(t, serverKeyEnv, "", "call", "listCustomers", "--base-url", srv.URL+"/api/v1", "--timeout", "200ms")
-		elapsed := time.Since(start)
-		want(t, r, 1)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		within   time.Duration // an upper bound for a hung test, not a measurement
+		prefix   string        // the error line starts so ("" for any)
+		contains string        // and holds this
+		oneLine  bool
+		requests int32 // attempts sent; 0 when not counted
+	}{
 		// 3 attempts of 200ms and at most 0.5s + 1s of waits between them.
-		if elapsed > 5*time.Second {
-			t.Fatalf("took %s to fail", elapsed)
-		}
-		if !strings.HasPrefix(r.stderr, "error: timed out: no answer within 200ms (see --timeout and --retries)") || strings.Count(r.stderr, "\n") != 1 {
-			t.Fatalf("want one line about the timeout: %s", r)
-		}
-		if got := n.Load(); got != 3 {
-			t.Fatalf("sent %d requests, want 3 (1 + 2 retries)", got)
-		}
-	})
-	t.Run("no retries", func(t *testing.T) {
-		t.Parallel()
-		srv, n := stallingServer(t)
-		start := time.Now()
-		r := cli(t, serverKeyEnv, "", "--timeout", "200ms", "--retries", "0", "call", "listCustomers", "--base-url", srv.URL+"/api/v1")
-		elapsed := time.Since(start)
-		want(t, r, 1)
-		if elapsed > 2*time.Second {
-			t.Fatalf("took %s to fail", elapsed)
-		}
-		if !strings.Contains(r.stderr, "--timeout") {
-			t.Fatalf("want a message about --timeout: %s", r)
-		}
-		if got := n.Load(); got != 1 {
-			t.Fatalf("sent %d requests, want 1", got)
-		}
-	})
-	t.Run("deadline", func(t *testing.T) {
-		t.Parallel()
-		srv, _ := stallingServer(t)
-		start := time.Now()
-		r := cli(t, serverKeyEnv, "", "call", "listCustomers", "--base-url", srv.URL+"/api/v1", "--timeout", "10s", "--deadline", "300ms")
-		elapsed := time.Since(start)
-		want(t, r, 1)
-		if elapsed > 3*time.Second {
-			t.Fatalf("took %s to fail", elapsed)
-		}
-		if !strings.HasPrefix(r.stderr, "error: timed out after 300ms, the time limit for the whole command (see --deadline)") {
-			t.Fatalf("want a message about --deadline: %s", r)
-		}
-	})
+		{"default retries", []string{"call", "listCustomers", "--timeout", "200ms"}, 5 * time.Second,
+			"error: timed out: no answer within 200ms (see --timeout and --retries)", "", true, 3},
+		{"no retries", []string{"--timeout", "200ms", "--retries", "0", "call", "listCustomers"}, 2 * time.Second,
+			"", "--timeout", false, 1},
+		{"deadline", []string{"call", "listCustomers", "--timeout", "10s", "--deadline", "300ms"}, 3 * time.Second,
+			"error: timed out after 300ms, the time limit for the whole command (see --deadline)", "", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, n := stallingServer(t)
+			start := time.Now()
+			r := cli(t, serverKeyEnv, "", append(tc.args, "--base-url", srv.URL+"/api/v1")...)
+			elapsed := time.Since(start)
+			want(t, r, 1)
+			if elapsed > tc.within {
+				t.Fatalf("took %s to fail", elapsed)
+			}
+			if !strings.HasPrefix(r.stderr, tc.prefix) || !strings.Contains(r.stderr, tc.contains) || tc.oneLine && strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("want one error line starting %q and holding %q: %s", tc.prefix, tc.contains, r)
+			}
+			if got := n.Load(); tc.requests != 0 && got != tc.requests {
+				t.Fatalf("sent %d requests, want %d", got, tc.requests)
+			}
+		})
+	}
 }
 
 func TestRetryFlagsUsage(t *testing.T) {

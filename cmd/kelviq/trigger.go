@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/webhook"
 )
@@ -38,22 +37,16 @@ Event types: ` + eventTypeList() + `.`,
 		if !webhook.EventType(typ).Known() {
 			return usagef("unknown event type %q (known: %s)", typ, eventTypeList())
 		}
-		base := a.g.baseURL
-		src := "--base-url"
-		if base == "" {
-			base, src = a.getenv(envBaseURL), envBaseURL
+		t, err := a.resolve(defaultProduction)
+		if err != nil {
+			return err
 		}
-		if base == "" {
+		if t.base == nil {
 			return configf("trigger needs the fake's URL: set %s (printed by 'kelviq fake') or --base-url", envBaseURL)
 		}
-		u, err := url.Parse(base)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return configf("%s: %q is not an absolute http(s) URL", src, base)
-		}
-		if host := u.Hostname(); !strings.EqualFold(host, "localhost") {
-			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-				return configf("%s: %q is not a loopback address: trigger talks only to a local 'kelviq fake'", src, base)
-			}
+		u := t.base
+		if !check.IsLoopback(u.Hostname()) {
+			return configf("%s: %q is not a loopback address: trigger talks only to a local 'kelviq fake'", t.baseSrc, t.baseURL)
 		}
 		key := strings.TrimSpace(a.getenv(envPartnerKey))
 		if key == "" {

@@ -302,28 +302,44 @@ func Key(where, what, key, prefix string) error {
 // needs a host, no user info, query or fragment, and https (plain http
 // only for loopback hosts).
 func BaseURL(where, raw string) (string, error) {
+	u, err := ParseBaseURL(where, raw)
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// ParseBaseURL is BaseURL for a caller that needs the URL taken apart too
+// (the CLI, which parses each base URL it is given once, here): the same
+// rule, and the URL with its trailing slashes removed.
+func ParseBaseURL(where, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("kelviq: %s: malformed URL: %w", where, err)
+		return nil, fmt.Errorf("kelviq: %s: malformed URL: %w", where, err)
 	}
 	switch {
 	case u.Host == "" || u.Hostname() == "":
-		return "", fmt.Errorf("kelviq: %s: URL %q has no host", where, raw)
+		return nil, fmt.Errorf("kelviq: %s: URL %q has no host", where, raw)
 	case u.User != nil:
-		return "", fmt.Errorf("kelviq: %s: URL must not carry user info", where)
+		return nil, fmt.Errorf("kelviq: %s: URL must not carry user info", where)
 	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("kelviq: %s: URL must not have a query or fragment", where)
+		return nil, fmt.Errorf("kelviq: %s: URL must not have a query or fragment", where)
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && IsLoopback(u.Hostname()):
 	case u.Scheme == "http":
-		return "", fmt.Errorf("kelviq: %s: URL must use https (plain http only for loopback hosts), got %q", where, raw)
+		return nil, fmt.Errorf("kelviq: %s: URL must use https (plain http only for loopback hosts), got %q", where, raw)
 	default:
-		return "", fmt.Errorf("kelviq: %s: URL scheme must be https, got %q", where, u.Scheme)
+		return nil, fmt.Errorf("kelviq: %s: URL scheme must be https, got %q", where, u.Scheme)
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	u.ForceQuery = false
+	return u, nil
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (without a port) is localhost or a
+// loopback IP address.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -40,6 +40,14 @@ func TestCheckBaseURL(t *testing.T) {
 		case err != nil || got != tc.want:
 			t.Errorf("BaseURL(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
+		// ParseBaseURL is the same rule, and the same URL taken apart.
+		u, perr := ParseBaseURL("WithBaseURL", tc.in)
+		switch {
+		case (perr == nil) != (err == nil) || err != nil && perr.Error() != err.Error():
+			t.Errorf("ParseBaseURL(%q) error %v, BaseURL's %v", tc.in, perr, err)
+		case perr == nil && (u.String() != got || strings.HasSuffix(u.Path, "/")):
+			t.Errorf("ParseBaseURL(%q) = %q (path %q), BaseURL's %q", tc.in, u, u.Path, got)
+		}
 	}
 }
 

@@ -3,7 +3,11 @@
 // never makes a layer depend on one above it.
 package testkit
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+	"sync"
+)
 
 // Ptr returns a pointer to a copy of v.
 func Ptr[T any](v T) *T { return &v }
@@ -35,4 +39,25 @@ func Must[T any](v T, err error) func(TB) T {
 // its units.
 func MeterDetails() *map[string]any {
 	return &map[string]any{"featureSubType": "PRE_AGGREGATED_USAGE", "units": map[string]any{"singular": "unit", "plural": "units"}}
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers and readers,
+// e.g. a program's output read while it runs.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what has been written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
