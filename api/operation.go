@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -248,6 +249,89 @@ func PathSegment(name, v string) (string, error) {
 		return "", &ValidationError{Field: name, Rule: "must not contain control characters"}
 	}
 	return url.PathEscape(v), nil
+}
+
+// SendOperation builds op's request from the operation table and sends it
+// as the generated methods send theirs: to the same server, through the
+// same request editors and Doer (its OperationDoer told op). It is the
+// table-driven door for callers that hold parameters as text, such as
+// wrapper.Client.Call; the generated methods, with typed arguments, keep
+// their own builders, and both put the same bytes on the wire.
+//
+// values holds the operation's path, query and header parameters by their
+// names in the spec, as they go on the wire but not yet escaped (a UUID in
+// its canonical form, an integer in decimal): each path value goes through
+// PathSegment into its segment of op.Path(), each query value is
+// query-escaped and added in the table's order, each header value is set
+// as it is. body, when op takes one, is sent as JSON. A name op does not
+// have, a missing path parameter, a path value PathSegment refuses, an
+// invalid op or a body op does not take give a *ValidationError, and
+// nothing is sent.
+func (c *Client) SendOperation(ctx context.Context, op Operation, values map[string]string, body []byte, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	f := op.facts()
+	if !op.Valid() {
+		return nil, &ValidationError{Field: "operationId", Rule: "must be an operation of the API"}
+	}
+	if body != nil && !f.hasBody {
+		return nil, &ValidationError{Field: "body", Rule: f.id + " takes no request body"}
+	}
+	var b, q strings.Builder
+	b.Grow(128)
+	for tmpl := f.path; ; {
+		i := strings.IndexByte(tmpl, '{')
+		j := strings.IndexByte(tmpl, '}')
+		if i < 0 || j < i {
+			b.WriteString(tmpl)
+			break
+		}
+		name := tmpl[i+1 : j]
+		v, ok := values[name]
+		if !ok {
+			return nil, &ValidationError{Field: name, Rule: "is required: " + f.id + " needs its path parameter"}
+		}
+		seg, err := PathSegment(name, v)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(tmpl[:i])
+		b.WriteString(seg)
+		tmpl = tmpl[j+1:]
+	}
+	used := 0
+	for _, p := range f.params {
+		v, ok := values[p.Name]
+		if !ok {
+			continue
+		}
+		used++
+		if p.In == "query" {
+			writeQuery(&q, p.Name, url.QueryEscape(v))
+		}
+	}
+	if used != len(values) {
+		for name := range values {
+			if !slices.ContainsFunc(f.params, func(p Param) bool { return p.Name == name }) {
+				return nil, &ValidationError{Field: name, Rule: f.id + " has no such parameter"}
+			}
+		}
+	}
+	var rd io.Reader
+	if f.hasBody {
+		rd = bytes.NewReader(body)
+	}
+	req, err := newRequest(ctx, f.method, c.server(op), b.String(), q.String(), rd)
+	if err != nil {
+		return nil, err
+	}
+	if f.hasBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, p := range f.params {
+		if v, ok := values[p.Name]; ok && p.In == "header" {
+			req.Header.Set(p.Name, v)
+		}
+	}
+	return c.send(ctx, req, op, reqEditors)
 }
 
 // writePath writes a path template whose parameters are "%s" (as

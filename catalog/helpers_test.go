@@ -54,16 +54,10 @@ func (c *counter) Writes() []string {
 // it, whose requests go through a fresh counter.
 func org(t *testing.T, srv *kelviqtest.Server, externalID string) (*wrapper.Client, *counter) {
 	t.Helper()
-	o, err := srv.Client().Partner.Provision(context.Background(), wrapper.ProvisionParams{ExternalID: externalID, Email: externalID + "@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := srv.NewOrganization(t, externalID)
 	cnt := &counter{}
-	c, err := srv.Client().ForOrganization(o)
+	c, err := c.With(wrapper.WithDoer(cnt), wrapper.WithMaxRetries(0))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if c, err = c.With(wrapper.WithDoer(cnt), wrapper.WithMaxRetries(0)); err != nil {
 		t.Fatal(err)
 	}
 	return c, cnt

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kelviq/kelviq-go/internal/testkit"
 )
 
 // hookLog records WithOnStoreError calls.
@@ -31,11 +33,7 @@ func (h *hookLog) list() ([]string, []error) {
 }
 
 func TestSharedStoreServesOtherCheckers(t *testing.T) {
-	srv := newAccessServer(t)
-	clock := newAccessClock()
-	store := newMapStore()
-	a := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
-	b := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	srv, clock, store, a, b := sharedPair(t)
 
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 1)
@@ -153,11 +151,7 @@ func TestSharedStoreSlowIsBypassed(t *testing.T) {
 }
 
 func TestInvalidate(t *testing.T) {
-	srv := newAccessServer(t)
-	clock := newAccessClock()
-	store := newMapStore()
-	a := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
-	b := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	srv, clock, store, a, b := sharedPair(t)
 	ctx := context.Background()
 
 	accessMustHave(t, a, "cust-1", "team-seats", true)
@@ -258,11 +252,7 @@ func TestSharedLockWaitsForTheHolder(t *testing.T) {
 // store, not from when it was fetched: a fleet's HasAccess calls are then
 // served in process, not each by a store round trip.
 func TestSharedResultLocalTTLRunsFromWhenTaken(t *testing.T) {
-	srv := newAccessServer(t)
-	clock := newAccessClock()
-	store := newMapStore()
-	a := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
-	b := newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	srv, clock, store, a, b := sharedPair(t)
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	clock.Advance(30 * time.Second) // a's result is 30 s old, far past the local TTL
 	gets := store.count("get")
@@ -289,4 +279,14 @@ func TestSharedResultLocalTTLRunsFromWhenTaken(t *testing.T) {
 	clock.Advance(time.Millisecond)
 	accessMustHave(t, b, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 2)
+}
+
+// sharedPair is the start of the tests of a fleet: one API, one clock and
+// one shared store, and two checkers (two processes) on them.
+func sharedPair(t *testing.T) (srv *accessServer, clock *testkit.Clock, store *mapStore, a, b *Checker) {
+	t.Helper()
+	srv, clock, store = newAccessServer(t), newAccessClock(), newMapStore()
+	a = newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	b = newAccessChecker(t, srv, WithClock(clock.Now), WithStore(store))
+	return srv, clock, store, a, b
 }

@@ -472,7 +472,7 @@ func snakeBody(v any) any {
 	case map[string]any:
 		out := map[string]any{}
 		for k, val := range x {
-			out[camelToSnake(k)] = snakeBody(val)
+			out[kelviqtest.CamelToSnake(k)] = snakeBody(val)
 		}
 		return out
 	case []any:
@@ -481,20 +481,6 @@ func snakeBody(v any) any {
 		}
 	}
 	return v
-}
-
-func camelToSnake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func snakeToCamel(s string) string {

@@ -25,7 +25,7 @@ type shop struct {
 func newShop(t *testing.T, srv *kelviqtest.Server, externalID string) *shop {
 	t.Helper()
 	ctx := context.Background()
-	org, c := provision(t, srv, externalID)
+	org, c := srv.NewOrganization(t, externalID)
 	product := testkit.Must(c.Catalog.Products.Create(ctx, api.ProductCreateRequest{Name: "Team tool", TaxCode: api.ProductCreateRequestTaxCodeSaas}))(t)
 	feature := func(ident string, kind api.FeatureCreateRequestFeatureType) api.CatalogFeature {
 		req := api.FeatureCreateRequest{Name: ident, Identifier: &ident, FeatureType: kind}

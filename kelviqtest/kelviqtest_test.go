@@ -219,7 +219,7 @@ func TestServerKeyIsScopedToItsOrganization(t *testing.T) {
 	srv, _, wcA := setup(t, "org-a")
 	ctx := context.Background()
 	a := wcA.API()
-	_, wcB := provision(t, srv, "org-b")
+	_, wcB := srv.NewOrganization(t, "org-b")
 	b := wcB.API()
 
 	prod := testkit.Must(a.CreateCatalogProductWithResponse(ctx, api.ProductCreateRequest{Name: "A's product", TaxCode: "saas"}))(t)

@@ -130,7 +130,7 @@ func TestSlowClientsHoldUpNoOne(t *testing.T) {
 		testkit.Must(big.CreateCustomerWithResponse(ctx, api.CustomerCreateRequest{CustomerId: fmt.Sprintf("cus_%03d", i), Metadata: meta}))(t)
 	}
 	key := mustKey(t, srv, "slow-reader")
-	_, wcOther := provision(t, srv, "bystander")
+	_, wcOther := srv.NewOrganization(t, "bystander")
 	other := wcOther.API()
 
 	reader, err := net.Dial("tcp", hostPort(srv))
@@ -177,7 +177,7 @@ func TestStalledConnectionsAreClosed(t *testing.T) {
 	srv := kelviqtest.NewServer(t, kelviqtest.WithTimeouts(kelviqtest.Timeouts{
 		ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond, Idle: 400 * time.Millisecond,
 	}))
-	provision(t, srv, "stalled")
+	srv.NewOrganization(t, "stalled")
 	key := mustKey(t, srv, "stalled")
 	cases := map[string]string{
 		"in its headers": "GET " + kelviqtest.BasePath + "/customers/ HTTP/1.1\r\nHost: x\r\n",
@@ -213,7 +213,7 @@ func TestStalledConnectionsAreClosed(t *testing.T) {
 func TestMaxBodyBytes(t *testing.T) {
 	t.Parallel()
 	srv := kelviqtest.NewServer(t, kelviqtest.WithMaxBodyBytes(1000))
-	provision(t, srv, "capped")
+	srv.NewOrganization(t, "capped")
 	key := http.Header{"Authorization": {"Bearer " + mustKey(t, srv, "capped")}, "Content-Type": {"application/json"}}
 	fits := `{"customerId":"c1","name":"` + strings.Repeat("n", 900) + `"}`
 	if code, _, body := rawDo(t, "POST", srv.URL()+"/customers/", key, []byte(fits)); code != http.StatusCreated {

@@ -1,6 +1,7 @@
 package kelviqtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -260,6 +261,23 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	t.Cleanup(s.Close)
 	return s
+}
+
+// NewOrganization is the start of most tests: it provisions the
+// organization externalID (owner externalID@example.com) through the
+// partner API, as a partner's program would, and returns it with a client
+// acting for it. It fails t when either step fails.
+func (s *Server) NewOrganization(t testing.TB, externalID string) (*wrapper.PartnerOrganization, *wrapper.Client) {
+	t.Helper()
+	org, err := s.client.Partner.Provision(context.Background(), wrapper.ProvisionParams{ExternalID: externalID, Email: externalID + "@example.com"})
+	if err != nil {
+		t.Fatalf("kelviqtest: NewOrganization(%q): %v", externalID, err)
+	}
+	c, err := s.client.ForOrganization(org)
+	if err != nil {
+		t.Fatalf("kelviqtest: NewOrganization(%q): %v", externalID, err)
+	}
+	return org, c
 }
 
 // URL returns the API's base URL, BasePath included, e.g.

@@ -1,9 +1,9 @@
 package kelviqtest_test
 
 import (
-	"context"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -15,25 +15,26 @@ import (
 func setup(t *testing.T, externalID string, opts ...kelviqtest.Option) (*kelviqtest.Server, *wrapper.PartnerOrganization, *wrapper.Client) {
 	t.Helper()
 	srv := kelviqtest.NewServer(t, opts...)
-	org, c := provision(t, srv, externalID)
+	org, c := srv.NewOrganization(t, externalID)
 	return srv, org, c
 }
 
-// provision provisions one more organization, externalID (with the email
-// externalID@example.com), on srv through the partner API and returns it
-// and a client acting for it.
-func provision(t *testing.T, srv *kelviqtest.Server, externalID string) (*wrapper.PartnerOrganization, *wrapper.Client) {
-	t.Helper()
-	org, err := srv.Client().Partner.Provision(context.Background(), wrapper.ProvisionParams{
-		ExternalID: externalID,
-		Email:      externalID + "@example.com",
-	})
-	if err != nil {
-		t.Fatalf("Provision(%q): %v", externalID, err)
+// TestNewOrganization: the organization is provisioned through the partner
+// API (the fake logs the call) and the client it returns acts for it.
+func TestNewOrganization(t *testing.T) {
+	srv := kelviqtest.NewServer(t)
+	org, c := srv.NewOrganization(t, "acme-1")
+	if org.ExternalID != "acme-1" {
+		t.Errorf("ExternalID = %q, want acme-1", org.ExternalID)
 	}
-	c, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatalf("ForOrganization(%q): %v", externalID, err)
+	provisioned := false
+	for _, r := range srv.Requests() {
+		provisioned = provisioned || r.OperationID == "provisionPartnerOrganization"
 	}
-	return org, c
+	if !provisioned {
+		t.Error("the organization was not provisioned through the partner API")
+	}
+	if _, err := c.Customers.Create(t.Context(), api.CustomerCreateRequest{CustomerId: "cus-1"}); err != nil {
+		t.Fatalf("the client does not act for the organization: %v", err)
+	}
 }

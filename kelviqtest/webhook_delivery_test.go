@@ -41,7 +41,7 @@ func TestWebhookLogRowsPerAttempt(t *testing.T) {
 	defer endpoint.Close()
 	srv := kelviqtest.NewServer(t, kelviqtest.WithClock(clk.Now), kelviqtest.WithWebhook(endpoint.URL, "kq_whsec_logrows"),
 		kelviqtest.WithWebhookRetries(3, time.Millisecond))
-	_, c := provision(t, srv, "logrows")
+	_, c := srv.NewOrganization(t, "logrows")
 	ctx := context.Background()
 	testkit.Must(c.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus_logged"}))(t)
 	if err := srv.FlushWebhooks(ctx); err != nil {

@@ -146,14 +146,7 @@ type fleetFake struct {
 func newFleetFake(t *testing.T) *fleetFake {
 	t.Helper()
 	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("fleet", "ops@fleet.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	org, client := srv.NewOrganization(t, "fleet")
 	ctx := context.Background()
 	must := func(_ any, err error) {
 		t.Helper()

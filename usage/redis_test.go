@@ -354,14 +354,7 @@ func TestReportsSurviveSIGKILLAgainstFake(t *testing.T) {
 	const n = 300
 	rs := redistest.Start(t)
 	srv := kelviqtest.NewServer(t)
-	org, err := srv.ProvisionOrganization("usage-sigkill", "usage-sigkill@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	org, client := srv.NewOrganization(t, "usage-sigkill")
 	ctx := context.Background()
 	for i := range 3 {
 		if _, err := client.Customers.Create(ctx, api.CustomerCreateRequest{CustomerId: "cus-" + strconv.Itoa(i)}); err != nil {

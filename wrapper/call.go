@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,22 +16,23 @@ import (
 	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
-// RawResponse is a success answer as Call returns it.
+// RawResponse is a success response as Call returns it.
 type RawResponse struct {
 	// StatusCode is one of the operation's success codes.
 	StatusCode int
-	// Header is the answer's header; for a redirect (e.g.
-	// downloadCatalogPlanFile), Header.Get("Location") is the answer.
+	// Header is the response's header; for a redirect (e.g.
+	// downloadCatalogPlanFile), Header.Get("Location") is the result.
 	Header http.Header
-	// Body is the answer's body, nil when it has none.
+	// Body is the response's body, nil when it has none.
 	Body []byte
 }
 
 // Call sends the operation with the given operationId (see Operations) and
-// returns its success answer as it came. It is the door for any operation:
-// it builds the request with the same generated builder as the service
-// method, and sends it through the same sender (credentials, retries,
-// limits, errors).
+// returns its success response as it came. It is the door for any
+// operation: it builds the request from the operation table
+// (api.Client.SendOperation), putting the same bytes on the wire as the
+// service method, and sends it through the same sender (credentials,
+// retries, limits, errors).
 //
 // params holds the operation's path, query and header parameters by their
 // names in the spec (e.g. "customerId", "page_size"); body is the JSON
@@ -47,16 +49,18 @@ type RawResponse struct {
 // or has an object with a key twice each give a *ValidationError naming
 // "operationId", the parameter or "body" and the rule. Everything else is
 // sent as given: each value percent-encoded into its own path segment or
-// query parameter, the body byte for byte.
+// query parameter (a UUID, integer or boolean in the canonical form the
+// service method writes), the body byte for byte.
 func (c *Client) Call(ctx context.Context, operationID string, params map[string]string, body []byte) (*RawResponse, error) {
 	op, ok := api.LookupOperation(operationID)
 	if !ok {
 		return nil, unknownOperation(operationID)
 	}
-	if err := check.Call(op, params, body); err != nil {
+	values, err := check.Call(op, params, body)
+	if err != nil {
 		return nil, err
 	}
-	resp, err := c.callOp(ctx, op, params, body)
+	resp, err := c.raw.SendOperation(ctx, op, values, body)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +77,8 @@ func (c *Client) Call(ctx context.Context, operationID string, params map[string
 // CallAll walks every page of a paginated list operation (one that takes
 // page and page_size) and yields each item of its results, as Call fetches
 // them; page_size defaults to the spec's maximum, and params must not set
-// page. It stops as the typed All methods do.
+// page. params are checked once, before the first page; each page then
+// only sets page and page_size. It stops as the typed All methods do.
 func (c *Client) CallAll(ctx context.Context, operationID string, params map[string]string) iter.Seq2[json.RawMessage, error] {
 	op, ok := api.LookupOperation(operationID)
 	switch {
@@ -93,16 +98,14 @@ func (c *Client) CallAll(ctx context.Context, operationID string, params map[str
 		}
 		size = n
 	}
+	values, err := check.Call(op, params, nil)
+	if err != nil {
+		return paging.Failed[json.RawMessage](err)
+	}
 	return paging.Walk(ctx, size, func(ctx context.Context, page, size int) ([]json.RawMessage, bool, error) {
-		q := make(map[string]string, len(params)+2)
-		for k, v := range params {
-			q[k] = v
-		}
+		q := maps.Clone(values) // the sequence may be walked more than once, at once
 		q["page"], q["page_size"] = strconv.Itoa(page), strconv.Itoa(size)
-		if err := check.Call(op, q, nil); err != nil {
-			return nil, false, err
-		}
-		list, err := decode[rawPage](c.callOp(ctx, op, q, nil))
+		list, err := decode[rawPage](c.raw.SendOperation(ctx, op, q, nil))
 		if err != nil {
 			return nil, false, err
 		}

@@ -43,11 +43,7 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) resu
 func setup(t *testing.T, externalID string) (*kelviqtest.Server, *wrapper.PartnerOrganization, *wrapper.Client) {
 	t.Helper()
 	srv := kelviqtest.NewServer(t)
-	org := provisioned(t, srv, externalID)
-	shop, err := srv.Client().ForOrganization(org)
-	if err != nil {
-		t.Fatal(err)
-	}
+	org, shop := srv.NewOrganization(t, externalID)
 	return srv, org, shop
 }
 

@@ -1,7 +1,7 @@
 // Package check holds the rules the client applies to input before any
 // request is sent: the generated services' checks of parameters and bodies
-// (with limits taken from openapi.json) and Call's checks and conversions
-// of parameters given as text, whose failures are *api.ValidationError
+// (with limits taken from openapi.json) and Call's checks of parameters
+// given as text, and their wire form, whose failures are *api.ValidationError
 // values naming the field and the rule; and the rules for the keys and
 // URLs given to the client's options, whose errors name the option.
 package check
@@ -133,11 +133,18 @@ const (
 	MaxBodyDepth = 64
 )
 
-// Call checks, for Client.Call, what the operation's facts alone decide:
-// parameter names (exactly as the spec spells them), required parameters,
-// each value (valid UTF-8, no NUL, no control characters in a header,
-// within the spec's maxLength or else MaxParamBytes), and the body.
-func Call(op api.Operation, params map[string]string, body []byte) error {
+// Call checks, for Client.Call, what the operation's facts alone decide,
+// and returns each given parameter's value as it goes on the wire (not yet
+// escaped), by its name in the spec. It checks parameter names (exactly as
+// the spec spells them), required parameters, each value (valid UTF-8, no
+// NUL, no control characters in a header, within the spec's maxLength or
+// else MaxParamBytes), the body, and then each value against its schema:
+// an integer within its bounds (page and page_size at least 1), a boolean,
+// a date, a UUID. The wire text is the canonical form the typed builders
+// write for the parsed value (a UUID in lower case, an integer without a
+// sign or leading zeros, "true" or "false"); other values are as given.
+// params is not changed.
+func Call(op api.Operation, params map[string]string, body []byte) (map[string]string, error) {
 	specParams := op.Params()
 	known := make(map[string]bool, len(specParams))
 	names := make([]string, len(specParams))
@@ -146,28 +153,66 @@ func Call(op api.Operation, params map[string]string, body []byte) error {
 		v, ok := params[p.Name]
 		if !ok {
 			if p.Required {
-				return Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", op.ID(), p.In))
+				return nil, Invalid(p.Name, fmt.Sprintf("is required: %s needs its %s parameter", op.ID(), p.In))
 			}
 			continue
 		}
 		if err := paramValue(p, v); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if !known[name] {
-			return Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", op.ID(), name, strings.Join(names, ", ")))
+			return nil, Invalid(name, fmt.Sprintf("%s has no parameter %q (its parameters: %s)", op.ID(), name, strings.Join(names, ", ")))
 		}
 	}
 	switch {
 	case body != nil && !op.HasBody():
-		return Invalid("body", op.ID()+" takes no request body")
+		return nil, Invalid("body", op.ID()+" takes no request body")
 	case body == nil && op.BodyRequired():
-		return Invalid("body", op.ID()+" needs a JSON request body")
+		return nil, Invalid("body", op.ID()+" needs a JSON request body")
 	case body != nil:
-		return Body(body)
+		if err := Body(body); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	wire := make(map[string]string, len(params))
+	for _, p := range specParams {
+		v, ok := params[p.Name]
+		if !ok {
+			continue
+		}
+		w, err := wireValue(p, v)
+		if err != nil {
+			return nil, err
+		}
+		wire[p.Name] = w
+	}
+	return wire, nil
+}
+
+// wireValue checks v against p's schema (type integer, boolean; format
+// date, uuid) and returns the text the typed builders write for it.
+func wireValue(p api.Param, v string) (string, error) {
+	switch {
+	case p.Format == "uuid":
+		id, err := UUID(p.Name, v)
+		return id.String(), err
+	case p.Type == "integer":
+		lo, hasLo := p.Min, p.HasMin
+		if !hasLo && (p.Name == "page" || p.Name == "page_size") {
+			lo, hasLo = 1, true
+		}
+		n, err := Int(p.Name, v, lo, hasLo, p.Max, p.Max > 0)
+		return strconv.Itoa(n), err
+	case p.Type == "boolean":
+		b, err := Bool(p.Name, v)
+		return strconv.FormatBool(b), err
+	case p.Format == "date":
+		d, err := Date(p.Name, v)
+		return d.Format(time.DateOnly), err
+	}
+	return v, nil
 }
 
 // paramValue checks one parameter's value as text.

@@ -2,6 +2,7 @@ package check
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -133,8 +134,9 @@ func TestCall(t *testing.T) {
 		{update, map[string]string{"customerId": "c-1"}, []byte(`{"name":"Ada"}`)},
 	}
 	for _, tc := range ok {
-		if err := Call(tc.op, tc.params, tc.body); err != nil {
-			t.Errorf("%s %v %s: %v", tc.op.ID(), tc.params, tc.body, err)
+		wire, err := Call(tc.op, tc.params, tc.body)
+		if err != nil || !maps.Equal(wire, tc.params) {
+			t.Errorf("%s %v %s: %v, %v", tc.op.ID(), tc.params, tc.body, wire, err)
 		}
 	}
 	bad := []struct {
@@ -150,10 +152,87 @@ func TestCall(t *testing.T) {
 		{create, nil, []byte(`{"a":`), "body", "must be valid JSON"},
 	}
 	for _, tc := range bad {
-		err := Call(tc.op, tc.params, tc.body)
+		wire, err := Call(tc.op, tc.params, tc.body)
 		var ve *api.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field || !strings.Contains(ve.Rule, tc.rule) {
 			t.Errorf("%s %v %s: %v, want %s: %s", tc.op.ID(), tc.params, tc.body, err, tc.field, tc.rule)
+		}
+		if wire != nil {
+			t.Errorf("%s %v: refused, yet values %v", tc.op.ID(), tc.params, wire)
+		}
+	}
+}
+
+// TestCallWireValues: Call checks each value against its schema, with the
+// rules and texts of Int, Bool, Date and UUID, and yields the text the
+// typed builders write for the parsed value.
+func TestCallWireValues(t *testing.T) {
+	t.Parallel()
+	op := func(id string) api.Operation { o, _ := api.LookupOperation(id); return o }
+	cancel, plan, cust := op("cancelSubscription"), op("deleteCatalogPlan"), op("listCustomers")
+	good := []struct {
+		op          api.Operation
+		name, in, w string
+	}{
+		{cancel, "subscriptionId", "8D3C1F9E-2B4A-4C6D-9E8F-0A1B2C3D4E5F", "8d3c1f9e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"},
+		{plan, "version", "+007", "7"},
+		{plan, "version", "-3", "-3"},
+		{cust, "page_size", "0100", "100"},
+		{cust, "search", " A&b ", " A&b "},
+	}
+	for _, tc := range good {
+		params := map[string]string{tc.name: tc.in}
+		for _, p := range tc.op.Params() {
+			if p.Required && p.Name != tc.name {
+				params[p.Name] = "plan-1"
+			}
+		}
+		var body []byte
+		if tc.op.BodyRequired() {
+			body = []byte(`{}`)
+		}
+		wire, err := Call(tc.op, params, body)
+		if err != nil || wire[tc.name] != tc.w {
+			t.Errorf("%s %s=%q: %q, %v; want %q", tc.op.ID(), tc.name, tc.in, wire[tc.name], err, tc.w)
+		}
+		if params[tc.name] != tc.in {
+			t.Errorf("Call changed the caller's params: %v", params)
+		}
+	}
+	if w, err := wireValue(api.Param{Name: "active", Type: "boolean"}, "T"); err != nil || w != "true" {
+		t.Errorf("boolean T: %q, %v", w, err)
+	}
+	if w, err := wireValue(api.Param{Name: "d", Format: "date"}, "2026-01-31"); err != nil || w != "2026-01-31" {
+		t.Errorf("date: %q, %v", w, err)
+	}
+	bad := []struct {
+		p api.Param
+		v string
+	}{
+		{api.Param{Name: "pk", Format: "uuid"}, "8d3c1f9e2b4a4c6d9e8f0a1b2c3d4e5f"},
+		{api.Param{Name: "page", Type: "integer"}, "0"},
+		{api.Param{Name: "page_size", Type: "integer", Min: 1, HasMin: true, Max: 100}, "101"},
+		{api.Param{Name: "version", Type: "integer"}, "1.5"},
+		{api.Param{Name: "active", Type: "boolean"}, "yes"},
+		{api.Param{Name: "start", Type: "string", Format: "date"}, "2026-1-31"},
+	}
+	for _, tc := range bad {
+		var want error
+		switch {
+		case tc.p.Format == "uuid":
+			_, want = UUID(tc.p.Name, tc.v)
+		case tc.p.Type == "integer" && tc.p.Name == "page":
+			_, want = Int(tc.p.Name, tc.v, 1, true, 0, false)
+		case tc.p.Type == "integer":
+			_, want = Int(tc.p.Name, tc.v, tc.p.Min, tc.p.HasMin, tc.p.Max, tc.p.Max > 0)
+		case tc.p.Type == "boolean":
+			_, want = Bool(tc.p.Name, tc.v)
+		default:
+			_, want = Date(tc.p.Name, tc.v)
+		}
+		_, err := wireValue(tc.p, tc.v)
+		if want == nil || err == nil || err.Error() != want.Error() {
+			t.Errorf("%s=%q: %v, want %v", tc.p.Name, tc.v, err, want)
 		}
 	}
 }

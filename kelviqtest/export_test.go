@@ -1,0 +1,4 @@
+package kelviqtest
+
+// CamelToSnake is camelToSnake, for the package's external tests.
+var CamelToSnake = camelToSnake
