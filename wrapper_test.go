@@ -267,7 +267,7 @@ func TestServerKeyOperations(t *testing.T) {
 			t.Fatalf("ListCustomers: %v", err)
 		}
 		if resp.StatusCode() != http.StatusOK || resp.JSON200 == nil || resp.JSON200.Count == nil || *resp.JSON200.Count != 1 {
-			t.Fatalf("ListCustomers answer = %d %+v", resp.StatusCode(), resp.JSON200)
+			t.Fatalf("ListCustomers response = %d %+v", resp.StatusCode(), resp.JSON200)
 		}
 		if rs := *resp.JSON200.Results; len(rs) != 1 || rs[0].CustomerId == nil || *rs[0].CustomerId != "cus_42" {
 			t.Errorf("results = %+v", rs)
@@ -293,7 +293,7 @@ func TestServerKeyOperations(t *testing.T) {
 			t.Fatalf("UpdateCustomer: %v", err)
 		}
 		if resp.JSON200 == nil || resp.JSON200.CustomerId == nil || *resp.JSON200.CustomerId != "cus_42" {
-			t.Errorf("answer = %+v", resp.JSON200)
+			t.Errorf("response = %+v", resp.JSON200)
 		}
 		r := srv.Only(t)
 		if r.Method != http.MethodPatch || r.EscapedPath != "/api/v1/customers/cus_42/" {
@@ -322,7 +322,7 @@ func TestDownloadPlanFileWithResponse(t *testing.T) {
 		t.Fatalf("DownloadCatalogPlanFileWithResponse: %v", err)
 	}
 	if resp.StatusCode() != http.StatusFound || resp.HTTPResponse.Header.Get("Location") != "https://files.example/x" {
-		t.Errorf("answer = %d, Location %q", resp.StatusCode(), resp.HTTPResponse.Header.Get("Location"))
+		t.Errorf("response = %d, Location %q", resp.StatusCode(), resp.HTTPResponse.Header.Get("Location"))
 	}
 	testkit.AssertNoCredential(t, srv.Only(t))
 }
@@ -340,7 +340,7 @@ func TestEdgeOperations(t *testing.T) {
 			call: func(c *wrapper.Client) error {
 				resp, err := c.API().GetCustomerEntitlementsWithResponse(context.Background(), &api.GetCustomerEntitlementsParams{CustomerId: "cus_42", FeatureId: testkit.Ptr("seats")})
 				if err == nil && (resp.JSON200 == nil || resp.JSON200.CustomerId == nil || *resp.JSON200.CustomerId != "cus_42") {
-					return fmt.Errorf("answer not decoded: %s", resp.Body)
+					return fmt.Errorf("response not decoded: %s", resp.Body)
 				}
 				return err
 			},
@@ -352,7 +352,7 @@ func TestEdgeOperations(t *testing.T) {
 			call: func(c *wrapper.Client) error {
 				resp, err := c.API().GetPromotionWithResponse(context.Background(), &api.GetPromotionParams{PromotionId: "promo 1"})
 				if err == nil && (resp.JSON200 == nil || resp.JSON200.Code == nil || *resp.JSON200.Code != "SPRING") {
-					return fmt.Errorf("answer not decoded: %s", resp.Body)
+					return fmt.Errorf("response not decoded: %s", resp.Body)
 				}
 				return err
 			},

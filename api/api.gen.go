@@ -2882,13 +2882,13 @@ type GetCustomerEntitlementsParams struct {
 	// CustomerId Your ID of the customer to look up.
 	CustomerId string `form:"customer_id" json:"customer_id"`
 
-	// FeatureId Limit the answer to the feature with this identifier.
+	// FeatureId Limit the response to the feature with this identifier.
 	FeatureId *string `form:"feature_id,omitempty" json:"feature_id,omitempty"`
 }
 
 // GetProductOfferingParams defines parameters for GetProductOffering.
 type GetProductOfferingParams struct {
-	// CustomerId Your ID of a customer; when set, the answer also carries their current subscription and isCustomerExists.
+	// CustomerId Your ID of a customer; when set, the response also carries their current subscription and isCustomerExists.
 	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
 
 	// PlansEnabled Comma-separated plan identifiers to include; all active plans when absent.
@@ -4092,7 +4092,7 @@ type ClientInterface interface {
 
 	// ProvisionPartnerOrganizationWithBody Create an organization for a partner account
 	//
-	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4101,7 +4101,7 @@ type ClientInterface interface {
 
 	// ProvisionPartnerOrganization Create an organization for a partner account
 	//
-	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7085,7 +7085,7 @@ type ClientWithResponsesInterface interface {
 
 	// ProvisionPartnerOrganizationWithBodyWithResponse Create an organization for a partner account
 	//
-	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7094,7 +7094,7 @@ type ClientWithResponsesInterface interface {
 
 	// ProvisionPartnerOrganizationWithResponse Create an organization for a partner account
 	//
-	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+	// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10946,7 +10946,7 @@ func (c *ClientWithResponses) ListPartnerOrganizationsWithResponse(ctx context.C
 
 // ProvisionPartnerOrganizationWithBodyWithResponse Create an organization for a partner account
 //
-// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10961,7 +10961,7 @@ func (c *ClientWithResponses) ProvisionPartnerOrganizationWithBodyWithResponse(c
 
 // ProvisionPartnerOrganizationWithResponse Create an organization for a partner account
 //
-// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken.
+// Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

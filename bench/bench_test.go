@@ -30,7 +30,7 @@ const (
 
 var orgBody = benchapi.OrgBody
 
-// server answers the two operations the benchmarks use. Customer pages are
+// server serves the two operations the benchmarks use. Customer pages are
 // built once per item count.
 type server struct {
 	*httptest.Server

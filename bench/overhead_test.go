@@ -12,7 +12,7 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// cannedTransport answers every request with the organization, without a
+// cannedTransport responds to every request with the organization, without a
 // network: what remains is each client's own work per call (building the
 // request, credentials, decoding), the part a client library adds.
 type cannedTransport struct{}

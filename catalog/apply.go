@@ -149,7 +149,7 @@ func (a *applier) do(ctx context.Context, op Operation) error {
 				return err
 			}
 			if got.Id == nil {
-				return errors.New("the answer has no product id")
+				return errors.New("the response has no product id")
 			}
 			a.products[p.Identifier] = got.Id.String()
 			return nil
@@ -173,7 +173,7 @@ func (a *applier) do(ctx context.Context, op Operation) error {
 				return err
 			}
 			if got.Id == nil {
-				return errors.New("the answer has no feature id")
+				return errors.New("the response has no feature id")
 			}
 			a.features[f.Identifier] = got.Id.String()
 			return nil

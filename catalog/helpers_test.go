@@ -12,13 +12,13 @@ import (
 )
 
 // counter is a Doer that counts the requests it forwards by method, and can
-// answer one chosen write itself (with a 500) or cancel a context after a
+// respond to one chosen write itself (with a 500) or cancel a context after a
 // number of writes.
 type counter struct {
 	mu       sync.Mutex
 	reads    int
 	writes   []string // "METHOD path", in order
-	failAt   int      // answer the failAt-th write (1-based) with 500, without forwarding it
+	failAt   int      // respond to the failAt-th write (1-based) with 500, without forwarding it
 	cancelAt int      // after forwarding the cancelAt-th write, call cancel
 	cancel   context.CancelFunc
 }

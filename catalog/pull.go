@@ -111,7 +111,7 @@ func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 			return nil, fmt.Errorf("catalog: pull: plan %q: listing entitlements: %w", ident, err)
 		}
 		if next {
-			warn("plan %q: the API answered its entitlements in more than one page; only the first is read", ident)
+			warn("plan %q: the API returned its entitlements in more than one page; only the first is read", ident)
 		}
 		for _, raw := range ents {
 			feat, _ := raw["feature"].(map[string]any)
@@ -138,7 +138,7 @@ func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 			return nil, fmt.Errorf("catalog: pull: plan %q: listing prices: %w", ident, err)
 		}
 		if next {
-			warn("plan %q: the API answered its prices in more than one page; only the first is read", ident)
+			warn("plan %q: the API returned its prices in more than one page; only the first is read", ident)
 		}
 		plan.Prices = []Price{}
 		for i, raw := range prices {
@@ -163,7 +163,7 @@ func Pull(ctx context.Context, client *wrapper.Client) (*Catalog, error) {
 }
 
 // listRaw calls a plan's list operation and returns its results as plain
-// values, and whether the answer says there is a next page.
+// values, and whether the response says there is a next page.
 func listRaw(ctx context.Context, client *wrapper.Client, op, plan string) ([]map[string]any, bool, error) {
 	resp, err := client.Call(ctx, op, map[string]string{"identifier": plan}, nil)
 	if err != nil {
@@ -176,7 +176,7 @@ func listRaw(ctx context.Context, client *wrapper.Client, op, plan string) ([]ma
 	dec := json.NewDecoder(bytes.NewReader(resp.Body))
 	dec.UseNumber()
 	if err := dec.Decode(&page); err != nil {
-		return nil, false, fmt.Errorf("%s: the answer is not a page of results: %w", op, err)
+		return nil, false, fmt.Errorf("%s: the response is not a page of results: %w", op, err)
 	}
 	for i, r := range page.Results {
 		page.Results[i] = norm(r).(map[string]any)
@@ -211,7 +211,7 @@ func mapChargeFeatures(price map[string]any, lookup func(string) (string, bool),
 	return warns
 }
 
-// fromValue decodes a plain value (an API answer) into a format struct with
+// fromValue decodes a plain value (an API response) into a format struct with
 // the same rules Parse applies; each problem comes back as a warning line.
 func fromValue(v map[string]any, out any, what string) []string {
 	var n yaml.Node

@@ -11,9 +11,9 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// BenchmarkHasAccessHit measures a cached answer: from the in-process layer
+// BenchmarkHasAccessHit measures a cached result: from the in-process layer
 // (the default), and from Redis (WithLocalTTL(0): every call reads Redis
-// and decodes the stored answer). Both sub-benchmarks run in one function,
+// and decodes the stored result). Both sub-benchmarks run in one function,
 // so -count alternates them.
 func BenchmarkHasAccessHit(b *testing.B) {
 	api := countingapi.Start(b)

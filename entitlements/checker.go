@@ -1,16 +1,16 @@
-// Package entitlements answers whether a customer may use a feature, with a
+// Package entitlements reports whether a customer may use a feature, with a
 // cache in front of the API's GET /entitlements/.
 //
-// A Checker keeps answers in process and, optionally, in a Store shared by
+// A Checker keeps results in process and, optionally, in a Store shared by
 // every instance of a service (see the redisstore package for one on Redis):
-// an answer fetched by one instance then serves all of them until its TTL,
-// and concurrent misses for the same answer across processes send about one
+// a result fetched by one instance then serves all of them until its TTL,
+// and concurrent misses for the same result across processes send about one
 // request, because the first one takes a short lock in the store and the
-// others wait for its answer. Invalidate drops a customer's answers
+// others wait for its result. Invalidate drops a customer's results
 // everywhere.
 //
 // The shared store is a cache, never a dependency: when it is slow or down,
-// HasAccess answers from the in-process layer and the API, never with the
+// HasAccess serves results from the in-process layer and the API, never with the
 // store's error, and WithOnStoreError reports the failure.
 package entitlements
 
@@ -38,7 +38,7 @@ const (
 	// DefaultCacheTTL is how long a looked-up entitlement is reused, as in
 	// kelviq's official SDKs.
 	DefaultCacheTTL = 60 * time.Second
-	// DefaultLocalTTL is how long an answer taken from a shared Store is
+	// DefaultLocalTTL is how long a result taken from a shared Store is
 	// reused in process before the Store is asked again. It bounds how long
 	// another process's Invalidate can go unnoticed here.
 	DefaultLocalTTL = time.Second
@@ -49,7 +49,7 @@ const (
 	// DefaultStoreTimeout bounds each call to a shared Store.
 	DefaultStoreTimeout = 100 * time.Millisecond
 	// DefaultLockTTL is how long the lock a process takes before asking the
-	// API lives, and so the longest other processes wait for its answer.
+	// API lives, and so the longest other processes wait for its result.
 	DefaultLockTTL = 5 * time.Second
 )
 
@@ -109,17 +109,17 @@ func fromAPI(d *api.EntitlementDetail) Entitlement {
 	return e
 }
 
-// answer is one cached answer: the entitlements it listed and when the
+// result is one cached result: the entitlements it listed and when the
 // request for it was sent.
-type answer struct {
-	// Entitlements are the entitlements in the answer. For a one-feature
+type result struct {
+	// Entitlements are the entitlements in the result. For a one-feature
 	// lookup it holds only that feature's (none when the customer has no
 	// entitlement for it).
 	Entitlements []Entitlement
-	// FetchedAt is when the request that produced the answer was sent, by
+	// FetchedAt is when the request that produced the result was sent, by
 	// the clock of the Checker that sent it.
 	FetchedAt time.Time
-	// taken is when this process took the answer: FetchedAt for one it
+	// taken is when this process took the result: FetchedAt for one it
 	// fetched, the moment it read it for one from the shared Store. The
 	// local TTL runs from it (not kept in the Store).
 	taken time.Time
@@ -139,7 +139,7 @@ type settings struct {
 	onStoreError           func(op string, err error)
 }
 
-// WithCacheTTL sets how long an answer is reused without asking the API
+// WithCacheTTL sets how long a result is reused without asking the API
 // (default DefaultCacheTTL, 60 s). 0 disables the cache: every call that is
 // not collapsed into a concurrent identical one sends a request.
 func WithCacheTTL(d time.Duration) Option {
@@ -147,27 +147,27 @@ func WithCacheTTL(d time.Duration) Option {
 }
 
 // WithStaleWindow lets a lookup that fails with a network error or a 5xx
-// answer (errors.Is(err, wrapper.ErrServer)) return the last known answer
+// response (errors.Is(err, wrapper.ErrServer)) return the last known result
 // instead, provided it is younger than the cache TTL plus d. The default, 0,
-// never serves a stale answer. Other errors (401, 403, 404, 429, invalid
-// input, a missing key, an answer that does not decode, the caller's own
+// never serves a stale result. Other errors (401, 403, 404, 429, invalid
+// input, a missing key, a response that does not decode, the caller's own
 // context) are always returned. The fallback applies to the error the client
 // returns once its own retries (see wrapper.WithMaxRetries) are spent.
 func WithStaleWindow(d time.Duration) Option {
 	return check.Option("entitlements.WithStaleWindow", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.stale = d })
 }
 
-// WithStore shares answers through store (e.g. redisstore.NewCache) with
+// WithStore shares results through store (e.g. redisstore.NewCache) with
 // every Checker using the same store, in front of the in-process layer.
 func WithStore(store Store) Option {
 	return check.Option("entitlements.WithStore", store == nil, "store is nil", func(s *settings) { s.store = store })
 }
 
-// WithLocalTTL sets how long an answer is reused in process before a
+// WithLocalTTL sets how long a result is reused in process before a
 // shared Store is asked again (default DefaultLocalTTL, 1 s; at most the
 // cache TTL). 0 asks the Store on every call. Without a Store, the
 // in-process layer uses the cache TTL and this option changes nothing.
-// While the Store fails, in-process answers are reused up to the cache TTL.
+// While the Store fails, in-process results are reused up to the cache TTL.
 func WithLocalTTL(d time.Duration) Option {
 	return check.Option("entitlements.WithLocalTTL", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.localTTL = d })
 }
@@ -181,14 +181,14 @@ func WithStoreTimeout(d time.Duration) Option {
 
 // WithLockTTL sets how long the short lock taken in the shared Store before
 // asking the API lives (default DefaultLockTTL, 5 s). Other processes that
-// miss the same answer wait for it at most this long, then ask the API
+// miss the same result wait for it at most this long, then ask the API
 // themselves.
 func WithLockTTL(d time.Duration) Option {
 	return check.Option("entitlements.WithLockTTL", d <= 0, fmt.Sprintf("%v is not positive", d), func(s *settings) { s.lockTTL = d })
 }
 
 // WithMaxEntries bounds the in-process layer (default DefaultMaxEntries).
-// Beyond it, expired answers and then the oldest ones are dropped.
+// Beyond it, expired results and then the oldest ones are dropped.
 func WithMaxEntries(n int) Option {
 	return check.Option("entitlements.WithMaxEntries", n <= 0, fmt.Sprintf("%d is not a positive number of entries", n), func(s *settings) { s.maxEntries = n })
 }
@@ -203,20 +203,20 @@ func WithClock(now func() time.Time) Option {
 // DefaultFetchTimeout, 30 s; 0 leaves only the HTTP client's own limits). A
 // request is shared by every concurrent caller of the same lookup and is not
 // cancelled by any one caller's context, so this is what ends a request that
-// never answers.
+// never gets a response.
 func WithFetchTimeout(d time.Duration) Option {
 	return check.Option("entitlements.WithFetchTimeout", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.timeout = d })
 }
 
-// WithOnStale calls f, in the caller's goroutine, each time a stale answer
-// is served in place of err (see WithStaleWindow); age is the answer's age.
+// WithOnStale calls f, in the caller's goroutine, each time a stale result
+// is served in place of err (see WithStaleWindow); age is the result's age.
 // featureID is empty for Entitlements. err carries no credential.
 func WithOnStale(f func(customerID, featureID string, age time.Duration, err error)) Option {
 	return check.Option("entitlements.WithOnStale", f == nil, "func is nil", func(s *settings) { s.onStale = f })
 }
 
 // WithOnStoreError calls f each time the shared Store fails or holds a value
-// that is not a valid answer (which is then ignored); op is "get", "set",
+// that is not a valid result (which is then ignored); op is "get", "set",
 // "lock", "unlock", "subscribe" or "invalidate" (the last only from
 // Invalidate, which also returns the error), or "decode" for a value that
 // is corrupt, of another format version or foreign. The lookup goes on without the Store.
@@ -226,7 +226,7 @@ func WithOnStoreError(f func(op string, err error)) Option {
 	return check.Option("entitlements.WithOnStoreError", f == nil, "func is nil", func(s *settings) { s.onStoreError = f })
 }
 
-// Checker answers whether a customer may use a feature, with a cache in
+// Checker reports whether a customer may use a feature, with a cache in
 // front of GET /entitlements/ (sent to the edge host with the client's
 // server key). Concurrent identical lookups in one process share one
 // request; with a shared Store, concurrent misses across processes share
@@ -237,7 +237,7 @@ func WithOnStoreError(f func(op string, err error)) Option {
 // cached separately. A shared request runs with the values (not the
 // cancellation or deadline) of the context of the caller that started it,
 // bounded by WithFetchTimeout; a caller that gives up leaves it running, and
-// its answer is still cached.
+// its result is still cached.
 type Checker struct {
 	client       *wrapper.Client
 	ttl          time.Duration
@@ -253,7 +253,7 @@ type Checker struct {
 	onStale      func(customerID, featureID string, age time.Duration, err error)
 	onStoreError func(op string, err error)
 	flight       flightGroup
-	// invalidations counts Invalidate calls; an answer fetched across one
+	// invalidations counts Invalidate calls; a result fetched across one
 	// is not kept in process.
 	invalidations atomic.Uint64
 	// stopWatch ends the subscription to a Notifier store; watching is
@@ -298,7 +298,7 @@ func NewChecker(c *wrapper.Client, opts ...Option) (*Checker, error) {
 	return a, nil
 }
 
-// watch drops in-process answers of customers invalidated elsewhere, and
+// watch drops in-process results of customers invalidated elsewhere, and
 // subscribes again after a failure, until ctx ends.
 func (a *Checker) watch(ctx context.Context, n Notifier) {
 	defer close(a.watching)
@@ -392,7 +392,7 @@ func (a *Checker) Entitlements(ctx context.Context, customerID string) ([]Entitl
 	return out, nil
 }
 
-// Invalidate drops every cached answer for the customer: in this process at
+// Invalidate drops every cached result for the customer: in this process at
 // once, in the shared Store (so in every process that asks it next), and in
 // the in-process layer of other processes as soon as the Store tells them
 // (a Store that is a Notifier, such as redisstore's), else within their
@@ -459,8 +459,8 @@ func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]E
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	v, err := a.flight.do(ctx, key, func(fctx context.Context) (answer, error) {
-		// Another lookup may have stored an answer since ours missed.
+	v, err := a.flight.do(ctx, key, func(fctx context.Context) (result, error) {
+		// Another lookup may have stored a result since ours missed.
 		if v, ok := a.localFresh(key); ok {
 			return v, nil
 		}
@@ -485,39 +485,39 @@ func (a *Checker) lookup(ctx context.Context, customerID, featureID string) ([]E
 	return nil, err
 }
 
-// localFresh returns the in-process answer for key while it may be reused
+// localFresh returns the in-process result for key while it may be reused
 // without asking further: taken by this process less than the local TTL
-// ago, and fetched less than the cache TTL ago. An answer from the shared
+// ago, and fetched less than the cache TTL ago. A result from the shared
 // Store is thus reused here for the local TTL from when it was read, even
 // if another process fetched it long before.
-func (a *Checker) localFresh(key string) (answer, bool) {
+func (a *Checker) localFresh(key string) (result, bool) {
 	if a.localTTL <= 0 || a.local == nil {
-		return answer{}, false
+		return result{}, false
 	}
 	v, ok := a.local.get(key)
 	now := a.now()
 	if !ok || now.Sub(v.taken) >= a.localTTL || now.Sub(v.FetchedAt) >= a.ttl {
-		return answer{}, false
+		return result{}, false
 	}
 	return v, true
 }
 
-// localUnexpired returns the in-process answer for key when it was fetched
+// localUnexpired returns the in-process result for key when it was fetched
 // less than the cache TTL ago (what serves while the Store fails).
-func (a *Checker) localUnexpired(key string) (answer, bool) {
+func (a *Checker) localUnexpired(key string) (result, bool) {
 	if a.ttl <= 0 || a.local == nil {
-		return answer{}, false
+		return result{}, false
 	}
 	v, ok := a.local.get(key)
 	if !ok || a.now().Sub(v.FetchedAt) >= a.ttl {
-		return answer{}, false
+		return result{}, false
 	}
 	return v, true
 }
 
 // miss looks past the in-process layer: the shared Store, then (under the
 // Store's lock, when another process is not already asking) the API.
-func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (answer, error) {
+func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (result, error) {
 	gen := a.invalidations.Load()
 	if a.shared == nil {
 		return a.fetch(ctx, key, customerID, featureID, gen, nil)
@@ -525,7 +525,7 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 	fld := field(featureID)
 	v, epoch, err := a.sharedGet(ctx, customerID, fld)
 	if err != nil {
-		// The Store is down or slow: answers kept in process serve up to
+		// The Store is down or slow: results kept in process serve up to
 		// the full TTL, and the API is asked without the lock.
 		if v, ok := a.localUnexpired(key); ok {
 			return v, nil
@@ -541,7 +541,7 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 		return a.fetch(ctx, key, customerID, featureID, gen, nil)
 	}
 	if !locked {
-		// Another process is asking the API: wait for its answer, at most
+		// Another process is asking the API: wait for its result, at most
 		// the lock's life.
 		if v, ok := a.awaitShared(ctx, customerID, fld); ok {
 			a.keepLocal(key, v, gen)
@@ -554,7 +554,7 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 			a.storeFailed("unlock", err)
 		}
 	}()
-	// The holder before us may have stored its answer and let go between
+	// The holder before us may have stored its result and let go between
 	// our Get and our Lock.
 	if v, ep, err := a.sharedGet(ctx, customerID, fld); err == nil {
 		if v != nil {
@@ -566,34 +566,34 @@ func (a *Checker) miss(ctx context.Context, key, customerID, featureID string) (
 	return a.fetch(ctx, key, customerID, featureID, gen, &epoch)
 }
 
-// awaitShared polls the Store until a fresh answer appears or the lock's
+// awaitShared polls the Store until a fresh result appears or the lock's
 // life is over.
-func (a *Checker) awaitShared(ctx context.Context, customerID, fld string) (answer, bool) {
+func (a *Checker) awaitShared(ctx context.Context, customerID, fld string) (result, bool) {
 	deadline := time.Now().Add(a.lockTTL)
 	t := time.NewTimer(a.lockPoll)
 	defer t.Stop()
 	for time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
-			return answer{}, false
+			return result{}, false
 		case <-t.C:
 		}
 		v, _, err := a.sharedGet(ctx, customerID, fld)
 		if err != nil {
-			return answer{}, false
+			return result{}, false
 		}
 		if v != nil {
 			return *v, true
 		}
 		t.Reset(a.lockPoll)
 	}
-	return answer{}, false
+	return result{}, false
 }
 
-// sharedGet reads and decodes the Store's answer; it returns nil for none,
+// sharedGet reads and decodes the Store's result; it returns nil for none,
 // a stale one, or one that does not decode. epoch is the Store's token for
 // a later Set.
-func (a *Checker) sharedGet(ctx context.Context, customerID, fld string) (*answer, string, error) {
+func (a *Checker) sharedGet(ctx context.Context, customerID, fld string) (*result, string, error) {
 	var raw []byte
 	var epoch string
 	err := a.storeCall(ctx, func(ctx context.Context) error {
@@ -608,7 +608,7 @@ func (a *Checker) sharedGet(ctx context.Context, customerID, fld string) (*answe
 	if raw == nil {
 		return nil, epoch, nil
 	}
-	v, err := decodeAnswer(raw)
+	v, err := decodeResult(raw)
 	if err != nil {
 		a.storeFailed("decode", err)
 		return nil, epoch, nil
@@ -656,7 +656,7 @@ func (a *Checker) storeCall(ctx context.Context, f func(context.Context) error) 
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("shared store did not answer within %v: %w", a.storeTimeout, ctx.Err())
+		return fmt.Errorf("shared store did not respond within %v: %w", a.storeTimeout, ctx.Err())
 	}
 }
 
@@ -668,7 +668,7 @@ func (a *Checker) storeFailed(op string, err error) {
 
 // keepLocal stores v in process unless an Invalidate happened since gen,
 // taken now unless it says when.
-func (a *Checker) keepLocal(key string, v answer, gen uint64) {
+func (a *Checker) keepLocal(key string, v result, gen uint64) {
 	if a.local != nil && a.invalidations.Load() == gen {
 		if v.taken.IsZero() {
 			v.taken = a.now()
@@ -677,9 +677,9 @@ func (a *Checker) keepLocal(key string, v answer, gen uint64) {
 	}
 }
 
-// fetch sends one request and keeps its answer in process and, when epoch
+// fetch sends one request and keeps its result in process and, when epoch
 // is not nil, in the shared Store.
-func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, gen uint64, epoch *string) (answer, error) {
+func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, gen uint64, epoch *string) (result, error) {
 	if a.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.timeout)
@@ -692,7 +692,7 @@ func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, 
 	sent := a.now()
 	body, err := a.client.Entitlements.Get(ctx, params)
 	if err != nil {
-		return answer{}, err
+		return result{}, err
 	}
 	list := []Entitlement{}
 	if body.Entitlements != nil {
@@ -703,10 +703,10 @@ func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, 
 			}
 		}
 	}
-	v := answer{Entitlements: list, FetchedAt: sent, taken: sent}
+	v := result{Entitlements: list, FetchedAt: sent, taken: sent}
 	a.keepLocal(key, v, gen)
 	if epoch != nil && a.shared != nil {
-		raw := encodeAnswer(v)
+		raw := encodeResult(v)
 		err := a.storeCall(ctx, func(ctx context.Context) error {
 			return a.shared.Set(ctx, customerID, field(featureID), raw, *epoch, a.ttl+a.stale)
 		})
@@ -717,8 +717,8 @@ func (a *Checker) fetch(ctx context.Context, key, customerID, featureID string, 
 	return v, nil
 }
 
-// servableStale reports whether err is one a stale answer may stand in for:
-// a 5xx answer or a failure to reach the API at all.
+// servableStale reports whether err is one a stale result may stand in for:
+// a 5xx response or a failure to reach the API at all.
 func servableStale(err error) bool {
 	var apiErr *wrapper.APIError
 	if errors.As(err, &apiErr) {

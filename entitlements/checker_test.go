@@ -18,7 +18,7 @@ import (
 
 const accessTestKey = "sk_test_x"
 
-// accessServer answers GET /api/v1/entitlements/ and counts requests.
+// accessServer serves GET /api/v1/entitlements/ and counts requests.
 type accessServer struct {
 	*httptest.Server
 	hits atomic.Int32
@@ -28,7 +28,7 @@ type accessServer struct {
 	respond func(w http.ResponseWriter, r *http.Request)
 }
 
-// accessEntitlements is the customer's full answer; a feature_id query
+// accessEntitlements is the customer's full response; a feature_id query
 // narrows it, as the API does.
 var accessEntitlements = map[string]string{
 	"team-seats": `{"featureId":"team-seats","hasAccess":true,"featureType":"METER","usageLimit":10,"currentUsage":3,"remaining":7,"hardLimit":true,"resetAt":"2026-07-01T00:00:00Z"}`,
@@ -142,7 +142,7 @@ func accessWantRequests(t *testing.T, srv *accessServer, n int) {
 	}
 }
 
-func TestCheckerRequestAndAnswer(t *testing.T) {
+func TestCheckerRequestAndResult(t *testing.T) {
 	srv := newAccessServer(t)
 	a := newAccessChecker(t, srv)
 
@@ -210,7 +210,7 @@ func TestCheckerEntitlements(t *testing.T) {
 	all[0].HasAccess = false
 	again, err := a.Entitlements(ctx, "cust-1")
 	if err != nil || !again[0].HasAccess {
-		t.Errorf("cached answer changed by the caller: %+v, %v", again, err)
+		t.Errorf("cached result changed by the caller: %+v, %v", again, err)
 	}
 	accessWantRequests(t, srv, 4)
 
@@ -270,7 +270,7 @@ func TestCheckerTTLZeroDisablesCache(t *testing.T) {
 	}
 	accessWantRequests(t, srv, 3)
 	if a.local != nil {
-		t.Error("TTL 0 without a stale window still keeps answers")
+		t.Error("TTL 0 without a stale window still keeps results")
 	}
 }
 
@@ -459,7 +459,7 @@ func TestCheckerStaleWindowOn5xx(t *testing.T) {
 		t.Errorf("%d stale events, want 2", len(events))
 	}
 
-	// Recovery: a good answer is cached afresh.
+	// Recovery: a good result is cached afresh.
 	srv.setRespond(accessOK)
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	accessMustHave(t, a, "cust-1", "team-seats", true)
@@ -648,7 +648,7 @@ func TestNewCheckerOptions(t *testing.T) {
 	}
 	a, err = NewChecker(c, WithStore(newMapStore()), WithCacheTTL(0))
 	if err != nil || a.shared != nil || a.local != nil {
-		t.Errorf("TTL 0 with a store keeps answers: %v", err)
+		t.Errorf("TTL 0 with a store keeps results: %v", err)
 	}
 }
 
@@ -656,7 +656,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 	clock := newAccessClock()
 	s := newMemoryStore(3, time.Minute, clock.Now)
 	for i := range 5 {
-		s.set(fmt.Sprint("k", i), answer{FetchedAt: clock.Now()})
+		s.set(fmt.Sprint("k", i), result{FetchedAt: clock.Now()})
 	}
 	if s.len() != 3 {
 		t.Fatalf("len = %d, want 3", s.len())
@@ -667,8 +667,8 @@ func TestMemoryStoreBounded(t *testing.T) {
 		}
 	}
 	// Re-setting a key makes it the newest.
-	s.set("k2", answer{FetchedAt: clock.Now()})
-	s.set("k5", answer{FetchedAt: clock.Now()})
+	s.set("k2", result{FetchedAt: clock.Now()})
+	s.set("k5", result{FetchedAt: clock.Now()})
 	if _, ok := s.get("k2"); !ok {
 		t.Error("re-set k2 was evicted")
 	}
@@ -677,7 +677,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 	}
 	// Expired entries go on the next Set, even below the bound.
 	clock.Advance(time.Minute)
-	s.set("k6", answer{FetchedAt: clock.Now()})
+	s.set("k6", result{FetchedAt: clock.Now()})
 	if s.len() != 1 {
 		t.Errorf("len after expiry = %d, want 1", s.len())
 	}
@@ -685,7 +685,7 @@ func TestMemoryStoreBounded(t *testing.T) {
 
 func TestFlightPanicBecomesError(t *testing.T) {
 	var g flightGroup
-	_, err := g.do(context.Background(), "k", func(context.Context) (answer, error) { panic("boom") })
+	_, err := g.do(context.Background(), "k", func(context.Context) (result, error) { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("err = %v", err)
 	}

@@ -116,7 +116,7 @@ func ExampleChecker_Invalidate() {
 		default:
 			return nil
 		}
-		// An error makes the handler answer 500, so kelviq delivers again.
+		// An error makes the handler respond with 500, so kelviq delivers again.
 		return checker.Invalidate(ctx, customerID)
 	})
 	if err != nil {

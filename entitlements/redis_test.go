@@ -43,11 +43,11 @@ func TestChildChecker(t *testing.T) {
 		t.Fatalf("stdin: %q, %v", line, err)
 	}
 	ok, err := checker.HasAccess(context.Background(), "cus-1", "seats")
-	fmt.Printf("answer %t %v\n", ok, err)
+	fmt.Printf("result %t %v\n", ok, err)
 }
 
 // Two processes miss the same entitlement at the same moment: one asks the
-// API (under the cache's lock), the other waits for its answer in Redis.
+// API (under the cache's lock), the other waits for its result in Redis.
 func TestTwoProcessesShareOneLookup(t *testing.T) {
 	rs := redistest.Start(t)
 	api := countingapi.Start(t)
@@ -62,8 +62,8 @@ func TestTwoProcessesShareOneLookup(t *testing.T) {
 		}
 	}
 	for _, c := range []*testkit.Child{a, b} {
-		if got := c.Await(t, "answer"); got != "answer true <nil>" {
-			t.Errorf("child answered %q", got)
+		if got := c.Await(t, "result"); got != "result true <nil>" {
+			t.Errorf("child printed %q", got)
 		}
 	}
 	if n := api.EntitlementRequests(); n != 1 {
@@ -89,10 +89,10 @@ func (s *storeErrors) count() int {
 	return len(s.ops)
 }
 
-// Redis dies mid-test: answers go on from the process and the API, never a
+// Redis dies mid-test: lookups go on from the process and the API, never a
 // Redis error; the hook reports the failures; after a restart the shared
 // layer is used again.
-func TestRedisKilledAnswersContinue(t *testing.T) {
+func TestRedisKilledLookupsContinue(t *testing.T) {
 	rs := redistest.Start(t)
 	api := countingapi.Start(t)
 	var hook storeErrors
@@ -118,7 +118,7 @@ func TestRedisKilledAnswersContinue(t *testing.T) {
 	}
 
 	rs.Kill()
-	has("cus-1", "seats", true) // the in-process answer, within the TTL
+	has("cus-1", "seats", true) // the in-process result, within the TTL
 	has("cus-1", "sso", false)  // the API
 	has("cus-2", "seats", true) // the API
 	if n := api.EntitlementRequests(); n != 3 {
@@ -164,7 +164,7 @@ func TestRedisKilledAnswersContinue(t *testing.T) {
 	hook.mu.Unlock()
 }
 
-// Redis that accepts connections but answers nothing (paused) holds no
+// Redis that accepts connections but replies to nothing (paused) holds no
 // lookup up beyond the store timeout.
 func TestRedisPausedIsBypassed(t *testing.T) {
 	rs := redistest.Start(t)
@@ -191,7 +191,7 @@ func TestRedisPausedIsBypassed(t *testing.T) {
 	}
 }
 
-// An Invalidate in one process drops the customer's answers in the other
+// An Invalidate in one process drops the customer's results in the other
 // processes' in-process layer at once (Redis pub/sub), not after their
 // local TTL.
 func TestInvalidateReachesOtherCheckersAtOnce(t *testing.T) {
@@ -217,12 +217,12 @@ func TestInvalidateReachesOtherCheckersAtOnce(t *testing.T) {
 	if n := api.EntitlementRequests(); n != 1 {
 		t.Fatalf("%d lookups, want 1", n)
 	}
-	// b's answer is in process for a minute; a's Invalidate drops it. The
+	// b's result is in process for a minute; a's Invalidate drops it. The
 	// subscription may still be starting: invalidate until b asks again.
 	deadline := time.Now().Add(10 * time.Second)
 	for api.EntitlementRequests() == 1 {
 		if time.Now().After(deadline) {
-			t.Fatal("b kept serving its in-process answer after Invalidate")
+			t.Fatal("b kept serving its in-process result after Invalidate")
 		}
 		if err := a.Invalidate(ctx, "cus-1"); err != nil {
 			t.Fatal(err)

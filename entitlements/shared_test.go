@@ -38,11 +38,11 @@ func TestSharedStoreServesOtherCheckers(t *testing.T) {
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 1)
 	raw, _, _ := store.Get(context.Background(), "cust-1", "f:team-seats")
-	v, err := decodeAnswer(raw)
+	v, err := decodeResult(raw)
 	if err != nil || !v.FetchedAt.Equal(clock.Now()) || len(v.Entitlements) != 1 || v.Entitlements[0].UsageLimit != 10 {
-		t.Fatalf("stored answer = %+v, %v", v, err)
+		t.Fatalf("stored result = %+v, %v", v, err)
 	}
-	// b has nothing in process: it takes a's answer from the store.
+	// b has nothing in process: it takes a's result from the store.
 	e, err := b.Entitlement(context.Background(), "cust-1", "team-seats")
 	if err != nil || !e.HasAccess || e.Remaining != 7 || e.ResetAt != "2026-07-01T00:00:00Z" {
 		t.Fatalf("b.Entitlement = %+v, %v", e, err)
@@ -61,7 +61,7 @@ func TestSharedStoreServesOtherCheckers(t *testing.T) {
 	if store.count("get") != gets+1 {
 		t.Errorf("store gets = %d, want %d", store.count("get"), gets+1)
 	}
-	clock.Advance(DefaultCacheTTL - DefaultLocalTTL) // the stored answer is now 60 s old
+	clock.Advance(DefaultCacheTTL - DefaultLocalTTL) // the stored result is now 60 s old
 	accessMustHave(t, b, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 2)
 }
@@ -93,7 +93,7 @@ func TestSharedStoreForeignValuesIgnored(t *testing.T) {
 				}
 			}
 			raw, _, _ := store.Get(context.Background(), "cust-1", "f:team-seats")
-			if _, err := decodeAnswer(raw); err != nil {
+			if _, err := decodeResult(raw); err != nil {
 				t.Errorf("the foreign value was not replaced: %q", raw)
 			}
 		})
@@ -110,7 +110,7 @@ func TestSharedStoreFailuresNeverSurface(t *testing.T) {
 
 	store.set(errStoreDown, 0)
 	// Past the local TTL the store is asked and fails: the in-process
-	// answer serves up to the full TTL.
+	// result serves up to the full TTL.
 	clock.Advance(30 * time.Second)
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 1)
@@ -145,7 +145,7 @@ func TestSharedStoreSlowIsBypassed(t *testing.T) {
 	accessWantRequests(t, srv, 1)
 	ops, errs := hook.list()
 	if len(ops) == 0 || ops[0] != "get" || !errors.Is(errs[0], context.DeadlineExceeded) ||
-		!strings.Contains(errs[0].Error(), "did not answer within 10ms") {
+		!strings.Contains(errs[0].Error(), "did not respond within 10ms") {
 		t.Errorf("hook = %v %v, want a get timeout", ops, errs)
 	}
 }
@@ -166,14 +166,14 @@ func TestInvalidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if raw, _, _ := store.Get(ctx, "cust-1", "f:team-seats"); raw != nil {
-		t.Error("store still holds the invalidated answer")
+		t.Error("store still holds the invalidated result")
 	}
 	// a asks at once; cust-2 is untouched.
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 4)
 	accessMustHave(t, a, "cust-2", "team-seats", true)
 	accessWantRequests(t, srv, 4)
-	// b reuses its in-process answer until its local TTL, then takes a's new one.
+	// b reuses its in-process result until its local TTL, then takes a's new one.
 	accessMustHave(t, b, "cust-1", "team-seats", true)
 	clock.Advance(DefaultLocalTTL)
 	accessMustHave(t, b, "cust-1", "team-seats", true)
@@ -184,7 +184,7 @@ func TestInvalidate(t *testing.T) {
 	}
 }
 
-// An answer fetched while the customer is invalidated is not kept: it may
+// A result fetched while the customer is invalidated is not kept: it may
 // predate the change.
 func TestInvalidateDuringFetch(t *testing.T) {
 	srv := newAccessServer(t)
@@ -201,10 +201,10 @@ func TestInvalidateDuringFetch(t *testing.T) {
 	a = newAccessChecker(t, srv, WithStore(store))
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	if raw, _, _ := store.Get(context.Background(), "cust-1", "f:team-seats"); raw != nil {
-		t.Error("an answer fetched across Invalidate was stored")
+		t.Error("a result fetched across Invalidate was stored")
 	}
 	if a.local.len() != 0 {
-		t.Error("an answer fetched across Invalidate was kept in process")
+		t.Error("a result fetched across Invalidate was kept in process")
 	}
 	accessMustHave(t, a, "cust-1", "team-seats", true)
 	accessWantRequests(t, srv, 2)
@@ -229,8 +229,8 @@ func TestSharedLockWaitsForTheHolder(t *testing.T) {
 		done <- err
 	}()
 	accessWaitFor(t, func() bool { return store.count("lock") >= 1 && store.count("get") >= 2 })
-	// The holder's answer lands in the store; a takes it.
-	store.put("cust-1", "f:team-seats", encodeAnswer(answer{
+	// The holder's result lands in the store; a takes it.
+	store.put("cust-1", "f:team-seats", encodeResult(result{
 		Entitlements: []Entitlement{{FeatureID: "team-seats", HasAccess: true}}, FetchedAt: time.Now()}))
 	_ = release(context.Background())
 	if err := <-done; err != nil {
@@ -238,7 +238,7 @@ func TestSharedLockWaitsForTheHolder(t *testing.T) {
 	}
 	accessWantRequests(t, srv, 0)
 
-	// A holder that never answers: after the lock's life, a asks itself.
+	// A holder that never stores a result: after the lock's life, a asks itself.
 	b := newAccessChecker(t, srv, WithStore(store), WithLockTTL(30*time.Millisecond))
 	if _, err := store.Lock(context.Background(), "cust-2", "f:team-seats", time.Hour); err != nil {
 		t.Fatal(err)
@@ -247,14 +247,14 @@ func TestSharedLockWaitsForTheHolder(t *testing.T) {
 	accessWantRequests(t, srv, 1)
 }
 
-// An answer another process fetched long ago (but within the cache TTL) is
+// A result another process fetched long ago (but within the cache TTL) is
 // reused here for the local TTL from when this process took it from the
 // store, not from when it was fetched: a fleet's HasAccess calls are then
-// answered in process, not each by a store round trip.
-func TestSharedAnswerLocalTTLRunsFromWhenTaken(t *testing.T) {
+// served in process, not each by a store round trip.
+func TestSharedResultLocalTTLRunsFromWhenTaken(t *testing.T) {
 	srv, clock, store, a, b := sharedPair(t)
 	accessMustHave(t, a, "cust-1", "team-seats", true)
-	clock.Advance(30 * time.Second) // a's answer is 30 s old, far past the local TTL
+	clock.Advance(30 * time.Second) // a's result is 30 s old, far past the local TTL
 	gets := store.count("get")
 	accessMustHave(t, b, "cust-1", "team-seats", true)
 	if store.count("get") != gets+1 {
@@ -265,14 +265,14 @@ func TestSharedAnswerLocalTTLRunsFromWhenTaken(t *testing.T) {
 		accessMustHave(t, b, "cust-1", "team-seats", true)
 	}
 	if n := store.count("get"); n != gets+1 {
-		t.Errorf("b asked the store %d more times within the local TTL of taking the answer", n-gets-1)
+		t.Errorf("b asked the store %d more times within the local TTL of taking the result", n-gets-1)
 	}
 	clock.Advance(DefaultLocalTTL / 2)
 	accessMustHave(t, b, "cust-1", "team-seats", true)
 	if store.count("get") != gets+2 {
 		t.Errorf("past the local TTL: store gets = %d, want %d", store.count("get"), gets+2)
 	}
-	// The cache TTL still runs from the fetch: the answer is not reused in
+	// The cache TTL still runs from the fetch: the result is not reused in
 	// process once it is 60 s old, however recently it was taken.
 	clock.Advance(DefaultCacheTTL - 30*time.Second - DefaultLocalTTL - time.Millisecond)
 	accessMustHave(t, b, "cust-1", "team-seats", true) // taken again, 1 ms short of 60 s

@@ -42,7 +42,7 @@ type Store interface {
 
 // Notifier is implemented by a Store that can tell a Checker about
 // Invalidate calls made by other Checkers on the same store (redisstore's
-// Cache does, with Redis pub/sub), so that their in-process answers are
+// Cache does, with Redis pub/sub), so that their in-process results are
 // dropped at once rather than within the local TTL.
 type Notifier interface {
 	// Subscribe calls invalidated with the customer ID of each Invalidate
@@ -57,7 +57,7 @@ type Notifier interface {
 // value of another version is ignored.
 const formatVersion = 1
 
-type wireAnswer struct {
+type wireResult struct {
 	V  int            `json:"v"`
 	At int64          `json:"at"` // Unix nanoseconds
 	E  []wireEntitled `json:"e"`
@@ -75,8 +75,8 @@ type wireEntitled struct {
 	Reset string `json:"ra,omitempty"`
 }
 
-func encodeAnswer(v answer) []byte {
-	w := wireAnswer{V: formatVersion, At: v.FetchedAt.UnixNano(), E: make([]wireEntitled, len(v.Entitlements))}
+func encodeResult(v result) []byte {
+	w := wireResult{V: formatVersion, At: v.FetchedAt.UnixNano(), E: make([]wireEntitled, len(v.Entitlements))}
 	for i, e := range v.Entitlements {
 		w.E[i] = wireEntitled{e.FeatureID, e.FeatureType, e.HasAccess, e.Limited, e.UsageLimit, e.CurrentUsage, e.Remaining, e.HardLimit, e.ResetAt}
 	}
@@ -84,15 +84,15 @@ func encodeAnswer(v answer) []byte {
 	return b
 }
 
-// decodeAnswer decodes a Store value; anything that is not exactly a value
+// decodeResult decodes a Store value; anything that is not exactly a value
 // of this format version is an error.
-// maxStoredAnswer bounds a value decoded from a Store: an answer lists a
+// maxStoredResult bounds a value decoded from a Store: a result lists a
 // customer's features, far less than this; a larger value is not one.
-const maxStoredAnswer = 1 << 20
+const maxStoredResult = 1 << 20
 
-func decodeAnswer(b []byte) (answer, error) {
-	if len(b) > maxStoredAnswer {
-		return answer{}, fmt.Errorf("stored value is %d bytes, more than an answer can be (%d)", len(b), maxStoredAnswer)
+func decodeResult(b []byte) (result, error) {
+	if len(b) > maxStoredResult {
+		return result{}, fmt.Errorf("stored value is %d bytes, more than a result can be (%d)", len(b), maxStoredResult)
 	}
 	var w struct {
 		V  *int            `json:"v"`
@@ -100,20 +100,20 @@ func decodeAnswer(b []byte) (answer, error) {
 		E  *[]wireEntitled `json:"e"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
-		return answer{}, fmt.Errorf("stored answer does not decode: %w", err)
+		return result{}, fmt.Errorf("stored result does not decode: %w", err)
 	}
 	switch {
 	case w.V == nil || w.At == nil || w.E == nil:
-		return answer{}, errors.New("stored value is not an entitlements answer")
+		return result{}, errors.New("stored value is not an entitlements result")
 	case *w.V != formatVersion:
-		return answer{}, fmt.Errorf("stored answer has format version %d, want %d", *w.V, formatVersion)
+		return result{}, fmt.Errorf("stored result has format version %d, want %d", *w.V, formatVersion)
 	case *w.At <= 0:
-		return answer{}, errors.New("stored answer has no fetch time")
+		return result{}, errors.New("stored result has no fetch time")
 	}
-	v := answer{FetchedAt: time.Unix(0, *w.At), Entitlements: make([]Entitlement, len(*w.E))}
+	v := result{FetchedAt: time.Unix(0, *w.At), Entitlements: make([]Entitlement, len(*w.E))}
 	for i, e := range *w.E {
 		if e.ID == "" {
-			return answer{}, errors.New("stored answer has an entitlement without a feature ID")
+			return result{}, errors.New("stored result has an entitlement without a feature ID")
 		}
 		v.Entitlements[i] = Entitlement{e.ID, e.Type, e.Has, e.Lim, e.Limit, e.Used, e.Left, e.Hard, e.Reset}
 	}
@@ -131,11 +131,11 @@ type flightGroup struct {
 type flightCall struct {
 	done    chan struct{}
 	waiters int // callers that joined, the first included; guarded by flightGroup.mu
-	val     answer
+	val     result
 	err     error
 }
 
-func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (answer, error)) (answer, error) {
+func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (result, error)) (result, error) {
 	g.mu.Lock()
 	c, ok := g.calls[key]
 	if !ok {
@@ -152,11 +152,11 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 	case <-c.done:
 		return c.val, c.err
 	case <-ctx.Done():
-		return answer{}, ctx.Err()
+		return result{}, ctx.Err()
 	}
 }
 
-func (g *flightGroup) run(ctx context.Context, key string, c *flightCall, fn func(context.Context) (answer, error)) {
+func (g *flightGroup) run(ctx context.Context, key string, c *flightCall, fn func(context.Context) (result, error)) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.err = fmt.Errorf("kelviq: entitlements lookup panicked: %v", r)
@@ -195,7 +195,7 @@ type memoryStore struct {
 
 type memoryEntry struct {
 	key, customer string
-	v             answer
+	v             result
 }
 
 func newMemoryStore(max int, keep time.Duration, now func() time.Time) *memoryStore {
@@ -203,17 +203,17 @@ func newMemoryStore(max int, keep time.Duration, now func() time.Time) *memorySt
 		items: map[string]*list.Element{}, byCus: map[string]map[string]struct{}{}}
 }
 
-func (s *memoryStore) get(key string) (answer, bool) {
+func (s *memoryStore) get(key string) (result, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	el, ok := s.items[key]
 	if !ok {
-		return answer{}, false
+		return result{}, false
 	}
 	return el.Value.(*memoryEntry).v, true
 }
 
-func (s *memoryStore) set(key string, v answer) {
+func (s *memoryStore) set(key string, v result) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -23,7 +23,7 @@ import (
 
 const orgJSON = `{"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","partnerExternalId":"northwind-0042","serverKey":"sk_test_otel_SECRET"}`
 
-// A call that is answered 503, retried and then answered 200 gives one
+// A call that gets 503, retried and then responded with 200 gives one
 // client span named after the operation, with the HTTP attributes, an event
 // per attempt, the trace context in both requests, and no credential; a
 // call that fails records its error.

@@ -39,7 +39,7 @@ func beyondRoute(r *http.Request) (route, customerID string) {
 	return "", ""
 }
 
-// serveBeyond answers r when it asks for an endpoint beyond the reference,
+// serveBeyond serves r when it asks for an endpoint beyond the reference,
 // and reports whether it did.
 func (s *Server) serveBeyond(w http.ResponseWriter, r *http.Request) bool {
 	route, customerID := beyondRoute(r)
@@ -62,7 +62,7 @@ func (s *Server) serveBeyond(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// serveCustomer answers GET (the customer) and DELETE (archive it).
+// serveCustomer serves GET (the customer) and DELETE (archive it).
 func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request, o *org, customerID string) {
 	st := s.state
 	st.mu.Lock()
@@ -89,7 +89,7 @@ type rawEvent struct {
 	properties                                       map[string]any
 }
 
-func (e *rawEvent) answer(orgID string) obj {
+func (e *rawEvent) response(orgID string) obj {
 	return obj{
 		"customerId": e.customerID, "eventName": e.eventName, "idempotencyKey": e.idempotencyKey,
 		"timestamp": e.timestamp, "properties": e.properties, "orgId": orgID,
@@ -101,7 +101,7 @@ const rawEventTime = "2006-01-02 15:04:05.999999"
 
 // serveReportEvent records a raw usage event. customerId, eventName,
 // idempotencyKey and timestamp are required (400 naming each one missing);
-// an event whose idempotencyKey was seen before is answered as it was the
+// an event whose idempotencyKey was seen before gets the response it got the
 // first time and not recorded again.
 func (s *Server) serveReportEvent(w http.ResponseWriter, r *http.Request, o *org) {
 	var body map[string]any
@@ -149,16 +149,16 @@ func (s *Server) serveReportEvent(w http.ResponseWriter, r *http.Request, o *org
 	defer st.mu.Unlock()
 	for _, seen := range o.rawEvents {
 		if seen.idempotencyKey == e.idempotencyKey {
-			writeJSON(w, http.StatusOK, seen.answer(o.id.String()))
+			writeJSON(w, http.StatusOK, seen.response(o.id.String()))
 			return
 		}
 	}
 	o.rawEvents = append(o.rawEvents, &e)
-	writeJSON(w, http.StatusOK, e.answer(o.id.String()))
+	writeJSON(w, http.StatusOK, e.response(o.id.String()))
 }
 
 // RawEvents returns the raw usage events an organization reported with
-// POST /report/event/ (beyond the reference), oldest first, as the answer
+// POST /report/event/ (beyond the reference), oldest first, as the response
 // gave them.
 func (s *Server) RawEvents(organizationID string) ([]map[string]any, error) {
 	st := s.state
@@ -170,7 +170,7 @@ func (s *Server) RawEvents(organizationID string) ([]map[string]any, error) {
 	}
 	out := []map[string]any{}
 	for _, e := range o.rawEvents {
-		out = append(out, e.answer(o.id.String()))
+		out = append(out, e.response(o.id.String()))
 	}
 	return out, nil
 }

@@ -61,12 +61,12 @@ func TestEndpointsBeyondTheReference(t *testing.T) {
 	apiError(t, err, http.StatusNotFound)
 
 	// POST /report/event/: echoed with orgId, snake_case accepted; the
-	// same idempotencyKey again is answered as the first time, recorded once.
+	// same idempotencyKey again gets the first response, recorded once.
 	camel := `{"customerId":"cus_far","eventName":"export_run","idempotencyKey":"key-1","timestamp":"2026-07-01 10:00:00.000001","properties":{"featureId":"exports","value":2}}`
 	status, _, body := rawDo(t, "POST", base+"/report/event/", auth, []byte(camel))
-	var answer map[string]any
-	if err := json.Unmarshal(body, &answer); status != http.StatusOK || err != nil || answer["orgId"] != org.Identifier.String() ||
-		answer["eventName"] != "export_run" || answer["idempotencyKey"] != "key-1" || answer["timestamp"] != "2026-07-01 10:00:00.000001" {
+	var response map[string]any
+	if err := json.Unmarshal(body, &response); status != http.StatusOK || err != nil || response["orgId"] != org.Identifier.String() ||
+		response["eventName"] != "export_run" || response["idempotencyKey"] != "key-1" || response["timestamp"] != "2026-07-01 10:00:00.000001" {
 		t.Fatalf("report event = %d %s", status, body)
 	}
 	snake := `{"customer_id":"cus_far","event_name":"export_run","idempotency_key":"key-2","timestamp":"2026-07-01 10:00:01.000000"}`
@@ -76,8 +76,8 @@ func TestEndpointsBeyondTheReference(t *testing.T) {
 	again := `{"customerId":"cus_far","eventName":"other","idempotencyKey":"key-1","timestamp":"2026-07-02 10:00:00.000000"}`
 	if status, _, body := rawDo(t, "POST", base+"/report/event/", auth, []byte(again)); status != http.StatusOK || !json.Valid(body) {
 		t.Fatalf("repeated key = %d %s", status, body)
-	} else if json.Unmarshal(body, &answer); answer["eventName"] != "export_run" {
-		t.Fatalf("a repeated idempotencyKey answered %s, not the first event", body)
+	} else if json.Unmarshal(body, &response); response["eventName"] != "export_run" {
+		t.Fatalf("a repeated idempotencyKey got %s, not the first event", body)
 	}
 	if events := testkit.Must(srv.RawEvents(org.Identifier.String()))(t); len(events) != 2 {
 		t.Fatalf("%d raw events recorded, want 2", len(events))

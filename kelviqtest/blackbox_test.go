@@ -27,7 +27,7 @@ type delivery struct {
 	body   []byte
 }
 
-// plainReceiver records every request and answers 500 to the first fails
+// plainReceiver records every request and responds with 500 to the first fails
 // of them, 200 after. It uses the standard library only: what it checks
 // does not rest on this module's webhook package.
 type plainReceiver struct {
@@ -152,7 +152,7 @@ func TestBlackBoxWebhookDelivery(t *testing.T) {
 		t.Errorf("subscription.created object %v, end_date %v", obj["object"], obj["end_date"])
 	}
 
-	// A receiver that answers 2xx at once gets one delivery.
+	// A receiver that responds with 2xx at once gets one delivery.
 	rcv.mu.Lock()
 	rcv.got, rcv.fails = nil, 0
 	rcv.mu.Unlock()
@@ -163,7 +163,7 @@ func TestBlackBoxWebhookDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := rcv.deliveries(); len(got) != 1 {
-		t.Fatalf("%d deliveries to a receiver that answered 200, want 1", len(got))
+		t.Fatalf("%d deliveries to a receiver that responded with 200, want 1", len(got))
 	} else if env := verifyAsTheGuideSays(t, secret, got[0]); object(env)["status"] != "PAYMENT_FAILED" {
 		t.Errorf("invoice.payment_failed status %v", object(env)["status"])
 	}

@@ -72,7 +72,7 @@ func (f *fake) CreateCatalogProduct(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// pickIdentifier returns the identifier asked for, answering 400 when taken,
+// pickIdentifier returns the identifier asked for, responding with 400 when taken,
 // or one made from name (made unique with -2, -3 …) when none is asked for.
 func pickIdentifier(w http.ResponseWriter, asked *string, name, kind string, taken map[string]bool) (string, bool) {
 	if asked != nil && *asked != "" {
@@ -101,7 +101,7 @@ func (f *fake) ListCatalogProducts(w http.ResponseWriter, r *http.Request, param
 	})
 }
 
-// RetrieveCatalogProduct answers the product with the identifiers of its
+// RetrieveCatalogProduct returns the product with the identifiers of its
 // published plans; a product of another organization is 404.
 func (f *fake) RetrieveCatalogProduct(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
@@ -232,7 +232,7 @@ func meterRule(body fakeapi.FeatureCreateRequest) (field, msg string) {
 	details := deref(body.FeatureDetails)
 	if v, ok := details["feature_sub_type"]; ok && details["featureSubType"] == nil {
 		// kelviq reads this nested key in either style, as the others, and
-		// answers it in camelCase
+		// returns it in camelCase
 		delete(details, "feature_sub_type")
 		details["featureSubType"] = v
 	}
@@ -264,7 +264,7 @@ func (f *fake) ListCatalogFeatures(w http.ResponseWriter, r *http.Request, param
 	})
 }
 
-// RetrieveCatalogFeature answers one feature, archived or not.
+// RetrieveCatalogFeature returns one feature, archived or not.
 func (f *fake) RetrieveCatalogFeature(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
 		ft := o.features.lookup(w, pk, notFound)
@@ -293,9 +293,9 @@ func (f *fake) DeleteCatalogFeature(w http.ResponseWriter, r *http.Request, pk o
 
 // ---- plans ----
 
-// planJSON is a plan version as the API answers it: isLatest is true for
+// planJSON is a plan version as the API returns it: isLatest is true for
 // the published version only (a draft, new or opened on top of a published
-// version, answers false until it is published; a retired one false), and
+// version, is false until it is published; a retired one false), and
 // details carries the version's status ("draft", "published" or "retired").
 func planJSON(_ *plan, v *planVersion) fakeapi.CatalogPlan {
 	out := v.data
@@ -308,12 +308,12 @@ func planJSON(_ *plan, v *planVersion) fakeapi.CatalogPlan {
 // version only.
 func (v *planVersion) isLatest() bool { return v.status == planPublished }
 
-// findPlan returns the organization's plan, or answers 404.
+// findPlan returns the organization's plan, or responds with 404.
 func findPlan(w http.ResponseWriter, o *org, identifier string) *plan {
 	return o.plans.lookup(w, identifier, notFound)
 }
 
-// editablePlan returns the organization's plan, or answers 404 when there
+// editablePlan returns the organization's plan, or responds with 404 when there
 // is none and 400 when it is archived.
 func editablePlan(w http.ResponseWriter, o *org, identifier string) *plan {
 	p := findPlan(w, o, identifier)
@@ -423,7 +423,7 @@ func (f *fake) ListCatalogPlans(w http.ResponseWriter, r *http.Request, params f
 	})
 }
 
-// RetrieveCatalogPlan answers the latest version, or the one asked for.
+// RetrieveCatalogPlan returns the latest version, or the one asked for.
 func (f *fake) RetrieveCatalogPlan(w http.ResponseWriter, r *http.Request, identifier string, params fakeapi.RetrieveCatalogPlanParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		p, v := findPlanVersion(w, o, identifier, params.Version)

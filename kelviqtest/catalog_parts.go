@@ -26,7 +26,7 @@ func defaultProductSettings() map[string]any {
 	return map[string]any{"vpn": false, "tor": false, "proxy": false, "currency": defaultCurrency, "productUrl": nil}
 }
 
-// GetCatalogProductSettings answers a product's settings.
+// GetCatalogProductSettings returns a product's settings.
 func (f *fake) GetCatalogProductSettings(w http.ResponseWriter, r *http.Request, pk openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
 		if o.products.lookup(w, pk, notFound) == nil {
@@ -61,7 +61,7 @@ func (f *fake) UpdateCatalogProductSettings(w http.ResponseWriter, r *http.Reque
 	})
 }
 
-// findImage returns a product's image, or answers 404.
+// findImage returns a product's image, or responds with 404.
 func findImage(w http.ResponseWriter, o *org, productPK, pk openapi_types.UUID) (*product, int) {
 	p := o.products.get(productPK)
 	if p == nil || p.data.Images == nil {
@@ -130,7 +130,7 @@ func (o *org) planFeatureObj(pf *planFeature) obj {
 }
 
 // findPlanVersion returns the organization's plan and the version asked
-// for (the latest when version is nil), or answers 404 when either is
+// for (the latest when version is nil), or responds with 404 when either is
 // missing.
 func findPlanVersion(w http.ResponseWriter, o *org, identifier string, version *int) (*plan, *planVersion) {
 	p := findPlan(w, o, identifier)
@@ -216,7 +216,7 @@ func (o *org) planFeatureIndex(v *planVersion, featureID string) int {
 
 // draftFeature returns the draft of the organization's plan, opened when
 // needed, and the index in it of the feature featureID names (see
-// planFeatureIndex); it answers 404 when there is no such plan or its latest
+// planFeatureIndex); it responds with 404 when there is no such plan or its latest
 // version lacks that feature.
 func (o *org) draftFeature(w http.ResponseWriter, identifier, featureID string, t time.Time) (*planVersion, int) {
 	p := editablePlan(w, o, identifier) // an archived plan is not edited, as with every other plan edit
@@ -326,7 +326,7 @@ func (f *fake) BulkSetCatalogPlanPrices(w http.ResponseWriter, r *http.Request, 
 // ---- plan files ----
 
 // findFile finds a file of the latest version of the organization's plan,
-// or answers 404 (and returns -1) when there is no such plan or file.
+// or responds with 404 (and returns -1) when there is no such plan or file.
 func findFile(w http.ResponseWriter, o *org, identifier string, pk openapi_types.UUID) (*planVersion, int) {
 	p := findPlan(w, o, identifier)
 	if p == nil {
@@ -406,7 +406,7 @@ func (f *fake) DownloadCatalogPlanFile(w http.ResponseWriter, r *http.Request, i
 
 // ---- media ----
 
-// CreatePresignedUploadUrl answers where to upload a file (a form POST to
+// CreatePresignedUploadUrl returns where to upload a file (a form POST to
 // the fake) and the key to name it by in imageKeys or fileKeys.
 func (f *fake) CreatePresignedUploadUrl(w http.ResponseWriter, r *http.Request) {
 	o := requireOrg(w, r)

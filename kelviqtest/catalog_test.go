@@ -12,7 +12,7 @@ import (
 
 // The reference: a new plan "starts as an unpublished draft (isLatest=false)
 // until publish is called"; publishing then makes it isLatest=true, and a
-// draft opened on top of it answers isLatest=false again.
+// draft opened on top of it shows isLatest=false again.
 func TestDraftPlansAreNotLatestUntilPublished(t *testing.T) {
 	t.Parallel()
 	_, _, c := setup(t, "drafts")
@@ -21,7 +21,7 @@ func TestDraftPlansAreNotLatestUntilPublished(t *testing.T) {
 	ident := "atlas-pro"
 	created := testkit.Must(c.Catalog.Plans.Create(ctx, api.PlanCreateRequest{Name: "Atlas Pro", Identifier: &ident, Product: *product.Id}))(t)
 	if created.IsLatest == nil || *created.IsLatest {
-		t.Fatalf("a new draft answers isLatest %v, want false", created.IsLatest)
+		t.Fatalf("a new draft shows isLatest %v, want false", created.IsLatest)
 	}
 	if got := testkit.Must(c.Catalog.Plans.Get(ctx, ident, nil))(t); *got.IsLatest {
 		t.Fatalf("GET of the new draft: isLatest true, want false")
@@ -37,7 +37,7 @@ func TestDraftPlansAreNotLatestUntilPublished(t *testing.T) {
 	}
 	one := 1
 	if v1 := testkit.Must(c.Catalog.Plans.Get(ctx, ident, &api.RetrieveCatalogPlanParams{Version: &one}))(t); !*v1.IsLatest {
-		t.Fatal("the published version 1 answers isLatest false while a draft is open")
+		t.Fatal("the published version 1 shows isLatest false while a draft is open")
 	}
 	list := testkit.Must(c.Catalog.Plans.List(ctx, nil))(t)
 	if r := *list.Results; len(r) != 1 || *r[0].Version != 2 || *r[0].IsLatest {

@@ -150,7 +150,7 @@ func (f *fake) ListCheckoutSessions(w http.ResponseWriter, r *http.Request, para
 	})
 }
 
-// RetrieveCheckoutSession answers a session with its order and subscription
+// RetrieveCheckoutSession returns a session with its order and subscription
 // once completed.
 func (f *fake) RetrieveCheckoutSession(w http.ResponseWriter, r *http.Request, id string) {
 	f.withOrg(w, r, nil, func(o *org) {

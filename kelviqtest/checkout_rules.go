@@ -27,7 +27,7 @@ func (o *org) expireSessions() {
 
 // customAmount reads a checkout's customAmount: with it, taxBehavior and
 // currencyCode are required (the reference, for a server API key). It
-// answers 400 naming the missing field and returns ok false then; units is
+// responds with 400 naming the missing field and returns ok false then; units is
 // the amount in minor units, 0 and set false without a customAmount.
 func customAmount(w http.ResponseWriter, body *fakeapi.CreateCheckoutSessionRequest) (units int64, currency string, set, ok bool) {
 	if !body.CustomAmount.IsSpecified() || body.CustomAmount.IsNull() {
@@ -84,7 +84,7 @@ func (o *org) productName(plan string) string {
 
 // trialEndOK checks an update's trialEnd: "now", or a time (ISO 8601, or
 // "yyyy-MM-dd HH:mm:ss" read as UTC) in the future, as the reference says;
-// it answers 400 naming trialEnd otherwise. The fake's subscriptions have
+// it responds with 400 naming trialEnd otherwise. The fake's subscriptions have
 // no trial, so a valid value changes nothing.
 func trialEndOK(w http.ResponseWriter, v nullable.Nullable[string], now time.Time) bool {
 	if !v.IsSpecified() || v.IsNull() || v.MustGet() == "now" {

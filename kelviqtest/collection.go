@@ -28,7 +28,7 @@ func (c *collection[K, V]) add(k K, v *V) {
 // get returns the object under k, or nil.
 func (c *collection[K, V]) get(k K) *V { return c.byKey[k] }
 
-// lookup returns the object under k, or answers 404 {"detail": detail} and
+// lookup returns the object under k, or responds with 404 {"detail": detail} and
 // returns nil (see the package's lookup).
 func (c *collection[K, V]) lookup(w http.ResponseWriter, k K, detail string) *V {
 	return lookup(w, c.byKey, k, detail)
@@ -55,7 +55,7 @@ func (c *collection[K, V]) remove(k K) {
 }
 
 // listed is view(v) for each object v of seq that keep keeps, in seq's
-// order: a list answer's items before paging. An empty list is [], never
+// order: a list response's items before paging. An empty list is [], never
 // nil, so that it encodes as an empty JSON array.
 func listed[V, T any](seq iter.Seq2[int, *V], keep func(*V) bool, view func(*V) T) []T {
 	out := []T{}

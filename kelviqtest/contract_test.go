@@ -27,12 +27,12 @@ import (
 
 // The contract test drives every operation of openapi.json through the
 // fake over HTTP, in a scenario where each request names real objects, and
-// validates every answer against openapi.json with kin-openapi's
+// validates every response against openapi.json with kin-openapi's
 // openapi3filter.ValidateResponse: declared statuses only, and string
 // formats checked (uuid, email, uri/url as absolute URLs, date, date-time).
 // The checker is built here from the spec, independently of the fake.
 
-// checker validates answers against openapi.json.
+// checker validates responses against openapi.json.
 type checker struct {
 	doc    *openapi3.T
 	router routers.Router
@@ -97,7 +97,7 @@ func (c *checker) operations() []string {
 	return ids
 }
 
-// check validates one answer to method+rawURL (in the reference's own path
+// check validates one response to method+rawURL (in the reference's own path
 // style) and returns the operation it belongs to.
 func (c *checker) check(method, rawURL string, status int, header http.Header, body []byte) (string, error) {
 	req, err := http.NewRequest(method, rawURL, nil)
@@ -136,7 +136,7 @@ func (c *checker) check(method, rawURL string, status int, header http.Header, b
 }
 
 // filler finds a string field whose value is its own name ("amount":
-// "amount"), the mark of made-up answers.
+// "amount"), the mark of made-up responses.
 func filler(v any) string {
 	switch x := v.(type) {
 	case map[string]any:
@@ -335,7 +335,7 @@ var (
 	sdkStyle       = style{name: "snake_case bodies, camelCase query, trailing slash toggled", snake: true}
 )
 
-// exchange is one request and its answer.
+// exchange is one request and its response.
 type exchange struct {
 	method, refURL string // the URL in the reference's style
 	status         int
@@ -522,7 +522,7 @@ func lookup(body []byte, path string) (string, bool) {
 	return "", false
 }
 
-// webhookSink answers 204 to every delivery and counts them.
+// webhookSink responds with 204 to every delivery and counts them.
 type webhookSink struct {
 	mu sync.Mutex
 	n  int
@@ -633,7 +633,7 @@ func masked(b []byte) string {
 	return s
 }
 
-func TestKeyStylesAndTrailingSlashesGiveTheSameAnswers(t *testing.T) {
+func TestKeyStylesAndTrailingSlashesGiveTheSameResponses(t *testing.T) {
 	t.Parallel()
 	run := func(st style) []exchange {
 		sink := httptest.NewServer(&webhookSink{})
@@ -643,7 +643,7 @@ func TestKeyStylesAndTrailingSlashesGiveTheSameAnswers(t *testing.T) {
 	}
 	ref, sdk := run(referenceStyle), run(sdkStyle)
 	if len(ref) != len(sdk) {
-		t.Fatalf("%d answers against %d", len(ref), len(sdk))
+		t.Fatalf("%d responses against %d", len(ref), len(sdk))
 	}
 	for i := range ref {
 		a, b := masked(ref[i].body), masked(sdk[i].body)
@@ -651,7 +651,7 @@ func TestKeyStylesAndTrailingSlashesGiveTheSameAnswers(t *testing.T) {
 			t.Errorf("%s %s:\n reference style: %d %s\n SDK style:       %d %s", ref[i].method, ref[i].refURL, ref[i].status, a, sdk[i].status, b)
 		}
 	}
-	// The comparison is not vacuous: the answers carry the data sent.
+	// The comparison is not vacuous: the responses carry the data sent.
 	joined := string(bytes.Join(func() [][]byte {
 		var bs [][]byte
 		for _, ex := range sdk {
@@ -661,7 +661,7 @@ func TestKeyStylesAndTrailingSlashesGiveTheSameAnswers(t *testing.T) {
 	}(), nil))
 	for _, want := range []string{`"postalCode":"SW1Y 4JH"`, `"planIdentifier":"pro"`, `"chargePeriod":"MONTHLY"`, `"hardLimit":true`, `"currentUsage":40`} {
 		if !strings.Contains(joined, want) {
-			t.Errorf("no %s in the SDK-style answers", want)
+			t.Errorf("no %s in the SDK-style responses", want)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package kelviqtest is an in-memory fake of the kelviq API for tests, and
 // the server behind `kelviq fake`.
 //
-// A Server listens on the loopback interface and answers every operation of
+// A Server listens on the loopback interface and serves every operation of
 // openapi.json under BasePath (/api/v1), edge operations included. In a
 // test, start one with NewServer, which closes it when the test ends:
 //
@@ -37,7 +37,7 @@
 //     sent in camelCase (customerId) are read as the reference's snake_case
 //     (customer_id), and body fields sent in snake_case (plan_identifier) as
 //     the reference's camelCase (planIdentifier). Keys of free-form maps such
-//     as metadata are left as sent. Answers are always camelCase.
+//     as metadata are left as sent. Responses are always camelCase.
 //  4. It validates the request against openapi.json with kin-openapi's
 //     openapi3filter, formats included. An invalid query or body is 400 with
 //     field errors in the shape Django REST framework uses, {"field":
@@ -78,7 +78,7 @@
 // (customer, checkout, order, invoice, subscription, refund, payment method
 // and usage alert events), signed as kelviq signs them, one at a time in the
 // order they happened, each payload with the fields of the example in
-// kelviq's webhook guide. A delivery that gets no 2xx answer is retried up
+// kelviq's webhook guide. A delivery that gets no 2xx response is retried up
 // to 3 times, 60 seconds apart, as kelviq does; WithWebhookRetries changes
 // that for tests. Each attempt is one row of listWebhookEventLogs.
 // TriggerEvent sends an event of any documented type on demand;

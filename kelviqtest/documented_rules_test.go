@@ -531,7 +531,7 @@ func TestCheckoutRequestRules(t *testing.T) {
 	if sub := object(eventsOf(t, srv, "subscription.created")[0]); sub["amount_units"] != 1250.0 || sub["currency"] != "EUR" {
 		t.Fatalf("custom amount subscription = %v %v", sub["amount_units"], sub["currency"])
 	}
-	// A created session answers its URL and ID only (no metadata echo).
+	// A created session returns its URL and ID only (no metadata echo).
 	org := testkit.Must(srv.ProvisionOrganization("checkout-raw", "raw@checkout.example"))(t)
 	status, _, body := rawDo(t, "POST", srv.URL()+"/checkout/", http.Header{"Authorization": {"Bearer " + org.ServerKey.Reveal()}, "Content-Type": {"application/json"}},
 		[]byte(`{"planIdentifier":"none","chargePeriod":"MONTHLY"}`))
@@ -545,7 +545,7 @@ func TestCheckoutRequestRules(t *testing.T) {
 	status, _, body = rawDo(t, "POST", srv.URL()+"/checkout/", http.Header{"Authorization": {"Bearer " + s.org.ServerKey.Reveal()}, "Content-Type": {"application/json"}}, raw)
 	fields = nil
 	if status != http.StatusCreated || json.Unmarshal(body, &fields) != nil || len(fields) != 2 || fields["checkoutUrl"] == nil || fields["checkoutSessionId"] == nil {
-		t.Fatalf("create checkout answer = %d %s, want checkoutUrl and checkoutSessionId only", status, body)
+		t.Fatalf("create checkout response = %d %s, want checkoutUrl and checkoutSessionId only", status, body)
 	}
 }
 
@@ -773,7 +773,7 @@ func TestFailedRenewalsAsTheGuideSays(t *testing.T) {
 		t.Fatalf("invoice.payment_failed = %v", inv)
 	}
 	if status, _, _ := rawDo(t, "GET", link, nil, nil); status != http.StatusOK {
-		t.Fatalf("payment_link answers %d", status)
+		t.Fatalf("payment_link responds with %d", status)
 	}
 	if created := eventsOf(t, srv, "invoice.created"); object(created[len(created)-1])["status"] != "OPEN" {
 		t.Fatalf("the failed invoice was created %v", object(created[len(created)-1])["status"])

@@ -131,7 +131,7 @@ func addSaturating(a, b int64) int64 {
 // clampInt32 keeps a count within the reference's int32.
 func clampInt32(n int64) int64 { return min(max(n, -1<<31), 1<<31-1) }
 
-// GetCustomerEntitlements answers the customer's entitlements, or the one
+// GetCustomerEntitlements returns the customer's entitlements, or the one
 // for feature_id. An unknown customer is 404.
 func (f *fake) GetCustomerEntitlements(w http.ResponseWriter, r *http.Request, params fakeapi.GetCustomerEntitlementsParams) {
 	f.withOrg(w, r, nil, func(o *org) {

@@ -110,7 +110,7 @@ func TestEntitlementsFollowSubscriptionsAndUsage(t *testing.T) {
 		t.Helper()
 		res := testkit.Must(s.c.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus_1", FeatureId: feature, Value: v, Behaviour: b}))(t)
 		if res.Value == nil || *res.Value != v || res.IdempotencyKey == nil || *res.IdempotencyKey == "" {
-			t.Fatalf("report usage answer %+v", res)
+			t.Fatalf("report usage response %+v", res)
 		}
 	}
 	report("seats", 2, "DELTA")

@@ -23,7 +23,7 @@ type validationResult struct {
 	badMediaTypeVal string         // that Content-Type
 }
 
-// writeValidationError answers a request openapi3filter rejected: 404 for a
+// writeValidationError responds to a request openapi3filter rejected: 404 for a
 // bad path parameter, 415 for a Content-Type the operation does not take,
 // else 400 with DRF field errors, or {"detail": ...} when no field is named.
 func writeValidationError(w http.ResponseWriter, err error) {
@@ -301,7 +301,7 @@ func pyType(v any) string {
 // number prints a schema bound without a needless ".0".
 func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// errBadRequest is an error answered as 400 {"detail": msg}.
+// errBadRequest is an error sent as 400 {"detail": msg}.
 type errBadRequest string
 
 func (e errBadRequest) Error() string { return string(e) }

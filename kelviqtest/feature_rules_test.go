@@ -51,7 +51,7 @@ func TestMeterFeaturesNeedTheirDetails(t *testing.T) {
 
 // A feature's identifier, type and details cannot change once it is
 // created: the API has no operation that updates a feature, and the fake
-// answers such a request 405.
+// responds to such a request with 405.
 func TestFeaturesCannotBeUpdated(t *testing.T) {
 	t.Parallel()
 	for _, op := range api.Operations() {

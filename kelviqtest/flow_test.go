@@ -96,7 +96,7 @@ func TestSellAndMeterFlow(t *testing.T) {
 	if got, want := readMeter(t, entitlement(t, c, "cus_flow", featureID)), (meter{true, 5, 4, 1, true}); got != want {
 		t.Fatalf("entitlement at 4 of 5 = %+v, want %+v", got, want)
 	}
-	// The wrapper's access checker reads the same answer.
+	// The wrapper's access checker reads the same response.
 	if ok := testkit.Must(testkit.Must(entitlements.NewChecker(c))(t).HasAccess(ctx, "cus_flow", featureID))(t); !ok {
 		t.Fatal("AccessChecker: no access at 4 of 5")
 	}

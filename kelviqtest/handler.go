@@ -30,7 +30,7 @@ import (
 const maxRequestBody = 1 << 20
 
 // maxPathBytes bounds a request's path: the longest path of an operation
-// with its longest identifiers is far shorter. A longer one is answered
+// with its longest identifiers is far shorter. A longer one gets
 // 414 before routing, whose patterns would scan all of it.
 const maxPathBytes = 8 << 10
 
@@ -59,10 +59,10 @@ func (s *Server) newHandler() (http.Handler, error) {
 		SchemaValidationOptions:    s.spec.schemaOpts,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The answer is written to the client only after the operation
+		// The response is written to the client only after the operation
 		// has returned, and so released the state's lock: a client that
-		// reads its answer slowly holds up no one else.
-		buf := newBufferedAnswer()
+		// reads its response slowly holds up no one else.
+		buf := newBufferedResponse()
 		if strings.HasPrefix(r.URL.Path, adminPrefix) {
 			s.serveAdmin(buf, r)
 			buf.sendTo(w)
@@ -276,7 +276,7 @@ func checkBody(contentType string, body []byte) (int, string) {
 		return http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType)
 	}
 	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return 0, "" // the validator answers 415 for a type the operation does not take
+		return 0, "" // the validator responds with 415 for a type the operation does not take
 	}
 	switch {
 	case !utf8.Valid(body):
@@ -312,40 +312,40 @@ func setBody(r *http.Request, body []byte) {
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
-// bufferedAnswer is an http.ResponseWriter that keeps the answer (status,
+// bufferedResponse is an http.ResponseWriter that keeps the response (status,
 // header, body) in memory until sendTo writes it to the client.
-type bufferedAnswer struct {
+type bufferedResponse struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
-func newBufferedAnswer() *bufferedAnswer { return &bufferedAnswer{header: http.Header{}} }
+func newBufferedResponse() *bufferedResponse { return &bufferedResponse{header: http.Header{}} }
 
-func (b *bufferedAnswer) Header() http.Header { return b.header }
+func (b *bufferedResponse) Header() http.Header { return b.header }
 
-func (b *bufferedAnswer) WriteHeader(code int) {
+func (b *bufferedResponse) WriteHeader(code int) {
 	if b.status == 0 {
 		b.status = code
 	}
 }
 
-func (b *bufferedAnswer) Write(p []byte) (int, error) {
+func (b *bufferedResponse) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
 	return b.body.Write(p)
 }
 
-func (b *bufferedAnswer) statusOr200() int {
+func (b *bufferedResponse) statusOr200() int {
 	if b.status == 0 {
 		return http.StatusOK
 	}
 	return b.status
 }
 
-// sendTo writes the kept answer to w.
-func (b *bufferedAnswer) sendTo(w http.ResponseWriter) {
+// sendTo writes the kept response to w.
+func (b *bufferedResponse) sendTo(w http.ResponseWriter) {
 	h := w.Header()
 	for k, v := range b.header {
 		h[k] = v
@@ -354,7 +354,7 @@ func (b *bufferedAnswer) sendTo(w http.ResponseWriter) {
 	_, _ = w.Write(b.body.Bytes())
 }
 
-// closeAfter asks net/http to close the connection after the answer: the
+// closeAfter asks net/http to close the connection after the response: the
 // rest of a refused body is not read.
 func closeAfter(w http.ResponseWriter) { w.Header().Set("Connection", "close") }
 
@@ -370,7 +370,7 @@ func orgFrom(r *http.Request) *org {
 }
 
 // requireOrg returns the organization of the request's server key, or
-// answers 401 and returns nil (the middleware makes that unreachable for
+// responds with 401 and returns nil (the middleware makes that unreachable for
 // operations that take a server key).
 func requireOrg(w http.ResponseWriter, r *http.Request) *org {
 	o := orgFrom(r)
@@ -381,7 +381,7 @@ func requireOrg(w http.ResponseWriter, r *http.Request) *org {
 }
 
 // withOrg runs fn for the request's organization with the state locked,
-// and unlocks it when fn returns. Before that it answers 401 when the
+// and unlocks it when fn returns. Before that it responds with 401 when the
 // request has no organization and, unless body is nil, decodes the JSON body
 // into body (400 when it does not fit); fn is not called then.
 func (f *fake) withOrg(w http.ResponseWriter, r *http.Request, body any, fn func(o *org)) {
@@ -404,7 +404,7 @@ const (
 	licenseNotFound      = "License not found."
 )
 
-// lookup returns m[key], or answers 404 {"detail": detail} and returns nil
+// lookup returns m[key], or responds with 404 {"detail": detail} and returns nil
 // when m has none.
 func lookup[K comparable, V any](w http.ResponseWriter, m map[K]*V, key K, detail string) *V {
 	v := m[key]
@@ -414,13 +414,13 @@ func lookup[K comparable, V any](w http.ResponseWriter, m map[K]*V, key K, detai
 	return v
 }
 
-// writeJSON answers status with v as JSON. It encodes v before it returns,
-// so a handler that still holds the state's lock answers a consistent
+// writeJSON responds with status and v as JSON. It encodes v before it returns,
+// so a handler that still holds the state's lock sends a consistent
 // snapshot.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the answer: "+err.Error())
+		writeDetail(w, http.StatusInternalServerError, "kelviqtest: cannot encode the response: "+err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -428,14 +428,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeText answers 200 with a plain-text page, the fake's stand-in for
+// writeText responds with 200 with a plain-text page, the fake's stand-in for
 // the pages the real service serves elsewhere.
 func writeText(w http.ResponseWriter, format string, args ...any) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, format, args...)
 }
 
-// writeDetail answers status with {"detail": msg}, the API's error shape.
+// writeDetail responds with status and {"detail": msg}, the API's error shape.
 func writeDetail(w http.ResponseWriter, status int, msg string) {
 	b, _ := json.Marshal(map[string]string{"detail": msg}) // a map of strings always encodes
 	w.Header().Set("Content-Type", "application/json")
@@ -443,12 +443,12 @@ func writeDetail(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write(b)
 }
 
-// writeFieldErrors answers 400 with DRF field errors, {"field": ["msg"]}.
+// writeFieldErrors responds with 400 with DRF field errors, {"field": ["msg"]}.
 func writeFieldErrors(w http.ResponseWriter, field, msg string) {
 	writeJSON(w, http.StatusBadRequest, map[string][]string{field: {msg}})
 }
 
-// writeNoContent answers 204 with no body and no Content-Type (the spec
+// writeNoContent responds with 204 with no body and no Content-Type (the spec
 // declares a JSON body for some 204s, which HTTP does not allow).
 func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 

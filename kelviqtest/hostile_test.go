@@ -71,9 +71,9 @@ func requestSchema(chk *checker, opID string) *openapi3.Schema {
 
 // TestHostileInput sends, to every operation of the operation table, with
 // the right credential and the path of a real object, bodies and
-// parameters no client should send: each answer is a 4xx with a JSON
+// parameters no client should send: each response is a 4xx with a JSON
 // message (never a 5xx, never a dropped connection), and the server still
-// answers a valid request afterwards.
+// serves a valid request afterwards.
 func TestHostileInput(t *testing.T) {
 	t.Parallel()
 	chk := newChecker(t)

@@ -65,7 +65,7 @@ func heapInUse() uint64 {
 // TestRefusedRequestsAreNotKeptWhole: 120 requests with a 900 KiB path
 // (through Handler, where no HTTP server limits the request line) leave
 // the heap about where it was (each used to keep its request line, through
-// the logged method and path: +180 MiB per 120) and are answered 414
+// the logged method and path: +180 MiB per 120) and get 414
 // before routing, the log keeps a cut path, and the
 // fake's own HTTP server refuses such a request line with 431.
 func TestRefusedRequestsAreNotKeptWhole(t *testing.T) {
@@ -111,10 +111,10 @@ func hostPort(srv *kelviqtest.Server) string {
 	return strings.TrimPrefix(strings.TrimSuffix(srv.URL(), kelviqtest.BasePath), "http://")
 }
 
-// TestSlowClientsHoldUpNoOne: a client that asks for a large answer and
+// TestSlowClientsHoldUpNoOne: a client that asks for a large response and
 // does not read it, and a client that sends half of its body and stalls,
-// do not keep another organization's requests from being answered (the
-// answer used to be written while the state's lock was held, so the others
+// do not keep another organization's requests from being served (the
+// response used to be written while the state's lock was held, so the others
 // waited for the write timeout, here 5 minutes; the wait allowed, 60s, is
 // for a loaded machine under -race).
 func TestSlowClientsHoldUpNoOne(t *testing.T) {
@@ -183,7 +183,7 @@ func TestStalledConnectionsAreClosed(t *testing.T) {
 		"in its headers": "GET " + kelviqtest.BasePath + "/customers/ HTTP/1.1\r\nHost: x\r\n",
 		"in its body": "POST " + kelviqtest.BasePath + "/customers/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key +
 			"\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"cus",
-		"idle after an answer": "GET " + kelviqtest.BasePath + "/customers/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n\r\n",
+		"idle after a response": "GET " + kelviqtest.BasePath + "/customers/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n\r\n",
 	}
 	for name, text := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
-// obj is a JSON object as the fake builds its answers and webhook payloads.
+// obj is a JSON object as the fake builds its responses and webhook payloads.
 type obj = map[string]any
 
 // The fake's money: amounts are kept in minor units (cents) of one currency.
@@ -236,7 +236,7 @@ type licenseInstance struct {
 	at       time.Time
 }
 
-// Promotion is a promotion getPromotion answers, added with AddPromotion.
+// Promotion is a promotion getPromotion returns, added with AddPromotion.
 type Promotion struct {
 	// ID is what getPromotion's promotion_id names.
 	ID string
@@ -256,7 +256,7 @@ type webhookLog struct {
 	eventID     openapi_types.UUID
 	endpoint    openapi_types.UUID
 	eventType   string
-	statusCode  int // 0: no answer
+	statusCode  int // 0: no response
 	success     bool
 	retries     int // attempts before this one
 	lastAttempt time.Time

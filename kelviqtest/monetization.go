@@ -12,7 +12,7 @@ import (
 
 // The Monetization service: the product offering a pricing page shows.
 
-// GetProductOffering answers a product's published, visible plans with their
+// GetProductOffering returns a product's published, visible plans with their
 // prices, and the customer's current subscription to it. An unknown product
 // is 404 {"status": ..., "message": ...}, as the reference declares.
 func (f *fake) GetProductOffering(w http.ResponseWriter, r *http.Request, productID openapi_types.UUID, params fakeapi.GetProductOfferingParams) {

@@ -92,7 +92,7 @@ func (f *fake) ListOrders(w http.ResponseWriter, r *http.Request, params fakeapi
 	})
 }
 
-// RetrieveOrder answers one order.
+// RetrieveOrder returns one order.
 func (f *fake) RetrieveOrder(w http.ResponseWriter, r *http.Request, id string) {
 	f.withOrg(w, r, nil, func(o *org) {
 		od := o.orders.lookup(w, id, notFound)

@@ -9,7 +9,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// page is one page of a list, in the shape of the API's paginated answers.
+// page is one page of a list, in the shape of the API's paginated responses.
 type page[T any] struct {
 	Count    int                       `json:"count"`
 	Next     nullable.Nullable[string] `json:"next"`
@@ -21,7 +21,7 @@ type page[T any] struct {
 // does: page starts at 1 (default 1), page_size defaults to the spec's
 // default, next and previous are absolute URLs (previous of page 2 drops the
 // page parameter) or null. A page past the end, other than an empty first
-// page, is 404 {"detail": "Invalid page."}; ok is false once answered.
+// page, is 404 {"detail": "Invalid page."}; ok is false once it has responded.
 func paginate[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T, pageNum, pageSize *int) (out page[T], ok bool) {
 	size := 10
 	if info := opFrom(r); info != nil {
@@ -54,7 +54,7 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items
 	return out, true
 }
 
-// writePage answers 200 with the page of items the request asks for (see
+// writePage responds with 200 with the page of items the request asks for (see
 // paginate).
 func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T, pageNum, pageSize *int) {
 	if pg, ok := paginate(w, r, s, items, pageNum, pageSize); ok {
@@ -62,7 +62,7 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, item
 	}
 }
 
-// writeLargestPage answers the first page of items at the largest page
+// writeLargestPage responds with the first page of items at the largest page
 // size the operation allows, for lists that take no page parameters.
 func writeLargestPage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T) {
 	writePage(w, r, s, items, nil, ptr(s.maxPageSize(opFrom(r))))

@@ -17,7 +17,7 @@ type fake struct{ s *Server }
 var _ fakeapi.ServerInterface = (*fake)(nil)
 
 // decodeBody reads the (already validated) JSON body into v; a body that
-// does not fit v's Go type is answered 400 and reported false.
+// does not fit v's Go type gets 400 and reported false.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
 		writeDetail(w, http.StatusBadRequest, "JSON parse error - "+err.Error())

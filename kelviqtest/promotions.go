@@ -10,7 +10,7 @@ import (
 
 // The Promotions service: promotions added with AddPromotion.
 
-// AddPromotion adds a promotion that getPromotion answers for the
+// AddPromotion adds a promotion that getPromotion returns for the
 // organization with the given identifier.
 func (s *Server) AddPromotion(organizationID string, p Promotion) error {
 	if strings.TrimSpace(p.ID) == "" {
@@ -27,7 +27,7 @@ func (s *Server) AddPromotion(organizationID string, p Promotion) error {
 	return nil
 }
 
-// GetPromotion answers a promotion added with AddPromotion.
+// GetPromotion returns a promotion added with AddPromotion.
 func (f *fake) GetPromotion(w http.ResponseWriter, r *http.Request, params fakeapi.GetPromotionParams) {
 	f.withOrg(w, r, nil, func(o *org) {
 		p, ok := o.promotions[params.PromotionId]

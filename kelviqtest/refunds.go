@@ -66,7 +66,7 @@ func (f *fake) CreateRefund(w http.ResponseWriter, r *http.Request) {
 		o.refunds.add(rf.id, rf)
 		o.transactions = append(o.transactions, &transaction{id: newUUID(), orderID: od.id, kind: "REFUND", units: -units, created: t})
 		// The refund is made PROCESSING and, the fake's card network
-		// answering at once, succeeds: refund.created, then refund.updated.
+		// responding at once, succeeds: refund.created, then refund.updated.
 		f.s.emit(o, "refund.created", o.refundHook(rf), nil)
 		rf.status = "SUCCEEDED"
 		f.s.emit(o, "refund.updated", o.refundHook(rf), nil)
@@ -88,7 +88,7 @@ func (f *fake) ListRefunds(w http.ResponseWriter, r *http.Request, params fakeap
 	})
 }
 
-// RetrieveRefund answers one refund.
+// RetrieveRefund returns one refund.
 func (f *fake) RetrieveRefund(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {
 		rf := o.refunds.lookup(w, id, notFound)

@@ -9,7 +9,7 @@ import (
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 )
 
-// The functions below render the fake's state as the API answers it
+// The functions below render the fake's state as the API returns it
 // (camelCase) and as webhooks carry it (snake_case). The caller holds the
 // state's lock.
 

@@ -36,11 +36,11 @@ type config struct {
 }
 
 // DefaultMaxBodyBytes is the largest request body the fake reads unless
-// WithMaxBodyBytes says otherwise (1 MiB); a larger one is answered 413.
+// WithMaxBodyBytes says otherwise (1 MiB); a larger one gets 413.
 const DefaultMaxBodyBytes = maxRequestBody
 
 // maxHeaderBytes bounds the request line and headers the fake's own HTTP
-// server reads (64 KiB); net/http answers a larger request 431 without
+// server reads (64 KiB); net/http responds to a larger request with 431 without
 // calling the handler.
 const maxHeaderBytes = 64 << 10
 
@@ -52,7 +52,7 @@ type Timeouts struct {
 	ReadHeader time.Duration
 	// Read is how long reading a whole request, body included, may take (30s).
 	Read time.Duration
-	// Write is how long answering a request may take, from the end of
+	// Write is how long responding to a request may take, from the end of
 	// its headers (30s).
 	Write time.Duration
 	// Idle is how long a keep-alive connection may wait for its next
@@ -90,7 +90,7 @@ func WithTimeouts(t Timeouts) Option {
 }
 
 // WithMaxBodyBytes sets the largest request body the fake reads (default
-// DefaultMaxBodyBytes); a larger one is answered 413 without being read
+// DefaultMaxBodyBytes); a larger one gets 413 without being read
 // to its end. n must be positive.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) error {
@@ -176,7 +176,7 @@ type Server struct {
 	log   []Request
 }
 
-// Request is one request the fake answered, as Requests reports it. It holds
+// Request is one request the fake served, as Requests reports it. It holds
 // no header, so no credential.
 type Request struct {
 	// Method is the HTTP method, e.g. "GET".
@@ -185,7 +185,7 @@ type Request struct {
 	Path string
 	// OperationID is the spec's operationId, or "" when no operation matched.
 	OperationID string
-	// Status is the HTTP status the fake answered.
+	// Status is the HTTP status the fake responded with.
 	Status int
 }
 
@@ -311,7 +311,7 @@ func (s *Server) Close() {
 	})
 }
 
-// Requests returns the requests answered so far, oldest first: at most the
+// Requests returns the requests served so far, oldest first: at most the
 // latest MaxLoggedRequests of them. A Path longer than MaxLoggedPath bytes is
 // kept cut to that length, with "..." at its end.
 func (s *Server) Requests() []Request {

@@ -166,7 +166,7 @@ func (p *plan) published() bool {
 	return false
 }
 
-// Errors of provision; the handler maps them to the API's answers.
+// Errors of provision; the handler maps them to the API's responses.
 var (
 	errExternalIDTaken = errors.New("an organization with this external ID already exists")
 	errEmailTaken      = errors.New("a user with this email already exists")
@@ -238,7 +238,7 @@ func (s *state) orgForKey(key string) *org {
 	return s.byKey[key]
 }
 
-// toAPI is the organization as the partner operations answer it. The caller
+// toAPI is the organization as the partner operations return it. The caller
 // holds s.mu or knows o is not changing (its partner fields never do).
 func (o *org) toAPI() fakeapi.PartnerOrganization {
 	id := o.id

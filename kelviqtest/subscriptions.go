@@ -100,7 +100,7 @@ func featureInputs(in []fakeapi.FeatureInput) []obj {
 }
 
 // livePlan is the published version of the organization's plan, or nil
-// after answering 400 on planIdentifier when the plan does not exist, is
+// after responding with 400 on planIdentifier when the plan does not exist, is
 // archived or has no published version.
 func livePlan(w http.ResponseWriter, o *org, identifier string) *planVersion {
 	if p := o.plans.get(identifier); p != nil && !p.archived {
@@ -161,7 +161,7 @@ func (f *fake) ListSubscriptions(w http.ResponseWriter, r *http.Request, params 
 	})
 }
 
-// RetrieveSubscription answers one subscription; an unknown one is 404
+// RetrieveSubscription returns one subscription; an unknown one is 404
 // {"detail": ...}, as the reference declares.
 func (f *fake) RetrieveSubscription(w http.ResponseWriter, r *http.Request, id openapi_types.UUID) {
 	f.withOrg(w, r, nil, func(o *org) {

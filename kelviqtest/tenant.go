@@ -9,7 +9,7 @@ import (
 // out: "uploads/<organization slug>/<uuid>/<file name>".
 const uploadKeyPrefix = "uploads/"
 
-// ownsUploadKeys answers 400 {field: [...]} and reports false when one of
+// ownsUploadKeys responds with 400 {field: [...]} and reports false when one of
 // keys is a file key the fake handed out to another organization: one
 // organization cannot attach another's uploads to its products or plans.
 // Keys in no form the fake hands out (a test's own "img/1.png") are taken

@@ -34,7 +34,7 @@ func scenarioByOperation(t *testing.T, chk *checker) map[string][]step {
 }
 
 // snapshot reads, with org A's key, everything the scenario's reads
-// return: the answers must not change when other organizations act.
+// return: the responses must not change when other organizations act.
 func snapshot(t *testing.T, srv *kelviqtest.Server, byOp map[string][]step, vars map[string]string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -55,7 +55,7 @@ func snapshot(t *testing.T, srv *kelviqtest.Server, byOp map[string][]step, vars
 // (from the generated operation table), the scenario's requests for A
 // with the server key of a fresh organization B: every request that names
 // one of A's objects in its path is 404, one that names A's objects in
-// its query or body is a 4xx, no answer carries any of A's identifiers,
+// its query or body is a 4xx, no response carries any of A's identifiers,
 // and A's state, read back through every read operation, is unchanged.
 // Partner keys of another fake are refused, and another fake's partner
 // sees none of this fake's organizations.
@@ -69,7 +69,7 @@ func TestTenantIsolation(t *testing.T) {
 	before := snapshot(t, srv, byOp, varsA)
 
 	// A's own values: the identifiers the scenario saved and the names it
-	// gave objects, which B's answers must never carry.
+	// gave objects, which B's responses must never carry.
 	var secretsA []string
 	for name, v := range varsA {
 		switch name {
@@ -131,7 +131,7 @@ func TestTenantIsolation(t *testing.T) {
 			if ex.status < 300 {
 				for _, v := range secretsA {
 					if strings.Contains(string(ex.body), v) {
-						t.Errorf("%s with B's key answered %d with A's value %q: %s", where, ex.status, v, ex.body)
+						t.Errorf("%s with B's key got %d with A's value %q: %s", where, ex.status, v, ex.body)
 					}
 				}
 			}

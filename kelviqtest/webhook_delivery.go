@@ -22,7 +22,7 @@ import (
 const WebhookSecretPrefix = "kq_whsec_"
 
 // Webhook delivery as kelviq's webhook guide documents it: a delivery
-// that gets no 2xx answer is retried up to 3 times, 60 seconds apart.
+// that gets no 2xx response is retried up to 3 times, 60 seconds apart.
 const (
 	// DefaultWebhookRetries is how many times a failed delivery is retried
 	// after the first attempt.
@@ -41,7 +41,7 @@ const webhookLogWindow = 30 * 24 * time.Hour
 // WithWebhook makes the fake deliver webhooks to endpoint, signed with
 // secret as kelviq signs them (headers webhook-id, webhook-timestamp and
 // webhook-signature; see package webhook), for the changes it makes and
-// for TriggerEvent. A delivery that does not get a 2xx answer is retried
+// for TriggerEvent. A delivery that does not get a 2xx response is retried
 // DefaultWebhookRetries times, DefaultWebhookRetrySpacing apart, as kelviq
 // does (see WithWebhookRetries). endpoint must be an absolute http(s) URL
 // and secret must start with "kq_whsec_".
@@ -162,7 +162,7 @@ func (ob *outbox) run() {
 	}
 }
 
-// deliver posts one event until an attempt gets a 2xx answer or the
+// deliver posts one event until an attempt gets a 2xx response or the
 // retries are used up, waiting the spacing between attempts. Each attempt
 // is one row of the organization's webhook log.
 func (ob *outbox) deliver(p *pending) {
@@ -188,7 +188,7 @@ func (ob *outbox) deliver(p *pending) {
 	}
 }
 
-// post makes one attempt; status is 0 when no answer came.
+// post makes one attempt; status is 0 when no response came.
 func (ob *outbox) post(p *pending) (status int, ok bool) {
 	req, err := http.NewRequestWithContext(ob.ctx, http.MethodPost, ob.endpoint, bytes.NewReader(p.body))
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // Webhook payloads: the objects kelviq's webhook guide shows for each event
 // type, in snake_case, with exactly the fields its examples carry (plus
 // payment_link on invoices, which the API changelog added later). They are
-// built here field by field, not converted from the API's answers, whose
+// built here field by field, not converted from the API's responses, whose
 // fields differ.
 
 // hookTime is a webhook time stamp: RFC 3339 in UTC, to the second.

@@ -95,8 +95,8 @@ func (s *Server) TriggerEvent(eventType string) (string, error) {
 const adminPrefix = "/_kelviqtest/"
 
 // TriggerPath is the fake's own endpoint, outside the API, that TriggerEvent
-// answers over HTTP: POST {"type": "customer.created"} with the partner key
-// in X-Kelviq-Partner-Key; the answer is 201 {"id": ..., "type": ...}.
+// serves over HTTP: POST {"type": "customer.created"} with the partner key
+// in X-Kelviq-Partner-Key; the response is 201 {"id": ..., "type": ...}.
 // `kelviq trigger` uses it.
 const TriggerPath = adminPrefix + "events"
 

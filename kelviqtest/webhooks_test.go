@@ -122,7 +122,7 @@ func TestFlushAfterCloseFails(t *testing.T) {
 	}
 }
 
-// flaky answers 500 to the first fails deliveries, then 204, and records
+// flaky responds with 500 to the first fails deliveries, then 204, and records
 // the webhook-id of each attempt.
 type flaky struct {
 	mu    sync.Mutex

@@ -30,14 +30,14 @@ import (
 // with "*" or "f:", so it cannot collide with one.
 const epochField = "#epoch"
 
-// epochKeep is how long a customer's epoch outlives an Invalidate: an
-// answer fetched before it and stored later than this could slip in.
+// epochKeep is how long a customer's epoch outlives an Invalidate: a
+// result fetched before it and stored later than this could slip in.
 const epochKeep = 10 * time.Minute
 
 var errNoClient = errors.New("redisstore: redis client is nil")
 
 // Cache is an entitlements.Store on Redis: one hash per customer, holding
-// each of the customer's cached answers and an epoch that Invalidate
+// each of the customer's cached results and an epoch that Invalidate
 // changes, plus short lock keys. Create it with NewCache; it is safe for
 // concurrent use.
 type Cache struct {
@@ -125,7 +125,7 @@ return 1
 `)
 
 // Invalidate drops the customer's values and gives it a new epoch, so that
-// an answer fetched before is not stored after, then tells the Checkers of
+// a result fetched before is not stored after, then tells the Checkers of
 // other processes (see Subscribe).
 func (c *Cache) Invalidate(ctx context.Context, customerID string) error {
 	if c.rdb == nil {

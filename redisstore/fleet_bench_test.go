@@ -114,12 +114,12 @@ func BenchmarkFleetReports(b *testing.B) {
 	}
 }
 
-// BenchmarkFleetHasAccess measures the latency of HasAccess for an answer
+// BenchmarkFleetHasAccess measures the latency of HasAccess for a result
 // another instance put in the shared cache on one Redis node, against the
 // floor: a bare go-redis GET on the same server. p50-ns and p99-ns are
-// per call. "shared" is the default (the answer, taken from Redis, is
-// reused in process for the local TTL); "shared-30s-old" the same with an
-// answer fetched 30 s before it was taken (reused in process too: the
+// per call. "shared" is the default (the result, taken from Redis, is
+// reused in process for the local TTL); "shared-30s-old" the same with a
+// result fetched 30 s before it was taken (reused in process too: the
 // local TTL runs from the take); "every-call" asks Redis on each call
 // (WithLocalTTL(0)).
 func BenchmarkFleetHasAccess(b *testing.B) {
@@ -171,7 +171,7 @@ func BenchmarkFleetHasAccess(b *testing.B) {
 	}
 }
 
-// hasAccess has first fetch the answer into the shared cache, and returns
+// hasAccess has first fetch the result into the shared cache, and returns
 // a HasAccess call on then, another instance.
 func hasAccess(ctx context.Context, b *testing.B, first, then *entitlements.Checker) func() error {
 	if ok, err := first.HasAccess(ctx, "cus-1", "seats"); err != nil || !ok {

@@ -210,7 +210,7 @@ func (fx *fleetFake) usage(t *testing.T, customer, feature string) int64 {
 	return n
 }
 
-// Eight instances miss the same answer at once: the API is asked once.
+// Eight instances miss the same result at once: the API is asked once.
 // Invalidate on one reaches the in-process layer of all of them at once
 // (their local TTL is a minute here, so only the notification can).
 func fleetSharedCache(t *testing.T, fx *fleetFake, topo topology) {
@@ -245,7 +245,7 @@ func fleetSharedCache(t *testing.T, fx *fleetFake, topo topology) {
 	}
 	wg.Wait()
 	if n := fx.lookups() - before; n != 1 {
-		t.Errorf("%d instances asked the API %d times for one answer, want 1", instances, n)
+		t.Errorf("%d instances asked the API %d times for one result, want 1", instances, n)
 	}
 
 	if _, err := fx.client.Usage.Report(ctx, api.ReportUsageRequest{CustomerId: "cus-ent", FeatureId: "api-calls", Value: 5, Behaviour: "DELTA"}); err != nil {
@@ -263,7 +263,7 @@ func fleetSharedCache(t *testing.T, fx *fleetFake, topo topology) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("instance %d still answers %+v (%v) 5 s after Invalidate", i, e, err)
+				t.Fatalf("instance %d still returns %+v (%v) 5 s after Invalidate", i, e, err)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -638,7 +638,7 @@ func clusterACL(t *testing.T, c *redistest.Cluster) {
 		t.Fatalf("HasAccess on a second instance = %t, %v", ok, err)
 	}
 	if n := fx.lookups() - before; n != 0 {
-		t.Errorf("a second instance asked the API %d times; the shared cache had the answer", n)
+		t.Errorf("a second instance asked the API %d times; the shared cache had the result", n)
 	}
 
 	q := newQueue(t, client(false), queue, redisstore.WithLease(time.Second))

@@ -19,8 +19,8 @@ import (
 
 // Values under the cache's prefix written by someone else (another
 // tenant, another version, garbage, a huge value, a key of another type, a
-// lock that never expires) are ignored: every answer comes from the API,
-// and the lookups store valid answers in their place.
+// lock that never expires) are ignored: every result comes from the API,
+// and the lookups store valid results in their place.
 func TestCacheIgnoresForeignValues(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
@@ -63,7 +63,7 @@ func TestCacheIgnoresForeignValues(t *testing.T) {
 		}
 	}
 	if n := api.EntitlementRequests(); n != 6 {
-		t.Errorf("%d lookups, want 6 (none answered from a foreign value)", n)
+		t.Errorf("%d lookups, want 6 (none served from a foreign value)", n)
 	}
 	mu.Lock()
 	// Each foreign value is reported each time it is read (before and
@@ -72,9 +72,9 @@ func TestCacheIgnoresForeignValues(t *testing.T) {
 		t.Errorf("store errors %v: want decode (garbage, other version, huge) and get (another type)", ops)
 	}
 	mu.Unlock()
-	// The lookups replaced the foreign values with their answers, which
+	// The lookups replaced the foreign values with their results, which
 	// serve the next lookups (the key of another type is left alone; the
-	// answer kept in process serves while it fails).
+	// result kept in process serves while it fails).
 	for i := 1; i <= 6; i++ {
 		_, _ = checker.HasAccess(ctx, "cus-"+strconv.Itoa(i), "seats")
 	}

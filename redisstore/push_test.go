@@ -14,10 +14,10 @@ import (
 	"github.com/kelviq/kelviq-go/usage"
 )
 
-// Redis runs a push but its answer is lost (the connection drops, as in a
+// Redis runs a push but its reply is lost (the connection drops, as in a
 // restart or failover): the push is sent again, by go-redis itself or by
 // Push, and the report is stored once.
-func TestPushLostAnswerStoredOnce(t *testing.T) {
+func TestPushLostReplyStoredOnce(t *testing.T) {
 	srv := redistest.Start(t)
 	direct := srv.Client(t)
 	ctx := context.Background()
@@ -35,10 +35,10 @@ func TestPushLostAnswerStoredOnce(t *testing.T) {
 		proxy.CutReplies(1)
 		id, err := q.Push(ctx, report("c", 2, usage.Delta))
 		if err != nil || id == "" {
-			t.Fatalf("MaxRetries %d: Push after a lost answer = %q, %v", retries, id, err)
+			t.Fatalf("MaxRetries %d: Push after a lost reply = %q, %v", retries, id, err)
 		}
 		if proxy.Cut() != 0 {
-			t.Fatal("no answer was cut")
+			t.Fatal("no reply was cut")
 		}
 		msgs := direct.XRange(ctx, name, "-", "+").Val()
 		if len(msgs) != 2 || msgs[1].ID != id {
@@ -47,7 +47,7 @@ func TestPushLostAnswerStoredOnce(t *testing.T) {
 	}
 }
 
-// Every answer is lost: Push gives up after its timeout with
+// Every reply is lost: Push gives up after its timeout with
 // ErrOutcomeUnknown, and however often it tried, the report is stored at
 // most once. A refused connection is a plain error: nothing was stored.
 func TestPushOutcomeUnknown(t *testing.T) {
@@ -66,7 +66,7 @@ func TestPushOutcomeUnknown(t *testing.T) {
 	proxy.CutReplies(1 << 30)
 	_, err := q.Push(ctx, report("c", 2, usage.Delta))
 	if !errors.Is(err, usage.ErrOutcomeUnknown) {
-		t.Fatalf("Push with every answer lost = %v, want ErrOutcomeUnknown", err)
+		t.Fatalf("Push with every reply lost = %v, want ErrOutcomeUnknown", err)
 	}
 	if n := direct.XLen(ctx, "q").Val(); n != 2 {
 		t.Errorf("the stream holds %d entries, want 2 (the lost push stored once)", n)

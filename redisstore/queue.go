@@ -241,9 +241,9 @@ func (q *Queue) withGroup(ctx context.Context, f func() error) error {
 // slot. A SET replaces its slot's value (KEYS[4]) and makes the slot wait
 // in KEYS[5] if it was not. A report in a slot gets its ID from the
 // stream (added and deleted at once), so that IDs keep one order; the
-// slot lists it under ARGV[3] plus the slot key. The answer is recorded
+// slot lists it under ARGV[3] plus the slot key. The reply is recorded
 // under KEYS[2] for ARGV[2] ms: run again with the same KEYS[2] (a retry
-// after a lost answer), the script returns the recorded answer and stores
+// after a lost reply), the script returns the recorded reply and stores
 // nothing. A rerun still writes (it renews the record), so that a WAIT
 // after it covers the first run's writes too.
 var pushScript = redis.NewScript(`
@@ -307,7 +307,7 @@ type pushReq struct {
 // at that moment in one script call, and the others wait for it. Once
 // handed over, a report is stored or not whatever happens to ctx, so Push
 // waits for the outcome rather than return while it is unknown: a round
-// trip whose answer is lost is sent again (it cannot store a report
+// trip whose reply is lost is sent again (it cannot store a report
 // twice) until WithPushTimeout; if the outcome is still unknown then, the
 // error matches usage.ErrOutcomeUnknown.
 func (q *Queue) Push(ctx context.Context, r usage.Report) (string, error) {
@@ -378,7 +378,7 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 			case err != nil:
 				p.err = err
 			case i >= len(ids):
-				p.err = errors.New("redisstore: push: short answer")
+				p.err = errors.New("redisstore: push: short reply")
 			default:
 				if id, ok := ids[i].(string); ok && id == "!" {
 					p.err = fmt.Errorf("redisstore: push: value: %d added to the pending SET of customer %q, feature %q would overflow",
@@ -394,7 +394,7 @@ func (q *Queue) pushBatch(ctx context.Context, batch []*pushReq) {
 	}
 }
 
-// pushOnce runs the push script until Redis answers it, retrying what may
+// pushOnce runs the push script until Redis replies to it, retrying what may
 // pass on (a lost connection, a server restarting or failing over) until
 // the push timeout.
 func (q *Queue) pushOnce(ctx context.Context, keys []string, args []any) ([]any, error) {
@@ -408,7 +408,7 @@ func (q *Queue) pushOnce(ctx context.Context, keys []string, args []any) ([]any,
 		if err == nil {
 			ids, ok := res.([]any)
 			if !ok {
-				return nil, fmt.Errorf("redisstore: push: unexpected answer %T", res)
+				return nil, fmt.Errorf("redisstore: push: unexpected reply %T", res)
 			}
 			return ids, nil
 		}
@@ -416,11 +416,11 @@ func (q *Queue) pushOnce(ctx context.Context, keys []string, args []any) ([]any,
 		switch {
 		case errors.As(err, &short):
 			maybe = true // stored on the primary; the replicas have not confirmed it
-		case answered(err) && !replyFromWrongServer(err.Error()):
+		case replied(err) && !replyFromWrongServer(err.Error()):
 			// Redis refused the script as a whole (no permission, out of
 			// memory, ...): waiting will not change that.
 			return nil, q.pushFailed(err, maybe)
-		case !notSent(err) && !answered(err):
+		case !notSent(err) && !replied(err):
 			maybe = true
 		}
 		if time.Now().Add(wait).After(deadline) {
@@ -818,7 +818,7 @@ func (q *Queue) Parked(ctx context.Context) ([]usage.ParkedReport, error) {
 	return out, nil
 }
 
-// doneScript answers 1 when the stream KEYS[1] holds no entry up to
+// doneScript returns 1 when the stream KEYS[1] holds no entry up to
 // ARGV[1] (ms ARGV[2], sequence ARGV[3]) and no slot of KEYS[2] holds a
 // report up to it.
 var doneScript = redis.NewScript(`

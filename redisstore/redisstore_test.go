@@ -46,7 +46,7 @@ func TestCacheStoreContract(t *testing.T) {
 		t.Fatalf("Get after Invalidate = %q, epoch %q (was %q), %v", v, epoch2, epoch, err)
 	}
 	if v, _, _ := c.Get(ctx, "cus-1", "*"); v != nil {
-		t.Error("Invalidate left the all-features answer")
+		t.Error("Invalidate left the all-features result")
 	}
 	if err := c.Set(ctx, "cus-1", "f:seats", []byte("old"), epoch, time.Minute); err != nil {
 		t.Fatal(err)

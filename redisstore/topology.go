@@ -33,9 +33,9 @@ func sharded(rdb redis.UniversalClient) bool {
 }
 
 // noteErr makes a ClusterClient re-read its slot map after an error that a
-// failover or resharding causes: a node that cannot be reached, or an
-// answer saying the slot moved or is not served. go-redis does so itself
-// only for MOVED, ASK and READONLY answers and otherwise every
+// failover or resharding causes: a node that cannot be reached, or a
+// reply saying the slot moved or is not served. go-redis does so itself
+// only for MOVED, ASK and READONLY replies and otherwise every
 // ClusterStateReloadInterval (60 s by default), so without this a dead
 // primary's slots stay unusable for up to a minute after its replica took
 // over. The reload runs in the background, at most about every 200 ms.
@@ -60,7 +60,7 @@ func topologyError(err error) bool {
 	return true // the network, a timeout, a closed pool
 }
 
-// replyFromWrongServer reports whether an error answer is one a server
+// replyFromWrongServer reports whether an error reply is one a server
 // gives when it is not (or not yet, or no longer) the one serving the key.
 func replyFromWrongServer(msg string) bool {
 	for _, p := range []string{"MOVED ", "ASK ", "CLUSTERDOWN", "READONLY", "LOADING", "TRYAGAIN", "MASTERDOWN"} {
@@ -85,9 +85,9 @@ func notSent(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
-// answered reports whether err is an answer from Redis (the command ran, or
+// replied reports whether err is a reply from Redis (the command ran, or
 // was refused as a whole, and Redis said which), not a failure to hear one.
-func answered(err error) bool {
+func replied(err error) bool {
 	var rerr redis.Error
 	return errors.As(err, &rerr)
 }

@@ -17,7 +17,7 @@ var ErrQueueFull = errors.New("kelviq: usage: queue is full")
 
 // ErrOutcomeUnknown is matched (errors.Is) by the error of Queue.Push, and
 // so of Reporter.Report, when the queue cannot tell whether it stored the
-// report: e.g. the answer was lost as Redis restarted or failed over, and
+// report: e.g. the reply was lost as Redis restarted or failed over, and
 // asking again did not settle it in time. The report may be queued (and
 // then delivered) or not: reporting it again may count it twice.
 var ErrOutcomeUnknown = errors.New("kelviq: usage: outcome unknown: the report may or may not be queued")

@@ -46,7 +46,7 @@ func TestMemoryQueue(t *testing.T) {
 	if done, _ := q.Done(ctx, ids[0]); done {
 		t.Error("Done with the first entry still queued")
 	}
-	if err := q.Park(ctx, []string{ids[0]}, Report{CustomerID: "c", FeatureID: "f", Value: 9, Behaviour: Delta}, "lost answer"); err != nil {
+	if err := q.Park(ctx, []string{ids[0]}, Report{CustomerID: "c", FeatureID: "f", Value: 9, Behaviour: Delta}, "lost reply"); err != nil {
 		t.Fatal(err)
 	}
 	if done, _ := q.Done(ctx, ids[1]); !done {
@@ -59,7 +59,7 @@ func TestMemoryQueue(t *testing.T) {
 		t.Errorf("Len = %d, want 1", q.Len())
 	}
 	parked, _ := q.Parked(ctx)
-	if len(parked) != 1 || parked[0].Report.Value != 9 || parked[0].Reason != "lost answer" {
+	if len(parked) != 1 || parked[0].Report.Value != 9 || parked[0].Reason != "lost reply" {
 		t.Errorf("Parked = %+v", parked)
 	}
 	if _, err := q.Done(ctx, "nope"); err == nil {

@@ -10,16 +10,16 @@
 // by the client's one retry rulebook (wrapper.RetryRules says it), a SET
 // counting as idempotent and a DELTA not, and then:
 //
-//   - applied (a 2xx answer): delivered;
+//   - applied (a 2xx response): delivered;
 //   - retried, as the rulebook says (not applied and retryable, such as
 //     a connection that could not be opened or a 429; or, for a SET, may
 //     be applied and retryable): with backoff, before anything later in
 //     the queue is sent;
-//   - a DELTA that may have been applied (sent but unanswered, 408, 5xx):
+//   - a DELTA that may have been applied (sent with no response, 408, 5xx):
 //     never re-sent blindly: handed to WithOnUncertain and parked in the
 //     queue for reconciliation (Reporter.Uncertain);
 //   - anything else (400 or 422 or another refusal, input refused before
-//     sending, a SET answered with a 5xx no retry can help): handed back
+//     sending, a SET that got a 5xx no retry can help): handed back
 //     (WithOnRejected, Stats.Rejected), never retried.
 //
 // Nothing is dropped silently: a report is delivered, handed back, parked,
@@ -38,7 +38,7 @@
 // reports in Redis, where they survive the process and another reporter on
 // the same queue delivers them. Report returns nil once the queue has the
 // report; an error matching ErrOutcomeUnknown when the queue cannot tell
-// whether it stored it (e.g. its answer was lost as Redis failed over);
+// whether it stored it (e.g. its reply was lost as Redis failed over);
 // any other error when it did not.
 package usage
 
@@ -122,7 +122,7 @@ const (
 type Stats struct {
 	// Queued is how many reports Report accepted.
 	Queued uint64
-	// Sent is how many reports were delivered (a 2xx answer).
+	// Sent is how many reports were delivered (a 2xx response).
 	Sent uint64
 	// Retried is how many requests were sent again after a failure.
 	Retried uint64
@@ -201,7 +201,7 @@ func WithBackoff(base, max time.Duration) Option {
 }
 
 // WithRequestTimeout bounds each request (default DefaultRequestTimeout).
-// A request that times out was sent but not answered.
+// A request that times out was sent but got no response.
 func WithRequestTimeout(d time.Duration) Option {
 	return check.Option("usage.WithRequestTimeout", d <= 0, fmt.Sprintf("%v is not positive", d), func(s *settings) { s.requestTimeout = d })
 }
@@ -214,7 +214,7 @@ func WithOnRejected(f func(Report, error)) Option {
 }
 
 // WithOnUncertain calls f for each DELTA the API may or may not have
-// applied (sent but unanswered, or a 5xx answer), with the report as sent
+// applied (sent with no response, or a 5xx response), with the report as sent
 // (the sum of the DELTAs it stood for) and the error. The report is parked
 // in the queue for reconciliation (Reporter.Uncertain), never re-sent. f
 // runs on the delivery loop and must not block.

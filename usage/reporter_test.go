@@ -359,7 +359,7 @@ func contains(s, sub string) bool {
 }
 
 // 64 goroutines report 10,000 DELTAs each while the API refuses
-// connections for a while and answers 429 to every third request: the
+// connections for a while and responds with 429 to every third request: the
 // total is exact, nothing is uncertain or handed back.
 func TestConcurrentDeltasThroughRefusalsAnd429(t *testing.T) {
 	const goroutines, each = 64, 10000
@@ -550,7 +550,7 @@ func TestBatchSumNeverOverflows(t *testing.T) {
 }
 
 // A 501 is outside the rulebook's retryable statuses (the client's engine
-// does not retry it either): a SET answered 501 is handed back after one
+// does not retry it either): a SET responded with 501 is handed back after one
 // request instead of being retried, and a DELTA is parked (it may have
 // been applied).
 func TestNonRetryable5xx(t *testing.T) {

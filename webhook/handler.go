@@ -37,7 +37,7 @@ type Handler struct {
 //     still being processed, 503 when the replay store fails.
 //
 // Response bodies never contain the secret or the expected signature.
-// kelviq retries deliveries that do not get a 2xx answer, so fn should be
+// kelviq retries deliveries that do not get a 2xx response, so fn should be
 // idempotent (deduplicate on [Event.ID]); [WithReplayGuard] does that for
 // you and also stops a captured delivery from being replayed within the
 // tolerance window.

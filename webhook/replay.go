@@ -12,7 +12,7 @@ import (
 // ReplayStore remembers the webhook-ids of deliveries a [Handler] has
 // taken on, and whether each is still being processed or done, so that a
 // delivery replayed while its timestamp is still within the tolerance is
-// not processed twice, nor answered "done" while its first copy may still
+// not processed twice, nor acknowledged as "done" while its first copy may still
 // fail. Implementations must be safe for concurrent use; a shared store
 // (e.g. Redis) protects a fleet of handlers, [NewMemoryReplayStore] one
 // process.
@@ -66,16 +66,16 @@ const DefaultReplayCapacity = 10000
 // timestamp leaves the tolerance window (a replay after that fails
 // verification anyway). A copy of a delivery that arrives
 //
-//   - while another copy is being processed is answered 409 Conflict with
+//   - while another copy is being processed gets 409 Conflict with
 //     Retry-After, without calling the callback: it is not a 2xx, so kelviq
 //     retries it, and the retry is processed if the first copy fails;
-//   - after a copy was processed is answered 204 No Content without
+//   - after a copy was processed gets 204 No Content without
 //     calling the callback: a 2xx stops kelviq from retrying it.
 //
 // When the callback fails or panics, the id is forgotten so that kelviq's
-// retry is processed. When the store fails, the delivery is answered 503
+// retry is processed. When the store fails, the delivery gets 503
 // and not processed. A claim whose process died while processing lasts
-// until the window ends; copies meanwhile are answered 409. The guard is
+// until the window ends; copies meanwhile get 409. The guard is
 // off by default. [Verify] ignores this option.
 func WithReplayGuard(store ReplayStore) Option {
 	return func(c *config) {
@@ -87,7 +87,7 @@ func WithReplayGuard(store ReplayStore) Option {
 	}
 }
 
-// ReplayRetryAfter is the Retry-After, in seconds, of the 409 answer to a
+// ReplayRetryAfter is the Retry-After, in seconds, of the 409 response to a
 // copy of a delivery that is still being processed.
 const ReplayRetryAfter = 5
 
@@ -188,7 +188,7 @@ func (s *memoryReplayStore) remove(id string) {
 }
 
 // guard applies the replay guard around fn. It returns the status to
-// answer without fn's result (409 in flight, 204 done, 503 store down),
+// respond with, without fn's result (409 in flight, 204 done, 503 store down),
 // or 0 and fn's error. The claim is forgotten when fn fails or panics.
 func (h *Handler) guard(ctx context.Context, e Event, fn func() error) (status int, err error) {
 	if h.cfg.replay == nil {
@@ -220,7 +220,7 @@ func (h *Handler) guard(ctx context.Context, e Event, fn func() error) (status i
 		return 0, err
 	}
 	// Processed. Should Done fail, the claim stays in flight until it
-	// expires: copies are answered 409, never processed twice.
+	// expires: copies get 409, never processed twice.
 	_ = h.cfg.replay.Done(context.WithoutCancel(ctx), e.ID, expires)
 	return 0, nil
 }

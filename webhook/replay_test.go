@@ -22,7 +22,7 @@ func signedReq(id string, ts time.Time, payload string) *http.Request {
 
 // Without the guard, a delivery replayed inside the tolerance window is
 // processed again; with it, the callback runs once and the replay is
-// answered 204 (it was processed; a 2xx stops retries).
+// responded with 204 (it was processed; a 2xx stops retries).
 func TestReplayGuard(t *testing.T) {
 	const payload = `{"type":"customer.created","data":{"object":{"customer_id":"cus_1"}}}`
 	for _, guarded := range []bool{false, true} {
@@ -83,7 +83,7 @@ func (failingStore) Claim(context.Context, string, time.Time) (webhook.ReplaySta
 func (failingStore) Done(context.Context, string, time.Time) error { return nil }
 func (failingStore) Forget(context.Context, string) error          { return nil }
 
-// A store that cannot answer means 503 and no processing.
+// A store that cannot respond means 503 and no processing.
 func TestReplayGuardStoreDown(t *testing.T) {
 	called := false
 	h := newHandler(t, testSecret, func(context.Context, webhook.Event) error { called = true; return nil },
@@ -150,9 +150,9 @@ func TestMemoryReplayStore(t *testing.T) {
 }
 
 // Of 32 copies of one delivery at once, one is processed; while it is
-// being processed every other copy is answered 409 with Retry-After (not
+// being processed every other copy gets 409 with Retry-After (not
 // 204: the first copy may still fail), and a copy after it succeeded is
-// answered 204 without processing.
+// responded with 204 without processing.
 func TestReplayGuardConcurrentCopies(t *testing.T) {
 	var processed atomic.Int64
 	release := make(chan struct{})
@@ -170,7 +170,7 @@ func TestReplayGuardConcurrentCopies(t *testing.T) {
 			codes <- rec
 		})
 	}
-	// 31 copies are answered while the first is held in the callback.
+	// 31 copies get a response while the first is held in the callback.
 	for range 31 {
 		rec := <-codes
 		if rec.Code != http.StatusConflict || rec.Header().Get("Retry-After") != strconv.Itoa(webhook.ReplayRetryAfter) {
@@ -256,7 +256,7 @@ func TestReplayGuardForgetsAfterAPanic(t *testing.T) {
 // in the future, as documented for WithTolerance) a delivery is accepted
 // and its copy deduplicated; one second past an edge a copy of a
 // delivery processed before is refused by verification (400), not
-// answered 204 by the guard.
+// responded with 204 by the guard.
 func TestReplayGuardAtTheWindowEdges(t *testing.T) {
 	for _, edge := range []time.Duration{webhook.DefaultTolerance, -webhook.DefaultTolerance} {
 		var calls atomic.Int64

@@ -224,7 +224,7 @@ func WithNow(now func() time.Time) Option {
 
 // WithMaxBodyBytes sets the largest request body, in bytes, that the
 // [Handler] returned by [NewHandler] accepts (default
-// [DefaultMaxBodyBytes]); larger bodies are answered with 413. [Verify]
+// [DefaultMaxBodyBytes]); larger bodies get 413. [Verify]
 // ignores this option. A size that is not positive is an [ErrInvalidOption].
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) {

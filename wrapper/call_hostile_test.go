@@ -23,7 +23,7 @@ type received struct {
 	body                      []byte
 }
 
-// capture is a server that records every request and answers 200 {}.
+// capture is a server that records every request and responds with 200 {}.
 type capture struct {
 	mu  sync.Mutex
 	got []received

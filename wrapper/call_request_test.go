@@ -30,7 +30,7 @@ type wireRequest struct {
 }
 
 // wireServer is setup's server and client, the server also recording each
-// request as it came (withWatcher), whatever answers it.
+// request as it came (withWatcher), whatever responds to it.
 func wireServer(t *testing.T) (*wrapper.Client, *testServer, func() []wireRequest) {
 	t.Helper()
 	var mu sync.Mutex

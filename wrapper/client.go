@@ -160,7 +160,7 @@ func WithHTTPClient(c *http.Client) Option {
 // *http.Client it is treated as WithHTTPClient treats it, so no credential
 // follows a redirect to another host. Any other Doer sees each request with
 // its credential and must not follow redirects itself (the client cannot see
-// inside it): return the 3xx answer as it is, as http.Client does with
+// inside it): return the 3xx response as it is, as http.Client does with
 // CheckRedirect returning http.ErrUseLastResponse.
 func WithDoer(d Doer) Option {
 	return func(s *settings) error {
@@ -309,7 +309,7 @@ func (c *Client) withServerKey(key string) *Client {
 // each request knowing their operation and go through the same sender as
 // the service methods and Call, so the same checks apply (a path parameter
 // that is empty, "." or ".." is refused with a *ValidationError before
-// anything is sent). A non-success answer comes back as the error, an
+// anything is sent). A non-success response comes back as the error, an
 // *APIError. One difference from the service methods: a success body that
 // does not decode is reported by the generated ParseXxx function as a plain
 // JSON error, without the status (the service methods return a

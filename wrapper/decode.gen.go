@@ -10,15 +10,15 @@ import (
 	"time"
 )
 
-// decodeFast decodes an answer's text into v, a pointer to one of the
-// types operations answer with, with the generated decoders. It reports
+// decodeFast decodes a response's text into v, a pointer to one of the
+// types operations respond with, with the generated decoders. It reports
 // false when v is of another type or a decoder gave up; v may then hold
-// part of the answer.
+// part of the response.
 func decodeFast(text string, v any, own bool) bool {
 	var r jsonread.Reader
 	r.Reset(text, own)
 	if !r.AtObject() {
-		return false // every answer type is a struct: encoding/json says why not
+		return false // every response type is a struct: encoding/json says why not
 	}
 	switch v := v.(type) {
 	case *api.CancelSubscriptionResponse:

@@ -10,7 +10,7 @@ import (
 )
 
 // benchPage is one page of 100 customers, as the paired benchmark's server
-// answers it (bench/internal/benchapi).
+// serves it (bench/internal/benchapi).
 func benchPage() []byte {
 	var sb strings.Builder
 	sb.WriteString(`{"count":200,"next":"http://127.0.0.1:1/api/v1/customers/?page=2&page_size=100","previous":null,"results":[`)

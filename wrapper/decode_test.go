@@ -19,7 +19,7 @@ import (
 )
 
 // The generated decoders (decode.gen.go) are held to encoding/json: on
-// every answer type, for inputs made from the type itself and for what the
+// every response type, for inputs made from the type itself and for what the
 // fuzzer makes of them, a decoder that succeeds gives exactly what
 // json.Unmarshal gives, and where json.Unmarshal fails, so does it.
 
@@ -187,7 +187,7 @@ func emptyOf(t reflect.Type) string {
 	return "null"
 }
 
-// samples returns the inputs made from each answer type.
+// samples returns the inputs made from each response type.
 func samples() (types []func() any, bodies [][]byte) {
 	for _, mk := range responseTypes {
 		t := reflect.TypeOf(mk()).Elem()
@@ -219,7 +219,7 @@ func agree(t *testing.T, mk func() any, body []byte, own bool) bool {
 	return fast
 }
 
-// TestDecodeAgreesOnEveryResponseType checks every answer type on inputs
+// TestDecodeAgreesOnEveryResponseType checks every response type on inputs
 // made from the type (every field set, every field null, escapes and
 // non-ASCII text with unknown members and enum values, empty objects and
 // arrays): each decodes exactly as encoding/json decodes it, and every
@@ -228,7 +228,7 @@ func agree(t *testing.T, mk func() any, body []byte, own bool) bool {
 func TestDecodeAgreesOnEveryResponseType(t *testing.T) {
 	types, bodies := samples()
 	if len(responseTypes) < 30 {
-		t.Fatalf("only %d answer types have a generated decoder", len(responseTypes))
+		t.Fatalf("only %d response types have a generated decoder", len(responseTypes))
 	}
 	taken := 0
 	for i, body := range bodies {
@@ -246,7 +246,7 @@ func TestDecodeAgreesOnEveryResponseType(t *testing.T) {
 	if taken < len(bodies)*3/4 {
 		t.Errorf("the generated decoders took only %d of %d inputs", taken, len(bodies))
 	}
-	t.Logf("%d answer types, %d inputs, %d decoded by the generated decoders", len(responseTypes), len(bodies), taken)
+	t.Logf("%d response types, %d inputs, %d decoded by the generated decoders", len(responseTypes), len(bodies), taken)
 }
 
 // TestDecodeLeavesTheUnusualToEncodingJSON checks inputs the generated
@@ -294,7 +294,7 @@ func TestDecodeLeavesTheUnusualToEncodingJSON(t *testing.T) {
 }
 
 // FuzzDecodeAgrees holds the generated decoders to encoding/json on what
-// the fuzzer makes of the samples of every answer type.
+// the fuzzer makes of the samples of every response type.
 //
 //	go test ./wrapper/ -run '^$' -fuzz '^FuzzDecodeAgrees$' -fuzztime 60s
 func FuzzDecodeAgrees(f *testing.F) {
@@ -311,7 +311,7 @@ func FuzzDecodeAgrees(f *testing.F) {
 	})
 }
 
-// An answer that holds a credential decodes into strings of their own: the
+// A response that holds a credential decodes into strings of their own: the
 // read buffer is cleared after decoding (so the plain key does not linger
 // in it), and the result, which shares nothing with it, is intact.
 func TestDecodeOwnedSharesNothingWithTheBody(t *testing.T) {
@@ -356,7 +356,7 @@ func okResponse(body string) *http.Response {
 		Request: httptest.NewRequest(http.MethodGet, "/api/v1/x/", nil)}
 }
 
-// The guarantees the answers had with encoding/json hold on the generated
+// The guarantees the responses had with encoding/json hold on the generated
 // path, which these inputs take (decodeFast accepts each): unknown members
 // and unknown enum values are kept out of the way and as they came, and
 // money keeps its exact decimal text, written as a number or a string.
@@ -364,7 +364,7 @@ func TestDecodeKeepsTheGuarantees(t *testing.T) {
 	events := `{"count":1,"next":null,"results":[{"code":"c1","id":9,"metadata":{"k":[1]},"order":"o1",` +
 		`"status":"a_status_added_later","timestamp":"2026-01-02T03:04:05Z","title":"t","addedLater":{"x":[true]}}],"alsoNew":1}`
 	if !decodeFast(events, new(api.OrderEventListResponse), false) {
-		t.Fatal("the generated decoder gave up on an answer with unknown members")
+		t.Fatal("the generated decoder gave up on a response with unknown members")
 	}
 	list, err := decode[api.OrderEventListResponse](okResponse(events), nil)
 	if err != nil {

@@ -29,7 +29,7 @@
 // Partner, Customers, Orders, Subscriptions, Catalog.Products,
 // Catalog.Plans, Entitlements and more. Their methods take and return the
 // types of package api. Optional request fields that may be null are
-// nullable.Nullable values (build them with Set and Null); answers use plain
+// nullable.Nullable values (build them with Set and Null); responses use plain
 // pointers (read them with Deref). Client.API is the generated client
 // itself, and Client.Call sends any operation by its operationId. Every door
 // builds its request knowing the operation and goes through the same
@@ -37,7 +37,7 @@
 //
 // # Errors
 //
-// An answer outside the operation's success codes is an *APIError. It
+// A response outside the operation's success codes is an *APIError. It
 // matches ErrNotFound, ErrUnauthorized, ErrForbidden, ErrConflict,
 // ErrValidation, ErrRateLimited or ErrServer with errors.Is:
 //
@@ -45,12 +45,12 @@
 //	var apiErr *wrapper.APIError
 //	switch {
 //	case errors.Is(err, wrapper.ErrNotFound): // no such organization
-//	case errors.As(err, &apiErr): // another answer: apiErr.StatusCode, apiErr.Message
+//	case errors.As(err, &apiErr): // another response: apiErr.StatusCode, apiErr.Message
 //	case err != nil: // the network, a timeout, or input refused locally
 //	}
 //
 // Input is checked before any request: a *ValidationError names the field and
-// the rule (ErrInvalidInput). A success answer whose body does not decode is
+// the rule (ErrInvalidInput). A success response whose body does not decode is
 // a *DecodeError (ErrDecode). A request whose connection could not be opened
 // matches ErrNotSent.
 //

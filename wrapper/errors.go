@@ -16,19 +16,19 @@ import (
 // Sentinel errors. An *APIError matches the one for its status code with
 // errors.Is, e.g. errors.Is(err, wrapper.ErrNotFound).
 var (
-	// ErrUnauthorized matches a 401 answer: the key is missing or wrong.
+	// ErrUnauthorized matches a 401 response: the key is missing or wrong.
 	ErrUnauthorized = errors.New("kelviq: unauthorized")
-	// ErrForbidden matches a 403 answer.
+	// ErrForbidden matches a 403 response.
 	ErrForbidden = errors.New("kelviq: forbidden")
-	// ErrNotFound matches a 404 answer.
+	// ErrNotFound matches a 404 response.
 	ErrNotFound = errors.New("kelviq: not found")
-	// ErrConflict matches a 409 answer.
+	// ErrConflict matches a 409 response.
 	ErrConflict = errors.New("kelviq: conflict")
-	// ErrValidation matches a 400 or 422 answer: the API rejected the input.
+	// ErrValidation matches a 400 or 422 response: the API rejected the input.
 	ErrValidation = errors.New("kelviq: validation failed")
-	// ErrRateLimited matches a 429 answer.
+	// ErrRateLimited matches a 429 response.
 	ErrRateLimited = errors.New("kelviq: rate limited")
-	// ErrServer matches any 5xx answer.
+	// ErrServer matches any 5xx response.
 	ErrServer = errors.New("kelviq: server error")
 
 	// ErrInvalidInput matches a *ValidationError: the input was refused
@@ -48,12 +48,12 @@ var (
 	// reached the server (the connection could not be opened): sending it
 	// again cannot repeat an effect, whatever the method.
 	ErrNotSent = transport.ErrNotSent
-	// ErrDecode matches a *DecodeError: a success answer whose body could not
+	// ErrDecode matches a *DecodeError: a success response whose body could not
 	// be decoded.
 	ErrDecode = transport.ErrDecode
 )
 
-// APIError is the error for any answer outside the operation's success codes.
+// APIError is the error for any response outside the operation's success codes.
 // It never holds a request header or a credential.
 type APIError struct {
 	// StatusCode is the HTTP status, e.g. 404.
@@ -118,10 +118,10 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// DecodeError is returned when a success answer's body does not decode into
+// DecodeError is returned when a success response's body does not decode into
 // the operation's type.
 type DecodeError struct {
-	// StatusCode is the HTTP status of the answer.
+	// StatusCode is the HTTP status of the response.
 	StatusCode int
 	// Method and Path identify the request.
 	Method, Path string
@@ -133,7 +133,7 @@ type DecodeError struct {
 
 // Error describes the failure with the status and the decoder's message.
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("kelviq: %s %s: %d answer does not decode: %v", e.Method, e.Path, e.StatusCode, e.Err)
+	return fmt.Sprintf("kelviq: %s %s: %d response does not decode: %v", e.Method, e.Path, e.StatusCode, e.Err)
 }
 
 // Unwrap returns the decoder's error.
@@ -163,7 +163,7 @@ func (e *BodyTooLargeError) Error() string {
 // Is reports whether target is ErrBodyTooLarge.
 func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }
 
-// newAPIError builds an *APIError from an error answer's (capped) body.
+// newAPIError builds an *APIError from an error response's (capped) body.
 // scrub removes known credentials from any text taken from the body.
 func newAPIError(op api.Operation, method, path string, status int, body []byte, scrub func(string) string) *APIError {
 	e := &APIError{StatusCode: status, Method: method, Path: path, OperationID: op.ID()}

@@ -179,7 +179,7 @@ func TestAPIErrorBodies(t *testing.T) {
 	}
 }
 
-// clRecorder records the Content-Length of every answer.
+// clRecorder records the Content-Length of every response.
 type clRecorder struct {
 	mu  sync.Mutex
 	cls []int64
@@ -254,7 +254,7 @@ func TestBodyTooLarge(t *testing.T) {
 			rec.mu.Lock()
 			defer rec.mu.Unlock()
 			if len(rec.cls) != 1 || rec.cls[0] != tc.wantCL {
-				t.Errorf("answers' Content-Length = %v, want [%d]", rec.cls, tc.wantCL)
+				t.Errorf("responses' Content-Length = %v, want [%d]", rec.cls, tc.wantCL)
 			}
 		})
 	}
@@ -313,7 +313,7 @@ func TestDecodeError(t *testing.T) {
 	}
 }
 
-// A success answer that does not decode keeps a sample of its body, with the
+// A success response that does not decode keeps a sample of its body, with the
 // client's own keys removed.
 func TestDecodeErrorBodyScrubbed(t *testing.T) {
 	t.Parallel()

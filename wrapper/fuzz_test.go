@@ -127,7 +127,7 @@ func wantSentinel(status int) error {
 }
 
 // checkAPIError checks the properties every *APIError has, whatever the
-// answer it came from.
+// response it came from.
 func checkAPIError(t *testing.T, e *APIError, status int) {
 	t.Helper()
 	if e.StatusCode != status {
@@ -219,7 +219,7 @@ func FuzzErrorBody(f *testing.F) {
 			t.Errorf("Body is empty for a %d-byte body", len(body))
 		}
 		checkAPIError(t, e, status)
-		// The same answer gives the same error.
+		// The same response gives the same error.
 		if again := newAPIError(op, "GET", "/x/", status, body, scrub); !reflect.DeepEqual(e, again) {
 			t.Errorf("not deterministic:\n%#v\n%#v", e, again)
 		}

@@ -33,7 +33,7 @@ func ExampleSet() {
 }
 
 // patchRecorder is a stand-in for the API that records the method, path
-// and body of each request and answers with a customer.
+// and body of each request and responds with a customer.
 type patchRecorder struct {
 	mu     sync.Mutex
 	method []string
@@ -84,7 +84,7 @@ func TestSetAndNullPatchBody(t *testing.T) {
 				t.Fatal(err)
 			}
 			if wrapper.Deref(c.CustomerId) != "cus-1" {
-				t.Fatalf("answer not decoded: %+v", c)
+				t.Fatalf("response not decoded: %+v", c)
 			}
 			rec.mu.Lock()
 			defer rec.mu.Unlock()

@@ -28,11 +28,11 @@ type AttemptInfo struct {
 	CallInfo
 	// Attempt is the attempt's number, from 1.
 	Attempt int
-	// StatusCode is the answer's status, 0 when there was none.
+	// StatusCode is the response's status, 0 when there was none.
 	StatusCode int
 	// Err is the attempt's error: a transport error or an *APIError.
 	Err error
-	// Duration is how long the attempt took, up to the answer's headers.
+	// Duration is how long the attempt took, up to the response's headers.
 	Duration time.Duration
 	// RetryWait is how long the client waits before the next attempt; 0
 	// when this attempt was the last.

@@ -12,7 +12,7 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// A call retried once and then answered: the logger gets one record per
+// A call retried once and then served: the logger gets one record per
 // attempt (Warn for the 503, with the wait; Debug for the 200), the
 // middleware sees both attempts with the operation, observers see one call,
 // and no credential appears anywhere.

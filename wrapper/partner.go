@@ -51,7 +51,7 @@ type ProvisionParams struct {
 }
 
 // Provision creates an organization (and its owner) for the partner and
-// returns it with its keys. The API answers 400 (ErrValidation) when the
+// returns it with its keys. The API responds with 400 (ErrValidation) when the
 // external ID is taken and 409 (ErrConflict) when the email is.
 func (s *PartnerService) Provision(ctx context.Context, p ProvisionParams) (*PartnerOrganization, error) {
 	body := api.PartnerOrganizationProvisionRequest{ExternalId: p.ExternalID, Email: p.Email}

@@ -42,7 +42,7 @@ func status(code int, headers ...string) http.HandlerFunc {
 	}
 }
 
-// drop closes the connection after reading the request, before any answer.
+// drop closes the connection after reading the request, before any response.
 func drop(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
 	conn, _, err := w.(http.Hijacker).Hijack()
@@ -123,7 +123,7 @@ func TestRetry503ForeverIsBounded(t *testing.T) {
 }
 
 // A POST that may have been applied is never sent again, whatever the
-// answer.
+// response.
 func TestProvisionNeverSentTwice(t *testing.T) {
 	checkNoLeak(t)
 	for name, h := range map[string]http.HandlerFunc{
@@ -141,7 +141,7 @@ func TestProvisionNeverSentTwice(t *testing.T) {
 
 // A 429 says the rate limit refused the request before it was processed
 // (the rulebook's one rule, which the usage reporter also follows): a POST
-// answered 429 is sent again after the Retry-After.
+// that got 429 is sent again after the Retry-After.
 func TestProvisionRetriedOn429(t *testing.T) {
 	checkNoLeak(t)
 	c, fs := setup(t, withFaults(status(429, "Retry-After", "0"), ok(orgJSON)))
@@ -168,7 +168,7 @@ func TestProvisionRetriedWhenDialFails(t *testing.T) {
 	}
 }
 
-// newBodyRecorder is a server that answers orgJSON and keeps the last body
+// newBodyRecorder is a server that responds with orgJSON and keeps the last body
 // it received.
 func newBodyRecorder(t *testing.T) (*testServer, *atomic.Value) {
 	var body atomic.Value
@@ -223,7 +223,7 @@ func TestHTMLBadGatewayFromProxy(t *testing.T) {
 	}
 }
 
-// A 300 MB answer fails with ErrBodyTooLarge after reading at most the cap,
+// A 300 MB response fails with ErrBodyTooLarge after reading at most the cap,
 // with or without a Content-Length.
 func TestHugeBodyFailsFastWithBoundedMemory(t *testing.T) {
 	checkNoLeak(t)
@@ -364,7 +364,7 @@ func TestSharedClientUnderConcurrency(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	// 5 successes per caller need 7 requests: two of them answered 503.
+	// 5 successes per caller need 7 requests: two of them got 503.
 	if got := fs.seen.Load(); got != 64*7 {
 		t.Fatalf("server saw %d requests, want %d", got, 64*7)
 	}

@@ -39,7 +39,7 @@ func WithMaxRetryAfter(d time.Duration) Option {
 	return option("WithMaxRetryAfter", d < 0, fmt.Sprintf("%v is negative", d), func(s *settings) { s.retry.MaxRetryAfter = d })
 }
 
-// WithAttemptTimeout bounds each attempt (sending, waiting for the answer,
+// WithAttemptTimeout bounds each attempt (sending, waiting for the response,
 // and reading its body), separately from the context's deadline, which
 // bounds the whole call including retries. 0 (the default) means no bound.
 func WithAttemptTimeout(d time.Duration) Option {

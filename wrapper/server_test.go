@@ -17,9 +17,9 @@ import (
 
 // The one test server the wrapper's tests share. It serves the API under
 // svcAPIPrefix and the edge host under svcEdgePrefix, records every request
-// (matched to its operation independently of the client), and answers each
+// (matched to its operation independently of the client), and responds to each
 // operation with its declared success status, unless a responder function,
-// set with setResponder, answers first.
+// set with setResponder, responds first.
 
 // testRequest is what the test server saw.
 type testRequest struct {
@@ -34,7 +34,7 @@ type testRequest struct {
 }
 
 // testServer serves both the API (/api/v1) and the edge (/edge/v1) and
-// answers each operation with its declared success status. It records
+// responds to each operation with its declared success status. It records
 // through testkit's Server (so Only, Count and Requests work on it too) and
 // counts requests in seen, which a test may reset.
 type testServer struct {

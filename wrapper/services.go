@@ -29,28 +29,28 @@ func Deref[T any](p *T) T {
 	return *p
 }
 
-// decodeError reports a success answer whose body does not decode, with a
+// decodeError reports a success response whose body does not decode, with a
 // scrubbed sample of the body.
 func decodeError(resp *http.Response, body []byte, err error) *DecodeError {
 	method, path, scrub := transport.Describe(resp)
 	return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Body: errbody.Sample([]byte(scrub(string(body)))), Err: err}
 }
 
-// decode reads a success answer into a T. A body that does not decode is a
+// decode reads a success response into a T. A body that does not decode is a
 // *DecodeError that keeps the status and a sample of the body. The strings
 // of the result share the body's one allocation (see decodeInto).
 func decode[T any](resp *http.Response, err error) (*T, error) {
 	return decodeInto[T](resp, err, false)
 }
 
-// decodeOwned is decode for answers that hold a plain credential: each
+// decodeOwned is decode for responses that hold a plain credential: each
 // string of the result is a copy of its own, so that no part of it keeps
 // the body, and the credential in it, reachable.
 func decodeOwned[T any](resp *http.Response, err error) (*T, error) {
 	return decodeInto[T](resp, err, true)
 }
 
-// decodeInto reads a success answer into a T with the decoders generated
+// decodeInto reads a success response into a T with the decoders generated
 // for the api types (decode.gen.go), whose strings are substrings of the
 // body unless own is set. Whenever one gives up, and for any other T, the
 // body is decoded again, from scratch, with encoding/json, whose result
@@ -85,7 +85,7 @@ func decodeInto[T any](resp *http.Response, err error, own bool) (*T, error) {
 }
 
 // decodeJSON is encoding/json's Unmarshal, which also refuses a body of
-// null: json.Unmarshal takes null as "leave v alone", and a success answer
+// null: json.Unmarshal takes null as "leave v alone", and a success response
 // of null would pass for an empty object.
 func decodeJSON(body []byte, v any) error {
 	err := json.Unmarshal(body, v)
@@ -99,7 +99,7 @@ func decodeJSON(body []byte, v any) error {
 // connection can be reused.
 const maxDrain = 64 << 10
 
-// noContent finishes an operation whose success answer carries nothing to
+// noContent finishes an operation whose success response carries nothing to
 // return (204): the body, if any, is drained and closed.
 func noContent(resp *http.Response, err error) error {
 	if err != nil {
@@ -110,7 +110,7 @@ func noContent(resp *http.Response, err error) error {
 	return nil
 }
 
-// decodeRaw returns a success answer that the spec gives no schema as raw
+// decodeRaw returns a success response that the spec gives no schema as raw
 // JSON: nil for an empty body, a *DecodeError for a body that is not JSON.
 func decodeRaw(resp *http.Response, err error) (json.RawMessage, error) {
 	if err != nil {
@@ -129,10 +129,10 @@ func decodeRaw(resp *http.Response, err error) (json.RawMessage, error) {
 	return json.RawMessage(body), nil
 }
 
-// redirectLocation returns the target of a redirect answer (an operation
+// redirectLocation returns the target of a redirect response (an operation
 // whose success is a 3xx, such as downloadCatalogPlanFile) without
 // following it. The Location must be an absolute http(s) URL once resolved
-// against the request's URL; anything else is a *DecodeError. A 2xx answer
+// against the request's URL; anything else is a *DecodeError. A 2xx response
 // means the Doer followed the redirect itself, which is reported as an
 // error too.
 func redirectLocation(resp *http.Response, err error) (*url.URL, error) {

@@ -309,7 +309,7 @@ func svcCalls() []svcCall {
 			call: func(ctx context.Context, c *wrapper.Client) error {
 				raw, err := c.Catalog.Plans.UpdateFeature(ctx, "pro-plan", "api calls", api.PlanFeaturePatchRequest{Details: api.PlanEntitlementDetails{Value: new(any(10))}})
 				if err == nil && string(raw) != `{}` {
-					err = fmt.Errorf("raw answer = %q, want {}", raw)
+					err = fmt.Errorf("raw response = %q, want {}", raw)
 				}
 				return err
 			}},
@@ -509,7 +509,7 @@ func TestServicesDecodeResponses(t *testing.T) {
 	}
 }
 
-// TestServicesErrorsAreAPIErrors checks that a non-success answer comes back
+// TestServicesErrorsAreAPIErrors checks that a non-success response comes back
 // as the sender's *APIError through a generated method.
 func TestServicesErrorsAreAPIErrors(t *testing.T) {
 	c, srv := setup(t)
@@ -691,7 +691,7 @@ func TestServicesAllPageSize(t *testing.T) {
 }
 
 // The next link is only a signal: the next page is asked for by number on
-// the configured base URL, never at the URL the answer names.
+// the configured base URL, never at the URL the response names.
 func TestServicesAllNeverFollowsNext(t *testing.T) {
 	var elsewhere sync.Mutex
 	otherHits := 0
@@ -797,7 +797,7 @@ func TestServicesAllHonorsContext(t *testing.T) {
 	}
 }
 
-// An answer that claims a next page but has no results ends the walk
+// A response that claims a next page but has no results ends the walk
 // instead of looping.
 func TestServicesAllEmptyPageWithNextStops(t *testing.T) {
 	c, srv := setup(t)

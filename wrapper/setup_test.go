@@ -40,20 +40,20 @@ func withEnvKeys() setupOption { return func(c *setupConfig) { c.envKeys = true 
 // URL, as a caller's client that sets only WithBaseURL.
 func withoutEdgeURL() setupOption { return func(c *setupConfig) { c.noEdge = true } }
 
-// withWatcher has f see each request as it came, before it is answered,
+// withWatcher has f see each request as it came, before the server responds,
 // whatever responder a test sets later.
 func withWatcher(f func(r *http.Request, req testRequest)) setupOption {
 	return func(c *setupConfig) { c.watch = f }
 }
 
-// withHandler answers every request with h (the server still records it).
+// withHandler responds to every request with h (the server still records it).
 func withHandler(h http.HandlerFunc) setupOption {
 	return func(c *setupConfig) {
 		c.responder = func(w http.ResponseWriter, r *http.Request, _ testRequest) bool { h(w, r); return true }
 	}
 }
 
-// withFaults answers request n (1-based) with handlers[n-1], requests past
+// withFaults responds to request n (1-based) with handlers[n-1], requests past
 // the list with the last handler, counting by srv.seen (which a test may
 // reset); its clients retry fast (1-5ms backoff).
 func withFaults(handlers ...http.HandlerFunc) setupOption {
@@ -64,10 +64,10 @@ func withFaults(handlers ...http.HandlerFunc) setupOption {
 }
 
 // setup starts the package's test server (newTestServer: every operation
-// answered as the spec declares, on /api/v1 and /edge/v1, each request
+// given the response the spec declares, on /api/v1 and /edge/v1, each request
 // recorded) and a client of it with testkit's partner and server keys, then
 // what opts add: the one setup of this package's tests, as go-github's. A
-// test may set other answers later with srv.setResponder, as go-github's
+// test may set other responses later with srv.setResponder, as go-github's
 // tests register handlers on the mux setup returns, and build more clients
 // of the same server with srv.client.
 func setup(t *testing.T, opts ...setupOption) (*wrapper.Client, *testServer) {

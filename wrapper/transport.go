@@ -15,7 +15,7 @@ import (
 // arrives with its operation, known where the call started: the sender puts
 // on exactly the credential the spec names for it and hands it to the
 // engine (package internal/transport), which sends it with retries and
-// turns the answer into a size-capped body or an *APIError.
+// turns the response into a size-capped body or an *APIError.
 type sender struct {
 	base                  string // the API's base URL, no trailing slash
 	partnerKey, serverKey Secret

@@ -30,7 +30,7 @@ import (
 // new response fields do not break old clients, and Deref reads optional
 // fields safely.
 
-// typesServer answers every request with status and body, and counts them.
+// typesServer responds to every request with status and body, and counts them.
 func typesServer(t *testing.T, status int, body string) (*wrapper.Client, *atomic.Int32) {
 	t.Helper()
 	hits := new(atomic.Int32)

@@ -18,7 +18,7 @@ import (
 )
 
 // BenchmarkDecodeCandidates measures the JSON engines that were candidates
-// for decoding answers, on the benchmark's two answers (one page of 100
+// for decoding responses, on the benchmark's two responses (one page of 100
 // customers, one organization) held in memory, into the api package's
 // types (ogen into its own):
 //

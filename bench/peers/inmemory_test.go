@@ -15,7 +15,7 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// canned answers every request from memory: the organization, or one page
+// canned responds to every request from memory: the organization, or one page
 // of 100 customers with no next page. What is left is each client's own
 // work, which is what BenchmarkInMemory profiles.
 type canned struct{ page []byte }

@@ -114,7 +114,7 @@ func BenchmarkPaired(b *testing.B) {
 				return err
 			}
 			if o, ok := r.(*ogenapi.PartnerOrganization); !ok || o.OrganizationSlug.Value == "" {
-				return fmt.Errorf("ogen: answer %T", r)
+				return fmt.Errorf("ogen: response %T", r)
 			}
 			return nil
 		},

@@ -157,14 +157,14 @@ func callError(err error) error {
 	return usagef("-p %s: %s", ve.Field, ve.Rule)
 }
 
-// printResponse prints a success answer: a redirect's Location, nothing
+// printResponse prints a success response: a redirect's Location, nothing
 // for an empty body, JSON indented, anything else as it came; credentials
 // redacted (see scrub).
 func (a *app) printResponse(op wrapper.Operation, resp *wrapper.RawResponse) error {
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		loc := resp.Header.Get("Location")
 		if loc == "" {
-			return fmt.Errorf("%s: %d answer without a Location header", op.ID(), resp.StatusCode)
+			return fmt.Errorf("%s: %d response without a Location header", op.ID(), resp.StatusCode)
 		}
 		_, err := fmt.Fprintln(a.stdout, a.scrub(loc))
 		return err

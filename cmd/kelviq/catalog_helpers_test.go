@@ -15,7 +15,7 @@ import (
 )
 
 // writeProxy is a reverse proxy in front of a fake that counts the writes
-// (every request but GET) it forwards, and can answer the failAt-th write
+// (every request but GET) it forwards, and can respond to the failAt-th write
 // with a 500 itself, or hold the holdAt-th write (never forwarding it)
 // until the client gives up, closing held when it arrives.
 type writeProxy struct {

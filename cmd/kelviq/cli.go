@@ -65,7 +65,7 @@ func (g *globals) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&g.prod, "prod", false, "target the production environment (the API commands' default; the sandbox-first commands need it for production)")
 	fs.StringVar(&g.output, "output", "", "`FORMAT` of the output: json or table (default: table on a terminal, json otherwise)")
 	fs.BoolVar(&g.showSecrets, "show-secrets", false, "print server keys and other credentials in full instead of [REDACTED]")
-	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for each attempt of a request (sending it, waiting for the answer, reading it), e.g. 10s or 2m")
+	fs.DurationVar(&g.timeout, "timeout", defaultTimeout, "time limit for each attempt of a request (sending it, waiting for the response, reading it), e.g. 10s or 2m")
 	fs.IntVar(&g.retries, "retries", defaultRetries, fmt.Sprintf("re-send a failed request at most `N` times, 0 to disable (at most %d), by the rule under Time limits", maxRetries))
 	fs.BoolVar(&g.verbose, "verbose", false, "print one line per attempt of every request to standard error (also "+envDebug+"=1); keys are never printed")
 	g.deadline = 0 // auto; also makes the help show "(default auto)"
@@ -120,7 +120,7 @@ func (g *globals) overallDeadline() time.Duration {
 
 // retryOptions configures a wrapper client with --timeout and --retries.
 // A Retry-After longer than the whole command may last ends the retries at
-// once (with the API's answer) instead of waiting into the deadline.
+// once (with the API's response) instead of waiting into the deadline.
 func (g *globals) retryOptions() []wrapper.Option {
 	return []wrapper.Option{
 		wrapper.WithAttemptTimeout(g.timeout),
@@ -482,7 +482,7 @@ func classify(err error, timeout time.Duration) (int, string) {
 	case errors.As(err, &de):
 		return 1, fmt.Sprintf("timed out after %s, the time limit for the whole command (see --deadline): %s", de.d, trimPrefix(err.Error()))
 	case errors.Is(err, context.DeadlineExceeded):
-		return 1, fmt.Sprintf("timed out: no answer within %s (see --timeout and --retries): %s", timeout, trimPrefix(err.Error()))
+		return 1, fmt.Sprintf("timed out: no response within %s (see --timeout and --retries): %s", timeout, trimPrefix(err.Error()))
 	case errors.Is(err, context.Canceled):
 		return 1, "interrupted"
 	}

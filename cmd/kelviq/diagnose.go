@@ -14,11 +14,11 @@ import (
 // apiPathSuffix ends the path of every kelviq base URL.
 const apiPathSuffix = "/api/v1"
 
-// describeCall says what an error from the API was an answer to: the
+// describeCall says what an error from the API was a response to: the
 // method and the full URL (redacted: no password, no query), and for a 404
 // from a base URL whose path does not end in /api/v1, a hint that this is
 // the likelier cause than a missing resource. It returns "" for errors that
-// are not answers.
+// are not responses.
 func (a *app) describeCall(err error) string {
 	var (
 		method, path, opID string

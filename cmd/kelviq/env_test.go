@@ -326,7 +326,7 @@ func TestResolveOrder(t *testing.T) {
 	want(t, r, 2)
 }
 
-// keyHeaderServer answers every request with an empty page and records
+// keyHeaderServer responds to every request with an empty page and records
 // the Authorization headers it saw.
 func keyHeaderServer(t *testing.T) (*httptest.Server, func() []string) {
 	t.Helper()

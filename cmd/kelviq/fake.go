@@ -42,7 +42,7 @@ and are lost when it stops.
 
 With --webhook-url the fake delivers signed webhooks (customer, checkout,
 order, invoice, subscription, refund, payment method and usage alert events)
-to URL as state changes; a delivery not answered with a 2xx is retried up
+to URL as state changes; a delivery without a 2xx response is retried up
 to 3 times, 60 seconds apart, as kelviq does, one webhook-log row per attempt. The
 signing secret comes from --webhook-secret or KELVIQ_WEBHOOK_SECRET and must
 start with kq_whsec_; it is never printed. 'kelviq trigger EVENT_TYPE' sends
@@ -259,7 +259,7 @@ func (a *app) demo(ctx context.Context) error {
 		return fmt.Errorf("create product: %w", err)
 	}
 	if product.Id == nil {
-		return fmt.Errorf("create product: the answer has no id")
+		return fmt.Errorf("create product: the response has no id")
 	}
 	next("Created a product (Catalog.Products.Create)")
 	detail("name", deref(product.Name))

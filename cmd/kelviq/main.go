@@ -94,7 +94,7 @@
 // Tables are never wider than the terminal (COLUMNS, else the terminal's
 // width, else 80 columns): long cells are cut with "…".
 //
-// Exit status: 0 on success; 1 when the API answered with an error (one line
+// Exit status: 0 on success; 1 when the API responded with an error (one line
 // on stderr naming the call, e.g. "error: 404 not found: Organization not
 // found (GET https://api.kelviq.com/api/v1/partner/organizations/…/)"), the
 // network failed or timed out, or a webhook failed verification ("error:

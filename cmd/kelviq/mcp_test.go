@@ -145,7 +145,7 @@ func TestMCPSubprocessAgainstTheFake(t *testing.T) {
 		failure.Error.Status != 400 || len(failure.Error.FieldErrors["customerId"]) == 0 {
 		t.Fatalf("duplicate createCustomer: error %v: %s (%v)", isErr, text, err)
 	}
-	// a partner read whose answer holds server keys: redacted
+	// a partner read whose response holds server keys: redacted
 	if isErr, text := call("listPartnerOrganizations", nil); isErr || !strings.Contains(text, `"mcp-subprocess"`) || !strings.Contains(text, "[REDACTED]") {
 		t.Fatalf("listPartnerOrganizations: error %v: %s", isErr, text)
 	}

@@ -170,7 +170,7 @@ func TestLocalInputBeforeMissingKey(t *testing.T) {
 }
 
 // TestAPIErrorNamesTheCall: an API error names the method and the full URL
-// it answered (without a password), and a 404 from a base URL that does not
+// it came from (without a password), and a 404 from a base URL that does not
 // end in /api/v1 says that this is the likely cause.
 func TestAPIErrorNamesTheCall(t *testing.T) {
 	t.Parallel()

@@ -183,7 +183,7 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + ellipsis
 }
 
-// renderTable prints a decoded JSON answer (as decodeJSON returns it) as a
+// renderTable prints a decoded JSON response (as decodeJSON returns it) as a
 // table at most width characters wide: a list page's results (or a JSON
 // array) as one row per item with a column per member, an object as
 // member/value rows, anything else as it is. Nested objects and arrays are

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// flakyServer answers 503 to the first `failures` requests, then 200 with an
+// flakyServer responds with 503 to the first `failures` requests, then 200 with an
 // empty page; it counts the requests.
 func flakyServer(t *testing.T, failures int32) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
@@ -32,7 +32,7 @@ func flakyServer(t *testing.T, failures int32) (*httptest.Server, *atomic.Int32)
 	return srv, &n
 }
 
-// stallingServer accepts requests and never answers them (until the client
+// stallingServer accepts requests and never responds to them (until the client
 // gives up or the test ends); it counts the requests.
 func stallingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
@@ -79,7 +79,7 @@ func TestRetries(t *testing.T) {
 				t.Fatalf("want the 503: %s", r)
 			}
 		}, 2},
-		// A POST answered 503 is not sent again.
+		// A POST that got 503 is not sent again.
 		{"POST not re-sent", 1, serverKeyEnv, []string{"call", "createCustomer", "--data", `{"customerId": "cus-1"}`}, 1, nil, 1},
 		{"partner command", 1, map[string]string{envPartnerKey: "kvqp_test_retries"}, []string{"--retries", "0", "partner", "orgs", "list"}, 1, nil, 1},
 	} {
@@ -112,7 +112,7 @@ func TestAttemptTimeout(t *testing.T) {
 	}{
 		// 3 attempts of 200ms and at most 0.5s + 1s of waits between them.
 		{"default retries", []string{"call", "listCustomers", "--timeout", "200ms"}, 5 * time.Second,
-			"error: timed out: no answer within 200ms (see --timeout and --retries)", "", true, 3},
+			"error: timed out: no response within 200ms (see --timeout and --retries)", "", true, 3},
 		{"no retries", []string{"--timeout", "200ms", "--retries", "0", "call", "listCustomers"}, 2 * time.Second,
 			"", "--timeout", false, 1},
 		{"deadline", []string{"call", "listCustomers", "--timeout", "10s", "--deadline", "300ms"}, 3 * time.Second,

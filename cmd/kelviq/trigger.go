@@ -67,17 +67,17 @@ Event types: ` + eventTypeList() + `.`,
 		defer resp.Body.Close()
 		raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
-			return fmt.Errorf("trigger: reading the answer: %w", err)
+			return fmt.Errorf("trigger: reading the response: %w", err)
 		}
 		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("trigger: the fake answered %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+			return fmt.Errorf("trigger: the fake responded with %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
 		}
 		var out struct {
 			ID   string `json:"id"`
 			Type string `json:"type"`
 		}
 		if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
-			return fmt.Errorf("trigger: unexpected answer from %s: %s", endpoint, strings.TrimSpace(string(raw)))
+			return fmt.Errorf("trigger: unexpected response from %s: %s", endpoint, strings.TrimSpace(string(raw)))
 		}
 		if a.jsonOutput() {
 			return a.writeJSON(out)

@@ -1,5 +1,5 @@
 // Package countingapi is a small stand-in for the kelviq API for tests of
-// the entitlements and usage packages: it answers reportUsage (POST
+// the entitlements and usage packages: it serves reportUsage (POST
 // /api/v1/report/usage/) and getCustomerEntitlements (GET
 // /api/v1/entitlements/) as openapi.json describes them, keeps exact usage
 // totals per customer and feature, counts requests, and fails on demand: a
@@ -29,24 +29,24 @@ import (
 type Fault int
 
 const (
-	// OK applies the report and answers 200.
+	// OK applies the report and responds with 200.
 	OK Fault = iota
-	// Status429 answers 429 without applying.
+	// Status429 responds with 429 without applying.
 	Status429
-	// Status503 answers 503 without applying.
+	// Status503 responds with 503 without applying.
 	Status503
-	// Status503Applied applies the report, then answers 503.
+	// Status503Applied applies the report, then responds with 503.
 	Status503Applied
 	// DropApplied reads and applies the report, then closes the
-	// connection without answering.
+	// connection without responding.
 	DropApplied
 	// DropUnapplied reads the report, then closes the connection without
-	// applying or answering.
+	// applying or responding.
 	DropUnapplied
-	// Status400 answers 400 without applying.
+	// Status400 responds with 400 without applying.
 	Status400
 	// Hold reads the report, waits until the channel given to SetHold is
-	// closed, then applies it and answers 200 (if the client is still
+	// closed, then applies it and responds with 200 (if the client is still
 	// there). Held values are listed by HeldValues.
 	Hold
 )
@@ -116,7 +116,7 @@ func Start(tb TB) *Server {
 	s.URL = "http://" + s.addr + "/api/v1"
 	// Port 0, where nothing can listen: the kernel refuses every
 	// connection to it. (A port that was free a moment ago could be taken
-	// by another test's server in the meantime, which would then answer.)
+	// by another test's server in the meantime, which would then respond.)
 	s.deadAddr = "127.0.0.1:0"
 	s.serve(ln)
 	tb.Cleanup(s.Close)
@@ -187,7 +187,7 @@ func (s *Server) SetFaults(f func(n int) Fault) {
 	s.faults = f
 }
 
-// SetEntitlementDelay makes entitlement lookups wait d before answering.
+// SetEntitlementDelay makes entitlement lookups wait d before responding.
 func (s *Server) SetEntitlementDelay(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -322,7 +322,7 @@ func (s *Server) apply(b usageBody) {
 	s.applied++
 }
 
-// drop closes the connection without an answer.
+// drop closes the connection without a response.
 func drop(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {

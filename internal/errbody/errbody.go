@@ -1,4 +1,4 @@
-// Package errbody reads the body of an error answer: the API's message, its
+// Package errbody reads the body of an error response: the API's message, its
 // DRF-style field errors, and a short sample, each with credentials removed.
 package errbody
 
@@ -13,7 +13,7 @@ import (
 // MaxSample bounds a sample of a body, in bytes.
 const MaxSample = 512
 
-// MaxRead is how much of an error answer is worth reading (1 MiB): the
+// MaxRead is how much of an error response is worth reading (1 MiB): the
 // client reads no more of one.
 const MaxRead = 1 << 20
 

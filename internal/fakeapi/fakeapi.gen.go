@@ -2875,13 +2875,13 @@ type GetCustomerEntitlementsParams struct {
 	// CustomerId Your ID of the customer to look up.
 	CustomerId string `form:"customer_id" json:"customer_id"`
 
-	// FeatureId Limit the answer to the feature with this identifier.
+	// FeatureId Limit the response to the feature with this identifier.
 	FeatureId *string `form:"feature_id,omitempty" json:"feature_id,omitempty"`
 }
 
 // GetProductOfferingParams defines parameters for GetProductOffering.
 type GetProductOfferingParams struct {
-	// CustomerId Your ID of a customer; when set, the answer also carries their current subscription and isCustomerExists.
+	// CustomerId Your ID of a customer; when set, the response also carries their current subscription and isCustomerExists.
 	CustomerId *string `form:"customer_id,omitempty" json:"customer_id,omitempty"`
 
 	// PlansEnabled Comma-separated plan identifiers to include; all active plans when absent.

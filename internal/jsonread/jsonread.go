@@ -1,16 +1,16 @@
-// Package jsonread is the scanner under the answer decoders that
+// Package jsonread is the scanner under the response decoders that
 // internal/cmd/gendecode generates for the api package's types (see
 // wrapper/decode.gen.go). It reads one JSON text held in a string, in
 // place: a string without escapes decodes to a substring of the text, so
-// an answer's strings share one allocation, the body's.
+// a response's strings share one allocation, the body's.
 //
 // It is an optimization of encoding/json, never a second meaning of it:
 // a Reader gives up (Failed) on anything that is not plain (invalid JSON, a
 // value of the wrong type, a duplicate or case-folded key, an escaped key),
 // and its caller then decodes the whole text with encoding/json, whose
-// result and error are the answer. What it does accept, it decodes exactly
+// result and error are the outcome. What it does accept, it decodes exactly
 // as encoding/json would; wrapper's FuzzDecodeAgrees checks that on every
-// answer type.
+// response type.
 package jsonread
 
 import (
@@ -34,7 +34,7 @@ type Reader struct {
 	depth  int // of the objects and arrays open
 	failed bool
 	// Own makes every string a copy of its own instead of a substring of
-	// the text, for answers whose text must not stay reachable through
+	// the text, for responses whose text must not stay reachable through
 	// them (one that holds a plain credential).
 	Own bool
 }

@@ -7,7 +7,7 @@ import (
 	"iter"
 )
 
-// Fetch gets one page of a list: its items, and whether the answer says
+// Fetch gets one page of a list: its items, and whether the response says
 // there is a next page.
 type Fetch[T any] func(ctx context.Context, page, size int) (items []T, more bool, err error)
 
@@ -52,7 +52,7 @@ func Size(p *int, max int) int {
 	return *p
 }
 
-// Failed is an iterator that yields err once: an All method's answer to
+// Failed is an iterator that yields err once: an All method's reply to
 // input it refused before sending anything.
 func Failed[T any](err error) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
@@ -61,6 +61,6 @@ func Failed[T any](err error) iter.Seq2[T, error] {
 	}
 }
 
-// HasNext reports whether a list answer's next link is present: set, not
+// HasNext reports whether a list response's next link is present: set, not
 // null and not empty.
 func HasNext(next *string) bool { return next != nil && *next != "" }

@@ -33,7 +33,7 @@ func Text(text string, secrets ...string) string {
 var separators = strings.NewReplacer("_", "", "-", "")
 
 // credentialMembers are the JSON member names, lower case without "_" and
-// "-", whose values are credentials. The API's answers carry serverKey;
+// "-", whose values are credentials. The API's responses carry serverKey;
 // the others are the names credentials go by elsewhere.
 var credentialMembers = []string{"serverkey", "partnerkey", "apikey", "secretkey", "privatekey", "secret", "webhooksecret", "password", "clientsecret"}
 

@@ -147,7 +147,7 @@ func (c *Cluster) primary(ctx context.Context, key string) (*Server, error) {
 		}
 	}
 	if slot < 0 {
-		return nil, errors.New("no live node answers CLUSTER KEYSLOT")
+		return nil, errors.New("no live node replies to CLUSTER KEYSLOT")
 	}
 	for addr, ranges := range c.primaries(ctx) {
 		for _, r := range ranges {

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Proxy forwards TCP connections to a server and can lose its answers: the
+// Proxy forwards TCP connections to a server and can lose its replies: the
 // way to show what a client does when Redis ran a command but the reply
 // never arrived (a restart, a failover, a cut network).
 type Proxy struct {
@@ -35,11 +35,11 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	return p
 }
 
-// CutReplies makes the proxy drop the next n answers from the server: each
+// CutReplies makes the proxy drop the next n replies from the server: each
 // time, the bytes are thrown away and the client's connection is closed.
 func (p *Proxy) CutReplies(n int) { p.cut.Store(int64(n)) }
 
-// Cut is how many answers are still to be dropped.
+// Cut is how many replies are still to be dropped.
 func (p *Proxy) Cut() int { return int(p.cut.Load()) }
 
 func (p *Proxy) serve() {
@@ -67,7 +67,7 @@ func (p *Proxy) forward(c net.Conn) {
 		n, err := s.Read(buf)
 		if n > 0 {
 			if p.cut.Add(-1) >= 0 {
-				return // the server answered; the client never hears it
+				return // the server replied; the client never hears it
 			}
 			p.cut.Store(0)
 			if _, werr := c.Write(buf[:n]); werr != nil {

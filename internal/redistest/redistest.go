@@ -79,7 +79,7 @@ func need(t testing.TB, bins ...string) {
 }
 
 // Start runs redis-server on a free loopback port with no persistence (unless
-// opts say otherwise) and waits until it answers. It skips the test when
+// opts say otherwise) and waits until it replies. It skips the test when
 // redis-server is not installed. The server is killed in t.Cleanup.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
@@ -173,7 +173,7 @@ func (s *Server) start() error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	s.Kill()
-	return fmt.Errorf("redis-server on %s did not answer PING within 10s", s.Addr)
+	return fmt.Errorf("redis-server on %s did not reply to PING within 10s", s.Addr)
 }
 
 // Kill stops the server at once (SIGKILL) and waits for it to exit. It is
@@ -211,7 +211,7 @@ func (s *Server) Restart(t testing.TB) {
 }
 
 // Stop pauses the server (SIGSTOP) so that it accepts connections but
-// answers nothing; Cont resumes it.
+// replies to nothing; Cont resumes it.
 func (s *Server) Stop() { _ = s.cmd.Process.Signal(syscall.SIGSTOP) }
 
 // Cont resumes a server paused by Stop.
@@ -237,8 +237,8 @@ func freePorts(n int) ([]int, error) {
 	return out, nil
 }
 
-// ping sends PING (after AUTH when a password is set) and waits for an
-// answer that says the server is serving: +PONG.
+// ping sends PING (after AUTH when a password is set) and waits for a
+// reply that says the server is serving: +PONG.
 func (s *Server) ping() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -276,7 +276,7 @@ func (s *Server) ping() error {
 		case "+PONG":
 			return nil
 		default:
-			return fmt.Errorf("PING answered %q", line)
+			return fmt.Errorf("PING got %q", line)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package specdoc is the one loader of openapi.json that the generators
 // share: it reads the document once into the facts they need (operations
-// with their parameters, security, servers, bodies and success answers,
+// with their parameters, security, servers, bodies and success responses,
 // and the component schemas), and refuses documents it cannot represent.
 package specdoc
 
@@ -41,9 +41,9 @@ type Schema struct {
 	AllOf []*Schema `json:"allOf"`
 	OneOf []*Schema `json:"oneOf"`
 	AnyOf []*Schema `json:"anyOf"`
-	// ReadOnly marks a property that answers carry and requests omit.
+	// ReadOnly marks a property that responses carry and requests omit.
 	ReadOnly bool `json:"readOnly"`
-	// WriteOnly marks a property that requests carry and answers omit.
+	// WriteOnly marks a property that requests carry and responses omit.
 	WriteOnly bool `json:"writeOnly"`
 	// Pattern is the regular expression a string must match, if any.
 	Pattern string `json:"pattern"`
@@ -117,7 +117,7 @@ type Operation struct {
 	BodySchema            string
 	// SuccessCodes are the declared 2xx and 3xx statuses, sorted.
 	SuccessCodes []int
-	// SuccessJSON reports whether the (first) success answer has JSON
+	// SuccessJSON reports whether the (first) success response has JSON
 	// content; SuccessLocation whether it declares a Location header.
 	SuccessJSON, SuccessLocation bool
 }

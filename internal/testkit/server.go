@@ -100,7 +100,7 @@ func (s *Server) Only(t TB) Request {
 	return reqs[0]
 }
 
-// Reply answers status with a JSON body.
+// Reply responds with status and a JSON body.
 func Reply(status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -109,7 +109,7 @@ func Reply(status int, body string) http.HandlerFunc {
 	}
 }
 
-// OrgBody is a full PartnerOrganization answer for OrgID.
+// OrgBody is a full PartnerOrganization response for OrgID.
 func OrgBody(externalID, sk string) string {
 	b, err := json.Marshal(map[string]any{
 		"userId":                 5120,

@@ -12,8 +12,8 @@ import (
 // Ptr returns a pointer to a copy of v.
 func Ptr[T any](v T) *T { return &v }
 
-// PtrGet reads an optional answer field: its value, or an error when the
-// answer left it out or null.
+// PtrGet reads an optional response field: its value, or an error when the
+// response left it out or null.
 func PtrGet[T any](p *T) (T, error) {
 	if p == nil {
 		var zero T

@@ -21,7 +21,7 @@ const IdleConnsPerHost = 256
 // DefaultDoer returns the Doer used when the program brings none: Go's
 // default transport keeping IdleConnsPerHost idle connections to each of
 // the two hosts (the API's and the edge's), called directly. It follows no
-// redirect (a redirect is the answer), keeps no cookies and sets no
+// redirect (a redirect is the response), keeps no cookies and sets no
 // timeout: the call's context bounds a call, and Policy.AttemptTimeout
 // each attempt. An *http.Client would add nothing to that but its cost per
 // request (a copy of the headers, kept for redirects it would not follow).
@@ -38,7 +38,7 @@ func DefaultDoer() Doer {
 // roundTripper is a Doer that sends with a Transport alone.
 type roundTripper struct{ t *http.Transport }
 
-// Do sends req and returns the answer as it came, a redirect included.
+// Do sends req and returns the response as it came, a redirect included.
 func (r roundTripper) Do(req *http.Request) (*http.Response, error) {
 	resp, err := r.t.RoundTrip(req)
 	if err != nil {
@@ -62,7 +62,7 @@ func (e *redirectRefused) Error() string { return e.err.Error() }
 func (e *redirectRefused) Unwrap() error { return e.err }
 
 // GuardRedirects returns a copy of hc whose redirect policy never follows an
-// operation's declared redirect (its Location is the answer), drops every
+// operation's declared redirect (its Location is the response), drops every
 // credential header when a redirect leaves the original scheme and host, and
 // otherwise defers to hc's own policy (Go's default, at most 10 redirects,
 // when hc has none).

@@ -25,7 +25,7 @@ import (
 // the CLI's help. A new rule is one entry of rules, with its line of prose.
 
 // Errors the rulebook recognises that package wrapper returns before a
-// request is sent, or for a success answer it cannot read; wrapper exports
+// request is sent, or for a success response it cannot read; wrapper exports
 // each under the same name.
 var (
 	ErrMissingCredential = errors.New("kelviq: missing credential")
@@ -42,9 +42,9 @@ const (
 	// or it was refused).
 	NotApplied Effect = iota
 	// MaybeApplied: the request may have been acted on (it was sent and
-	// the answer does not say it was not).
+	// the response does not say it was not).
 	MaybeApplied
-	// Applied: the API acted on the request (a 2xx answer).
+	// Applied: the API acted on the request (a 2xx response).
 	Applied
 )
 
@@ -62,7 +62,7 @@ func (v Verdict) Resend(idempotent bool) bool {
 	return v.Retryable && (v.Effect == NotApplied || idempotent)
 }
 
-// statusCoder is an error that carries the status of an answer
+// statusCoder is an error that carries the status of a response
 // (wrapper.APIError).
 type statusCoder interface{ HTTPStatusCode() int }
 
@@ -75,7 +75,7 @@ type rule struct {
 // rules is the rulebook, in order: the first rule that matches an outcome
 // classifies it.
 var rules = []rule{
-	{"a 2xx answer, even one whose body cannot be read: applied, never re-sent",
+	{"a 2xx response, even one whose body cannot be read: applied, never re-sent",
 		func(status int, err error) (Verdict, bool) {
 			ok := err == nil && (status == 0 || status/100 == 2) || errors.Is(err, ErrDecode) || errors.Is(err, ErrBodyTooLarge)
 			return Verdict{Effect: Applied}, ok
@@ -101,13 +101,13 @@ var rules = []rule{
 		func(status int, err error) (Verdict, bool) {
 			return Verdict{Effect: MaybeApplied}, statusOf(status, err)/100 == 5
 		}},
-	{"any other answer (a 4xx): refused, not applied, not retried",
+	{"any other response (a 4xx): refused, not applied, not retried",
 		func(status int, err error) (Verdict, bool) { return Verdict{}, statusOf(status, err) != 0 }},
 	{"the connection could not be opened (refused, unknown host): not applied, retried unless the context ended",
 		func(_ int, err error) (Verdict, bool) {
 			return Verdict{Effect: NotApplied, Retryable: transient(err)}, neverSent(err)
 		}},
-	{"sent but unanswered (connection lost or reset, a timeout): may be applied, retried",
+	{"sent with no response (connection lost or reset, a timeout): may be applied, retried",
 		func(_ int, err error) (Verdict, bool) {
 			return Verdict{Effect: MaybeApplied, Retryable: true}, transient(err)
 		}},
@@ -115,8 +115,8 @@ var rules = []rule{
 		func(int, error) (Verdict, bool) { return Verdict{Effect: MaybeApplied}, true }},
 }
 
-// Classify applies the rulebook to an outcome: an answer's status (with
-// err nil), or an error (with status 0; an error carrying an answer's
+// Classify applies the rulebook to an outcome: a response's status (with
+// err nil), or an error (with status 0; an error carrying a response's
 // status is classified by that status).
 func Classify(status int, err error) Verdict {
 	for _, r := range rules {
@@ -127,7 +127,7 @@ func Classify(status int, err error) Verdict {
 	return Verdict{Effect: MaybeApplied} // unreachable: the last rule matches all
 }
 
-// statusOf is the answer's status: status itself, or the one err carries.
+// statusOf is the response's status: status itself, or the one err carries.
 func statusOf(status int, err error) int {
 	var sc statusCoder
 	if status == 0 && errors.As(err, &sc) {

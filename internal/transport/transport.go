@@ -25,7 +25,7 @@ import (
 )
 
 // maxPresize bounds the buffer ReadBody allocates from Content-Length
-// before any byte has come (1 MiB): a larger answer grows its buffer as it
+// before any byte has come (1 MiB): a larger response grows its buffer as it
 // arrives, so a length the server claims but does not send costs little.
 const maxPresize = 1 << 20
 
@@ -89,7 +89,7 @@ type UnexpectedResponse struct {
 type Attempt struct {
 	N      int       // from 1
 	Start  time.Time // when it was sent
-	Status int       // 0 when there was no answer
+	Status int       // 0 when there was no response
 	Err    error
 	Wait   time.Duration // before the next attempt; 0 when this was the last
 }
@@ -107,9 +107,9 @@ type Hooks struct {
 type redirectKey struct{}
 
 // Send sends req, a request for op, with retries by pol as the edits on
-// req's context (WithPolicyEdits) change it. A success answer
+// req's context (WithPolicyEdits) change it. A success response
 // (2xx, or a status op declares) comes back with a body capped at MaxBody;
-// any other answer is read, closed and returned as StatusError's error.
+// any other response is read, closed and returned as StatusError's error.
 func (e *Engine) Send(req *http.Request, op api.Operation, pol Policy, h *Hooks) (*http.Response, error) {
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
@@ -311,7 +311,7 @@ func (b *cappedBody) Close() error {
 	return err
 }
 
-// Describe names the request an answer belongs to, for errors: its method,
+// Describe names the request a response belongs to, for errors: its method,
 // its path as the engine names it, and the scrub function to apply.
 func Describe(resp *http.Response) (method, path string, scrub func(string) string) {
 	scrub = func(t string) string { return redact.Text(t) }
@@ -324,8 +324,8 @@ func Describe(resp *http.Response) (method, path string, scrub func(string) stri
 	return method, path, scrub
 }
 
-// ReadBody reads and closes a success answer's body into a buffer sized
-// from Content-Length when the answer gives one.
+// ReadBody reads and closes a success response's body into a buffer sized
+// from Content-Length when the response gives one.
 func ReadBody(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	var body []byte

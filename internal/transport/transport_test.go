@@ -72,7 +72,7 @@ func TestCredentialHeaders(t *testing.T) {
 }
 
 // redirectReq builds the request CheckRedirect sees for a redirect to to,
-// marked as the engine marks it when the operation's answer is a redirect.
+// marked as the engine marks it when the operation's response is a redirect.
 func redirectReq(t *testing.T, opID, to string) *http.Request {
 	t.Helper()
 	op, ok := api.LookupOperation(opID)
@@ -177,7 +177,7 @@ func TestDefaultDoerErrors(t *testing.T) {
 	}
 }
 
-// Closing an answer's body releases its attempt's context; a body over the
+// Closing a response's body releases its attempt's context; a body over the
 // limit fails ReadBody with the engine's own error, as it is.
 func TestCappedBodyCloseAndReadBody(t *testing.T) {
 	t.Parallel()

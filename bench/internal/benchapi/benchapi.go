@@ -1,5 +1,5 @@
 // Package benchapi holds what the benchmarks share: the server they call
-// (its canned answers, and a way to run it in a process of its own) and the
+// (its canned responses, and a way to run it in a process of its own) and the
 // tuned hand-written client ("raw") every client is compared with. The
 // benchmarks of this module (bench/) and of the peers module (bench/peers/,
 // which adds an ogen-generated client) import it.
@@ -31,7 +31,7 @@ const (
 	PageSize = 100
 )
 
-// OrgBody is the answer of the organization lookup.
+// OrgBody is the response of the organization lookup.
 var OrgBody = []byte(`{"userId":4102,"organizationIdentifier":"3f0c2a8e-5b7d-4c1e-9a2f-6d8e0b4c7a19","organizationSlug":"northwind","clientKey":"ck_bench_abc","serverKey":"sk_bench_0123456789","partnerExternalId":"northwind-0042"}`)
 
 // CustomerPages builds the pages of n customers, PageSize to a page, whose
@@ -57,7 +57,7 @@ func CustomerPages(base string, n int) [][]byte {
 	return bodies
 }
 
-// Mux answers the two operations the benchmarks use: the organization by
+// Mux serves the two operations the benchmarks use: the organization by
 // external ID (partner key) and pages of customers (server key). pages
 // returns the page bodies for the list a request asks for: page_size
 // selects nothing, the "items" query parameter picks the list's length

@@ -1,7 +1,7 @@
 // Command gendecode writes wrapper/decode.gen.go: a decoder for every type
-// an operation answers with (the JSON2xx fields of the api package's
+// an operation responds with (the JSON2xx fields of the api package's
 // <Operation>HTTPResponse types) and every struct type they reach, on the
-// scanner in internal/jsonread. The wrapper decodes an answer with them
+// scanner in internal/jsonread. The wrapper decodes a response with them
 // and, whenever one gives up, with encoding/json (see decode in
 // wrapper/services.go): they are a faster way to the same result, never a
 // second meaning of the JSON.
@@ -70,7 +70,7 @@ func generate(apiPath, apiImport, readImport, pkg string) ([]byte, error) {
 			g.unmarshal[gosrc.TypeName(d.Recv.List[0].Type)] = true
 		}
 	}
-	// The roots: every type a success answer decodes into.
+	// The roots: every type a success response decodes into.
 	for name, ts := range g.types {
 		st, ok := ts.Type.(*ast.StructType)
 		if !ok || !strings.HasSuffix(name, "HTTPResponse") {
@@ -120,15 +120,15 @@ func generate(apiPath, apiImport, readImport, pkg string) ([]byte, error) {
 		}
 	}
 	b.WriteString(")\n\n")
-	b.WriteString(`// decodeFast decodes an answer's text into v, a pointer to one of the
-// types operations answer with, with the generated decoders. It reports
+	b.WriteString(`// decodeFast decodes a response's text into v, a pointer to one of the
+// types operations respond with, with the generated decoders. It reports
 // false when v is of another type or a decoder gave up; v may then hold
-// part of the answer.
+// part of the response.
 func decodeFast(text string, v any, own bool) bool {
 	var r jsonread.Reader
 	r.Reset(text, own)
 	if !r.AtObject() {
-		return false // every answer type is a struct: encoding/json says why not
+		return false // every response type is a struct: encoding/json says why not
 	}
 	switch v := v.(type) {
 `)

@@ -35,7 +35,7 @@ func TestGeneratedFileUpToDate(t *testing.T) {
 // Each kind of field gets the reading the generator promises: scalars and
 // their pointers, enums, structs, slices and maps of strings read by the
 // scanner; a type with its own UnmarshalJSON, a nullable field and a map
-// of any value handed to encoding/json; aliases followed; answers found
+// of any value handed to encoding/json; aliases followed; responses found
 // through their HTTPResponse wrappers.
 func TestFieldKinds(t *testing.T) {
 	dir := t.TempDir()

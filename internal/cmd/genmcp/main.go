@@ -185,7 +185,7 @@ func describe(o *specdoc.Operation) string {
 		if p, ok := o.QueryParam("page_size"); ok && p.Schema.Maximum != nil {
 			max = *p.Schema.Maximum
 		}
-		parts = append(parts, fmt.Sprintf("One page per call: page counts from 1, page_size is at most %d; the answer's next is null on the last page.", max))
+		parts = append(parts, fmt.Sprintf("One page per call: page counts from 1, page_size is at most %d; the response's next is null on the last page.", max))
 	}
 	if o.HasBody {
 		what := "the request body"
@@ -200,7 +200,7 @@ func describe(o *specdoc.Operation) string {
 	}
 	for _, c := range o.SuccessCodes {
 		if c >= 300 && c < 400 {
-			parts = append(parts, "The answer is a redirect, not followed: its Location is returned.")
+			parts = append(parts, "The response is a redirect, not followed: its Location is returned.")
 			break
 		}
 	}
@@ -373,7 +373,7 @@ func (c *converter) convert(s *specdoc.Schema, request bool) (map[string]any, er
 		props := map[string]any{}
 		for name, p := range s.Properties {
 			if request && (p.ReadOnly || c.readOnlyRef(p)) {
-				continue // answers carry it; a request does not
+				continue // responses carry it; a request does not
 			}
 			ps, err := c.convert(p, request)
 			if err != nil {

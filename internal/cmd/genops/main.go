@@ -33,7 +33,7 @@ func main() {
 	out := flag.String("out", "api/operations.gen.go", "Go file to write")
 	pkg := flag.String("package", "api", "package name of the output")
 	hand := flag.String("overlay", "", "hand-written oapi-codegen overlay to extend (with -overlay-out)")
-	overlayOut := flag.String("overlay-out", "", "where to write the overlay for api/: -overlay plus the answers' actions")
+	overlayOut := flag.String("overlay-out", "", "where to write the overlay for api/: -overlay plus the responses' actions")
 	flag.Parse()
 	doc, err := specdoc.Load(*specPath)
 	if err != nil {

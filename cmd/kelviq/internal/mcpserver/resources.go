@@ -23,7 +23,7 @@ const (
 // facts alone do not say: what to call first, what to watch for.
 var guideNotes = map[string]string{
 	"customers": "A customer is keyed by your own customerId, not a kelviq UUID: choose it once and use it everywhere " +
-		"(entitlements, usage, subscriptions, checkout). Creating one that exists answers 400 with a field error on customerId; " +
+		"(entitlements, usage, subscriptions, checkout). Creating one that exists gets 400 with a field error on customerId; " +
 		"updating sends only the fields given, and a null clears one.",
 	"checkout": "A checkout session is the usual way to take a first payment: create it with the plan's identifier and a " +
 		"success URL, then send the buyer to checkoutUrl. Paying creates the customer if new, the subscription and the order.",
@@ -45,7 +45,7 @@ var guideNotes = map[string]string{
 	"subscriptions": "Subscriptions tie customers to plans. Creating one directly skips checkout and needs off-session charging; updating moves it to another plan or period; cancelling is IMMEDIATE, at CURRENT_PERIOD_ENDS or on a SPECIFIC_DATE.",
 	"monetization":  "The pricing to show for one product (its product UUID), as a pricing page would: plans, prices and the customer's state.",
 	"promotions":    "The promotion for a visitor's location, from the edge host.",
-	"portal":        "A billing portal session for one customer: hand the customer the signed URL the answer returns.",
+	"portal":        "A billing portal session for one customer: hand the customer the signed URL in the response.",
 	"products": "Products hold plans. Create one with a name and a tax code; its identifier (or UUID) names it in the other " +
 		"tools. Deleting archives it.",
 	"product-settings": "Per product: default currency, product URL and whether VPN, Tor and proxy traffic may buy.",
@@ -56,7 +56,7 @@ var guideNotes = map[string]string{
 		"publishCatalogPlan; discardCatalogPlanDraft throws the draft away. Prices are set all at once with bulkSetCatalogPlanPrices.",
 	"plan-entitlements": "Which features a plan grants and their limits (value, unlimited, reset period, hard limit). Grant them " +
 		"on the plan's draft, then publish the plan for customers to get them.",
-	"plan-files":      "Documents linked to plans; downloadCatalogPlanFile answers with a redirect to the file, returned as its location.",
+	"plan-files":      "Documents linked to plans; downloadCatalogPlanFile responds with a redirect to the file, returned as its location.",
 	"media":           "Get a presigned upload slot; the file key it returns goes into a product's imageKeys or a plan's fileKeys.",
 	"partner":         "Partner accounts provision organizations, one per customer of their own, under an external ID of their choosing, with the partner key. To act for one, pass its external ID or UUID as the organization argument of the other tools.",
 	"payment-methods": "Payment methods customers have saved, read-only.",
@@ -70,7 +70,7 @@ Arguments: path and query parameters by their spec names; the request body as "b
 that act for an organization, "organization" (a partner organization's UUID or external ID) to act for
 it instead of the organization of the configured server key.
 
-Answers are the API's JSON as it came, with every key removed. Errors are results too: a status, the
+Responses are the API's JSON as it came, with every key removed. Errors are results too: a status, the
 API's message and its field errors, e.g. {"error":{"status":400,"fieldErrors":{"customerId":[...]}}}.
 
 To try things with no account, start ` + "`kelviq fake`" + ` and give this server the environment it prints.

@@ -420,8 +420,8 @@ func (s *Server) clientFor(ctx context.Context, ref string) (*wrapper.Client, er
 	return c, nil
 }
 
-// success is a success answer as content: the body (JSON as it came,
-// redacted), a redirect's Location, or a line for an empty answer.
+// success is a success response as content: the body (JSON as it came,
+// redacted), a redirect's Location, or a line for an empty response.
 func (s *Server) success(resp *wrapper.RawResponse) *mcp.CallToolResult {
 	var text string
 	switch {
@@ -429,14 +429,14 @@ func (s *Server) success(resp *wrapper.RawResponse) *mcp.CallToolResult {
 		b, _ := json.Marshal(map[string]any{"status": resp.StatusCode, "location": resp.Header.Get("Location")})
 		text = string(b)
 	case len(strings.TrimSpace(string(resp.Body))) == 0:
-		text = fmt.Sprintf(`{"status":%d,"message":"done; the answer has no body"}`, resp.StatusCode)
+		text = fmt.Sprintf(`{"status":%d,"message":"done; the response has no body"}`, resp.StatusCode)
 	default:
 		text = string(resp.Body)
 	}
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s.scrub(text)}}}
 }
 
-// errorResult words err as a tool error: an API answer with its status,
+// errorResult words err as a tool error: an API response with its status,
 // message and field errors; refused input with the field and the rule; a
 // missing key with the variable that sets it.
 func (s *Server) errorResult(err error) *mcp.CallToolResult {

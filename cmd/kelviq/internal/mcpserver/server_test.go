@@ -242,7 +242,7 @@ func mustOperation(t *testing.T, id string) wrapper.Operation {
 	return op
 }
 
-// Provisioning answers carry the new organization's server key: the
+// Provisioning responses carry the new organization's server key: the
 // result has it redacted, and the organization argument acts for the
 // organization without the key ever being shown.
 func TestOrganizationArgumentAndRedaction(t *testing.T) {

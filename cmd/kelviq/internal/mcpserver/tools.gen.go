@@ -7,7 +7,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listCatalogFeatures",
 		Title:       "Browse catalog features",
-		Description: "Browse catalog features. Lists your organization's features that are not archived. Sends GET /catalog/features/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse catalog features. Lists your organization's features that are not archived. Sends GET /catalog/features/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Features"},
 		ReadOnly:    true,
@@ -45,7 +45,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listCatalogPlans",
 		Title:       "Browse catalog plans",
-		Description: "Browse catalog plans. Lists each plan once, in its newest version; archived plans and plans of archived products are skipped. Sends GET /catalog/plans/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse catalog plans. Lists each plan once, in its newest version; archived plans and plans of archived products are skipped. Sends GET /catalog/plans/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Plans"},
 		ReadOnly:    true,
@@ -158,7 +158,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "downloadCatalogPlanFile",
 		Title:       "Get a plan file",
-		Description: "Get a plan file. Redirects (302) to a short-lived link that downloads the file; needs no credentials. Sends GET /catalog/plans/{identifier}/file/{pk}/download/ with no credential. The answer is a redirect, not followed: its Location is returned.",
+		Description: "Get a plan file. Redirects (302) to a short-lived link that downloads the file; needs no credentials. Sends GET /catalog/plans/{identifier}/file/{pk}/download/ with no credential. The response is a redirect, not followed: its Location is returned.",
 		Method:      "GET",
 		Tags:        []string{"Plan Files"},
 		ReadOnly:    true,
@@ -194,7 +194,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listCatalogProducts",
 		Title:       "Browse catalog products",
-		Description: "Browse catalog products. Lists the products of your catalog that are not archived. Sends GET /catalog/products/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse catalog products. Lists the products of your catalog that are not archived. Sends GET /catalog/products/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Products"},
 		ReadOnly:    true,
@@ -295,7 +295,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listCheckoutSessions",
 		Title:       "Browse checkout sessions",
-		Description: "Browse checkout sessions. Lists your organization's checkout sessions, latest first, with optional status, date and text filters. Sends GET /checkout/sessions/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse checkout sessions. Lists your organization's checkout sessions, latest first, with optional status, date and text filters. Sends GET /checkout/sessions/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Checkout Sessions"},
 		ReadOnly:    true,
@@ -315,7 +315,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listCheckoutSessionEvents",
 		Title:       "Trace a checkout session step by step",
-		Description: "Trace a checkout session step by step. Lists what happened during a checkout session, latest event first. Sends GET /checkout/sessions/{session_id}/events/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Trace a checkout session step by step. Lists what happened during a checkout session, latest event first. Sends GET /checkout/sessions/{session_id}/events/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Checkout Session Events"},
 		ReadOnly:    true,
@@ -325,7 +325,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listCustomers",
 		Title:       "Page through your customers",
-		Description: "Page through your customers. Lists customer records, most recently created first, with an optional text filter. Sends GET /customers/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Page through your customers. Lists customer records, most recently created first, with an optional text filter. Sends GET /customers/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Customers"},
 		ReadOnly:    true,
@@ -357,7 +357,7 @@ var toolDefs = [...]toolDef{
 		Tags:        []string{"Entitlements"},
 		ReadOnly:    true,
 		Idempotent:  true,
-		InputSchema: `{"additionalProperties":false,"properties":{"customer_id":{"description":"Your ID of the customer to look up.","type":"string"},"feature_id":{"description":"Limit the answer to the feature with this identifier.","type":"string"},"organization":{"description":"Act for this partner organization (its kelviq UUID or your external ID for it) instead of the organization of the configured server key. Its server key is fetched with the partner key and never shown.","minLength":1,"type":"string"}},"required":["customer_id"],"type":"object"}`,
+		InputSchema: `{"additionalProperties":false,"properties":{"customer_id":{"description":"Your ID of the customer to look up.","type":"string"},"feature_id":{"description":"Limit the response to the feature with this identifier.","type":"string"},"organization":{"description":"Act for this partner organization (its kelviq UUID or your external ID for it) instead of the organization of the configured server key. Its server key is fetched with the partner key and never shown.","minLength":1,"type":"string"}},"required":["customer_id"],"type":"object"}`,
 	},
 	{
 		Name:        "licenseActivate",
@@ -399,12 +399,12 @@ var toolDefs = [...]toolDef{
 		Tags:        []string{"Monetization"},
 		ReadOnly:    true,
 		Idempotent:  true,
-		InputSchema: `{"additionalProperties":false,"properties":{"customer_id":{"description":"Your ID of a customer; when set, the answer also carries their current subscription and isCustomerExists.","type":"string"},"ip_address":{"description":"Buyer's IP address, used to pick locale and currency (server API key only).","type":"string"},"organization":{"description":"Act for this partner organization (its kelviq UUID or your external ID for it) instead of the organization of the configured server key. Its server key is fetched with the partner key and never shown.","minLength":1,"type":"string"},"plans_enabled":{"description":"Comma-separated plan identifiers to include; all active plans when absent.","type":"string"},"product_id":{"description":"UUID of the product.","format":"uuid","minLength":1,"type":"string"}},"required":["product_id"],"type":"object"}`,
+		InputSchema: `{"additionalProperties":false,"properties":{"customer_id":{"description":"Your ID of a customer; when set, the response also carries their current subscription and isCustomerExists.","type":"string"},"ip_address":{"description":"Buyer's IP address, used to pick locale and currency (server API key only).","type":"string"},"organization":{"description":"Act for this partner organization (its kelviq UUID or your external ID for it) instead of the organization of the configured server key. Its server key is fetched with the partner key and never shown.","minLength":1,"type":"string"},"plans_enabled":{"description":"Comma-separated plan identifiers to include; all active plans when absent.","type":"string"},"product_id":{"description":"UUID of the product.","format":"uuid","minLength":1,"type":"string"}},"required":["product_id"],"type":"object"}`,
 	},
 	{
 		Name:        "listOrders",
 		Title:       "Browse orders",
-		Description: "Browse orders. Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out. Sends GET /orders/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse orders. Lists paid and settled orders, most recently paid first; unpaid pending orders and orders without a customer are left out. Sends GET /orders/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Orders"},
 		ReadOnly:    true,
@@ -424,7 +424,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listOrderEvents",
 		Title:       "Trace an order step by step",
-		Description: "Trace an order step by step. Lists events of the order and of the other orders that share its subscription, latest first. Sends GET /orders/{id}/events/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Trace an order step by step. Lists events of the order and of the other orders that share its subscription, latest first. Sends GET /orders/{id}/events/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Order Events"},
 		ReadOnly:    true,
@@ -444,7 +444,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "provisionPartnerOrganization",
 		Title:       "Create an organization for a partner account",
-		Description: "Create an organization for a partner account. Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Answers 409 when the email already has a kelviq account and 400 when the externalId is taken. Sends POST /partner/organizations/ with the partner key. Put the request body (PartnerOrganizationProvisionRequest) in \"body\" (required).",
+		Description: "Create an organization for a partner account. Sets up a new kelviq user and organization, issues its API keys and sends the user an email to choose a password. Responds with 409 when the email already has a kelviq account and 400 when the externalId is taken. Sends POST /partner/organizations/ with the partner key. Put the request body (PartnerOrganizationProvisionRequest) in \"body\" (required).",
 		Method:      "POST",
 		Tags:        []string{"Partner"},
 		InputSchema: `{"additionalProperties":false,"properties":{"body":{"description":"Body for provisioning a new organization through the partner API.","properties":{"businessName":{"description":"Display name of the business.","maxLength":200,"type":"string"},"email":{"description":"Email of the user who will own the organization.","format":"email","type":"string"},"externalId":{"description":"Your own ID for the organization; unique among your organizations.","maxLength":128,"type":"string"}},"required":["externalId","email"],"type":"object"}},"required":["body"],"type":"object"}`,
@@ -472,7 +472,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listPaymentMethods",
 		Title:       "Browse saved payment methods",
-		Description: "Browse saved payment methods. Lists succeeded payment methods, newest first, optionally for one customer given by ID or email. Sends GET /payment-methods/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse saved payment methods. Lists succeeded payment methods, newest first, optionally for one customer given by ID or email. Sends GET /payment-methods/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Payment Methods"},
 		ReadOnly:    true,
@@ -500,7 +500,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listRefunds",
 		Title:       "Browse refunds",
-		Description: "Browse refunds. Lists your organization's refunds, latest first. Sends GET /refunds/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse refunds. Lists your organization's refunds, latest first. Sends GET /refunds/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Refunds"},
 		ReadOnly:    true,
@@ -536,7 +536,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listSubscriptions",
 		Title:       "Browse subscriptions",
-		Description: "Browse subscriptions. Lists subscriptions, optionally narrowed to one customer or to some statuses. Sends GET /subscriptions/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse subscriptions. Lists subscriptions, optionally narrowed to one customer or to some statuses. Sends GET /subscriptions/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Subscriptions"},
 		ReadOnly:    true,
@@ -580,7 +580,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listTransactions",
 		Title:       "Browse money movements",
-		Description: "Browse money movements. Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply. Sends GET /transaction/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Browse money movements. Lists payments, refunds and other financial entries, latest first, with Merchant of Record fee lines where they apply. Sends GET /transaction/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Transactions"},
 		ReadOnly:    true,
@@ -590,7 +590,7 @@ var toolDefs = [...]toolDef{
 	{
 		Name:        "listWebhookEventLogs",
 		Title:       "Inspect webhook deliveries",
-		Description: "Inspect webhook deliveries. Lists webhook delivery attempts, retries included, from the last 30 days at most. Sends GET /webhook/logs/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the answer's next is null on the last page.",
+		Description: "Inspect webhook deliveries. Lists webhook delivery attempts, retries included, from the last 30 days at most. Sends GET /webhook/logs/ with the organization's server key. One page per call: page counts from 1, page_size is at most 100; the response's next is null on the last page.",
 		Method:      "GET",
 		Tags:        []string{"Webhooks"},
 		ReadOnly:    true,
