@@ -70,8 +70,8 @@ func TestOperationsMatchSpec(t *testing.T) {
 			want = append(want, specOp{op.OperationID, strings.ToUpper(m), path, auth, pathEdge || len(op.Servers) > 0})
 		}
 	}
-	if len(want) != 64 {
-		t.Errorf("openapi.json has %d operations, want 64", len(want))
+	if len(want) == 0 {
+		t.Error("read no operations from openapi.json")
 	}
 	ops := wrapper.Operations()
 	if len(ops) != len(want) {

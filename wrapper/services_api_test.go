@@ -371,8 +371,8 @@ func svcSameJSON(a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// TestServicesCallEveryOperation calls all 64 operations through the
-// wrapper (60 generated service methods and the 4 partner helpers) and
+// TestServicesCallEveryOperation calls every operation through the
+// wrapper (the generated service methods and the partner helpers) and
 // checks each request: method, escaped path, query, host (API or edge), the
 // single right credential and the body. It fails if any operation of
 // wrapper.Operations() was not called.

@@ -145,8 +145,8 @@ func TestEveryOperationIsATool(t *testing.T) {
 			t.Errorf("%s: organization argument %v, server key %v", tool.Name, ok, op.Auth() == wrapper.AuthServerKey)
 		}
 	}
-	if len(names) != len(wrapper.Operations()) || len(names) != 64 {
-		t.Fatalf("%d tools for %d operations, want 64", len(names), len(wrapper.Operations()))
+	if len(names) != len(wrapper.Operations()) {
+		t.Fatalf("%d tools for %d operations, want one per operation", len(names), len(wrapper.Operations()))
 	}
 }
 
