@@ -2,10 +2,11 @@ package kelviqtest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // Endpoints beyond the reference: kelviq's official SDKs call them, but
@@ -46,11 +47,8 @@ func (s *Server) serveBeyond(w http.ResponseWriter, r *http.Request) bool {
 	if route == "" {
 		return false
 	}
-	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	o := s.state.orgForKey(strings.TrimSpace(token))
-	if !strings.EqualFold(scheme, "Bearer") || o == nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
-		writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
+	o, ok := s.authenticate(w, r, wrapper.AuthServerKey, false)
+	if !ok {
 		return true
 	}
 	switch route {
@@ -104,8 +102,12 @@ const rawEventTime = "2006-01-02 15:04:05.999999"
 // an event whose idempotencyKey was seen before gets the response it got the
 // first time and not recorded again.
 func (s *Server) serveReportEvent(w http.ResponseWriter, r *http.Request, o *org) {
+	raw, ok := s.readBody(w, r, "application/json") // JSON whatever the Content-Type says
+	if !ok {
+		return
+	}
 	var body map[string]any
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxRequestBody)).Decode(&body); err != nil || body == nil {
+	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
 		writeDetail(w, http.StatusBadRequest, "JSON parse error - the body must be a JSON object.")
 		return
 	}

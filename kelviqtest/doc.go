@@ -45,6 +45,12 @@
 //  5. It runs the operation on the state of the organization whose server
 //     key is used (one organization never sees another's data).
 //
+// The guards of every door are one mechanism: the reference's operations,
+// the endpoints beyond it and the fake's own controls (TriggerPath) refuse
+// a path over 8 KiB (414), a body over WithMaxBodyBytes (413), a JSON body
+// that is not valid UTF-8 or nests too deep (400), and a missing or wrong
+// credential (401), each in the same words.
+//
 // Every resource keeps real state: partner organizations, customers, the
 // catalog (products with settings and images, features, plans with their
 // draft/published versions, features and entitlement details, prices and

@@ -63,37 +63,119 @@ func (s *Server) newHandler() (http.Handler, error) {
 		// has returned, and so released the state's lock: a client that
 		// reads its response slowly holds up no one else.
 		buf := newBufferedResponse()
-		if strings.HasPrefix(r.URL.Path, adminPrefix) {
-			s.serveAdmin(buf, r)
-			buf.sendTo(w)
-			return
-		}
+		admin := strings.HasPrefix(r.URL.Path, adminPrefix) // the fake's own controls, not logged
 		entry := Request{Method: r.Method, Path: r.URL.Path}
-		if s.serveBeyond(buf, r) { // endpoints the SDKs call beyond the reference (beyond.go)
+		switch {
+		case !guardPath(buf, r):
+		case admin:
+			s.serveAdmin(buf, r)
+		case s.serveBeyond(buf, r): // endpoints the SDKs call beyond the reference (beyond.go)
+		default:
+			if info := s.serve(buf, r, handlers, opts); info != nil {
+				entry.OperationID = info.id
+			}
+		}
+		if !admin {
 			entry.Status = buf.statusOr200()
 			s.record(entry)
-			buf.sendTo(w)
-			return
 		}
-		if info := s.serve(buf, r, handlers, opts); info != nil {
-			entry.OperationID = info.id
-		}
-		entry.Status = buf.statusOr200()
-		s.record(entry)
 		buf.sendTo(w)
 	}), nil
 }
 
+// The guards below are the fake's one mechanism for what every door (the
+// reference's operations, the endpoints beyond it, the fake's controls)
+// refuses: a door calls them, and writes no check of its own.
+
+// guardPath refuses a path over maxPathBytes (414) or not in valid UTF-8
+// (404), before anything routes it. It reports whether r may go on.
+func guardPath(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case len(r.URL.Path) > maxPathBytes:
+		writeDetail(w, http.StatusRequestURITooLong, fmt.Sprintf("Request path is too long (the limit is %d bytes).", maxPathBytes))
+	case !utf8.ValidString(r.URL.Path):
+		writeDetail(w, http.StatusNotFound, notFound)
+	default:
+		return true
+	}
+	return false
+}
+
+// authenticate checks r's credential as auth asks: the partner key, or a
+// server key as Bearer token (an organization's client key too where
+// clientKey is true). A missing credential and a wrong one are each refused
+// with 401 in one wording. It returns the organization a server key
+// belongs to (nil for the partner key), and whether r may go on.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, auth wrapper.Auth, clientKey bool) (*org, bool) {
+	const notProvided = "Authentication credentials were not provided."
+	switch auth {
+	case wrapper.AuthPartnerKey:
+		if r.Header.Get(partnerKeyHeader) == "" {
+			writeDetail(w, http.StatusUnauthorized, notProvided)
+			return nil, false
+		}
+		if !s.partnerKeyOK(r) {
+			writeDetail(w, http.StatusUnauthorized, "Invalid partner key.")
+			return nil, false
+		}
+		return nil, true
+	case wrapper.AuthServerKey:
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			writeDetail(w, http.StatusUnauthorized, notProvided)
+			return nil, false
+		}
+		o := s.state.orgForKey(token)
+		if o == nil && clientKey {
+			o = s.state.orgForClientKey(token)
+		}
+		if o == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			writeDetail(w, http.StatusUnauthorized, "Invalid token.")
+			return nil, false
+		}
+		return o, true
+	}
+	return nil, true
+}
+
+// readBody reads r's body within the server's limit (413 over it, the
+// connection then closed) and, when contentType is JSON, refuses a body
+// checkBody refuses. It returns the body and whether r may go on.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, contentType string) ([]byte, bool) {
+	tooLarge := func() {
+		writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
+		closeAfter(w)
+	}
+	if r.ContentLength > s.maxBody {
+		tooLarge()
+		return nil, false
+	}
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
+		if err != nil {
+			var over *http.MaxBytesError
+			if errors.As(err, &over) {
+				tooLarge()
+			} else {
+				writeDetail(w, http.StatusBadRequest, "Could not read the request body.")
+			}
+			return nil, false
+		}
+	}
+	if status, msg := checkBody(contentType, body); status != 0 {
+		writeDetail(w, status, msg)
+		return nil, false
+	}
+	return body, true
+}
+
 // serve runs one request and returns the operation it matched, if any.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, handlers map[string]http.HandlerFunc, opts *openapi3filter.Options) *opInfo {
-	if len(r.URL.Path) > maxPathBytes {
-		writeDetail(w, http.StatusRequestURITooLong, fmt.Sprintf("Request path is too long (the limit is %d bytes).", maxPathBytes))
-		return nil
-	}
-	if !utf8.ValidString(r.URL.Path) {
-		writeDetail(w, http.StatusNotFound, notFound)
-		return nil
-	}
 	if name, ok := invalidQueryUTF8(r); ok {
 		writeFieldErrors(w, name, "Not valid UTF-8.")
 		return nil
@@ -116,59 +198,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, handlers map[stri
 	}
 
 	ctx := context.WithValue(r.Context(), opCtxKey, info)
-	switch info.auth {
-	case wrapper.AuthPartnerKey:
-		if r.Header.Get(partnerKeyHeader) == "" {
-			writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
-			return info
-		}
-		if !s.partnerKeyOK(r) {
-			writeDetail(w, http.StatusUnauthorized, "Invalid partner key.")
-			return info
-		}
-	case wrapper.AuthServerKey:
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		token = strings.TrimSpace(token)
-		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
-			writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
-			return info
-		}
-		o := s.state.orgForKey(token)
-		if o == nil && clientKeyOperations[info.id] { // beyond.go
-			o = s.state.orgForClientKey(token)
-		}
-		if o == nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
-			writeDetail(w, http.StatusUnauthorized, "Invalid token.")
-			return info
-		}
-		ctx = context.WithValue(ctx, orgCtxKey, o)
-	}
-
-	// The body is read, within the size limit, before any operation takes
-	// the state's lock: a client that sends it slowly holds up no one else.
-	var body []byte
-	if r.ContentLength > s.maxBody {
-		writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
-		closeAfter(w)
+	o, ok := s.authenticate(w, r, info.auth, clientKeyOperations[info.id]) // clientKeyOperations: beyond.go
+	if !ok {
 		return info
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is too large (the limit is %d bytes).", s.maxBody))
-				closeAfter(w)
-			} else {
-				writeDetail(w, http.StatusBadRequest, "Could not read the request body.")
-			}
-			return info
-		}
+	if o != nil {
+		ctx = context.WithValue(ctx, orgCtxKey, o)
 	}
-	if status, msg := checkBody(r.Header.Get("Content-Type"), body); status != 0 {
-		writeDetail(w, status, msg)
+	// The body is read before any operation takes the state's lock: a
+	// client that sends it slowly holds up no one else.
+	body, ok := s.readBody(w, r, r.Header.Get("Content-Type"))
+	if !ok {
 		return info
 	}
 	body = normalizeBody(route.Operation, body)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kelviq/kelviq-go/webhook"
+	"github.com/kelviq/kelviq-go/wrapper"
 )
 
 // emit records an event of the organization and queues its delivery. The
@@ -119,14 +120,17 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			writeDetail(w, http.StatusMethodNotAllowed, "Use POST.")
 			return
 		}
-		if !s.partnerKeyOK(r) {
-			writeDetail(w, http.StatusUnauthorized, "Invalid partner key.")
+		if _, ok := s.authenticate(w, r, wrapper.AuthPartnerKey, false); !ok {
+			return
+		}
+		raw, ok := s.readBody(w, r, "application/json")
+		if !ok {
 			return
 		}
 		var body struct {
 			Type string `json:"type"`
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody)).Decode(&body); err != nil || body.Type == "" {
+		if err := json.Unmarshal(raw, &body); err != nil || body.Type == "" {
 			writeFieldErrors(w, "type", "This field is required.")
 			return
 		}
