@@ -556,8 +556,17 @@ func TestCatalogLifecycle(t *testing.T) {
 
 func TestOptionsAndHandler(t *testing.T) {
 	t.Parallel()
-	if _, err := kelviqtest.New(kelviqtest.WithPartnerKey("not-a-partner-key")); err == nil {
-		t.Fatal("a partner key without the kvqp_ prefix was accepted")
+	// The client's key rule (check.KeyRule): what wrapper.WithPartnerKey
+	// refuses, the fake refuses.
+	for key, rule := range map[string]string{"not-a-partner-key": `must start with "kvqp_"`, "kvqp_": `must have more after "kvqp_"`,
+		"kvqp_a b": "must be printable ASCII without spaces", "kvqp_é": "must be printable ASCII without spaces", " ": "is empty"} {
+		_, err := kelviqtest.New(kelviqtest.WithPartnerKey(key))
+		if err == nil || !strings.Contains(err.Error(), "WithPartnerKey: the partner key "+rule) {
+			t.Errorf("WithPartnerKey(%q): %v, want %q", key, err, rule)
+		}
+		if _, err := wrapper.New(wrapper.WithPartnerKey(key), wrapper.WithoutEnvKeys()); err == nil {
+			t.Errorf("wrapper.WithPartnerKey(%q) accepted what the fake refuses", key)
+		}
 	}
 	if _, err := kelviqtest.New(kelviqtest.WithAddr("10.1.2.3:80")); err == nil {
 		t.Fatal("a non-loopback address was accepted")

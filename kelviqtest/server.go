@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -111,7 +112,7 @@ func WithAddr(addr string) Option {
 		if err != nil {
 			return fmt.Errorf("kelviqtest: WithAddr: %w", err)
 		}
-		if !isLoopback(host) {
+		if !check.IsLoopback(host) {
 			return fmt.Errorf("kelviqtest: WithAddr: %q is not a loopback address", addr)
 		}
 		c.addr = addr
@@ -138,20 +139,12 @@ func WithClock(now func() time.Time) Option {
 // "kvqp_"). By default a random "kvqp_test_..." key is used.
 func WithPartnerKey(key string) Option {
 	return func(c *config) error {
-		if !strings.HasPrefix(key, wrapper.PartnerKeyPrefix) || strings.TrimSpace(key) != key || len(key) == len(wrapper.PartnerKeyPrefix) {
-			return fmt.Errorf("kelviqtest: WithPartnerKey: key must start with %q and have no spaces", wrapper.PartnerKeyPrefix)
+		if err := check.KeyRule("the partner key", key, wrapper.PartnerKeyPrefix); err != nil {
+			return fmt.Errorf("kelviqtest: WithPartnerKey: %w", err)
 		}
 		c.partnerKey = key
 		return nil
 	}
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Server is a running fake of the kelviq API. Its methods are safe for

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/fakeapi"
 	"github.com/kelviq/kelviq-go/webhook"
 )
@@ -50,8 +50,8 @@ func WithWebhook(endpoint, secret string) Option {
 		if err := checkAbsoluteURL(endpoint); err != nil {
 			return fmt.Errorf("kelviqtest: WithWebhook: endpoint: %w", err)
 		}
-		if !strings.HasPrefix(secret, WebhookSecretPrefix) || len(secret) == len(WebhookSecretPrefix) || strings.TrimSpace(secret) != secret {
-			return fmt.Errorf("kelviqtest: WithWebhook: secret must start with %q and have no spaces", WebhookSecretPrefix)
+		if err := check.KeyRule("the signing secret", secret, WebhookSecretPrefix); err != nil {
+			return fmt.Errorf("kelviqtest: WithWebhook: %w", err)
 		}
 		c.webhookURL, c.webhookSecret = endpoint, secret
 		return nil

@@ -205,6 +205,8 @@ func TestWebhookOptions(t *testing.T) {
 		kelviqtest.WithWebhook("/relative", "kq_whsec_x"),
 		kelviqtest.WithWebhook("http://127.0.0.1:9/hook", "whsec_x"),
 		kelviqtest.WithWebhook("http://127.0.0.1:9/hook", "kq_whsec_"),
+		kelviqtest.WithWebhook("http://127.0.0.1:9/hook", "kq_whsec_a b"),
+		kelviqtest.WithWebhook("http://127.0.0.1:9/hook", "kq_whsec_é"),
 		kelviqtest.WithWebhookRetries(-1, time.Second),
 		kelviqtest.WithWebhookRetries(1, -time.Second),
 	} {

@@ -202,8 +202,8 @@ func (a *app) clientFor(t *target) (*wrapper.Client, error) {
 		opts = append(opts, wrapper.WithLogger(a.debugLogger()))
 	}
 	if k := a.getenv(envPartnerKey); strings.TrimSpace(k) != "" {
-		if !strings.HasPrefix(k, wrapper.PartnerKeyPrefix) {
-			return nil, configf("%s: a partner key must start with %q", envPartnerKey, wrapper.PartnerKeyPrefix)
+		if err := check.KeyRule("a partner key", k, wrapper.PartnerKeyPrefix); err != nil {
+			return nil, configf("%s: %v", envPartnerKey, err)
 		}
 		opts = append(opts, wrapper.WithPartnerKey(k))
 	}

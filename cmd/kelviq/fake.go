@@ -13,12 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"unicode"
 
 	"github.com/oapi-codegen/nullable"
 	"github.com/spf13/cobra"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -66,8 +66,8 @@ one event on demand. --timeout, --retries and --deadline do not apply.`,
 		opts := []kelviqtest.Option{kelviqtest.WithAddr(*addr)}
 		if fs.Changed("partner-key") {
 			k := *key
-			if !strings.HasPrefix(k, wrapper.PartnerKeyPrefix) || len(k) == len(wrapper.PartnerKeyPrefix) || strings.IndexFunc(k, unicode.IsSpace) >= 0 {
-				return usagef("--partner-key: must start with %q, have more after it and no spaces", wrapper.PartnerKeyPrefix)
+			if err := check.KeyRule("the partner key", k, wrapper.PartnerKeyPrefix); err != nil {
+				return usagef("--partner-key: %v", err)
 			}
 			opts = append(opts, kelviqtest.WithPartnerKey(k))
 		}
@@ -83,8 +83,8 @@ one event on demand. --timeout, --retries and --deadline do not apply.`,
 			if u, err := url.Parse(*hookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return usagef("--webhook-url: %q is not an absolute http(s) URL", *hookURL)
 			}
-			if !strings.HasPrefix(secret, kelviqtest.WebhookSecretPrefix) || len(secret) == len(kelviqtest.WebhookSecretPrefix) || strings.IndexFunc(secret, unicode.IsSpace) >= 0 {
-				return usagef("--webhook-url: needs a signing secret starting with %q (--webhook-secret or %s)", kelviqtest.WebhookSecretPrefix, envWebhookSecret)
+			if err := check.KeyRule("the signing secret", secret, kelviqtest.WebhookSecretPrefix); err != nil {
+				return usagef("--webhook-url: needs a signing secret starting with %q (--webhook-secret or %s): %v", kelviqtest.WebhookSecretPrefix, envWebhookSecret, err)
 			}
 			opts = append(opts, kelviqtest.WithWebhook(*hookURL, secret))
 		}
@@ -137,7 +137,7 @@ func checkLoopbackAddr(addr string) error {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("%q is not a port number", port)
 	}
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+	if !check.IsLoopback(host) {
 		return fmt.Errorf("%q is not a loopback host such as 127.0.0.1", host)
 	}
 	return nil

@@ -153,6 +153,12 @@ func TestFakeIsReadyForCallAndTrigger(t *testing.T) {
 		{nil, []string{"fake", "--webhook-url", rcv.URL}, 2, "kq_whsec_"},
 		{nil, []string{"fake", "--webhook-url", "not-a-url", "--webhook-secret", secret}, 2, "--webhook-url"},
 		{nil, []string{"fake", "--webhook-secret", secret}, 2, "needs --webhook-url"},
+		// The key rule is the client's (check.KeyRule), word for word.
+		{nil, []string{"fake", "--webhook-url", rcv.URL, "--webhook-secret", "kq_whsec_a b"}, 2, "the signing secret must be printable ASCII without spaces"},
+		{nil, []string{"fake", "--partner-key", "kvqp_a b"}, 2, "--partner-key: the partner key must be printable ASCII without spaces"},
+		{nil, []string{"fake", "--partner-key", "kvqp_é"}, 2, "the partner key must be printable ASCII without spaces"},
+		{nil, []string{"fake", "--partner-key", "kvqp_"}, 2, `the partner key must have more after "kvqp_"`},
+		{map[string]string{envBaseURL: env[envBaseURL], envPartnerKey: "kvqp_a\tb"}, []string{"partner", "orgs", "list"}, 2, envPartnerKey + ": a partner key must be printable ASCII without spaces"},
 	} {
 		r := cli(t, tc.env, "", tc.args...)
 		want(t, r, tc.code)

@@ -324,20 +324,32 @@ func Depth(b []byte) int {
 	return deepest
 }
 
-// Key refuses a key that is empty, lacks prefix, or cannot be sent as a
-// header value as it is (anything but printable ASCII without spaces).
-// what names the key in the error ("partner key"), where the option or
-// variable it came from.
+// Key refuses a key that is empty, lacks prefix, is the prefix alone, or
+// cannot be sent as a header value as it is (anything but printable ASCII
+// without spaces). what names the key in the error ("partner key"), where
+// the option or variable it came from.
 func Key(where, what, key, prefix string) error {
+	if err := KeyRule(what, key, prefix); err != nil {
+		return fmt.Errorf("kelviq: %s: %w", where, err)
+	}
+	return nil
+}
+
+// KeyRule is Key's rule for a door that names the key's origin in its own
+// words (the fake's options, the CLI's flags): the error names what and the
+// rule, and nothing else.
+func KeyRule(what, key, prefix string) error {
 	switch {
 	case strings.TrimSpace(key) == "":
-		return fmt.Errorf("kelviq: %s: %s is empty", where, what)
+		return fmt.Errorf("%s is empty", what)
 	case !strings.HasPrefix(key, prefix):
-		return fmt.Errorf("kelviq: %s: %s must start with %q", where, what, prefix)
+		return fmt.Errorf("%s must start with %q", what, prefix)
+	case prefix != "" && key == prefix:
+		return fmt.Errorf("%s must have more after %q", what, prefix)
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] <= ' ' || key[i] >= 0x7f {
-			return fmt.Errorf("kelviq: %s: %s must be printable ASCII without spaces", where, what)
+			return fmt.Errorf("%s must be printable ASCII without spaces", what)
 		}
 	}
 	return nil

@@ -112,7 +112,7 @@ func TestKey(t *testing.T) {
 	if err := Key("WithPartnerKey", "partner key", "kvqp_ok", "kvqp_"); err != nil {
 		t.Errorf("good key: %v", err)
 	}
-	for key, rule := range map[string]string{"": "empty", "  ": "empty", "sk_x": `must start with "kvqp_"`, "kvqp_a\r\nX: y": "printable ASCII", "kvqp_a b": "printable ASCII", "kvqp_é": "printable ASCII"} {
+	for key, rule := range map[string]string{"": "empty", "  ": "empty", "sk_x": `must start with "kvqp_"`, "kvqp_a\r\nX: y": "printable ASCII", "kvqp_a b": "printable ASCII", "kvqp_é": "printable ASCII", "kvqp_": `must have more after "kvqp_"`} {
 		err := Key("WithPartnerKey", "partner key", key, "kvqp_")
 		if err == nil || !strings.Contains(err.Error(), rule) || !strings.Contains(err.Error(), "WithPartnerKey") || (len(key) > 5 && strings.Contains(err.Error(), key)) {
 			t.Errorf("Key(%q) = %v, want an error about %q that does not show the key", key, err, rule)
