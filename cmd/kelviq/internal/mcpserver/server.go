@@ -26,9 +26,9 @@ import (
 	"sync"
 
 	"github.com/google/jsonschema-go/jsonschema"
-	"github.com/google/uuid"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -399,7 +399,7 @@ func (s *Server) clientFor(ctx context.Context, ref string) (*wrapper.Client, er
 		org *wrapper.PartnerOrganization
 		err error
 	)
-	if _, perr := uuid.Parse(ref); perr == nil {
+	if _, perr := check.UUID("organization", ref); perr == nil { // the client's own UUID rule: anything else is an external ID
 		org, err = s.client.Partner.Get(ctx, ref)
 	} else {
 		org, err = s.client.Partner.GetByExternalID(ctx, ref)

@@ -271,6 +271,32 @@ func TestOrganizationArgumentAndRedaction(t *testing.T) {
 	}
 }
 
+// TestOrganizationByUUIDOrExternalID: a reference the client takes as a UUID
+// is looked up as one; anything else, even what uuid.Parse would read as a
+// UUID in another spelling (32 hex digits), is an external ID.
+func TestOrganizationByUUIDOrExternalID(t *testing.T) {
+	f := newFixture(t, Options{})
+	const hexID = "0123456789abcdef0123456789abcdef"
+	org, err := f.fake.ProvisionOrganization(hexID, "hex@mcp-test.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{hexID, org.Identifier.String()} {
+		res, text := f.call(t, "createCustomer", map[string]any{"organization": ref, "body": map[string]any{"customerId": "by-" + ref[:8]}})
+		if res.IsError {
+			t.Errorf("organization %q: %s", ref, text)
+		}
+	}
+	// Both went to that organization, and not to the configured one.
+	_, inOrg := f.call(t, "listCustomers", map[string]any{"organization": org.Identifier.String()})
+	_, inDefault := f.call(t, "listCustomers", map[string]any{})
+	for _, id := range []string{"by-01234567", "by-" + org.Identifier.String()[:8]} {
+		if !strings.Contains(inOrg, id) || strings.Contains(inDefault, id) {
+			t.Errorf("customer %s: in the organization %v, in the configured one %v", id, strings.Contains(inOrg, id), strings.Contains(inDefault, id))
+		}
+	}
+}
+
 func TestSelection(t *testing.T) {
 	ro := newFixture(t, Options{ReadOnly: true})
 	res, err := ro.session.ListTools(context.Background(), nil)
