@@ -25,9 +25,10 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// maxRequestBody bounds the request bodies the fake reads (1 MiB) unless
-// WithMaxBodyBytes says otherwise.
-const maxRequestBody = 1 << 20
+// maxRequestBody bounds the request bodies the fake reads unless
+// WithMaxBodyBytes says otherwise: the client's own limit (1 MiB), so that
+// the fake takes any body the client sends.
+const maxRequestBody = check.MaxBodyBytes
 
 // maxPathBytes bounds a request's path: the longest path of an operation
 // with its longest identifiers is far shorter. A longer one gets
@@ -298,7 +299,7 @@ func invalidQueryUTF8(r *http.Request) (string, bool) {
 // maxJSONDepth is how deeply a request body's JSON values may nest. The
 // API's own bodies nest a few levels; free-form maps such as metadata a few
 // more. A deeper body is refused before anything parses it recursively.
-const maxJSONDepth = 64
+const maxJSONDepth = check.MaxBodyDepth // the client's own limit
 
 // checkBody refuses, before the validator parses it, a body whose
 // Content-Type cannot be parsed (415) and a JSON body that is not exactly

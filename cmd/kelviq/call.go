@@ -10,11 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
-
-// maxDataBytes bounds a --data body read from a file or stdin (8 MiB).
-const maxDataBytes = 8 << 20
 
 // paramFlag collects repeated -p NAME=VALUE flags.
 type paramFlag struct{ list [][2]string }
@@ -181,13 +179,14 @@ func (a *app) printResponse(op wrapper.Operation, resp *wrapper.RawResponse) err
 	return a.writeJSON(v)
 }
 
-// readData returns the --data body: inline JSON, @FILE or - (stdin),
-// checked to be valid JSON.
+// readData returns the --data body: inline JSON, @FILE or - (stdin). It
+// reads no more than a body may hold; the body's rules are Call's
+// (check.Body), whose errors name --data.
 func readData(data string, stdin io.Reader) ([]byte, error) {
 	var body []byte
 	switch {
 	case data == "-":
-		b, err := io.ReadAll(io.LimitReader(stdin, maxDataBytes+1))
+		b, err := io.ReadAll(io.LimitReader(stdin, check.MaxBodyBytes+1))
 		if err != nil {
 			return nil, usagef("--data -: reading standard input: %v", err)
 		}
@@ -202,22 +201,13 @@ func readData(data string, stdin io.Reader) ([]byte, error) {
 			return nil, usagef("--data: %v", err)
 		}
 		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, maxDataBytes+1))
+		b, err := io.ReadAll(io.LimitReader(f, check.MaxBodyBytes+1))
 		if err != nil {
 			return nil, usagef("--data: reading %s: %v", name, err)
 		}
 		body = b
 	default:
 		body = []byte(data)
-	}
-	if len(body) > maxDataBytes {
-		return nil, usagef("--data: body is larger than %d bytes", maxDataBytes)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, usagef("--data: body is empty, not JSON")
-	}
-	if _, err := decodeJSON(body); err != nil {
-		return nil, usagef("--data: not valid JSON: %v", err)
 	}
 	return body, nil
 }

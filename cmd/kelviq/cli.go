@@ -568,18 +568,20 @@ func (a *app) scrub(s string) string {
 	return wrapper.Redact(s, secrets...)
 }
 
-const redacted = "[REDACTED]"
-
 // debugLogger writes the client's attempt records to stderr as text,
 // scrubbed of the configured keys like everything else the CLI prints.
 func (a *app) debugLogger() *slog.Logger {
-	w := writerFunc(func(p []byte) (int, error) {
+	return slog.New(slog.NewTextHandler(a.scrubbedStderr(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// scrubbedStderr writes to standard error with every key removed.
+func (a *app) scrubbedStderr() io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
 		if _, err := io.WriteString(a.stderr, a.scrub(string(p))); err != nil {
 			return 0, err
 		}
 		return len(p), nil
 	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 type writerFunc func([]byte) (int, error)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/redact"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -90,7 +91,7 @@ func provision(t *testing.T, srv *kelviqtest.Server, extID string) (orgJSON, str
 	r = cli(t, env, "", "partner", "orgs", "get", org.OrganizationIdentifier, "--show-secrets", "--output", "json")
 	want(t, r, 0)
 	key := decodeOut[orgJSON](t, r).ServerKey
-	if key == "" || key == redacted {
+	if key == "" || key == redact.Marker {
 		t.Fatalf("server key not revealed with --show-secrets: %s", r)
 	}
 	return org, key
@@ -196,10 +197,10 @@ func TestRefusalsSendNothing(t *testing.T) {
 		{"malformed partner key", map[string]string{envPartnerKey: "sk_live_x", envBaseURL: srv.URL()}, "", []string{"partner", "orgs", "list"}, "KELVIQ_PARTNER_KEY"},
 		{"missing server key", noKeys, "", []string{"call", "listCustomers"}, "KELVIQ_SERVER_API_KEY"},
 		{"missing partner key for call", orgEnv, "", []string{"call", "listPartnerOrganizations"}, "KELVIQ_PARTNER_KEY"},
-		{"data not JSON", orgEnv, "", []string{"call", "createCustomer", "--data", "{customerId: x}"}, "error: --data: not valid JSON"},
-		{"data file not JSON", orgEnv, "", []string{"call", "createCustomer", "--data", "@" + badFile}, "error: --data: not valid JSON"},
+		{"data not JSON", orgEnv, "", []string{"call", "createCustomer", "--data", "{customerId: x}"}, "error: --data: must be valid JSON (one value): invalid character"},
+		{"data file not JSON", orgEnv, "", []string{"call", "createCustomer", "--data", "@" + badFile}, "error: --data: must be valid JSON (one value): unexpected end of JSON input"},
 		{"data file missing", orgEnv, "", []string{"call", "createCustomer", "--data", "@" + filepath.Join(dir, "none.json")}, "error: --data"},
-		{"data stdin not JSON", orgEnv, "nope", []string{"call", "createCustomer", "--data", "-"}, "error: --data: not valid JSON"},
+		{"data stdin not JSON", orgEnv, "nope", []string{"call", "createCustomer", "--data", "-"}, "error: --data: must be valid JSON (one value): invalid character"},
 		{"data stdin empty", orgEnv, "", []string{"call", "createCustomer", "--data", "-"}, "error: --data"},
 		{"unknown operation", orgEnv, "", []string{"call", "getEverything"}, `error: unknown operation "getEverything"`},
 		{"unknown -p name", orgEnv, "", []string{"call", "listCustomers", "-p", "colour=blue"}, `error: -p colour: listCustomers has no parameter "colour"`},
@@ -237,7 +238,7 @@ func TestPartnerOrgs(t *testing.T) {
 	r := cli(t, env, "", "--output", "json", "partner", "orgs", "provision", "--external-id", "northwind-0042", "--email", "owner@northwind.example", "--business-name", "Northwind")
 	want(t, r, 0)
 	org := decodeOut[orgJSON](t, r)
-	if org.PartnerExternalID != "northwind-0042" || org.OrganizationIdentifier == "" || org.ServerKey != redacted {
+	if org.PartnerExternalID != "northwind-0042" || org.OrganizationIdentifier == "" || org.ServerKey != redact.Marker {
 		t.Fatalf("provisioned organization: %+v", org)
 	}
 	if !strings.Contains(r.stdout, `"serverKey": "[REDACTED]"`) {
@@ -247,7 +248,7 @@ func TestPartnerOrgs(t *testing.T) {
 	r = cli(t, env, "", "partner", "orgs", "get", org.OrganizationIdentifier, "--output", "json", "--show-secrets")
 	want(t, r, 0)
 	key := decodeOut[orgJSON](t, r).ServerKey
-	if key == "" || key == redacted || !strings.Contains(r.stdout, key) {
+	if key == "" || key == redact.Marker || !strings.Contains(r.stdout, key) {
 		t.Fatalf("--show-secrets should print the server key: %s", r)
 	}
 
@@ -261,7 +262,7 @@ func TestPartnerOrgs(t *testing.T) {
 		for _, format := range []string{"json", "table"} {
 			r := cli(t, env, "", append(args, "--output", format)...)
 			want(t, r, 0)
-			if strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, redacted) || !strings.Contains(r.stdout, org.OrganizationIdentifier) {
+			if strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, redact.Marker) || !strings.Contains(r.stdout, org.OrganizationIdentifier) {
 				t.Fatalf("%v --output %s: want the organization with its key redacted: %s", args, format, r)
 			}
 		}
@@ -269,7 +270,7 @@ func TestPartnerOrgs(t *testing.T) {
 	// ... and with it: the key.
 	r = cli(t, env, "", "--show-secrets", "partner", "orgs", "list", "--output", "table")
 	want(t, r, 0)
-	if !strings.Contains(r.stdout, key) || strings.Contains(r.stdout, redacted) {
+	if !strings.Contains(r.stdout, key) || strings.Contains(r.stdout, redact.Marker) {
 		t.Fatalf("list --show-secrets: %s", r)
 	}
 
@@ -286,7 +287,7 @@ func TestPartnerOrgs(t *testing.T) {
 
 	r = cli(t, env, "", "partner", "orgs", "get", "--external-id", "northwind-0042", "--output", "table")
 	want(t, r, 0)
-	for _, s := range []string{"IDENTIFIER", "EXTERNAL ID", "northwind-0042", "SERVER KEY", redacted} {
+	for _, s := range []string{"IDENTIFIER", "EXTERNAL ID", "northwind-0042", "SERVER KEY", redact.Marker} {
 		if !strings.Contains(r.stdout, s) {
 			t.Fatalf("table output lacks %q: %s", s, r)
 		}
@@ -317,7 +318,7 @@ func TestGlobalFlagsBeforeAndAfter(t *testing.T) {
 			t.Fatalf("same command, different output:\n%s\n---\n%s", outputs[0], o)
 		}
 	}
-	if strings.Contains(outputs[0], redacted) {
+	if strings.Contains(outputs[0], redact.Marker) {
 		t.Fatalf("--show-secrets ignored: %s", outputs[0])
 	}
 	// Flags win over the environment.
@@ -589,13 +590,13 @@ func TestCallRedaction(t *testing.T) {
 	r := cli(t, env, "", "call", "provisionPartnerOrganization", "--data", `{"externalId": "call-redact", "email": "call-redact@example.com"}`)
 	want(t, r, 0)
 	org := decodeOut[map[string]any](t, r)
-	if org["serverKey"] != redacted || org["partnerExternalId"] != "call-redact" {
+	if org["serverKey"] != redact.Marker || org["partnerExternalId"] != "call-redact" {
 		t.Fatalf("call output should redact serverKey: %s", r)
 	}
 	r = cli(t, env, "", "call", "retrievePartnerOrganizationByExternalId", "-p", "externalId=call-redact", "--show-secrets")
 	want(t, r, 0)
 	key, _ := decodeOut[map[string]any](t, r)["serverKey"].(string)
-	if key == "" || key == redacted {
+	if key == "" || key == redact.Marker {
 		t.Fatalf("--show-secrets should reveal serverKey: %s", r)
 	}
 	for _, args := range [][]string{
@@ -605,7 +606,7 @@ func TestCallRedaction(t *testing.T) {
 	} {
 		r := cli(t, env, "", args...)
 		want(t, r, 0)
-		if strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, redacted) {
+		if strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, redact.Marker) {
 			t.Fatalf("%v leaks the server key: %s", args, r)
 		}
 		r = cli(t, env, "", append(args, "--show-secrets")...)
@@ -620,7 +621,7 @@ func TestDemo(t *testing.T) {
 	t.Parallel()
 	r := cli(t, nil, "", "demo")
 	want(t, r, 0)
-	for _, s := range []string{"in-memory fake API", "1. Provisioned", "server key", redacted, "customer", "product", "plan", "Done."} {
+	for _, s := range []string{"in-memory fake API", "1. Provisioned", "server key", redact.Marker, "customer", "product", "plan", "Done."} {
 		if !strings.Contains(r.stdout, s) {
 			t.Fatalf("demo output lacks %q: %s", s, r)
 		}
@@ -629,7 +630,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo wrote to stderr: %s", r)
 	}
 	keyLine := regexp.MustCompile(`(?m)^\s+server key\s+(\S+)$`)
-	if m := keyLine.FindStringSubmatch(r.stdout); m == nil || m[1] != redacted {
+	if m := keyLine.FindStringSubmatch(r.stdout); m == nil || m[1] != redact.Marker {
 		t.Fatalf("demo should print the server key redacted: %s", r)
 	}
 	if strings.Contains(r.stdout, "kvqp_") {
@@ -638,7 +639,7 @@ func TestDemo(t *testing.T) {
 
 	r = cli(t, nil, "", "demo", "--show-secrets")
 	want(t, r, 0)
-	if m := keyLine.FindStringSubmatch(r.stdout); m == nil || m[1] == redacted {
+	if m := keyLine.FindStringSubmatch(r.stdout); m == nil || m[1] == redact.Marker {
 		t.Fatalf("demo --show-secrets should print the server key: %s", r)
 	}
 }

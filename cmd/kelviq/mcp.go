@@ -88,16 +88,6 @@ An MCP client's configuration, e.g.:
 	return c
 }
 
-// scrubbedStderr writes to standard error with every key removed.
-func (a *app) scrubbedStderr() io.Writer {
-	return writerFunc(func(p []byte) (int, error) {
-		if _, err := io.WriteString(a.stderr, a.scrub(string(p))); err != nil {
-			return 0, err
-		}
-		return len(p), nil
-	})
-}
-
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }

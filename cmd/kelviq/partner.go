@@ -39,7 +39,7 @@ func (a *app) secret(s wrapper.Secret) string {
 	if a.g.showSecrets {
 		return s.Reveal()
 	}
-	return redacted
+	return s.String() // the Secret's own marker
 }
 
 func (a *app) printOrg(o *wrapper.PartnerOrganization) error {

@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/check"
+	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/kelviqtest"
 	"github.com/kelviq/kelviq-go/webhook"
 )
@@ -59,13 +61,13 @@ Event types: ` + eventTypeList() + `.`,
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Kelviq-Partner-Key", key)
+		req.Header.Set(api.OperationProvisionPartnerOrganization.CredentialHeader(), key) // the fake's controls take the partner key
 		resp, err := (&http.Client{Timeout: a.g.timeout}).Do(req)
 		if err != nil {
 			return fmt.Errorf("trigger: %w", err)
 		}
 		defer resp.Body.Close()
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, errbody.MaxRead))
 		if err != nil {
 			return fmt.Errorf("trigger: reading the response: %w", err)
 		}

@@ -83,12 +83,14 @@ Example:
 		case key == "":
 			return usagef("--secret is required (or set %s)", envWebhookSecret)
 		}
-		body, err := io.ReadAll(io.LimitReader(a.stdin, maxDataBytes+1))
+		// The limit of a handler's (webhook.NewHandler's default): what it
+		// would refuse, verify does not accept.
+		body, err := io.ReadAll(io.LimitReader(a.stdin, webhook.DefaultMaxBodyBytes+1))
 		if err != nil {
 			return usagef("reading the body from standard input: %v", err)
 		}
-		if len(body) > maxDataBytes {
-			return usagef("the body on standard input is larger than %d bytes", maxDataBytes)
+		if int64(len(body)) > webhook.DefaultMaxBodyBytes {
+			return usagef("the body on standard input is larger than %d bytes", webhook.DefaultMaxBodyBytes)
 		}
 		h := http.Header{}
 		h.Set(webhook.HeaderID, *id)

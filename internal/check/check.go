@@ -237,7 +237,7 @@ func paramValue(p api.Param, v string) error {
 // key twice (servers disagree on which of the two counts).
 func Body(body []byte) error {
 	if len(body) > MaxBodyBytes {
-		return Invalid("body", fmt.Sprintf("must be at most %d bytes, not %d", MaxBodyBytes, len(body)))
+		return Invalid("body", fmt.Sprintf("must be at most %d bytes", MaxBodyBytes))
 	}
 	if !utf8.Valid(body) {
 		return Invalid("body", "must be valid UTF-8")
@@ -246,7 +246,8 @@ func Body(body []byte) error {
 		if d := Depth(body); d > MaxBodyDepth {
 			return Invalid("body", fmt.Sprintf("must nest at most %d levels deep", MaxBodyDepth))
 		}
-		return Invalid("body", "must be valid JSON (one value)")
+		var v json.RawMessage // the decoder's words say where it goes wrong
+		return Invalid("body", fmt.Sprintf("must be valid JSON (one value): %v", json.Unmarshal(body, &v)))
 	}
 	// One value, valid: walk its tokens for depth and duplicate keys.
 	type frame struct {
