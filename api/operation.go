@@ -39,6 +39,7 @@ type operation struct {
 	successCodes          []int
 	auth                  Auth
 	credentialHeader      string
+	maxPageSize           int
 }
 
 var noOperation operation
@@ -131,15 +132,9 @@ func (o Operation) Paginated() bool {
 }
 
 // MaxPageSize is the largest page_size the operation takes: the
-// parameter's maximum, or 100 when the spec sets none.
-func (o Operation) MaxPageSize() int {
-	for _, p := range o.facts().params {
-		if p.Name == "page_size" && p.Max > 0 {
-			return p.Max
-		}
-	}
-	return 100
-}
+// parameter's maximum, or 100 when the spec sets none (the rule is
+// specdoc's; the table holds its result).
+func (o Operation) MaxPageSize() int { return o.facts().maxPageSize }
 
 // Operations returns every operation of the API, sorted by path then
 // method.

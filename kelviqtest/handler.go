@@ -199,7 +199,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, handlers map[stri
 	}
 
 	ctx := context.WithValue(r.Context(), opCtxKey, info)
-	o, ok := s.authenticate(w, r, info.auth, clientKeyOperations[info.id]) // clientKeyOperations: beyond.go
+	o, ok := s.authenticate(w, r, info.table.Auth(), clientKeyOperations[info.id]) // clientKeyOperations: beyond.go
 	if !ok {
 		return info
 	}

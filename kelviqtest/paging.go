@@ -27,7 +27,7 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items
 	if info := opFrom(r); info != nil {
 		size = s.defaultPageSize(info)
 		if pageSize != nil && *pageSize >= 1 {
-			size = min(*pageSize, s.maxPageSize(info))
+			size = min(*pageSize, info.table.MaxPageSize())
 		}
 	}
 	n := 1
@@ -65,7 +65,7 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, item
 // writeLargestPage responds with the first page of items at the largest page
 // size the operation allows, for lists that take no page parameters.
 func writeLargestPage[T any](w http.ResponseWriter, r *http.Request, s *specIndex, items []T) {
-	writePage(w, r, s, items, nil, ptr(s.maxPageSize(opFrom(r))))
+	writePage(w, r, s, items, nil, ptr(opFrom(r).table.MaxPageSize()))
 }
 
 // pageURL is the request's absolute URL with its page parameter set to n

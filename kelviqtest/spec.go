@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -34,8 +33,10 @@ type opInfo struct {
 	id     string
 	method string
 	path   string
-	auth   wrapper.Auth
-	op     *openapi3.Operation
+	// table is the operation in the client's table (generated from the
+	// same openapi.json): its credential and page size limit.
+	table wrapper.Operation
+	op    *openapi3.Operation
 }
 
 // uuidPattern accepts any canonical UUID, whatever its version.
@@ -77,13 +78,11 @@ func loadSpec() (*specIndex, error) {
 			if op.OperationID == "" {
 				return nil, fmt.Errorf("kelviqtest: openapi.json: %s %s has no operationId", method, path)
 			}
-			idx.ops[op.OperationID] = &opInfo{
-				id:     op.OperationID,
-				method: method,
-				path:   path,
-				auth:   authOf(doc, op),
-				op:     op,
+			table, ok := wrapper.LookupOperation(op.OperationID)
+			if !ok {
+				return nil, fmt.Errorf("kelviqtest: openapi.json: %s is not in the generated operation table (run make generate)", op.OperationID)
 			}
+			idx.ops[op.OperationID] = &opInfo{id: op.OperationID, method: method, path: path, table: table, op: op}
 		}
 	}
 	idx.router, err = gorillamux.NewRouter(doc)
@@ -104,34 +103,6 @@ func checkAbsoluteURL(s string) error {
 		return errors.New("not an absolute http(s) URL")
 	}
 	return nil
-}
-
-// authOf returns the credential an operation needs. The wrapper's table,
-// generated from the same spec, decides; an operation the wrapper does not
-// know yet (the spec is newer) is read from the document the same way.
-func authOf(doc *openapi3.T, op *openapi3.Operation) wrapper.Auth {
-	if w, ok := wrapper.LookupOperation(op.OperationID); ok {
-		return w.Auth()
-	}
-	reqs := doc.Security
-	if op.Security != nil {
-		reqs = *op.Security
-	}
-	for _, req := range reqs {
-		for name := range req {
-			ref := doc.Components.SecuritySchemes[name]
-			if ref == nil || ref.Value == nil {
-				continue
-			}
-			switch s := ref.Value; {
-			case s.Type == "apiKey" && s.In == "header":
-				return wrapper.AuthPartnerKey
-			case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
-				return wrapper.AuthServerKey
-			}
-		}
-	}
-	return wrapper.AuthNone
 }
 
 // param returns the operation's parameter (its own or its path item's).
@@ -165,15 +136,6 @@ func (s *specIndex) defaultPageSize(o *opInfo) int {
 		}
 	}
 	return 10
-}
-
-// maxPageSize reads the page_size maximum from the spec, 100 when none.
-func (s *specIndex) maxPageSize(o *opInfo) int {
-	p := s.param(o, openapi3.ParameterInQuery, "page_size")
-	if p != nil && p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Max != nil && *p.Schema.Value.Max >= 1 {
-		return int(*p.Schema.Value.Max)
-	}
-	return 100
 }
 
 // provisionMaxLength is the spec's maxLength for a property of the

@@ -46,8 +46,9 @@ valid JSON before anything is sent. A redirect (e.g. downloadCatalogPlanFile)
 is not followed: its Location is printed.
 
 With --all, a paginated list operation (one with page and page_size) is walked
-page by page (page_size 100 unless -p page_size is given) until next is null,
-and every item of every page is printed as one JSON array.
+page by page (at the largest page_size the operation takes, unless -p
+page_size is given) until next is null, and every item of every page is
+printed as one JSON array.
 
 The credential is chosen from the spec: KELVIQ_PARTNER_KEY for the partner
 operations, a server key for the others. call targets production unless

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -127,6 +128,54 @@ func (o *Operation) Paginated() bool {
 	_, page := o.QueryParam("page")
 	_, size := o.QueryParam("page_size")
 	return page && size
+}
+
+// DefaultMaxPageSize is the largest page_size of a paginated operation
+// whose spec sets no maximum.
+const DefaultMaxPageSize = 100
+
+// MaxPageSize is the largest page_size the operation takes: the
+// parameter's maximum, else DefaultMaxPageSize (also the size of the one
+// page a list without page parameters gives). The generated operation
+// table holds it, so every walker, the fake and the descriptions read this
+// one rule.
+func (o *Operation) MaxPageSize() int {
+	if p, _ := o.QueryParam("page_size"); p.Schema != nil && p.Schema.Maximum != nil && *p.Schema.Maximum > 0 {
+		return *p.Schema.Maximum
+	}
+	return DefaultMaxPageSize
+}
+
+// Credential is what an operation's security asks a request to carry.
+type Credential int
+
+// The credentials this client knows.
+const (
+	// NoCredential: the operation takes no credential.
+	NoCredential Credential = iota
+	// PartnerKey: an API key in a header (X-Kelviq-Partner-Key).
+	PartnerKey
+	// ServerKey: a bearer token in Authorization.
+	ServerKey
+)
+
+// Credential returns the credential the operation's security asks for and
+// the header it goes in: the first of its schemes that is an API key in a
+// header or an HTTP bearer scheme decides. A security requirement of
+// neither kind is an error, since no client could meet it.
+func (o *Operation) Credential() (Credential, string, error) {
+	for _, sc := range o.Security {
+		switch {
+		case sc.Type == "apiKey" && sc.In == "header" && sc.Header != "":
+			return PartnerKey, http.CanonicalHeaderKey(sc.Header), nil
+		case sc.Type == "http" && strings.EqualFold(sc.Scheme, "bearer"):
+			return ServerKey, "Authorization", nil
+		}
+	}
+	if len(o.Security) > 0 {
+		return NoCredential, "", fmt.Errorf("%s: security %v is neither a bearer token nor an API key in a header", o.ID, o.Security)
+	}
+	return NoCredential, "", nil
 }
 
 // QueryParam returns the query parameter called name.

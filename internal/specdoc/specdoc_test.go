@@ -70,3 +70,50 @@ func TestSchemaDetails(t *testing.T) {
 		t.Errorf("tags: %+v", d.Tags)
 	}
 }
+
+// MaxPageSize and Credential are the one reading of page_size's maximum
+// and of an operation's security that every generator uses.
+func TestMaxPageSizeAndCredential(t *testing.T) {
+	doc := `{"components":{"securitySchemes":{
+	   "partner":{"type":"apiKey","in":"header","name":"x-kelviq-partner-key"},
+	   "server":{"type":"http","scheme":"bearer"},
+	   "cookie":{"type":"apiKey","in":"cookie","name":"sid"}}},
+	 "paths":{
+	  "/capped/":{"get":{"operationId":"capped","security":[{"server":[]}],"parameters":[
+	    {"name":"page","in":"query","schema":{"type":"integer"}},
+	    {"name":"page_size","in":"query","schema":{"type":"integer","maximum":50}}],"responses":{"200":{}}}},
+	  "/open/":{"get":{"operationId":"open","security":[{"partner":[]}],"parameters":[
+	    {"name":"page","in":"query","schema":{"type":"integer"}},
+	    {"name":"page_size","in":"query","schema":{"type":"integer"}}],"responses":{"200":{}}}},
+	  "/plain/":{"get":{"operationId":"plain","security":[],"responses":{"200":{}}}},
+	  "/cookie/":{"get":{"operationId":"cookie","security":[{"cookie":[]}],"responses":{"200":{}}}}}}`
+	d, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*Operation{}
+	for _, o := range d.Operations {
+		byID[o.ID] = o
+	}
+	for _, tc := range []struct {
+		id     string
+		max    int
+		cred   Credential
+		header string
+		fails  bool
+	}{
+		{"capped", 50, ServerKey, "Authorization", false},
+		{"open", DefaultMaxPageSize, PartnerKey, "X-Kelviq-Partner-Key", false},
+		{"plain", DefaultMaxPageSize, NoCredential, "", false},
+		{"cookie", DefaultMaxPageSize, NoCredential, "", true},
+	} {
+		o := byID[tc.id]
+		if o == nil {
+			t.Fatalf("%s not loaded", tc.id)
+		}
+		cred, header, err := o.Credential()
+		if got := o.MaxPageSize(); got != tc.max || cred != tc.cred || header != tc.header || (err != nil) != tc.fails {
+			t.Errorf("%s: MaxPageSize %d, Credential %v %q %v; want %d, %v %q, fails %v", tc.id, got, cred, header, err, tc.max, tc.cred, tc.header, tc.fails)
+		}
+	}
+}

@@ -129,8 +129,8 @@ func makeTool(doc *specdoc.Doc, o *specdoc.Operation) (tool, error) {
 		return t, err
 	}
 	t.Schema = string(raw)
-	t.Description = describe(o)
-	return t, nil
+	t.Description, err = describe(o)
+	return t, err
 }
 
 // hints are the MCP annotations that follow from the method. GET (and
@@ -157,7 +157,7 @@ func hints(o *specdoc.Operation) (readOnly, idempotent, destructive bool) {
 
 // describe says what the tool does, from the spec's summary and
 // description, and how to call it, from the operation's facts.
-func describe(o *specdoc.Operation) string {
+func describe(o *specdoc.Operation) (string, error) {
 	var parts []string
 	for _, s := range []string{o.Summary, o.Description} {
 		if s = strings.TrimSpace(s); s != "" {
@@ -167,24 +167,17 @@ func describe(o *specdoc.Operation) string {
 			parts = append(parts, s)
 		}
 	}
-	cred := "no credential"
-	for _, sc := range o.Security {
-		switch {
-		case sc.Type == "apiKey":
-			cred = "the partner key"
-		case sc.Type == "http":
-			cred = "the organization's server key"
-		}
+	kind, _, err := o.Credential()
+	if err != nil {
+		return "", err // inputSchema has refused it already
 	}
+	cred := map[specdoc.Credential]string{specdoc.NoCredential: "no credential", specdoc.PartnerKey: "the partner key", specdoc.ServerKey: "the organization's server key"}[kind]
 	parts = append(parts, fmt.Sprintf("Sends %s %s with %s.", o.Method, o.Path, cred))
 	if len(o.Servers) > 0 {
 		parts = append(parts, "Served by kelviq's edge host.")
 	}
 	if o.Paginated() {
-		max := 100
-		if p, ok := o.QueryParam("page_size"); ok && p.Schema.Maximum != nil {
-			max = *p.Schema.Maximum
-		}
+		max := o.MaxPageSize()
 		parts = append(parts, fmt.Sprintf("One page per call: page counts from 1, page_size is at most %d; the response's next is null on the last page.", max))
 	}
 	if o.HasBody {
@@ -204,7 +197,7 @@ func describe(o *specdoc.Operation) string {
 			break
 		}
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, " "), nil
 }
 
 // inputSchema is the tool's input: an object with a property per path and
@@ -261,14 +254,14 @@ func inputSchema(doc *specdoc.Doc, o *specdoc.Operation) (map[string]any, error)
 			required = append(required, bodyArg)
 		}
 	}
-	for _, sc := range o.Security {
-		if sc.Type == "http" {
-			props[orgArg] = map[string]any{
-				"type":      "string",
-				"minLength": 1,
-				"description": "Act for this partner organization (its kelviq UUID or your external ID for it) instead of the " +
-					"organization of the configured server key. Its server key is fetched with the partner key and never shown.",
-			}
+	if cred, _, err := o.Credential(); err != nil {
+		return nil, err
+	} else if cred == specdoc.ServerKey {
+		props[orgArg] = map[string]any{
+			"type":      "string",
+			"minLength": 1,
+			"description": "Act for this partner organization (its kelviq UUID or your external ID for it) instead of the " +
+				"organization of the configured server key. Its server key is fetched with the partner key and never shown.",
 		}
 	}
 	out := map[string]any{

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"go/format"
 	"log"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,22 +125,16 @@ func writeOperation(b *bytes.Buffer, o *specdoc.Operation) error {
 	if o.Summary != "" {
 		fmt.Fprintf(b, "summary: %q,\n", o.Summary)
 	}
-	auth, header := "AuthNone", ""
 	b.WriteString("security: []SecurityScheme{")
 	for _, sc := range o.Security {
 		fmt.Fprintf(b, "{Name: %q, Type: %q, Scheme: %q, In: %q, Header: %q},", sc.Name, sc.Type, sc.Scheme, sc.In, sc.Header)
-		switch {
-		case auth != "AuthNone":
-		case sc.Type == "apiKey" && sc.In == "header" && sc.Header != "":
-			auth, header = "AuthPartnerKey", http.CanonicalHeaderKey(sc.Header)
-		case sc.Type == "http" && strings.EqualFold(sc.Scheme, "bearer"):
-			auth, header = "AuthServerKey", "Authorization"
-		}
 	}
 	b.WriteString("},\n")
-	if len(o.Security) > 0 && auth == "AuthNone" {
-		return fmt.Errorf("security %v is neither a bearer token nor an API key in a header", o.Security)
+	cred, header, err := o.Credential()
+	if err != nil {
+		return err
 	}
+	auth := map[specdoc.Credential]string{specdoc.NoCredential: "AuthNone", specdoc.PartnerKey: "AuthPartnerKey", specdoc.ServerKey: "AuthServerKey"}[cred]
 	fmt.Fprintf(b, "auth: %s, credentialHeader: %q,\n", auth, header)
 	if len(o.Servers) > 0 {
 		fmt.Fprintf(b, "servers: %#v,\n", o.Servers)
@@ -163,6 +156,7 @@ func writeOperation(b *bytes.Buffer, o *specdoc.Operation) error {
 		}
 		b.WriteString("},\n")
 	}
+	fmt.Fprintf(b, "maxPageSize: %d,\n", o.MaxPageSize())
 	if o.HasBody {
 		fmt.Fprintf(b, "hasBody: true, bodyRequired: %t,\n", o.BodyRequired)
 	}

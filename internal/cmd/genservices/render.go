@@ -14,8 +14,6 @@ import (
 	"github.com/kelviq/kelviq-go/internal/specdoc"
 )
 
-const defaultMaxPageSize = 100
-
 type renderer struct {
 	g *goAPI
 	q *qualifier
@@ -386,10 +384,7 @@ func (r *renderer) plan(s service, m method, o *specdoc.Operation) (*methodPlan,
 
 func (r *renderer) paging(pl *methodPlan, listExpr ast.Expr) (*paging, error) {
 	o := pl.op
-	pg := &paging{ListType: pl.retType, MaxSize: defaultMaxPageSize}
-	if sp, _ := o.QueryParam("page_size"); sp.Schema != nil && sp.Schema.Maximum != nil && *sp.Schema.Maximum > 0 {
-		pg.MaxSize = *sp.Schema.Maximum
-	}
+	pg := &paging{ListType: pl.retType, MaxSize: o.MaxPageSize()}
 	if !strings.HasPrefix(pl.name, "List") {
 		return nil, fmt.Errorf("paginated method %s: name must start with List", pl.name)
 	}
