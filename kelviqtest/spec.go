@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	kelviq "github.com/kelviq/kelviq-go"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
@@ -99,7 +100,7 @@ func checkAbsoluteURL(s string) error {
 	if err != nil {
 		return errors.New("not a URL")
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !check.IsAbsoluteHTTP(u) {
 		return errors.New("not an absolute http(s) URL")
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"unsafe"
 
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/internal/transport"
 )
@@ -151,7 +152,7 @@ func redirectLocation(resp *http.Response, err error) (*url.URL, error) {
 	if err == nil && resp.Request != nil && resp.Request.URL != nil {
 		u = resp.Request.URL.ResolveReference(u)
 	}
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if err != nil || !check.IsAbsoluteHTTP(u) {
 		return nil, bad("Location is not an http(s) URL")
 	}
 	return u, nil

@@ -470,7 +470,7 @@ func classify(err error, timeout time.Duration) (int, string) {
 		}
 		return 1, msg
 	case errors.As(err, &valErr):
-		return 2, fmt.Sprintf("invalid %s: %s", valErr.Field, valErr.Rule)
+		return 2, trimPrefix(valErr.Error())
 	case errors.As(err, &credErr):
 		return 2, missingKeyMessage(credErr.Auth, credErr.OperationID, envServerKey, "")
 	case errors.Is(err, wrapper.ErrInvalidInput):

@@ -80,7 +80,7 @@ one event on demand. --timeout, --retries and --deadline do not apply.`,
 		case *hookURL == "" && fs.Changed("webhook-secret"):
 			return usagef("--webhook-secret: needs --webhook-url")
 		case *hookURL != "":
-			if u, err := url.Parse(*hookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if u, err := url.Parse(*hookURL); err != nil || !check.IsAbsoluteHTTP(u) {
 				return usagef("--webhook-url: %q is not an absolute http(s) URL", *hookURL)
 			}
 			if err := check.KeyRule("the signing secret", secret, kelviqtest.WebhookSecretPrefix); err != nil {

@@ -395,6 +395,13 @@ func ParseBaseURL(where, raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// IsAbsoluteHTTP reports whether u is an absolute http or https URL with a
+// host: the only kind of URL the API takes or gives (webhook endpoints,
+// redirects' Locations, format "uri" values).
+func IsAbsoluteHTTP(u *url.URL) bool {
+	return u != nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 // IsLoopback reports whether host (without a port) is localhost or a
 // loopback IP address.
 func IsLoopback(host string) bool {

@@ -459,7 +459,7 @@ func (s *Server) errorResult(err error) *mcp.CallToolResult {
 		e["attempts"] = apiErr.Attempts
 	case errors.As(err, &valErr):
 		e["field"] = valErr.Field
-		e["message"] = "invalid " + valErr.Field + ": " + valErr.Rule + " (nothing was sent)"
+		e["message"] = strings.TrimPrefix(valErr.Error(), "kelviq: ") + " (nothing was sent)"
 	case errors.As(err, &credErr):
 		e["message"] = fmt.Sprintf("%s needs the %s, which this server was started without. Restart it after this: %s.",
 			credErr.OperationID, credErr.Auth, s.missingKey(credErr.Auth))
