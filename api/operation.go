@@ -86,6 +86,18 @@ func (o Operation) Servers() []string { return slices.Clone(o.facts().servers) }
 // parameters, in spec order.
 func (o Operation) Params() []Param { return slices.Clone(o.facts().params) }
 
+// QueryParam returns the operation's query parameter called name, without
+// copying the others (the request engine looks up each parameter of every
+// request it sends).
+func (o Operation) QueryParam(name string) (Param, bool) {
+	for _, p := range o.facts().params {
+		if p.In == "query" && p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
 // HasBody reports whether the operation takes a request body.
 func (o Operation) HasBody() bool { return o.facts().hasBody }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/testkit"
 	"github.com/kelviq/kelviq-go/wrapper"
 )
@@ -256,5 +257,68 @@ func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 	var ve *wrapper.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "feature_id" {
 		t.Errorf("DeleteCatalogPlanFeature(plan-1, ..) = %v", err)
+	}
+}
+
+// TestQueryBoundsAtEveryDoor: a query value the spec rules out (page_size
+// over its maximum, page under 1, a search over the length limit) is
+// refused by the request engine before anything is sent, whether a service
+// method or Call built the request, with the same error.
+func TestQueryBoundsAtEveryDoor(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	ctx := context.Background()
+	over, zero, long := 101, 0, strings.Repeat("s", 4097)
+	for _, tc := range []struct {
+		name        string
+		typed, call func() error
+		field, rule string
+	}{
+		{"page_size over the maximum",
+			func() error {
+				_, err := c.Customers.List(ctx, &api.ListCustomersParams{PageSize: &over})
+				return err
+			},
+			func() error {
+				_, err := c.Call(ctx, "listCustomers", map[string]string{"page_size": "101"}, nil)
+				return err
+			},
+			"page_size", "must be at most 100"},
+		{"page under 1",
+			func() error {
+				_, err := c.Customers.List(ctx, &api.ListCustomersParams{Page: &zero})
+				return err
+			},
+			func() error { _, err := c.Call(ctx, "listCustomers", map[string]string{"page": "0"}, nil); return err },
+			"page", "must be at least 1"},
+		{"search over the length limit",
+			func() error {
+				_, err := c.Customers.List(ctx, &api.ListCustomersParams{Search: &long})
+				return err
+			},
+			func() error {
+				_, err := c.Call(ctx, "listCustomers", map[string]string{"search": long}, nil)
+				return err
+			},
+			"search", "must be at most 4096 bytes"},
+	} {
+		for door, send := range map[string]func() error{"service": tc.typed, "Call": tc.call} {
+			err := send()
+			var ve *wrapper.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.field || ve.Rule != tc.rule {
+				t.Errorf("%s by %s: %v, want a ValidationError %s: %s", tc.name, door, err, tc.field, tc.rule)
+			}
+		}
+	}
+	if n := srv.Count(); n != 0 {
+		t.Errorf("server saw %d requests, want 0", n)
+	}
+	// The bounds are inclusive, and All walks at the maximum.
+	max := 100
+	if _, err := c.Customers.List(ctx, &api.ListCustomersParams{PageSize: &max}); err != nil {
+		t.Errorf("page_size 100: %v", err)
+	}
+	if n := srv.Count(); n != 1 {
+		t.Errorf("server saw %d requests, want 1", n)
 	}
 }

@@ -191,6 +191,39 @@ func Call(op api.Operation, params map[string]string, body []byte) (map[string]s
 	return wire, nil
 }
 
+// Query checks the query of a request for op, as whichever door built it
+// (a service method, Call, the CLI, kelviq mcp): each value of a query
+// parameter the spec declares meets the rules Call applies to it (valid
+// text within its length, an integer within its bounds, a boolean, a date,
+// a UUID). The request engine runs it before sending, so a value the spec
+// rules out is refused here at every door, never by the server.
+func Query(op api.Operation, rawQuery string) error {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			return Invalid("query", fmt.Sprintf("has a parameter name that is not escaped right: %q", k))
+		}
+		p, ok := op.QueryParam(name)
+		if !ok {
+			continue // not the spec's: a request editor's, say
+		}
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return Invalid(name, "must be escaped right in the query")
+		}
+		if err := paramValue(p, value); err != nil {
+			return err
+		}
+		if _, err := wireValue(p, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // wireValue checks v against p's schema (type integer, boolean; format
 // date, uuid) and returns the text the typed builders write for it.
 func wireValue(p api.Param, v string) (string, error) {

@@ -298,3 +298,43 @@ func TestApply(t *testing.T) {
 		t.Errorf("Apply stops at the first error: err %v, seen %v", err, s.seen)
 	}
 }
+
+// Query applies Call's value rules to a query as a builder wrote it.
+func TestQuery(t *testing.T) {
+	t.Parallel()
+	orders, _ := api.LookupOperation("listOrders")
+	for _, q := range []string{"", "page=1&page_size=100", "search=a+b%26c&is_renewal=true&start_date=2026-01-31", "not_the_specs=anything&page=2"} {
+		if err := Query(orders, q); err != nil {
+			t.Errorf("Query(%q): %v", q, err)
+		}
+	}
+	for q, want := range map[string]string{
+		"page_size=101":          "invalid page_size: must be at most 100",
+		"page=0":                 "invalid page: must be at least 1",
+		"page=x":                 `invalid page: "x" is not an integer`,
+		"is_renewal=yes":         "invalid is_renewal",
+		"start_date=2026-02-30":  "invalid start_date",
+		"search=%ff":             "invalid search: must be valid UTF-8",
+		"search=%zz":             "invalid search: must be escaped right in the query",
+		"page=1&page_size=1000":  "invalid page_size: must be at most 100",
+		"search=" + long4097Text: "invalid search: must be at most 4096 bytes",
+	} {
+		if err := Query(orders, q); err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, api.ErrInvalidInput) {
+			t.Errorf("Query(%.40q) = %v, want %q", q, err, want)
+		}
+	}
+}
+
+var long4097Text = strings.Repeat("s", 4097)
+
+// BenchmarkQuery is the engine's check of a list request's query.
+func BenchmarkQuery(b *testing.B) {
+	orders, _ := api.LookupOperation("listOrders")
+	const q = "search=ada&status=paid&start_date=2026-01-01&page_size=100&page=3"
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Query(orders, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
