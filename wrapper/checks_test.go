@@ -263,7 +263,7 @@ func TestDotSegmentsRefusedThroughEveryDoor(t *testing.T) {
 // TestQueryBoundsAtEveryDoor: a query value the spec rules out (page_size
 // over its maximum, page under 1, a search over the length limit) is
 // refused by the request engine before anything is sent, whether a service
-// method or Call built the request, with the same error.
+// method (List or All) or Call built the request, with the same error.
 func TestQueryBoundsAtEveryDoor(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t)
@@ -310,10 +310,20 @@ func TestQueryBoundsAtEveryDoor(t *testing.T) {
 			}
 		}
 	}
+	// All asks for the size it is given, and so is refused as List is:
+	// one error, yielded once, nothing sent.
+	var errs []error
+	for _, err := range c.Customers.All(ctx, &api.ListCustomersParams{PageSize: &over}) {
+		errs = append(errs, err)
+	}
+	var ve *wrapper.ValidationError
+	if len(errs) != 1 || !errors.As(errs[0], &ve) || ve.Field != "page_size" || ve.Rule != "must be at most 100" {
+		t.Errorf("All with page_size 101 yielded %v, want one ValidationError page_size: must be at most 100", errs)
+	}
 	if n := srv.Count(); n != 0 {
 		t.Errorf("server saw %d requests, want 0", n)
 	}
-	// The bounds are inclusive, and All walks at the maximum.
+	// The bounds are inclusive.
 	max := 100
 	if _, err := c.Customers.List(ctx, &api.ListCustomersParams{PageSize: &max}); err != nil {
 		t.Errorf("page_size 100: %v", err)

@@ -279,11 +279,12 @@ func (s *CustomersService) List(ctx context.Context, params *api.ListCustomersPa
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through listCustomers
-// on the client's base URL: the response's next link is only a sign that there
-// is one more page, and is never followed. It stops after a page without next
-// or without results, when the loop breaks, or at the first error (ctx's
-// included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listCustomers on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *CustomersService) All(ctx context.Context, params *api.ListCustomersParams) iter.Seq2[api.CustomerResponse, error] {
 	var p api.ListCustomersParams
 	if params != nil {
@@ -364,12 +365,12 @@ func (s *CheckoutSessionsService) List(ctx context.Context, params *api.ListChec
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listCheckoutSessions on the client's base URL: the response's next link is
-// only a sign that there is one more page, and is never followed. It stops
-// after a page without next or without results, when the loop breaks, or at
-// the first error (ctx's included), which it yields once. It holds one page at
-// a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listCheckoutSessions on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *CheckoutSessionsService) All(ctx context.Context, params *api.ListCheckoutSessionsParams) iter.Seq2[api.CheckoutSessionResponse, error] {
 	var p api.ListCheckoutSessionsParams
 	if params != nil {
@@ -415,12 +416,12 @@ func (s *CheckoutSessionsService) ListEvents(ctx context.Context, sessionID stri
 // AllEvents iterates over every item that ListEvents returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listCheckoutSessionEvents on the client's base URL: the response's next link
-// is only a sign that there is one more page, and is never followed. It stops
-// after a page without next or without results, when the loop breaks, or at
-// the first error (ctx's included), which it yields once. It holds one page at
-// a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listCheckoutSessionEvents on the client's base URL:
+// the response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 //
 // Before anything is sent, sessionID must be a non-empty path segment;
 // otherwise it yields a *ValidationError.
@@ -535,11 +536,12 @@ func (s *TransactionsService) List(ctx context.Context, params *api.ListTransact
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listTransactions on the client's base URL: the response's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listTransactions on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *TransactionsService) All(ctx context.Context, params *api.ListTransactionsParams) iter.Seq2[api.TransactionResponse, error] {
 	var p api.ListTransactionsParams
 	if params != nil {
@@ -571,11 +573,12 @@ func (s *OrdersService) List(ctx context.Context, params *api.ListOrdersParams) 
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through listOrders on
-// the client's base URL: the response's next link is only a sign that there is
-// one more page, and is never followed. It stops after a page without next or
-// without results, when the loop breaks, or at the first error (ctx's
-// included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listOrders on the client's base URL: the response's
+// next link is only a sign that there is one more page, and is never followed.
+// It stops after a page without next or without results, when the loop breaks,
+// or at the first error (ctx's included), which it yields once. It holds one
+// page at a time.
 func (s *OrdersService) All(ctx context.Context, params *api.ListOrdersParams) iter.Seq2[api.OrderResponse, error] {
 	var p api.ListOrdersParams
 	if params != nil {
@@ -621,11 +624,12 @@ func (s *OrdersService) ListEvents(ctx context.Context, orderID string, params *
 // AllEvents iterates over every item that ListEvents returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through listOrderEvents
-// on the client's base URL: the response's next link is only a sign that there
-// is one more page, and is never followed. It stops after a page without next
-// or without results, when the loop breaks, or at the first error (ctx's
-// included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listOrderEvents on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 //
 // Before anything is sent, orderID (id) must be a non-empty path segment;
 // otherwise it yields a *ValidationError.
@@ -660,12 +664,12 @@ func (s *WebhookLogsService) List(ctx context.Context, params *api.ListWebhookEv
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listWebhookEventLogs on the client's base URL: the response's next link is
-// only a sign that there is one more page, and is never followed. It stops
-// after a page without next or without results, when the loop breaks, or at
-// the first error (ctx's included), which it yields once. It holds one page at
-// a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listWebhookEventLogs on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *WebhookLogsService) All(ctx context.Context, params *api.ListWebhookEventLogsParams) iter.Seq2[api.WebhookEventLogResponse, error] {
 	var p api.ListWebhookEventLogsParams
 	if params != nil {
@@ -696,11 +700,12 @@ func (s *RefundsService) List(ctx context.Context, params *api.ListRefundsParams
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through listRefunds on
-// the client's base URL: the response's next link is only a sign that there is
-// one more page, and is never followed. It stops after a page without next or
-// without results, when the loop breaks, or at the first error (ctx's
-// included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listRefunds on the client's base URL: the response's
+// next link is only a sign that there is one more page, and is never followed.
+// It stops after a page without next or without results, when the loop breaks,
+// or at the first error (ctx's included), which it yields once. It holds one
+// page at a time.
 func (s *RefundsService) All(ctx context.Context, params *api.ListRefundsParams) iter.Seq2[api.RefundResponse, error] {
 	var p api.ListRefundsParams
 	if params != nil {
@@ -782,11 +787,12 @@ func (s *SubscriptionsService) List(ctx context.Context, params *api.ListSubscri
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listSubscriptions on the client's base URL: the response's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listSubscriptions on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *SubscriptionsService) All(ctx context.Context, params *api.ListSubscriptionsParams) iter.Seq2[api.Subscription, error] {
 	var p api.ListSubscriptionsParams
 	if params != nil {
@@ -940,12 +946,12 @@ func (s *CatalogProductsService) List(ctx context.Context, params *api.ListCatal
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listCatalogProducts on the client's base URL: the response's next link is
-// only a sign that there is one more page, and is never followed. It stops
-// after a page without next or without results, when the loop breaks, or at
-// the first error (ctx's included), which it yields once. It holds one page at
-// a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listCatalogProducts on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *CatalogProductsService) All(ctx context.Context, params *api.ListCatalogProductsParams) iter.Seq2[api.Product, error] {
 	var p api.ListCatalogProductsParams
 	if params != nil {
@@ -1114,12 +1120,12 @@ func (s *CatalogFeaturesService) List(ctx context.Context, params *api.ListCatal
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listCatalogFeatures on the client's base URL: the response's next link is
-// only a sign that there is one more page, and is never followed. It stops
-// after a page without next or without results, when the loop breaks, or at
-// the first error (ctx's included), which it yields once. It holds one page at
-// a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listCatalogFeatures on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *CatalogFeaturesService) All(ctx context.Context, params *api.ListCatalogFeaturesParams) iter.Seq2[api.CatalogFeature, error] {
 	var p api.ListCatalogFeaturesParams
 	if params != nil {
@@ -1198,11 +1204,12 @@ func (s *CatalogPlansService) List(ctx context.Context, params *api.ListCatalogP
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listCatalogPlans on the client's base URL: the response's next link is only
-// a sign that there is one more page, and is never followed. It stops after a
-// page without next or without results, when the loop breaks, or at the first
-// error (ctx's included), which it yields once. It holds one page at a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listCatalogPlans on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *CatalogPlansService) All(ctx context.Context, params *api.ListCatalogPlansParams) iter.Seq2[api.CatalogPlan, error] {
 	var p api.ListCatalogPlansParams
 	if params != nil {
@@ -1462,12 +1469,12 @@ func (s *PaymentMethodsService) List(ctx context.Context, params *api.ListPaymen
 // All iterates over every item that List returns, page after page.
 //
 // It asks for page 1, 2, 3, ... with params' page size (100 when unset or not
-// positive, at most 100; params.Page is ignored), each through
-// listPaymentMethods on the client's base URL: the response's next link is
-// only a sign that there is one more page, and is never followed. It stops
-// after a page without next or without results, when the loop breaks, or at
-// the first error (ctx's included), which it yields once. It holds one page at
-// a time.
+// positive; one over 100 is refused, as List refuses it; params.Page is
+// ignored), each through listPaymentMethods on the client's base URL: the
+// response's next link is only a sign that there is one more page, and is
+// never followed. It stops after a page without next or without results, when
+// the loop breaks, or at the first error (ctx's included), which it yields
+// once. It holds one page at a time.
 func (s *PaymentMethodsService) All(ctx context.Context, params *api.ListPaymentMethodsParams) iter.Seq2[api.PaymentMethodResponse, error] {
 	var p api.ListPaymentMethodsParams
 	if params != nil {

@@ -43,10 +43,12 @@ func Walk[T any](ctx context.Context, size int, fetch Fetch[T]) iter.Seq2[T, err
 	}
 }
 
-// Size is the page size to ask for: the caller's, clamped to 1..max, or
-// max when the caller set none (nil or not positive).
+// Size is the page size to ask for: the caller's, or max when the caller
+// set none (nil or not positive). A size over max is asked for as it is,
+// so that the request engine refuses it (check.Query) as it refuses it
+// from List and Call, and nothing is changed behind the caller's back.
 func Size(p *int, max int) int {
-	if p == nil || *p < 1 || *p > max {
+	if p == nil || *p < 1 {
 		return max
 	}
 	return *p

@@ -11,7 +11,7 @@ func TestPageSize(t *testing.T) {
 	for _, tc := range []struct {
 		p    *int
 		want int
-	}{{nil, 100}, {new(0), 100}, {new(-1), 100}, {new(1), 1}, {new(37), 37}, {new(100), 100}, {new(101), 100}} {
+	}{{nil, 100}, {new(0), 100}, {new(-1), 100}, {new(1), 1}, {new(37), 37}, {new(100), 100}, {new(101), 101}} {
 		if got := Size(tc.p, 100); got != tc.want {
 			t.Errorf("Size(%v) = %d, want %d", val(tc.p), got, tc.want)
 		}

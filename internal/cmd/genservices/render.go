@@ -789,7 +789,7 @@ func (r *renderer) all(pl *methodPlan) {
 	recv := typeNameOf(pl.svc.Path)
 	var doc strings.Builder
 	fmt.Fprintf(&doc, "%s iterates over every item that %s returns, page after page.\n\n", pg.AllName, pl.name)
-	fmt.Fprintf(&doc, "It asks for page 1, 2, 3, ... with params' page size (%d when unset or not positive, at most %[1]d; params.Page is ignored), "+
+	fmt.Fprintf(&doc, "It asks for page 1, 2, 3, ... with params' page size (%d when unset or not positive; one over %[1]d is refused, as List refuses it; params.Page is ignored), "+
 		"each through %s on the client's base URL: the response's next link is only a sign that there is one more page, and is never followed. "+
 		"It stops after a page without next or without results, when the loop breaks, or at the first error (ctx's included), which it yields once. "+
 		"It holds one page at a time.\n", pg.MaxSize, o.ID)
