@@ -323,6 +323,12 @@ func TestQueryBoundsAtEveryDoor(t *testing.T) {
 	if n := srv.Count(); n != 0 {
 		t.Errorf("server saw %d requests, want 0", n)
 	}
+	// The value is checked first, as Call checks it: a client without the
+	// key hears of the value, not of the key.
+	keyless, _ := setup(t, withKeys("", ""))
+	if _, err := keyless.Customers.List(ctx, &api.ListCustomersParams{PageSize: &over}); !errors.Is(err, wrapper.ErrInvalidInput) {
+		t.Errorf("List with page_size 101 and no key: %v, want the ValidationError", err)
+	}
 	// The bounds are inclusive.
 	max := 100
 	if _, err := c.Customers.List(ctx, &api.ListCustomersParams{PageSize: &max}); err != nil {

@@ -50,9 +50,10 @@
 //	}
 //
 // Input is checked before any request: a *ValidationError names the field and
-// the rule (ErrInvalidInput). Query values are checked against the spec by
-// the one request engine, whichever method built the request. A success response whose body does not decode is
-// a *DecodeError (ErrDecode). A request whose connection could not be opened
+// the rule (ErrInvalidInput). Query values are checked against the spec on
+// the one request path, whichever method built the request. A success
+// response whose body does not decode is a *DecodeError (ErrDecode). A
+// request whose connection could not be opened
 // matches ErrNotSent.
 //
 // # Paging, retries, observing

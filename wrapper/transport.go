@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kelviq/kelviq-go/api"
+	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/transport"
 )
 
@@ -88,6 +89,9 @@ func refuse(req *http.Request, err error) error {
 func (s *sender) DoOperation(req *http.Request, op api.Operation) (*http.Response, error) {
 	if !op.Valid() {
 		return nil, refuse(req, fmt.Errorf("%w: %s %s was sent without its operation; use the client's methods, API() or Call", ErrUnknownOperation, req.Method, req.URL.Redacted()))
+	}
+	if err := check.Query(op, req.URL.RawQuery); err != nil { // every door's query, before credentials, as Call checks
+		return nil, refuse(req, err)
 	}
 	transport.StripCredentials(req.Header)
 	if want := s.serverFor(op); !want.Serves(req.URL) || (req.Host != "" && !strings.EqualFold(req.Host, strings.TrimSuffix(req.URL.Host, ":"))) {

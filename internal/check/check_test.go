@@ -303,7 +303,7 @@ func TestApply(t *testing.T) {
 func TestQuery(t *testing.T) {
 	t.Parallel()
 	orders, _ := api.LookupOperation("listOrders")
-	for _, q := range []string{"", "page=1&page_size=100", "search=a+b%26c&is_renewal=true&start_date=2026-01-31", "not_the_specs=anything&page=2"} {
+	for _, q := range []string{"", "page=1&page_size=100", "search=a+b%26c&is_renewal=true&start_date=2026-01-31", "not_the_specs=anything&page=2", "kvqp_x%=1&page=1"} {
 		if err := Query(orders, q); err != nil {
 			t.Errorf("Query(%q): %v", q, err)
 		}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/kelviq/kelviq-go/api"
 	"github.com/kelviq/kelviq-go/internal/backoff"
-	"github.com/kelviq/kelviq-go/internal/check"
 	"github.com/kelviq/kelviq-go/internal/errbody"
 	"github.com/kelviq/kelviq-go/internal/redact"
 )
@@ -112,9 +111,6 @@ type redirectKey struct{}
 // (2xx, or a status op declares) comes back with a body capped at MaxBody;
 // any other response is read, closed and returned as StatusError's error.
 func (e *Engine) Send(req *http.Request, op api.Operation, pol Policy, h *Hooks) (*http.Response, error) {
-	if err := check.Query(op, req.URL.RawQuery); err != nil {
-		return nil, err
-	}
 	if op.Redirects() {
 		req = req.WithContext(context.WithValue(req.Context(), redirectKey{}, true))
 	}
