@@ -25,11 +25,6 @@ import (
 	"github.com/kelviq/kelviq-go/wrapper"
 )
 
-// maxRequestBody bounds the request bodies the fake reads unless
-// WithMaxBodyBytes says otherwise: the client's own limit (1 MiB), so that
-// the fake takes any body the client sends.
-const maxRequestBody = check.MaxBodyBytes
-
 // maxPathBytes bounds a request's path: the longest path of an operation
 // with its longest identifiers is far shorter. A longer one gets
 // 414 before routing, whose patterns would scan all of it.

@@ -37,8 +37,9 @@ type config struct {
 }
 
 // DefaultMaxBodyBytes is the largest request body the fake reads unless
-// WithMaxBodyBytes says otherwise (1 MiB); a larger one gets 413.
-const DefaultMaxBodyBytes = maxRequestBody
+// WithMaxBodyBytes says otherwise (1 MiB); a larger one gets 413. It is the
+// client's own limit, so the fake takes any body the client sends.
+const DefaultMaxBodyBytes = check.MaxBodyBytes
 
 // maxHeaderBytes bounds the request line and headers the fake's own HTTP
 // server reads (64 KiB); net/http responds to a larger request with 431 without
