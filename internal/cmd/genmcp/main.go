@@ -129,8 +129,8 @@ func makeTool(doc *specdoc.Doc, o *specdoc.Operation) (tool, error) {
 		return t, err
 	}
 	t.Schema = string(raw)
-	t.Description, err = describe(o)
-	return t, err
+	t.Description = describe(o)
+	return t, nil
 }
 
 // hints are the MCP annotations that follow from the method. GET (and
@@ -157,7 +157,7 @@ func hints(o *specdoc.Operation) (readOnly, idempotent, destructive bool) {
 
 // describe says what the tool does, from the spec's summary and
 // description, and how to call it, from the operation's facts.
-func describe(o *specdoc.Operation) (string, error) {
+func describe(o *specdoc.Operation) string {
 	var parts []string
 	for _, s := range []string{o.Summary, o.Description} {
 		if s = strings.TrimSpace(s); s != "" {
@@ -167,10 +167,7 @@ func describe(o *specdoc.Operation) (string, error) {
 			parts = append(parts, s)
 		}
 	}
-	kind, _, err := o.Credential()
-	if err != nil {
-		return "", err // inputSchema has refused it already
-	}
+	kind, _, _ := o.Credential() // an unknown scheme: inputSchema, run first, has refused it
 	cred := map[specdoc.Credential]string{specdoc.NoCredential: "no credential", specdoc.PartnerKey: "the partner key", specdoc.ServerKey: "the organization's server key"}[kind]
 	parts = append(parts, fmt.Sprintf("Sends %s %s with %s.", o.Method, o.Path, cred))
 	if len(o.Servers) > 0 {
@@ -197,7 +194,7 @@ func describe(o *specdoc.Operation) (string, error) {
 			break
 		}
 	}
-	return strings.Join(parts, " "), nil
+	return strings.Join(parts, " ")
 }
 
 // inputSchema is the tool's input: an object with a property per path and
